@@ -1,0 +1,301 @@
+/* child.c - fork/exec with a process group, PDEATHSIG, a pidfd and exec error reporting.
+ *
+ * Exec errors travel back over a CLOEXEC pipe: the parent reads it until EOF; EOF with no
+ * data means the exec succeeded (the pipe closed on exec). */
+#include "common/child.h"
+#include "common/clock.h"
+#include "common/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct exec_report {
+	int step; /* which set-up step failed */
+	int err;  /* its errno */
+};
+
+enum { STEP_READY = 0, STEP_PDEATHSIG, STEP_STDOUT, STEP_STDERR, STEP_CHDIR, STEP_EXEC };
+
+static const char *step_name(int step)
+{
+	switch (step) {
+	case STEP_PDEATHSIG:
+		return "set parent-death signal";
+	case STEP_STDOUT:
+		return "open stdout file";
+	case STEP_STDERR:
+		return "open stderr file";
+	case STEP_CHDIR:
+		return "change directory";
+	default:
+		return "execute";
+	}
+}
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
+static void child_report(int fd, int step)
+{
+	struct exec_report r = {.step = step, .err = errno};
+	ssize_t n = write(fd, &r, sizeof(r));
+	(void)n;
+	_exit(127);
+}
+
+static int redirect(const char *path, int target)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	if (dup2(fd, target) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static void child_main(char *const argv[], const tb_child_opts *o, pid_t parent, int report_fd,
+		       int hold_fd)
+{
+	/* Undo what the parent set up for itself: default signals, empty mask. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+
+	setpgid(0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		child_report(report_fd, STEP_PDEATHSIG);
+	/* The parent may have died before prctl took effect. */
+	if (getppid() != parent)
+		_exit(127);
+
+	if (o->stdout_path && redirect(o->stdout_path, STDOUT_FILENO) != 0)
+		child_report(report_fd, STEP_STDOUT);
+	if (o->stderr_path) {
+		if (o->stdout_path && strcmp(o->stdout_path, o->stderr_path) == 0) {
+			if (dup2(STDOUT_FILENO, STDERR_FILENO) < 0)
+				child_report(report_fd, STEP_STDERR);
+		} else if (redirect(o->stderr_path, STDERR_FILENO) != 0) {
+			child_report(report_fd, STEP_STDERR);
+		}
+	}
+	if (o->cwd && chdir(o->cwd) != 0)
+		child_report(report_fd, STEP_CHDIR);
+	if (o->extra_env)
+		for (char *const *e = o->extra_env; *e; e++)
+			putenv(*e);
+
+	if (hold_fd >= 0) {
+		/* Tell the parent set-up went well, then wait for its go (one byte) or
+		 * its death (EOF). */
+		struct exec_report ready = {.step = STEP_READY, .err = 0};
+		if (write(report_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+			_exit(127);
+		char c;
+		ssize_t n;
+		while ((n = read(hold_fd, &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			_exit(127);
+		close(hold_fd);
+	}
+	execvp(argv[0], argv);
+	child_report(report_fd, STEP_EXEC);
+}
+
+int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, char *err,
+		   size_t errlen)
+{
+	static const tb_child_opts defaults;
+	const tb_child_opts *o = opts ? opts : &defaults;
+	int report[2], hold[2] = {-1, -1};
+
+	memset(c, 0, sizeof(*c));
+	c->pid = -1;
+	c->pidfd = -1;
+	c->hold_fd = -1;
+	if (argv == NULL || argv[0] == NULL) {
+		snprintf(err, errlen, "no program to run");
+		return TB_EINVAL;
+	}
+	if (pipe2(report, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return TB_ESYS;
+	}
+	if (o->hold && pipe2(hold, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		return TB_ESYS;
+	}
+
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork for %s: %s", argv[0], strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		if (o->hold) {
+			close(hold[0]);
+			close(hold[1]);
+		}
+		return TB_ESYS;
+	}
+	if (pid == 0) {
+		close(report[0]);
+		if (o->hold)
+			close(hold[1]);
+		child_main(argv, o, parent, report[1], hold[0]);
+		_exit(127);
+	}
+
+	/* Also set the group from this side, so it holds before we return either way. */
+	setpgid(pid, pid);
+	close(report[1]);
+	if (o->hold)
+		close(hold[0]);
+	c->pid = pid;
+	c->hold_fd = o->hold ? hold[1] : -1;
+	c->start_ns = tb_now_ns();
+	c->pidfd = pidfd_open(pid, 0);
+
+	/* Without hold, EOF means exec succeeded. With hold, the child sends READY once its
+	 * set-up is done; exec errors after release show as exit 127. */
+	struct exec_report r;
+	ssize_t n;
+	while ((n = read(report[0], &r, sizeof(r))) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (n == (ssize_t)sizeof(r) && r.step != STEP_READY) {
+		tb_child_wait(c, -1);
+		snprintf(err, errlen, "cannot %s %s: %s", step_name(r.step), argv[0],
+			 strerror(r.err));
+		if (c->pidfd >= 0)
+			close(c->pidfd);
+		c->pidfd = -1;
+		return r.step == STEP_EXEC && r.err == ENOENT ? TB_ENOENT : TB_ESYS;
+	}
+	if (c->pidfd < 0) {
+		snprintf(err, errlen, "pidfd_open(%d): %s", (int)pid, strerror(errno));
+		tb_child_stop(c, 0);
+		return TB_ESYS;
+	}
+	return TB_OK;
+}
+
+int tb_child_release(tb_child *c)
+{
+	if (c->hold_fd < 0)
+		return TB_ESTATE;
+	char go = 1;
+	ssize_t n = write(c->hold_fd, &go, 1);
+	close(c->hold_fd);
+	c->hold_fd = -1;
+	return n == 1 ? TB_OK : TB_ECLOSED;
+}
+
+static int reap(tb_child *c, int flags)
+{
+	pid_t r;
+	while ((r = wait4(c->pid, &c->status, flags, &c->rusage)) < 0 && errno == EINTR)
+		;
+	if (r == c->pid) {
+		c->exited = true;
+		c->end_ns = tb_now_ns();
+		return TB_OK;
+	}
+	return r == 0 ? TB_ETIMEDOUT : TB_ESYS;
+}
+
+int tb_child_wait(tb_child *c, int timeout_ms)
+{
+	if (c->exited)
+		return TB_OK;
+	if (c->pid <= 0)
+		return TB_ESTATE;
+	if (timeout_ms < 0 || c->pidfd < 0)
+		return timeout_ms == 0 ? reap(c, WNOHANG) : reap(c, 0);
+
+	uint64_t deadline = tb_now_ns() + (uint64_t)timeout_ms * TB_NS_PER_MS;
+	for (;;) {
+		if (reap(c, WNOHANG) == TB_OK)
+			return TB_OK;
+		int left = tb_ms_left(deadline);
+		if (left == 0)
+			return TB_ETIMEDOUT;
+		struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			return TB_ESYS;
+	}
+}
+
+int tb_child_signal(tb_child *c, int sig)
+{
+	if (c->pid <= 0)
+		return TB_ESTATE;
+	if (kill(-c->pid, sig) == 0)
+		return TB_OK;
+	/* The group may be gone while the leader is an unreaped zombie. */
+	if (!c->exited && kill(c->pid, sig) == 0)
+		return TB_OK;
+	return TB_ENOENT;
+}
+
+int tb_child_stop(tb_child *c, int grace_ms)
+{
+	if (c->pid <= 0)
+		return TB_ESTATE;
+	if (c->hold_fd >= 0) {
+		close(c->hold_fd); /* a held child exits on EOF */
+		c->hold_fd = -1;
+	}
+	int rv = TB_OK;
+	if (!c->exited || kill(-c->pid, 0) == 0) {
+		tb_child_signal(c, SIGTERM);
+		if (tb_child_wait(c, grace_ms) != TB_OK)
+			rv = TB_ETIMEDOUT;
+		/* Descendants that ignored SIGTERM, or a leader that did. */
+		kill(-c->pid, SIGKILL);
+		tb_child_wait(c, -1);
+	}
+	return rv;
+}
+
+void tb_child_fini(tb_child *c)
+{
+	if (c->pid > 0 && !c->exited)
+		tb_child_stop(c, 0);
+	if (c->hold_fd >= 0)
+		close(c->hold_fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->hold_fd = -1;
+	c->pidfd = -1;
+}
+
+const char *tb_child_describe(const tb_child *c, char *buf, size_t len)
+{
+	if (!c->exited)
+		snprintf(buf, len, "running (pid %d)", (int)c->pid);
+	else if (WIFEXITED(c->status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(c->status));
+	else if (WIFSIGNALED(c->status))
+		snprintf(buf, len, "killed by SIG%s%s",
+			 sigabbrev_np(WTERMSIG(c->status)) ? sigabbrev_np(WTERMSIG(c->status))
+							   : "?",
+			 WCOREDUMP(c->status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "status 0x%x", c->status);
+	return buf;
+}

@@ -1,0 +1,89 @@
+/* rpc.h - request/reply over nng for tracebench's own processes, carrying bench.proto
+ * Envelopes.
+ *
+ * Every message is stamped with TB_PROTO_VERSION and checked on arrival: a peer with
+ * another version gets Error{ERR_VERSION} naming both versions, and a call to it returns
+ * TB_EVERSION with that text. Undecodable messages get Error{ERR_MALFORMED}. Timeouts are
+ * per call. Listeners bind to loopback (or ipc://) unless allow_remote is set, so a
+ * control port is never exposed to a network by accident.
+ *
+ * Teardown: tb_rpc_client_free / tb_rpc_server_free close the socket, which cancels any
+ * call in progress in another thread (it returns TB_ECLOSED). */
+#ifndef TB_RPC_H
+#define TB_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "proto/bench.pb-c.h"
+
+/* Bump when a change to bench.proto would be misread by an older peer. */
+#define TB_PROTO_VERSION 1
+
+/* Largest message either side accepts (sample batches are the big ones). */
+#define TB_RPC_MAX_MSG (16u << 20)
+
+typedef struct tb_rpc_client tb_rpc_client;
+typedef struct tb_rpc_server tb_rpc_server;
+
+/* tb_url_check tells whether url is a transport we use (ipc://, inproc://, tcp://) and,
+ * unless allow_remote, one that stays on this host (ipc, inproc, or tcp on 127.0.0.0/8,
+ * ::1 or localhost). Returns TB_OK or TB_EADDR with the reason in err. */
+int tb_url_check(const char *url, bool allow_remote, char *err, size_t errlen);
+
+/* tb_rpc_client_alloc opens a REQ socket dialing url in the background: the peer need not
+ * be up yet, calls wait for it within their timeout. timeout_ms bounds each call (send
+ * and reply together). Returns TB_OK, TB_EADDR (bad URL) or TB_ENOMEM, with err filled. */
+int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms, char *err,
+			size_t errlen);
+
+/* tb_rpc_client_free closes the socket and frees c. NULL is fine. */
+void tb_rpc_client_free(tb_rpc_client *c);
+
+/* tb_rpc_client_set_timeout changes the per-call timeout. */
+void tb_rpc_client_set_timeout(tb_rpc_client *c, int timeout_ms);
+
+/* tb_rpc_call sends req (its version is set here) and waits for the reply. On TB_OK,
+ * *repp is the reply, to free with tb_rpc_free. Otherwise *repp is NULL and err says what
+ * happened, naming the peer's URL: TB_ETIMEDOUT (no reply in time), TB_EPROTO (reply
+ * undecodable), TB_EVERSION (peer speaks another version), TB_EPEER (peer answered
+ * Error: its message is in err), TB_ECLOSED. */
+int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *err,
+		size_t errlen);
+
+/* tb_rpc_free frees an Envelope returned by tb_rpc_call or tb_rpc_server_recv. */
+void tb_rpc_free(Tb__Envelope *e);
+
+/* tb_rpc_server_alloc opens a REP socket listening on url (see tb_url_check for
+ * allow_remote). ipc:// sockets are made 0600. tcp port 0 picks a free port: read it back
+ * with tb_rpc_server_url. Returns TB_OK, TB_EADDR (bad, non-local or in-use address),
+ * TB_ENOMEM, with a reason in err. */
+int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, bool allow_remote, char *err,
+			size_t errlen);
+
+/* tb_rpc_server_free closes the socket and frees s. NULL is fine. */
+void tb_rpc_server_free(tb_rpc_server *s);
+
+/* tb_rpc_server_url returns the URL peers can dial (with the bound port for tcp). */
+const char *tb_rpc_server_url(const tb_rpc_server *s);
+
+/* tb_rpc_server_recv waits up to timeout_ms (-1: forever) for a valid request. Messages
+ * that do not decode, or carry another version, are answered with Error here and not
+ * returned. On TB_OK, *reqp is the request; exactly one tb_rpc_server_reply* call must
+ * follow before the next recv. Returns TB_ETIMEDOUT or TB_ECLOSED otherwise. */
+int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp);
+
+/* tb_rpc_server_reply sends rep (its version is set here). */
+int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep);
+
+/* tb_rpc_server_reply_ok answers with Ok. */
+int tb_rpc_server_reply_ok(tb_rpc_server *s);
+
+/* tb_rpc_server_reply_error answers with Error{code, formatted message}. */
+int tb_rpc_server_reply_error(tb_rpc_server *s, Tb__ErrorCode code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* tb_rpc_body_name names an Envelope body case ("sat_reset"), for messages and logs. */
+const char *tb_rpc_body_name(Tb__Envelope__BodyCase c);
+
+#endif

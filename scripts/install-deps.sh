@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# install-deps.sh - install what tracebench needs to build and test on Debian 12.
+# Idempotent: packages already present are not fetched again. Needs root (or sudo).
+set -euo pipefail
+
+PKGS=(
+	build-essential cmake pkg-config git
+	libnng-dev libprotobuf-c-dev protobuf-c-compiler
+	liblz4-dev lz4 zlib1g-dev
+	libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev
+	libcriterion-dev
+	clang libclang-rt-14-dev
+	procps iproute2
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 2
+	fi
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
