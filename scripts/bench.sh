@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# bench.sh - build optimized and run every benchmark program in bench/, printing figures.
+#   scripts/bench.sh [NAME ...]   (default: all of them)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+scripts/build.sh release
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(ring_bench)
+for b in "${names[@]}"; do
+	echo "== $b"
+	"build/bench/$b"
+done

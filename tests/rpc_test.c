@@ -1,0 +1,214 @@
+/* rpc_test.c - request/reply between tracebench processes: round trips, version
+ * checks, malformed messages, timeouts and the loopback-only rule. */
+#include "common/error.h"
+#include "common/rpc.h"
+
+#include <criterion/criterion.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static char err[512];
+static char url[128];
+
+static void make_url(const char *tag)
+{
+	snprintf(url, sizeof(url), "ipc:///tmp/tracebench-rpc-%s-%d.ipc", tag, (int)getpid());
+}
+
+/* A peer that answers Hello with HelloReply and anything else with Error, until Shutdown. */
+static void *serve(void *arg)
+{
+	tb_rpc_server *s = arg;
+	Tb__Envelope *req;
+	while (tb_rpc_server_recv(s, 5000, &req) == TB_OK) {
+		Tb__Envelope__BodyCase c = req->body_case;
+		if (c == TB__ENVELOPE__BODY_HELLO) {
+			Tb__Envelope rep = TB__ENVELOPE__INIT;
+			Tb__HelloReply hr = TB__HELLO_REPLY__INIT;
+			hr.role = "satellite";
+			hr.pid = (uint32_t)getpid();
+			rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
+			rep.hello_reply = &hr;
+			tb_rpc_server_reply(s, &rep);
+		} else if (c == TB__ENVELOPE__BODY_SHUTDOWN) {
+			tb_rpc_server_reply_ok(s);
+			tb_rpc_free(req);
+			break;
+		} else {
+			tb_rpc_server_reply_error(s, TB__ERROR_CODE__ERR_UNSUPPORTED,
+						  "%s is not handled here", tb_rpc_body_name(c));
+		}
+		tb_rpc_free(req);
+	}
+	return NULL;
+}
+
+static Tb__Envelope hello(void)
+{
+	static Tb__Hello h = TB__HELLO__INIT;
+	Tb__Envelope e = TB__ENVELOPE__INIT;
+	h.role = "orchestrator";
+	e.body_case = TB__ENVELOPE__BODY_HELLO;
+	e.hello = &h;
+	return e;
+}
+
+static void shutdown_peer(tb_rpc_client *c)
+{
+	Tb__Envelope e = TB__ENVELOPE__INIT;
+	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
+	e.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
+	e.shutdown = &sd;
+	Tb__Envelope *rep;
+	cr_assert_eq(tb_rpc_call(c, &e, &rep, err, sizeof(err)), TB_OK, "%s", err);
+	tb_rpc_free(rep);
+}
+
+Test(rpc, hello_round_trip_before_the_peer_is_even_listening)
+{
+	make_url("hello");
+	tb_rpc_client *c;
+	/* Dial first: the call must wait for the listener, not fail. */
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK, "%s", err);
+	tb_rpc_server *s;
+	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	pthread_t t;
+	pthread_create(&t, NULL, serve, s);
+
+	Tb__Envelope e = hello();
+	Tb__Envelope *rep;
+	cr_assert_eq(tb_rpc_call(c, &e, &rep, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_HELLO_REPLY);
+	cr_assert_str_eq(rep->hello_reply->role, "satellite");
+	cr_assert_eq(rep->version, TB_PROTO_VERSION);
+	tb_rpc_free(rep);
+
+	shutdown_peer(c);
+	pthread_join(t, NULL);
+	tb_rpc_client_free(c);
+	tb_rpc_server_free(s);
+}
+
+Test(rpc, peer_error_comes_back_as_epeer_with_its_message)
+{
+	make_url("peererr");
+	tb_rpc_server *s;
+	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	pthread_t t;
+	pthread_create(&t, NULL, serve, s);
+	tb_rpc_client *c;
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
+
+	Tb__Envelope e = TB__ENVELOPE__INIT;
+	Tb__SatReset r = TB__SAT_RESET__INIT;
+	e.body_case = TB__ENVELOPE__BODY_SAT_RESET;
+	e.sat_reset = &r;
+	Tb__Envelope *rep;
+	cr_assert_eq(tb_rpc_call(c, &e, &rep, err, sizeof(err)), TB_EPEER);
+	cr_assert_null(rep);
+	cr_assert(strstr(err, "sat_reset is not handled here") != NULL, "%s", err);
+
+	shutdown_peer(c);
+	pthread_join(t, NULL);
+	tb_rpc_client_free(c);
+	tb_rpc_server_free(s);
+}
+
+/* Sends raw bytes with a plain nng REQ socket and returns the decoded reply. */
+static Tb__Envelope *raw_call(const void *bytes, size_t len)
+{
+	nng_socket sock;
+	cr_assert_eq(nng_req0_open(&sock), 0);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 5000);
+	cr_assert_eq(nng_dial(sock, url, NULL, 0), 0);
+	cr_assert_eq(nng_send(sock, (void *)bytes, len, 0), 0);
+	void *buf;
+	size_t n;
+	cr_assert_eq(nng_recv(sock, &buf, &n, NNG_FLAG_ALLOC), 0);
+	Tb__Envelope *rep = tb__envelope__unpack(NULL, n, buf);
+	nng_free(buf, n);
+	nng_close(sock);
+	cr_assert_not_null(rep);
+	return rep;
+}
+
+Test(rpc, malformed_and_other_version_messages_get_error_replies)
+{
+	make_url("bad");
+	tb_rpc_server *s;
+	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	pthread_t t;
+	pthread_create(&t, NULL, serve, s);
+
+	static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0x01};
+	Tb__Envelope *rep = raw_call(garbage, sizeof(garbage));
+	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_ERROR);
+	cr_assert_eq(rep->error->code, TB__ERROR_CODE__ERR_MALFORMED);
+	tb_rpc_free(rep);
+
+	/* A well-formed Envelope from a future version. */
+	Tb__Envelope e = hello();
+	e.version = TB_PROTO_VERSION + 1;
+	uint8_t buf[256];
+	size_t n = tb__envelope__pack(&e, buf);
+	rep = raw_call(buf, n);
+	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_ERROR);
+	cr_assert_eq(rep->error->code, TB__ERROR_CODE__ERR_VERSION);
+	cr_assert(strstr(rep->error->message, "version 2, expected 1") != NULL, "%s",
+		  rep->error->message);
+	tb_rpc_free(rep);
+
+	/* The server is still serving. */
+	tb_rpc_client *c;
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
+	shutdown_peer(c);
+	pthread_join(t, NULL);
+	tb_rpc_client_free(c);
+	tb_rpc_server_free(s);
+}
+
+Test(rpc, a_silent_peer_times_out_with_a_clear_message)
+{
+	make_url("silent");
+	tb_rpc_server *s; /* listens, never answers */
+	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	tb_rpc_client *c;
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 200, err, sizeof(err)), TB_OK);
+	Tb__Envelope e = hello();
+	Tb__Envelope *rep;
+	cr_assert_eq(tb_rpc_call(c, &e, &rep, err, sizeof(err)), TB_ETIMEDOUT);
+	cr_assert(strstr(err, "no reply to hello") != NULL, "%s", err);
+	cr_assert(strstr(err, url) != NULL, "%s", err);
+	tb_rpc_client_free(c);
+	tb_rpc_server_free(s);
+}
+
+Test(rpc, listeners_stay_on_loopback_unless_told_otherwise)
+{
+	tb_rpc_server *s;
+	cr_assert_eq(tb_rpc_server_alloc(&s, "tcp://0.0.0.0:0", false, err, sizeof(err)), TB_EADDR);
+	cr_assert(strstr(err, "--allow-remote") != NULL, "%s", err);
+	cr_assert_eq(tb_rpc_server_alloc(&s, "http://127.0.0.1:1", false, err, sizeof(err)),
+		     TB_EADDR);
+	cr_assert_eq(tb_rpc_server_alloc(&s, "not a url", false, err, sizeof(err)), TB_EADDR);
+
+	cr_assert_eq(tb_rpc_server_alloc(&s, "tcp://127.0.0.1:0", false, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	const char *bound = tb_rpc_server_url(s);
+	cr_assert(strncmp(bound, "tcp://127.0.0.1:", 16) == 0, "%s", bound);
+	cr_assert_neq(strcmp(bound, "tcp://127.0.0.1:0"), 0, "port 0 was not resolved");
+
+	/* The same port twice is refused, naming the address. */
+	tb_rpc_server *s2;
+	cr_assert_eq(tb_rpc_server_alloc(&s2, bound, false, err, sizeof(err)), TB_EADDR);
+	cr_assert(strstr(err, bound) != NULL, "%s", err);
+	tb_rpc_server_free(s);
+
+	cr_assert_eq(tb_url_check("tcp://10.1.2.3:5000", true, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_url_check("tcp://[::1]:5000", false, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_url_check("ipc:///tmp/x", false, err, sizeof(err)), TB_OK);
+}
