@@ -1,0 +1,129 @@
+/* dupset.c - a lock-free, insert-only open-addressing set of 64-bit span fingerprints.
+ *
+ * Linear probing over a power-of-two table of _Atomic uint64_t, 0 meaning empty. An insert
+ * walks from the fingerprint's home slot: an equal value means seen; an empty slot is
+ * claimed by CAS, and a lost CAS re-reads the slot (another thread may just have stored
+ * the same fingerprint). Entries are never removed within a run, so probing stays correct
+ * without tombstones. The table lives in an anonymous mapping so that reset can hand pages
+ * back with MADV_DONTNEED instead of writing 128 MiB of zeros. */
+#include "satellite/dupset.h"
+#include "common/error.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct sat_dupset {
+	_Atomic uint64_t *slots;
+	size_t nslots;
+	size_t limit; /* most entries accepted: 3/4 of nslots keeps probes short */
+	_Atomic size_t count;
+};
+
+int sat_dupset_alloc(sat_dupset **dp, size_t slots)
+{
+	if (slots < 1024 || (slots & (slots - 1)))
+		return TB_EINVAL;
+	sat_dupset *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return TB_ENOMEM;
+	void *p = mmap(NULL, slots * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		free(d);
+		return TB_ENOMEM;
+	}
+	d->slots = p;
+	d->nslots = slots;
+	d->limit = slots / 4 * 3;
+	atomic_init(&d->count, 0);
+	*dp = d;
+	return TB_OK;
+}
+
+void sat_dupset_free(sat_dupset *d)
+{
+	if (d == NULL)
+		return;
+	munmap((void *)d->slots, d->nslots * sizeof(uint64_t));
+	free(d);
+}
+
+/* A 64-bit mix (the finalizer of SplitMix64): spreads ids that differ in few bits. */
+static inline uint64_t mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
+{
+	if (fp == 0)
+		fp = 1; /* 0 marks an empty slot */
+	size_t mask = d->nslots - 1;
+	size_t i = (size_t)fp & mask;
+	for (size_t probes = 0; probes < d->nslots; probes++, i = (i + 1) & mask) {
+		uint64_t cur = atomic_load_explicit(&d->slots[i], memory_order_relaxed);
+		if (cur == fp)
+			return SAT_DUP_SEEN;
+		if (cur != 0)
+			continue;
+		/* Claim the slot only while under the limit: reserve a place in count first. */
+		size_t n = atomic_fetch_add_explicit(&d->count, 1, memory_order_relaxed);
+		if (n >= d->limit) {
+			atomic_fetch_sub_explicit(&d->count, 1, memory_order_relaxed);
+			return SAT_DUP_UNCHECKED;
+		}
+		uint64_t expected = 0;
+		if (atomic_compare_exchange_strong_explicit(&d->slots[i], &expected, fp,
+							    memory_order_relaxed,
+							    memory_order_relaxed))
+			return SAT_DUP_NEW;
+		atomic_fetch_sub_explicit(&d->count, 1, memory_order_relaxed);
+		if (expected == fp)
+			return SAT_DUP_SEEN;
+		/* Someone else took the slot with another value: keep probing. */
+	}
+	return SAT_DUP_UNCHECKED;
+}
+
+sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
+				 const uint8_t span_id[8])
+{
+	uint64_t hi, lo, s;
+	memcpy(&hi, trace_id, 8);
+	memcpy(&lo, trace_id + 8, 8);
+	memcpy(&s, span_id, 8);
+	return insert_fp(d, mix(mix(hi ^ mix(lo)) ^ s));
+}
+
+sat_dup_result sat_dupset_insert_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id)
+{
+	uint8_t t[16] = {0}, s[8];
+	memcpy(t + 8, &trace_id, 8);
+	memcpy(s, &span_id, 8);
+	return sat_dupset_insert(d, t, s);
+}
+
+void sat_dupset_reset(sat_dupset *d)
+{
+	size_t bytes = d->nslots * sizeof(uint64_t);
+	if (madvise((void *)d->slots, bytes, MADV_DONTNEED) != 0)
+		memset((void *)d->slots, 0, bytes); /* private anonymous pages read back as zero */
+	atomic_store(&d->count, 0);
+}
+
+size_t sat_dupset_capacity(const sat_dupset *d)
+{
+	return d->limit;
+}
+
+size_t sat_dupset_count(const sat_dupset *d)
+{
+	return atomic_load_explicit(&((sat_dupset *)d)->count, memory_order_relaxed);
+}

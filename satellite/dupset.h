@@ -1,0 +1,54 @@
+/* dupset.h - the satellite's per-run set of span identities, to count duplicate spans
+ * (the same trace id + span id received twice in one run).
+ *
+ * Memory is bounded and fixed at allocation: `slots` 8-byte entries (default 16 Mi slots =
+ * 128 MiB of address space, touched only as it fills). A span is stored as a 64-bit
+ * fingerprint of its ids; two different spans share a fingerprint with probability about
+ * n^2 / 2^65 per run (under 1e-5 at 10 million spans), which is the price of fitting 10
+ * million spans in 128 MiB. The set accepts up to 3/4 of its slots; spans beyond that are
+ * counted as unchecked, never silently treated as new.
+ *
+ * Thread-safe without locks: inserts race through compare-and-swap on the slots, so the
+ * HTTP server's threads can all record spans at once. Reset is not concurrent with inserts. */
+#ifndef SAT_DUPSET_H
+#define SAT_DUPSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SAT_DUPSET_DEFAULT_SLOTS (16u << 20)
+
+typedef struct sat_dupset sat_dupset;
+
+typedef enum sat_dup_result {
+	SAT_DUP_NEW = 0,	/* first time this run */
+	SAT_DUP_SEEN,		/* a duplicate */
+	SAT_DUP_UNCHECKED,	/* the set is full: not checked */
+} sat_dup_result;
+
+/* sat_dupset_alloc reserves a set of `slots` entries (a power of two, at least 1024).
+ * Returns TB_OK, TB_EINVAL (slots not a power of two) or TB_ENOMEM. */
+int sat_dupset_alloc(sat_dupset **dp, size_t slots);
+
+/* sat_dupset_free releases the set. NULL is fine. */
+void sat_dupset_free(sat_dupset *d);
+
+/* sat_dupset_insert records one span identity. trace_id is 16 bytes (LightStep's 64-bit
+ * ids go in the low 8 with the high 8 zero), span_id 8 bytes. */
+sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
+				 const uint8_t span_id[8]);
+
+/* sat_dupset_insert_u64 is sat_dupset_insert for LightStep's 64-bit ids. */
+sat_dup_result sat_dupset_insert_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id);
+
+/* sat_dupset_reset empties the set for a new run and gives its memory back to the system
+ * (pages are touched again only as the next run fills them). */
+void sat_dupset_reset(sat_dupset *d);
+
+/* sat_dupset_capacity returns how many spans the set checks per run (3/4 of its slots). */
+size_t sat_dupset_capacity(const sat_dupset *d);
+
+/* sat_dupset_count returns how many distinct identities the set holds. */
+size_t sat_dupset_count(const sat_dupset *d);
+
+#endif
