@@ -61,8 +61,40 @@ static int redirect(const char *path, int target)
 	return 0;
 }
 
-static void child_main(char *const argv[], const tb_child_opts *o, pid_t parent, int report_fd,
-		       int hold_fd)
+/* Builds environ plus extra (extra wins for the same KEY) in the parent, because the child
+ * of a multithreaded process may only make async-signal-safe calls (no malloc) before
+ * exec. Returns NULL with no extra (inherit environ) or on allocation failure (*oom). */
+static char **merged_env(char *const *extra, bool *oom)
+{
+	*oom = false;
+	if (extra == NULL || extra[0] == NULL)
+		return NULL;
+	size_t n = 0, k = 0;
+	for (char **e = environ; *e; e++)
+		n++;
+	for (char *const *e = extra; *e; e++)
+		k++;
+	char **env = calloc(n + k + 1, sizeof(*env));
+	if (env == NULL) {
+		*oom = true;
+		return NULL;
+	}
+	size_t m = 0;
+	for (char **e = environ; *e; e++) {
+		size_t keylen = strcspn(*e, "=");
+		bool overridden = false;
+		for (char *const *x = extra; *x && !overridden; x++)
+			overridden = strncmp(*x, *e, keylen) == 0 && (*x)[keylen] == '=';
+		if (!overridden)
+			env[m++] = *e;
+	}
+	for (char *const *x = extra; *x; x++)
+		env[m++] = *x;
+	return env;
+}
+
+static void child_main(char *const argv[], const tb_child_opts *o, char **envp, pid_t parent,
+		       int report_fd, int hold_fd)
 {
 	/* Undo what the parent set up for itself: default signals, empty mask. */
 	sigset_t none;
@@ -92,9 +124,6 @@ static void child_main(char *const argv[], const tb_child_opts *o, pid_t parent,
 	}
 	if (o->cwd && chdir(o->cwd) != 0)
 		child_report(report_fd, STEP_CHDIR);
-	if (o->extra_env)
-		for (char *const *e = o->extra_env; *e; e++)
-			putenv(*e);
 
 	if (hold_fd >= 0) {
 		/* Tell the parent set-up went well, then wait for its go (one byte) or
@@ -110,7 +139,7 @@ static void child_main(char *const argv[], const tb_child_opts *o, pid_t parent,
 			_exit(127);
 		close(hold_fd);
 	}
-	execvp(argv[0], argv);
+	execvpe(argv[0], argv, envp ? envp : environ);
 	child_report(report_fd, STEP_EXEC);
 }
 
@@ -129,14 +158,20 @@ int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, c
 		snprintf(err, errlen, "no program to run");
 		return TB_EINVAL;
 	}
+	bool oom;
+	char **envp = merged_env(o->extra_env, &oom);
+	if (oom)
+		return TB_ENOMEM;
 	if (pipe2(report, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		free(envp);
 		return TB_ESYS;
 	}
 	if (o->hold && pipe2(hold, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		close(report[0]);
 		close(report[1]);
+		free(envp);
 		return TB_ESYS;
 	}
 
@@ -150,15 +185,17 @@ int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, c
 			close(hold[0]);
 			close(hold[1]);
 		}
+		free(envp);
 		return TB_ESYS;
 	}
 	if (pid == 0) {
 		close(report[0]);
 		if (o->hold)
 			close(hold[1]);
-		child_main(argv, o, parent, report[1], hold[0]);
+		child_main(argv, o, envp, parent, report[1], hold[0]);
 		_exit(127);
 	}
+	free(envp); /* only the pointer array; the strings belong to environ and opts */
 
 	/* Also set the group from this side, so it holds before we return either way. */
 	setpgid(pid, pid);

@@ -162,6 +162,7 @@ Test(child, output_goes_to_the_files_asked_for_and_env_is_added)
 {
 	char out[64];
 	snprintf(out, sizeof(out), "/tmp/tracebench-out-%d.log", (int)getpid());
+	setenv("TB_TEST_VALUE", "inherited", 1); /* the extra value must win */
 	char *env[] = {"TB_TEST_VALUE=hello-child", NULL};
 	tb_child_opts o = {.stdout_path = out, .stderr_path = out, .extra_env = env};
 	char *argv[] = {"sh", "-c", "echo $TB_TEST_VALUE; echo err >&2", NULL};
