@@ -68,6 +68,28 @@ static void shutdown_peer(tb_rpc_client *c)
 	tb_rpc_free(rep);
 }
 
+/* A serving peer on its own thread, at a fresh ipc URL named after tag. */
+struct peer {
+	tb_rpc_server *s;
+	pthread_t t;
+};
+
+static void start_peer(struct peer *p, const char *tag)
+{
+	make_url(tag);
+	cr_assert_eq(tb_rpc_server_alloc(&p->s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	pthread_create(&p->t, NULL, serve, p->s);
+}
+
+/* Stops the peer through c (Shutdown), then frees both. */
+static void stop_peer(struct peer *p, tb_rpc_client *c)
+{
+	shutdown_peer(c);
+	pthread_join(p->t, NULL);
+	tb_rpc_client_free(c);
+	tb_rpc_server_free(p->s);
+}
+
 Test(rpc, hello_round_trip_before_the_peer_is_even_listening)
 {
 	make_url("hello");
@@ -95,11 +117,8 @@ Test(rpc, hello_round_trip_before_the_peer_is_even_listening)
 
 Test(rpc, peer_error_comes_back_as_epeer_with_its_message)
 {
-	make_url("peererr");
-	tb_rpc_server *s;
-	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
-	pthread_t t;
-	pthread_create(&t, NULL, serve, s);
+	struct peer peer;
+	start_peer(&peer, "peererr");
 	tb_rpc_client *c;
 	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
 
@@ -112,10 +131,7 @@ Test(rpc, peer_error_comes_back_as_epeer_with_its_message)
 	cr_assert_null(rep);
 	cr_assert(strstr(err, "sat_reset is not handled here") != NULL, "%s", err);
 
-	shutdown_peer(c);
-	pthread_join(t, NULL);
-	tb_rpc_client_free(c);
-	tb_rpc_server_free(s);
+	stop_peer(&peer, c);
 }
 
 /* Sends raw bytes with a plain nng REQ socket and returns the decoded reply. */
@@ -138,11 +154,8 @@ static Tb__Envelope *raw_call(const void *bytes, size_t len)
 
 Test(rpc, malformed_and_other_version_messages_get_error_replies)
 {
-	make_url("bad");
-	tb_rpc_server *s;
-	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
-	pthread_t t;
-	pthread_create(&t, NULL, serve, s);
+	struct peer peer;
+	start_peer(&peer, "bad");
 
 	static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0x01};
 	Tb__Envelope *rep = raw_call(garbage, sizeof(garbage));
@@ -165,10 +178,7 @@ Test(rpc, malformed_and_other_version_messages_get_error_replies)
 	/* The server is still serving. */
 	tb_rpc_client *c;
 	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
-	shutdown_peer(c);
-	pthread_join(t, NULL);
-	tb_rpc_client_free(c);
-	tb_rpc_server_free(s);
+	stop_peer(&peer, c);
 }
 
 Test(rpc, a_silent_peer_times_out_with_a_clear_message)
