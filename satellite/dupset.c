@@ -92,14 +92,46 @@ static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
 	return SAT_DUP_UNCHECKED;
 }
 
-sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
-				 const uint8_t span_id[8])
+static inline uint64_t fingerprint(const uint8_t *trace_id, const uint8_t *span_id)
 {
 	uint64_t hi, lo, s;
+
 	memcpy(&hi, trace_id, 8);
 	memcpy(&lo, trace_id + 8, 8);
 	memcpy(&s, span_id, 8);
-	return insert_fp(d, mix(mix(hi ^ mix(lo)) ^ s));
+	return mix(mix(hi ^ mix(lo)) ^ s);
+}
+
+sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
+				 const uint8_t span_id[8])
+{
+	return insert_fp(d, fingerprint(trace_id, span_id));
+}
+
+/* How many inserts ahead to prefetch: enough to cover a DRAM miss with the work of the
+ * inserts in between. */
+#define PREFETCH_AHEAD 8
+
+void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
+			    uint64_t *dups, uint64_t *unchecked)
+{
+	const uint8_t *base = ids;
+	uint64_t fps[PREFETCH_AHEAD];
+	size_t mask = d->nslots - 1;
+
+	for (size_t i = 0; i < n + PREFETCH_AHEAD; i++) {
+		if (i >= PREFETCH_AHEAD) {
+			sat_dup_result r = insert_fp(d, fps[i % PREFETCH_AHEAD]);
+			*dups += r == SAT_DUP_SEEN;
+			*unchecked += r == SAT_DUP_UNCHECKED;
+		}
+		if (i < n) {
+			const uint8_t *id = base + i * stride;
+			uint64_t fp = fingerprint(id, id + 16);
+			fps[i % PREFETCH_AHEAD] = fp;
+			__builtin_prefetch((const void *)&d->slots[(fp ? fp : 1) & mask], 1);
+		}
+	}
 }
 
 sat_dup_result sat_dupset_insert_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id)

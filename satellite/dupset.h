@@ -41,6 +41,13 @@ sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
 /* sat_dupset_insert_u64 is sat_dupset_insert for LightStep's 64-bit ids. */
 sat_dup_result sat_dupset_insert_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id);
 
+/* sat_dupset_insert_many inserts n identities, each a 16-byte trace id followed by an
+ * 8-byte span id, `stride` bytes apart (an array of sat_span_id), prefetching ahead so the
+ * cache misses of a large report overlap. Adds the duplicates found to *dups and the spans
+ * not checked (set full) to *unchecked. */
+void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
+			    uint64_t *dups, uint64_t *unchecked);
+
 /* sat_dupset_reset empties the set for a new run and gives its memory back to the system
  * (pages are touched again only as the next run fills them). */
 void sat_dupset_reset(sat_dupset *d);

@@ -1,0 +1,79 @@
+/* decode_bench.c - what one span costs each satellite decoder, against protobuf-c's full
+ * unpack, on 1000-span reports shaped like real ones (bench/reportgen.h). Prints ns per
+ * span and spans per second on one core; the satellite's HTTP-level figures come from
+ * satellite_bench. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench/reportgen.h"
+#include "common/clock.h"
+#include "proto/collector.pb-c.h"
+#include "satellite/decode.h"
+
+#define SPANS 1000
+
+static double per_span_ns(const sat_decoder *d, const uint8_t *body, size_t len, int reps)
+{
+	sat_ids ids = {0};
+	char err[256];
+	uint64_t t0 = tb_now_ns();
+
+	for (int r = 0; r < reps; r++) {
+		ids.n = 0;
+		if (d->decode(body, len, &ids, err, sizeof(err)) != 0 || ids.n != SPANS) {
+			fprintf(stderr, "decode_bench: %s failed: %s\n", d->name, err);
+			exit(2);
+		}
+	}
+	sat_ids_fini(&ids);
+	return (double)(tb_now_ns() - t0) / reps / SPANS;
+}
+
+int main(void)
+{
+	size_t ls_len, op_len, oj_len, lj_len;
+	uint8_t *ls = tb_report_lightstep(SPANS, 1, &ls_len);
+	uint8_t *op = tb_report_otlp_proto(SPANS, 1, &op_len);
+	char *oj = tb_report_otlp_json(SPANS, 1, &oj_len);
+	char *lj = tb_report_lightstep_json(SPANS, 1, &lj_len);
+	int reps = 200;
+	uint64_t t0;
+	double ns;
+
+	if (!ls || !op || !oj || !lj || sat_decode_init() != 0) {
+		fprintf(stderr, "decode_bench: out of memory\n");
+		return 2;
+	}
+	printf("decode_bench: %d-span reports, one core, ns per span (lower is better)\n", SPANS);
+	printf("%-34s %8s %10s %12s\n", "decoder", "B/span", "ns/span", "M spans/s");
+
+	t0 = tb_now_ns();
+	for (int r = 0; r < 20; r++)
+		lightstep__collector__report_request__free_unpacked(
+			lightstep__collector__report_request__unpack(NULL, ls_len, ls), NULL);
+	ns = (double)(tb_now_ns() - t0) / 20 / SPANS;
+	printf("%-34s %8zu %10.0f %12.2f\n", "protobuf-c unpack (reference)", ls_len / SPANS, ns,
+	       1e3 / ns);
+
+	struct {
+		sat_proto p;
+		const void *body;
+		size_t len;
+		int reps;
+	} cases[] = {
+		{SAT_PROTO_LIGHTSTEP, ls, ls_len, reps},
+		{SAT_PROTO_OTLP_PROTO, op, op_len, reps},
+		{SAT_PROTO_OTLP_JSON, oj, oj_len, reps / 10},
+		{SAT_PROTO_LIGHTSTEP_JSON, lj, lj_len, reps / 10},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const sat_decoder *d = sat_decoder_get(cases[i].p);
+		ns = per_span_ns(d, cases[i].body, cases[i].len, cases[i].reps);
+		printf("%-34s %8zu %10.0f %12.2f\n", d->name, cases[i].len / SPANS, ns, 1e3 / ns);
+	}
+	free(ls);
+	free(op);
+	free(oj);
+	free(lj);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* host.c - host name and boot id from the kernel. */
+#include "common/host.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void tb_host_identity(tb_host_id *id)
+{
+	FILE *f;
+
+	memset(id, 0, sizeof(*id));
+	if (gethostname(id->hostname, sizeof(id->hostname) - 1) != 0)
+		id->hostname[0] = '\0';
+	if ((f = fopen("/proc/sys/kernel/random/boot_id", "r")) != NULL) {
+		if (fgets(id->boot_id, sizeof(id->boot_id), f) == NULL)
+			id->boot_id[0] = '\0';
+		id->boot_id[strcspn(id->boot_id, "\n")] = '\0';
+		fclose(f);
+	}
+}

@@ -1,0 +1,270 @@
+/* counters.c - per-run counters as relaxed atomics: the HTTP threads only add, readers
+ * take a snapshot that may be a few reports behind, which the orchestrator tolerates by
+ * reading again after spans stop arriving. */
+#include "satellite/counters.h"
+
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+
+typedef struct proto_counts {
+	_Atomic uint64_t reports, spans, bytes_wire;
+} proto_counts;
+
+struct sat_counters {
+	_Atomic uint64_t run_id;
+	_Atomic uint64_t start_ns;
+	_Atomic uint64_t reports, spans, bytes_wire, bytes_decoded, duplicates, unchecked;
+	_Atomic uint64_t first_ns, last_ns;
+	_Atomic uint64_t rejected[SAT_REJ_COUNT];
+	proto_counts by_proto[SAT_PROTO_COUNT];
+	_Atomic uint32_t buckets[SAT_BUCKETS];
+	_Atomic uint32_t used_buckets;	/* 1 + highest bucket written */
+};
+
+static const char *reject_names[SAT_REJ_COUNT] = {
+	[SAT_REJ_BAD_BODY] = "bad_body",
+	[SAT_REJ_BAD_ENCODING] = "bad_encoding",
+	[SAT_REJ_BAD_FRAMING] = "bad_framing",
+	[SAT_REJ_TOO_LARGE] = "too_large",
+	[SAT_REJ_BAD_TYPE] = "bad_content_type",
+	[SAT_REJ_NOT_FOUND] = "not_found",
+	[SAT_REJ_BAD_METHOD] = "bad_method",
+	[SAT_REJ_TIMEOUT] = "timeout",
+	[SAT_REJ_ABORTED] = "aborted",
+	[SAT_REJ_INJECTED_ERROR] = "injected_error",
+	[SAT_REJ_INJECTED_DROP] = "injected_drop",
+};
+
+#define ADD(field, v) atomic_fetch_add_explicit(&(field), (v), memory_order_relaxed)
+#define GET(field) atomic_load_explicit(&(field), memory_order_relaxed)
+#define SET(field, v) atomic_store_explicit(&(field), (v), memory_order_relaxed)
+
+int sat_counters_alloc(sat_counters **cp)
+{
+	*cp = calloc(1, sizeof(**cp));
+	if (*cp == NULL)
+		return TB_ENOMEM;
+	atomic_store(&(*cp)->start_ns, tb_now_ns());	/* run 0 starts now */
+	return TB_OK;
+}
+
+void sat_counters_free(sat_counters *c)
+{
+	free(c);
+}
+
+void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
+{
+	uint32_t used = GET(c->used_buckets);
+
+	SET(c->reports, 0);
+	SET(c->spans, 0);
+	SET(c->bytes_wire, 0);
+	SET(c->bytes_decoded, 0);
+	SET(c->duplicates, 0);
+	SET(c->unchecked, 0);
+	SET(c->first_ns, 0);
+	SET(c->last_ns, 0);
+	for (int i = 0; i < SAT_REJ_COUNT; i++)
+		SET(c->rejected[i], 0);
+	for (int i = 0; i < SAT_PROTO_COUNT; i++) {
+		SET(c->by_proto[i].reports, 0);
+		SET(c->by_proto[i].spans, 0);
+		SET(c->by_proto[i].bytes_wire, 0);
+	}
+	for (uint32_t i = 0; i < used && i < SAT_BUCKETS; i++)
+		SET(c->buckets[i], 0);
+	SET(c->used_buckets, 0);
+	SET(c->start_ns, now_ns);
+	SET(c->run_id, run_id);
+}
+
+uint64_t sat_counters_run_id(const sat_counters *c)
+{
+	return GET(((sat_counters *)c)->run_id);
+}
+
+void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t spans,
+			     uint64_t duplicates, uint64_t unchecked, uint64_t bytes_wire,
+			     uint64_t bytes_decoded, uint64_t now_ns)
+{
+	uint64_t start = GET(c->start_ns);
+	uint64_t bucket = now_ns > start ? (now_ns - start) / (SAT_BUCKET_MS * 1000000ull) : 0;
+	uint64_t zero = 0, last;
+	uint32_t used;
+
+	if (bucket >= SAT_BUCKETS)
+		bucket = SAT_BUCKETS - 1;
+	ADD(c->reports, 1);
+	ADD(c->spans, spans);
+	ADD(c->bytes_wire, bytes_wire);
+	ADD(c->bytes_decoded, bytes_decoded);
+	ADD(c->duplicates, duplicates);
+	ADD(c->unchecked, unchecked);
+	ADD(c->by_proto[proto].reports, 1);
+	ADD(c->by_proto[proto].spans, spans);
+	ADD(c->by_proto[proto].bytes_wire, bytes_wire);
+	ADD(c->buckets[bucket], (uint32_t)spans);
+	used = GET(c->used_buckets);
+	while (used < bucket + 1 &&
+	       !atomic_compare_exchange_weak(&c->used_buckets, &used, (uint32_t)bucket + 1))
+		;
+	atomic_compare_exchange_strong(&c->first_ns, &zero, now_ns);
+	last = GET(c->last_ns);
+	while (last < now_ns && !atomic_compare_exchange_weak(&c->last_ns, &last, now_ns))
+		;
+}
+
+void sat_counters_reject(sat_counters *c, sat_reject why)
+{
+	if ((unsigned)why < SAT_REJ_COUNT)
+		ADD(c->rejected[why], 1);
+}
+
+uint64_t sat_counters_spans(const sat_counters *c)
+{
+	return GET(((sat_counters *)c)->spans);
+}
+
+const char *sat_reject_name(sat_reject why)
+{
+	return (unsigned)why < SAT_REJ_COUNT ? reject_names[why] : "unknown";
+}
+
+int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatCounters *out)
+{
+	sat_counters *c = (sat_counters *)cc;
+	uint32_t used = GET(c->used_buckets);
+	uint64_t rejected = 0;
+
+	tb__sat_counters__init(out);
+	out->run_id = GET(c->run_id);
+	out->reports = GET(c->reports);
+	out->spans = GET(c->spans);
+	out->bytes_wire = GET(c->bytes_wire);
+	out->bytes_decoded = GET(c->bytes_decoded);
+	out->duplicates = GET(c->duplicates);
+	out->first_report_ns = GET(c->first_ns);
+	out->last_report_ns = GET(c->last_ns);
+	out->bucket_ms = SAT_BUCKET_MS;
+	out->listening = st->listening;
+	out->mode = (char *)st->mode;
+	out->dup_capacity = st->dup_capacity;
+	out->dup_unchecked = GET(c->unchecked);
+
+	out->rejected_by_reason = calloc(SAT_REJ_COUNT, sizeof(*out->rejected_by_reason));
+	out->by_protocol = calloc(SAT_PROTO_COUNT, sizeof(*out->by_protocol));
+	out->spans_per_bucket = calloc(used ? used : 1, sizeof(uint32_t));
+	if (!out->rejected_by_reason || !out->by_protocol || !out->spans_per_bucket) {
+		sat_counters_proto_fini(out);
+		return TB_ENOMEM;
+	}
+	for (int i = 0; i < SAT_REJ_COUNT; i++) {
+		uint64_t n = GET(c->rejected[i]);
+		Tb__RejectCount *rc;
+		rejected += n;
+		if (n == 0)
+			continue;
+		if ((rc = malloc(sizeof(*rc))) == NULL) {
+			sat_counters_proto_fini(out);
+			return TB_ENOMEM;
+		}
+		tb__reject_count__init(rc);
+		rc->reason = (char *)reject_names[i];
+		rc->count = n;
+		out->rejected_by_reason[out->n_rejected_by_reason++] = rc;
+	}
+	out->rejected = rejected;
+	for (int i = 0; i < SAT_PROTO_COUNT; i++) {
+		Tb__ProtocolCount *pc;
+		if (GET(c->by_proto[i].reports) == 0)
+			continue;
+		if ((pc = malloc(sizeof(*pc))) == NULL) {
+			sat_counters_proto_fini(out);
+			return TB_ENOMEM;
+		}
+		tb__protocol_count__init(pc);
+		pc->protocol = (char *)sat_decoder_get((sat_proto)i)->name;
+		pc->reports = GET(c->by_proto[i].reports);
+		pc->spans = GET(c->by_proto[i].spans);
+		pc->bytes_wire = GET(c->by_proto[i].bytes_wire);
+		out->by_protocol[out->n_by_protocol++] = pc;
+	}
+	for (uint32_t i = 0; i < used; i++)
+		out->spans_per_bucket[i] = GET(c->buckets[i]);
+	out->n_spans_per_bucket = used;
+	return TB_OK;
+}
+
+void sat_counters_proto_fini(Tb__SatCounters *out)
+{
+	for (size_t i = 0; i < out->n_rejected_by_reason; i++)
+		free(out->rejected_by_reason[i]);
+	for (size_t i = 0; i < out->n_by_protocol; i++)
+		free(out->by_protocol[i]);
+	free(out->rejected_by_reason);
+	free(out->by_protocol);
+	free(out->spans_per_bucket);
+	tb__sat_counters__init(out);
+}
+
+/* 64-bit counts and clock readings go out as exact integer literals, not doubles. */
+static void add_u64(cJSON *o, const char *name, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	cJSON_AddRawToObject(o, name, num);
+}
+
+char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
+{
+	Tb__SatCounters snap;
+	cJSON *o, *rej, *protos, *buckets;
+	char *text = NULL;
+
+	if (sat_counters_to_proto(c, st, &snap) != TB_OK)
+		return NULL;
+	if ((o = cJSON_CreateObject()) == NULL)
+		goto out;
+	add_u64(o, "run_id", snap.run_id);
+	add_u64(o, "reports", snap.reports);
+	add_u64(o, "spans", snap.spans);
+	add_u64(o, "bytes_wire", snap.bytes_wire);
+	add_u64(o, "bytes_decoded", snap.bytes_decoded);
+	add_u64(o, "duplicates", snap.duplicates);
+	add_u64(o, "dup_capacity", snap.dup_capacity);
+	add_u64(o, "dup_unchecked", snap.dup_unchecked);
+	add_u64(o, "rejected", snap.rejected);
+	rej = cJSON_AddObjectToObject(o, "rejected_by_reason");
+	for (size_t i = 0; rej && i < snap.n_rejected_by_reason; i++)
+		add_u64(rej, snap.rejected_by_reason[i]->reason, snap.rejected_by_reason[i]->count);
+	protos = cJSON_AddObjectToObject(o, "by_protocol");
+	for (size_t i = 0; protos && i < snap.n_by_protocol; i++) {
+		cJSON *p = cJSON_AddObjectToObject(protos, snap.by_protocol[i]->protocol);
+		if (p == NULL)
+			break;
+		add_u64(p, "reports", snap.by_protocol[i]->reports);
+		add_u64(p, "spans", snap.by_protocol[i]->spans);
+		add_u64(p, "bytes_wire", snap.by_protocol[i]->bytes_wire);
+	}
+	add_u64(o, "first_report_ns", snap.first_report_ns);
+	add_u64(o, "last_report_ns", snap.last_report_ns);
+	cJSON_AddNumberToObject(o, "bucket_ms", snap.bucket_ms);
+	buckets = cJSON_AddArrayToObject(o, "spans_per_bucket");
+	for (size_t i = 0; buckets && i < snap.n_spans_per_bucket; i++)
+		cJSON_AddItemToArray(buckets, cJSON_CreateNumber(snap.spans_per_bucket[i]));
+	cJSON_AddBoolToObject(o, "listening", snap.listening);
+	cJSON_AddStringToObject(o, "mode", snap.mode ? snap.mode : "");
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+out:
+	sat_counters_proto_fini(&snap);
+	return text;
+}

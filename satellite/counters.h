@@ -1,0 +1,83 @@
+/* counters.h - the satellite's per-run counters: reports, spans, bytes, duplicates,
+ * rejections by reason, first/last report times, spans per time bucket and a split by
+ * protocol. Updated lock-free by the HTTP threads; reset with a run id by the
+ * orchestrator at the start of each run. */
+#ifndef SAT_COUNTERS_H
+#define SAT_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/bench.pb-c.h"
+#include "satellite/decode.h"
+
+/* Spans are bucketed by arrival time since the reset, 100 ms a bucket, for an hour; later
+ * arrivals fall in the last bucket. */
+#define SAT_BUCKET_MS 100
+#define SAT_BUCKETS 36000
+
+/* Why a request was not counted. Names (sat_reject_name) are what /stats and SatCounters
+ * report. */
+typedef enum sat_reject {
+	SAT_REJ_BAD_BODY = 0,	/* protobuf or JSON that does not decode (400) */
+	SAT_REJ_BAD_ENCODING,	/* corrupt gzip/deflate, or an unknown Content-Encoding */
+	SAT_REJ_BAD_FRAMING,	/* malformed HTTP or chunked framing (MHD answered 400) */
+	SAT_REJ_TOO_LARGE,	/* body over --max-body (413) */
+	SAT_REJ_BAD_TYPE,	/* unsupported Content-Type (415) */
+	SAT_REJ_NOT_FOUND,	/* unknown path (404) */
+	SAT_REJ_BAD_METHOD,	/* wrong method for the path (405) */
+	SAT_REJ_TIMEOUT,	/* the client stalled past the idle timeout */
+	SAT_REJ_ABORTED,	/* the client closed mid-request */
+	SAT_REJ_INJECTED_ERROR,	/* a fault answered an error status */
+	SAT_REJ_INJECTED_DROP,	/* a fault closed the connection mid-request */
+	SAT_REJ_COUNT
+} sat_reject;
+
+typedef struct sat_counters sat_counters;
+
+/* sat_counters_alloc makes a zeroed set (run id 0). Returns TB_OK or TB_ENOMEM. */
+int sat_counters_alloc(sat_counters **cp);
+
+/* sat_counters_free releases c. NULL is fine. */
+void sat_counters_free(sat_counters *c);
+
+/* sat_counters_reset zeroes everything for run run_id starting at now_ns. Not atomic
+ * with respect to reports being counted at that instant: reset between runs. */
+void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns);
+
+/* sat_counters_run_id returns the current run id. */
+uint64_t sat_counters_run_id(const sat_counters *c);
+
+/* sat_counters_add_report counts one report answered 2xx. */
+void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t spans,
+			     uint64_t duplicates, uint64_t unchecked, uint64_t bytes_wire,
+			     uint64_t bytes_decoded, uint64_t now_ns);
+
+/* sat_counters_reject counts one request not counted, by reason. */
+void sat_counters_reject(sat_counters *c, sat_reject why);
+
+/* sat_counters_spans returns the spans counted this run (for GET /spans_received). */
+uint64_t sat_counters_spans(const sat_counters *c);
+
+/* sat_reject_name names a reason ("bad_body"). */
+const char *sat_reject_name(sat_reject why);
+
+/* The satellite's state that /stats and SatCounters report beside the counters. */
+typedef struct sat_status {
+	bool listening;
+	const char *mode;
+	uint64_t dup_capacity;
+} sat_status;
+
+/* sat_counters_to_proto fills *out (initialised here) with a snapshot; free it with
+ * sat_counters_proto_fini. Returns TB_OK or TB_ENOMEM. */
+int sat_counters_to_proto(const sat_counters *c, const sat_status *st, Tb__SatCounters *out);
+
+/* sat_counters_proto_fini frees what sat_counters_to_proto allocated. */
+void sat_counters_proto_fini(Tb__SatCounters *out);
+
+/* sat_counters_to_json returns a malloc'd JSON object with the same snapshot, or NULL. */
+char *sat_counters_to_json(const sat_counters *c, const sat_status *st);
+
+#endif

@@ -1,0 +1,93 @@
+/* decode.c - what the protocol decoders share: the id list, hex ids, the walker tables
+ * and the table of decoders. */
+#include "satellite/decode.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "proto/collector.pb-c.h"
+#include "proto/otlp_trace.pb-c.h"
+#include "satellite/pbwalk.h"
+
+struct sat_pbschema *sat__schema_lightstep;
+struct sat_pbschema *sat__schema_otlp;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_result = TB_ENOMEM;
+
+int sat_ids_push(sat_ids *ids, const sat_span_id *id)
+{
+	if (ids->n == ids->cap) {
+		size_t ncap = ids->cap ? ids->cap * 2 : 256;
+		sat_span_id *v = realloc(ids->v, ncap * sizeof(*v));
+		if (v == NULL)
+			return TB_ENOMEM;
+		ids->v = v;
+		ids->cap = ncap;
+	}
+	ids->v[ids->n++] = *id;
+	return TB_OK;
+}
+
+void sat_ids_fini(sat_ids *ids)
+{
+	free(ids->v);
+	memset(ids, 0, sizeof(*ids));
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int sat_hex_decode(const char *s, uint8_t *out, size_t outlen)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 2 * outlen)
+		return 0;
+	memset(out, 0, outlen);
+	/* Fill from the last digit backwards so short ids are right-aligned. */
+	for (size_t i = 0; i < n; i++) {
+		int v = hexval(s[n - 1 - i]);
+		if (v < 0)
+			return 0;
+		out[outlen - 1 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
+	}
+	return 1;
+}
+
+static void build_tables(void)
+{
+	int rv = sat_pbschema_alloc(&sat__schema_lightstep,
+				    &lightstep__collector__report_request__descriptor);
+	if (rv == TB_OK)
+		rv = sat_pbschema_alloc(&sat__schema_otlp,
+					&otlp__export_trace_service_request__descriptor);
+	init_result = rv;
+}
+
+int sat_decode_init(void)
+{
+	pthread_once(&init_once, build_tables);
+	return init_result;
+}
+
+const sat_decoder *sat_decoder_get(sat_proto proto)
+{
+	static const sat_decoder *all[SAT_PROTO_COUNT] = {
+		[SAT_PROTO_LIGHTSTEP] = &sat__decoder_lightstep,
+		[SAT_PROTO_OTLP_PROTO] = &sat__decoder_otlp_proto,
+		[SAT_PROTO_OTLP_JSON] = &sat__decoder_otlp_json,
+		[SAT_PROTO_LIGHTSTEP_JSON] = &sat__decoder_lightstep_json,
+	};
+	return (unsigned)proto < SAT_PROTO_COUNT ? all[proto] : NULL;
+}

@@ -1,0 +1,77 @@
+/* decode.h - the satellite's report decoders, one per wire protocol, behind one small
+ * interface: validate a body, list the identity of every span in it, and say what a
+ * successful reply looks like for that protocol.
+ *
+ * Decoders never unpack into protobuf-c structs on the hot path (see pbwalk.h) and never
+ * touch counters: the HTTP layer decides what to count, so a decoder is a pure function
+ * of its input, which is what the fuzz targets exercise. */
+#ifndef SAT_DECODE_H
+#define SAT_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum sat_proto {
+	SAT_PROTO_LIGHTSTEP = 0,	/* POST /api/v2/reports, collector.proto */
+	SAT_PROTO_OTLP_PROTO,		/* POST /v1/traces, application/x-protobuf */
+	SAT_PROTO_OTLP_JSON,		/* POST /v1/traces, application/json */
+	SAT_PROTO_LIGHTSTEP_JSON,	/* POST /api/v0/reports, the JS tracer's thrift-JSON */
+	SAT_PROTO_COUNT
+} sat_proto;
+
+/* One span's identity. LightStep's 64-bit ids sit in the low (last) 8 bytes of trace. */
+typedef struct sat_span_id {
+	uint8_t trace[16];
+	uint8_t span[8];
+} sat_span_id;
+
+/* A growable list of span identities, reused across requests by its owner. */
+typedef struct sat_ids {
+	sat_span_id *v;
+	size_t n;
+	size_t cap;
+} sat_ids;
+
+/* sat_ids_push appends one id. Returns TB_OK or TB_ENOMEM. */
+int sat_ids_push(sat_ids *ids, const sat_span_id *id);
+
+/* sat_ids_fini frees the list's storage and empties it. */
+void sat_ids_fini(sat_ids *ids);
+
+typedef struct sat_decoder {
+	sat_proto proto;
+	const char *name;	/* "lightstep-proto", "otlp-proto", "otlp-json", "lightstep-json" */
+	const char *reply_type;	/* Content-Type of the 200 reply */
+	/* decode validates body[0..len) and appends every span's id to ids (which it does not
+	 * clear); body is never NULL, even when len is 0. Returns TB_OK, TB_EPROTO with a
+	 * one-line reason in err, or TB_ENOMEM. */
+	int (*decode)(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen);
+	/* reply writes the body of a 200 answer into buf (at least 64 bytes) and returns its
+	 * length; now_us is the wall clock, for protocols that echo receive times. */
+	size_t (*reply)(uint8_t *buf, size_t cap, uint64_t now_us);
+} sat_decoder;
+
+/* sat_decode_init builds the decoders' tables once per process; thread-safe, idempotent.
+ * Returns TB_OK or TB_ENOMEM. Decoders must not be used before it succeeds. */
+int sat_decode_init(void);
+
+/* sat_decoder_get returns the decoder for proto. */
+const sat_decoder *sat_decoder_get(sat_proto proto);
+
+/* sat_hex_decode reads a hex string (either case) of 1..2*outlen digits into out,
+ * right-aligned and zero-padded on the left, as ids are. Returns 1, or 0 if s is empty,
+ * too long or not hex. */
+int sat_hex_decode(const char *s, uint8_t *out, size_t outlen);
+
+/* Each protocol's decoder, defined in decode_<protocol>.c. */
+extern const sat_decoder sat__decoder_lightstep;
+extern const sat_decoder sat__decoder_otlp_proto;
+extern const sat_decoder sat__decoder_otlp_json;
+extern const sat_decoder sat__decoder_lightstep_json;
+
+/* Walker tables for the protobuf decoders, built by sat_decode_init. */
+struct sat_pbschema;
+extern struct sat_pbschema *sat__schema_lightstep;
+extern struct sat_pbschema *sat__schema_otlp;
+
+#endif

@@ -1,0 +1,773 @@
+/* http.c - the satellite's HTTP server: listening sockets and the accept thread, the
+ * libmicrohttpd daemon, routing, and the life of one report request:
+ *
+ *   headers   route by path and method, check Content-Type, Content-Encoding and a
+ *             declared Content-Length against max_body; answer errors at once
+ *   body      append chunks (throttled by the bandwidth limit: the connection is
+ *             suspended until tokens refill); past max_body, discard and answer 413
+ *   complete  inflate, decode, draw the fault verdict, count, and answer now or after
+ *             the delay (suspended in the delay queue, no thread held)
+ */
+#include "satellite/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/records.h"
+#include "satellite/decode.h"
+#include "satellite/delayq.h"
+#include "satellite/inflate.h"
+
+struct sat_http {
+	sat_http_opts o;
+	struct in_addr addr;
+	uint16_t ports[SAT_HTTP_MAX_PORTS];
+	size_t nports;
+
+	/* The daemon is replaced when the group goes down, so readers lock. */
+	pthread_mutex_t daemon_mu;
+	struct MHD_Daemon *daemon;
+	sat_delayq *delayq;
+
+	/* The accept thread owns the listening sockets; others ask it through `want` and
+	 * wait on `cv` for `have` to match, with any error in `listen_err`. */
+	pthread_t accept_thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int wake_fd;
+	bool want, have, stop;
+	int listen_rv;
+	char listen_err[256];
+	int fds[SAT_HTTP_MAX_PORTS];
+
+	pthread_mutex_t ring_mu;	/* the ring has one producer: serialise the threads */
+};
+
+/* The life of one request on a report endpoint. */
+typedef enum stage {
+	ST_BODY = 0,	/* receiving the body */
+	ST_DISCARD,	/* over max_body: reading and dropping the rest */
+	ST_HELD,	/* answered, waiting out a delay before the answer is sent */
+} stage;
+
+typedef struct request {
+	stage stage;
+	const sat_decoder *dec;
+	sat_encoding enc;
+	uint8_t *body;
+	size_t len, cap;
+	size_t wire_len;	/* bytes received, as sent (compressed) */
+	struct MHD_Response *held;	/* the answer waiting in ST_HELD */
+	unsigned held_status;
+	bool answered;		/* a response was queued or the request counted */
+} request;
+
+/* Per connection: its bandwidth bucket. */
+typedef struct conn_ctx {
+	sat_bucket bucket;
+} conn_ctx;
+
+/* ---- answering ---- */
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
+				const void *body, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result rv;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	rv = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rv;
+}
+
+/* reject answers an error with a one-line reason and counts it. */
+static enum MHD_Result reject(sat_http *h, struct MHD_Connection *c, request *rq,
+			      unsigned status, sat_reject why, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static enum MHD_Result reject(sat_http *h, struct MHD_Connection *c, request *rq,
+			      unsigned status, sat_reject why, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	sat_counters_reject(h->o.counters, why);
+	if (rq != NULL)
+		rq->answered = true;
+	tb_debug("satellite: %u %s: %s", status, sat_reject_name(why), line);
+	return send_buf(c, status, "text/plain", line, (size_t)n);
+}
+
+static void write_record(sat_http *h, const request *rq, unsigned status, uint64_t spans,
+			 uint64_t dups, uint64_t now)
+{
+	tb_rec_report rec = {
+		.type = TB_REC_REPORT,
+		.size = sizeof(rec),
+		.status = (uint16_t)status,
+		.protocol = (uint8_t)rq->dec->proto,
+		.t_ns = now,
+		.run_id = sat_counters_run_id(h->o.counters),
+		.spans = (uint32_t)spans,
+		.duplicates = (uint32_t)dups,
+		.bytes_wire = rq->wire_len,
+	};
+
+	if (h->o.ring == NULL)
+		return;
+	pthread_mutex_lock(&h->ring_mu);
+	tb_ring_write(h->o.ring, &rec, sizeof(rec));
+	pthread_mutex_unlock(&h->ring_mu);
+}
+
+/* hold suspends c until deadline; false if the delay queue refuses (group going down). */
+static bool hold(sat_http *h, struct MHD_Connection *c, uint64_t deadline)
+{
+	MHD_suspend_connection(c);
+	if (sat_delayq_add(h->delayq, c, deadline) != TB_OK) {
+		MHD_resume_connection(c);
+		return false;
+	}
+	return true;
+}
+
+/* ---- routing (first call: headers only) ---- */
+
+/* media_type_is compares a Content-Type's media type, ignoring parameters and case. */
+static bool media_type_is(const char *value, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (value == NULL)
+		return false;
+	while (*value == ' ')
+		value++;
+	return strncasecmp(value, want, n) == 0 && (value[n] == '\0' || value[n] == ';' ||
+						    value[n] == ' ');
+}
+
+static const sat_decoder *pick_decoder(const char *url, const char *type, bool *known_path)
+{
+	*known_path = true;
+	if (strcmp(url, "/api/v2/reports") == 0) {
+		if (type == NULL || media_type_is(type, "application/octet-stream") ||
+		    media_type_is(type, "application/x-protobuf") ||
+		    media_type_is(type, "application/protobuf"))
+			return sat_decoder_get(SAT_PROTO_LIGHTSTEP);
+	} else if (strcmp(url, "/v1/traces") == 0) {
+		if (media_type_is(type, "application/x-protobuf") ||
+		    media_type_is(type, "application/protobuf"))
+			return sat_decoder_get(SAT_PROTO_OTLP_PROTO);
+		if (media_type_is(type, "application/json"))
+			return sat_decoder_get(SAT_PROTO_OTLP_JSON);
+	} else if (strcmp(url, "/api/v0/reports") == 0) {
+		if (type == NULL || media_type_is(type, "application/json"))
+			return sat_decoder_get(SAT_PROTO_LIGHTSTEP_JSON);
+	} else {
+		*known_path = false;
+	}
+	return NULL;
+}
+
+static enum MHD_Result serve_get(sat_http *h, struct MHD_Connection *c, const char *url)
+{
+	if (strcmp(url, "/spans_received") == 0) {
+		char num[32];
+		int n = snprintf(num, sizeof(num), "%llu",
+				 (unsigned long long)sat_counters_spans(h->o.counters));
+		return send_buf(c, 200, "text/plain", num, (size_t)n);
+	}
+	/* /stats */
+	sat_fault_config fc;
+	sat_faults_get(h->o.faults, &fc);
+	sat_status st = {
+		.listening = sat_http_listening(h),
+		.mode = sat_mode_name(fc.mode),
+		.dup_capacity = h->o.dups ? sat_dupset_capacity(h->o.dups) : 0,
+	};
+	char *json = sat_counters_to_json(h->o.counters, &st);
+	enum MHD_Result rv;
+	if (json == NULL)
+		return MHD_NO;
+	rv = send_buf(c, 200, "application/json", json, strlen(json));
+	free(json);
+	return rv;
+}
+
+static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const char *url,
+				  const char *method, void **con_cls)
+{
+	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
+	const char *type, *encoding, *length;
+	const sat_decoder *dec;
+	bool known;
+	request *rq;
+
+	if (strcmp(url, "/spans_received") == 0 || strcmp(url, "/stats") == 0) {
+		if (!is_get)
+			return reject(h, c, NULL, 405, SAT_REJ_BAD_METHOD, "%s needs GET, not %s",
+				      url, method);
+		return serve_get(h, c, url);
+	}
+	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	dec = pick_decoder(url, type, &known);
+	if (!known)
+		return reject(h, c, NULL, 404, SAT_REJ_NOT_FOUND, "no endpoint %s", url);
+	if (!is_post)
+		return reject(h, c, NULL, 405, SAT_REJ_BAD_METHOD, "%s needs POST, not %s", url,
+			      method);
+	if (dec == NULL)
+		return reject(h, c, NULL, 415, SAT_REJ_BAD_TYPE,
+			      "%s does not take Content-Type %s", url, type ? type : "(none)");
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return MHD_NO;
+	rq->dec = dec;
+	encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					       MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (!sat_encoding_parse(encoding, &rq->enc)) {
+		free(rq);
+		return reject(h, c, NULL, 415, SAT_REJ_BAD_ENCODING,
+			      "Content-Encoding %s is not supported (gzip, deflate)", encoding);
+	}
+	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (length != NULL) {
+		unsigned long long n = strtoull(length, NULL, 10);
+		if (n > h->o.max_body) {
+			free(rq);
+			return reject(h, c, NULL, 413, SAT_REJ_TOO_LARGE,
+				      "body of %llu bytes is over the limit of %zu", n,
+				      h->o.max_body);
+		}
+		rq->cap = (size_t)n;
+	}
+	*con_cls = rq;
+	return MHD_YES;
+}
+
+/* ---- body ---- */
+
+static conn_ctx *ctx_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_body(sat_http *h, struct MHD_Connection *c, request *rq,
+			       const char *data, size_t *size)
+{
+	size_t want = *size, granted = want;
+	conn_ctx *cc = ctx_of(c);
+	sat_bucket scratch = {0};
+	uint64_t wait;
+
+	if (rq->stage == ST_DISCARD) {
+		rq->wire_len += want;
+		*size = 0;
+		return MHD_YES;
+	}
+	wait = sat_faults_take(h->o.faults, cc ? &cc->bucket : &scratch, want, &granted,
+			       tb_now_ns());
+	if (rq->len + granted > h->o.max_body) {
+		/* Over the limit (a chunked body declares no length): stop keeping it. */
+		free(rq->body);
+		rq->body = NULL;
+		rq->len = rq->cap = 0;
+		rq->stage = ST_DISCARD;
+		rq->wire_len += want;
+		*size = 0;
+		return MHD_YES;
+	}
+	if (rq->len + granted > rq->cap || rq->body == NULL) {
+		size_t ncap = rq->cap > rq->len + granted ? rq->cap : (rq->len + granted) * 2;
+		uint8_t *b;
+		if (ncap < 4096)
+			ncap = 4096;
+		if (ncap > h->o.max_body + 1)
+			ncap = h->o.max_body + 1;
+		if ((b = realloc(rq->body, ncap + 1)) == NULL)
+			return MHD_NO;
+		rq->body = b;
+		rq->cap = ncap;
+	}
+	memcpy(rq->body + rq->len, data, granted);
+	rq->len += granted;
+	rq->wire_len += granted;
+	*size = want - granted;
+	if (wait > 0 && !hold(h, c, tb_now_ns() + wait))
+		return MHD_NO;
+	return MHD_YES;
+}
+
+/* ---- complete ---- */
+
+static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq)
+{
+	uint8_t *plain = rq->body ? rq->body : (uint8_t *)"";
+	size_t plain_len = rq->len, inflated_len = 0;
+	uint8_t *inflated = NULL;
+	sat_ids ids = {0};
+	sat_verdict v;
+	char err[300];
+	uint64_t dups = 0, unchecked = 0, now;
+	struct MHD_Response *resp;
+	uint8_t reply[256];
+	size_t reply_len;
+	int rv;
+
+	if (rq->stage == ST_DISCARD)
+		return reject(h, c, rq, 413, SAT_REJ_TOO_LARGE,
+			      "body of %zu bytes is over the limit of %zu", rq->wire_len,
+			      h->o.max_body);
+	if (rq->enc != SAT_ENC_IDENTITY) {
+		rv = sat_inflate(rq->enc, plain, plain_len, h->o.max_body, &inflated,
+				 &inflated_len, err, sizeof(err));
+		if (rv == TB_EMSGSIZE)
+			return reject(h, c, rq, 413, SAT_REJ_TOO_LARGE, "%s", err);
+		if (rv == TB_EPROTO)
+			return reject(h, c, rq, 400, SAT_REJ_BAD_ENCODING, "%s", err);
+		if (rv != TB_OK)
+			return MHD_NO;
+		plain = inflated;
+		plain_len = inflated_len;
+	} else if (rq->body != NULL) {
+		rq->body[rq->len] = '\0';	/* the JSON decoders read a C string */
+	}
+	rv = rq->dec->decode(plain, plain_len, &ids, err, sizeof(err));
+	if (rv != TB_OK) {
+		free(inflated);
+		sat_ids_fini(&ids);
+		if (rv == TB_ENOMEM)
+			return MHD_NO;
+		return reject(h, c, rq, 400, SAT_REJ_BAD_BODY, "%s", err);
+	}
+	free(inflated);
+
+	sat_faults_decide(h->o.faults, ids.n, &v);
+	now = tb_now_ns();
+	rq->answered = true;
+	if (v.drop) {
+		sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_DROP);
+		write_record(h, rq, 0, ids.n, 0, now);
+		sat_ids_fini(&ids);
+		return MHD_NO;	/* libmicrohttpd closes the connection without an answer */
+	}
+	if (v.status == 200) {
+		if (h->o.dups != NULL)
+			sat_dupset_insert_many(h->o.dups, ids.v, ids.n, sizeof(ids.v[0]), &dups,
+					       &unchecked);
+		sat_counters_add_report(h->o.counters, rq->dec->proto, ids.n, dups, unchecked,
+					rq->wire_len, plain_len, now);
+		reply_len = rq->dec->reply(reply, sizeof(reply), tb_wall_ns() / 1000);
+		resp = MHD_create_response_from_buffer(reply_len, reply, MHD_RESPMEM_MUST_COPY);
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+						rq->dec->reply_type);
+	} else {
+		int n = snprintf((char *)reply, sizeof(reply), "injected error %u\n", v.status);
+		sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_ERROR);
+		resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	}
+	write_record(h, rq, v.status, ids.n, dups, now);
+	sat_ids_fini(&ids);
+	free(rq->body);
+	rq->body = NULL;
+	if (resp == NULL)
+		return MHD_NO;
+	if (v.delay_ns > 0) {
+		rq->held = resp;
+		rq->held_status = v.status;
+		rq->stage = ST_HELD;
+		if (hold(h, c, now + v.delay_ns))
+			return MHD_YES;
+		rq->held = NULL;	/* going down: answer now */
+	}
+	enum MHD_Result qr = MHD_queue_response(c, v.status, resp);
+	MHD_destroy_response(resp);
+	return qr;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	sat_http *h = cls;
+	request *rq = *con_cls;
+
+	if (rq == NULL)
+		return on_headers(h, c, url, method, con_cls);
+	if (rq->stage == ST_HELD) {
+		struct MHD_Response *resp = rq->held;
+		enum MHD_Result qr;
+		rq->held = NULL;
+		if (resp == NULL)
+			return MHD_NO;
+		qr = MHD_queue_response(c, rq->held_status, resp);
+		MHD_destroy_response(resp);
+		return qr;
+	}
+	if (*upload_data_size > 0)
+		return on_body(h, c, rq, upload_data, upload_data_size);
+	return answer(h, c, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	sat_http *h = cls;
+	request *rq = *con_cls;
+
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+	    toe != MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN && (rq == NULL || !rq->answered)) {
+		if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+			sat_counters_reject(h->o.counters, SAT_REJ_TIMEOUT);
+		else if (toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ||
+			 toe == MHD_REQUEST_TERMINATED_READ_ERROR)
+			sat_counters_reject(h->o.counters, SAT_REJ_ABORTED);
+		else if (toe == MHD_REQUEST_TERMINATED_WITH_ERROR)
+			sat_counters_reject(h->o.counters, SAT_REJ_BAD_FRAMING);
+	}
+	if (rq != NULL) {
+		if (rq->held != NULL)
+			MHD_destroy_response(rq->held);
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_context = calloc(1, sizeof(conn_ctx));
+	else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	tb_debug("libmicrohttpd: %s", line);
+}
+
+static struct MHD_Daemon *start_daemon(sat_http *h)
+{
+	return MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, h,
+		MHD_OPTION_THREAD_POOL_SIZE, h->o.threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, h->o.idle_timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+		MHD_OPTION_CONNECTION_LIMIT, 4096u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		MHD_OPTION_END);
+}
+
+/* ---- listening sockets and the accept thread ---- */
+
+static void close_listeners(sat_http *h)
+{
+	for (size_t i = 0; i < h->nports; i++) {
+		if (h->fds[i] >= 0)
+			close(h->fds[i]);
+		h->fds[i] = -1;
+	}
+}
+
+/* open_listeners binds every port, resolving port 0; all or nothing. */
+static int open_listeners(sat_http *h, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < h->nports; i++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = h->addr,
+					 .sin_port = htons(h->ports[i])};
+		socklen_t sl = sizeof(sa);
+		int one = 1;
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			snprintf(err, errlen, "socket: %s", strerror(errno));
+			close_listeners(h);
+			return TB_ESYS;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1024) != 0) {
+			char a[INET_ADDRSTRLEN];
+			snprintf(err, errlen, "cannot listen on %s:%u: %s",
+				 inet_ntop(AF_INET, &h->addr, a, sizeof(a)), h->ports[i],
+				 strerror(errno));
+			close(fd);
+			close_listeners(h);
+			return TB_EADDR;
+		}
+		getsockname(fd, (struct sockaddr *)&sa, &sl);
+		h->ports[i] = ntohs(sa.sin_port);
+		h->fds[i] = fd;
+	}
+	return TB_OK;
+}
+
+static void accept_ready(sat_http *h, int lfd)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			return;	/* EAGAIN, or a transient error such as EMFILE: poll again */
+		}
+		pthread_mutex_lock(&h->daemon_mu);
+		/* MHD_add_connection closes fd itself when it fails. */
+		if (h->daemon == NULL ||
+		    MHD_add_connection(h->daemon, fd, (struct sockaddr *)&ss, sl) != MHD_YES) {
+			if (h->daemon == NULL)
+				close(fd);
+			tb_warn("satellite: could not take a connection: %s", strerror(errno));
+		}
+		pthread_mutex_unlock(&h->daemon_mu);
+	}
+}
+
+static void *accept_main(void *arg)
+{
+	sat_http *h = arg;
+	struct pollfd pfd[SAT_HTTP_MAX_PORTS + 1];
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		size_t n = 0;
+		uint64_t v;
+
+		if (h->stop)
+			break;
+		if (h->want != h->have) {
+			if (h->want) {
+				h->listen_rv = open_listeners(h, h->listen_err,
+							      sizeof(h->listen_err));
+				h->have = h->listen_rv == TB_OK;
+				if (!h->have)
+					h->want = false;
+			} else {
+				close_listeners(h);
+				h->have = false;
+				h->listen_rv = TB_OK;
+			}
+			pthread_cond_broadcast(&h->cv);
+		}
+		pfd[n++] = (struct pollfd){.fd = h->wake_fd, .events = POLLIN};
+		for (size_t i = 0; h->have && i < h->nports; i++)
+			pfd[n++] = (struct pollfd){.fd = h->fds[i], .events = POLLIN};
+		pthread_mutex_unlock(&h->mu);
+		poll(pfd, n, -1);
+		if (pfd[0].revents & POLLIN)
+			(void)!read(h->wake_fd, &v, sizeof(v));
+		for (size_t i = 1; i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				accept_ready(h, pfd[i].fd);
+		pthread_mutex_lock(&h->mu);
+	}
+	close_listeners(h);
+	h->have = false;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+/* ask_listening hands the accept thread a new wish and waits until it is carried out. */
+static int ask_listening(sat_http *h, bool on, char *err, size_t errlen)
+{
+	uint64_t one = 1;
+	int rv;
+
+	pthread_mutex_lock(&h->mu);
+	h->want = on;
+	(void)!write(h->wake_fd, &one, sizeof(one));
+	while (h->have != on && h->want == on && !h->stop)
+		pthread_cond_wait(&h->cv, &h->mu);
+	rv = h->have == on ? TB_OK : h->listen_rv;
+	if (rv != TB_OK)
+		snprintf(err, errlen, "%s", h->listen_err);
+	pthread_mutex_unlock(&h->mu);
+	return rv;
+}
+
+int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errlen)
+{
+	sat_http *h;
+	int rv;
+
+	*hp = NULL;
+	if (o->nports == 0 || o->nports > SAT_HTTP_MAX_PORTS) {
+		snprintf(err, errlen, "need 1 to %d ports, not %zu", SAT_HTTP_MAX_PORTS, o->nports);
+		return TB_EINVAL;
+	}
+	if ((rv = sat_decode_init()) != TB_OK) {
+		snprintf(err, errlen, "cannot build the decoders' tables: %s", tb_strerror(rv));
+		return rv;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return TB_ENOMEM;
+	h->o = *o;
+	if (h->o.threads == 0)
+		h->o.threads = 1;
+	if (inet_pton(AF_INET, o->bind ? o->bind : "127.0.0.1", &h->addr) != 1) {
+		snprintf(err, errlen, "bind address \"%s\" is not an IPv4 address", o->bind);
+		free(h);
+		return TB_EADDR;
+	}
+	memcpy(h->ports, o->ports, o->nports * sizeof(o->ports[0]));
+	h->nports = o->nports;
+	for (size_t i = 0; i < SAT_HTTP_MAX_PORTS; i++)
+		h->fds[i] = -1;
+	pthread_mutex_init(&h->daemon_mu, NULL);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_mutex_init(&h->ring_mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->wake_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		rv = TB_ESYS;
+		goto fail_early;
+	}
+	/* Bind here, in the caller's thread, so a port in use is reported at start-up. */
+	if ((rv = open_listeners(h, err, errlen)) != TB_OK)
+		goto fail_early;
+	h->want = h->have = true;
+	if ((rv = sat_delayq_alloc(&h->delayq)) != TB_OK) {
+		snprintf(err, errlen, "cannot start the delay queue: %s", tb_strerror(rv));
+		goto fail_early;
+	}
+	if ((h->daemon = start_daemon(h)) == NULL) {
+		snprintf(err, errlen, "libmicrohttpd would not start");
+		rv = TB_ESYS;
+		goto fail_early;
+	}
+	if (pthread_create(&h->accept_thread, NULL, accept_main, h) != 0) {
+		snprintf(err, errlen, "cannot start the accept thread");
+		rv = TB_ESYS;
+		goto fail_early;
+	}
+	*hp = h;
+	return TB_OK;
+fail_early:
+	if (h->daemon != NULL)
+		MHD_stop_daemon(h->daemon);
+	sat_delayq_free(h->delayq);
+	close_listeners(h);
+	if (h->wake_fd >= 0)
+		close(h->wake_fd);
+	free(h);
+	return rv;
+}
+
+/* restart_daemon closes every open connection by replacing the daemon. */
+static int restart_daemon(sat_http *h)
+{
+	struct MHD_Daemon *old;
+
+	sat_delayq_hold(h->delayq, true);
+	pthread_mutex_lock(&h->daemon_mu);
+	old = h->daemon;
+	h->daemon = NULL;
+	pthread_mutex_unlock(&h->daemon_mu);
+	if (old != NULL)
+		MHD_stop_daemon(old);
+	pthread_mutex_lock(&h->daemon_mu);
+	h->daemon = start_daemon(h);
+	pthread_mutex_unlock(&h->daemon_mu);
+	sat_delayq_hold(h->delayq, false);
+	return h->daemon ? TB_OK : TB_ESYS;
+}
+
+int sat_http_set_listening(sat_http *h, bool on, char *err, size_t errlen)
+{
+	int rv = ask_listening(h, on, err, errlen);
+
+	if (rv == TB_OK && !on && restart_daemon(h) != TB_OK) {
+		snprintf(err, errlen, "libmicrohttpd would not restart");
+		return TB_ESYS;
+	}
+	return rv;
+}
+
+bool sat_http_listening(sat_http *h)
+{
+	bool up;
+
+	pthread_mutex_lock(&h->mu);
+	up = h->have;
+	pthread_mutex_unlock(&h->mu);
+	return up;
+}
+
+const uint16_t *sat_http_ports(const sat_http *h, size_t *n)
+{
+	*n = h->nports;
+	return h->ports;
+}
+
+void sat_http_free(sat_http *h)
+{
+	uint64_t one = 1;
+
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->stop = true;
+	(void)!write(h->wake_fd, &one, sizeof(one));
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->accept_thread, NULL);
+	sat_delayq_hold(h->delayq, true);
+	if (h->daemon != NULL)
+		MHD_stop_daemon(h->daemon);
+	sat_delayq_free(h->delayq);
+	close(h->wake_fd);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	pthread_mutex_destroy(&h->daemon_mu);
+	pthread_mutex_destroy(&h->ring_mu);
+	free(h);
+}

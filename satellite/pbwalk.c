@@ -1,0 +1,323 @@
+/* pbwalk.c - the validating protobuf walker: dense per-message field tables built from
+ * protobuf-c descriptors, and one loop over the wire format that checks each field
+ * against them and descends into sub-messages. See pbwalk.h for the contract. */
+#include "satellite/pbwalk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "satellite/pbwire.h"
+
+/* Largest field number given a dense table slot; our schemas stay far below it. */
+#define MAX_DENSE_FIELD 4096
+
+#define WT_BIT(wt) (1u << (wt))
+#define WT_ANY (WT_BIT(SAT_WT_VARINT) | WT_BIT(SAT_WT_FIXED64) | WT_BIT(SAT_WT_LEN) | \
+		WT_BIT(SAT_WT_FIXED32))
+
+/* What a length-delimited value of a field must contain. */
+enum len_rule {
+	LEN_ANY = 0,		/* strings, bytes, unknown fields, a lone bool */
+	LEN_MESSAGE,		/* a sub-message: walk it */
+	LEN_PACKED_VARINT,	/* packed repeated integers: whole varints */
+	LEN_PACKED_FIXED32,	/* length a multiple of 4 */
+	LEN_PACKED_FIXED64,	/* length a multiple of 8 */
+	LEN_PACKED_BOOL,	/* every byte 0 or 1 */
+};
+
+typedef struct field_rule {
+	uint8_t wt_mask;	/* wire types protobuf-c accepts for this field */
+	uint8_t len_rule;
+	uint16_t sub;		/* message index when len_rule is LEN_MESSAGE */
+} field_rule;
+
+typedef struct msg_rules {
+	const ProtobufCMessageDescriptor *desc;
+	uint32_t n_ids;		/* by_id covers field numbers 0..n_ids-1 */
+	field_rule *by_id;
+} msg_rules;
+
+struct sat_pbschema {
+	size_t n;
+	msg_rules *msgs;
+};
+
+static const field_rule unknown_field = {WT_ANY, LEN_ANY, 0};
+
+static int find_or_add(sat_pbschema *s, const ProtobufCMessageDescriptor *d, size_t *cap,
+		       uint16_t *out)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->msgs[i].desc == d) {
+			*out = (uint16_t)i;
+			return TB_OK;
+		}
+	}
+	if (s->n == UINT16_MAX)
+		return TB_EINVAL;
+	if (s->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		msg_rules *m = realloc(s->msgs, ncap * sizeof(*m));
+		if (m == NULL)
+			return TB_ENOMEM;
+		s->msgs = m;
+		*cap = ncap;
+	}
+	memset(&s->msgs[s->n], 0, sizeof(s->msgs[s->n]));
+	s->msgs[s->n].desc = d;
+	*out = (uint16_t)s->n++;
+	return TB_OK;
+}
+
+static field_rule rule_for(const ProtobufCFieldDescriptor *f)
+{
+	int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+	field_rule r = {0, LEN_ANY, 0};
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_ENUM:
+		r.wt_mask = WT_BIT(SAT_WT_VARINT);
+		r.len_rule = LEN_PACKED_VARINT;
+		break;
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+		r.wt_mask = WT_BIT(SAT_WT_FIXED32);
+		r.len_rule = LEN_PACKED_FIXED32;
+		break;
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		r.wt_mask = WT_BIT(SAT_WT_FIXED64);
+		r.len_rule = LEN_PACKED_FIXED64;
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		/* protobuf-c reads a singular bool from any wire type. */
+		r.wt_mask = WT_ANY;
+		r.len_rule = repeated ? LEN_PACKED_BOOL : LEN_ANY;
+		return r;
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_BYTES:
+		r.wt_mask = WT_BIT(SAT_WT_LEN);
+		r.len_rule = LEN_ANY;
+		return r;
+	case PROTOBUF_C_TYPE_MESSAGE:
+		r.wt_mask = WT_BIT(SAT_WT_LEN);
+		r.len_rule = LEN_MESSAGE;
+		return r;
+	}
+	/* Numbers: a length-delimited value is a packed array, for repeated fields only. */
+	if (repeated)
+		r.wt_mask |= WT_BIT(SAT_WT_LEN);
+	else
+		r.len_rule = LEN_ANY;
+	return r;
+}
+
+static int build_message(sat_pbschema *s, size_t idx, size_t *cap)
+{
+	const ProtobufCMessageDescriptor *d = s->msgs[idx].desc;
+	uint32_t max_id = 0;
+	field_rule *by_id;
+
+	for (unsigned i = 0; i < d->n_fields; i++)
+		if (d->fields[i].id > max_id)
+			max_id = d->fields[i].id;
+	if (max_id > MAX_DENSE_FIELD)
+		return TB_EINVAL;
+	by_id = calloc(max_id + 1, sizeof(*by_id));
+	if (by_id == NULL)
+		return TB_ENOMEM;
+	for (uint32_t id = 0; id <= max_id; id++)
+		by_id[id] = unknown_field;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		field_rule r = rule_for(f);
+		if (r.len_rule == LEN_MESSAGE) {
+			int rv = find_or_add(s, f->descriptor, cap, &r.sub);
+			if (rv != TB_OK) {
+				free(by_id);
+				return rv;
+			}
+		}
+		by_id[f->id] = r;
+	}
+	/* find_or_add may have moved the array: index again. */
+	s->msgs[idx].by_id = by_id;
+	s->msgs[idx].n_ids = max_id + 1;
+	return TB_OK;
+}
+
+int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root)
+{
+	sat_pbschema *s = calloc(1, sizeof(*s));
+	size_t cap = 0;
+	uint16_t first;
+	int rv;
+
+	*sp = NULL;
+	if (s == NULL)
+		return TB_ENOMEM;
+	if ((rv = find_or_add(s, root, &cap, &first)) != TB_OK)
+		goto fail;
+	/* Messages are appended as they are discovered; build each in turn. */
+	for (size_t i = 0; i < s->n; i++)
+		if ((rv = build_message(s, i, &cap)) != TB_OK)
+			goto fail;
+	*sp = s;
+	return TB_OK;
+fail:
+	sat_pbschema_free(s);
+	return rv;
+}
+
+void sat_pbschema_free(sat_pbschema *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->msgs[i].by_id);
+	free(s->msgs);
+	free(s);
+}
+
+static sat_pbwalk_status fail(sat_pbwalk_error *err, sat_pbwalk_status st, const uint8_t *at,
+			      const uint8_t *base, const msg_rules *m, uint32_t field,
+			      unsigned wt)
+{
+	if (err != NULL) {
+		err->status = st;
+		err->offset = (size_t)(at - base);
+		err->message = m->desc->name;
+		err->field = field;
+		err->wire_type = wt;
+	}
+	return st;
+}
+
+static int packed_ok(unsigned rule, const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+	uint64_t v;
+
+	switch (rule) {
+	case LEN_PACKED_VARINT:
+		while (p < end)
+			if (!sat_pb_varint(&p, end, &v))
+				return 0;
+		return 1;
+	case LEN_PACKED_FIXED32:
+		return n % 4 == 0;
+	case LEN_PACKED_FIXED64:
+		return n % 8 == 0;
+	case LEN_PACKED_BOOL:
+		for (size_t i = 0; i < n; i++)
+			if (p[i] > 1)
+				return 0;
+		return 1;
+	}
+	return 1;
+}
+
+/* The walk keeps its own stack of enclosing messages instead of recursing: a span holds
+ * dozens of small sub-messages (tags, logs, timestamps), and a function call per
+ * sub-message cost more than checking its fields. */
+typedef struct frame {
+	const uint8_t *end;
+	const msg_rules *m;
+} frame;
+
+sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
+				   sat_pbwalk_error *err)
+{
+	static const uint8_t empty[1];
+	frame stack[SAT_PBWALK_MAX_DEPTH];
+	int depth = 0;
+	const msg_rules *m = &s->msgs[0];
+	const uint8_t *base = buf ? buf : empty;
+	const uint8_t *p = base, *end = base + len;
+
+	for (;;) {
+		const uint8_t *at = p;
+		const field_rule *r;
+		uint32_t field;
+		unsigned wt;
+		size_t n;
+		int rv;
+
+		if (p >= end) {
+			if (depth == 0)
+				return SAT_PBWALK_OK;
+			depth--;
+			m = stack[depth].m;
+			end = stack[depth].end;
+			continue;
+		}
+		if (*p < 0x80) {
+			field = *p >> 3;
+			wt = *p & 7;
+			p++;
+		} else if (!sat_pb_tag(&p, end, &field, &wt)) {
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, 0, 0);
+		}
+		r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
+		if (!(WT_BIT(wt) & r->wt_mask))
+			return fail(err, (WT_BIT(wt) & WT_ANY) ? SAT_PBWALK_EMISMATCH :
+				    SAT_PBWALK_EWIRETYPE, at, base, m, field, wt);
+		if (wt == SAT_WT_LEN) {
+			if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p)) {
+				n = *p++;
+			} else if ((rv = sat_pb_len(&p, end, &n)) != 1) {
+				return fail(err, rv < 0 ? SAT_PBWALK_EWRAP : SAT_PBWALK_ETRUNCATED,
+					    at, base, m, field, wt);
+			}
+			if (r->len_rule == LEN_MESSAGE) {
+				if (depth == SAT_PBWALK_MAX_DEPTH)
+					return fail(err, SAT_PBWALK_EDEPTH, at, base, m, field, wt);
+				stack[depth].m = m;
+				stack[depth].end = end;
+				depth++;
+				m = &s->msgs[r->sub];
+				end = p + n;
+				continue;
+			}
+			if (r->len_rule != LEN_ANY && !packed_ok(r->len_rule, p, n))
+				return fail(err, SAT_PBWALK_EPACKED, at, base, m, field, wt);
+			p += n;
+		} else if (wt == SAT_WT_VARINT && p < end && *p < 0x80) {
+			p++;	/* the common one-byte varint */
+		} else if (!sat_pb_skip(&p, end, wt)) {
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
+		}
+	}
+}
+
+char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
+{
+	static const char *what[] = {
+		[SAT_PBWALK_OK] = "valid",
+		[SAT_PBWALK_ETRUNCATED] = "truncated or malformed field",
+		[SAT_PBWALK_EWIRETYPE] = "unsupported wire type",
+		[SAT_PBWALK_EMISMATCH] = "wrong wire type for the field's type",
+		[SAT_PBWALK_EPACKED] = "malformed packed repeated field",
+		[SAT_PBWALK_EDEPTH] = "messages nested too deeply",
+		[SAT_PBWALK_EWRAP] = "length prefix of 4 GiB or more",
+	};
+	const char *w = (unsigned)err->status < sizeof(what) / sizeof(what[0]) ?
+				what[err->status] : "invalid";
+
+	if (err->field != 0)
+		snprintf(out, outlen, "%s: field %u (wire type %u) of %s at byte %zu", w,
+			 err->field, err->wire_type, err->message, err->offset);
+	else
+		snprintf(out, outlen, "%s: in %s at byte %zu", w, err->message, err->offset);
+	return out;
+}
