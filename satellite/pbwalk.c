@@ -251,7 +251,6 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 		uint32_t field;
 		unsigned wt;
 		size_t n;
-		int rv;
 
 		if (p >= end) {
 			if (depth == 0)
@@ -261,7 +260,7 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 			end = stack[depth].end;
 			continue;
 		}
-		if (*p < 0x80) {
+		if (*p < 0x80 && *p >= 0x08) {
 			field = *p >> 3;
 			wt = *p & 7;
 			p++;
@@ -275,9 +274,8 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 		if (wt == SAT_WT_LEN) {
 			if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p)) {
 				n = *p++;
-			} else if ((rv = sat_pb_len(&p, end, &n)) != 1) {
-				return fail(err, rv < 0 ? SAT_PBWALK_EWRAP : SAT_PBWALK_ETRUNCATED,
-					    at, base, m, field, wt);
+			} else if (!sat_pb_len(&p, end, &n)) {
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
 			}
 			if (r->len_rule == LEN_MESSAGE) {
 				if (depth == SAT_PBWALK_MAX_DEPTH)
@@ -309,7 +307,6 @@ char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
 		[SAT_PBWALK_EMISMATCH] = "wrong wire type for the field's type",
 		[SAT_PBWALK_EPACKED] = "malformed packed repeated field",
 		[SAT_PBWALK_EDEPTH] = "messages nested too deeply",
-		[SAT_PBWALK_EWRAP] = "length prefix of 4 GiB or more",
 	};
 	const char *w = (unsigned)err->status < sizeof(what) / sizeof(what[0]) ?
 				what[err->status] : "invalid";

@@ -4,10 +4,10 @@
  * 400, not a 200), but protobuf-c's unpack allocates every string and costs ~14 us per
  * span; this walker checks the same bytes in place. It is built once from the protobuf-c
  * descriptors (dense field tables per message type) and then accepts exactly the inputs
- * protobuf-c's unpack accepts, with two deliberate exceptions: nesting deeper than
- * SAT_PBWALK_MAX_DEPTH and length prefixes that wrap protobuf-c's 32-bit arithmetic are
- * rejected (protobuf-c would overflow its stack or misread memory on those). The
- * differential fuzz target tests/fuzz/fuzz_pbwalk.c holds it to that. */
+ * protobuf-c's unpack accepts, with one deliberate exception: nesting deeper than
+ * SAT_PBWALK_MAX_DEPTH is rejected (protobuf-c recurses without a limit, so a small body
+ * of nested messages could overflow its stack). tests/pbwalk_test.c and the
+ * differential fuzz targets in tests/fuzz/ hold it to that. */
 #ifndef SAT_PBWALK_H
 #define SAT_PBWALK_H
 
@@ -27,7 +27,6 @@ typedef enum sat_pbwalk_status {
 	SAT_PBWALK_EMISMATCH,	/* a known field arrives with the wrong wire type */
 	SAT_PBWALK_EPACKED,	/* a packed repeated field's payload is malformed */
 	SAT_PBWALK_EDEPTH,	/* nested deeper than SAT_PBWALK_MAX_DEPTH */
-	SAT_PBWALK_EWRAP,	/* a length prefix of 4 GiB or more */
 } sat_pbwalk_status;
 
 /* Where and why a walk failed, for a one-line 400 reason. */

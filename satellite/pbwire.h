@@ -3,10 +3,10 @@
  *
  * protobuf-c 1.4 is the reference: what it accepts we accept, what it rejects we reject.
  * Its rules differ from the protobuf spec in places, and we follow them on purpose:
- * - a tag is at most 5 bytes; bits beyond 32 are dropped; field number 0 is an unknown
- *   field, not an error;
+ * - a tag is at most 5 bytes and bits beyond 32 are dropped; a one-byte key of field 0 is
+ *   an error, but field 0 spelled in more bytes is an unknown field;
  * - a varint is at most 10 bytes and only needs a terminating byte;
- * - a length prefix is at most 5 bytes and is taken modulo 2^32.
+ * - a length prefix is at most 5 bytes.
  * Every reader takes the end of the buffer and never reads past it. */
 #ifndef SAT_PBWIRE_H
 #define SAT_PBWIRE_H
@@ -31,7 +31,7 @@ static inline int sat_pb_tag(const uint8_t **pp, const uint8_t *end, uint32_t *f
 	size_t max = avail < 5 ? avail : 5;
 	uint32_t v;
 
-	if (max == 0)
+	if (max == 0 || (p[0] & 0xf8) == 0)
 		return 0;
 	if (p[0] < 0x80) {
 		*wt = p[0] & 7;
@@ -74,48 +74,36 @@ static inline int sat_pb_varint(const uint8_t **pp, const uint8_t *end, uint64_t
 }
 
 /* sat_pb_len reads a length prefix and checks that many bytes follow. Returns 1 and
- * advances *pp to the data, 0 on a bad or overlong prefix, and -1 when the prefix is so
- * large that protobuf-c's 32-bit arithmetic wraps (it would misread such input; we reject
- * it, and the differential tests exclude it). */
+ * advances *pp to the data, or 0 on a bad or overlong prefix. */
 static inline int sat_pb_len(const uint8_t **pp, const uint8_t *end, size_t *out)
 {
 	const uint8_t *p = *pp;
 	size_t avail = (size_t)(end - p);
 	size_t max = avail < 5 ? avail : 5;
-	uint32_t v = 0;
+	uint64_t v = 0;
 	size_t i;
 
-	if (max > 0 && p[0] < 0x80) {
-		if ((size_t)p[0] > avail - 1)
-			return 0;
-		*out = p[0];
-		*pp = p + 1;
-		return 1;
-	}
 	for (i = 0; i < max; i++) {
-		v |= (uint32_t)(p[i] & 0x7f) << (7 * i);
+		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
 		if (!(p[i] & 0x80))
 			break;
 	}
 	if (i == max)
 		return 0;
 	i++;
-	if ((uint64_t)v + i > UINT32_MAX)
-		return -1;
-	if ((size_t)v > avail - i)
+	if (v > avail - i)
 		return 0;
-	*out = v;
+	*out = (size_t)v;
 	*pp = p + i;
 	return 1;
 }
 
-/* sat_pb_skip skips the value of a field with wire type wt. Returns 1, 0 (truncated or an
- * unsupported wire type) or -1 (see sat_pb_len). */
+/* sat_pb_skip skips the value of a field with wire type wt. Returns 1, or 0 when it is
+ * truncated or the wire type is not one protobuf-c reads. */
 static inline int sat_pb_skip(const uint8_t **pp, const uint8_t *end, unsigned wt)
 {
 	uint64_t v;
 	size_t n;
-	int rv;
 
 	switch (wt) {
 	case SAT_WT_VARINT:
@@ -131,8 +119,8 @@ static inline int sat_pb_skip(const uint8_t **pp, const uint8_t *end, unsigned w
 		*pp += 4;
 		return 1;
 	case SAT_WT_LEN:
-		if ((rv = sat_pb_len(pp, end, &n)) != 1)
-			return rv;
+		if (!sat_pb_len(pp, end, &n))
+			return 0;
 		*pp += n;
 		return 1;
 	default:

@@ -1,0 +1,252 @@
+/* pbwalk_test.c - the validating walker accepts and rejects exactly what protobuf-c's
+ * unpack does: hand-made edge cases, every truncation and every single-byte mutation of
+ * real reports, compared input by input against protobuf-c itself. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/reportgen.h"
+#include "common/error.h"
+#include "proto/collector.pb-c.h"
+#include "proto/otlp_trace.pb-c.h"
+#include "satellite/decode.h"
+#include "satellite/pbwalk.h"
+
+static sat_pbschema *ls, *otlp;
+
+static void setup(void)
+{
+	cr_assert_eq(sat_pbschema_alloc(&ls, &lightstep__collector__report_request__descriptor),
+		     TB_OK);
+	cr_assert_eq(sat_pbschema_alloc(&otlp, &otlp__export_trace_service_request__descriptor),
+		     TB_OK);
+}
+
+static void teardown(void)
+{
+	sat_pbschema_free(ls);
+	sat_pbschema_free(otlp);
+}
+
+TestSuite(pbwalk, .init = setup, .fini = teardown);
+
+static bool protobuf_c_accepts(const ProtobufCMessageDescriptor *d, const uint8_t *b, size_t n)
+{
+	ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, n, b);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return m != NULL;
+}
+
+/* agree checks one input; returns 1 if compared, 0 if outside the walker's deliberate
+ * difference (nesting depth). */
+static int agree(const sat_pbschema *s, const ProtobufCMessageDescriptor *d, const uint8_t *b,
+		 size_t n)
+{
+	sat_pbwalk_error err;
+	sat_pbwalk_status st = sat_pbwalk_check(s, b, n, &err);
+	char why[256];
+
+	if (st == SAT_PBWALK_EDEPTH)
+		return 0;
+	cr_assert_eq(st == SAT_PBWALK_OK, protobuf_c_accepts(d, b, n),
+		     "walker says %s, protobuf-c disagrees (%zu bytes)",
+		     st == SAT_PBWALK_OK ? "valid" : sat_pbwalk_format(&err, why, sizeof(why)), n);
+	return 1;
+}
+
+#define LS &lightstep__collector__report_request__descriptor
+#define OTLP &otlp__export_trace_service_request__descriptor
+
+static void expect(const sat_pbschema *s, const ProtobufCMessageDescriptor *d, bool valid,
+		   const uint8_t *b, size_t n)
+{
+	cr_assert_eq(sat_pbwalk_check(s, b, n, NULL) == SAT_PBWALK_OK, valid);
+	cr_assert(agree(s, d, b, n));
+}
+
+Test(pbwalk, real_reports_are_valid)
+{
+	size_t n;
+	uint8_t *b = tb_report_lightstep(50, 1, &n);
+	expect(ls, LS, true, b, n);
+	free(b);
+	b = tb_report_otlp_proto(50, 1, &n);
+	expect(otlp, OTLP, true, b, n);
+	free(b);
+	expect(ls, LS, true, (const uint8_t *)"", 0);
+}
+
+Test(pbwalk, known_field_with_the_wrong_wire_type_is_rejected)
+{
+	/* ReportRequest.spans (3) as varint; .timestamp_offset_micros (5) as length */
+	static const uint8_t a[] = {0x18, 0x01}, b[] = {0x2a, 0x00};
+	expect(ls, LS, false, a, sizeof(a));
+	expect(ls, LS, false, b, sizeof(b));
+	/* Span.duration_micros (5) as fixed32 inside a span */
+	static const uint8_t c[] = {0x1a, 0x05, 0x2d, 0x01, 0x02, 0x03, 0x04};
+	expect(ls, LS, false, c, sizeof(c));
+}
+
+Test(pbwalk, unknown_fields_of_every_wire_type_are_skipped)
+{
+	static const uint8_t a[] = {0x78, 0x01,			  /* 15 varint */
+				    0x79, 1, 2, 3, 4, 5, 6, 7, 8, /* 15 fixed64 */
+				    0x7a, 0x02, 0xff, 0xff,	  /* 15 length */
+				    0x7d, 1, 2, 3, 4};		  /* 15 fixed32 */
+	expect(ls, LS, true, a, sizeof(a));
+}
+
+Test(pbwalk, group_and_reserved_wire_types_are_rejected)
+{
+	for (uint8_t wt = 3; wt <= 7; wt++) {
+		if (wt == 5)
+			continue;
+		uint8_t a[] = {(uint8_t)(0x78 | wt), 0x00};
+		expect(ls, LS, false, a, sizeof(a));
+	}
+}
+
+Test(pbwalk, varints_of_ten_bytes_pass_and_eleven_fail)
+{
+	uint8_t ten[] = {0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+	uint8_t eleven[] = {0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	expect(ls, LS, true, ten, sizeof(ten));
+	expect(ls, LS, false, eleven, sizeof(eleven));
+}
+
+Test(pbwalk, field_zero_in_a_long_key_is_an_unknown_field_as_in_protobuf_c)
+{
+	static const uint8_t a[] = {0x80, 0x00, 0x01};	/* key 0 in two bytes, varint */
+	cr_assert(agree(ls, LS, a, sizeof(a)));
+	static const uint8_t b[] = {0x00, 0x01};	/* key 0 in one byte: an error */
+	expect(ls, LS, false, b, sizeof(b));
+}
+
+Test(pbwalk, keys_and_lengths_follow_protobuf_c_widths)
+{
+	/* a six-byte key is too long for protobuf-c */
+	static const uint8_t key6[] = {0xf8, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00};
+	expect(ls, LS, false, key6, sizeof(key6));
+	/* a five-byte length of 2^32 is not taken modulo 2^32 */
+	static const uint8_t len5[] = {0x7a, 0x80, 0x80, 0x80, 0x80, 0x10};
+	expect(ls, LS, false, len5, sizeof(len5));
+	/* a five-byte length of 3 is fine */
+	static const uint8_t len5ok[] = {0x7a, 0x83, 0x80, 0x80, 0x80, 0x00, 1, 2, 3};
+	expect(ls, LS, true, len5ok, sizeof(len5ok));
+	/* a six-byte length is refused */
+	static const uint8_t len6[] = {0x7a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+	expect(ls, LS, false, len6, sizeof(len6));
+	/* a length longer than what is left */
+	static const uint8_t over[] = {0x7a, 0x05, 0x00};
+	expect(ls, LS, false, over, sizeof(over));
+}
+
+Test(pbwalk, a_bool_is_read_from_any_wire_type_as_protobuf_c_does)
+{
+	/* Span{tags: KeyValue{bool_value (5) as fixed64}} */
+	static const uint8_t a[] = {0x1a, 0x0b, 0x32, 0x09, 0x29, 1, 0, 0, 0, 0, 0, 0, 0};
+	expect(ls, LS, true, a, sizeof(a));
+	/* ...and a string field (key, 1) as fixed64 is not */
+	static const uint8_t b[] = {0x1a, 0x0b, 0x32, 0x09, 0x09, 1, 0, 0, 0, 0, 0, 0, 0};
+	expect(ls, LS, false, b, sizeof(b));
+}
+
+Test(pbwalk, nesting_beyond_the_limit_is_refused)
+{
+	/* OTLP AnyValue{array_value: ArrayValue{values: AnyValue{...}}} nested deeply,
+	 * inside ResourceSpans.resource.attributes[0].value */
+	/* SAT_PBWALK_MAX_DEPTH + 6 levels of AnyValue{array_value{values{...}}}, built from
+	 * the inside out with two-byte lengths. */
+	uint8_t deep[1024];
+	size_t d = 0;
+	int levels = SAT_PBWALK_MAX_DEPTH + 6;
+	uint8_t stack[1024];
+	size_t sl = 0;
+	for (int i = 0; i < levels; i++) {
+		uint8_t tmp[1024];
+		size_t t = 0;
+		uint8_t key = (i % 2 == 0) ? 0x0a : 0x2a;	/* values(1) / array_value(5) */
+		tmp[t++] = key;
+		tmp[t++] = (uint8_t)(sl | 0x80);
+		tmp[t++] = (uint8_t)(sl >> 7);
+		memcpy(tmp + t, stack, sl);
+		t += sl;
+		memcpy(stack, tmp, t);
+		sl = t;
+	}
+	/* stack is now an ArrayValue or AnyValue body; wrap in KeyValue.value(2),
+	 * Resource.attributes(1), ResourceSpans.resource(1), request.resource_spans(1). */
+	uint8_t keys[] = {0x12, 0x0a, 0x0a, 0x0a};
+	for (size_t k = 0; k < sizeof(keys); k++) {
+		uint8_t tmp[1024];
+		size_t t = 0;
+		tmp[t++] = keys[k];
+		tmp[t++] = (uint8_t)(sl | 0x80);
+		tmp[t++] = (uint8_t)(sl >> 7);
+		memcpy(tmp + t, stack, sl);
+		t += sl;
+		memcpy(stack, tmp, t);
+		sl = t;
+	}
+	memcpy(deep, stack, sl);
+	d = sl;
+	sat_pbwalk_error err;
+	cr_assert_eq(sat_pbwalk_check(otlp, deep, d, &err), SAT_PBWALK_EDEPTH);
+}
+
+Test(pbwalk, every_truncation_of_a_report_agrees_with_protobuf_c)
+{
+	size_t n;
+	uint8_t *b = tb_report_lightstep(2, 1, &n);
+	for (size_t i = 0; i <= n; i++)
+		agree(ls, LS, b, i);
+	free(b);
+	b = tb_report_otlp_proto(2, 1, &n);
+	for (size_t i = 0; i <= n; i++)
+		agree(otlp, OTLP, b, i);
+	free(b);
+}
+
+Test(pbwalk, every_single_byte_mutation_agrees_with_protobuf_c, .timeout = 120)
+{
+	size_t n, compared = 0, rejected = 0;
+	uint8_t *b = tb_report_lightstep(1, 1, &n);
+	uint8_t *m = malloc(n);
+
+	for (size_t i = 0; i < n; i++) {
+		for (int v = 0; v < 256; v++) {
+			memcpy(m, b, n);
+			m[i] = (uint8_t)v;
+			if (sat_pbwalk_check(ls, m, n, NULL) == SAT_PBWALK_OK &&
+			    !protobuf_c_accepts(LS, m, n))
+				cr_log_error("byte %zu = 0x%02x: walker accepts, protobuf-c not", i, v);
+			compared += (size_t)agree(ls, LS, m, n);
+			rejected += sat_pbwalk_check(ls, m, n, NULL) != SAT_PBWALK_OK;
+		}
+	}
+	free(b);
+	b = tb_report_otlp_proto(1, 1, &n);
+	m = realloc(m, n);
+	for (size_t i = 0; i < n; i++) {
+		for (int v = 0; v < 256; v++) {
+			memcpy(m, b, n);
+			m[i] = (uint8_t)v;
+			compared += (size_t)agree(otlp, OTLP, m, n);
+		}
+	}
+	free(b);
+	free(m);
+	cr_assert_gt(compared, 100000);
+	cr_assert_gt(rejected, 1000, "mutations should find invalid inputs too");
+}
+
+Test(pbwalk, format_names_the_field_and_offset)
+{
+	static const uint8_t a[] = {0x18, 0x01};
+	sat_pbwalk_error err;
+	char why[256];
+	cr_assert_eq(sat_pbwalk_check(ls, a, sizeof(a), &err), SAT_PBWALK_EMISMATCH);
+	sat_pbwalk_format(&err, why, sizeof(why));
+	cr_assert(strstr(why, "field 3") && strstr(why, "lightstep.collector.ReportRequest") &&
+		  strstr(why, "byte 0"), "%s", why);
+}

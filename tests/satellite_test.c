@@ -1,0 +1,822 @@
+/* satellite_test.c - the satellite program end to end: a real satellite process, real HTTP
+ * requests through libcurl (and raw sockets where curl would refuse to send garbage), and
+ * its control channel over nng. Every endpoint, encoding and framing, every mode and
+ * fault, resets, duplicates, the shared-memory ring, and every bad input the issue lists. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench/reportgen.h"
+#include "common/child.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/records.h"
+#include "common/ring.h"
+#include "common/rpc.h"
+#include "proto/collector.pb-c.h"
+
+/* ---- the satellite under test ---- */
+
+static tb_child sat;
+static tb_rpc_client *ctl;
+static char ctl_url[128];
+static uint16_t port[2];
+static char ring_name[128];
+
+static void start_satellite(const char *extra1, const char *extra2)
+{
+	char err[256];
+	char *argv[16];
+	int n = 0;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello hello = TB__HELLO__INIT;
+
+	snprintf(ctl_url, sizeof(ctl_url), "ipc:///tmp/tb-sat-test-%d.ipc", (int)getpid());
+	argv[n++] = SATELLITE_BIN;
+	argv[n++] = "--ports";
+	argv[n++] = "0,0";
+	argv[n++] = "--control";
+	argv[n++] = ctl_url;
+	argv[n++] = "--ring";
+	argv[n++] = "auto";
+	argv[n++] = "--dup-slots";
+	argv[n++] = "65536";
+	if (extra1)
+		argv[n++] = (char *)extra1;
+	if (extra2)
+		argv[n++] = (char *)extra2;
+	argv[n] = NULL;
+	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, err, sizeof(err)), TB_OK);
+	hello.role = "test";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &hello;
+	cr_assert_eq(tb_rpc_call(ctl, &req, &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
+	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_HELLO_REPLY);
+	cr_assert_str_eq(rep->hello_reply->role, "satellite");
+	cr_assert_eq(rep->hello_reply->n_ports, 2);
+	port[0] = (uint16_t)rep->hello_reply->ports[0];
+	port[1] = (uint16_t)rep->hello_reply->ports[1];
+	snprintf(ring_name, sizeof(ring_name), "%s", rep->hello_reply->ring_name);
+	tb_rpc_free(rep);
+}
+
+static void setup(void)
+{
+	start_satellite(NULL, NULL);
+}
+
+static void teardown(void)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
+	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
+	char err[256];
+
+	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
+	req.shutdown = &sd;
+	if (tb_rpc_call(ctl, &req, &rep, err, sizeof(err)) == TB_OK)
+		tb_rpc_free(rep);
+	tb_rpc_client_free(ctl);
+	cr_expect_eq(tb_child_wait(&sat, 5000), TB_OK, "satellite did not exit on Shutdown");
+	cr_expect(WIFEXITED(sat.status) && WEXITSTATUS(sat.status) == 0,
+		  "satellite exit status %d", sat.status);
+	tb_child_fini(&sat);
+}
+
+static Tb__Envelope *call(Tb__Envelope *req)
+{
+	Tb__Envelope *rep = NULL;
+	char err[256];
+	int rv = tb_rpc_call(ctl, req, &rep, err, sizeof(err));
+
+	cr_assert(rv == TB_OK || rv == TB_EPEER, "control call failed: %s", err);
+	return rep;
+}
+
+/* control_error returns the error text of a request the satellite refuses, or NULL. */
+static int control(Tb__Envelope *req, char *err, size_t errlen)
+{
+	Tb__Envelope *rep = NULL;
+	int rv = tb_rpc_call(ctl, req, &rep, err, errlen);
+
+	tb_rpc_free(rep);
+	return rv;
+}
+
+static void set_faults(Tb__SatFaults *f)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
+	char err[256];
+
+	sf.faults = f;
+	req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
+	req.sat_set_faults = &sf;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_OK, "set faults: %s", err);
+}
+
+static void set_listening(bool on)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
+	char err[256];
+
+	sl.listening = on;
+	req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
+	req.sat_set_listening = &sl;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_OK, "set listening: %s", err);
+}
+
+static void reset(uint64_t run_id)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatReset r = TB__SAT_RESET__INIT;
+	char err[256];
+
+	r.run_id = run_id;
+	req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
+	req.sat_reset = &r;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_OK, "reset: %s", err);
+}
+
+/* counters returns the SatCounters reply (free with tb_rpc_free). */
+static Tb__Envelope *counters(void)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
+
+	req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
+	req.sat_get_counters = &g;
+	rep = call(&req);
+	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_SAT_COUNTERS);
+	return rep;
+}
+
+static uint64_t rejected(const Tb__SatCounters *c, const char *reason)
+{
+	for (size_t i = 0; i < c->n_rejected_by_reason; i++)
+		if (strcmp(c->rejected_by_reason[i]->reason, reason) == 0)
+			return c->rejected_by_reason[i]->count;
+	return 0;
+}
+
+/* ---- HTTP through libcurl ---- */
+
+typedef struct reply {
+	long status;
+	CURLcode rc;
+	char body[4096];
+	size_t len;
+	char type[128];
+	double seconds;
+} reply;
+
+static size_t on_data(char *p, size_t sz, size_t n, void *arg)
+{
+	reply *r = arg;
+	size_t take = sz * n;
+
+	if (take > sizeof(r->body) - 1 - r->len)
+		take = sizeof(r->body) - 1 - r->len;
+	memcpy(r->body + r->len, p, take);
+	r->len += take;
+	r->body[r->len] = '\0';
+	return sz * n;
+}
+
+typedef struct upload {
+	const uint8_t *p;
+	size_t left;
+} upload;
+
+static size_t on_read(char *buf, size_t sz, size_t n, void *arg)
+{
+	upload *u = arg;
+	size_t take = sz * n < u->left ? sz * n : u->left;
+
+	if (take > 1000)
+		take = 1000;	/* small chunks, so chunked framing really has several */
+	memcpy(buf, u->p, take);
+	u->p += take;
+	u->left -= take;
+	return take;
+}
+
+/* http sends method to path on port 0 of the satellite with the given headers (NULL
+ * terminated) and body; chunked sends the body with Transfer-Encoding: chunked. */
+static reply http(const char *method, const char *path, const char *const *headers,
+		  const void *body, size_t len, bool chunked)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	char url[256];
+	reply r = {0};
+	upload u = {body, len};
+	uint64_t t0 = tb_now_ns();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port[0], path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	for (size_t i = 0; headers && headers[i]; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	if (chunked)
+		hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
+	hl = curl_slist_append(hl, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		if (chunked) {
+			curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(c, CURLOPT_READDATA, &u);
+		} else {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		}
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+	r.rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	char *ct = NULL;
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+	if (ct)
+		snprintf(r.type, sizeof(r.type), "%s", ct);
+	r.seconds = (double)(tb_now_ns() - t0) / 1e9;
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+static const char *const ls_headers[] = {"Content-Type: application/octet-stream", NULL};
+static const char *const otlp_proto_headers[] = {"Content-Type: application/x-protobuf", NULL};
+static const char *const json_headers[] = {"Content-Type: application/json", NULL};
+static const char *const json_gzip_headers[] = {"Content-Type: application/json",
+						"Content-Encoding: gzip", NULL};
+static const char *const ls_gzip_headers[] = {"Content-Type: application/octet-stream",
+					      "Content-Encoding: gzip", NULL};
+
+static reply post_lightstep(size_t spans, uint64_t first)
+{
+	size_t len;
+	uint8_t *b = tb_report_lightstep(spans, first, &len);
+	reply r = http("POST", "/api/v2/reports", ls_headers, b, len, false);
+	free(b);
+	return r;
+}
+
+/* raw sends bytes on a fresh TCP connection and returns what came back within
+ * timeout_ms (until the peer closes). */
+static size_t raw(const char *req, size_t len, char *out, size_t cap, int timeout_ms)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port[0])};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+	uint64_t deadline = tb_now_ns() + (uint64_t)timeout_ms * TB_NS_PER_MS;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(write(fd, req, len), (ssize_t)len);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+		if (poll(&p, 1, tb_ms_left(deadline)) <= 0)
+			break;
+		n = read(fd, out + got, cap - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	out[got] = '\0';
+	close(fd);
+	return got;
+}
+
+TestSuite(satellite, .init = setup, .fini = teardown, .timeout = 60);
+/* Tests that start the satellite with their own options. */
+TestSuite(satellite_opts, .fini = teardown, .timeout = 60);
+
+/* ---- endpoints and encodings ---- */
+
+Test(satellite, lightstep_report_is_counted_and_answered_with_a_report_response)
+{
+	reply r = post_lightstep(100, 1);
+	Tb__Envelope *rep;
+
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.type, "application/octet-stream");
+	/* The body must be a ReportResponse with a receive timestamp (tracers resend on
+	 * anything else). */
+	Lightstep__Collector__ReportResponse *rr =
+		lightstep__collector__report_response__unpack(NULL, r.len, (uint8_t *)r.body);
+	cr_assert_not_null(rr);
+	cr_assert_not_null(rr->receive_timestamp);
+	cr_assert_gt(rr->receive_timestamp->seconds, 1700000000);
+	lightstep__collector__report_response__free_unpacked(rr, NULL);
+
+	rep = counters();
+	cr_assert_eq(rep->sat_counters->reports, 1);
+	cr_assert_eq(rep->sat_counters->spans, 100);
+	cr_assert_eq(rep->sat_counters->duplicates, 0);
+	cr_assert_gt(rep->sat_counters->bytes_wire, 100 * 500);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, duplicates_are_spans_seen_twice_in_a_run)
+{
+	cr_assert_eq(post_lightstep(100, 1).status, 200);
+	cr_assert_eq(post_lightstep(100, 51).status, 200);	/* ids 51..100 repeat */
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 200);
+	cr_assert_eq(rep->sat_counters->duplicates, 50);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, reset_starts_a_new_run_with_no_spans_and_no_known_ids)
+{
+	cr_assert_eq(post_lightstep(10, 1).status, 200);
+	reset(42);
+	cr_assert_eq(post_lightstep(10, 1).status, 200);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->run_id, 42);
+	cr_assert_eq(rep->sat_counters->spans, 10);
+	cr_assert_eq(rep->sat_counters->duplicates, 0);
+	cr_assert_eq(rep->sat_counters->reports, 1);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, otlp_protobuf_with_chunked_framing)
+{
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(300, 1, &len);
+	reply r = http("POST", "/v1/traces", otlp_proto_headers, b, len, true);
+
+	free(b);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.type, "application/x-protobuf");
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 300);
+	cr_assert_eq(rep->sat_counters->n_by_protocol, 1);
+	cr_assert_str_eq(rep->sat_counters->by_protocol[0]->protocol, "otlp-proto");
+	tb_rpc_free(rep);
+}
+
+Test(satellite, otlp_json_is_answered_in_json)
+{
+	size_t len;
+	char *b = tb_report_otlp_json(20, 1, &len);
+	reply r = http("POST", "/v1/traces", json_headers, b, len, false);
+
+	free(b);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.type, "application/json");
+	cr_assert_str_eq(r.body, "{}");
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 20);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, lightstep_thrift_json_gzipped_and_chunked)
+{
+	size_t len, zlen;
+	char *b = tb_report_lightstep_json(50, 1, &len);
+	uint8_t *z = tb_gzip(b, len, &zlen);
+	reply r = http("POST", "/api/v0/reports", json_gzip_headers, z, zlen, true);
+
+	free(b);
+	free(z);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.body, "{}");
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 50);
+	cr_assert_eq(rep->sat_counters->bytes_wire, zlen);
+	cr_assert_eq(rep->sat_counters->bytes_decoded, len);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, gzip_lightstep_protobuf)
+{
+	size_t len, zlen;
+	uint8_t *b = tb_report_lightstep(40, 1, &len);
+	uint8_t *z = tb_gzip(b, len, &zlen);
+	reply r = http("POST", "/api/v2/reports", ls_gzip_headers, z, zlen, false);
+
+	free(b);
+	free(z);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 40);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, spans_received_and_stats_report_the_counters)
+{
+	cr_assert_eq(post_lightstep(7, 1).status, 200);
+	reply r = http("GET", "/spans_received", NULL, NULL, 0, false);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "7");
+	r = http("GET", "/stats", NULL, NULL, 0, false);
+	cr_assert_eq(r.status, 200);
+	cJSON *j = cJSON_Parse(r.body);
+	cr_assert_not_null(j, "stats is not JSON: %s", r.body);
+	cr_assert_eq(cJSON_GetObjectItem(j, "spans")->valuedouble, 7);
+	cr_assert_eq(cJSON_GetObjectItem(j, "reports")->valuedouble, 1);
+	cJSON *buckets = cJSON_GetObjectItem(j, "spans_per_bucket");
+	double sum = 0;
+	cJSON *b;
+	cJSON_ArrayForEach(b, buckets) sum += b->valuedouble;
+	cr_assert_eq(sum, 7, "spans per bucket add up to %g", sum);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "listening")));
+	cJSON_Delete(j);
+}
+
+Test(satellite, both_ports_of_the_group_serve)
+{
+	uint16_t first = port[0];
+	port[0] = port[1];
+	reply r = post_lightstep(3, 1);
+	port[0] = first;
+	cr_assert_eq(r.status, 200);
+}
+
+Test(satellite, ring_carries_one_record_per_report)
+{
+	tb_ring *ring;
+	char err[256];
+	tb_rec_report rec;
+	size_t len;
+	uint64_t lost;
+
+	cr_assert_neq(ring_name[0], '\0');
+	cr_assert_eq(tb_ring_attach(&ring, ring_name, err, sizeof(err)), TB_OK, "%s", err);
+	reset(9);
+	cr_assert_eq(post_lightstep(12, 1).status, 200);
+	cr_assert_eq(post_lightstep(12, 1).status, 200);
+	int got = 0;
+	while (tb_ring_read(ring, &rec, sizeof(rec), &len, &lost) == TB_OK) {
+		cr_assert_eq(len, sizeof(rec));
+		cr_assert_eq(rec.type, TB_REC_REPORT);
+		cr_assert_eq(rec.status, 200);
+		cr_assert_eq(rec.run_id, 9);
+		cr_assert_eq(rec.spans, 12);
+		cr_assert_eq(rec.duplicates, got == 0 ? 0 : 12);
+		got++;
+	}
+	cr_assert_eq(got, 2);
+	tb_ring_free(ring);
+}
+
+/* ---- bad input ---- */
+
+Test(satellite, malformed_protobuf_is_400_with_a_reason_and_counted)
+{
+	static const uint8_t bad[] = {0x1a, 0x05, 0x0a, 0x03, 0x08};	/* span runs past its end */
+	reply r = http("POST", "/api/v2/reports", ls_headers, bad, sizeof(bad), false);
+
+	cr_assert_eq(r.status, 400);
+	cr_assert(strstr(r.body, "does not decode") != NULL, "reason: %s", r.body);
+	cr_assert_eq(r.body[r.len - 1], '\n');
+	cr_assert_eq(strchr(r.body, '\n'), r.body + r.len - 1, "reason is one line");
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), 1);
+	cr_assert_eq(rep->sat_counters->spans, 0);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, wrong_wire_type_for_a_known_field_is_400)
+{
+	/* ReportRequest.spans (field 3) as a varint */
+	static const uint8_t bad[] = {0x18, 0x01};
+	reply r = http("POST", "/api/v2/reports", ls_headers, bad, sizeof(bad), false);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert(strstr(r.body, "field 3") != NULL, "%s", r.body);
+}
+
+Test(satellite, malformed_json_and_bad_ids_are_400)
+{
+	static const char *bodies[] = {
+		"{\"resourceSpans\":[",
+		"[1,2,3]",
+		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\","
+		"\"spanId\":\"0102030405060708\"}]}]}]}",
+		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+		"\"0102030405060708090a0b0c0d0e0f10\",\"spanId\":\"0102030405060708\","
+		"\"startTimeUnixNano\":\"12x\"}]}]}]}",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		reply r = http("POST", "/v1/traces", json_headers, bodies[i], strlen(bodies[i]),
+			       false);
+		cr_assert_eq(r.status, 400, "body %zu got %ld", i, r.status);
+	}
+	reply r = http("POST", "/api/v0/reports", json_headers, "{\"span_records\":[{}]}", 20,
+		       false);
+	cr_assert_eq(r.status, 400);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), 5);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, corrupt_gzip_is_400)
+{
+	static const uint8_t notgzip[] = "this is not gzip at all";
+	reply r = http("POST", "/api/v2/reports", ls_gzip_headers, notgzip, sizeof(notgzip),
+		       false);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert(strstr(r.body, "gzip") != NULL, "%s", r.body);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "bad_encoding"), 1);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, unknown_path_wrong_method_and_bad_types)
+{
+	static const char *const html[] = {"Content-Type: text/html", NULL};
+	static const char *const br[] = {"Content-Type: application/octet-stream",
+					 "Content-Encoding: br", NULL};
+	cr_assert_eq(http("GET", "/nope", NULL, NULL, 0, false).status, 404);
+	cr_assert_eq(http("GET", "/api/v2/reports", NULL, NULL, 0, false).status, 405);
+	cr_assert_eq(http("POST", "/stats", NULL, "x", 1, false).status, 405);
+	cr_assert_eq(http("POST", "/api/v2/reports", html, "x", 1, false).status, 415);
+	cr_assert_eq(http("POST", "/v1/traces", ls_headers, "x", 1, false).status, 415);
+	cr_assert_eq(http("POST", "/api/v2/reports", br, "x", 1, false).status, 415);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "not_found"), 1);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_method"), 2);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_content_type"), 2);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_encoding"), 1);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, bad_chunked_framing_is_rejected)
+{
+	static const char req[] = "POST /api/v2/reports HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Type: application/octet-stream\r\n"
+				  "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n";
+	char out[2048];
+
+	raw(req, sizeof(req) - 1, out, sizeof(out), 3000);
+	cr_assert(strncmp(out, "HTTP/1.1 400", 12) == 0, "got: %.80s", out);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "bad_framing"), 1);
+	cr_assert_eq(rep->sat_counters->reports, 0);
+	tb_rpc_free(rep);
+}
+
+Test(satellite_opts, over_max_body_is_413_declared_or_chunked)
+{
+	start_satellite("--max-body", "64k");
+	size_t len;
+	uint8_t *b = tb_report_lightstep(200, 1, &len);	/* ~180 KiB */
+	reply r = http("POST", "/api/v2/reports", ls_headers, b, len, false);
+	cr_assert_eq(r.status, 413, "declared: %ld", r.status);
+	r = http("POST", "/api/v2/reports", ls_headers, b, len, true);
+	cr_assert_eq(r.status, 413, "chunked: %ld", r.status);
+	/* A small body that inflates past the limit is refused too. */
+	uint8_t *zeros = calloc(1, 1 << 20);
+	size_t zlen;
+	uint8_t *z = tb_gzip(zeros, 1 << 20, &zlen);
+	r = http("POST", "/api/v2/reports", ls_gzip_headers, z, zlen, false);
+	cr_assert_eq(r.status, 413, "gzip bomb: %ld (%zu bytes compressed)", r.status, zlen);
+	free(zeros);
+	free(z);
+	free(b);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "too_large"), 3);
+	tb_rpc_free(rep);
+}
+
+Test(satellite_opts, a_stalled_request_times_out)
+{
+	start_satellite("--idle-timeout", "1");
+	static const char req[] = "POST /api/v2/reports HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Type: application/octet-stream\r\n"
+				  "Content-Length: 100\r\n\r\n0123456789";
+	char out[256];
+	uint64_t t0 = tb_now_ns();
+
+	raw(req, sizeof(req) - 1, out, sizeof(out), 10000);
+	double took = (double)(tb_now_ns() - t0) / 1e9;
+	cr_assert(took >= 0.9 && took < 5, "closed after %.2f s", took);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "timeout"), 1);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, bad_control_requests_get_error_replies)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	Tb__SmpStop stop = TB__SMP_STOP__INIT;
+	char err[256];
+
+	f.error_status = 418;
+	sf.faults = &f;
+	req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
+	req.sat_set_faults = &sf;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_EPEER);
+	cr_assert(strstr(err, "418") != NULL, "%s", err);
+	f.error_status = 0;
+	f.mode = "sideways";
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_EPEER);
+	cr_assert(strstr(err, "sideways") != NULL, "%s", err);
+	f.mode = NULL;
+	f.error_probability = 2;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_EPEER);
+	sf.faults = NULL;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_EPEER);
+	req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
+	req.smp_stop = &stop;
+	cr_assert_eq(control(&req, err, sizeof(err)), TB_EPEER);
+	cr_assert(strstr(err, "does not handle") != NULL, "%s", err);
+	/* Still serving. */
+	cr_assert_eq(post_lightstep(1, 1).status, 200);
+}
+
+/* ---- modes and faults ---- */
+
+Test(satellite, slow_succeed_waits_base_plus_per_span_then_counts)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.mode = "slow_succeed";
+	f.override_delays = true;
+	f.base_latency_us = 200000;
+	f.per_span_ns = 1000000;	/* 100 spans: +100 ms */
+	set_faults(&f);
+	reply r = post_lightstep(100, 1);
+	cr_assert_eq(r.status, 200);
+	cr_assert(r.seconds >= 0.29 && r.seconds < 2, "took %.3f s", r.seconds);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 100);
+	cr_assert_str_eq(rep->sat_counters->mode, "slow_succeed");
+	tb_rpc_free(rep);
+}
+
+Test(satellite, held_requests_do_not_block_other_connections)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.mode = "slow_succeed";
+	f.override_delays = true;
+	f.base_latency_us = 1500000;
+	set_faults(&f);
+	/* Eight slow reports at once on a 2-thread server: all finish in about one delay. */
+	CURLM *m = curl_multi_init();
+	CURL *e[8];
+	size_t len;
+	uint8_t *b = tb_report_lightstep(5, 1, &len);
+	char url[128];
+	struct curl_slist *hl = curl_slist_append(NULL, ls_headers[0]);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v2/reports", port[0]);
+	for (int i = 0; i < 8; i++) {
+		e[i] = curl_easy_init();
+		curl_easy_setopt(e[i], CURLOPT_URL, url);
+		curl_easy_setopt(e[i], CURLOPT_POSTFIELDS, b);
+		curl_easy_setopt(e[i], CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(e[i], CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, on_data);
+		reply *sink = calloc(1, sizeof(reply));
+		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, sink);
+		curl_easy_setopt(e[i], CURLOPT_PRIVATE, sink);
+		curl_multi_add_handle(m, e[i]);
+	}
+	uint64_t t0 = tb_now_ns();
+	int running = 1;
+	while (running) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	double took = (double)(tb_now_ns() - t0) / 1e9;
+	for (int i = 0; i < 8; i++) {
+		long st;
+		void *sink;
+		curl_easy_getinfo(e[i], CURLINFO_RESPONSE_CODE, &st);
+		curl_easy_getinfo(e[i], CURLINFO_PRIVATE, &sink);
+		cr_expect_eq(st, 200);
+		free(sink);
+		curl_multi_remove_handle(m, e[i]);
+		curl_easy_cleanup(e[i]);
+	}
+	curl_multi_cleanup(m);
+	curl_slist_free_all(hl);
+	free(b);
+	cr_assert(took >= 1.45 && took < 3.5, "8 held reports took %.2f s", took);
+}
+
+Test(satellite, slow_fail_answers_an_error_and_counts_no_spans)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.mode = "slow_fail";
+	f.override_delays = true;
+	f.base_latency_us = 50000;
+	set_faults(&f);
+	reply r = post_lightstep(10, 1);
+	cr_assert_eq(r.status, 500);
+	cr_assert(r.seconds >= 0.045, "took %.3f s", r.seconds);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 0);
+	cr_assert_eq(rejected(rep->sat_counters, "injected_error"), 1);
+	tb_rpc_free(rep);
+	/* Back to typical: the same spans now count, and are not duplicates. */
+	f.mode = "typical";
+	f.override_delays = false;
+	set_faults(&f);
+	cr_assert_eq(post_lightstep(10, 1).status, 200);
+	rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 10);
+	cr_assert_eq(rep->sat_counters->duplicates, 0);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, error_probability_answers_the_chosen_status)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.error_probability = 1;
+	f.error_status = 503;
+	set_faults(&f);
+	cr_assert_eq(post_lightstep(3, 1).status, 503);
+	f.error_status = 429;
+	set_faults(&f);
+	cr_assert_eq(post_lightstep(3, 1).status, 429);
+	f.error_probability = 0.5;
+	set_faults(&f);
+	int errors = 0;
+	for (int i = 0; i < 200; i++)
+		errors += post_lightstep(1, (uint64_t)i + 10).status == 429;
+	cr_assert(errors > 60 && errors < 140, "%d of 200 errored at p=0.5", errors);
+}
+
+Test(satellite, drop_probability_closes_the_connection_without_an_answer)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.drop_probability = 1;
+	set_faults(&f);
+	reply r = post_lightstep(3, 1);
+	cr_assert_eq(r.rc, CURLE_GOT_NOTHING, "curl said %d, status %ld", r.rc, r.status);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "injected_drop"), 1);
+	cr_assert_eq(rep->sat_counters->spans, 0);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, bandwidth_limit_slows_the_upload)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	size_t len;
+	uint8_t *b = tb_report_lightstep(150, 1, &len);	/* ~140 KiB */
+
+	f.bandwidth_kbps = 64;
+	f.bandwidth_per_connection = true;
+	set_faults(&f);
+	reply r = http("POST", "/api/v2/reports", ls_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 200);
+	/* 140 KiB at 64 KiB/s after a 16 KiB burst: about 1.9 s. */
+	double expect = ((double)len - 16384) / 65536;
+	cr_assert(r.seconds > expect * 0.8 && r.seconds < expect * 2 + 1,
+		  "%zu bytes took %.2f s, expected about %.2f", len, r.seconds, expect);
+}
+
+Test(satellite, down_refuses_connections_and_up_serves_again)
+{
+	cr_assert_eq(post_lightstep(2, 1).status, 200);
+	set_listening(false);
+	reply r = post_lightstep(2, 3);
+	cr_assert_eq(r.rc, CURLE_COULDNT_CONNECT, "curl said %d", r.rc);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->listening, false);
+	tb_rpc_free(rep);
+	set_listening(true);
+	cr_assert_eq(post_lightstep(2, 5).status, 200);
+	rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 4);
+	cr_assert_eq(rep->sat_counters->listening, true);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, going_down_closes_open_keep_alive_connections)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port[0])};
+	static const char req[] = "GET /spans_received HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[1024];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+	cr_assert_gt(read(fd, buf, sizeof(buf)), 0);	/* kept alive after this answer */
+	set_listening(false);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	cr_assert_eq(poll(&p, 1, 3000), 1);
+	cr_assert_leq(read(fd, buf, sizeof(buf)), 0, "connection still open after going down");
+	close(fd);
+	set_listening(true);
+}
