@@ -11,3 +11,6 @@ scripts/build.sh asan
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build-asan --verbose --timeout 600
+
+# A short libFuzzer run of every body decoder (walker vs protobuf-c, JSON, inflate).
+scripts/fuzz.sh "${TB_FUZZ_SECONDS:-15}"

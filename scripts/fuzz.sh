@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# fuzz.sh - build the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and run
+# each for a while from a corpus of real reports. Any crash, leak, sanitizer report or
+# walker/protobuf-c disagreement fails the script and leaves the input in build-fuzz/.
+#   scripts/fuzz.sh [seconds per target]   (default 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs=${1:-20}
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTB_FUZZ=ON \
+	-DTB_BUILD_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc)" >/dev/null
+
+dir=build-fuzz/tests/fuzz
+corpus=build-fuzz/corpus
+targets=(lightstep otlp_proto otlp_json lightstep_json inflate)
+for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
+"$dir/fuzz_seeds" "$corpus/lightstep" "$corpus/otlp_proto" "$corpus/otlp_json" \
+	"$corpus/lightstep_json" "$corpus/inflate"
+
+for t in "${targets[@]}"; do
+	echo "fuzz.sh: fuzz_$t for ${secs}s"
+	(cd build-fuzz && "../$dir/fuzz_$t" -max_total_time="$secs" -max_len=65536 \
+		-print_final_stats=1 "corpus/$t" 2>"fuzz_$t.log") || {
+		tail -40 "build-fuzz/fuzz_$t.log" >&2
+		echo "fuzz.sh: fuzz_$t failed; the input is in build-fuzz/" >&2
+		exit 1
+	}
+	grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build-fuzz/fuzz_$t.log" |
+		sed "s/^/  /"
+done
+echo "fuzz.sh: all targets ran clean"
