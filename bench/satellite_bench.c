@@ -1,0 +1,361 @@
+/* satellite_bench.c - how much the satellite can take, and what it costs: a C load
+ * generator over keep-alive HTTP (libcurl, one thread per connection) posting LightStep
+ * reports of 1, 100 and 1000 realistic spans on 1 and 4 connections to a real satellite
+ * process. For each case it prints reports/s, spans/s, spans per satellite CPU-second
+ * (the satellite's utime+stime from /proc), p50/p99 latency, and cross-checks the
+ * satellite's counters against what was sent (exactly). A final soak run watches the
+ * satellite's RSS.
+ *
+ *   satellite_bench [--seconds S] [--soak S] [--satellite PATH]
+ * Targets (2-core machine): >= 2,000,000 spans per satellite CPU-second with 1000-span
+ * reports, >= 50,000 reports/s with 1-span reports, RSS flat over a 60 s soak. */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/reportgen.h"
+#include "common/child.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/rpc.h"
+
+#define BODIES 32	/* distinct reports per case, cycled */
+#define MAX_CONNS 4
+
+typedef struct worker {
+	pthread_t t;
+	uint16_t port;
+	uint8_t **bodies;
+	size_t *lens;
+	uint64_t deadline;
+	uint64_t sent, failed, spans_per;
+	uint64_t *lat;	/* latency samples, ns */
+	size_t nlat, caplat;
+	unsigned first_body;
+} worker;
+
+static size_t sink(char *p, size_t sz, size_t n, void *arg)
+{
+	return sz * n;
+}
+
+static void *post_loop(void *arg)
+{
+	worker *w = arg;
+	CURL *c = curl_easy_init();
+	struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+	char url[128];
+	unsigned k = w->first_body;
+
+	hl = curl_slist_append(hl, "Expect:");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v2/reports", w->port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+	while (tb_now_ns() < w->deadline) {
+		uint64_t t0 = tb_now_ns();
+		long status = 0;
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, w->bodies[k % BODIES]);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)w->lens[k % BODIES]);
+		if (curl_easy_perform(c) == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		if (status != 200) {
+			w->failed++;
+			continue;
+		}
+		w->sent++;
+		k++;
+		if (w->nlat < w->caplat)
+			w->lat[w->nlat++] = tb_now_ns() - t0;
+	}
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* cpu_ticks returns utime+stime of pid in clock ticks, from /proc/pid/stat. */
+static unsigned long long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[2048];
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL || fgets(buf, sizeof(buf), f) == NULL) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fclose(f);
+	/* Fields after the command name (which may hold spaces) start after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+				&ut, &st) != 2)
+		return 0;
+	return ut + st;
+}
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static tb_rpc_client *ctl;
+
+static Tb__Envelope *control(Tb__Envelope *req)
+{
+	Tb__Envelope *rep = NULL;
+	char err[256];
+
+	if (tb_rpc_call(ctl, req, &rep, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "satellite_bench: control: %s\n", err);
+		exit(2);
+	}
+	return rep;
+}
+
+static void reset(uint64_t run)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatReset r = TB__SAT_RESET__INIT;
+
+	r.run_id = run;
+	req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
+	req.sat_reset = &r;
+	tb_rpc_free(control(&req));
+}
+
+static Tb__Envelope *counters(void)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
+
+	req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
+	req.sat_get_counters = &g;
+	return control(&req);
+}
+
+typedef struct result {
+	double reports_s, spans_s, spans_per_cpu_s, p50_us, p99_us, cpu_pct;
+	int exact;
+} result;
+
+static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns, double secs,
+		       uint64_t run)
+{
+	static uint8_t *bodies[BODIES];
+	static size_t lens[BODIES];
+	worker w[MAX_CONNS];
+	unsigned long long t0, t1;
+	uint64_t wall0, wall1, sent = 0, failed = 0, nlat = 0;
+	uint64_t *all;
+	result r = {0};
+
+	for (int i = 0; i < BODIES; i++)
+		bodies[i] = tb_report_lightstep(spans, 1 + (uint64_t)i * spans, &lens[i]);
+	reset(run);
+	memset(w, 0, sizeof(w));
+	t0 = cpu_ticks(sat);
+	wall0 = tb_now_ns();
+	for (int i = 0; i < conns; i++) {
+		w[i].port = ports[i];
+		w[i].bodies = bodies;
+		w[i].lens = lens;
+		w[i].deadline = wall0 + (uint64_t)(secs * 1e9);
+		w[i].caplat = 4u << 20;
+		w[i].lat = malloc(w[i].caplat * sizeof(uint64_t));
+		w[i].first_body = (unsigned)i * 7;
+		pthread_create(&w[i].t, NULL, post_loop, &w[i]);
+	}
+	for (int i = 0; i < conns; i++) {
+		pthread_join(w[i].t, NULL);
+		sent += w[i].sent;
+		failed += w[i].failed;
+		nlat += w[i].nlat;
+	}
+	wall1 = tb_now_ns();
+	t1 = cpu_ticks(sat);
+
+	all = malloc((nlat ? nlat : 1) * sizeof(uint64_t));
+	nlat = 0;
+	for (int i = 0; i < conns; i++) {
+		memcpy(all + nlat, w[i].lat, w[i].nlat * sizeof(uint64_t));
+		nlat += w[i].nlat;
+		free(w[i].lat);
+	}
+	qsort(all, nlat, sizeof(uint64_t), cmp_u64);
+	double wall = (double)(wall1 - wall0) / 1e9;
+	double cpu = (double)(t1 - t0) / (double)sysconf(_SC_CLK_TCK);
+	r.reports_s = (double)sent / wall;
+	r.spans_s = (double)(sent * spans) / wall;
+	r.spans_per_cpu_s = cpu > 0 ? (double)(sent * spans) / cpu : 0;
+	r.cpu_pct = 100 * cpu / wall;
+	r.p50_us = nlat ? (double)all[nlat / 2] / 1e3 : 0;
+	r.p99_us = nlat ? (double)all[nlat * 99 / 100] / 1e3 : 0;
+	free(all);
+
+	/* Cross-check: every report sent was counted, every span, and the duplicates are
+	 * exactly the spans sent beyond the distinct ones. */
+	Tb__Envelope *c = counters();
+	uint64_t distinct = sent < BODIES ? sent * spans : (uint64_t)BODIES * spans;
+	uint64_t want_dups = sent * spans - distinct;
+	r.exact = failed == 0 && c->sat_counters->reports == sent &&
+		  c->sat_counters->spans == sent * spans &&
+		  c->sat_counters->duplicates == want_dups;
+	if (!r.exact)
+		fprintf(stderr, "satellite_bench: MISMATCH: sent %llu reports (%llu failed), %llu "
+				"spans, %llu dups expected; satellite counted %llu reports, %llu "
+				"spans, %llu dups\n",
+			(unsigned long long)sent, (unsigned long long)failed,
+			(unsigned long long)(sent * spans), (unsigned long long)want_dups,
+			(unsigned long long)c->sat_counters->reports,
+			(unsigned long long)c->sat_counters->spans,
+			(unsigned long long)c->sat_counters->duplicates);
+	tb_rpc_free(c);
+	for (int i = 0; i < BODIES; i++)
+		free(bodies[i]);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"seconds", required_argument, NULL, 's'},
+		{"soak", required_argument, NULL, 'k'},
+		{"satellite", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	double secs = 3, soak = 60;
+	char sat_path[PATH_MAX], err[256], url[128];
+	int opt, ok = 1;
+
+	/* The satellite sits beside this program in the build tree. */
+	ssize_t n = readlink("/proc/self/exe", sat_path, sizeof(sat_path) - 32);
+	if (n < 0)
+		n = 0;
+	sat_path[n] = '\0';
+	char *slash = strrchr(sat_path, '/');
+	strcpy(slash ? slash + 1 : sat_path, "../satellite/satellite");
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': secs = atof(optarg); break;
+		case 'k': soak = atof(optarg); break;
+		case 'S': snprintf(sat_path, sizeof(sat_path), "%s", optarg); break;
+		case 'h':
+			printf("usage: satellite_bench [--seconds S (3)] [--soak S (60, 0 = skip)] "
+			       "[--satellite PATH]\n");
+			return 0;
+		default: return 2;
+		}
+	}
+	if (secs <= 0 || soak < 0) {
+		fprintf(stderr, "satellite_bench: --seconds must be > 0 and --soak >= 0\n");
+		return 2;
+	}
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(url, sizeof(url), "ipc:///tmp/tb-sat-bench-%d.ipc", (int)getpid());
+	char *sargv[] = {sat_path, "--ports", "0,0,0,0", "--control", url, "--quiet", NULL};
+	tb_child sat;
+	if (tb_child_spawn(&sat, sargv, NULL, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "satellite_bench: cannot start %s: %s\n", sat_path, err);
+		return 2;
+	}
+	if (tb_rpc_client_alloc(&ctl, url, 5000, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "satellite_bench: %s\n", err);
+		return 2;
+	}
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello hello = TB__HELLO__INIT;
+	hello.role = "bench";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &hello;
+	rep = control(&req);
+	uint16_t ports[MAX_CONNS];
+	for (int i = 0; i < MAX_CONNS; i++)
+		ports[i] = (uint16_t)rep->hello_reply->ports[i];
+	tb_rpc_free(rep);
+
+	printf("satellite_bench: LightStep reports of ~930-byte spans, %.0f s per case, "
+	       "satellite pid %d on %ld cores\n", secs, (int)sat.pid, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%6s %5s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "reports/s",
+	       "spans/s", "spans/sat-CPU-s", "sat CPU", "p50 us", "p99 us", "exact");
+	static const size_t span_cases[] = {1, 100, 1000};
+	static const int conn_cases[] = {1, 4};
+	double best_1000 = 0, best_1 = 0;
+	uint64_t run = 1;
+	for (size_t s = 0; s < 3; s++) {
+		for (size_t c = 0; c < 2; c++) {
+			result r = run_case(sat.pid, ports, span_cases[s], conn_cases[c], secs, run++);
+			printf("%6zu %5d %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", span_cases[s],
+			       conn_cases[c], r.reports_s, r.spans_s, r.spans_per_cpu_s, r.cpu_pct,
+			       r.p50_us, r.p99_us, r.exact ? "yes" : "NO");
+			ok &= r.exact;
+			if (span_cases[s] == 1000 && r.spans_per_cpu_s > best_1000)
+				best_1000 = r.spans_per_cpu_s;
+			if (span_cases[s] == 1 && r.reports_s > best_1)
+				best_1 = r.reports_s;
+			fflush(stdout);
+		}
+	}
+	printf("target: >= 2,000,000 spans per satellite CPU-second at 1000 spans/report: "
+	       "%.0f (%s)\n", best_1000, best_1000 >= 2e6 ? "met" : "NOT met");
+	printf("target: >= 50,000 reports/s at 1 span/report: %.0f (%s)\n", best_1,
+	       best_1 >= 50000 ? "met" : "NOT met");
+
+	if (soak > 0) {
+		long rss0 = rss_kib(sat.pid), rss_max = rss0, rss_end;
+		double step = soak / 12;
+		uint64_t spans_sent = 0;
+		printf("soak: 1000-span reports on 4 connections for %.0f s; satellite RSS:", soak);
+		for (int i = 0; i < 12; i++) {
+			result r = run_case(sat.pid, ports, 1000, 4, step, run++);
+			long rss = rss_kib(sat.pid);
+			ok &= r.exact;
+			spans_sent += (uint64_t)(r.spans_s * step);
+			if (rss > rss_max)
+				rss_max = rss;
+			printf(" %ld", rss / 1024);
+			fflush(stdout);
+		}
+		rss_end = rss_kib(sat.pid);
+		printf(" MiB\nsoak: RSS %ld MiB before, %ld MiB after, %ld MiB peak, ~%.1f M spans\n",
+		       rss0 / 1024, rss_end / 1024, rss_max / 1024, (double)spans_sent / 1e6);
+	}
+
+	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
+	req.shutdown = &sd;
+	tb_rpc_free(control(&req));
+	tb_child_wait(&sat, 5000);
+	tb_child_fini(&sat);
+	tb_rpc_client_free(ctl);
+	curl_global_cleanup();
+	if (!ok)
+		fprintf(stderr, "satellite_bench: counters did not match what was sent\n");
+	return ok ? 0 : 1;
+}
