@@ -11,16 +11,6 @@
 #include "common/host.h"
 #include "common/log.h"
 
-void sat_status_of(sat_service *s, sat_status *st)
-{
-	sat_fault_config fc;
-
-	sat_faults_get(s->faults, &fc);
-	st->listening = sat_http_listening(s->http);
-	st->mode = sat_mode_name(fc.mode);
-	st->dup_capacity = s->dups ? sat_dupset_capacity(s->dups) : 0;
-}
-
 static void reply_hello(sat_service *s, tb_rpc_server *srv)
 {
 	Tb__Envelope rep = TB__ENVELOPE__INIT;
@@ -53,7 +43,7 @@ static void reply_counters(sat_service *s, tb_rpc_server *srv)
 	Tb__SatCounters sc;
 	sat_status st;
 
-	sat_status_of(s, &st);
+	sat_http_status(s->http, &st);
 	if (sat_counters_to_proto(s->counters, &st, &sc) != TB_OK) {
 		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INTERNAL, "out of memory");
 		return;

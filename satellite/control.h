@@ -21,9 +21,6 @@ typedef struct sat_service {
 	const char *ring_name;	/* "" if no ring */
 } sat_service;
 
-/* sat_status_of describes the service for counters snapshots. */
-void sat_status_of(sat_service *s, sat_status *st);
-
 /* sat_control_handle answers one request (exactly one reply is sent). Returns true when
  * the request was Shutdown. */
 bool sat_control_handle(sat_service *s, tb_rpc_server *srv, const Tb__Envelope *req);

@@ -69,6 +69,9 @@ extern const sat_decoder sat__decoder_otlp_proto;
 extern const sat_decoder sat__decoder_otlp_json;
 extern const sat_decoder sat__decoder_lightstep_json;
 
+/* sat__reply_empty_json writes "{}", the 200 body of both JSON protocols. */
+size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us);
+
 /* Walker tables for the protobuf decoders, built by sat_decode_init. */
 struct sat_pbschema;
 extern struct sat_pbschema *sat__schema_lightstep;

@@ -122,16 +122,10 @@ out:
 	return rv;
 }
 
-static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)
-{
-	memcpy(buf, "{}", 2);
-	return 2;
-}
-
 const sat_decoder sat__decoder_otlp_json = {
 	.proto = SAT_PROTO_OTLP_JSON,
 	.name = "otlp-json",
 	.reply_type = "application/json",
 	.decode = decode,
-	.reply = reply,
+	.reply = sat__reply_empty_json,
 };

@@ -222,13 +222,8 @@ static enum MHD_Result serve_get(sat_http *h, struct MHD_Connection *c, const ch
 		return send_buf(c, 200, "text/plain", num, (size_t)n);
 	}
 	/* /stats */
-	sat_fault_config fc;
-	sat_faults_get(h->o.faults, &fc);
-	sat_status st = {
-		.listening = sat_http_listening(h),
-		.mode = sat_mode_name(fc.mode),
-		.dup_capacity = h->o.dups ? sat_dupset_capacity(h->o.dups) : 0,
-	};
+	sat_status st;
+	sat_http_status(h, &st);
 	char *json = sat_counters_to_json(h->o.counters, &st);
 	enum MHD_Result rv;
 	if (json == NULL)
@@ -757,6 +752,16 @@ int sat_http_set_listening(sat_http *h, bool on, char *err, size_t errlen)
 		return TB_ESYS;
 	}
 	return rv;
+}
+
+void sat_http_status(sat_http *h, sat_status *st)
+{
+	sat_fault_config fc;
+
+	sat_faults_get(h->o.faults, &fc);
+	st->listening = sat_http_listening(h);
+	st->mode = sat_mode_name(fc.mode);
+	st->dup_capacity = h->o.dups ? sat_dupset_capacity(h->o.dups) : 0;
 }
 
 bool sat_http_listening(sat_http *h)

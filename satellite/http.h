@@ -59,6 +59,10 @@ int sat_http_set_listening(sat_http *h, bool on, char *err, size_t errlen);
 /* sat_http_listening tells whether the group is up. */
 bool sat_http_listening(sat_http *h);
 
+/* sat_http_status describes the service beside its counters: listening, mode, and the
+ * duplicate set's capacity. */
+void sat_http_status(sat_http *h, sat_status *st);
+
 /* sat_http_ports returns the ports served (ports given as 0 resolved) and their count. */
 const uint16_t *sat_http_ports(const sat_http *h, size_t *n);
 

@@ -151,47 +151,35 @@ Test(pbwalk, a_bool_is_read_from_any_wire_type_as_protobuf_c_does)
 	expect(ls, LS, false, b, sizeof(b));
 }
 
+/* wrap makes msg[0..*len) the body of a length-delimited field `key`, with a two-byte
+ * length so the size stays predictable. */
+static void wrap(uint8_t *msg, size_t *len, uint8_t key)
+{
+	uint8_t tmp[1024];
+	size_t t = 0;
+
+	tmp[t++] = key;
+	tmp[t++] = (uint8_t)(*len | 0x80);
+	tmp[t++] = (uint8_t)(*len >> 7);
+	memcpy(tmp + t, msg, *len);
+	t += *len;
+	memcpy(msg, tmp, t);
+	*len = t;
+}
+
 Test(pbwalk, nesting_beyond_the_limit_is_refused)
 {
-	/* OTLP AnyValue{array_value: ArrayValue{values: AnyValue{...}}} nested deeply,
-	 * inside ResourceSpans.resource.attributes[0].value */
 	/* SAT_PBWALK_MAX_DEPTH + 6 levels of AnyValue{array_value{values{...}}}, built from
-	 * the inside out with two-byte lengths. */
-	uint8_t deep[1024];
-	size_t d = 0;
-	int levels = SAT_PBWALK_MAX_DEPTH + 6;
+	 * the inside out, then KeyValue.value, Resource.attributes, ResourceSpans.resource
+	 * and ExportTraceServiceRequest.resource_spans around them. */
 	uint8_t stack[1024];
 	size_t sl = 0;
-	for (int i = 0; i < levels; i++) {
-		uint8_t tmp[1024];
-		size_t t = 0;
-		uint8_t key = (i % 2 == 0) ? 0x0a : 0x2a;	/* values(1) / array_value(5) */
-		tmp[t++] = key;
-		tmp[t++] = (uint8_t)(sl | 0x80);
-		tmp[t++] = (uint8_t)(sl >> 7);
-		memcpy(tmp + t, stack, sl);
-		t += sl;
-		memcpy(stack, tmp, t);
-		sl = t;
-	}
-	/* stack is now an ArrayValue or AnyValue body; wrap in KeyValue.value(2),
-	 * Resource.attributes(1), ResourceSpans.resource(1), request.resource_spans(1). */
-	uint8_t keys[] = {0x12, 0x0a, 0x0a, 0x0a};
-	for (size_t k = 0; k < sizeof(keys); k++) {
-		uint8_t tmp[1024];
-		size_t t = 0;
-		tmp[t++] = keys[k];
-		tmp[t++] = (uint8_t)(sl | 0x80);
-		tmp[t++] = (uint8_t)(sl >> 7);
-		memcpy(tmp + t, stack, sl);
-		t += sl;
-		memcpy(stack, tmp, t);
-		sl = t;
-	}
-	memcpy(deep, stack, sl);
-	d = sl;
-	sat_pbwalk_error err;
-	cr_assert_eq(sat_pbwalk_check(otlp, deep, d, &err), SAT_PBWALK_EDEPTH);
+	for (int i = 0; i < SAT_PBWALK_MAX_DEPTH + 6; i++)
+		wrap(stack, &sl, i % 2 == 0 ? 0x0a : 0x2a);	/* values(1) / array_value(5) */
+	static const uint8_t keys[] = {0x12, 0x0a, 0x0a, 0x0a};
+	for (size_t k = 0; k < sizeof(keys); k++)
+		wrap(stack, &sl, keys[k]);
+	cr_assert_eq(sat_pbwalk_check(otlp, stack, sl, NULL), SAT_PBWALK_EDEPTH);
 }
 
 Test(pbwalk, every_truncation_of_a_report_agrees_with_protobuf_c)
