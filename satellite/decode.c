@@ -3,6 +3,7 @@
 #include "satellite/decode.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "proto/collector.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "satellite/pbwalk.h"
+#include "satellite/pbwire.h"
 
 struct sat_pbschema *sat__schema_lightstep;
 struct sat_pbschema *sat__schema_otlp;
@@ -63,6 +65,41 @@ int sat_hex_decode(const char *s, uint8_t *out, size_t outlen)
 		out[outlen - 1 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
 	}
 	return 1;
+}
+
+int sat__check_proto(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		     size_t len, char *err, size_t errlen)
+{
+	sat_pbwalk_error werr;
+	char why[200];
+
+	if (sat_pbwalk_check(schema, body, len, &werr) == SAT_PBWALK_OK)
+		return TB_OK;
+	snprintf(err, errlen, "%s does not decode: %s", what,
+		 sat_pbwalk_format(&werr, why, sizeof(why)));
+	return TB_EPROTO;
+}
+
+int sat__for_each_len(const uint8_t *p, const uint8_t *end, uint32_t want,
+		      int (*fn)(const uint8_t *, const uint8_t *, sat_ids *), sat_ids *ids)
+{
+	uint32_t field;
+	unsigned wt;
+	size_t n;
+	int rv;
+
+	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
+		if (field == want && wt == SAT_WT_LEN) {
+			if (!sat_pb_len(&p, end, &n))
+				break;
+			if ((rv = fn(p, p + n, ids)) != TB_OK)
+				return rv;
+			p += n;
+		} else if (!sat_pb_skip(&p, end, wt)) {
+			break;
+		}
+	}
+	return TB_OK;
 }
 
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us)

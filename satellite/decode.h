@@ -63,17 +63,28 @@ const sat_decoder *sat_decoder_get(sat_proto proto);
  * too long or not hex. */
 int sat_hex_decode(const char *s, uint8_t *out, size_t outlen);
 
+struct sat_pbschema;
+
 /* Each protocol's decoder, defined in decode_<protocol>.c. */
 extern const sat_decoder sat__decoder_lightstep;
 extern const sat_decoder sat__decoder_otlp_proto;
 extern const sat_decoder sat__decoder_otlp_json;
 extern const sat_decoder sat__decoder_lightstep_json;
 
+/* sat__check_proto validates body against schema with the walker; on failure it writes
+ * "<what> does not decode: <where and why>" into err and returns TB_EPROTO. */
+int sat__check_proto(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		     size_t len, char *err, size_t errlen);
+
+/* sat__for_each_len calls fn on the body of every length-delimited occurrence of field
+ * `want` in the already-validated message [p, end), stopping at the first error. */
+int sat__for_each_len(const uint8_t *p, const uint8_t *end, uint32_t want,
+		      int (*fn)(const uint8_t *, const uint8_t *, sat_ids *), sat_ids *ids);
+
 /* sat__reply_empty_json writes "{}", the 200 body of both JSON protocols. */
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us);
 
 /* Walker tables for the protobuf decoders, built by sat_decode_init. */
-struct sat_pbschema;
 extern struct sat_pbschema *sat__schema_lightstep;
 extern struct sat_pbschema *sat__schema_otlp;
 

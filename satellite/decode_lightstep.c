@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "proto/collector.pb-c.h"
 #include "satellite/decode.h"
-#include "satellite/pbwalk.h"
+#include "satellite/pbwire.h"
 #include "satellite/pbwire.h"
 
 enum {
@@ -69,31 +69,12 @@ static int read_span(const uint8_t *p, const uint8_t *end, sat_ids *ids)
 
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	const uint8_t *p = body, *end = body + len;
-	sat_pbwalk_error werr;
-	uint32_t field;
-	unsigned wt;
-	size_t n;
-	int rv;
+	int rv = sat__check_proto(sat__schema_lightstep, "LightStep ReportRequest", body, len,
+				  err, errlen);
 
-	if (sat_pbwalk_check(sat__schema_lightstep, body, len, &werr) != SAT_PBWALK_OK) {
-		char why[200];
-		snprintf(err, errlen, "LightStep ReportRequest does not decode: %s",
-			 sat_pbwalk_format(&werr, why, sizeof(why)));
-		return TB_EPROTO;
-	}
-	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
-		if (field == REPORT_SPANS && wt == SAT_WT_LEN) {
-			if (sat_pb_len(&p, end, &n) != 1)
-				break;
-			if ((rv = read_span(p, p + n, ids)) != TB_OK)
-				return rv;
-			p += n;
-		} else if (sat_pb_skip(&p, end, wt) != 1) {
-			break;
-		}
-	}
-	return TB_OK;
+	if (rv != TB_OK)
+		return rv;
+	return sat__for_each_len(body, body + len, REPORT_SPANS, read_span, ids);
 }
 
 static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)

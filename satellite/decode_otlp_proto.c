@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "satellite/decode.h"
-#include "satellite/pbwalk.h"
+#include "satellite/pbwire.h"
 #include "satellite/pbwire.h"
 
 enum {
@@ -54,50 +54,25 @@ static int read_span(const uint8_t *p, const uint8_t *end, sat_ids *ids)
 	return sat_ids_push(ids, &id);
 }
 
-/* for_each_len calls fn on every length-delimited occurrence of field in [p, end). */
-static int for_each_len(const uint8_t *p, const uint8_t *end, uint32_t want,
-			int (*fn)(const uint8_t *, const uint8_t *, sat_ids *), sat_ids *ids)
-{
-	uint32_t field;
-	unsigned wt;
-	size_t n;
-	int rv;
-
-	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
-		if (field == want && wt == SAT_WT_LEN) {
-			if (sat_pb_len(&p, end, &n) != 1)
-				break;
-			if ((rv = fn(p, p + n, ids)) != TB_OK)
-				return rv;
-			p += n;
-		} else if (sat_pb_skip(&p, end, wt) != 1) {
-			break;
-		}
-	}
-	return TB_OK;
-}
-
 static int read_scope_spans(const uint8_t *p, const uint8_t *end, sat_ids *ids)
 {
-	return for_each_len(p, end, SCOPE_SPANS_SPANS, read_span, ids);
+	return sat__for_each_len(p, end, SCOPE_SPANS_SPANS, read_span, ids);
 }
 
 static int read_resource_spans(const uint8_t *p, const uint8_t *end, sat_ids *ids)
 {
-	return for_each_len(p, end, RESOURCE_SPANS_SCOPE_SPANS, read_scope_spans, ids);
+	return sat__for_each_len(p, end, RESOURCE_SPANS_SCOPE_SPANS, read_scope_spans, ids);
 }
 
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	sat_pbwalk_error werr;
+	int rv = sat__check_proto(sat__schema_otlp, "OTLP ExportTraceServiceRequest", body, len,
+				  err, errlen);
 
-	if (sat_pbwalk_check(sat__schema_otlp, body, len, &werr) != SAT_PBWALK_OK) {
-		char why[200];
-		snprintf(err, errlen, "OTLP ExportTraceServiceRequest does not decode: %s",
-			 sat_pbwalk_format(&werr, why, sizeof(why)));
-		return TB_EPROTO;
-	}
-	return for_each_len(body, body + len, REQUEST_RESOURCE_SPANS, read_resource_spans, ids);
+	if (rv != TB_OK)
+		return rv;
+	return sat__for_each_len(body, body + len, REQUEST_RESOURCE_SPANS, read_resource_spans,
+				 ids);
 }
 
 static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)

@@ -164,13 +164,3 @@ void sat_delayq_hold(sat_delayq *q, bool hold)
 		resume_all_locked(q);
 	pthread_mutex_unlock(&q->mu);
 }
-
-unsigned sat_delayq_length(sat_delayq *q)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&q->mu);
-	n = q->n;
-	pthread_mutex_unlock(&q->mu);
-	return n;
-}

@@ -29,7 +29,4 @@ int sat_delayq_add(sat_delayq *q, struct MHD_Connection *c, uint64_t deadline_ns
  * queued has been resumed. Used around restarting the HTTP daemon. */
 void sat_delayq_hold(sat_delayq *q, bool hold);
 
-/* sat_delayq_length returns how many connections wait. */
-unsigned sat_delayq_length(sat_delayq *q);
-
 #endif

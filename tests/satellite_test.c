@@ -111,40 +111,46 @@ static int control(Tb__Envelope *req, char *err, size_t errlen)
 	return rv;
 }
 
+/* control_ok sends req and asserts the satellite accepted it. */
+static void control_ok(Tb__Envelope *req)
+{
+	char err[256];
+
+	cr_assert_eq(control(req, err, sizeof(err)), TB_OK, "%s: %s",
+		     tb_rpc_body_name(req->body_case), err);
+}
+
 static void set_faults(Tb__SatFaults *f)
 {
 	Tb__Envelope req = TB__ENVELOPE__INIT;
 	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
-	char err[256];
 
 	sf.faults = f;
 	req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
 	req.sat_set_faults = &sf;
-	cr_assert_eq(control(&req, err, sizeof(err)), TB_OK, "set faults: %s", err);
+	control_ok(&req);
 }
 
 static void set_listening(bool on)
 {
 	Tb__Envelope req = TB__ENVELOPE__INIT;
 	Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
-	char err[256];
 
 	sl.listening = on;
 	req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
 	req.sat_set_listening = &sl;
-	cr_assert_eq(control(&req, err, sizeof(err)), TB_OK, "set listening: %s", err);
+	control_ok(&req);
 }
 
 static void reset(uint64_t run_id)
 {
 	Tb__Envelope req = TB__ENVELOPE__INIT;
 	Tb__SatReset r = TB__SAT_RESET__INIT;
-	char err[256];
 
 	r.run_id = run_id;
 	req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
 	req.sat_reset = &r;
-	cr_assert_eq(control(&req, err, sizeof(err)), TB_OK, "reset: %s", err);
+	control_ok(&req);
 }
 
 /* counters returns the SatCounters reply (free with tb_rpc_free). */

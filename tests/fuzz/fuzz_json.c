@@ -1,5 +1,6 @@
-/* fuzz_lightstep_json.c - libFuzzer target for the lightstep_json decoder: any bytes, valid or not, must
- * give TB_OK or a one-line error and never crash, leak or read out of bounds. */
+/* fuzz_json.c - libFuzzer target for a JSON report decoder, built once per protocol
+ * (FUZZ_PROTO set by tests/fuzz/CMakeLists.txt): any bytes, valid or not, must give TB_OK
+ * or a one-line error and never crash, leak or read out of bounds. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(body, data, size);
 	body[size] = '\0';
-	rv = sat_decoder_get(SAT_PROTO_LIGHTSTEP_JSON)->decode(body, size, &ids, err, sizeof(err));
+	rv = sat_decoder_get(FUZZ_PROTO)->decode(body, size, &ids, err, sizeof(err));
 	if (rv != TB_OK && (rv != TB_EPROTO || strchr(err, '\n') != NULL))
 		abort();
 	sat_ids_fini(&ids);
