@@ -14,6 +14,7 @@
 #include "common/rpc.h"
 #include "common/records.h"
 #include "common/sig.h"
+#include "common/units.h"
 #include "satellite/control.h"
 
 #define DEFAULT_PORTS "8360-8367"
@@ -84,36 +85,6 @@ static size_t parse_ports(const char *s, uint16_t *ports, char *err, size_t errl
 	}
 }
 
-/* parse_size reads a byte count with an optional k, m or g suffix (powers of 1024). */
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (end == s || errno != 0)
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end != '\0' || v == 0)
-		return 0;
-	*out = (size_t)v;
-	return 1;
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return end != s && *end == '\0' && errno == 0 && *out <= max && s[0] != '-';
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -171,27 +142,27 @@ int main(int argc, char **argv)
 		case 'R': allow_remote = true; break;
 		case 'r': ring_arg = optarg; break;
 		case 'B':
-			if (!parse_size(optarg, &max_body)) {
+			if (!tb_parse_size(optarg, &max_body)) {
 				fprintf(stderr, "satellite: --max-body %s: expected a size such as "
 						"33554432 or 32M\n", optarg);
 				return 2;
 			}
 			break;
 		case 't':
-			if (!parse_uint(optarg, 256, &threads) || threads == 0) {
+			if (!tb_parse_uint(optarg, 256, &threads) || threads == 0) {
 				fprintf(stderr, "satellite: --threads %s: expected 1 to 256\n", optarg);
 				return 2;
 			}
 			break;
 		case 'i':
-			if (!parse_uint(optarg, 86400, &idle) || idle == 0) {
+			if (!tb_parse_uint(optarg, 86400, &idle) || idle == 0) {
 				fprintf(stderr, "satellite: --idle-timeout %s: expected 1 to 86400 "
 						"seconds\n", optarg);
 				return 2;
 			}
 			break;
 		case 'd':
-			if (!parse_uint(optarg, 1ul << 31, &v) || v < 1024 || (v & (v - 1))) {
+			if (!tb_parse_uint(optarg, 1ul << 31, &v) || v < 1024 || (v & (v - 1))) {
 				fprintf(stderr, "satellite: --dup-slots %s: expected a power of two from "
 						"1024 to 2^31\n", optarg);
 				return 2;
