@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "common/log.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@ struct tb_rpc_client {
 struct tb_rpc_server {
 	nng_socket sock;
 	nng_listener listener;
+	int recv_fd;	/* nng's "a message is waiting" descriptor */
+	int wake_fd;	/* -1, or a descriptor that ends a wait early */
 	char url[256];
 };
 
@@ -211,6 +215,9 @@ int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, bool allow_remote, 
 		return tb_err_from_nng(rv);
 	}
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, TB_RPC_MAX_MSG);
+	s->wake_fd = -1;
+	if ((rv = nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &s->recv_fd)) != 0)
+		goto fail;
 	if ((rv = nng_listener_create(&s->listener, s->sock, url)) != 0)
 		goto fail;
 	if (strncmp(url, "ipc://", 6) == 0)
@@ -250,15 +257,35 @@ const char *tb_rpc_server_url(const tb_rpc_server *s)
 	return s->url;
 }
 
+void tb_rpc_server_set_wake_fd(tb_rpc_server *s, int fd)
+{
+	s->wake_fd = fd;
+}
+
+/* Waiting is a poll() on nng's receive descriptor rather than a blocking receive with a
+ * timeout: an nng timeout wakes nng's expiry threads, and on a VM every wake-up costs
+ * tens of microseconds, which an idle sampler or satellite would pay several times a
+ * second for nothing. */
 int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp)
 {
 	*reqp = NULL;
 	uint64_t deadline = timeout_ms < 0 ? 0 : tb_now_ns() + (uint64_t)timeout_ms * TB_NS_PER_MS;
 	for (;;) {
-		nng_duration t = timeout_ms < 0 ? NNG_DURATION_INFINITE : tb_ms_left(deadline);
-		nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO, t);
 		nng_msg *m;
-		int rv = nng_recvmsg(s->sock, &m, 0);
+		int rv = nng_recvmsg(s->sock, &m, NNG_FLAG_NONBLOCK);
+		if (rv == NNG_EAGAIN) {
+			struct pollfd fds[2] = {{.fd = s->recv_fd, .events = POLLIN},
+						{.fd = s->wake_fd, .events = POLLIN}};
+			int t = timeout_ms < 0 ? -1 : tb_ms_left(deadline);
+			if (timeout_ms >= 0 && t == 0)
+				return TB_ETIMEDOUT;
+			int n = poll(fds, 2, t);
+			if (n < 0 && errno != EINTR)
+				return TB_ESYS;
+			if (n > 0 && (fds[1].revents & POLLIN) && !(fds[0].revents & POLLIN))
+				return TB_ETIMEDOUT;
+			continue;
+		}
 		if (rv != 0)
 			return tb_err_from_nng(rv);
 
@@ -272,8 +299,6 @@ int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp)
 		}
 		tb_warn("%s: rejected a request: %s", s->url, why);
 		tb_rpc_server_reply_error(s, code, "%s", why);
-		if (timeout_ms >= 0 && tb_ms_left(deadline) == 0)
-			return TB_ETIMEDOUT;
 	}
 }
 

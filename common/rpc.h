@@ -70,8 +70,13 @@ const char *tb_rpc_server_url(const tb_rpc_server *s);
 /* tb_rpc_server_recv waits up to timeout_ms (-1: forever) for a valid request. Messages
  * that do not decode, or carry another version, are answered with Error here and not
  * returned. On TB_OK, *reqp is the request; exactly one tb_rpc_server_reply* call must
- * follow before the next recv. Returns TB_ETIMEDOUT or TB_ECLOSED otherwise. */
+ * follow before the next recv. Returns TB_ETIMEDOUT (also when the wake descriptor
+ * became readable) or TB_ECLOSED otherwise. Waiting costs no wake-ups. */
 int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp);
+
+/* tb_rpc_server_set_wake_fd makes tb_rpc_server_recv return early once fd is readable
+ * (e.g. tb_sig_fd(), so a server waiting forever still stops on SIGTERM). -1: none. */
+void tb_rpc_server_set_wake_fd(tb_rpc_server *s, int fd);
 
 /* tb_rpc_server_reply sends rep (its version is set here). */
 int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep);

@@ -75,6 +75,15 @@ bool smp_agent_tick(smp_agent *a, uint64_t now_ns)
 	return a->attached && a->cfg.lease_ns > 0 && now_ns - a->last_contact_ns > a->cfg.lease_ns;
 }
 
+int smp_agent_wait_ms(const smp_agent *a, uint64_t now_ns)
+{
+	if (!a->attached || a->cfg.lease_ns == 0)
+		return -1;
+	uint64_t expiry = a->last_contact_ns + a->cfg.lease_ns;
+	uint64_t left = expiry > now_ns ? expiry - now_ns : 0;
+	return (int)(left / TB_NS_PER_MS) + 1;
+}
+
 int smp_agent_sessions(const smp_agent *a)
 {
 	return a->nsessions;

@@ -38,6 +38,10 @@ bool smp_agent_handle(smp_agent *a, tb_rpc_server *srv, const Tb__Envelope *req)
 /* smp_agent_tick frees finished sessions and tells whether the lease has run out. */
 bool smp_agent_tick(smp_agent *a, uint64_t now_ns);
 
+/* smp_agent_wait_ms returns how long the control loop may wait for the next request
+ * before the lease must be checked again: -1 (forever) when no lease runs. */
+int smp_agent_wait_ms(const smp_agent *a, uint64_t now_ns);
+
 /* smp_agent_sessions returns how many sessions are sampling or waiting on a client. */
 int smp_agent_sessions(const smp_agent *a);
 

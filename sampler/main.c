@@ -294,6 +294,7 @@ int main(int argc, char **argv)
 		tb_error("sampler: --control %s: %s", control, err);
 		goto out;
 	}
+	tb_rpc_server_set_wake_fd(srv, tb_sig_fd());
 	tb_info("sampler: control on %s%s%s, %zu registered clients", tb_rpc_server_url(srv),
 		ring ? ", ring " : "", ring ? ring_name : "", reg ? tb_registry_count(reg) : 0);
 
@@ -308,7 +309,7 @@ int main(int argc, char **argv)
 			status = EXIT_LEASE;
 			break;
 		}
-		rv = tb_rpc_server_recv(srv, 100, &req);
+		rv = tb_rpc_server_recv(srv, smp_agent_wait_ms(agent, tb_now_ns()), &req);
 		if (rv == TB_ETIMEDOUT)
 			continue;
 		if (rv != TB_OK) {

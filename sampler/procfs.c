@@ -329,10 +329,6 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 	s->rss_bytes = f.rss * page_bytes();
 	s->nprocs = 1;
 
-	if (read_fd(p->status_fd, buf, STATUS_BUF) <= 0)
-		return errno == EACCES || errno == EPERM ? TB_SAMPLE_NO_ACCESS : TB_SAMPLE_GONE;
-	s->hwm_bytes = status_value(buf, "VmHWM:") * 1024;
-
 	if (p->io_fd >= 0 && read_fd(p->io_fd, buf, STATUS_BUF) > 0)
 		parse_io(buf, s);
 	else
@@ -344,7 +340,16 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 		p->vol_ctxsw = p->invol_ctxsw = 0;
 		thread_ctxsw(p->pid, &p->vol_ctxsw, &p->invol_ctxsw);
 		p->host_ok = smp_host_cpu(p->host_fd, &p->host_busy, &p->host_total);
+		if (read_fd(p->status_fd, buf, STATUS_BUF) > 0) {
+			uint64_t hwm = status_value(buf, "VmHWM:") * 1024;
+			if (hwm > p->hwm)
+				p->hwm = hwm;
+		}
 	}
+	/* Between readings of VmHWM, the peak is at least every RSS seen. */
+	if (s->rss_bytes > p->hwm)
+		p->hwm = s->rss_bytes;
+	s->hwm_bytes = p->hwm;
 	if (p->host_ok) {
 		s->host_busy_ticks = p->host_busy;
 		s->host_total_ticks = p->host_total;

@@ -1,13 +1,14 @@
 /* procfs.h - reading one process's CPU, memory, context switches, faults and I/O, and
  * the host's CPU use, from /proc, cheaply enough to do every millisecond.
  *
- * The files read on every sample (/proc/PID/stat, status, io) are opened once and re-read
+ * The files read on every sample (/proc/PID/stat and io) are opened once and re-read
  * with pread, and the CPU total comes from the process's CPU clock (clock_getcpuclockid),
  * which has nanosecond precision where /proc's utime/stime have 10 ms ticks. Two readings
  * cost more and change slowly, so they are refreshed at most every SMP_SLOW_PERIOD_NS:
- * the host's /proc/stat, and context switches, which the kernel keeps per thread (the
- * leader's status shows only its own) and so must be summed over /proc/PID/task/. Samples
- * in between carry the last values. */
+ * the host's /proc/stat; context switches, which the kernel keeps per thread (the
+ * leader's status shows only its own) and so must be summed over /proc/PID/task/; and
+ * the peak RSS (VmHWM in /proc/PID/status, the costliest file), which in between is
+ * raised to any RSS a sample sees. Samples in between carry the last values. */
 #ifndef SMP_PROCFS_H
 #define SMP_PROCFS_H
 
@@ -34,6 +35,7 @@ typedef struct smp_proc {
 	uint64_t vol_ctxsw, invol_ctxsw;
 	uint64_t host_busy, host_total;
 	bool host_ok;
+	uint64_t hwm;		/* peak RSS known so far */
 } smp_proc;
 
 /* smp_proc_open prepares to sample pid (and its descendants if include_children).

@@ -237,6 +237,8 @@ int main(int argc, char **argv)
 		tb_error("satellite: --control %s: %s", control, err);
 		goto out;
 	}
+	if (srv != NULL)
+		tb_rpc_server_set_wake_fd(srv, tb_sig_fd());
 	{
 		const uint16_t *p = sat_http_ports(svc.http, &nports);
 		char list[SAT_HTTP_MAX_PORTS * 7] = "";
@@ -253,10 +255,10 @@ int main(int argc, char **argv)
 	while (!tb_sig_stop_requested()) {
 		Tb__Envelope *req;
 		if (srv == NULL) {
-			tb_sig_wait(1000);
+			tb_sig_wait(-1);
 			continue;
 		}
-		rv = tb_rpc_server_recv(srv, 250, &req);
+		rv = tb_rpc_server_recv(srv, -1, &req);
 		if (rv == TB_ETIMEDOUT)
 			continue;
 		if (rv != TB_OK) {

@@ -1,7 +1,7 @@
 /* testchild.c - a client stand-in with known behaviour, for checking what the sampler
  * (and later the orchestrator) measures:
  *   testchild burn SECONDS [TAIL_MS]   use SECONDS of CPU, then sleep TAIL_MS
- *   testchild duty PERCENT SECONDS     busy PERCENT of every 10 ms, for SECONDS
+ *   testchild duty PERCENT SECONDS     use PERCENT of every 10 ms in CPU, for SECONDS
  *   testchild alloc MIB HOLD_MS        after 300 ms, allocate and touch MIB MiB, write
  *                                      the CLOCK_MONOTONIC ns when done to the file
  *                                      named by $TB_MARK, hold HOLD_MS
@@ -54,8 +54,11 @@ int main(int argc, char **argv)
 		uint64_t end = clock_now(CLOCK_MONOTONIC) + (uint64_t)(atof(argv[3]) * 1e9);
 		uint64_t cycle = clock_now(CLOCK_MONOTONIC);
 		while (cycle < end) {
+			/* Busy by CPU time, not wall time, so that time the host takes away
+			 * (preemption, VM steal) does not lower the duty cycle. */
 			double x = 1.0;
-			while (clock_now(CLOCK_MONOTONIC) < cycle + (uint64_t)busy)
+			uint64_t until = clock_now(CLOCK_PROCESS_CPUTIME_ID) + (uint64_t)busy;
+			while (clock_now(CLOCK_PROCESS_CPUTIME_ID) < until)
 				for (int i = 0; i < 100; i++)
 					x = x * 1.0000001 + 0.0000001;
 			sink = x;
