@@ -68,6 +68,7 @@ int main(int argc, char **argv)
 	char smp_path[PATH_MAX], err[256], url[128];
 	int opt, status = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* The sampler sits beside this program in the build tree. */
 	ssize_t n = readlink("/proc/self/exe", smp_path, sizeof(smp_path) - 32);
 	smp_path[n > 0 ? n : 0] = '\0';

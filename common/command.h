@@ -1,0 +1,74 @@
+/* command.h - what the orchestrator tells a client to do (the command) and what the
+ * client reports back (the result), and their JSON forms on the HTTP control channel.
+ * Field names are the seed harness's (Trace, Sleep, ...) plus ours; docs/client-protocol.md
+ * is the reference for client authors. Parsing checks every field's type and range and
+ * names the first bad one, since the text comes from another program. */
+#ifndef TB_COMMAND_H
+#define TB_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TB_CMD_MAX_SATELLITES 64
+
+typedef enum tb_protocol {
+	TB_PROTO_LIGHTSTEP = 0,	/* LightStep collector protobuf, POST /api/v2/reports */
+	TB_PROTO_OTLP,		/* OTLP/HTTP protobuf, POST /v1/traces */
+} tb_protocol;
+
+typedef struct tb_command {
+	bool trace;			/* Trace: false = the NoOp tracer */
+	uint64_t sleep_ns;		/* Sleep: ns of sleep owed per span */
+	uint64_t sleep_interval_ns;	/* SleepInterval: sleep is paid in chunks of this */
+	uint64_t work;			/* Work: units of work per span */
+	uint64_t repeat;		/* Repeat: spans to generate */
+	bool no_flush;			/* NoFlush: exit without flushing the tracer */
+	uint32_t num_tags;		/* NumTags (default 10) */
+	uint32_t num_logs;		/* NumLogs (default 15) */
+	size_t n_satellites;
+	char satellites[TB_CMD_MAX_SATELLITES][64];	/* Satellites: "host:port" */
+	tb_protocol protocol;		/* Protocol: "lightstep" | "otlp" */
+	uint64_t run_id;		/* RunId */
+} tb_command;
+
+typedef struct tb_client_result {
+	uint64_t spans_sent;		/* SpansSent */
+	double program_time;		/* ProgramTime: the client's CPU seconds */
+	double clock_time;		/* ClockTime: wall seconds of the workload */
+	bool has_dropped;
+	uint64_t spans_dropped;		/* SpansDropped, where the tracer tells */
+	bool has_buffered;
+	uint64_t spans_buffered;	/* SpansBuffered: still in the tracer at exit */
+} tb_client_result;
+
+/* tb_command_init sets the defaults (NumTags 10, NumLogs 15, SleepInterval 1 ms, ...). */
+void tb_command_init(tb_command *c);
+
+/* tb_protocol_name: "lightstep" or "otlp". tb_protocol_parse returns TB_OK or TB_EINVAL. */
+const char *tb_protocol_name(tb_protocol p);
+int tb_protocol_parse(const char *s, tb_protocol *p);
+
+/* tb_command_to_json returns the command as a malloc'd JSON object text, or NULL. */
+char *tb_command_to_json(const tb_command *c);
+
+/* tb_command_from_json parses a command. Missing fields keep their defaults except
+ * Repeat, which is required. Returns TB_OK or TB_EPROTO with the bad field in err. */
+int tb_command_from_json(const char *text, size_t len, tb_command *c, char *err,
+			 size_t errlen);
+
+/* tb_result_to_json returns the result as malloc'd JSON text, or NULL. */
+char *tb_result_to_json(const tb_client_result *r);
+
+/* tb_result_from_json parses a result: SpansSent, ProgramTime and ClockTime required,
+ * SpansDropped and SpansBuffered optional. TB_OK or TB_EPROTO naming the bad field. */
+int tb_result_from_json(const char *text, size_t len, tb_client_result *r, char *err,
+			size_t errlen);
+
+/* tb_result_from_pairs parses the old query-string form (GET /result?SpansSent=5&...)
+ * once the HTTP server has split and unescaped it into n name/value pairs. Same rules;
+ * unknown names are errors too. */
+int tb_result_from_pairs(size_t n, const char *const names[], const char *const values[],
+			 tb_client_result *r, char *err, size_t errlen);
+
+#endif
