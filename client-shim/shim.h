@@ -1,0 +1,27 @@
+/* shim.h - libclientshim: what a C or C++ client needs to join a benchmark over the HTTP
+ * control channel: fetch the command, report the result. Errors say which of the two
+ * failed and why: the orchestrator is unreachable, answered an HTTP error, or answered
+ * something that is not a command. docs/client-protocol.md describes the channel. */
+#ifndef TB_SHIM_H
+#define TB_SHIM_H
+
+#include <stddef.h>
+
+#include "common/command.h"
+
+/* The control channel's base URL when $TB_CONTROL_URL is not set. */
+#define TB_SHIM_DEFAULT_URL "http://127.0.0.1:8023"
+
+/* tb_shim_control_url returns $TB_CONTROL_URL, or TB_SHIM_DEFAULT_URL. */
+const char *tb_shim_control_url(void);
+
+/* tb_shim_fetch_command GETs base_url/control into *cmd. Returns TB_OK; TB_ECLOSED (no
+ * connection), TB_EPEER (an HTTP error status), TB_EPROTO (not a valid command); with
+ * err filled. */
+int tb_shim_fetch_command(const char *base_url, tb_command *cmd, char *err, size_t errlen);
+
+/* tb_shim_report_result POSTs r as JSON to base_url/result. Same returns. */
+int tb_shim_report_result(const char *base_url, const tb_client_result *r, char *err,
+			  size_t errlen);
+
+#endif

@@ -1,0 +1,276 @@
+/* tb_client.c - the reference C client (`tb-client`): the seed's workload, traced by the
+ * NoOp or the reporting tracer, driven either by the HTTP control channel or by the
+ * seed's argv flags.
+ *
+ * The workload: spans come 6 per loop, as two client -> server -> db chains. Each span
+ * gets NumTags tags, does Work units of floating-point work, gets NumLogs logs, and owes
+ * Sleep ns of sleep, paid in SleepInterval chunks once enough is owed. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "client-shim/shim.h"
+#include "client-shim/tracer.h"
+#include "common/clock.h"
+#include "common/command.h"
+#include "common/error.h"
+#include "common/units.h"
+
+#define MAX_KEYS 1000
+
+static const char *tag_keys[MAX_KEYS], *log_keys[MAX_KEYS];
+static volatile double work_sink;
+
+/* do_work is units of dependent floating-point steps the compiler cannot drop. */
+static void do_work(uint64_t units)
+{
+	double x = work_sink + 1.0;
+	for (uint64_t i = 0; i < units; i++)
+		x = x * 1.0000001 + 0.0000001;
+	work_sink = x;
+}
+
+/* make_keys builds the tag and log key names once, so spans borrow static strings. */
+static void make_keys(void)
+{
+	for (int i = 0; i < MAX_KEYS; i++) {
+		char *k = malloc(16), *l = malloc(16);
+		if (k == NULL || l == NULL)
+			abort();
+		snprintf(k, 16, "tag.%d", i);
+		snprintf(l, 16, "event.%d", i);
+		tag_keys[i] = k;
+		log_keys[i] = l;
+	}
+}
+
+typedef struct workload {
+	const tb_command *cmd;
+	tb_tracer *tracer;
+	uint64_t made;
+	uint64_t owed_ns;
+} workload;
+
+static void pay_sleep(workload *w)
+{
+	w->owed_ns += w->cmd->sleep_ns;
+	while (w->cmd->sleep_interval_ns > 0 && w->owed_ns >= w->cmd->sleep_interval_ns) {
+		tb_sleep_ns(w->cmd->sleep_interval_ns);
+		w->owed_ns -= w->cmd->sleep_interval_ns;
+	}
+}
+
+static void chain(workload *w, const tb_span *parent, int depth)
+{
+	static const char *const ops[] = {"client", "server", "db"};
+	if (w->made == w->cmd->repeat)
+		return;
+	w->made++;
+	tb_span *s = tb_tracer_start(w->tracer, ops[depth], parent);
+	for (uint32_t i = 0; i < w->cmd->num_tags; i++)
+		tb_span_set_tag(w->tracer, s, tag_keys[i], "some-tag-value");
+	do_work(w->cmd->work);
+	for (uint32_t i = 0; i < w->cmd->num_logs; i++)
+		tb_span_add_log(w->tracer, s, log_keys[i], "a log message of moderate length");
+	pay_sleep(w);
+	if (depth < 2)
+		chain(w, s, depth + 1);
+	tb_tracer_finish(w->tracer, s);
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* run does the workload and fills r. Returns 0, or 1 when the tracer cannot start. */
+static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
+	       tb_client_result *r)
+{
+	char err[256];
+	tb_tracer *t;
+	int rc;
+	if (cmd->trace) {
+		const char *sats[TB_CMD_MAX_SATELLITES];
+		for (size_t i = 0; i < cmd->n_satellites; i++)
+			sats[i] = cmd->satellites[i];
+		tb_tracer_opts o = {.protocol = cmd->protocol, .satellites = sats,
+				    .n_satellites = cmd->n_satellites, .max_buffered = max_buffered,
+				    .flush_ns = flush_ns};
+		rc = tb_tracer_report_alloc(&t, &o, err, sizeof(err));
+	} else {
+		rc = tb_tracer_noop_alloc(&t);
+		snprintf(err, sizeof(err), "%s", tb_strerror(rc));
+	}
+	if (rc != TB_OK) {
+		fprintf(stderr, "tb-client: %s\n", err);
+		return 1;
+	}
+	workload w = {.cmd = cmd, .tracer = t};
+	double cpu0 = cpu_seconds();
+	uint64_t t0 = tb_now_ns();
+	while (w.made < cmd->repeat)
+		chain(&w, NULL, 0);
+	if (w.owed_ns > 0)
+		tb_sleep_ns(w.owed_ns);
+	tb_tracer_close(t, !cmd->no_flush);
+	tb_tracer_stats st;
+	tb_tracer_get_stats(t, &st);
+	memset(r, 0, sizeof(*r));
+	r->spans_sent = w.made;
+	r->clock_time = (double)(tb_now_ns() - t0) / 1e9;
+	r->program_time = cpu_seconds() - cpu0;
+	r->has_dropped = r->has_buffered = true;
+	r->spans_dropped = st.dropped;
+	r->spans_buffered = st.buffered;
+	tb_tracer_free(t);
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tb-client [--control URL] [options]          (HTTP control channel)\n"
+		"       tb-client --repeat N [--trace 0|1] [...]      (the seed's argv form)\n"
+		"\n"
+		"The reference C benchmark client: the seed's workload traced by a NoOp or a\n"
+		"reporting tracer (LightStep or OTLP protobuf over HTTP).\n"
+		"\n"
+		"HTTP mode (default): GET URL/control for the command, POST URL/result after.\n"
+		"  --control URL        the channel (default $TB_CONTROL_URL or %s)\n"
+		"\n"
+		"argv mode (any of these flags): the result is printed as JSON on stdout.\n"
+		"  --trace 0|1  --sleep NS  --sleep_interval NS  --work N  --repeat N\n"
+		"  --no_flush 0|1  --num_tags N  --num_logs N\n"
+		"  --satellites H:P,... (default 127.0.0.1:8360)  --protocol lightstep|otlp\n"
+		"\n"
+		"Tracer settings (both modes):\n"
+		"  --max-buffered N     spans the tracer buffers before dropping (10000)\n"
+		"  --flush-ms MS        flush period (200)\n"
+		"  -h, --help\n",
+		TB_SHIM_DEFAULT_URL);
+}
+
+/* set_satellites fills cmd from "h:p,h:p". */
+static bool set_satellites(tb_command *cmd, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	cmd->n_satellites = 0;
+	bool ok = copy != NULL;
+	for (char *s = ok ? strtok_r(copy, ",", &save) : NULL; s != NULL;
+	     s = strtok_r(NULL, ",", &save)) {
+		if (cmd->n_satellites == TB_CMD_MAX_SATELLITES || strchr(s, ':') == NULL ||
+		    strlen(s) >= sizeof(cmd->satellites[0])) {
+			ok = false;
+			break;
+		}
+		snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]), "%s", s);
+	}
+	free(copy);
+	return ok && cmd->n_satellites > 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
+	       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH };
+	static const struct option longopts[] = {
+		{"trace", required_argument, NULL, O_TRACE},
+		{"sleep", required_argument, NULL, O_SLEEP},
+		{"sleep_interval", required_argument, NULL, O_INTERVAL},
+		{"work", required_argument, NULL, O_WORK},
+		{"repeat", required_argument, NULL, O_REPEAT},
+		{"no_flush", required_argument, NULL, O_NOFLUSH},
+		{"num_tags", required_argument, NULL, O_TAGS},
+		{"num_logs", required_argument, NULL, O_LOGS},
+		{"satellites", required_argument, NULL, O_SATS},
+		{"protocol", required_argument, NULL, O_PROTO},
+		{"control", required_argument, NULL, O_CONTROL},
+		{"max-buffered", required_argument, NULL, O_MAXBUF},
+		{"flush-ms", required_argument, NULL, O_FLUSH},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	tb_command cmd;
+	tb_command_init(&cmd);
+	set_satellites(&cmd, "127.0.0.1:8360");
+	const char *control = tb_shim_control_url();
+	bool argv_mode = false, has_repeat = false;
+	unsigned long v, max_buffered = 10000, flush_ms = 200;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		const char *name = opt >= O_TRACE && opt <= O_FLUSH ? longopts[opt - O_TRACE].name : "";
+		bool ok = true;
+		if (opt >= O_TRACE && opt <= O_PROTO)
+			argv_mode = true;
+		switch (opt) {
+		case O_TRACE: ok = tb_parse_uint(optarg, 1, &v); cmd.trace = v; break;
+		case O_SLEEP: ok = tb_parse_uint(optarg, ~0ul, &v); cmd.sleep_ns = v; break;
+		case O_INTERVAL: ok = tb_parse_uint(optarg, ~0ul, &v); cmd.sleep_interval_ns = v; break;
+		case O_WORK: ok = tb_parse_uint(optarg, ~0ul, &v); cmd.work = v; break;
+		case O_REPEAT:
+			ok = tb_parse_uint(optarg, ~0ul, &v);
+			cmd.repeat = v;
+			has_repeat = true;
+			break;
+		case O_NOFLUSH: ok = tb_parse_uint(optarg, 1, &v); cmd.no_flush = v; break;
+		case O_TAGS: ok = tb_parse_uint(optarg, MAX_KEYS, &v); cmd.num_tags = (uint32_t)v; break;
+		case O_LOGS: ok = tb_parse_uint(optarg, MAX_KEYS, &v); cmd.num_logs = (uint32_t)v; break;
+		case O_SATS: ok = set_satellites(&cmd, optarg); break;
+		case O_PROTO: ok = tb_protocol_parse(optarg, &cmd.protocol) == TB_OK; break;
+		case O_CONTROL: control = optarg; break;
+		case O_MAXBUF: ok = tb_parse_uint(optarg, 100000000, &max_buffered) && max_buffered > 0; break;
+		case O_FLUSH: ok = tb_parse_uint(optarg, 3600000, &flush_ms) && flush_ms > 0; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (!ok) {
+			fprintf(stderr, "tb-client: --%s %s: not a valid value (see --help)\n", name,
+				optarg);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tb-client: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+		return 2;
+	}
+	if (argv_mode && !has_repeat) {
+		fprintf(stderr, "tb-client: argv mode needs --repeat N\n");
+		return 2;
+	}
+	if (cmd.sleep_ns > 0 && cmd.sleep_interval_ns == 0) {
+		fprintf(stderr, "tb-client: --sleep needs --sleep_interval above 0\n");
+		return 2;
+	}
+
+	char err[512];
+	if (!argv_mode && tb_shim_fetch_command(control, &cmd, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "tb-client: %s\n", err);
+		return 1;
+	}
+	if (cmd.num_tags > MAX_KEYS || cmd.num_logs > MAX_KEYS) {
+		fprintf(stderr, "tb-client: NumTags and NumLogs must be at most %d\n", MAX_KEYS);
+		return 2;
+	}
+	make_keys();
+	tb_client_result r;
+	if (run(&cmd, max_buffered, (uint64_t)flush_ms * TB_NS_PER_MS, &r) != 0)
+		return 1;
+	if (argv_mode) {
+		char *json = tb_result_to_json(&r);
+		printf("%s\n", json ? json : "{}");
+		free(json);
+		return 0;
+	}
+	if (tb_shim_report_result(control, &r, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "tb-client: %s\n", err);
+		return 1;
+	}
+	return 0;
+}

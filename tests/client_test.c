@@ -1,0 +1,367 @@
+/* client_test.c - the client side end to end: the control channel (served in this
+ * process by the orchestrator's code, a real HTTP server), the reference C client
+ * `tb-client` as a real process in HTTP and argv modes, and a real satellite counting
+ * what the client's reporting tracer sends. Plus the channel's answers to bad results
+ * and the command/result JSON rules. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/command.h"
+#include "common/error.h"
+#include "common/rpc.h"
+#include "orchestrator/channel.h"
+
+static tb_child sat;
+static uint16_t sat_port;
+static orc_channel *chan;
+static char chan_url[64];
+
+/* ---- HTTP helpers (libcurl) ---- */
+
+typedef struct buf {
+	char data[65536];
+	size_t len;
+} buf;
+
+static size_t on_data(char *p, size_t size, size_t n, void *u)
+{
+	buf *b = u;
+	size_t len = size * n, room = sizeof(b->data) - 1 - b->len;
+	if (len > room)
+		len = room;
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return size * n;
+}
+
+/* http does one request; returns the status, the body in *out. */
+static long http(const char *method, const char *url, const char *body, buf *out)
+{
+	CURL *h = curl_easy_init();
+	out->len = 0;
+	out->data[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	if (body != NULL)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	cr_assert_eq(curl_easy_perform(h), CURLE_OK, "%s %s", method, url);
+	long status;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	return status;
+}
+
+/* sat_stat reads one number from the satellite's /stats. */
+static double sat_stat(const char *name)
+{
+	char url[96];
+	buf b;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/stats", sat_port);
+	cr_assert_eq(http("GET", url, NULL, &b), 200);
+	cJSON *o = cJSON_Parse(b.data);
+	cr_assert_not_null(o);
+	double v = cJSON_GetObjectItem(o, name)->valuedouble;
+	cJSON_Delete(o);
+	return v;
+}
+
+static void sat_reset(uint64_t run_id)
+{
+	tb_rpc_client *c;
+	char url[96], err[256];
+	snprintf(url, sizeof(url), "ipc:///tmp/tb-client-test-%d.ipc", (int)getpid());
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__SatReset r = TB__SAT_RESET__INIT;
+	r.run_id = run_id;
+	req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
+	req.sat_reset = &r;
+	cr_assert_eq(tb_rpc_call(c, &req, &rep, err, sizeof(err)), TB_OK, "%s", err);
+	tb_rpc_free(rep);
+	tb_rpc_client_free(c);
+}
+
+static void setup(void)
+{
+	char err[256], ctl[96];
+	snprintf(ctl, sizeof(ctl), "ipc:///tmp/tb-client-test-%d.ipc", (int)getpid());
+	char *argv[] = {SATELLITE_BIN, "--ports", "0", "--control", ctl, "--dup-slots", "65536",
+			NULL};
+	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	tb_rpc_client *c;
+	cr_assert_eq(tb_rpc_client_alloc(&c, ctl, 5000, err, sizeof(err)), TB_OK);
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello h = TB__HELLO__INIT;
+	h.role = "test";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &h;
+	cr_assert_eq(tb_rpc_call(c, &req, &rep, err, sizeof(err)), TB_OK, "%s", err);
+	sat_port = (uint16_t)rep->hello_reply->ports[0];
+	tb_rpc_free(rep);
+	tb_rpc_client_free(c);
+	cr_assert_eq(orc_channel_alloc(&chan, "127.0.0.1", 0, err, sizeof(err)), TB_OK, "%s", err);
+	snprintf(chan_url, sizeof(chan_url), "http://127.0.0.1:%u", orc_channel_port(chan));
+}
+
+static void teardown(void)
+{
+	orc_channel_free(chan);
+	tb_child_stop(&sat, 2000);
+	tb_child_fini(&sat);
+}
+
+TestSuite(client, .init = setup, .fini = teardown, .timeout = 60);
+
+static tb_command command(uint64_t repeat)
+{
+	tb_command c;
+	tb_command_init(&c);
+	c.repeat = repeat;
+	c.work = 100;
+	c.n_satellites = 1;
+	snprintf(c.satellites[0], sizeof(c.satellites[0]), "127.0.0.1:%u", sat_port);
+	return c;
+}
+
+/* run_client starts tb-client with argv (after the program name) and waits for it;
+ * returns its exit status, stdout in out_path. */
+static int run_client(const char *const *args, const char *out_path, const char *err_path)
+{
+	char *argv[32];
+	int n = 0;
+	argv[n++] = CLIENT_BIN;
+	for (; *args != NULL; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	tb_child c;
+	char err[256];
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&c, 30000), TB_OK, "tb-client hung");
+	int st = c.status;
+	tb_child_fini(&c);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void check_http_run(tb_protocol proto, uint64_t repeat, uint64_t run_id)
+{
+	sat_reset(run_id);
+	tb_command c = command(repeat);
+	c.protocol = proto;
+	c.run_id = run_id;
+	orc_channel_arm(chan, &c);
+	const char *args[] = {"--control", chan_url, NULL};
+	cr_assert_eq(run_client(args, NULL, NULL), 0);
+	tb_client_result r;
+	char err[256];
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(r.spans_sent, repeat);
+	cr_assert(r.has_dropped && r.spans_dropped == 0);
+	cr_assert(r.has_buffered && r.spans_buffered == 0);
+	cr_assert_gt(r.clock_time, 0);
+	cr_assert_eq(sat_stat("spans"), (double)repeat, "satellite counted %.0f of %llu",
+		     sat_stat("spans"), (unsigned long long)repeat);
+	cr_assert_eq(sat_stat("duplicates"), 0);
+	cr_assert_eq(sat_stat("rejected"), 0);
+	orc_channel_disarm(chan);
+}
+
+Test(client, http_mode_lightstep_repeat_n_arrives_exactly_once)
+{
+	check_http_run(TB_PROTO_LIGHTSTEP, 7777, 1);
+}
+
+Test(client, http_mode_otlp_repeat_n_arrives_exactly_once)
+{
+	check_http_run(TB_PROTO_OTLP, 5003, 2);
+}
+
+Test(client, no_flush_leaves_spans_behind_and_says_so)
+{
+	sat_reset(3);
+	tb_command c = command(2000);
+	c.no_flush = true;
+	orc_channel_arm(chan, &c);
+	/* A flush period longer than the run: only the final flush could send them. */
+	const char *args[] = {"--control", chan_url, "--flush-ms", "60000", NULL};
+	cr_assert_eq(run_client(args, NULL, NULL), 0);
+	tb_client_result r;
+	char err[256];
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(r.spans_sent, 2000);
+	cr_assert_eq(r.spans_buffered, 2000);
+	cr_assert_eq(sat_stat("spans"), 0);
+}
+
+Test(client, argv_mode_runs_unchanged_and_prints_its_result)
+{
+	sat_reset(4);
+	char sats[64], out[96];
+	snprintf(sats, sizeof(sats), "127.0.0.1:%u", sat_port);
+	snprintf(out, sizeof(out), "/tmp/tb-client-test-%d.out", (int)getpid());
+	const char *args[] = {"--trace", "1", "--sleep", "0", "--sleep_interval", "1000000",
+			      "--work", "50", "--repeat", "3000", "--no_flush", "0", "--num_tags",
+			      "10", "--num_logs", "15", "--satellites", sats, NULL};
+	cr_assert_eq(run_client(args, out, NULL), 0);
+	FILE *f = fopen(out, "r");
+	char line[512] = "";
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(out);
+	tb_client_result r;
+	char err[256];
+	cr_assert_eq(tb_result_from_json(line, strlen(line), &r, err, sizeof(err)), TB_OK, "%s: %s",
+		     err, line);
+	cr_assert_eq(r.spans_sent, 3000);
+	cr_assert_eq(sat_stat("spans"), 3000);
+}
+
+Test(client, noop_tracer_sends_nothing)
+{
+	sat_reset(5);
+	tb_command c = command(1200);
+	c.trace = false;
+	orc_channel_arm(chan, &c);
+	const char *args[] = {"--control", chan_url, NULL};
+	cr_assert_eq(run_client(args, NULL, NULL), 0);
+	tb_client_result r;
+	char err[256];
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(r.spans_sent, 1200);
+	cr_assert_eq(sat_stat("spans"), 0);
+}
+
+static void check_stderr(const char *path, const char *want)
+{
+	char text[1024] = "";
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	cr_assert(strstr(text, want) != NULL, "stderr: %s (wanted: %s)", text, want);
+}
+
+Test(client, unreachable_or_wrong_orchestrator_is_named)
+{
+	char errp[96], url[64];
+	snprintf(errp, sizeof(errp), "/tmp/tb-client-test-%d.err", (int)getpid());
+	const char *a1[] = {"--control", "http://127.0.0.1:1", NULL};
+	cr_assert_eq(run_client(a1, NULL, errp), 1);
+	check_stderr(errp, "cannot reach the orchestrator at http://127.0.0.1:1/control");
+	/* A satellite is not an orchestrator: it answers 404. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", sat_port);
+	const char *a2[] = {"--control", url, NULL};
+	cr_assert_eq(run_client(a2, NULL, errp), 1);
+	check_stderr(errp, "/control answered 404");
+	/* The channel between runs answers 503. */
+	const char *a3[] = {"--control", chan_url, NULL};
+	cr_assert_eq(run_client(a3, NULL, errp), 1);
+	check_stderr(errp, "answered 503: no run is in progress");
+	const char *a4[] = {"--repeat", "x", NULL};
+	cr_assert_eq(run_client(a4, NULL, errp), 2);
+	check_stderr(errp, "--repeat x");
+	unlink(errp);
+}
+
+Test(client, channel_answers_bad_results_with_400_and_the_run_learns_it)
+{
+	char url[128], err[256];
+	buf b;
+	tb_client_result r;
+	tb_command c = command(10);
+	snprintf(url, sizeof(url), "%s/result", chan_url);
+
+	cr_assert_eq(http("POST", url, "{\"SpansSent\":1,\"ProgramTime\":1,\"ClockTime\":1}", &b),
+		     409, "no run armed");
+	orc_channel_arm(chan, &c);
+	cr_assert_eq(http("POST", url, "{\"SpansSent\":\"many\",\"ProgramTime\":1}", &b), 400);
+	cr_assert(strstr(b.data, "SpansSent must be a whole number") != NULL, "%s", b.data);
+	cr_assert_eq(orc_channel_wait_result(chan, 1000, &r, err, sizeof(err)), TB_EPROTO);
+	cr_assert(strstr(err, "SpansSent") != NULL, "%s", err);
+
+	orc_channel_arm(chan, &c);
+	cr_assert_eq(http("POST", url, "not json at all", &b), 400);
+	orc_channel_arm(chan, &c);
+	cr_assert_eq(http("POST", url, "{\"SpansSent\":5,\"ProgramTime\":-1,\"ClockTime\":1}", &b),
+		     400);
+	cr_assert(strstr(b.data, "ProgramTime") != NULL, "%s", b.data);
+
+	/* The old query-string form. */
+	orc_channel_arm(chan, &c);
+	snprintf(url, sizeof(url), "%s/result?SpansSent=5&ProgramTime=1.5&ClockTime=2", chan_url);
+	cr_assert_eq(http("GET", url, NULL, &b), 200);
+	cr_assert_eq(orc_channel_wait_result(chan, 1000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(r.spans_sent, 5);
+	cr_assert_float_eq(r.program_time, 1.5, 1e-9);
+	cr_assert_eq(http("GET", url, NULL, &b), 409, "a second result for the same run");
+	orc_channel_arm(chan, &c);
+	snprintf(url, sizeof(url), "%s/result?SpansSent=5&ProgramTime=abc&ClockTime=2", chan_url);
+	cr_assert_eq(http("GET", url, NULL, &b), 400);
+	snprintf(url, sizeof(url), "%s/result?Bogus=1", chan_url);
+	orc_channel_arm(chan, &c);
+	cr_assert_eq(http("GET", url, NULL, &b), 400);
+	cr_assert(strstr(b.data, "unknown result field 'Bogus'") != NULL, "%s", b.data);
+
+	snprintf(url, sizeof(url), "%s/nowhere", chan_url);
+	cr_assert_eq(http("GET", url, NULL, &b), 404);
+	snprintf(url, sizeof(url), "%s/control", chan_url);
+	cr_assert_eq(http("DELETE", url, NULL, &b), 405);
+	cr_assert_eq(http("GET", url, NULL, &b), 200);
+	cJSON *o = cJSON_Parse(b.data);
+	cr_assert_eq(cJSON_GetObjectItem(o, "Repeat")->valuedouble, 10);
+	cr_assert_str_eq(cJSON_GetObjectItem(o, "Protocol")->valuestring, "lightstep");
+	cJSON_Delete(o);
+}
+
+Test(command, json_rules_name_the_bad_field)
+{
+	static const struct {
+		const char *json;
+		const char *want;
+	} bad[] = {
+		{"[]", "not a JSON object"},
+		{"{}", "Repeat is missing"},
+		{"{\"Repeat\":-1}", "Repeat must be a whole number"},
+		{"{\"Repeat\":1.5}", "Repeat must be a whole number"},
+		{"{\"Repeat\":1,\"Trace\":1}", "Trace must be true or false"},
+		{"{\"Repeat\":1,\"NumTags\":1001}", "NumTags must be a whole number from 0 to 1000"},
+		{"{\"Repeat\":1,\"Protocol\":\"zipkin\"}", "Protocol must be"},
+		{"{\"Repeat\":1,\"Satellites\":[\"nohost\"]}", "Satellites[0] is not"},
+		{"{\"Repeat\":1,\"Satellites\":[\"h:99999\"]}", "Satellites[0] is not"},
+		{"{\"Repeat\":1,\"Sleep\":5,\"SleepInterval\":0}", "SleepInterval must be above 0"},
+		{"{\"Repeat\":1e300}", "Repeat must be a whole number"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tb_command c;
+		char err[256];
+		cr_assert_eq(tb_command_from_json(bad[i].json, strlen(bad[i].json), &c, err,
+						  sizeof(err)),
+			     TB_EPROTO, "case %zu", i);
+		cr_assert(strstr(err, bad[i].want) != NULL, "case %zu: %s", i, err);
+	}
+	tb_command c, d;
+	char err[256];
+	tb_command_init(&c);
+	c.repeat = 123;
+	c.sleep_ns = 456;
+	c.protocol = TB_PROTO_OTLP;
+	c.n_satellites = 2;
+	strcpy(c.satellites[0], "a:1");
+	strcpy(c.satellites[1], "b:2");
+	c.run_id = 99;
+	char *json = tb_command_to_json(&c);
+	cr_assert_eq(tb_command_from_json(json, strlen(json), &d, err, sizeof(err)), TB_OK, "%s", err);
+	free(json);
+	cr_assert_eq(memcmp(&c, &d, sizeof(c)), 0, "round trip");
+}
