@@ -13,6 +13,12 @@ PKGS=(
 	procps iproute2
 )
 
+# Node.js runs the clients with real tracers (client-shim/js). A machine may already have
+# it from another apt source (NodeSource bundles npm in its nodejs), so the Debian
+# packages are asked for only when the commands are missing.
+command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+
 missing=()
 for p in "${PKGS[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -20,8 +26,19 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
+install_js() {
+	# The JS clients' npm packages, exactly as package-lock.json pins them.
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/client-shim/js"
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+		echo "install-deps: npm ci in client-shim/js"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+	fi
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "install-deps: all ${#PKGS[@]} packages present"
+	install_js
 	exit 0
 fi
 
@@ -39,3 +56,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_js

@@ -365,3 +365,46 @@ Test(command, json_rules_name_the_bad_field)
 	free(json);
 	cr_assert_eq(memcmp(&c, &d, sizeof(c)), 0, "round trip");
 }
+
+/* ---- clients with real tracers (Node.js, from npm) ---- */
+
+static void check_js_client(const char *script, tb_protocol proto, uint64_t run_id)
+{
+	sat_reset(run_id);
+	tb_command c = command(500);
+	c.protocol = proto;
+	c.work = 0;
+	c.sleep_ns = 10 * 1000 * 1000; /* 10 ms owed per span: 100 spans/s for 5 s */
+	c.sleep_interval_ns = 10 * 1000 * 1000;
+	orc_channel_arm(chan, &c);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", JS_DIR, script);
+	char *argv[] = {"node", path, "--control", chan_url, NULL};
+	tb_child ch;
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&ch, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&ch, 40000), TB_OK, "%s hung", script);
+	cr_assert(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0, "%s: status %d", script,
+		  ch.status);
+	tb_child_fini(&ch);
+	tb_client_result r;
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_log_info("%s: %llu spans in %.2f s, %.2f CPU s, satellite received %.0f", script,
+		    (unsigned long long)r.spans_sent, r.clock_time, r.program_time,
+		    sat_stat("spans"));
+	cr_assert_eq(r.spans_sent, 500);
+	cr_assert_gt(r.clock_time, 4.5, "100 spans/s should take about 5 s");
+	cr_assert_eq(sat_stat("spans"), 500.0, "spans received must equal spans sent");
+	cr_assert_eq(sat_stat("duplicates"), 0);
+	orc_channel_disarm(chan);
+}
+
+Test(client, js_lightstep_at_100_spans_per_second_loses_nothing, .timeout = 90)
+{
+	check_js_client("js-lightstep.js", TB_PROTO_LIGHTSTEP, 10);
+}
+
+Test(client, js_otel_at_100_spans_per_second_loses_nothing, .timeout = 90)
+{
+	check_js_client("js-otel.js", TB_PROTO_OTLP, 11);
+}

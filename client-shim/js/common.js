@@ -1,0 +1,168 @@
+// common.js - what every tracebench JS client shares: the control channel (GET /control,
+// POST /result, with Node's own http module), the seed's argv form, and the workload
+// (6 spans per loop as two client -> server -> db chains; NumTags tags, Work units of
+// floating-point work, NumLogs logs, Sleep owed per span and paid in SleepInterval chunks).
+// A client supplies a tracer adapter: startSpan(name, parent), tag, log, finish,
+// flush(), and optionally dropped(). docs/client-protocol.md describes the channel.
+'use strict';
+
+const http = require('http');
+
+const DEFAULT_URL = 'http://127.0.0.1:8023';
+
+function fail(msg) {
+  process.stderr.write(`${process.argv[1].split('/').pop()}: ${msg}\n`);
+  process.exit(1);
+}
+
+function request(method, url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, timeout: 10000,
+      headers: body ? { 'Content-Type': 'application/json',
+                        'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: data }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => reject(new Error(`cannot reach the orchestrator at ${url}: ${e.message}`)));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+const isUint = (v) => Number.isSafeInteger(v) && v >= 0;
+
+// checkCommand applies the same rules as common/command.c and names the bad field.
+function checkCommand(c) {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new Error('the command is not a JSON object');
+  if (!('Repeat' in c)) throw new Error('Repeat is missing');
+  const out = { Trace: true, Sleep: 0, SleepInterval: 1000000, Work: 0, NoFlush: false,
+                NumTags: 10, NumLogs: 15, Satellites: ['127.0.0.1:8360'], Protocol: 'lightstep',
+                RunId: 0 };
+  for (const k of ['Sleep', 'SleepInterval', 'Work', 'Repeat', 'RunId', 'NumTags', 'NumLogs']) {
+    if (k in c) {
+      if (!isUint(c[k])) throw new Error(`${k} must be a whole number`);
+      out[k] = c[k];
+    }
+  }
+  for (const k of ['Trace', 'NoFlush']) {
+    if (k in c) {
+      if (typeof c[k] !== 'boolean') throw new Error(`${k} must be true or false`);
+      out[k] = c[k];
+    }
+  }
+  if ('Satellites' in c) {
+    if (!Array.isArray(c.Satellites) || !c.Satellites.every((s) => typeof s === 'string' && /^.+:\d+$/.test(s))) {
+      throw new Error('Satellites must be a list of "host:port"');
+    }
+    out.Satellites = c.Satellites;
+  }
+  if ('Protocol' in c) out.Protocol = c.Protocol;
+  if (out.NumTags > 1000 || out.NumLogs > 1000) throw new Error('NumTags and NumLogs must be at most 1000');
+  return out;
+}
+
+async function fetchCommand(base) {
+  const res = await request('GET', `${base}/control`);
+  if (res.status !== 200) throw new Error(`GET ${base}/control answered ${res.status}: ${res.body.split('\n')[0]}`);
+  let parsed;
+  try { parsed = JSON.parse(res.body); } catch (e) {
+    throw new Error(`GET ${base}/control answered nonsense: the command is not a JSON object`);
+  }
+  try { return checkCommand(parsed); } catch (e) {
+    throw new Error(`GET ${base}/control answered nonsense: ${e.message}`);
+  }
+}
+
+// parseArgv reads the seed's argv form; null when no such flag is given.
+function parseArgv(argv) {
+  const names = { '--trace': 'Trace', '--sleep': 'Sleep', '--sleep_interval': 'SleepInterval',
+                  '--work': 'Work', '--repeat': 'Repeat', '--no_flush': 'NoFlush',
+                  '--num_tags': 'NumTags', '--num_logs': 'NumLogs' };
+  const c = {};
+  let control = null, any = false;
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i], val = argv[i + 1];
+    if (val === undefined) fail(`${flag} needs a value`);
+    if (flag === '--control') { control = val; continue; }
+    if (flag === '--satellites') { c.Satellites = val.split(','); any = true; continue; }
+    if (flag === '--protocol') { c.Protocol = val; any = true; continue; }
+    const k = names[flag];
+    if (!k) fail(`unknown option ${flag}`);
+    if (!/^\d+$/.test(val)) fail(`${flag} ${val}: not a whole number`);
+    c[k] = (k === 'Trace' || k === 'NoFlush') ? val !== '0' : Number(val);
+    any = true;
+  }
+  return { command: any ? c : null, control };
+}
+
+function doWork(units) {
+  let x = 1.0;
+  for (let i = 0; i < units; i++) x = x * 1.0000001 + 0.0000001;
+  return x;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function workload(cmd, tracer) {
+  const ops = ['client', 'server', 'db'];
+  const tagKeys = Array.from({ length: cmd.NumTags }, (_, i) => `tag.${i}`);
+  const logKeys = Array.from({ length: cmd.NumLogs }, (_, i) => `event.${i}`);
+  let made = 0, owed = 0, sink = 0;
+  const intervalMs = cmd.SleepInterval / 1e6;
+  async function chain(parent, depth) {
+    if (made === cmd.Repeat) return;
+    made++;
+    const span = tracer.startSpan(ops[depth], parent);
+    for (const k of tagKeys) tracer.tag(span, k, 'some-tag-value');
+    sink += doWork(cmd.Work);
+    for (const k of logKeys) tracer.log(span, k, 'a log message of moderate length');
+    owed += cmd.Sleep;
+    while (cmd.SleepInterval > 0 && owed >= cmd.SleepInterval) {
+      await sleep(intervalMs); // yields, so the tracer's own timers run
+      owed -= cmd.SleepInterval;
+    }
+    if (depth < 2) await chain(span, depth + 1);
+    tracer.finish(span);
+  }
+  while (made < cmd.Repeat) await chain(null, 0);
+  if (owed > 0) await sleep(owed / 1e6);
+  return { made, sink };
+}
+
+// run is a client's main: get the command, run the workload under the tracer made by
+// makeTracer(cmd), flush unless NoFlush, report (or print, in argv mode), exit.
+async function run(makeTracer) {
+  const { command, control } = parseArgv(process.argv.slice(2));
+  const base = control || process.env.TB_CONTROL_URL || DEFAULT_URL;
+  let cmd;
+  try {
+    cmd = command ? checkCommand(command) : await fetchCommand(base);
+  } catch (e) { fail(e.message); }
+  const tracer = makeTracer(cmd);
+  const cpu0 = process.cpuUsage(), t0 = process.hrtime.bigint();
+  const { made } = await workload(cmd, tracer);
+  if (!cmd.NoFlush) await tracer.flush();
+  const cpu = process.cpuUsage(cpu0);
+  const result = {
+    SpansSent: made,
+    ProgramTime: (cpu.user + cpu.system) / 1e6,
+    ClockTime: Number(process.hrtime.bigint() - t0) / 1e9,
+  };
+  const dropped = tracer.dropped ? tracer.dropped() : undefined;
+  if (dropped !== undefined) result.SpansDropped = dropped;
+  if (command) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    try {
+      const res = await request('POST', `${base}/result`, JSON.stringify(result));
+      if (res.status !== 200) fail(`POST ${base}/result answered ${res.status}: ${res.body.split('\n')[0]}`);
+    } catch (e) { fail(e.message); }
+  }
+  // NoFlush: leave at once, with whatever the tracer still holds.
+  process.exit(0);
+}
+
+module.exports = { run, checkCommand };

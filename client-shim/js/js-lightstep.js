@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// js-lightstep.js - a tracebench client traced by the real lightstep-tracer (its default
+// proto transport, POST /api/v2/reports) through the opentracing API. It reports to the
+// first satellite given (the tracer takes one collector). lightstep-tracer does not
+// expose how many spans it dropped, so SpansDropped is not reported.
+'use strict';
+
+const lightstep = require('lightstep-tracer');
+const opentracing = require('opentracing');
+const { run } = require('./common');
+
+run((cmd) => {
+  if (cmd.Protocol !== 'lightstep') {
+    process.stderr.write(`js-lightstep: Protocol ${cmd.Protocol} is not supported (lightstep only)\n`);
+    process.exit(2);
+  }
+  if (!cmd.Trace) {
+    const noop = new opentracing.Tracer();
+    return adapter(noop, () => Promise.resolve());
+  }
+  const [host, port] = cmd.Satellites[0].split(/:(?=\d+$)/);
+  const tracer = new lightstep.Tracer({
+    access_token: 'tracebench',
+    component_name: 'tracebench-js-lightstep',
+    collector_host: host,
+    collector_port: Number(port),
+    collector_encryption: 'none',
+    transport: 'proto',
+    max_span_records: 10000,
+    max_reporting_interval_millis: 200,
+    delay_initial_report_millis: 0,
+    disable_report_on_exit: true,
+    disable_meta_event_reporting: true,
+    verbosity: 0,
+  });
+  return adapter(tracer, () => new Promise((resolve) => tracer.flush(() => resolve())));
+});
+
+function adapter(tracer, flush) {
+  return {
+    startSpan: (name, parent) => tracer.startSpan(name, parent ? { childOf: parent } : {}),
+    tag: (span, k, v) => span.setTag(k, v),
+    log: (span, k, v) => span.log({ [k]: v }),
+    finish: (span) => span.finish(),
+    flush,
+  };
+}
