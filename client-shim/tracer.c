@@ -16,6 +16,7 @@
 
 #define DEFAULT_MAX_BUFFERED 10000
 #define DEFAULT_FLUSH_NS (200ull * TB_NS_PER_MS)
+#define MAX_PER_REPORT 4096
 
 struct tb_tracer {
 	bool noop;
@@ -199,25 +200,29 @@ static void flush_once(tb_tracer *t)
 	if (n == 0)
 		return;
 
-	uint8_t *body = NULL;
-	size_t len = 0;
-	int rc = t->o.protocol == TB_PROTO_OTLP
-			 ? tb_encode_otlp(batch, n, t->o.service, &body, &len)
-			 : tb_encode_lightstep(batch, n, t->reporter_id, &body, &len);
-	bool ok = rc == TB_OK && post_report(t, body, len);
-	free(body);
+	/* Reports of at most MAX_PER_REPORT spans, as real tracers cap theirs. */
+	for (size_t off = 0; off < n; off += MAX_PER_REPORT) {
+		size_t k = n - off < MAX_PER_REPORT ? n - off : MAX_PER_REPORT;
+		uint8_t *body = NULL;
+		size_t len = 0;
+		int rc = t->o.protocol == TB_PROTO_OTLP
+				 ? tb_encode_otlp(batch + off, k, t->o.service, &body, &len)
+				 : tb_encode_lightstep(batch + off, k, t->reporter_id, &body, &len);
+		bool ok = rc == TB_OK && post_report(t, body, len);
+		free(body);
+		pthread_mutex_lock(&t->mu);
+		if (ok) {
+			t->st.sent += k;
+			t->st.reports_ok++;
+		} else {
+			t->st.dropped += k;
+			t->st.reports_failed++;
+		}
+		pthread_mutex_unlock(&t->mu);
+	}
 	for (size_t i = 0; i < n; i++)
 		span_free(batch[i]);
 	free(batch);
-	pthread_mutex_lock(&t->mu);
-	if (ok) {
-		t->st.sent += n;
-		t->st.reports_ok++;
-	} else {
-		t->st.dropped += n;
-		t->st.reports_failed++;
-	}
-	pthread_mutex_unlock(&t->mu);
 }
 
 static void *flush_main(void *arg)

@@ -3,8 +3,8 @@
  *   noop    spans cost (almost) nothing and go nowhere: the baseline.
  *   report  finished spans wait in a buffer (default 10,000; when it is full, new spans
  *           are dropped and counted); a flush thread, every 200 ms by default, packs
- *           them into one report (LightStep or OTLP protobuf, client-shim/encode.h) and
- *           posts it to the next satellite round-robin, over one keep-alive libcurl
+ *           them into reports of at most 4096 spans (LightStep or OTLP protobuf,
+ *           client-shim/encode.h) and posts each to the next satellite round-robin, over one keep-alive libcurl
  *           connection per satellite. A report that fails (connection refused, non-2xx)
  *           is counted as dropped, not retried. Production-like settings, as the seed's.
  *

@@ -100,3 +100,16 @@ Test(registry, missing_file_is_named)
 		     TB_ENOENT);
 	cr_assert(strstr(err, "/tmp/no-such-clients.conf") != NULL, "%s", err);
 }
+
+Test(registry, shipped_clients_conf_loads)
+{
+	tb_registry *r;
+	char err[512];
+	cr_assert_eq(tb_registry_load(&r, SOURCE_DIR "/clients.conf", err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_not_null(tb_registry_find(r, "c"));
+	cr_assert_not_null(tb_registry_find(r, "js-lightstep"));
+	cr_assert_not_null(tb_registry_find(r, "js-otel"));
+	cr_assert_eq(tb_registry_find(r, "c-argv")->mode, TB_CLIENT_ARGV);
+	tb_registry_free(r);
+}
