@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/sibling.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -69,11 +70,7 @@ int main(int argc, char **argv)
 	int opt, status = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* The sampler sits beside this program in the build tree. */
-	ssize_t n = readlink("/proc/self/exe", smp_path, sizeof(smp_path) - 32);
-	smp_path[n > 0 ? n : 0] = '\0';
-	char *slash = strrchr(smp_path, '/');
-	strcpy(slash ? slash + 1 : smp_path, "../sampler/sampler");
+	bench_sibling_path(smp_path, sizeof(smp_path), "../sampler/sampler");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': secs = atof(optarg); break;

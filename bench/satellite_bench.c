@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench/reportgen.h"
+#include "bench/sibling.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -253,13 +254,7 @@ int main(int argc, char **argv)
 	char sat_path[PATH_MAX], err[256], url[128];
 	int opt, ok = 1;
 
-	/* The satellite sits beside this program in the build tree. */
-	ssize_t n = readlink("/proc/self/exe", sat_path, sizeof(sat_path) - 32);
-	if (n < 0)
-		n = 0;
-	sat_path[n] = '\0';
-	char *slash = strrchr(sat_path, '/');
-	strcpy(slash ? slash + 1 : sat_path, "../satellite/satellite");
+	bench_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': secs = atof(optarg); break;

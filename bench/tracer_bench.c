@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "client-shim/tracer.h"
+#include "bench/sibling.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -83,10 +84,7 @@ int main(int argc, char **argv)
 	char sat_path[PATH_MAX], err[256], url[128];
 	int opt;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	ssize_t len = readlink("/proc/self/exe", sat_path, sizeof(sat_path) - 32);
-	sat_path[len > 0 ? len : 0] = '\0';
-	char *slash = strrchr(sat_path, '/');
-	strcpy(slash ? slash + 1 : sat_path, "../satellite/satellite");
+	bench_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': spans = strtoull(optarg, NULL, 10); break;

@@ -128,6 +128,14 @@ const char *tb_ring_name_make(char *buf, size_t len, const char *purpose)
 	return buf;
 }
 
+const char *tb_ring_name_from_arg(char *buf, size_t len, const char *arg, const char *purpose)
+{
+	if (strcmp(arg, "auto") == 0)
+		return tb_ring_name_make(buf, len, purpose);
+	snprintf(buf, len, "%s", arg);
+	return buf;
+}
+
 static int check_name(const char *name, char *err, size_t errlen)
 {
 	size_t n = name ? strlen(name) : 0;

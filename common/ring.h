@@ -52,6 +52,10 @@ typedef struct tb_ring_stats {
 /* tb_ring_name_make writes "/tracebench-<purpose>-<pid>" into buf (at least 64 bytes). */
 const char *tb_ring_name_make(char *buf, size_t len, const char *purpose);
 
+/* tb_ring_name_from_arg reads a --ring option: "auto" gives tb_ring_name_make's name,
+ * anything else is taken as the segment name. */
+const char *tb_ring_name_from_arg(char *buf, size_t len, const char *arg, const char *purpose);
+
 /* tb_ring_create makes the segment `name` ("/tracebench-..."), as its producer.
  * capacity (data bytes) must be a power of two from 4 KiB to 1 GiB; max_record at most
  * capacity / 4. A leftover segment of that name whose producer is gone is replaced; one

@@ -205,10 +205,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (ring_arg != NULL) {
-		if (strcmp(ring_arg, "auto") == 0)
-			tb_ring_name_make(ring_name, sizeof(ring_name), "satellite");
-		else
-			snprintf(ring_name, sizeof(ring_name), "%s", ring_arg);
+		tb_ring_name_from_arg(ring_name, sizeof(ring_name), ring_arg, "satellite");
 		if (tb_ring_create(&ring, ring_name, 4u << 20, sizeof(tb_rec_report), err,
 				   sizeof(err)) != TB_OK) {
 			tb_error("satellite: --ring %s: %s", ring_arg, err);
