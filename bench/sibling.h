@@ -17,7 +17,9 @@ static inline const char *bench_sibling_path(char *buf, size_t len, const char *
 	char *slash = strrchr(self, '/');
 	if (slash != NULL)
 		*slash = '\0';
-	snprintf(buf, len, "%s/%s", slash != NULL ? self : ".", rel);
+	int w = snprintf(buf, len, "%s/%s", slash != NULL ? self : ".", rel);
+	if (w < 0 || (size_t)w >= len)
+		buf[0] = '\0'; /* too long: the spawn then names the empty path */
 	return buf;
 }
 
