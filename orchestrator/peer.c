@@ -1,0 +1,145 @@
+/* peer.c - starting or reaching a satellite or sampler, the Hello handshake, and
+ * stopping it. */
+#include "orchestrator/peer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/host.h"
+#include "common/log.h"
+
+static int hello(orc_peer *p, char *err, size_t errlen)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello h = TB__HELLO__INIT;
+	h.role = "orchestrator";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &h;
+	char why[300];
+	int rc = tb_rpc_call(p->rpc, &req, &rep, why, sizeof(why));
+	if (rc != TB_OK) {
+		snprintf(err, errlen, "%s at %s did not answer Hello: %s", p->role, p->url, why);
+		return rc;
+	}
+	if (rep->body_case != TB__ENVELOPE__BODY_HELLO_REPLY ||
+	    strcmp(rep->hello_reply->role, p->role) != 0) {
+		snprintf(err, errlen, "%s is not a %s (it answered %s)", p->url, p->role,
+			 rep->body_case == TB__ENVELOPE__BODY_HELLO_REPLY ? rep->hello_reply->role
+									 : "something else");
+		tb_rpc_free(rep);
+		return TB_EPROTO;
+	}
+	const Tb__HelloReply *hr = rep->hello_reply;
+	tb_host_id me;
+	tb_host_identity(&me);
+	p->same_host = me.boot_id[0] != '\0' && strcmp(me.boot_id, hr->boot_id) == 0;
+	p->pid = hr->pid;
+	snprintf(p->ring_name, sizeof(p->ring_name), "%s", p->same_host ? hr->ring_name : "");
+	snprintf(p->hostname, sizeof(p->hostname), "%s", hr->hostname);
+	p->nports = 0;
+	for (size_t i = 0; i < hr->n_ports && i < ORC_PEER_MAX_PORTS; i++)
+		p->ports[p->nports++] = (uint16_t)hr->ports[i];
+	tb_info("orchestrator: %s ready at %s (pid %u on %s%s, %s)", p->role, p->url, p->pid,
+		p->hostname, p->same_host ? ", this host" : "", hr->software);
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+static int connect_peer(orc_peer *p, const char *role, const char *url, char *err,
+			size_t errlen)
+{
+	snprintf(p->role, sizeof(p->role), "%s", role);
+	snprintf(p->url, sizeof(p->url), "%s", url);
+	int rc = tb_rpc_client_alloc(&p->rpc, url, 10000, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	rc = hello(p, err, errlen);
+	tb_rpc_client_set_timeout(p->rpc, 5000);
+	return rc;
+}
+
+int orc_peer_spawn(orc_peer *p, const char *role, char *const argv[], const char *url,
+		   char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	char why[300];
+	int rc = tb_child_spawn(&p->child, argv, NULL, why, sizeof(why));
+	if (rc != TB_OK) {
+		snprintf(err, errlen, "cannot start the %s: %s", role, why);
+		return rc;
+	}
+	p->local = true;
+	rc = connect_peer(p, role, url, err, errlen);
+	if (rc != TB_OK) {
+		if (tb_child_wait(&p->child, 0) == TB_OK) {
+			char st[64];
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, " (it %s)",
+				 tb_child_describe(&p->child, st, sizeof(st)));
+		}
+		orc_peer_stop(p);
+	}
+	return rc;
+}
+
+int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	int rc = connect_peer(p, role, url, err, errlen);
+	if (rc != TB_OK) {
+		tb_rpc_client_free(p->rpc);
+		p->rpc = NULL;
+	}
+	return rc;
+}
+
+int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err,
+		  size_t errlen)
+{
+	char why[300];
+	int rc = tb_rpc_call(p->rpc, req, repp, why, sizeof(why));
+	if (rc != TB_OK)
+		snprintf(err, errlen, "%s %s: %s", p->role, tb_rpc_body_name(req->body_case), why);
+	return rc;
+}
+
+int orc_peer_call_ok(orc_peer *p, Tb__Envelope *req, char *err, size_t errlen)
+{
+	Tb__Envelope *rep;
+	int rc = orc_peer_call(p, req, &rep, err, errlen);
+	if (rc == TB_OK && rep->body_case != TB__ENVELOPE__BODY_OK) {
+		snprintf(err, errlen, "%s answered %s with %s", p->role,
+			 tb_rpc_body_name(req->body_case), tb_rpc_body_name(rep->body_case));
+		rc = TB_EPROTO;
+	}
+	tb_rpc_free(rep);
+	return rc;
+}
+
+bool orc_peer_alive(orc_peer *p)
+{
+	return !p->local || tb_child_wait(&p->child, 0) != TB_OK;
+}
+
+void orc_peer_stop(orc_peer *p)
+{
+	if (p->rpc != NULL && (!p->local || orc_peer_alive(p))) {
+		Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
+		Tb__Shutdown sd = TB__SHUTDOWN__INIT;
+		char err[200];
+		req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
+		req.shutdown = &sd;
+		tb_rpc_client_set_timeout(p->rpc, 2000);
+		if (tb_rpc_call(p->rpc, &req, &rep, err, sizeof(err)) == TB_OK)
+			tb_rpc_free(rep);
+	}
+	tb_rpc_client_free(p->rpc);
+	p->rpc = NULL;
+	if (p->local) {
+		if (tb_child_wait(&p->child, 3000) != TB_OK)
+			tb_child_stop(&p->child, 1000);
+		tb_child_fini(&p->child);
+		p->local = false;
+	}
+}

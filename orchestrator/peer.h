@@ -1,0 +1,55 @@
+/* peer.h - a satellite or sampler the orchestrator drives over nng: one it started here
+ * (a child in its own process group with PDEATHSIG, so it cannot outlive us) or an agent
+ * already running elsewhere, reached by URL. Either way it is ready only once it has
+ * answered Hello with the expected role and protocol version: never after a sleep. */
+#ifndef ORC_PEER_H
+#define ORC_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/child.h"
+#include "common/rpc.h"
+
+#define ORC_PEER_MAX_PORTS 64
+
+typedef struct orc_peer {
+	char role[16];		/* "satellite" or "sampler" */
+	bool local;		/* started by us: child is valid */
+	tb_child child;
+	tb_rpc_client *rpc;
+	char url[160];
+	bool same_host;		/* equal boot ids: rings and CLOCK_MONOTONIC are shared */
+	char ring_name[128];
+	char hostname[128];
+	uint32_t pid;
+	uint16_t ports[ORC_PEER_MAX_PORTS];
+	size_t nports;
+} orc_peer;
+
+/* orc_peer_spawn starts argv (which must make the program serve url) and waits up to
+ * 10 s for its Hello. TB_OK, or an error with err naming the program and the reason;
+ * on error nothing is left running. */
+int orc_peer_spawn(orc_peer *p, const char *role, char *const argv[], const char *url,
+		   char *err, size_t errlen);
+
+/* orc_peer_attach reaches an agent already listening on url. Same checks. */
+int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, size_t errlen);
+
+/* orc_peer_call sends req and returns the reply, as tb_rpc_call, with the peer named
+ * in err. */
+int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err,
+		  size_t errlen);
+
+/* orc_peer_call_ok sends req and expects Ok. */
+int orc_peer_call_ok(orc_peer *p, Tb__Envelope *req, char *err, size_t errlen);
+
+/* orc_peer_alive tells whether a local peer still runs (remote peers: true). */
+bool orc_peer_alive(orc_peer *p);
+
+/* orc_peer_stop asks for Shutdown; a local peer that does not exit within 3 s is
+ * killed with its process group. Safe on a peer that failed to start. */
+void orc_peer_stop(orc_peer *p);
+
+#endif

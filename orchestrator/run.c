@@ -1,0 +1,439 @@
+/* run.c - one benchmark run as a few plain steps: prepare the satellites, arm the
+ * channel, launch, watch until the client exits, settle, count. */
+#include "orchestrator/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/sig.h"
+#include "sampler/source.h"
+
+/* How long the satellites may keep receiving after the client exits: spans in flight and
+ * a tracer's last flush land well within this on any sane host. */
+#define SETTLE_MAX_NS (10ull * TB_NS_PER_S)
+#define SETTLE_QUIET_NS (500ull * TB_NS_PER_MS)
+
+void orc_run_derive(orc_run_params *p, double work_per_second, double sleep_per_work_ns)
+{
+	double work = p->sps > 0 ? work_per_second / p->sps : 0;
+	p->work = (uint64_t)llround(work);
+	p->sleep_ns = (uint64_t)llround(work * sleep_per_work_ns);
+}
+
+/* What the watch loop collects. */
+typedef struct trace {
+	size_t n, cap;
+	uint64_t *t_ns, *cpu_ns, *rss;
+	uint64_t host_busy0, host_total0, host_busy1, host_total1;
+	uint64_t peak_rss;
+	bool exited;
+	tb_rec_sample exit;
+} trace;
+
+static void trace_free(trace *t)
+{
+	free(t->t_ns);
+	free(t->cpu_ns);
+	free(t->rss);
+}
+
+static bool trace_add(trace *t, const tb_rec_sample *s)
+{
+	if (s->host_total_ticks > 0) {
+		if (t->host_total0 == 0) {
+			t->host_busy0 = s->host_busy_ticks;
+			t->host_total0 = s->host_total_ticks;
+		}
+		t->host_busy1 = s->host_busy_ticks;
+		t->host_total1 = s->host_total_ticks;
+	}
+	if (s->hwm_bytes > t->peak_rss)
+		t->peak_rss = s->hwm_bytes;
+	if (s->status == TB_SAMPLE_EXITED) {
+		t->exited = true;
+		t->exit = *s;
+		return true;
+	}
+	if (s->status != TB_SAMPLE_OK)
+		return true;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		uint64_t *a = realloc(t->t_ns, cap * sizeof(*a));
+		if (a != NULL)
+			t->t_ns = a;
+		uint64_t *b = realloc(t->cpu_ns, cap * sizeof(*b));
+		if (b != NULL)
+			t->cpu_ns = b;
+		uint64_t *c = realloc(t->rss, cap * sizeof(*c));
+		if (c != NULL)
+			t->rss = c;
+		if (a == NULL || b == NULL || c == NULL)
+			return false;
+		t->cap = cap;
+	}
+	t->t_ns[t->n] = s->t_ns;
+	t->cpu_ns[t->n] = s->cpu_ns;
+	t->rss[t->n] = s->rss_bytes;
+	t->n++;
+	return true;
+}
+
+/* fail marks the run failed with the first reason given. */
+static void fail(orc_result *r, const char *fmt, const char *what)
+{
+	if (!r->failed) {
+		r->failed = true;
+		char why[160];
+		snprintf(why, sizeof(why), "%.159s", what);
+		int w = snprintf(r->failure, sizeof(r->failure), fmt, why);
+		(void)w;
+	}
+}
+
+/* satellite_host is how a client reaches satellite p: loopback on this host, else the
+ * host part of its control URL. */
+static void satellite_host(const orc_peer *p, char *buf, size_t len)
+{
+	if (p->same_host || strncmp(p->url, "tcp://", 6) != 0) {
+		snprintf(buf, len, "127.0.0.1");
+		return;
+	}
+	const char *h = p->url + 6, *colon = strrchr(h, ':');
+	snprintf(buf, len, "%.*s", (int)(colon ? colon - h : (long)strlen(h)), h);
+}
+
+static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command *cmd,
+			      char *err, size_t errlen)
+{
+	for (size_t i = 0; i < env->nsatellites; i++) {
+		orc_peer *s = &env->satellites[i];
+		Tb__Envelope req = TB__ENVELOPE__INIT;
+		Tb__SatReset reset = TB__SAT_RESET__INIT;
+		reset.run_id = p->run_id;
+		req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
+		req.sat_reset = &reset;
+		int rc = orc_peer_call_ok(s, &req, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+		Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
+		f.mode = (char *)p->satellite_mode;
+		sf.faults = &f;
+		req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
+		req.sat_set_faults = &sf;
+		if ((rc = orc_peer_call_ok(s, &req, err, errlen)) != TB_OK)
+			return rc;
+		Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
+		sl.listening = true;
+		req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
+		req.sat_set_listening = &sl;
+		if ((rc = orc_peer_call_ok(s, &req, err, errlen)) != TB_OK)
+			return rc;
+		char host[40];
+		satellite_host(s, host, sizeof(host));
+		for (size_t k = 0; k < s->nports && cmd->n_satellites < TB_CMD_MAX_SATELLITES; k++)
+			snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]),
+				 "%.40s:%u", host, s->ports[k]);
+	}
+	return TB_OK;
+}
+
+/* satellite_counts sums the satellites' counters into r. */
+static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_ns, char *err,
+			    size_t errlen)
+{
+	r->spans_received = r->duplicates = r->rejected = r->reports = r->bytes_received = 0;
+	*last_report_ns = 0;
+	for (size_t i = 0; i < env->nsatellites; i++) {
+		Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+		Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
+		req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
+		req.sat_get_counters = &g;
+		int rc = orc_peer_call(&env->satellites[i], &req, &rep, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		if (rep->body_case != TB__ENVELOPE__BODY_SAT_COUNTERS) {
+			snprintf(err, errlen, "satellite answered SatGetCounters with %s",
+				 tb_rpc_body_name(rep->body_case));
+			tb_rpc_free(rep);
+			return TB_EPROTO;
+		}
+		const Tb__SatCounters *c = rep->sat_counters;
+		r->spans_received += c->spans;
+		r->duplicates += c->duplicates;
+		r->rejected += c->rejected;
+		r->reports += c->reports;
+		r->bytes_received += c->bytes_wire;
+		if (c->last_report_ns > *last_report_ns)
+			*last_report_ns = c->last_report_ns;
+		tb_rpc_free(rep);
+	}
+	return TB_OK;
+}
+
+static int launch(orc_env *env, const orc_run_params *p, bool use_ring, uint64_t origin,
+		  pid_t *pid, char *err, size_t errlen)
+{
+	char url[96];
+	snprintf(url, sizeof(url), "TB_CONTROL_URL=http://127.0.0.1:%u",
+		 orc_channel_port(env->channel));
+	char *envs[] = {url};
+	Tb__SmpLaunch l = TB__SMP_LAUNCH__INIT;
+	l.client_name = (char *)p->client;
+	l.n_env = 1;
+	l.env = envs;
+	l.period_us = (uint32_t)(env->period_ns / 1000);
+	l.run_id = p->run_id;
+	l.run_start_ns = origin;
+	l.use_ring = use_ring;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	req.body_case = TB__ENVELOPE__BODY_SMP_LAUNCH;
+	req.smp_launch = &l;
+	int rc = orc_peer_call(env->sampler, &req, &rep, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	*pid = rep->body_case == TB__ENVELOPE__BODY_SMP_LAUNCHED ? (pid_t)rep->smp_launched->pid : 0;
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+static void stop_client(orc_env *env, pid_t pid)
+{
+	Tb__SmpStop s = TB__SMP_STOP__INIT;
+	s.pid = (uint32_t)pid;
+	s.kill = true;
+	s.grace_ms = 1000;
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
+	req.smp_stop = &s;
+	char err[256];
+	if (orc_peer_call_ok(env->sampler, &req, err, sizeof(err)) != TB_OK)
+		tb_warn("orchestrator: cannot stop client %d: %s", (int)pid, err);
+}
+
+static void progress(const orc_env *env, const orc_run_params *p, const trace *t,
+		     uint64_t elapsed_ns)
+{
+	if (!env->progress || t->n == 0)
+		return;
+	double cpu = 0;
+	if (t->n >= 2) {
+		size_t a = t->n >= 11 ? t->n - 11 : 0, b = t->n - 1;
+		cpu = (double)(t->cpu_ns[b] - t->cpu_ns[a]) / (double)(t->t_ns[b] - t->t_ns[a] + 1);
+	}
+	fprintf(stderr, "\r  run %llu: %5.1f / %.1f s, CPU %5.1f%%, RSS %6.1f MiB   ",
+		(unsigned long long)p->run_id, (double)elapsed_ns / 1e9, p->runtime_s, 100 * cpu,
+		(double)t->rss[t->n - 1] / 1048576.0);
+	fflush(stderr);
+}
+
+/* watch reads samples and the client's result until the client has exited, enforcing
+ * the timeout. */
+static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t pid,
+		 trace *t, orc_result *r, char *err, size_t errlen)
+{
+	static tb_rec_sample buf[4096];
+	uint64_t t0 = tb_now_ns();
+	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
+	bool killed = false;
+	while (!t->exited) {
+		size_t n;
+		int rc = smp_source_read(src, buf, 4096, &n, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i].pid == (uint32_t)pid && buf[i].run_id == p->run_id &&
+			    !trace_add(t, &buf[i]))
+				return TB_ENOMEM;
+		if (t->exited)
+			break;
+		if (!r->have_client_result) {
+			tb_client_result cr;
+			char why[256];
+			rc = orc_channel_wait_result(env->channel, 100, &cr, why, sizeof(why));
+			if (rc == TB_OK) {
+				r->have_client_result = true;
+				r->program_time = cr.program_time;
+				r->clock_time = cr.clock_time;
+				r->spans_sent = cr.spans_sent;
+				r->has_client_dropped = cr.has_dropped;
+				r->client_dropped = cr.spans_dropped;
+				r->has_client_buffered = cr.has_buffered;
+				r->client_buffered = cr.spans_buffered;
+			} else if (rc == TB_EPROTO) {
+				r->have_client_result = true; /* a bad one: the run fails */
+				fail(r, "the client sent a malformed result: %s", why);
+			}
+		} else {
+			tb_sleep_ns(100 * TB_NS_PER_MS);
+		}
+		uint64_t now = tb_now_ns();
+		progress(env, p, t, now - t0);
+		if (!killed && tb_sig_stop_requested()) {
+			stop_client(env, pid);
+			fail(r, "%s", "interrupted by a signal");
+			killed = true;
+		}
+		if (!killed && !p->no_timeout && now - t0 > limit) {
+			stop_client(env, pid);
+			r->timed_out = true;
+			fail(r, "the client outlived %s and was killed", "2 x runtime (+5 s)");
+			killed = true;
+		}
+		for (size_t i = 0; i < env->nsatellites; i++)
+			if (!orc_peer_alive(&env->satellites[i])) {
+				fail(r, "a satellite (%s) died during the run", env->satellites[i].url);
+				if (!killed)
+					stop_client(env, pid);
+				killed = true;
+			}
+		if (!orc_peer_alive(env->sampler)) {
+			snprintf(err, errlen, "the sampler died during the run");
+			return TB_ECLOSED;
+		}
+	}
+	if (env->progress)
+		fprintf(stderr, "\r%*s\r", 70, "");
+	r->elapsed_s = (double)(tb_now_ns() - t0) / 1e9;
+	return TB_OK;
+}
+
+/* settle waits until the satellites stop receiving: every span sent has arrived, or
+ * nothing new came for SETTLE_QUIET_NS, or SETTLE_MAX_NS passed. */
+static int settle(orc_env *env, orc_result *r, char *err, size_t errlen)
+{
+	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
+	for (;;) {
+		uint64_t last_report;
+		int rc = satellite_counts(env, r, &last_report, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		uint64_t now = tb_now_ns();
+		if (r->spans_received != last_seen) {
+			last_seen = r->spans_received;
+			quiet_since = now;
+		}
+		if ((r->have_client_result && r->spans_received >= r->spans_sent) ||
+		    now - quiet_since >= SETTLE_QUIET_NS || now - start >= SETTLE_MAX_NS)
+			return TB_OK;
+		tb_sleep_ns(50 * TB_NS_PER_MS);
+	}
+}
+
+static void summarise(orc_env *env, const trace *t, orc_result *r)
+{
+	r->period_s = (double)env->period_ns / 1e9;
+	r->peak_rss_bytes = t->peak_rss;
+	r->nsamples = t->n;
+	r->cpu_list = calloc(t->n ? t->n : 1, sizeof(double));
+	r->memory_list = calloc(t->n ? t->n : 1, sizeof(double));
+	for (size_t i = 0; i < t->n && r->cpu_list && r->memory_list; i++) {
+		uint64_t dt = i ? t->t_ns[i] - t->t_ns[i - 1] : 0;
+		uint64_t dc = i ? t->cpu_ns[i] - t->cpu_ns[i - 1] : 0;
+		r->cpu_list[i] = dt ? (double)dc / (double)dt : 0;
+		r->memory_list[i] = (double)t->rss[i];
+	}
+	if (t->exited && t->exit.t_ns > 0)
+		r->cpu_usage = (double)t->exit.cpu_ns / (double)t->exit.t_ns;
+	else if (t->n >= 2)
+		r->cpu_usage = (double)(t->cpu_ns[t->n - 1] - t->cpu_ns[0]) /
+			       (double)(t->t_ns[t->n - 1] - t->t_ns[0]);
+	if (t->host_total1 > t->host_total0)
+		r->host_cpu = (double)(t->host_busy1 - t->host_busy0) /
+			      (double)(t->host_total1 - t->host_total0);
+	if (r->clock_time > 0)
+		r->spans_per_second = (double)r->spans_sent / r->clock_time;
+	r->exit_code = t->exited ? t->exit.exit_code : -1;
+	r->signal = t->exited ? (int)t->exit.signal : 0;
+}
+
+int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->client, sizeof(r->client), "%s", p->client);
+	snprintf(r->satellite_mode, sizeof(r->satellite_mode), "%s", p->satellite_mode);
+	r->trace = p->trace;
+	r->sps = p->sps;
+	r->runtime_s = p->runtime_s;
+	r->run_id = p->run_id;
+
+	tb_command cmd;
+	tb_command_init(&cmd);
+	cmd.trace = p->trace;
+	cmd.work = p->work;
+	cmd.sleep_ns = p->sleep_ns;
+	cmd.repeat = (uint64_t)llround(p->sps * p->runtime_s);
+	cmd.no_flush = p->no_flush;
+	cmd.protocol = p->protocol;
+	cmd.run_id = p->run_id;
+	int rc = prepare_satellites(env, p, &cmd, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (cmd.n_satellites == 0) {
+		/* No satellites: the tracer reports to a port nothing listens on. */
+		snprintf(cmd.satellites[0], sizeof(cmd.satellites[0]), "127.0.0.1:1");
+		cmd.n_satellites = 1;
+	}
+	orc_channel_arm(env->channel, &cmd);
+
+	smp_source *src = NULL;
+	bool use_ring = env->sampler->same_host && env->sampler->ring_name[0] != '\0';
+	rc = use_ring ? smp_source_ring_alloc(&src, env->sampler->ring_name, err, errlen)
+		      : smp_source_rpc_alloc(&src, env->sampler->rpc);
+	if (rc != TB_OK) {
+		orc_channel_disarm(env->channel);
+		return rc;
+	}
+	uint64_t origin = env->sampler->same_host ? tb_now_ns() : 0;
+	pid_t pid = 0;
+	trace t = {0};
+	rc = launch(env, p, use_ring, origin, &pid, err, errlen);
+	if (rc == TB_OK)
+		rc = watch(env, p, src, pid, &t, r, err, errlen);
+	smp_source_free(src);
+	if (rc != TB_OK) {
+		orc_channel_disarm(env->channel);
+		trace_free(&t);
+		return rc;
+	}
+	if (!r->have_client_result) {
+		/* A client posts before it exits; give a slow POST a moment. */
+		tb_client_result cr;
+		char why[256];
+		if (orc_channel_wait_result(env->channel, 1000, &cr, why, sizeof(why)) == TB_OK) {
+			r->have_client_result = true;
+			r->program_time = cr.program_time;
+			r->clock_time = cr.clock_time;
+			r->spans_sent = cr.spans_sent;
+			r->has_client_dropped = cr.has_dropped;
+			r->client_dropped = cr.spans_dropped;
+			r->has_client_buffered = cr.has_buffered;
+			r->client_buffered = cr.spans_buffered;
+		}
+	}
+	orc_channel_disarm(env->channel);
+	summarise(env, &t, r);
+	if (t.exited && (t.exit.signal != 0 || t.exit.exit_code != 0)) {
+		char how[64];
+		if (t.exit.signal != 0)
+			snprintf(how, sizeof(how), "was killed by signal %u", t.exit.signal);
+		else
+			snprintf(how, sizeof(how), "exited with status %d", t.exit.exit_code);
+		fail(r, "the client %s", how);
+	}
+	if (!r->have_client_result)
+		fail(r, "%s", "the client sent no result");
+	trace_free(&t);
+	if (settle(env, r, err, errlen) != TB_OK)
+		fail(r, "cannot read the satellites' counters: %s", err);
+	/* An untraced run sends nothing, so it cannot drop anything. */
+	r->dropped_spans = r->trace && r->spans_sent > r->spans_received
+				   ? r->spans_sent - r->spans_received : 0;
+	return TB_OK;
+}

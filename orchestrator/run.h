@@ -1,0 +1,51 @@
+/* run.h - one benchmark run, start to finish: reset the satellites with a run id and set
+ * their mode, arm the control channel with the client's command, have the sampler launch
+ * the client by name and sample it, enforce the timeout, take the client's result, wait
+ * until spans stop arriving (bounded), read the satellites' counters, and fill a Result.
+ * A run that goes wrong (client crash, timeout, satellite gone, malformed result) is
+ * marked failed with the reason; only a broken harness is an error. */
+#ifndef ORC_RUN_H
+#define ORC_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/command.h"
+#include "orchestrator/channel.h"
+#include "orchestrator/peer.h"
+#include "orchestrator/result.h"
+
+/* Everything a run uses, set up once per plan. */
+typedef struct orc_env {
+	orc_channel *channel;
+	orc_peer *satellites;
+	size_t nsatellites;
+	orc_peer *sampler;
+	uint64_t period_ns;	/* sampling period */
+	bool progress;		/* a live progress line on stderr */
+} orc_env;
+
+typedef struct orc_run_params {
+	const char *client;	/* name in the sampler's registry */
+	bool trace;
+	double sps;
+	double runtime_s;
+	const char *satellite_mode;	/* typical | slow_succeed | slow_fail */
+	bool no_flush;
+	bool no_timeout;
+	tb_protocol protocol;
+	uint64_t work;		/* per span; from calibration */
+	uint64_t sleep_ns;	/* per span; from calibration */
+	uint64_t run_id;
+} orc_run_params;
+
+/* orc_run_derive fills work and sleep for sps from a calibration: Work =
+ * work_per_second / sps, Sleep = Work * sleep_per_work (ns). */
+void orc_run_derive(orc_run_params *p, double work_per_second, double sleep_per_work_ns);
+
+/* orc_run performs one run into r (free it with orc_result_free). Returns TB_OK (look
+ * at r->failed) or an error of the harness itself, with err filled. */
+int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, size_t errlen);
+
+#endif
