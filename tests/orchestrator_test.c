@@ -1,0 +1,255 @@
+/* orchestrator_test.c - `orchestrator run` end to end, as a user runs it: a real
+ * orchestrator process starting a real satellite and sampler, which launches registered
+ * clients. A good run counts every span; a crashing client, a hanging client, a
+ * satellite killed mid-run and SIGINT mid-run each end the right way, and leave no
+ * process and no shared-memory segment behind. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/clock.h"
+#include "common/error.h"
+
+static char reg[128], out_path[128], err_path[128];
+
+static void setup(void)
+{
+	snprintf(reg, sizeof(reg), "/tmp/tb-orc-test-%d.conf", (int)getpid());
+	snprintf(out_path, sizeof(out_path), "/tmp/tb-orc-test-%d.out", (int)getpid());
+	snprintf(err_path, sizeof(err_path), "/tmp/tb-orc-test-%d.err", (int)getpid());
+	FILE *f = fopen(reg, "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+		"[c]\ncommand = %s\n"
+		"[crash]\ncommand = %s exit 3\n"
+		"[hang]\ncommand = %s sleep 61.25\n",
+		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN);
+	fclose(f);
+}
+
+static void teardown(void)
+{
+	unlink(reg);
+	unlink(out_path);
+	unlink(err_path);
+}
+
+TestSuite(orchestrator, .init = setup, .fini = teardown, .timeout = 90);
+
+static void start(tb_child *c, const char *client, const char *sps, const char *runtime)
+{
+	char *argv[] = {ORCHESTRATOR_BIN, "run", "--client", (char *)client, "--sps", (char *)sps,
+			"--runtime", (char *)runtime, "--clients", reg, "--control-port", "0",
+			"--period", "50ms", NULL};
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+}
+
+static int finish(tb_child *c, int timeout_ms)
+{
+	cr_assert_eq(tb_child_wait(c, timeout_ms), TB_OK, "orchestrator did not finish");
+	int st = c->status;
+	tb_child_fini(c);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* children_named lists processes whose parent is ppid and whose name is comm. */
+static int children_named(pid_t ppid, const char *comm, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d)) != NULL && n < max) {
+		char path[300], buf[512];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		read_file(path, buf, sizeof(buf));
+		char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+		if (l == NULL || r == NULL)
+			continue;
+		int pp = 0;
+		char state;
+		if (sscanf(r + 2, "%c %d", &state, &pp) != 2 || pp != ppid || state == 'Z')
+			continue;
+		if ((size_t)(r - l - 1) == strlen(comm) && strncmp(l + 1, comm, strlen(comm)) == 0)
+			out[n++] = atoi(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* leftovers counts live processes whose command line contains needle. */
+static int leftovers(const char *needle)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d)) != NULL) {
+		char path[300], buf[4096], stat[512];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		read_file(path, stat, sizeof(stat));
+		char *r = strrchr(stat, ')');
+		if (r == NULL || r[2] == 'Z')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		for (size_t i = 0; i < len; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[len] = '\0';
+		if (strstr(buf, needle) != NULL)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int shm_segments_of(pid_t pid)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *de;
+	char suffix[32];
+	int n = 0;
+	snprintf(suffix, sizeof(suffix), "-%d", (int)pid);
+	while (d && (de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "tracebench-", 11) == 0 &&
+		    strstr(de->d_name, suffix) != NULL)
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+Test(orchestrator, a_run_counts_every_span_and_prints_the_result)
+{
+	tb_child c;
+	start(&c, "c", "400", "2");
+	cr_assert_eq(finish(&c, 60000), 0);
+	char text[4096];
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "Result: ") != NULL, "%s", text);
+	cr_assert(strstr(text, "0.00% dropped out of 800 sent") != NULL, "%s", text);
+	cr_assert(strstr(text, "received 800 spans") != NULL, "%s", text);
+	cr_assert(strstr(text, "0 duplicates") != NULL, "%s", text);
+}
+
+Test(orchestrator, a_crashing_client_fails_the_run_with_its_status)
+{
+	tb_child c;
+	start(&c, "crash", "100", "1");
+	cr_assert_eq(finish(&c, 60000), 1);
+	char text[4096];
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "FAILED: the client exited with status 3") != NULL, "%s", text);
+}
+
+Test(orchestrator, a_hanging_client_is_killed_after_the_timeout)
+{
+	tb_child c;
+	uint64_t t0 = tb_now_ns();
+	start(&c, "hang", "100", "0.5");
+	cr_assert_eq(finish(&c, 60000), 1);
+	double secs = (double)(tb_now_ns() - t0) / 1e9;
+	char text[4096];
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "TIMED OUT") != NULL, "%s", text);
+	cr_assert(secs > 5.5 && secs < 15, "took %.1f s (limit 2 x 0.5 + 5 s)", secs);
+	cr_assert_eq(leftovers("sleep 61.25"), 0, "the hanging client survived");
+}
+
+Test(orchestrator, a_satellite_killed_mid_run_fails_the_run_with_the_reason)
+{
+	tb_child c;
+	start(&c, "c", "200", "4");
+	pid_t sat[4];
+	int n = 0;
+	for (int i = 0; i < 100 && n == 0; i++) {
+		tb_sleep_ns(50 * TB_NS_PER_MS);
+		n = children_named(c.pid, "satellite", sat, 4);
+	}
+	cr_assert_eq(n, 1, "no satellite child found");
+	tb_sleep_ns(1000 * TB_NS_PER_MS);
+	kill(sat[0], SIGKILL);
+	cr_assert_eq(finish(&c, 60000), 1);
+	char text[4096];
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "FAILED: a satellite") != NULL && strstr(text, "died") != NULL,
+		  "%s", text);
+}
+
+Test(orchestrator, sigint_mid_run_leaves_no_process_and_no_segment)
+{
+	tb_child c;
+	start(&c, "hang", "100", "30");
+	pid_t orc = c.pid;
+	pid_t smp[2];
+	int n = 0;
+	for (int i = 0; i < 100 && n == 0; i++) {
+		tb_sleep_ns(50 * TB_NS_PER_MS);
+		n = children_named(orc, "sampler", smp, 2);
+	}
+	cr_assert_eq(n, 1);
+	pid_t sampler = smp[0];
+	tb_sleep_ns(1500 * TB_NS_PER_MS); /* the client is running */
+	cr_assert_eq(leftovers("sleep 61.25"), 1);
+	kill(orc, SIGINT);
+	int st = finish(&c, 20000);
+	cr_assert(st == 1 || st == 2, "exit %d", st);
+	char text[4096];
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "interrupted") != NULL, "%s", text);
+	uint64_t deadline = tb_now_ns() + 3 * TB_NS_PER_S;
+	while (leftovers("sleep 61.25") > 0 && tb_now_ns() < deadline)
+		tb_sleep_ns(50 * TB_NS_PER_MS);
+	cr_assert_eq(leftovers("sleep 61.25"), 0, "the client survived");
+	char url[64];
+	snprintf(url, sizeof(url), "tracebench-orc-%d-", (int)orc);
+	cr_assert_eq(leftovers(url), 0, "a satellite or sampler survived");
+	cr_assert_eq(shm_segments_of(sampler), 0, "the sampler's ring is still in /dev/shm");
+}
+
+Test(orchestrator, bad_command_lines_are_named)
+{
+	static const char *const cases[][3] = {
+		{"--sps", "-5", "--sps -5"},
+		{"--runtime", "x", "--runtime x"},
+		{"--satellites", "flaky", "--satellites flaky"},
+		{"--client", "nope", "unknown client 'nope' (known: c, crash, hang)"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = {ORCHESTRATOR_BIN, "run", "--client", "c", "--sps", "10", "--runtime",
+				"1", "--clients", reg, "--control-port", "0", (char *)cases[i][0],
+				(char *)cases[i][1], NULL};
+		tb_child c;
+		tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+		char err[256], text[4096];
+		cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+		cr_assert_eq(finish(&c, 30000), 2, "case %zu", i);
+		read_file(err_path, text, sizeof(text));
+		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
+	}
+}
