@@ -1,8 +1,7 @@
-/* main.c - the orchestrator program. This stage has `orchestrator run`: one benchmark
- * with local satellites and a local sampler, its Result printed. Plans and calibration
- * come next (the Orchestrator issue). */
+/* main.c - the orchestrator program. This stage has `orchestrator run` (one benchmark
+ * with local satellites and a local sampler, its Result printed) and `orchestrator
+ * calibrate`. Plans come next (the Orchestrator issue). */
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +11,10 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "common/log.h"
-#include "common/ring.h"
 #include "common/sig.h"
 #include "common/units.h"
-#include "orchestrator/channel.h"
-#include "orchestrator/peer.h"
+#include "orchestrator/calibrate.h"
+#include "orchestrator/harness.h"
 #include "orchestrator/run.h"
 
 /* Exit statuses: the plan's assertions held / a regression (or a failed run) / an error. */
@@ -26,10 +24,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: orchestrator run --client NAME --sps N --runtime S [options]\n"
+		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
 		"\n"
 		"Runs one benchmark: starts satellites and a sampler on this host, has the\n"
 		"sampler launch the client NAME from the registry, serves its control channel,\n"
-		"and prints the Result (exit 0; 1 if the run failed; 2 on an error).\n"
+		"and prints the Result (exit 0; 1 if the run failed; 2 on an error). The client\n"
+		"is calibrated first (cached per client and host): see `calibrate`.\n"
 		"\n"
 		"  --client NAME        a client in --clients (default ./clients.conf)\n"
 		"  --trace, --no-trace  the reporting tracer (default) or NoOp\n"
@@ -43,32 +43,54 @@ static void usage(FILE *out)
 		"  --json               print the Result as one JSON object\n"
 		"  --clients FILE       the client registry (default ./clients.conf)\n"
 		"  --period DUR         sampling period (default 100ms)\n"
-		"  --work-per-second W  calibration: work units per CPU second of the client\n"
-		"  --sleep-per-work NS  calibration: ns of sleep per work unit (without these two,\n"
-		"                       the client is paced by sleep alone)\n"
+		"  --target-cpu F       the NoOp client's CPU share calibration aims for (0.7)\n"
+		"  --recalibrate        calibrate even if a cached calibration exists\n"
+		"  --uncalibrated       no work per span: pace the client by sleep alone\n"
+		"  --work-per-second W  use this calibration instead (with --sleep-per-work NS)\n"
+		"  --sleep-per-work NS\n"
 		"  --control-port N     the clients' HTTP control channel (default 8023; 0: any)\n"
 		"  -q, --quiet          only errors      -v, --verbose  info on stderr too\n"
 		"  -h, --help\n");
 }
 
-/* sibling writes "<this program's directory>/<rel>" into buf. */
-static void sibling(char *buf, size_t len, const char *rel)
+/* calibration gets the client's calibration: from the cache unless fresh, else by
+ * calibrating (and caching) now. Prints what it found, and warns of a busy host. */
+static int calibration(orc_env *env, const char *client, double target, bool fresh,
+		       orc_calibration *cal)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	int w = snprintf(buf, len, "%s/%s", slash ? self : ".", rel);
-	if (w < 0 || (size_t)w >= len)
-		buf[0] = '\0';
+	char err[512];
+	if (!fresh && orc_calibration_load(client, target, cal) == TB_OK) {
+		tb_info("orchestrator: calibration of %s from the cache: %.0f work/s, %.2f ns "
+			"sleep per work", client, cal->work_per_second, cal->sleep_per_work_ns);
+		return TB_OK;
+	}
+	fprintf(stderr, "orchestrator: calibrating %s for %.0f%% CPU...\n", client, 100 * target);
+	int rc = orc_calibrate(env, client, target, cal, err, sizeof(err));
+	if (rc != TB_OK) {
+		tb_error("orchestrator: calibrating %s: %s", client, err);
+		return rc;
+	}
+	fprintf(stderr, "orchestrator: calibrated %s in %.1f s (%d runs): %.0f work units/s, "
+			"%.3f ns sleep per unit, %.1f%% CPU measured\n",
+		client, cal->seconds, cal->runs, cal->work_per_second, cal->sleep_per_work_ns,
+		100 * cal->measured_cpu);
+	/* The host's share includes the client's own; much more than that is someone else. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	double others = cal->host_cpu * (double)(cores > 0 ? cores : 1) - cal->measured_cpu;
+	if (others > 0.5)
+		tb_warn("orchestrator: the host looks busy (about %.1f cores used by other work "
+			"during calibration): results will be noisy", others);
+	if (orc_calibration_save(client, cal, err, sizeof(err)) != TB_OK)
+		tb_warn("orchestrator: %s", err);
+	return TB_OK;
 }
 
-static int cmd_run(int argc, char **argv)
+/* cmd_run runs `run`, or with calibrate_only, `calibrate`. */
+static int cmd_run(int argc, char **argv, bool calibrate_only)
 {
 	enum { O_CLIENT = 256, O_TRACE, O_NOTRACE, O_SPS, O_RUNTIME, O_SATS, O_PROTO, O_NOFLUSH,
-	       O_NOTIMEOUT, O_JSON, O_CLIENTS, O_PERIOD, O_WPS, O_SPW, O_PORT };
+	       O_NOTIMEOUT, O_JSON, O_CLIENTS, O_PERIOD, O_WPS, O_SPW, O_PORT, O_UNCAL, O_TARGET,
+	       O_RECAL };
 	static const struct option longopts[] = {
 		{"client", required_argument, NULL, O_CLIENT},
 		{"trace", no_argument, NULL, O_TRACE},
@@ -85,6 +107,9 @@ static int cmd_run(int argc, char **argv)
 		{"work-per-second", required_argument, NULL, O_WPS},
 		{"sleep-per-work", required_argument, NULL, O_SPW},
 		{"control-port", required_argument, NULL, O_PORT},
+		{"uncalibrated", no_argument, NULL, O_UNCAL},
+		{"target-cpu", required_argument, NULL, O_TARGET},
+		{"recalibrate", no_argument, NULL, O_RECAL},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -93,7 +118,8 @@ static int cmd_run(int argc, char **argv)
 	orc_run_params p = {.trace = true, .satellite_mode = "typical", .run_id = 1};
 	const char *clients = "clients.conf";
 	bool json = false;
-	double wps = 0, spw = 0;
+	double wps = 0, spw = 0, target_cpu = 0.7;
+	bool uncalibrated = false, recalibrate = calibrate_only;
 	uint64_t period_ns = 100 * TB_NS_PER_MS;
 	unsigned long port = ORC_CHANNEL_DEFAULT_PORT;
 	char *end;
@@ -169,6 +195,16 @@ static int cmd_run(int argc, char **argv)
 				return EXIT_ERROR;
 			}
 			break;
+		case O_UNCAL: uncalibrated = true; break;
+		case O_RECAL: recalibrate = true; break;
+		case O_TARGET:
+			target_cpu = strtod(optarg, &end);
+			if (*end != '\0' || !(target_cpu >= 0.05 && target_cpu <= 0.95)) {
+				fprintf(stderr, "orchestrator: --target-cpu %s: expected 0.05 to 0.95\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			break;
 		case 'q': tb_log_set_stderr(TB_LOG_ERROR); break;
 		case 'v': tb_log_set_stderr(TB_LOG_INFO); break;
 		case 'h': usage(stdout); return EXIT_OK;
@@ -180,7 +216,11 @@ static int cmd_run(int argc, char **argv)
 			argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (p.client == NULL || p.sps == 0 || p.runtime_s == 0) {
+	if (calibrate_only && p.client == NULL) {
+		fprintf(stderr, "orchestrator calibrate: --client is required\n");
+		return EXIT_ERROR;
+	}
+	if (!calibrate_only && (p.client == NULL || p.sps == 0 || p.runtime_s == 0)) {
 		fprintf(stderr, "orchestrator run: --client, --sps and --runtime are required\n");
 		return EXIT_ERROR;
 	}
@@ -188,51 +228,40 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "orchestrator: --clients %s: %m\n", clients);
 		return EXIT_ERROR;
 	}
+	tb_sig_init();
+	bool with_sats = strcmp(p.satellite_mode, "none") != 0;
+	orc_harness_opts ho = {.clients = clients, .satellites = with_sats,
+			       .satellite_mode = with_sats ? p.satellite_mode : "typical",
+			       .control_port = (uint16_t)port, .period_ns = period_ns,
+			       .progress = isatty(STDERR_FILENO) && !json};
+	orc_harness h;
+	orc_result r = {0};
+	char err[512];
+	int status = EXIT_ERROR;
+	if (orc_harness_start(&h, &ho, err, sizeof(err)) != TB_OK) {
+		tb_error("orchestrator: %s", err);
+		return EXIT_ERROR;
+	}
+	if (calibrate_only || (!uncalibrated && wps == 0)) {
+		orc_calibration cal;
+		if (calibration(&h.env, p.client, target_cpu, recalibrate, &cal) != TB_OK)
+			goto out;
+		wps = cal.work_per_second;
+		spw = cal.sleep_per_work_ns;
+		if (calibrate_only) {
+			printf("calibration of %s: target %.0f%% CPU, work_per_second %.0f, "
+			       "sleep_per_work %.3f ns (measured %.1f%%)\n",
+			       p.client, 100 * cal.target_cpu, cal.work_per_second,
+			       cal.sleep_per_work_ns, 100 * cal.measured_cpu);
+			status = EXIT_OK;
+			goto out;
+		}
+	}
 	if (wps > 0)
 		orc_run_derive(&p, wps, spw);
 	else
 		p.sleep_ns = (uint64_t)(1e9 / p.sps); /* uncalibrated: paced by sleep alone */
-
-	tb_sig_init();
-	int removed = 0;
-	tb_ring_reap_stale(&removed);
-	if (removed > 0)
-		tb_info("orchestrator: removed %d stale shared-memory segments", removed);
-
-	char err[512], sat_bin[PATH_MAX], smp_bin[PATH_MAX], sat_url[128], smp_url[128];
-	sibling(sat_bin, sizeof(sat_bin), "../satellite/satellite");
-	sibling(smp_bin, sizeof(smp_bin), "../sampler/sampler");
-	snprintf(sat_url, sizeof(sat_url), "ipc:///tmp/tracebench-orc-%d-sat.ipc", (int)getpid());
-	snprintf(smp_url, sizeof(smp_url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
-	orc_peer sat = {0}, smp = {0};
-	orc_channel *chan = NULL;
-	orc_result r = {0};
-	int status = EXIT_ERROR;
-	bool with_sats = strcmp(p.satellite_mode, "none") != 0;
-	char mode_arg[32];
-	snprintf(mode_arg, sizeof(mode_arg), "%s", with_sats ? p.satellite_mode : "typical");
-	char *sargv[] = {sat_bin, "--ports", "0,0", "--control", sat_url, "--mode", mode_arg, "-q",
-			 NULL};
-	char *margv[] = {smp_bin, "--control", smp_url, "--ring", "auto", "--clients",
-			 (char *)clients, "--lease", "30s", "-q", NULL};
-	if (with_sats && orc_peer_spawn(&sat, "satellite", sargv, sat_url, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: %s", err);
-		goto out;
-	}
-	if (orc_peer_spawn(&smp, "sampler", margv, smp_url, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: %s", err);
-		goto out;
-	}
-	if (orc_channel_alloc(&chan, "127.0.0.1", (uint16_t)port, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: %s", err);
-		goto out;
-	}
-	orc_env env = {.channel = chan, .satellites = with_sats ? &sat : NULL,
-		       .nsatellites = with_sats ? 1 : 0, .sampler = &smp, .period_ns = period_ns,
-		       .progress = isatty(STDERR_FILENO) && !json};
-	if (!with_sats)
-		p.satellite_mode = "none";
-	if (orc_run(&env, &p, &r, err, sizeof(err)) != TB_OK) {
+	if (orc_run(&h.env, &p, &r, err, sizeof(err)) != TB_OK) {
 		tb_error("orchestrator: run failed: %s", err);
 		goto out;
 	}
@@ -246,9 +275,7 @@ static int cmd_run(int argc, char **argv)
 	status = r.failed ? EXIT_REGRESSION : EXIT_OK;
 out:
 	orc_result_free(&r);
-	orc_channel_free(chan);
-	orc_peer_stop(&smp);
-	orc_peer_stop(&sat);
+	orc_harness_stop(&h);
 	return status;
 }
 
@@ -256,12 +283,14 @@ int main(int argc, char **argv)
 {
 	tb_log_init("orchestrator");
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, false);
+	if (argc >= 2 && strcmp(argv[1], "calibrate") == 0)
+		return cmd_run(argc - 1, argv + 1, true);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "orchestrator: only \"run\" exists so far; plans (--plan) and calibrate "
+	fprintf(stderr, "orchestrator: \"run\" and \"calibrate\" exist so far; plans (--plan) "
 			"are being built (see orchestrator/README.md)\n");
 	usage(stderr);
 	return EXIT_ERROR;

@@ -35,6 +35,20 @@ static void setup(void)
 
 static void teardown(void)
 {
+	char dir[160], path[512];
+	snprintf(dir, sizeof(dir), "/tmp/tb-orc-test-cache-%d/tracebench", (int)getpid());
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
 	unlink(reg);
 	unlink(out_path);
 	unlink(err_path);
@@ -42,14 +56,25 @@ static void teardown(void)
 
 TestSuite(orchestrator, .init = setup, .fini = teardown, .timeout = 90);
 
-static void start(tb_child *c, const char *client, const char *sps, const char *runtime)
+/* start runs `orchestrator run`; calibrated runs calibrate first (into a cache of this
+ * test's own), the others pace the client by sleep alone. */
+static void start_run(tb_child *c, const char *client, const char *sps, const char *runtime,
+		      bool calibrated)
 {
 	char *argv[] = {ORCHESTRATOR_BIN, "run", "--client", (char *)client, "--sps", (char *)sps,
 			"--runtime", (char *)runtime, "--clients", reg, "--control-port", "0",
-			"--period", "50ms", NULL};
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+			"--period", "50ms", calibrated ? NULL : "--uncalibrated", NULL};
+	char cache[160];
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
+	char *env[] = {cache, NULL};
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
 	char err[256];
 	cr_assert_eq(tb_child_spawn(c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+}
+
+static void start(tb_child *c, const char *client, const char *sps, const char *runtime)
+{
+	start_run(c, client, sps, runtime, false);
 }
 
 static int finish(tb_child *c, int timeout_ms)
@@ -144,12 +169,14 @@ static int shm_segments_of(pid_t pid)
 	return n;
 }
 
-Test(orchestrator, a_run_counts_every_span_and_prints_the_result)
+Test(orchestrator, a_calibrated_run_counts_every_span_and_prints_the_result)
 {
 	tb_child c;
-	start(&c, "c", "400", "2");
+	start_run(&c, "c", "400", "2", true);
 	cr_assert_eq(finish(&c, 60000), 0);
 	char text[4096];
+	read_file(err_path, text, sizeof(text));
+	cr_assert(strstr(text, "calibrated c in") != NULL, "%s", text);
 	read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "Result: ") != NULL, "%s", text);
 	cr_assert(strstr(text, "0.00% dropped out of 800 sent") != NULL, "%s", text);

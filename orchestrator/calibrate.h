@@ -1,0 +1,45 @@
+/* calibrate.h - the seed's calibration, faster: find how many work units the client does
+ * per CPU second (work_per_second) and how much sleep per work unit (sleep_per_work)
+ * makes the client with a NoOp tracer use target_cpu of a core. A run at S spans/s then
+ * gets Work = work_per_second / S and Sleep = Work * sleep_per_work per span, so every
+ * run of a plan costs the untraced client the same CPU share, and what the tracer adds
+ * shows as the difference.
+ *
+ * Method: one unpaced probe measures work_per_second; the first guess for sleep_per_work
+ * follows from it; short paced runs then correct the guess by the CPU share measured
+ * (sleeps overshoot, spans cost more than their work) until it is within 2 points. The
+ * share is the client's own: its CPU time over its wall time for the workload, so
+ * process start-up (large for Node.js) does not count against a one-second check.
+ * Results are cached per client and host in $XDG_CACHE_HOME/tracebench (or
+ * ~/.cache/tracebench), so a plan calibrates once. */
+#ifndef ORC_CALIBRATE_H
+#define ORC_CALIBRATE_H
+
+#include <stddef.h>
+
+#include "orchestrator/run.h"
+
+typedef struct orc_calibration {
+	double target_cpu;
+	double work_per_second;
+	double sleep_per_work_ns;
+	double measured_cpu;	/* the last check's CPU share */
+	double seconds;		/* time calibration took */
+	int runs;
+	double host_cpu;	/* the host's busy share meanwhile (others' load shows here) */
+} orc_calibration;
+
+/* orc_calibrate calibrates client. TB_OK, or an error with err filled (a calibration run
+ * failed, or it did not converge). */
+int orc_calibrate(orc_env *env, const char *client, double target_cpu, orc_calibration *c,
+		  char *err, size_t errlen);
+
+/* orc_calibration_load finds a cached calibration for client on this host at target_cpu.
+ * TB_OK or TB_ENOENT. */
+int orc_calibration_load(const char *client, double target_cpu, orc_calibration *c);
+
+/* orc_calibration_save caches c for client on this host. TB_OK or TB_ESYS. */
+int orc_calibration_save(const char *client, const orc_calibration *c, char *err,
+			 size_t errlen);
+
+#endif
