@@ -1,0 +1,788 @@
+/* plan.c - the plan language's lexer and recursive-descent parser. The lexer keeps line
+ * and column for every token so each error points at the place; the parser checks names
+ * and ranges as it goes, so a plan that parses can run. */
+#include "orchestrator/plan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/units.h"
+
+#define MAX_PLAN_BYTES (1u << 20)
+
+typedef enum tok_kind {
+	T_EOF, T_NEWLINE, T_WORD, T_NUMBER, T_STRING, T_PUNCT,
+} tok_kind;
+
+typedef struct token {
+	tok_kind kind;
+	const char *start;
+	size_t len;
+	int line, col;
+} token;
+
+typedef struct parser {
+	const char *path;
+	const char *p;		/* next character */
+	int line, col;
+	token tok;		/* current token */
+	const char *prev_end;	/* just after the token before it */
+	char *err;
+	size_t errlen;
+	bool failed;
+	orc_plan *plan;
+} parser;
+
+static const char *const fields[] = {
+	"memory", "cpu", "cpu_usage", "dropped", "sent", "received", "sps", "duplicates",
+	"rejected", "program_time", "clock_time", "host_cpu", "peak_rss", "client_dropped", NULL,
+};
+static const char *const functions[] = {"last", "first", "mean", "min", "max", "sum",
+					"count", "abs", NULL};
+
+const char *const *orc_plan_fields(void)
+{
+	return fields;
+}
+
+static bool in_list(const char *const *list, const char *s, size_t len)
+{
+	for (; *list != NULL; list++)
+		if (strlen(*list) == len && strncmp(*list, s, len) == 0)
+			return true;
+	return false;
+}
+
+/* fail_at records the first error, at the current token. */
+static void fail_at(parser *ps, const token *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail_at(parser *ps, const token *t, const char *fmt, ...)
+{
+	if (ps->failed)
+		return;
+	ps->failed = true;
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char got[48];
+	if (t->kind == T_EOF)
+		snprintf(got, sizeof(got), "the end of the file");
+	else if (t->kind == T_NEWLINE)
+		snprintf(got, sizeof(got), "the end of the line");
+	else
+		snprintf(got, sizeof(got), "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->start);
+	snprintf(ps->err, ps->errlen, "%s:%d:%d: %s, got %s", ps->path, t->line, t->col, msg, got);
+}
+
+static void advance(parser *ps)
+{
+	ps->prev_end = ps->p;
+	const char *p = ps->p;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r') {
+			p++;
+			ps->col++;
+		}
+		if (*p == '#')
+			while (*p != '\n' && *p != '\0')
+				p++;
+		break;
+	}
+	token t = {.start = p, .line = ps->line, .col = ps->col};
+	if (*p == '\0') {
+		t.kind = T_EOF;
+	} else if (*p == '\n') {
+		t.kind = T_NEWLINE;
+		t.len = 1;
+	} else if (isalpha((unsigned char)*p) || *p == '_') {
+		t.kind = T_WORD;
+		while (isalnum((unsigned char)p[t.len]) || p[t.len] == '_' || p[t.len] == '-')
+			t.len++;
+	} else if (isdigit((unsigned char)*p) ||
+		   (*p == '.' && isdigit((unsigned char)p[1]))) {
+		/* A number, with any unit letters glued on ("30s", "100ms", "1e3"). */
+		t.kind = T_NUMBER;
+		while (isalnum((unsigned char)p[t.len]) || p[t.len] == '.' ||
+		       ((p[t.len] == '+' || p[t.len] == '-') &&
+			(p[t.len - 1] == 'e' || p[t.len - 1] == 'E')))
+			t.len++;
+	} else if (*p == '"') {
+		t.kind = T_STRING;
+		t.len = 1;
+		while (p[t.len] != '"' && p[t.len] != '\n' && p[t.len] != '\0')
+			t.len++;
+		if (p[t.len] != '"') {
+			t.len = 1;
+			ps->tok = t;
+			fail_at(ps, &t, "expected a closing '\"' on the same line");
+			t.kind = T_EOF;
+		} else {
+			t.len++;
+		}
+	} else {
+		t.kind = T_PUNCT;
+		t.len = ((p[0] == '<' || p[0] == '>' || p[0] == '=' || p[0] == '!') && p[1] == '=') ? 2 : 1;
+	}
+	ps->p = p + t.len;
+	ps->col += (int)t.len;
+	if (t.kind == T_NEWLINE) {
+		ps->line++;
+		ps->col = 1;
+	}
+	ps->tok = t;
+}
+
+static bool is_word(const token *t, const char *w)
+{
+	return t->kind == T_WORD && t->len == strlen(w) && strncmp(t->start, w, t->len) == 0;
+}
+
+static bool is_punct(const token *t, const char *s)
+{
+	return t->kind == T_PUNCT && t->len == strlen(s) && strncmp(t->start, s, t->len) == 0;
+}
+
+/* take_name takes a name token into buf. */
+static bool take_name(parser *ps, char *buf, size_t len, const char *what)
+{
+	if (ps->tok.kind != T_WORD || ps->tok.len >= len) {
+		fail_at(ps, &ps->tok, "expected %s (letters, digits, '_' or '-', at most %zu)",
+			what, len - 1);
+		return false;
+	}
+	snprintf(buf, len, "%.*s", (int)ps->tok.len, ps->tok.start);
+	advance(ps);
+	return true;
+}
+
+static bool take_number(parser *ps, double *out, const char *what)
+{
+	char buf[64];
+	if (ps->tok.kind != T_NUMBER || ps->tok.len >= sizeof(buf)) {
+		fail_at(ps, &ps->tok, "expected %s", what);
+		return false;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)ps->tok.len, ps->tok.start);
+	char *end;
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(v)) {
+		fail_at(ps, &ps->tok, "expected %s (a plain number)", what);
+		return false;
+	}
+	*out = v;
+	advance(ps);
+	return true;
+}
+
+static bool take_duration(parser *ps, double *seconds, const char *what)
+{
+	char buf[64];
+	uint64_t ns;
+	if (ps->tok.kind != T_NUMBER || ps->tok.len >= sizeof(buf)) {
+		fail_at(ps, &ps->tok, "expected %s, a duration such as 30s or 100ms", what);
+		return false;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)ps->tok.len, ps->tok.start);
+	if (!tb_parse_duration(buf, TB_NS_PER_S, &ns)) {
+		fail_at(ps, &ps->tok, "expected %s, a duration such as 30s or 100ms", what);
+		return false;
+	}
+	*seconds = (double)ns / 1e9;
+	advance(ps);
+	return true;
+}
+
+static bool take_string(parser *ps, char *buf, size_t len, const char *what)
+{
+	if (ps->tok.kind != T_STRING || ps->tok.len - 2 >= len) {
+		fail_at(ps, &ps->tok, "expected %s in double quotes", what);
+		return false;
+	}
+	snprintf(buf, len, "%.*s", (int)ps->tok.len - 2, ps->tok.start + 1);
+	advance(ps);
+	return true;
+}
+
+static bool take_mode(parser *ps, char *buf, size_t len)
+{
+	if (!(is_word(&ps->tok, "typical") || is_word(&ps->tok, "slow_succeed") ||
+	      is_word(&ps->tok, "slow_fail"))) {
+		fail_at(ps, &ps->tok, "expected a satellite mode: typical, slow_succeed or slow_fail");
+		return false;
+	}
+	return take_name(ps, buf, len, "a mode");
+}
+
+static bool end_of_statement(parser *ps)
+{
+	if (ps->tok.kind != T_NEWLINE && ps->tok.kind != T_EOF) {
+		fail_at(ps, &ps->tok, "expected the end of the line");
+		return false;
+	}
+	return true;
+}
+
+/* ---- expressions ---- */
+
+static orc_expr *new_expr(parser *ps, orc_expr_kind k, const token *at)
+{
+	orc_expr *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		fail_at(ps, at, "out of memory");
+		return NULL;
+	}
+	e->kind = k;
+	e->line = at->line;
+	e->col = at->col;
+	return e;
+}
+
+static void free_expr(orc_expr *e)
+{
+	if (e == NULL)
+		return;
+	free_expr(e->a);
+	free_expr(e->b);
+	free(e);
+}
+
+static const orc_plan_run *find_run(const orc_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->nruns; i++)
+		if (strcmp(p->runs[i].name, name) == 0)
+			return &p->runs[i];
+	return NULL;
+}
+
+static orc_expr *parse_expr(parser *ps);
+
+static orc_expr *parse_factor(parser *ps)
+{
+	token at = ps->tok;
+	if (ps->tok.kind == T_NUMBER) {
+		orc_expr *e = new_expr(ps, ORC_EXPR_NUMBER, &at);
+		if (e != NULL && !take_number(ps, &e->number, "a number")) {
+			free(e);
+			return NULL;
+		}
+		return e;
+	}
+	if (is_punct(&ps->tok, "-")) {
+		advance(ps);
+		orc_expr *e = new_expr(ps, ORC_EXPR_NEGATE, &at);
+		if (e != NULL && (e->a = parse_factor(ps)) == NULL) {
+			free(e);
+			return NULL;
+		}
+		return e;
+	}
+	if (is_punct(&ps->tok, "(")) {
+		advance(ps);
+		orc_expr *e = parse_expr(ps);
+		if (e != NULL && !is_punct(&ps->tok, ")")) {
+			fail_at(ps, &ps->tok, "expected ')'");
+			free_expr(e);
+			return NULL;
+		}
+		advance(ps);
+		return e;
+	}
+	if (ps->tok.kind != T_WORD) {
+		fail_at(ps, &ps->tok, "expected a number, a run's field (run.field), a function "
+				      "such as mean(...), or '('");
+		return NULL;
+	}
+	char name[ORC_PLAN_NAME];
+	if (!take_name(ps, name, sizeof(name), "a run or function name"))
+		return NULL;
+	if (is_punct(&ps->tok, "(")) {
+		if (!in_list(functions, name, strlen(name))) {
+			fail_at(ps, &at, "expected a function: last, first, mean, min, max, sum, "
+					 "count or abs");
+			return NULL;
+		}
+		advance(ps);
+		orc_expr *e = new_expr(ps, ORC_EXPR_CALL, &at);
+		if (e == NULL)
+			return NULL;
+		snprintf(e->fn, sizeof(e->fn), "%s", name);
+		if ((e->a = parse_expr(ps)) == NULL || !is_punct(&ps->tok, ")")) {
+			if (e->a != NULL)
+				fail_at(ps, &ps->tok, "expected ')'");
+			free_expr(e);
+			return NULL;
+		}
+		advance(ps);
+		return e;
+	}
+	if (!is_punct(&ps->tok, ".")) {
+		fail_at(ps, &ps->tok, "expected '.' and a field after the run name '%s'", name);
+		return NULL;
+	}
+	if (find_run(ps->plan, name) == NULL) {
+		fail_at(ps, &at, "expected the name of a run defined above");
+		return NULL;
+	}
+	advance(ps);
+	token ft = ps->tok;
+	if (ft.kind != T_WORD || !in_list(fields, ft.start, ft.len)) {
+		fail_at(ps, &ft, "expected a field: memory, cpu, cpu_usage, dropped, sent, "
+				 "received, sps, duplicates, rejected, program_time, clock_time, "
+				 "host_cpu, peak_rss or client_dropped");
+		return NULL;
+	}
+	orc_expr *e = new_expr(ps, ORC_EXPR_FIELD, &at);
+	if (e == NULL)
+		return NULL;
+	snprintf(e->run, sizeof(e->run), "%s", name);
+	snprintf(e->field, sizeof(e->field), "%.*s", (int)ft.len, ft.start);
+	advance(ps);
+	return e;
+}
+
+static orc_expr *parse_binary(parser *ps, int level)
+{
+	static const char *const ops[2][2] = {{"+", "-"}, {"*", "/"}};
+	orc_expr *lhs = level == 2 ? parse_factor(ps) : parse_binary(ps, level + 1);
+	while (lhs != NULL && level < 2 &&
+	       (is_punct(&ps->tok, ops[level][0]) || is_punct(&ps->tok, ops[level][1]))) {
+		token at = ps->tok;
+		advance(ps);
+		orc_expr *e = new_expr(ps, ORC_EXPR_BINARY, &at);
+		orc_expr *rhs = e ? parse_binary(ps, level + 1) : NULL;
+		if (rhs == NULL) {
+			free(e);
+			free_expr(lhs);
+			return NULL;
+		}
+		e->op = at.start[0];
+		e->a = lhs;
+		e->b = rhs;
+		lhs = e;
+	}
+	return lhs;
+}
+
+static orc_expr *parse_expr(parser *ps)
+{
+	return parse_binary(ps, 0);
+}
+
+/* ---- statements ---- */
+
+static void parse_assert(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	if (p->nasserts == ORC_PLAN_MAX_ASSERTS) {
+		fail_at(ps, &ps->tok, "expected at most %d assertions", ORC_PLAN_MAX_ASSERTS);
+		return;
+	}
+	orc_assert *a = &p->asserts[p->nasserts];
+	a->line = ps->tok.line;
+	const char *start = ps->tok.start;
+	if ((a->lhs = parse_expr(ps)) == NULL)
+		return;
+	static const struct {
+		const char *s;
+		orc_cmp c;
+	} cmps[] = {{"<=", ORC_LE}, {">=", ORC_GE}, {"==", ORC_EQ}, {"!=", ORC_NE},
+		    {"<", ORC_LT}, {">", ORC_GT}};
+	bool found = false;
+	for (size_t i = 0; i < sizeof(cmps) / sizeof(cmps[0]) && !found; i++)
+		if (is_punct(&ps->tok, cmps[i].s)) {
+			a->cmp = cmps[i].c;
+			found = true;
+		}
+	if (!found) {
+		fail_at(ps, &ps->tok, "expected a comparison: < <= > >= == !=");
+		free_expr(a->lhs);
+		return;
+	}
+	advance(ps);
+	if ((a->rhs = parse_expr(ps)) == NULL) {
+		free_expr(a->lhs);
+		return;
+	}
+	const char *end = ps->prev_end;
+	snprintf(a->text, sizeof(a->text), "%.*s", (int)(end - start), start);
+	p->nasserts++;
+	end_of_statement(ps);
+}
+
+static void parse_event(parser *ps, orc_plan_run *r)
+{
+	if (r->nevents == ORC_PLAN_MAX_EVENTS) {
+		fail_at(ps, &ps->tok, "expected at most %d events in a run", ORC_PLAN_MAX_EVENTS);
+		return;
+	}
+	orc_event *e = &r->events[r->nevents];
+	e->line = ps->tok.line;
+	if (!is_word(&ps->tok, "at")) {
+		fail_at(ps, &ps->tok, "expected an event: at TIME satellites down|up, at TIME mode "
+				      "MODE, at TIME errors P [status N], at TIME latency TIME");
+		return;
+	}
+	advance(ps);
+	if (!take_duration(ps, &e->at_s, "the event's time"))
+		return;
+	if (is_word(&ps->tok, "satellites")) {
+		advance(ps);
+		if (is_word(&ps->tok, "down"))
+			e->kind = ORC_EV_SATELLITES_DOWN;
+		else if (is_word(&ps->tok, "up"))
+			e->kind = ORC_EV_SATELLITES_UP;
+		else {
+			fail_at(ps, &ps->tok, "expected down or up");
+			return;
+		}
+		advance(ps);
+	} else if (is_word(&ps->tok, "mode")) {
+		advance(ps);
+		e->kind = ORC_EV_MODE;
+		if (!take_mode(ps, e->mode, sizeof(e->mode)))
+			return;
+	} else if (is_word(&ps->tok, "errors")) {
+		advance(ps);
+		e->kind = ORC_EV_ERRORS;
+		e->status = 500;
+		token at = ps->tok;
+		if (!take_number(ps, &e->probability, "an error probability from 0 to 1"))
+			return;
+		if (e->probability < 0 || e->probability > 1) {
+			fail_at(ps, &at, "expected an error probability from 0 to 1");
+			return;
+		}
+		if (is_word(&ps->tok, "status")) {
+			advance(ps);
+			double st;
+			at = ps->tok;
+			if (!take_number(ps, &st, "an HTTP status: 429, 500 or 503"))
+				return;
+			if (st != 429 && st != 500 && st != 503) {
+				fail_at(ps, &at, "expected an HTTP status: 429, 500 or 503");
+				return;
+			}
+			e->status = (unsigned)st;
+		}
+	} else if (is_word(&ps->tok, "latency")) {
+		advance(ps);
+		e->kind = ORC_EV_LATENCY;
+		if (!take_duration(ps, &e->latency_s, "the extra latency"))
+			return;
+	} else {
+		fail_at(ps, &ps->tok, "expected satellites, mode, errors or latency");
+		return;
+	}
+	r->nevents++;
+	end_of_statement(ps);
+}
+
+static void parse_run(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	token at = ps->tok;
+	if (p->nruns == ORC_PLAN_MAX_RUNS) {
+		fail_at(ps, &at, "expected at most %d runs", ORC_PLAN_MAX_RUNS);
+		return;
+	}
+	orc_plan_run *r = &p->runs[p->nruns];
+	memset(r, 0, sizeof(*r));
+	r->line = at.line;
+	r->trace = true;
+	r->repeat = 1;
+	if (!take_name(ps, r->name, sizeof(r->name), "the run's name"))
+		return;
+	if (find_run(p, r->name) != NULL) {
+		fail_at(ps, &at, "expected a new run name ('%s' is used above)", r->name);
+		return;
+	}
+	double runtime_set = 0;
+	while (!ps->failed && ps->tok.kind == T_WORD) {
+		token key = ps->tok;
+		advance(ps);
+		if (is_word(&key, "sps")) {
+			if (is_punct(&ps->tok, "[")) {
+				advance(ps);
+				do {
+					if (r->nsps > 0)
+						advance(ps); /* the ',' */
+					token v = ps->tok;
+					if (r->nsps == ORC_PLAN_MAX_SWEEP) {
+						fail_at(ps, &v, "expected at most %d sweep values",
+							ORC_PLAN_MAX_SWEEP);
+						return;
+					}
+					if (!take_number(ps, &r->sps[r->nsps], "spans per second"))
+						return;
+					if (!(r->sps[r->nsps] > 0)) {
+						fail_at(ps, &v, "expected spans per second above 0");
+						return;
+					}
+					r->nsps++;
+				} while (is_punct(&ps->tok, ","));
+				if (!is_punct(&ps->tok, "]")) {
+					fail_at(ps, &ps->tok, "expected ',' or ']'");
+					return;
+				}
+				advance(ps);
+			} else {
+				token v = ps->tok;
+				if (!take_number(ps, &r->sps[0], "spans per second, or [a, b, ...]"))
+					return;
+				if (!(r->sps[0] > 0)) {
+					fail_at(ps, &v, "expected spans per second above 0");
+					return;
+				}
+				r->nsps = 1;
+			}
+		} else if (is_word(&key, "runtime")) {
+			token v = ps->tok;
+			if (!take_duration(ps, &r->runtime_s, "the runtime"))
+				return;
+			if (!(r->runtime_s > 0)) {
+				fail_at(ps, &v, "expected a runtime above 0");
+				return;
+			}
+			runtime_set = r->runtime_s;
+		} else if (is_word(&key, "repeat")) {
+			token v = ps->tok;
+			double n;
+			if (!take_number(ps, &n, "a repeat count"))
+				return;
+			if (n < 1 || n > 1000 || n != floor(n)) {
+				fail_at(ps, &v, "expected a repeat count from 1 to 1000");
+				return;
+			}
+			r->repeat = (unsigned)n;
+		} else if (is_word(&key, "trace")) {
+			r->trace = true;
+		} else if (is_word(&key, "notrace")) {
+			r->trace = false;
+		} else if (is_word(&key, "noflush")) {
+			r->no_flush = true;
+		} else if (is_word(&key, "notimeout")) {
+			r->no_timeout = true;
+		} else if (is_word(&key, "satellites")) {
+			if (!take_mode(ps, r->satellite_mode, sizeof(r->satellite_mode)))
+				return;
+		} else if (is_word(&key, "protocol")) {
+			if (!is_word(&ps->tok, "lightstep") && !is_word(&ps->tok, "otlp")) {
+				fail_at(ps, &ps->tok, "expected lightstep or otlp");
+				return;
+			}
+			take_name(ps, r->protocol, sizeof(r->protocol), "a protocol");
+		} else if (is_word(&key, "client")) {
+			if (!take_name(ps, r->client, sizeof(r->client), "a client name"))
+				return;
+		} else {
+			fail_at(ps, &key, "expected a run setting: sps, runtime, repeat, trace, notrace, "
+					  "satellites, protocol, client, noflush, notimeout, or '{'");
+			return;
+		}
+	}
+	if (ps->failed)
+		return;
+	if (r->nsps == 0 || runtime_set == 0) {
+		fail_at(ps, &ps->tok, "expected the run '%s' to give both sps and runtime", r->name);
+		return;
+	}
+	if (is_punct(&ps->tok, "{")) {
+		advance(ps);
+		for (;;) {
+			while (ps->tok.kind == T_NEWLINE)
+				advance(ps);
+			if (is_punct(&ps->tok, "}") || ps->tok.kind == T_EOF || ps->failed)
+				break;
+			token ev = ps->tok;
+			parse_event(ps, r);
+			if (!ps->failed && r->events[r->nevents - 1].at_s >= r->runtime_s) {
+				fail_at(ps, &ev, "expected an event before the run ends (%.0f s)",
+					r->runtime_s);
+				return;
+			}
+		}
+		if (ps->failed)
+			return;
+		if (!is_punct(&ps->tok, "}")) {
+			fail_at(ps, &ps->tok, "expected '}' to close the events of run '%s'", r->name);
+			return;
+		}
+		advance(ps);
+	}
+	p->nruns++;
+	end_of_statement(ps);
+}
+
+static void parse_satellites(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	if (p->nsatellites == ORC_PLAN_MAX_SATELLITES) {
+		fail_at(ps, &ps->tok, "expected at most %d satellite groups", ORC_PLAN_MAX_SATELLITES);
+		return;
+	}
+	orc_plan_satellites *s = &p->satellites[p->nsatellites];
+	memset(s, 0, sizeof(*s));
+	s->line = ps->tok.line;
+	snprintf(s->ports, sizeof(s->ports), "0,0");
+	snprintf(s->mode, sizeof(s->mode), "typical");
+	if (is_word(&ps->tok, "local")) {
+		advance(ps);
+	} else if (is_word(&ps->tok, "remote")) {
+		advance(ps);
+		s->remote = true;
+		if (!take_string(ps, s->url, sizeof(s->url), "the agent's URL (\"tcp://host:port\")"))
+			return;
+	} else {
+		fail_at(ps, &ps->tok, "expected local or remote");
+		return;
+	}
+	while (!ps->failed && ps->tok.kind == T_WORD) {
+		if (is_word(&ps->tok, "ports") && !s->remote) {
+			advance(ps);
+			if (!take_string(ps, s->ports, sizeof(s->ports), "a port list (\"8360-8367\")"))
+				return;
+		} else if (is_word(&ps->tok, "mode")) {
+			advance(ps);
+			if (!take_mode(ps, s->mode, sizeof(s->mode)))
+				return;
+		} else {
+			fail_at(ps, &ps->tok, s->remote ? "expected mode" : "expected ports or mode");
+			return;
+		}
+	}
+	if (!ps->failed) {
+		p->nsatellites++;
+		end_of_statement(ps);
+	}
+}
+
+static void parse_statement(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	token kw = ps->tok;
+	if (kw.kind != T_WORD) {
+		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
+				 "satellites, run or assert");
+		return;
+	}
+	advance(ps);
+	if (is_word(&kw, "client")) {
+		if (take_name(ps, p->client, sizeof(p->client), "a client name"))
+			end_of_statement(ps);
+	} else if (is_word(&kw, "sampling")) {
+		token v = ps->tok;
+		double s;
+		if (!take_duration(ps, &s, "the sampling period"))
+			return;
+		if (s < 0.001 || s > 60) {
+			fail_at(ps, &v, "expected a sampling period from 1ms to 60s");
+			return;
+		}
+		p->period_ns = (uint64_t)llround(s * 1e9);
+		end_of_statement(ps);
+	} else if (is_word(&kw, "calibrate")) {
+		token v = ps->tok;
+		if (!take_number(ps, &p->target_cpu, "a target CPU share such as 0.7"))
+			return;
+		if (p->target_cpu < 0.05 || p->target_cpu > 0.95) {
+			fail_at(ps, &v, "expected a target CPU share from 0.05 to 0.95");
+			return;
+		}
+		end_of_statement(ps);
+	} else if (is_word(&kw, "sampler")) {
+		if (take_string(ps, p->sampler_url, sizeof(p->sampler_url),
+				"the sampler agent's URL (\"tcp://host:port\")"))
+			end_of_statement(ps);
+	} else if (is_word(&kw, "satellites")) {
+		parse_satellites(ps);
+	} else if (is_word(&kw, "run")) {
+		parse_run(ps);
+	} else if (is_word(&kw, "assert")) {
+		parse_assert(ps);
+	} else {
+		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
+				 "satellites, run or assert");
+	}
+}
+
+void orc_plan_free(orc_plan *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nasserts; i++) {
+		free_expr(p->asserts[i].lhs);
+		free_expr(p->asserts[i].rhs);
+	}
+	free(p);
+}
+
+int orc_plan_parse(const char *path, const char *text, orc_plan **out, char *err,
+		   size_t errlen)
+{
+	*out = NULL;
+	orc_plan *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return TB_ENOMEM;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->period_ns = 100 * TB_NS_PER_MS;
+	p->target_cpu = 0.70;
+	parser ps = {.path = path, .p = text, .line = 1, .col = 1, .err = err, .errlen = errlen,
+		     .plan = p};
+	advance(&ps);
+	while (!ps.failed && ps.tok.kind != T_EOF) {
+		if (ps.tok.kind == T_NEWLINE) {
+			advance(&ps);
+			continue;
+		}
+		parse_statement(&ps);
+	}
+	if (!ps.failed && p->nruns == 0) {
+		ps.tok.kind = T_EOF;
+		fail_at(&ps, &ps.tok, "expected at least one run");
+	}
+	if (ps.failed) {
+		orc_plan_free(p);
+		return TB_EINVAL;
+	}
+	*out = p;
+	return TB_OK;
+}
+
+int orc_plan_load(const char *path, orc_plan **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TB_ENOENT;
+	}
+	char *text = malloc(MAX_PLAN_BYTES + 1);
+	size_t n = text ? fread(text, 1, MAX_PLAN_BYTES + 1, f) : 0;
+	fclose(f);
+	if (text == NULL)
+		return TB_ENOMEM;
+	if (n > MAX_PLAN_BYTES) {
+		free(text);
+		snprintf(err, errlen, "%s: larger than %u bytes; not a plan", path, MAX_PLAN_BYTES);
+		return TB_EINVAL;
+	}
+	text[n] = '\0';
+	if (strlen(text) != n) {
+		free(text);
+		snprintf(err, errlen, "%s: contains a NUL byte; not a plan", path);
+		return TB_EINVAL;
+	}
+	int rc = orc_plan_parse(path, text, out, err, errlen);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/* plan.h - the plan language: what a plan file says (clients, satellites, sampling,
+ * calibration, runs with sweeps, repeats and timed events, and assertions over the
+ * results), as plain structs. docs/plan-format.md is the reference for plan authors.
+ *
+ * A bad plan fails before anything starts: orc_plan_parse reports the first problem as
+ * "file:line:col: expected ..., got ...". */
+#ifndef ORC_PLAN_H
+#define ORC_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ORC_PLAN_MAX_RUNS 128
+#define ORC_PLAN_MAX_SWEEP 64
+#define ORC_PLAN_MAX_EVENTS 32
+#define ORC_PLAN_MAX_ASSERTS 64
+#define ORC_PLAN_MAX_SATELLITES 8
+#define ORC_PLAN_NAME 64
+
+typedef enum orc_event_kind {
+	ORC_EV_SATELLITES_DOWN,	/* stop listening: connections refused */
+	ORC_EV_SATELLITES_UP,
+	ORC_EV_MODE,		/* typical | slow_succeed | slow_fail */
+	ORC_EV_ERRORS,		/* error probability (and status) */
+	ORC_EV_LATENCY,		/* extra latency */
+} orc_event_kind;
+
+typedef struct orc_event {
+	double at_s;
+	orc_event_kind kind;
+	char mode[16];
+	double probability;
+	unsigned status;
+	double latency_s;
+	int line;
+} orc_event;
+
+typedef struct orc_plan_run {
+	char name[ORC_PLAN_NAME];
+	char client[ORC_PLAN_NAME];	/* "" = the plan's client */
+	bool trace;
+	double sps[ORC_PLAN_MAX_SWEEP];	/* one value, or a sweep */
+	size_t nsps;
+	double runtime_s;
+	unsigned repeat;
+	char satellite_mode[16];
+	char protocol[16];
+	bool no_flush;
+	bool no_timeout;
+	orc_event events[ORC_PLAN_MAX_EVENTS];
+	size_t nevents;
+	int line;
+} orc_plan_run;
+
+typedef enum orc_expr_kind {
+	ORC_EXPR_NUMBER,
+	ORC_EXPR_FIELD,		/* run.field: a list of numbers */
+	ORC_EXPR_CALL,		/* fn(expr): last first mean min max sum count abs */
+	ORC_EXPR_BINARY,	/* a op b, op one of + - * / */
+	ORC_EXPR_NEGATE,
+} orc_expr_kind;
+
+typedef struct orc_expr {
+	orc_expr_kind kind;
+	double number;
+	char run[ORC_PLAN_NAME];
+	char field[32];
+	char fn[8];
+	char op;
+	struct orc_expr *a, *b;
+	int line, col;
+} orc_expr;
+
+typedef enum orc_cmp { ORC_LT, ORC_LE, ORC_GT, ORC_GE, ORC_EQ, ORC_NE } orc_cmp;
+
+typedef struct orc_assert {
+	orc_expr *lhs;
+	orc_cmp cmp;
+	orc_expr *rhs;
+	char text[256];		/* as written, for the summary */
+	int line;
+} orc_assert;
+
+typedef struct orc_plan_satellites {
+	bool remote;
+	char url[160];		/* remote: the satellite agent's control URL */
+	char ports[64];		/* local: "0,0" or a list or range */
+	char mode[16];
+	int line;
+} orc_plan_satellites;
+
+typedef struct orc_plan {
+	char path[256];
+	char client[ORC_PLAN_NAME];
+	uint64_t period_ns;		/* sampling, default 100 ms */
+	double target_cpu;		/* calibration, default 0.70 */
+	char sampler_url[160];		/* "" = a local sampler */
+	orc_plan_satellites satellites[ORC_PLAN_MAX_SATELLITES];
+	size_t nsatellites;
+	orc_plan_run runs[ORC_PLAN_MAX_RUNS];
+	size_t nruns;
+	orc_assert asserts[ORC_PLAN_MAX_ASSERTS];
+	size_t nasserts;
+} orc_plan;
+
+/* The fields an assertion may name, and what they hold (docs/plan-format.md). */
+const char *const *orc_plan_fields(void);
+
+/* orc_plan_parse parses text (named path in errors) into a new plan. TB_OK, or
+ * TB_EINVAL with "path:line:col: ..." in err, or TB_ENOMEM. */
+int orc_plan_parse(const char *path, const char *text, orc_plan **out, char *err,
+		   size_t errlen);
+
+/* orc_plan_load reads and parses a file. TB_ENOENT if it cannot be read. */
+int orc_plan_load(const char *path, orc_plan **out, char *err, size_t errlen);
+
+/* orc_plan_free frees a plan. NULL is fine. */
+void orc_plan_free(orc_plan *p);
+
+#endif

@@ -1,0 +1,145 @@
+/* plan_test.c - the plan language: the shipped plans parse into what they say, and every
+ * kind of mistake fails before anything runs, at file:line:col with what was expected. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "orchestrator/plan.h"
+
+Test(plan, shipped_plans_parse)
+{
+	const char *const files[] = {SOURCE_DIR "/plans/regress.plan", SOURCE_DIR "/plans/quick.plan"};
+	for (size_t i = 0; i < 2; i++) {
+		orc_plan *p;
+		char err[512];
+		cr_assert_eq(orc_plan_load(files[i], &p, err, sizeof(err)), TB_OK, "%s", err);
+		cr_assert_str_eq(p->client, "c");
+		cr_assert_geq(p->nruns, 6);
+		cr_assert_geq(p->nasserts, 4);
+		orc_plan_free(p);
+	}
+}
+
+Test(plan, every_setting_lands_where_it_should)
+{
+	const char *text =
+		"# a comment line\n"
+		"client js-otel   # trailing comment\n"
+		"sampling 10ms\n"
+		"calibrate 0.6\n"
+		"sampler \"tcp://10.0.0.2:7100\"\n"
+		"satellites local ports \"8360-8363\" mode slow_succeed\n"
+		"satellites remote \"tcp://10.0.0.3:7200\"\n"
+		"\n"
+		"run sweep sps [100, 200.5, 1e3] runtime 1.5m repeat 3 notrace protocol otlp noflush\n"
+		"run outage sps 50 runtime 180s satellites slow_fail client c {\n"
+		"  at 30s satellites down\n"
+		"\n"
+		"  at 120s satellites up   # back\n"
+		"  at 10s mode typical\n"
+		"  at 5s errors 0.25 status 503\n"
+		"  at 1s latency 250ms\n"
+		"}\n"
+		"assert last(outage.memory) / first(outage.memory) < 2 # grows under 2x\n"
+		"assert -(sweep.dropped) <= 0\n"
+		"assert abs(mean(sweep.cpu) - 0.5) * 100 != 7\n";
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_str_eq(p->client, "js-otel");
+	cr_assert_eq(p->period_ns, 10000000);
+	cr_assert_float_eq(p->target_cpu, 0.6, 1e-12);
+	cr_assert_str_eq(p->sampler_url, "tcp://10.0.0.2:7100");
+	cr_assert_eq(p->nsatellites, 2);
+	cr_assert_str_eq(p->satellites[0].ports, "8360-8363");
+	cr_assert_str_eq(p->satellites[0].mode, "slow_succeed");
+	cr_assert(p->satellites[1].remote);
+	cr_assert_eq(p->nruns, 2);
+	const orc_plan_run *s = &p->runs[0];
+	cr_assert_eq(s->nsps, 3);
+	cr_assert_float_eq(s->sps[1], 200.5, 1e-12);
+	cr_assert_float_eq(s->sps[2], 1000, 1e-12);
+	cr_assert_float_eq(s->runtime_s, 90, 1e-9);
+	cr_assert_eq(s->repeat, 3);
+	cr_assert(!s->trace && s->no_flush);
+	cr_assert_str_eq(s->protocol, "otlp");
+	const orc_plan_run *o = &p->runs[1];
+	cr_assert_str_eq(o->client, "c");
+	cr_assert_str_eq(o->satellite_mode, "slow_fail");
+	cr_assert_eq(o->nevents, 5);
+	cr_assert_eq(o->events[0].kind, ORC_EV_SATELLITES_DOWN);
+	cr_assert_float_eq(o->events[0].at_s, 30, 1e-9);
+	cr_assert_eq(o->events[1].kind, ORC_EV_SATELLITES_UP);
+	cr_assert_eq(o->events[2].kind, ORC_EV_MODE);
+	cr_assert_eq(o->events[3].status, 503);
+	cr_assert_float_eq(o->events[3].probability, 0.25, 1e-12);
+	cr_assert_float_eq(o->events[4].latency_s, 0.25, 1e-12);
+	cr_assert_eq(p->nasserts, 3);
+	cr_assert_str_eq(p->asserts[0].text, "last(outage.memory) / first(outage.memory) < 2");
+	cr_assert_eq(p->asserts[0].cmp, ORC_LT);
+	cr_assert_eq(p->asserts[0].lhs->kind, ORC_EXPR_BINARY);
+	cr_assert_eq(p->asserts[0].lhs->op, '/');
+	cr_assert_str_eq(p->asserts[0].lhs->a->fn, "last");
+	cr_assert_str_eq(p->asserts[0].lhs->a->a->field, "memory");
+	cr_assert_eq(p->asserts[1].lhs->kind, ORC_EXPR_NEGATE);
+	cr_assert_eq(p->asserts[2].cmp, ORC_NE);
+	/* precedence: (abs(...)) * 100 */
+	cr_assert_eq(p->asserts[2].lhs->op, '*');
+	orc_plan_free(p);
+}
+
+Test(plan, mistakes_fail_with_position_and_expectation)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{"", "t.plan:1:1: expected at least one run, got the end of the file"},
+		{"runn a sps 1 runtime 1s\n", "t.plan:1:1: expected a statement"},
+		{"run a sps 1\n", "t.plan:1:12: expected the run 'a' to give both sps and runtime"},
+		{"run a sps 1 runtime soon\n", "t.plan:1:21: expected the runtime, a duration such as 30s"},
+		{"run a sps 1 runtime 10parsecs\n", "t.plan:1:21: expected the runtime, a duration"},
+		{"run a sps -5 runtime 1s\n", "t.plan:1:11: expected spans per second"},
+		{"run a sps [1, 2 runtime 1s\n", "t.plan:1:17: expected ',' or ']', got 'runtime'"},
+		{"run a sps 1 runtime 1s fast\n", "t.plan:1:24: expected a run setting"},
+		{"run a sps 1 runtime 1s\nrun a sps 2 runtime 1s\n", "t.plan:2:5: expected a new run name"},
+		{"run a sps 1 runtime 10s {\n at 20s satellites down\n}\n",
+		 "t.plan:2:2: expected an event before the run ends (10 s)"},
+		{"run a sps 1 runtime 10s {\n at 2s satellites sideways\n}\n",
+		 "t.plan:2:19: expected down or up, got 'sideways'"},
+		{"run a sps 1 runtime 10s {\n at 2s satellites down\n", "expected '}' to close"},
+		{"run a sps 1 runtime 10s {\n at 2s errors 1.5\n}\n",
+		 "t.plan:2:12: expected an error probability from 0 to 1"},
+		{"run a sps 1 runtime 1s\nassert b.dropped == 0\n",
+		 "t.plan:2:8: expected the name of a run defined above, got 'b'"},
+		{"run a sps 1 runtime 1s\nassert a.dropt == 0\n", "t.plan:2:10: expected a field"},
+		{"run a sps 1 runtime 1s\nassert median(a.cpu) < 1\n", "t.plan:2:8: expected a function"},
+		{"run a sps 1 runtime 1s\nassert a.cpu 1\n", "t.plan:2:14: expected a comparison"},
+		{"run a sps 1 runtime 1s\nassert (a.cpu < 1\n", "t.plan:2:15: expected ')', got '<'"},
+		{"run a sps 1 runtime 1s\nassert a.cpu < 1 extra\n", "t.plan:2:19: expected the end of the line"},
+		{"sampling 0.1ms\nrun a sps 1 runtime 1s\n", "t.plan:1:10: expected a sampling period from 1ms to 60s"},
+		{"calibrate 2\nrun a sps 1 runtime 1s\n", "t.plan:1:11: expected a target CPU share"},
+		{"satellites local mode flaky\nrun a sps 1 runtime 1s\n", "t.plan:1:23: expected a satellite mode"},
+		{"satellites remote tcp\nrun a sps 1 runtime 1s\n", "t.plan:1:19: expected the agent's URL"},
+		{"sampler \"tcp://x:1\nrun a sps 1 runtime 1s\n", "t.plan:1:9: expected a closing '\"'"},
+		{"run a sps 1 runtime 1s repeat 0\n", "t.plan:1:31: expected a repeat count from 1 to 1000"},
+		{"run a sps 1 runtime 1s protocol zipkin\n", "t.plan:1:33: expected lightstep or otlp"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		orc_plan *p = NULL;
+		char err[512] = "";
+		cr_assert_eq(orc_plan_parse("t.plan", cases[i].text, &p, err, sizeof(err)), TB_EINVAL,
+			     "case %zu parsed", i);
+		cr_assert_null(p);
+		cr_assert(strstr(err, cases[i].want) != NULL, "case %zu: got \"%s\"\n want \"%s\"", i,
+			  err, cases[i].want);
+	}
+}
+
+Test(plan, unreadable_and_binary_files_are_named)
+{
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_load("/no/such.plan", &p, err, sizeof(err)), TB_ENOENT);
+	cr_assert(strstr(err, "/no/such.plan") != NULL, "%s", err);
+}
