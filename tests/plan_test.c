@@ -109,7 +109,7 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		 "t.plan:2:19: expected down or up, got 'sideways'"},
 		{"run a sps 1 runtime 10s {\n at 2s satellites down\n", "expected '}' to close"},
 		{"run a sps 1 runtime 10s {\n at 2s errors 1.5\n}\n",
-		 "t.plan:2:12: expected an error probability from 0 to 1"},
+		 "t.plan:2:15: expected an error probability from 0 to 1"},
 		{"run a sps 1 runtime 1s\nassert b.dropped == 0\n",
 		 "t.plan:2:8: expected the name of a run defined above, got 'b'"},
 		{"run a sps 1 runtime 1s\nassert a.dropt == 0\n", "t.plan:2:10: expected a field"},
