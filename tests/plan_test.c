@@ -116,7 +116,7 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"run a sps 1 runtime 1s\nassert median(a.cpu) < 1\n", "t.plan:2:8: expected a function"},
 		{"run a sps 1 runtime 1s\nassert a.cpu 1\n", "t.plan:2:14: expected a comparison"},
 		{"run a sps 1 runtime 1s\nassert (a.cpu < 1\n", "t.plan:2:15: expected ')', got '<'"},
-		{"run a sps 1 runtime 1s\nassert a.cpu < 1 extra\n", "t.plan:2:19: expected the end of the line"},
+		{"run a sps 1 runtime 1s\nassert a.cpu < 1 extra\n", "t.plan:2:18: expected the end of the line"},
 		{"sampling 0.1ms\nrun a sps 1 runtime 1s\n", "t.plan:1:10: expected a sampling period from 1ms to 60s"},
 		{"calibrate 2\nrun a sps 1 runtime 1s\n", "t.plan:1:11: expected a target CPU share"},
 		{"satellites local mode flaky\nrun a sps 1 runtime 1s\n", "t.plan:1:23: expected a satellite mode"},
