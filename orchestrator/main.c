@@ -14,6 +14,7 @@
 #include "common/sig.h"
 #include "common/units.h"
 #include "orchestrator/calibrate.h"
+#include "orchestrator/execute.h"
 #include "orchestrator/harness.h"
 #include "orchestrator/run.h"
 
@@ -23,10 +24,16 @@ enum { EXIT_OK = 0, EXIT_REGRESSION = 1, EXIT_ERROR = 2 };
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: orchestrator run --client NAME --sps N --runtime S [options]\n"
+		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
+		"                    [--control-port N] [--quiet|--verbose]\n"
+		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
 		"\n"
-		"Runs one benchmark: starts satellites and a sampler on this host, has the\n"
+		"--plan runs a plan (docs/plan-format.md): every run, then its assertions;\n"
+		"results in DIR/<plan>-<time>/ (runs.jsonl, summary.txt). Exit 0: all held;\n"
+		"1: a regression or a failed run; 2: an error (a bad plan fails before starting).\n"
+		"\n"
+		"run: one benchmark. Starts satellites and a sampler on this host, has the\n"
 		"sampler launch the client NAME from the registry, serves its control channel,\n"
 		"and prints the Result (exit 0; 1 if the run failed; 2 on an error). The client\n"
 		"is calibrated first (cached per client and host): see `calibrate`.\n"
@@ -279,9 +286,75 @@ out:
 	return status;
 }
 
+/* cmd_plan runs `orchestrator --plan FILE ...`. */
+static int cmd_plan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"plan", required_argument, NULL, 'p'},
+		{"results", required_argument, NULL, 'r'},
+		{"client", required_argument, NULL, 'c'},
+		{"clients", required_argument, NULL, 'C'},
+		{"control-port", required_argument, NULL, 'P'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *plan_path = NULL;
+	orc_exec_opts o = {.clients_file = "clients.conf", .results_root = "results",
+			   .control_port = ORC_CHANNEL_DEFAULT_PORT,
+			   .progress = isatty(STDERR_FILENO)};
+	unsigned long port;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p': plan_path = optarg; break;
+		case 'r': o.results_root = optarg; break;
+		case 'c': o.client = optarg; break;
+		case 'C': o.clients_file = optarg; break;
+		case 'P':
+			if (!tb_parse_uint(optarg, 65535, &port)) {
+				fprintf(stderr, "orchestrator: --control-port %s: expected 0 to 65535\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			o.control_port = (unsigned)port;
+			break;
+		case 'q': tb_log_set_stderr(TB_LOG_ERROR); o.progress = false; break;
+		case 'v': tb_log_set_stderr(TB_LOG_INFO); break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_ERROR;
+		}
+	}
+	if (plan_path == NULL || optind < argc) {
+		fprintf(stderr, "orchestrator: %s (see --help)\n",
+			plan_path == NULL ? "--plan FILE is required" : "unexpected argument");
+		return EXIT_ERROR;
+	}
+	char err[600];
+	orc_plan *plan;
+	if (orc_plan_load(plan_path, &plan, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
+		return EXIT_ERROR;
+	}
+	if (access(o.clients_file, R_OK) != 0) {
+		fprintf(stderr, "orchestrator: --clients %s: %m\n", o.clients_file);
+		orc_plan_free(plan);
+		return EXIT_ERROR;
+	}
+	tb_sig_init();
+	int status = orc_execute(plan, &o, err, sizeof(err));
+	if (status == EXIT_ERROR)
+		tb_error("orchestrator: %s", err);
+	orc_plan_free(plan);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	tb_log_init("orchestrator");
+	if (argc >= 2 && strncmp(argv[1], "--plan", 6) == 0)
+		return cmd_plan(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "calibrate") == 0)
@@ -290,8 +363,6 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "orchestrator: \"run\" and \"calibrate\" exist so far; plans (--plan) "
-			"are being built (see orchestrator/README.md)\n");
 	usage(stderr);
 	return EXIT_ERROR;
 }

@@ -217,6 +217,50 @@ static void stop_client(orc_env *env, pid_t pid)
 		tb_warn("orchestrator: cannot stop client %d: %s", (int)pid, err);
 }
 
+/* The satellites' fault state during a run: events change parts of it, and each change
+ * sends the whole, since SatSetFaults replaces every field. */
+typedef struct fault_state {
+	char mode[16];
+	double error_probability;
+	unsigned error_status;
+	uint32_t extra_latency_us;
+} fault_state;
+
+static void apply_event(orc_env *env, const orc_event *ev, fault_state *fs, orc_result *r)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
+	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	if (ev->kind == ORC_EV_SATELLITES_DOWN || ev->kind == ORC_EV_SATELLITES_UP) {
+		sl.listening = ev->kind == ORC_EV_SATELLITES_UP;
+		req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
+		req.sat_set_listening = &sl;
+	} else {
+		if (ev->kind == ORC_EV_MODE)
+			snprintf(fs->mode, sizeof(fs->mode), "%s", ev->mode);
+		else if (ev->kind == ORC_EV_ERRORS) {
+			fs->error_probability = ev->probability;
+			fs->error_status = ev->status;
+		} else if (ev->kind == ORC_EV_LATENCY)
+			fs->extra_latency_us = (uint32_t)(ev->latency_s * 1e6);
+		f.mode = fs->mode;
+		f.error_probability = fs->error_probability;
+		f.error_status = fs->error_status;
+		f.extra_latency_us = fs->extra_latency_us;
+		sf.faults = &f;
+		req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
+		req.sat_set_faults = &sf;
+	}
+	for (size_t i = 0; i < env->nsatellites; i++) {
+		char err[256];
+		if (orc_peer_call_ok(&env->satellites[i], &req, err, sizeof(err)) != TB_OK)
+			fail(r, "a timed event could not be applied: %s", err);
+	}
+	tb_info("orchestrator: run %llu at %.1f s: event from line %d applied",
+		(unsigned long long)r->run_id, ev->at_s, ev->line);
+}
+
 static void progress(const orc_env *env, const orc_run_params *p, const trace *t,
 		     uint64_t elapsed_ns)
 {
@@ -242,6 +286,9 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 	uint64_t t0 = tb_now_ns();
 	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
 	bool killed = false;
+	bool done[ORC_PLAN_MAX_EVENTS] = {false};
+	fault_state fs = {.error_status = 500};
+	snprintf(fs.mode, sizeof(fs.mode), "%s", p->satellite_mode);
 	while (!t->exited) {
 		size_t n;
 		int rc = smp_source_read(src, buf, 4096, &n, err, errlen);
@@ -274,6 +321,11 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 			tb_sleep_ns(100 * TB_NS_PER_MS);
 		}
 		uint64_t now = tb_now_ns();
+		for (size_t i = 0; i < p->nevents && i < ORC_PLAN_MAX_EVENTS; i++)
+			if (!done[i] && (double)(now - t0) / 1e9 >= p->events[i].at_s) {
+				apply_event(env, &p->events[i], &fs, r);
+				done[i] = true;
+			}
 		progress(env, p, t, now - t0);
 		if (!killed && tb_sig_stop_requested()) {
 			stop_client(env, pid);

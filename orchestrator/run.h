@@ -14,6 +14,7 @@
 #include "common/command.h"
 #include "orchestrator/channel.h"
 #include "orchestrator/peer.h"
+#include "orchestrator/plan.h"
 #include "orchestrator/result.h"
 
 /* Everything a run uses, set up once per plan. */
@@ -38,6 +39,8 @@ typedef struct orc_run_params {
 	uint64_t work;		/* per span; from calibration */
 	uint64_t sleep_ns;	/* per span; from calibration */
 	uint64_t run_id;
+	const orc_event *events;	/* timed satellite events, by at_s */
+	size_t nevents;
 } orc_run_params;
 
 /* orc_run_derive fills work and sleep for sps from a calibration: Work =

@@ -1,0 +1,198 @@
+/* execute.c - a plan's runs, in order, then its verdict: runs.jsonl and summary.txt in
+ * results/<plan>-<time>/, and the same summary on stdout. */
+#include "orchestrator/execute.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/sig.h"
+#include "orchestrator/calibrate.h"
+#include "orchestrator/harness.h"
+#include "orchestrator/judge.h"
+#include "orchestrator/run.h"
+
+/* make_results_dir creates results_root/<plan name>-<UTC time>/ into dir. */
+static int make_results_dir(const char *root, const char *plan_path, char *dir, size_t len,
+			    char *err, size_t errlen)
+{
+	char copy[256], stamp[32];
+	snprintf(copy, sizeof(copy), "%s", plan_path);
+	char *base = basename(copy), *dot = strrchr(base, '.');
+	if (dot != NULL)
+		*dot = '\0';
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (mkdir(root, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", root, strerror(errno));
+		return TB_ESYS;
+	}
+	int w = snprintf(dir, len, "%s/%.64s-%s", root, base, stamp);
+	if (w < 0 || (size_t)w >= len || mkdir(dir, 0755) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return TB_ESYS;
+	}
+	return TB_OK;
+}
+
+static size_t total_runs(const orc_plan *plan)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < plan->nruns; i++)
+		n += plan->runs[i].nsps * plan->runs[i].repeat;
+	return n;
+}
+
+int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t errlen)
+{
+	const char *client = o->client ? o->client : plan->client;
+	if (client[0] == '\0') {
+		snprintf(err, errlen, "%s names no client: add 'client NAME' or give --client",
+			 plan->path);
+		return 2;
+	}
+	if (plan->sampler_url[0] != '\0' || (plan->nsatellites > 0 && plan->satellites[0].remote)) {
+		snprintf(err, errlen, "%s: remote agents are not supported by this version yet",
+			 plan->path);
+		return 2;
+	}
+	const orc_plan_satellites *sat = plan->nsatellites > 0 ? &plan->satellites[0] : NULL;
+	orc_harness_opts ho = {.clients = o->clients_file, .satellites = true,
+			       .satellite_mode = sat ? sat->mode : "typical",
+			       .satellite_ports = sat ? sat->ports : "0,0",
+			       .control_port = (uint16_t)o->control_port,
+			       .period_ns = plan->period_ns, .progress = o->progress};
+	char dir[512];
+	if (make_results_dir(o->results_root, plan->path, dir, sizeof(dir), err, errlen) != TB_OK)
+		return 2;
+	orc_harness h;
+	if (orc_harness_start(&h, &ho, err, errlen) != TB_OK)
+		return 2;
+
+	int status = 2;
+	size_t nall = total_runs(plan), done = 0;
+	orc_result *results = calloc(nall ? nall : 1, sizeof(*results));
+	orc_named_results *named = calloc(plan->nruns, sizeof(*named));
+	char path[600];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	FILE *jsonl = fopen(path, "w");
+	if (results == NULL || named == NULL || jsonl == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+
+	/* Calibrate once (the cache makes later plans skip it). */
+	orc_calibration cal;
+	if (orc_calibration_load(client, plan->target_cpu, &cal) != TB_OK) {
+		fprintf(stderr, "orchestrator: calibrating %s for %.0f%% CPU...\n", client,
+			100 * plan->target_cpu);
+		if (orc_calibrate(&h.env, client, plan->target_cpu, &cal, err, errlen) != TB_OK)
+			goto out;
+		char why[256];
+		if (orc_calibration_save(client, &cal, why, sizeof(why)) != TB_OK)
+			tb_warn("orchestrator: %s", why);
+		fprintf(stderr, "orchestrator: calibrated %s in %.1f s: %.1f%% CPU\n", client,
+			cal.seconds, 100 * cal.measured_cpu);
+	}
+
+	bool any_failed = false;
+	for (size_t i = 0; i < plan->nruns && !tb_sig_stop_requested(); i++) {
+		const orc_plan_run *pr = &plan->runs[i];
+		named[i].name = pr->name;
+		named[i].results = &results[done];
+		for (size_t s = 0; s < pr->nsps && !tb_sig_stop_requested(); s++) {
+			for (unsigned k = 0; k < pr->repeat && !tb_sig_stop_requested(); k++) {
+				orc_run_params p = {
+					.client = pr->client[0] ? pr->client : client,
+					.trace = pr->trace,
+					.sps = pr->sps[s],
+					.runtime_s = pr->runtime_s,
+					.satellite_mode = pr->satellite_mode[0] ? pr->satellite_mode
+										: ho.satellite_mode,
+					.no_flush = pr->no_flush,
+					.no_timeout = pr->no_timeout,
+					.run_id = done + 1,
+					.events = pr->events,
+					.nevents = pr->nevents,
+				};
+				if (pr->protocol[0] != '\0')
+					tb_protocol_parse(pr->protocol, &p.protocol);
+				orc_run_derive(&p, cal.work_per_second, cal.sleep_per_work_ns);
+				fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.0f s%s%s\n", done + 1,
+					nall, pr->name, p.sps, p.runtime_s, p.trace ? "" : ", untraced",
+					pr->repeat > 1 ? " (repeat)" : "");
+				orc_result *r = &results[done];
+				if (orc_run(&h.env, &p, r, err, errlen) != TB_OK)
+					goto out;
+				done++;
+				named[i].n++;
+				char *json = orc_result_to_json(r);
+				if (json != NULL) {
+					fprintf(jsonl, "{\"plan_run\":\"%s\",\"result\":%s}\n", pr->name,
+						json);
+					fflush(jsonl);
+					free(json);
+				}
+				printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  "
+				       "RSS %.1f MiB%s%s\n",
+				       pr->name, r->spans_per_second, 100 * r->cpu_usage,
+				       (unsigned long long)r->dropped_spans,
+				       (unsigned long long)r->spans_sent,
+				       (double)r->peak_rss_bytes / 1048576.0,
+				       r->failed ? "  FAILED: " : "", r->failed ? r->failure : "");
+				any_failed |= r->failed;
+			}
+		}
+	}
+	if (tb_sig_stop_requested()) {
+		snprintf(err, errlen, "interrupted by signal %d after %zu of %zu runs",
+			 tb_sig_last(), done, nall);
+		goto out;
+	}
+
+	/* The verdict. */
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	FILE *sum = fopen(path, "w");
+	bool all_pass = !any_failed;
+	for (size_t i = 0; i < plan->nasserts; i++) {
+		const orc_assert *a = &plan->asserts[i];
+		bool pass;
+		char values[512];
+		bool ok = orc_judge(a, named, plan->nruns, &pass, values, sizeof(values));
+		const char *verdict = !ok ? "ERROR" : pass ? "PASS" : "FAIL";
+		all_pass &= ok && pass;
+		char line[1024];
+		snprintf(line, sizeof(line), "%-5s %s:%d: %s   (%s)\n", verdict, plan->path, a->line,
+			 a->text, values);
+		fputs(line, stdout);
+		if (sum != NULL)
+			fputs(line, sum);
+	}
+	if (any_failed) {
+		const char *msg = "FAIL  at least one run failed (see runs.jsonl)\n";
+		fputs(msg, stdout);
+		if (sum != NULL)
+			fputs(msg, sum);
+	}
+	if (sum != NULL)
+		fclose(sum);
+	printf("results: %s\n", dir);
+	status = all_pass ? 0 : 1;
+out:
+	if (jsonl != NULL)
+		fclose(jsonl);
+	for (size_t i = 0; i < done; i++)
+		orc_result_free(&results[i]);
+	free(results);
+	free(named);
+	orc_harness_stop(&h);
+	return status;
+}

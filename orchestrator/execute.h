@@ -1,0 +1,25 @@
+/* execute.h - running a whole plan: start the harness once, calibrate once, perform every
+ * run (each sweep value, each repeat), write the results directory, judge the
+ * assertions. The plan was parsed and checked before any of this starts. */
+#ifndef ORC_EXECUTE_H
+#define ORC_EXECUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "orchestrator/plan.h"
+
+typedef struct orc_exec_opts {
+	const char *client;		/* NULL: the plan's */
+	const char *clients_file;	/* the registry */
+	const char *results_root;	/* "results" */
+	unsigned control_port;
+	bool progress;
+} orc_exec_opts;
+
+/* orc_execute runs plan. Returns 0 when every run completed and every assertion held,
+ * 1 on a regression (an assertion failed, or a run failed), 2 on an error (err filled).
+ * The results directory is printed on stdout. */
+int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,223 @@
+/* judge.c - assertion expressions evaluated over lists of numbers. */
+#include "orchestrator/judge.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A value: a list of numbers (scalar = a list of one that is not a "list" field). */
+typedef struct value {
+	double *v;
+	size_t n;
+	bool list;
+} value;
+
+static void value_free(value *x)
+{
+	free(x->v);
+	x->v = NULL;
+	x->n = 0;
+}
+
+static bool push(value *x, double d)
+{
+	double *nv = realloc(x->v, (x->n + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return false;
+	nv[x->n++] = d;
+	x->v = nv;
+	return true;
+}
+
+static double per_run(const orc_result *r, const char *f)
+{
+	if (!strcmp(f, "cpu_usage")) return r->cpu_usage;
+	if (!strcmp(f, "dropped")) return (double)r->dropped_spans;
+	if (!strcmp(f, "sent")) return (double)r->spans_sent;
+	if (!strcmp(f, "received")) return (double)r->spans_received;
+	if (!strcmp(f, "sps")) return r->spans_per_second;
+	if (!strcmp(f, "duplicates")) return (double)r->duplicates;
+	if (!strcmp(f, "rejected")) return (double)r->rejected;
+	if (!strcmp(f, "program_time")) return r->program_time;
+	if (!strcmp(f, "clock_time")) return r->clock_time;
+	if (!strcmp(f, "host_cpu")) return r->host_cpu;
+	if (!strcmp(f, "peak_rss")) return (double)r->peak_rss_bytes;
+	if (!strcmp(f, "client_dropped")) return (double)r->client_dropped;
+	return NAN;
+}
+
+static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns, value *out,
+		 char *why, size_t len)
+{
+	memset(out, 0, sizeof(*out));
+	switch (e->kind) {
+	case ORC_EXPR_NUMBER:
+		return push(out, e->number);
+	case ORC_EXPR_FIELD: {
+		const orc_named_results *nr = NULL;
+		for (size_t i = 0; i < nruns; i++)
+			if (strcmp(runs[i].name, e->run) == 0)
+				nr = &runs[i];
+		if (nr == NULL || nr->n == 0) {
+			snprintf(why, len, "run '%s' has no results", e->run);
+			return false;
+		}
+		out->list = true;
+		bool samples = !strcmp(e->field, "memory") || !strcmp(e->field, "cpu");
+		for (size_t i = 0; i < nr->n; i++) {
+			const orc_result *r = &nr->results[i];
+			if (!samples) {
+				if (!push(out, per_run(r, e->field)))
+					return false;
+				continue;
+			}
+			const double *l = !strcmp(e->field, "memory") ? r->memory_list : r->cpu_list;
+			for (size_t k = 0; k < r->nsamples; k++)
+				if (!push(out, l[k]))
+					return false;
+		}
+		if (out->n == 0) {
+			snprintf(why, len, "%s.%s has no values (no samples?)", e->run, e->field);
+			return false;
+		}
+		return true;
+	}
+	case ORC_EXPR_CALL: {
+		value a;
+		if (!eval(e->a, runs, nruns, &a, why, len))
+			return false;
+		if (a.n == 0) {
+			value_free(&a);
+			snprintf(why, len, "%s() of an empty list", e->fn);
+			return false;
+		}
+		bool ok = true;
+		if (!strcmp(e->fn, "abs")) {
+			for (size_t i = 0; i < a.n; i++)
+				a.v[i] = fabs(a.v[i]);
+			*out = a;
+			return true;
+		}
+		double r = 0;
+		if (!strcmp(e->fn, "last")) r = a.v[a.n - 1];
+		else if (!strcmp(e->fn, "first")) r = a.v[0];
+		else if (!strcmp(e->fn, "count")) r = (double)a.n;
+		else {
+			double sum = 0, mn = a.v[0], mx = a.v[0];
+			for (size_t i = 0; i < a.n; i++) {
+				sum += a.v[i];
+				mn = fmin(mn, a.v[i]);
+				mx = fmax(mx, a.v[i]);
+			}
+			r = !strcmp(e->fn, "sum") ? sum : !strcmp(e->fn, "min") ? mn
+			  : !strcmp(e->fn, "max") ? mx : sum / (double)a.n;
+		}
+		value_free(&a);
+		ok = push(out, r);
+		return ok;
+	}
+	case ORC_EXPR_NEGATE: {
+		if (!eval(e->a, runs, nruns, out, why, len))
+			return false;
+		for (size_t i = 0; i < out->n; i++)
+			out->v[i] = -out->v[i];
+		return true;
+	}
+	case ORC_EXPR_BINARY: {
+		value a, b;
+		if (!eval(e->a, runs, nruns, &a, why, len))
+			return false;
+		if (!eval(e->b, runs, nruns, &b, why, len)) {
+			value_free(&a);
+			return false;
+		}
+		/* A list with a scalar applies elementwise; two lists must match in length. */
+		size_t n = a.n > b.n ? a.n : b.n;
+		if (a.n != b.n && a.n != 1 && b.n != 1) {
+			snprintf(why, len, "lists of %zu and %zu values cannot be combined", a.n, b.n);
+			value_free(&a);
+			value_free(&b);
+			return false;
+		}
+		out->list = a.list || b.list;
+		bool ok = true;
+		for (size_t i = 0; i < n && ok; i++) {
+			double x = a.v[a.n == 1 ? 0 : i], y = b.v[b.n == 1 ? 0 : i], r;
+			switch (e->op) {
+			case '+': r = x + y; break;
+			case '-': r = x - y; break;
+			case '*': r = x * y; break;
+			default:
+				if (y == 0) {
+					snprintf(why, len, "division by zero");
+					ok = false;
+					r = 0;
+				} else {
+					r = x / y;
+				}
+			}
+			ok = ok && push(out, r);
+		}
+		value_free(&a);
+		value_free(&b);
+		return ok;
+	}
+	}
+	return false;
+}
+
+static bool compare(double x, orc_cmp c, double y)
+{
+	switch (c) {
+	case ORC_LT: return x < y;
+	case ORC_LE: return x <= y;
+	case ORC_GT: return x > y;
+	case ORC_GE: return x >= y;
+	case ORC_EQ: return x == y;
+	default: return x != y;
+	}
+}
+
+static void describe(const value *x, char *buf, size_t len)
+{
+	if (x->n == 1) {
+		snprintf(buf, len, "%.6g", x->v[0]);
+		return;
+	}
+	size_t off = (size_t)snprintf(buf, len, "[");
+	for (size_t i = 0; i < x->n && off < len; i++) {
+		if (i == 8) {
+			off += (size_t)snprintf(buf + off, len - off, ", ... %zu values", x->n);
+			break;
+		}
+		off += (size_t)snprintf(buf + off, len - off, "%s%.6g", i ? ", " : "", x->v[i]);
+	}
+	if (off < len)
+		snprintf(buf + off, len - off, "]");
+}
+
+bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns, bool *pass,
+	       char *values, size_t len)
+{
+	value l, r;
+	*pass = false;
+	if (!eval(a->lhs, runs, nruns, &l, values, len))
+		return false;
+	if (!eval(a->rhs, runs, nruns, &r, values, len)) {
+		value_free(&l);
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < l.n && ok; i++)
+		for (size_t k = 0; k < r.n && ok; k++)
+			ok = compare(l.v[i], a->cmp, r.v[k]);
+	char ls[200], rs[200];
+	describe(&l, ls, sizeof(ls));
+	describe(&r, rs, sizeof(rs));
+	snprintf(values, len, "left = %s, right = %s", ls, rs);
+	*pass = ok;
+	value_free(&l);
+	value_free(&r);
+	return true;
+}

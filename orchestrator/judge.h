@@ -1,0 +1,28 @@
+/* judge.h - evaluating a plan's assertions over the runs' results. A field names a list
+ * of numbers: per-run figures (dropped, cpu_usage, ...) give one value per run of that
+ * name (its repeats and sweep points, in order); per-sample figures (memory, cpu) give
+ * the samples of its runs, one after another. Functions reduce a list to one value. A
+ * comparison with a list on either side must hold for every element. */
+#ifndef ORC_JUDGE_H
+#define ORC_JUDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "orchestrator/plan.h"
+#include "orchestrator/result.h"
+
+/* The results of every run of one plan run name, in the order they ran. */
+typedef struct orc_named_results {
+	const char *name;
+	const orc_result *results;
+	size_t n;
+} orc_named_results;
+
+/* orc_judge evaluates a; *pass tells the verdict and values gets a line with the values
+ * seen ("lhs = 1.53, rhs = 2"). Returns false (with why in values) when it cannot be
+ * evaluated: a run with no results, an empty list, a division by zero. */
+bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns, bool *pass,
+	       char *values, size_t len);
+
+#endif
