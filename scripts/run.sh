@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# run.sh - install dependencies, build optimized, run the main job.
-# The orchestrator (`orchestrator --plan plans/regress.plan`) does not exist yet; until it
-# does, the main job is the benchmark of what exists: the shared-memory ring.
+# run.sh - install, build optimized, and run the main job: the regression plan.
+#   scripts/run.sh [orchestrator options]     e.g. --client js-otel, or --plan plans/quick.plan
+# Results go to results/<plan>-<time>/; the exit status is the plan's verdict (0 held,
+# 1 regression, 2 error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/build.sh release
-exec build/bench/ring_bench "$@"
+plan=(--plan plans/regress.plan)
+for a in "$@"; do
+	case "$a" in --plan | --plan=*) plan=() ;; esac
+done
+exec build/orchestrator/orchestrator "${plan[@]}" "$@"

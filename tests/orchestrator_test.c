@@ -280,3 +280,68 @@ Test(orchestrator, bad_command_lines_are_named)
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
 }
+
+/* ---- plans ---- */
+
+Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeout = 180)
+{
+	char results[160], cache[160];
+	snprintf(results, sizeof(results), "/tmp/tb-orc-test-results-%d", (int)getpid());
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
+	char *env[] = {cache, NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", SOURCE_DIR "/plans/quick.plan", "--results",
+			results, "--clients", reg, "--control-port", "0", NULL};
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
+	char err[256], text[8192];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	int st = finish(&c, 170000);
+	read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "PASS  ") != NULL, "%s", text);
+	cr_assert(strstr(text, "FAIL") == NULL, "%s", text);
+	char *dir = strstr(text, "results: ");
+	cr_assert_not_null(dir, "%s", text);
+	dir += 9;
+	dir[strcspn(dir, "\n")] = '\0';
+	char path[512], body[65536];
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	read_file(path, body, sizeof(body));
+	cr_assert(strstr(body, "PASS  ") != NULL, "%s", body);
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	read_file(path, body, sizeof(body));
+	int lines = 0;
+	for (char *p = body; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	cr_assert_eq(lines, 9, "runs.jsonl has %d lines", lines);
+	/* Tidy up what the plan wrote. */
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	unlink(path);
+	rmdir(dir);
+	rmdir(results);
+}
+
+Test(orchestrator, a_bad_plan_fails_before_anything_starts)
+{
+	char plan[128];
+	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d.plan", (int)getpid());
+	FILE *f = fopen(plan, "w");
+	fprintf(f, "client c\nrun a sps 100 runtime 2s\nassert a.dropped = 0\n");
+	fclose(f);
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--clients", reg, NULL};
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	char err[256], text[4096];
+	uint64_t t0 = tb_now_ns();
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+	cr_assert_eq(finish(&c, 10000), 2);
+	cr_assert_lt(tb_now_ns() - t0, 2 * TB_NS_PER_S, "it must not start anything");
+	read_file(err_path, text, sizeof(text));
+	char want[200];
+	snprintf(want, sizeof(want), "%s:3:18: expected a comparison: < <= > >= == !=, got '='",
+		 plan);
+	cr_assert(strstr(text, want) != NULL, "%s", text);
+	unlink(plan);
+}
