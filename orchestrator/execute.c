@@ -123,6 +123,10 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 					.events = pr->events,
 					.nevents = pr->nevents,
 				};
+				char samples[700];
+				snprintf(samples, sizeof(samples), "%s/run-%03zu-%s.csv.lz4", dir,
+					 done + 1, pr->name);
+				p.samples_path = samples;
 				if (pr->protocol[0] != '\0')
 					tb_protocol_parse(pr->protocol, &p.protocol);
 				orc_run_derive(&p, cal.work_per_second, cal.sleep_per_work_ns);

@@ -2,6 +2,7 @@
  * channel, launch, watch until the client exits, settle, count. */
 #include "orchestrator/run.h"
 
+#include <lz4frame.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/sig.h"
+#include "sampler/csv.h"
 #include "sampler/source.h"
 
 /* How long the satellites may keep receiving after the client exits: spans in flight and
@@ -280,7 +282,7 @@ static void progress(const orc_env *env, const orc_run_params *p, const trace *t
 /* watch reads samples and the client's result until the client has exited, enforcing
  * the timeout. */
 static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t pid,
-		 trace *t, orc_result *r, char *err, size_t errlen)
+		 trace *t, FILE *csv, orc_result *r, char *err, size_t errlen)
 {
 	static tb_rec_sample buf[4096];
 	uint64_t t0 = tb_now_ns();
@@ -294,10 +296,14 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 		int rc = smp_source_read(src, buf, 4096, &n, err, errlen);
 		if (rc != TB_OK)
 			return rc;
-		for (size_t i = 0; i < n; i++)
-			if (buf[i].pid == (uint32_t)pid && buf[i].run_id == p->run_id &&
-			    !trace_add(t, &buf[i]))
+		for (size_t i = 0; i < n; i++) {
+			if (buf[i].pid != (uint32_t)pid || buf[i].run_id != p->run_id)
+				continue;
+			if (!trace_add(t, &buf[i]))
 				return TB_ENOMEM;
+			if (csv != NULL)
+				smp_csv_row(csv, &buf[i]);
+		}
 		if (t->exited)
 			break;
 		if (!r->have_client_result) {
@@ -378,6 +384,31 @@ static int settle(orc_env *env, orc_result *r, char *err, size_t errlen)
 	}
 }
 
+/* write_lz4 writes text as one LZ4 frame, readable by the standard `lz4` tool. */
+static int write_lz4(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	size_t cap = LZ4F_compressFrameBound(len, NULL);
+	char *z = malloc(cap);
+	if (z == NULL)
+		return TB_ENOMEM;
+	size_t zlen = LZ4F_compressFrame(z, cap, text, len, NULL);
+	int rc = TB_OK;
+	FILE *f = NULL;
+	if (LZ4F_isError(zlen)) {
+		snprintf(err, errlen, "LZ4: %s", LZ4F_getErrorName(zlen));
+		rc = TB_EINVAL;
+	} else if ((f = fopen(path, "wb")) == NULL || fwrite(z, 1, zlen, f) != zlen) {
+		snprintf(err, errlen, "cannot write %s", path);
+		rc = TB_ESYS;
+	}
+	if (f != NULL && fclose(f) != 0 && rc == TB_OK) {
+		snprintf(err, errlen, "cannot write %s", path);
+		rc = TB_ESYS;
+	}
+	free(z);
+	return rc;
+}
+
 static void summarise(orc_env *env, const trace *t, orc_result *r)
 {
 	r->period_s = (double)env->period_ns / 1e9;
@@ -445,10 +476,22 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	uint64_t origin = env->sampler->same_host ? tb_now_ns() : 0;
 	pid_t pid = 0;
 	trace t = {0};
+	char *csv_text = NULL;
+	size_t csv_len = 0;
+	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
+	if (csv != NULL)
+		smp_csv_header(csv);
 	rc = launch(env, p, use_ring, origin, &pid, err, errlen);
 	if (rc == TB_OK)
-		rc = watch(env, p, src, pid, &t, r, err, errlen);
+		rc = watch(env, p, src, pid, &t, csv, r, err, errlen);
 	smp_source_free(src);
+	if (csv != NULL) {
+		fclose(csv);
+		char why[256];
+		if (rc == TB_OK && write_lz4(p->samples_path, csv_text, csv_len, why, sizeof(why)) != TB_OK)
+			tb_warn("orchestrator: raw samples: %s", why);
+		free(csv_text);
+	}
 	if (rc != TB_OK) {
 		orc_channel_disarm(env->channel);
 		trace_free(&t);

@@ -41,6 +41,7 @@ typedef struct orc_run_params {
 	uint64_t run_id;
 	const orc_event *events;	/* timed satellite events, by at_s */
 	size_t nevents;
+	const char *samples_path;	/* write every sample here as LZ4-framed CSV, or NULL */
 } orc_run_params;
 
 /* orc_run_derive fills work and sleep for sps from a calibration: Work =

@@ -314,11 +314,27 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	for (char *p = body; (p = strchr(p, '\n')) != NULL; p++)
 		lines++;
 	cr_assert_eq(lines, 9, "runs.jsonl has %d lines", lines);
+	/* Raw samples: one LZ4 frame of CSV per run, readable by the standard lz4 tool. */
+	snprintf(path, sizeof(path), "%s/run-001-mem_short.csv.lz4", dir);
+	char *lz4[] = {"lz4", "-dcq", path, NULL};
+	char csv[600];
+	snprintf(csv, sizeof(csv), "%s/check.csv", dir);
+	tb_child_opts lo = {.stdout_path = csv};
+	cr_assert_eq(tb_child_spawn(&c, lz4, &lo, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(finish(&c, 10000), 0, "lz4 could not read %s", path);
+	read_file(csv, body, sizeof(body));
+	cr_assert(strncmp(body, "seq,run_id,pid,t_ns,status,", 27) == 0, "%.200s", body);
+	cr_assert(strstr(body, ",exited,") != NULL, "no exit sample in %s", path);
 	/* Tidy up what the plan wrote. */
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
-	unlink(path);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
 	rmdir(dir);
 	rmdir(results);
 }
