@@ -122,6 +122,8 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 					.run_id = done + 1,
 					.events = pr->events,
 					.nevents = pr->nevents,
+					.step = done + 1,
+					.steps = nall,
 				};
 				char samples[700];
 				snprintf(samples, sizeof(samples), "%s/run-%03zu-%s.csv.lz4", dir,

@@ -1,7 +1,9 @@
 /* main.c - the orchestrator program. This stage has `orchestrator run` (one benchmark
  * with local satellites and a local sampler, its Result printed) and `orchestrator
  * calibrate`. Plans come next (the Orchestrator issue). */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +27,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
-		"                    [--control-port N] [--quiet|--verbose]\n"
+		"                    [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
 		"\n"
 		"--plan runs a plan (docs/plan-format.md): every run, then its assertions;\n"
 		"results in DIR/<plan>-<time>/ (runs.jsonl, summary.txt). Exit 0: all held;\n"
 		"1: a regression or a failed run; 2: an error (a bad plan fails before starting).\n"
+		"Logs: DIR/benchmark.log (info) and DIR/benchmark_verbose.log (debug), DIR being\n"
+		"./logs unless --logs; the console shows warnings and errors.\n"
 		"\n"
 		"run: one benchmark. Starts satellites and a sampler on this host, has the\n"
 		"sampler launch the client NAME from the registry, serves its control channel,\n"
@@ -58,6 +62,28 @@ static void usage(FILE *out)
 		"  --control-port N     the clients' HTTP control channel (default 8023; 0: any)\n"
 		"  -q, --quiet          only errors      -v, --verbose  info on stderr too\n"
 		"  -h, --help\n");
+}
+
+/* open_logs adds the seed's two log files under dir: benchmark.log (info and above) and
+ * benchmark_verbose.log (everything). The console keeps warnings and errors. */
+static int open_logs(const char *dir)
+{
+	char path[512], err[300];
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "orchestrator: cannot create %s: %s\n", dir, strerror(errno));
+		return TB_ESYS;
+	}
+	snprintf(path, sizeof(path), "%s/benchmark.log", dir);
+	if (tb_log_add_file(path, TB_LOG_INFO, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
+		return TB_ESYS;
+	}
+	snprintf(path, sizeof(path), "%s/benchmark_verbose.log", dir);
+	if (tb_log_add_file(path, TB_LOG_DEBUG, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
+		return TB_ESYS;
+	}
+	return TB_OK;
 }
 
 /* calibration gets the client's calibration: from the cache unless fresh, else by
@@ -235,6 +261,8 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 		fprintf(stderr, "orchestrator: --clients %s: %m\n", clients);
 		return EXIT_ERROR;
 	}
+	if (open_logs("logs") != TB_OK)
+		return EXIT_ERROR;
 	tb_sig_init();
 	bool with_sats = strcmp(p.satellite_mode, "none") != 0;
 	orc_harness_opts ho = {.clients = clients, .satellites = with_sats,
@@ -295,12 +323,13 @@ static int cmd_plan(int argc, char **argv)
 		{"client", required_argument, NULL, 'c'},
 		{"clients", required_argument, NULL, 'C'},
 		{"control-port", required_argument, NULL, 'P'},
+		{"logs", required_argument, NULL, 'L'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *plan_path = NULL;
+	const char *plan_path = NULL, *logs = "logs";
 	orc_exec_opts o = {.clients_file = "clients.conf", .results_root = "results",
 			   .control_port = ORC_CHANNEL_DEFAULT_PORT,
 			   .progress = isatty(STDERR_FILENO)};
@@ -312,6 +341,7 @@ static int cmd_plan(int argc, char **argv)
 		case 'r': o.results_root = optarg; break;
 		case 'c': o.client = optarg; break;
 		case 'C': o.clients_file = optarg; break;
+		case 'L': logs = optarg; break;
 		case 'P':
 			if (!tb_parse_uint(optarg, 65535, &port)) {
 				fprintf(stderr, "orchestrator: --control-port %s: expected 0 to 65535\n",
@@ -342,6 +372,12 @@ static int cmd_plan(int argc, char **argv)
 		orc_plan_free(plan);
 		return EXIT_ERROR;
 	}
+	if (open_logs(logs) != TB_OK) {
+		orc_plan_free(plan);
+		return EXIT_ERROR;
+	}
+	tb_info("orchestrator: plan %s (%zu runs, %zu assertions)", plan_path, plan->nruns,
+		plan->nasserts);
 	tb_sig_init();
 	int status = orc_execute(plan, &o, err, sizeof(err));
 	if (status == EXIT_ERROR)

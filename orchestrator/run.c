@@ -273,7 +273,10 @@ static void progress(const orc_env *env, const orc_run_params *p, const trace *t
 		size_t a = t->n >= 11 ? t->n - 11 : 0, b = t->n - 1;
 		cpu = (double)(t->cpu_ns[b] - t->cpu_ns[a]) / (double)(t->t_ns[b] - t->t_ns[a] + 1);
 	}
-	fprintf(stderr, "\r  run %llu: %5.1f / %.1f s, CPU %5.1f%%, RSS %6.1f MiB   ",
+	char step[32] = "";
+	if (p->steps > 0)
+		snprintf(step, sizeof(step), "[%zu/%zu] ", p->step, p->steps);
+	fprintf(stderr, "\r  %srun %llu: %5.1f / %.1f s, CPU %5.1f%%, RSS %6.1f MiB   ", step,
 		(unsigned long long)p->run_id, (double)elapsed_ns / 1e9, p->runtime_s, 100 * cpu,
 		(double)t->rss[t->n - 1] / 1048576.0);
 	fflush(stderr);
@@ -482,6 +485,11 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	if (csv != NULL)
 		smp_csv_header(csv);
 	rc = launch(env, p, use_ring, origin, &pid, err, errlen);
+	tb_info("orchestrator: run %llu: %s %s at %.0f spans/s for %.1f s (Work %llu, Sleep %llu "
+		"ns per span), client pid %d, samples by %s",
+		(unsigned long long)p->run_id, p->client, p->trace ? "traced" : "untraced", p->sps,
+		p->runtime_s, (unsigned long long)p->work, (unsigned long long)p->sleep_ns, (int)pid,
+		use_ring ? "ring" : "nng");
 	if (rc == TB_OK)
 		rc = watch(env, p, src, pid, &t, csv, r, err, errlen);
 	smp_source_free(src);
@@ -527,6 +535,12 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	trace_free(&t);
 	if (settle(env, r, err, errlen) != TB_OK)
 		fail(r, "cannot read the satellites' counters: %s", err);
+	tb_debug("orchestrator: run %llu settled: %llu of %llu spans received, %llu reports, "
+		 "%zu samples", (unsigned long long)r->run_id,
+		 (unsigned long long)r->spans_received, (unsigned long long)r->spans_sent,
+		 (unsigned long long)r->reports, r->nsamples);
+	if (r->failed)
+		tb_warn("orchestrator: run %llu failed: %s", (unsigned long long)r->run_id, r->failure);
 	/* An untraced run sends nothing, so it cannot drop anything. */
 	r->dropped_spans = r->trace && r->spans_sent > r->spans_received
 				   ? r->spans_sent - r->spans_received : 0;

@@ -42,6 +42,7 @@ typedef struct orc_run_params {
 	const orc_event *events;	/* timed satellite events, by at_s */
 	size_t nevents;
 	const char *samples_path;	/* write every sample here as LZ4-framed CSV, or NULL */
+	size_t step, steps;		/* for the progress line: run i of N in a plan */
 } orc_run_params;
 
 /* orc_run_derive fills work and sleep for sps from a calibration: Work =
