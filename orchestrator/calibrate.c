@@ -15,7 +15,7 @@
 #include "common/log.h"
 
 #define TOLERANCE 0.02
-#define PACE_TOLERANCE 0.05
+#define PACE_TOLERANCE 0.08
 #define MAX_CHECKS 6
 #define CHECK_SPS 500.0
 #define CHECK_SECONDS 1.0
@@ -73,6 +73,8 @@ int orc_calibrate(orc_env *env, const char *client, double target, orc_calibrati
 	double p_sum = 0, o_sum = 0;
 	int p_n = 0, o_n = 0;
 	double p_eff = per_cpu_second, overshoot = 1.0;
+	orc_calibration best = {0};
+	double best_miss = INFINITY;
 	for (int check = 0; check < MAX_CHECKS; check++) {
 		double w = target * p_eff / CHECK_SPS;
 		double sleep_ns = (1.0 - target) / (CHECK_SPS * overshoot) * 1e9;
@@ -96,12 +98,19 @@ int orc_calibrate(orc_env *env, const char *client, double target, orc_calibrati
 			check + 1, c->work_per_second, c->sleep_per_work_ns, 100 * u, 100 * pace);
 		if (fabs(u - target) <= TOLERANCE && fabs(pace - 1) <= PACE_TOLERANCE)
 			break;
+		if (fabs(u - target) + fabs(pace - 1) / 4 < best_miss) {
+			best_miss = fabs(u - target) + fabs(pace - 1) / 4;
+			best = *c;
+		}
 		if (check == MAX_CHECKS - 1) {
-			snprintf(err, errlen, "calibration did not converge: %.1f%% CPU for a %.0f%% "
-					      "target, at %.0f%% of the asked rate, after %d checks "
-					      "(a busy host?)",
-				 100 * u, 100 * target, 100 * pace, MAX_CHECKS);
-			return TB_ETIMEDOUT;
+			/* A noisy host: keep the closest check rather than refuse to run. */
+			int runs = c->runs;
+			*c = best;
+			c->runs = runs;
+			tb_warn("orchestrator: calibration of %s did not settle within 2 points in %d "
+				"checks (a busy host?); using the closest: %.1f%% CPU",
+				client, MAX_CHECKS, 100 * c->measured_cpu);
+			break;
 		}
 		if (cpu > 0 && n > 0) {
 			p_sum += (double)wu * n / cpu;

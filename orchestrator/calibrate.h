@@ -9,7 +9,9 @@
  * follows from it; short paced runs then correct the guess by the CPU share measured
  * (sleeps overshoot, spans cost more than their work) until it is within 2 points. The
  * share is the client's own: its CPU time over its wall time for the workload, so
- * process start-up (large for Node.js) does not count against a one-second check.
+ * process start-up (large for Node.js) does not count against a one-second check. On a
+ * host too noisy to get within 2 points in six checks, the closest check is kept and a
+ * warning says so.
  * Results are cached per client and host in $XDG_CACHE_HOME/tracebench (or
  * ~/.cache/tracebench), so a plan calibrates once. */
 #ifndef ORC_CALIBRATE_H
@@ -30,7 +32,7 @@ typedef struct orc_calibration {
 } orc_calibration;
 
 /* orc_calibrate calibrates client. TB_OK, or an error with err filled (a calibration run
- * failed, or it did not converge). */
+ * failed). */
 int orc_calibrate(orc_env *env, const char *client, double target_cpu, orc_calibration *c,
 		  char *err, size_t errlen);
 

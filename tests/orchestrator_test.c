@@ -173,9 +173,10 @@ Test(orchestrator, a_calibrated_run_counts_every_span_and_prints_the_result)
 {
 	tb_child c;
 	start_run(&c, "c", "400", "2", true);
-	cr_assert_eq(finish(&c, 60000), 0);
+	int st = finish(&c, 60000);
 	char text[4096];
 	read_file(err_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
 	cr_assert(strstr(text, "calibrated c in") != NULL, "%s", text);
 	read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "Result: ") != NULL, "%s", text);
