@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/sibling.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/host.h"
 #include "common/rpc.h"
 #include "sampler/source.h"
 
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	int opt, status = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bench_sibling_path(smp_path, sizeof(smp_path), "../sampler/sampler");
+	tb_sibling_path(smp_path, sizeof(smp_path), "../sampler/sampler");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': secs = atof(optarg); break;

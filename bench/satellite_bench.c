@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "bench/reportgen.h"
-#include "bench/sibling.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/host.h"
 #include "common/rpc.h"
 
 #define BODIES 32	/* distinct reports per case, cycled */
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	char sat_path[PATH_MAX], err[256], url[128];
 	int opt, ok = 1;
 
-	bench_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
+	tb_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': secs = atof(optarg); break;

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "client-shim/tracer.h"
-#include "bench/sibling.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/host.h"
 #include "common/rpc.h"
 
 static const char *keys[32];
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	char sat_path[PATH_MAX], err[256], url[128];
 	int opt;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bench_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
+	tb_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': spans = strtoull(optarg, NULL, 10); break;

@@ -19,3 +19,17 @@ void tb_host_identity(tb_host_id *id)
 		fclose(f);
 	}
 }
+
+char *tb_sibling_path(char *buf, size_t len, const char *rel)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	int w = snprintf(buf, len, "%s/%s", slash != NULL ? self : ".", rel);
+	if (w < 0 || (size_t)w >= len)
+		buf[0] = '\0';
+	return buf;
+}

@@ -7,23 +7,9 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/host.h"
 #include "common/log.h"
 #include "common/ring.h"
-
-/* sibling writes "<this program's directory>/<rel>": the programs sit side by side in
- * the build tree. */
-static void sibling(char *buf, size_t len, const char *rel)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	int w = snprintf(buf, len, "%s/%s", slash ? self : ".", rel);
-	if (w < 0 || (size_t)w >= len)
-		buf[0] = '\0';
-}
 
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
 {
@@ -34,8 +20,8 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 		tb_info("orchestrator: removed %d stale shared-memory segments", removed);
 
 	char sat_bin[PATH_MAX], smp_bin[PATH_MAX], sat_url[128], smp_url[128], mode[32];
-	sibling(sat_bin, sizeof(sat_bin), "../satellite/satellite");
-	sibling(smp_bin, sizeof(smp_bin), "../sampler/sampler");
+	tb_sibling_path(sat_bin, sizeof(sat_bin), "../satellite/satellite");
+	tb_sibling_path(smp_bin, sizeof(smp_bin), "../sampler/sampler");
 	snprintf(sat_url, sizeof(sat_url), "ipc:///tmp/tracebench-orc-%d-sat.ipc", (int)getpid());
 	snprintf(smp_url, sizeof(smp_url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
 	snprintf(mode, sizeof(mode), "%s", o->satellite_mode ? o->satellite_mode : "typical");
