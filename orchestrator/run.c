@@ -282,6 +282,19 @@ static void progress(const orc_env *env, const orc_run_params *p, const trace *t
 	fflush(stderr);
 }
 
+/* take_client_result copies the client's own figures into the Result. */
+static void take_client_result(orc_result *r, const tb_client_result *cr)
+{
+	r->have_client_result = true;
+	r->program_time = cr->program_time;
+	r->clock_time = cr->clock_time;
+	r->spans_sent = cr->spans_sent;
+	r->has_client_dropped = cr->has_dropped;
+	r->client_dropped = cr->spans_dropped;
+	r->has_client_buffered = cr->has_buffered;
+	r->client_buffered = cr->spans_buffered;
+}
+
 /* watch reads samples and the client's result until the client has exited, enforcing
  * the timeout. */
 static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t pid,
@@ -314,14 +327,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 			char why[256];
 			rc = orc_channel_wait_result(env->channel, 100, &cr, why, sizeof(why));
 			if (rc == TB_OK) {
-				r->have_client_result = true;
-				r->program_time = cr.program_time;
-				r->clock_time = cr.clock_time;
-				r->spans_sent = cr.spans_sent;
-				r->has_client_dropped = cr.has_dropped;
-				r->client_dropped = cr.spans_dropped;
-				r->has_client_buffered = cr.has_buffered;
-				r->client_buffered = cr.spans_buffered;
+				take_client_result(r, &cr);
 			} else if (rc == TB_EPROTO) {
 				r->have_client_result = true; /* a bad one: the run fails */
 				fail(r, "the client sent a malformed result: %s", why);
@@ -510,14 +516,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		tb_client_result cr;
 		char why[256];
 		if (orc_channel_wait_result(env->channel, 1000, &cr, why, sizeof(why)) == TB_OK) {
-			r->have_client_result = true;
-			r->program_time = cr.program_time;
-			r->clock_time = cr.clock_time;
-			r->spans_sent = cr.spans_sent;
-			r->has_client_dropped = cr.has_dropped;
-			r->client_dropped = cr.spans_dropped;
-			r->has_client_buffered = cr.has_buffered;
-			r->client_buffered = cr.spans_buffered;
+			take_client_result(r, &cr);
 		}
 	}
 	orc_channel_disarm(env->channel);
