@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A value: a list of numbers (scalar = a list of one that is not a "list" field). */
+/* A value: a list of numbers (a scalar is a list of one). */
 typedef struct value {
 	double *v;
 	size_t n;
-	bool list;
 } value;
 
 static void value_free(value *x)
@@ -63,7 +62,6 @@ static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns,
 			snprintf(why, len, "run '%s' has no results", e->run);
 			return false;
 		}
-		out->list = true;
 		bool samples = !strcmp(e->field, "memory") || !strcmp(e->field, "cpu");
 		for (size_t i = 0; i < nr->n; i++) {
 			const orc_result *r = &nr->results[i];
@@ -140,7 +138,6 @@ static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns,
 			value_free(&b);
 			return false;
 		}
-		out->list = a.list || b.list;
 		bool ok = true;
 		for (size_t i = 0; i < n && ok; i++) {
 			double x = a.v[a.n == 1 ? 0 : i], y = b.v[b.n == 1 ? 0 : i], r;
