@@ -143,3 +143,62 @@ Test(plan, unreadable_and_binary_files_are_named)
 	cr_assert_eq(orc_plan_load("/no/such.plan", &p, err, sizeof(err)), TB_ENOENT);
 	cr_assert(strstr(err, "/no/such.plan") != NULL, "%s", err);
 }
+
+/* ---- judging assertions over results ---- */
+
+#include "orchestrator/judge.h"
+
+static bool judge_text(const char *assertion, const orc_named_results *runs, size_t n,
+		       bool *pass, char *values, size_t len)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "run a sps 1 runtime 1s\nrun b sps 1 runtime 1s\nassert %s\n",
+		 assertion);
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_parse("j.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
+	bool ok = orc_judge(&p->asserts[0], runs, n, pass, values, len);
+	orc_plan_free(p);
+	return ok;
+}
+
+Test(judge, lists_reducers_and_every_element_semantics)
+{
+	double mem_a[] = {100, 150, 180}, cpu_a[] = {0.5, 0.7, 0.6};
+	orc_result a[2], b[1];
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	a[0].dropped_spans = 0;
+	a[1].dropped_spans = 3;
+	a[0].cpu_usage = 0.60;
+	a[1].cpu_usage = 0.70;
+	a[1].memory_list = mem_a;
+	a[1].cpu_list = cpu_a;
+	a[1].nsamples = 3;
+	b[0].cpu_usage = 0.62;
+	orc_named_results runs[] = {{"a", a, 2}, {"b", b, 1}};
+	bool pass;
+	char v[512];
+	cr_assert(judge_text("a.dropped == 0", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(!pass, "one of two runs dropped: %s", v);
+	cr_assert(strstr(v, "left = [0, 3]") != NULL, "%s", v);
+	cr_assert(judge_text("max(a.dropped) <= 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("last(a.memory) / first(a.memory) < 2", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(pass, "%s", v);
+	cr_assert(judge_text("last(a.memory) / first(a.memory) < 1.5", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(!pass, "180/100 is not < 1.5: %s", v);
+	cr_assert(judge_text("abs(mean(a.cpu_usage) - mean(b.cpu_usage)) * 100 < 10", runs, 2, &pass,
+			     v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("count(a.memory) == 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("a.cpu * 2 > 0.9", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("sum(a.dropped) + -1 == 2", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	/* What cannot be evaluated says why. */
+	cr_assert(!judge_text("a.dropped / 0 < 1", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(strstr(v, "division by zero") != NULL, "%s", v);
+	cr_assert(!judge_text("b.memory == 0", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(strstr(v, "no values") != NULL, "%s", v);
+	cr_assert(!judge_text("a.dropped == 0", runs, 1 - 1, &pass, v, sizeof(v)));
+	cr_assert(strstr(v, "run 'a' has no results") != NULL, "%s", v);
+	cr_assert(!judge_text("a.dropped + a.memory > 0", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(strstr(v, "lists of 2 and 3 values") != NULL, "%s", v);
+}
