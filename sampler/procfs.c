@@ -70,6 +70,7 @@ static ssize_t read_path(const char *path, char *buf, size_t cap)
 
 /* The fields of /proc/PID/stat we use, numbered as in proc(5). */
 typedef struct stat_fields {
+	char state;
 	uint64_t minflt, cminflt, majflt, cmajflt, utime, stime, cutime, cstime, threads, rss;
 } stat_fields;
 
@@ -89,7 +90,7 @@ static bool parse_stat(const char *buf, stat_fields *f)
 		if (*p == '\0')
 			return false;
 		if (field == 3) {
-			p++;
+			f->state = *p++;
 			continue;
 		}
 		char *end;
@@ -313,6 +314,10 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 	if (n <= 0)
 		return errno == EACCES || errno == EPERM ? TB_SAMPLE_NO_ACCESS : TB_SAMPLE_GONE;
 	if (!parse_stat(buf, &f))
+		return TB_SAMPLE_GONE;
+	/* A zombie has exited: what /proc shows of it now (RSS 0, no threads) is not a
+	 * reading of the program. */
+	if (f.state == 'Z' || f.state == 'X')
 		return TB_SAMPLE_GONE;
 	bool ok = false;
 	uint64_t cpu = p->has_clock ? clock_ns(p->cpu_clock, &ok) : 0;

@@ -99,7 +99,10 @@ static void *session_main(void *arg)
 			int st = smp_proc_read(&s->proc, &r, now);
 			if (st == TB_SAMPLE_OK)
 				s->last = r;
-			emit(s, &r, st, now);
+			/* A launched client that is gone has exited: its exit sample, from
+			 * wait4, follows as soon as the pidfd says so. */
+			if (st == TB_SAMPLE_OK || !s->has_child)
+				emit(s, &r, st, now);
 			if (first && s->has_child)
 				tb_child_release(&s->child);
 			first = false;

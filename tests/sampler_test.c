@@ -289,6 +289,11 @@ Test(sampler, nng_path_delivers_every_sample_in_lz4_batches)
 	cr_assert_gt(st.n, 80, "only %zu samples at 10 ms over ~1.2 s", st.n);
 	for (size_t i = 1; i < st.n; i++)
 		cr_assert_eq(st.s[i].seq, st.s[i - 1].seq + 1, "seq gap at %zu", i);
+	/* Every live sample reads a live program: none from the zombie after exit. */
+	for (size_t i = 0; i + 1 < st.n; i++)
+		cr_assert(st.s[i].status == TB_SAMPLE_OK && st.s[i].rss_bytes > 0,
+			  "sample %zu: status %u, RSS %llu", i, st.s[i].status,
+			  (unsigned long long)st.s[i].rss_bytes);
 	cr_assert_eq(smp_source_lost(src), 0);
 	double ratio = (double)last_ok(&st)->cpu_ns / (double)st.s[st.n - 1].cpu_ns;
 	cr_assert(ratio > 0.99 && ratio < 1.01, "ratio %.4f", ratio);
