@@ -2,6 +2,7 @@
 #include "common/rpc.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/host.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -315,6 +317,31 @@ int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep)
 		return tb_err_from_nng(rv);
 	}
 	return TB_OK;
+}
+
+int tb_rpc_server_reply_hello(tb_rpc_server *s, const char *role, const char *ring_name,
+			      const uint16_t *ports, size_t nports)
+{
+	tb_host_id id;
+	tb_host_identity(&id);
+	uint32_t p32[64];
+	if (nports > 64)
+		nports = 64;
+	for (size_t i = 0; i < nports; i++)
+		p32[i] = ports[i];
+	Tb__HelloReply hr = TB__HELLO_REPLY__INIT;
+	hr.role = (char *)role;
+	hr.pid = (uint32_t)getpid();
+	hr.hostname = id.hostname;
+	hr.boot_id = id.boot_id;
+	hr.ring_name = (char *)(ring_name ? ring_name : "");
+	hr.software = TB_SOFTWARE;
+	hr.n_ports = nports;
+	hr.ports = p32;
+	Tb__Envelope rep = TB__ENVELOPE__INIT;
+	rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
+	rep.hello_reply = &hr;
+	return tb_rpc_server_reply(s, &rep);
 }
 
 int tb_rpc_server_reply_ok(tb_rpc_server *s)

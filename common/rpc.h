@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "proto/bench.pb-c.h"
 
@@ -83,6 +84,11 @@ int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep);
 
 /* tb_rpc_server_reply_ok answers with Ok. */
 int tb_rpc_server_reply_ok(tb_rpc_server *s);
+
+/* tb_rpc_server_reply_hello answers a Hello for this process: role, pid, host name,
+ * boot id and software from here; ring_name ("" if none) and ports from the caller. */
+int tb_rpc_server_reply_hello(tb_rpc_server *s, const char *role, const char *ring_name,
+			      const uint16_t *ports, size_t nports);
 
 /* tb_rpc_server_reply_error answers with Error{code, formatted message}. */
 int tb_rpc_server_reply_error(tb_rpc_server *s, Tb__ErrorCode code, const char *fmt, ...)

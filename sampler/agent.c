@@ -4,11 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "common/host.h"
 #include "common/log.h"
 #include "sampler/batch.h"
 #include "sampler/session.h"
@@ -91,19 +89,7 @@ int smp_agent_sessions(const smp_agent *a)
 
 static void reply_hello(smp_agent *a, tb_rpc_server *srv)
 {
-	tb_host_id host;
-	tb_host_identity(&host);
-	Tb__HelloReply hr = TB__HELLO_REPLY__INIT;
-	hr.role = "sampler";
-	hr.pid = (uint32_t)getpid();
-	hr.hostname = host.hostname;
-	hr.boot_id = host.boot_id;
-	hr.ring_name = (char *)a->cfg.ring_name;
-	hr.software = TB_SOFTWARE;
-	Tb__Envelope rep = TB__ENVELOPE__INIT;
-	rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
-	rep.hello_reply = &hr;
-	tb_rpc_server_reply(srv, &rep);
+	tb_rpc_server_reply_hello(srv, "sampler", a->cfg.ring_name, NULL, 0);
 }
 
 /* check_common validates what SmpStart and SmpLaunch share; false means an error reply

@@ -4,37 +4,16 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "common/host.h"
 #include "common/log.h"
 
 static void reply_hello(sat_service *s, tb_rpc_server *srv)
 {
-	Tb__Envelope rep = TB__ENVELOPE__INIT;
-	Tb__HelloReply hr = TB__HELLO_REPLY__INIT;
-	uint32_t ports[SAT_HTTP_MAX_PORTS];
-	const uint16_t *p;
-	tb_host_id id;
 	size_t n;
-
-	tb_host_identity(&id);
-	p = sat_http_ports(s->http, &n);
-	for (size_t i = 0; i < n; i++)
-		ports[i] = p[i];
-	hr.role = "satellite";
-	hr.pid = (uint32_t)getpid();
-	hr.hostname = id.hostname;
-	hr.boot_id = id.boot_id;
-	hr.ring_name = (char *)(s->ring_name ? s->ring_name : "");
-	hr.software = TB_SOFTWARE;
-	hr.n_ports = n;
-	hr.ports = ports;
-	rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
-	rep.hello_reply = &hr;
-	tb_rpc_server_reply(srv, &rep);
+	const uint16_t *p = sat_http_ports(s->http, &n);
+	tb_rpc_server_reply_hello(srv, "satellite", s->ring_name, p, n);
 }
 
 static void reply_counters(sat_service *s, tb_rpc_server *srv)
