@@ -315,9 +315,9 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 		return errno == EACCES || errno == EPERM ? TB_SAMPLE_NO_ACCESS : TB_SAMPLE_GONE;
 	if (!parse_stat(buf, &f))
 		return TB_SAMPLE_GONE;
-	/* A zombie has exited: what /proc shows of it now (RSS 0, no threads) is not a
-	 * reading of the program. */
-	if (f.state == 'Z' || f.state == 'X')
+	/* An exiting process (its memory already released, RSS 0) or a zombie: what /proc
+	 * shows of it now is not a reading of the program. */
+	if (f.state == 'Z' || f.state == 'X' || f.rss == 0)
 		return TB_SAMPLE_GONE;
 	bool ok = false;
 	uint64_t cpu = p->has_clock ? clock_ns(p->cpu_clock, &ok) : 0;
