@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/command.h"
 #include "common/error.h"
+#include "common/host.h"
 #include "common/units.h"
 
 #define MAX_KEYS 1000
@@ -129,6 +130,11 @@ static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
 	r->has_dropped = r->has_buffered = true;
 	r->spans_dropped = st.dropped;
 	r->spans_buffered = st.buffered;
+	if (cmd->trace)
+		snprintf(r->tracer, sizeof(r->tracer), "%s reporting tracer (%s protobuf)",
+			 TB_SOFTWARE, tb_protocol_name(cmd->protocol));
+	else
+		snprintf(r->tracer, sizeof(r->tracer), "%s NoOp tracer", TB_SOFTWARE);
 	tb_tracer_free(t);
 	return 0;
 }

@@ -182,6 +182,8 @@ char *tb_result_to_json(const tb_client_result *r)
 		cJSON_AddNumberToObject(o, "SpansDropped", (double)r->spans_dropped);
 	if (r->has_buffered)
 		cJSON_AddNumberToObject(o, "SpansBuffered", (double)r->spans_buffered);
+	if (r->tracer[0] != '\0')
+		cJSON_AddStringToObject(o, "Tracer", r->tracer);
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -195,6 +197,26 @@ static bool get_seconds(const cJSON *o, const char *name, double *out, char *err
 		return false;
 	}
 	*out = v->valuedouble;
+	return true;
+}
+
+/* get_tracer takes the optional Tracer text: it ends up in reports and HTML, so only
+ * printable ASCII is accepted. */
+static bool get_tracer(const cJSON *o, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "Tracer");
+	if (v == NULL)
+		return true;
+	const char *s = cJSON_GetStringValue(v);
+	size_t n = s != NULL ? strlen(s) : 0;
+	bool ok = s != NULL && n < outlen;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = s[i] >= 0x20 && s[i] < 0x7f;
+	if (!ok) {
+		snprintf(err, errlen, "Tracer must be printable text under %zu bytes", outlen);
+		return false;
+	}
+	memcpy(out, s, n + 1);
 	return true;
 }
 
@@ -220,7 +242,8 @@ int tb_result_from_json(const char *text, size_t len, tb_client_result *r, char 
 	    !get_uint(o, "SpansDropped", MAX_EXACT, &r->spans_dropped, &r->has_dropped, err,
 		      errlen) ||
 	    !get_uint(o, "SpansBuffered", MAX_EXACT, &r->spans_buffered, &r->has_buffered, err,
-		      errlen))
+		      errlen) ||
+	    !get_tracer(o, r->tracer, sizeof(r->tracer), err, errlen))
 		goto out;
 	rc = TB_OK;
 out:
@@ -237,7 +260,7 @@ int tb_result_from_pairs(size_t n, const char *const names[], const char *const 
 	if (o == NULL)
 		return TB_ENOMEM;
 	static const char *const known[] = {"SpansSent", "ProgramTime", "ClockTime",
-					    "SpansDropped", "SpansBuffered"};
+					    "SpansDropped", "SpansBuffered", "Tracer"};
 	for (size_t i = 0; i < n; i++) {
 		bool ok = false;
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
@@ -247,8 +270,12 @@ int tb_result_from_pairs(size_t n, const char *const names[], const char *const 
 			cJSON_Delete(o);
 			return TB_EPROTO;
 		}
-		char *end;
 		const char *val = values[i] != NULL ? values[i] : "";
+		if (strcmp(names[i], "Tracer") == 0) {
+			cJSON_AddStringToObject(o, names[i], val);
+			continue;
+		}
+		char *end;
 		errno = 0;
 		double d = strtod(val, &end);
 		if (end == val || *end != '\0' || errno != 0) {

@@ -40,6 +40,7 @@ typedef struct tb_client_result {
 	uint64_t spans_dropped;		/* SpansDropped, where the tracer tells */
 	bool has_buffered;
 	uint64_t spans_buffered;	/* SpansBuffered: still in the tracer at exit */
+	char tracer[128];		/* Tracer: which library and version, "" if untold */
 } tb_client_result;
 
 /* tb_command_init sets the defaults (NumTags 10, NumLogs 15, SleepInterval 1 ms, ...). */
@@ -61,7 +62,7 @@ int tb_command_from_json(const char *text, size_t len, tb_command *c, char *err,
 char *tb_result_to_json(const tb_client_result *r);
 
 /* tb_result_from_json parses a result: SpansSent, ProgramTime and ClockTime required,
- * SpansDropped and SpansBuffered optional. TB_OK or TB_EPROTO naming the bad field. */
+ * SpansDropped, SpansBuffered and Tracer (printable text, under 128 bytes) optional. TB_OK or TB_EPROTO naming the bad field. */
 int tb_result_from_json(const char *text, size_t len, tb_client_result *r, char *err,
 			size_t errlen);
 

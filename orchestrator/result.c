@@ -8,8 +8,32 @@ void orc_result_free(orc_result *r)
 {
 	free(r->cpu_list);
 	free(r->memory_list);
-	r->cpu_list = r->memory_list = NULL;
-	r->nsamples = 0;
+	free(r->received_list);
+	r->cpu_list = r->memory_list = r->received_list = NULL;
+	r->nsamples = r->nreceived = 0;
+}
+
+void orc_event_describe(const orc_event *ev, char *buf, size_t len)
+{
+	switch (ev->kind) {
+	case ORC_EV_SATELLITES_DOWN:
+		snprintf(buf, len, "satellites down");
+		break;
+	case ORC_EV_SATELLITES_UP:
+		snprintf(buf, len, "satellites up");
+		break;
+	case ORC_EV_MODE:
+		snprintf(buf, len, "mode %s", ev->mode);
+		break;
+	case ORC_EV_ERRORS:
+		snprintf(buf, len, "errors %g status %u", ev->probability, ev->status);
+		break;
+	case ORC_EV_LATENCY:
+		snprintf(buf, len, "latency %gms", ev->latency_s * 1e3);
+		break;
+	default:
+		snprintf(buf, len, "event %d", (int)ev->kind);
+	}
 }
 
 void orc_result_print(const orc_result *r, FILE *out)
@@ -30,6 +54,8 @@ void orc_result_print(const orc_result *r, FILE *out)
 		     "%zu samples at %.0f ms\n",
 		r->program_time, (double)r->peak_rss_bytes / 1048576.0, 100.0 * r->host_cpu,
 		r->nsamples, r->period_s * 1e3);
+	if (r->tracer[0] != '\0')
+		fprintf(out, "  tracer: %s\n", r->tracer);
 	if (r->has_client_dropped || r->has_client_buffered)
 		fprintf(out, "  the tracer says: %llu dropped, %llu still buffered at exit\n",
 			(unsigned long long)r->client_dropped,
@@ -76,6 +102,8 @@ char *orc_result_to_json(const orc_result *r)
 		cJSON_AddNumberToObject(o, "client_dropped", (double)r->client_dropped);
 	if (r->has_client_buffered)
 		cJSON_AddNumberToObject(o, "client_buffered", (double)r->client_buffered);
+	if (r->tracer[0] != '\0')
+		cJSON_AddStringToObject(o, "tracer", r->tracer);
 	cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
 	cJSON_AddNumberToObject(o, "signal", r->signal);
 	cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
@@ -85,6 +113,17 @@ char *orc_result_to_json(const orc_result *r)
 	cJSON_AddNumberToObject(o, "sample_period", r->period_s);
 	cJSON_AddItemToObject(o, "cpu_list", list(r->cpu_list, r->nsamples));
 	cJSON_AddItemToObject(o, "memory_list", list(r->memory_list, r->nsamples));
+	cJSON_AddNumberToObject(o, "received_bucket", r->received_bucket_s);
+	cJSON_AddItemToObject(o, "received_list", list(r->received_list, r->nreceived));
+	cJSON *evs = cJSON_AddArrayToObject(o, "events");
+	for (size_t i = 0; evs != NULL && i < r->nevents; i++) {
+		char what[64];
+		orc_event_describe(&r->events[i], what, sizeof(what));
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "at", r->events[i].at_s);
+		cJSON_AddStringToObject(e, "event", what);
+		cJSON_AddItemToArray(evs, e);
+	}
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;

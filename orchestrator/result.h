@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "orchestrator/plan.h"
+
 typedef struct orc_result {
 	/* what was asked */
 	char client[64];
@@ -16,6 +18,8 @@ typedef struct orc_result {
 	double runtime_s;
 	char satellite_mode[16];
 	uint64_t run_id;
+	orc_event events[ORC_PLAN_MAX_EVENTS];	/* timed satellite events, as applied */
+	size_t nevents;
 
 	/* the client's own figures */
 	bool have_client_result;
@@ -26,6 +30,7 @@ typedef struct orc_result {
 	uint64_t client_dropped;
 	bool has_client_buffered;
 	uint64_t client_buffered;
+	char tracer[128];	/* what the client says traced it; "" if untold */
 
 	/* the satellites' counts */
 	uint64_t spans_received;
@@ -34,6 +39,9 @@ typedef struct orc_result {
 	uint64_t rejected;
 	uint64_t reports;
 	uint64_t bytes_received;
+	double received_bucket_s;	/* width of one received_list bucket */
+	size_t nreceived;
+	double *received_list;	/* spans received per bucket, all satellites, from the reset */
 
 	/* the sampler's view */
 	double spans_per_second;	/* spans sent / the client's wall time */
@@ -53,6 +61,10 @@ typedef struct orc_result {
 	char failure[256];	/* why, when failed */
 	double elapsed_s;	/* the run's wall time as the orchestrator saw it */
 } orc_result;
+
+/* orc_event_describe writes an event as plan text ("satellites down", "errors 0.5
+ * status 503", ...) into buf. */
+void orc_event_describe(const orc_event *ev, char *buf, size_t len);
 
 /* orc_result_free frees the lists. */
 void orc_result_free(orc_result *r);

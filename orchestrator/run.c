@@ -146,11 +146,33 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 	return TB_OK;
 }
 
+/* add_buckets adds one satellite's spans-per-bucket to the run's received_list. Every
+ * satellite buckets at the same width from its reset, which this run did. */
+static void add_buckets(orc_result *r, const Tb__SatCounters *c)
+{
+	size_t n = c->n_spans_per_bucket;
+	if (c->bucket_ms == 0 || n == 0)
+		return;
+	if (n > r->nreceived) {
+		double *grown = realloc(r->received_list, n * sizeof(double));
+		if (grown == NULL)
+			return;
+		for (size_t i = r->nreceived; i < n; i++)
+			grown[i] = 0;
+		r->received_list = grown;
+		r->nreceived = n;
+	}
+	r->received_bucket_s = c->bucket_ms / 1e3;
+	for (size_t i = 0; i < n; i++)
+		r->received_list[i] += c->spans_per_bucket[i];
+}
+
 /* satellite_counts sums the satellites' counters into r. */
 static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_ns, char *err,
 			    size_t errlen)
 {
 	r->spans_received = r->duplicates = r->rejected = r->reports = r->bytes_received = 0;
+	r->nreceived = 0;
 	*last_report_ns = 0;
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
@@ -174,6 +196,7 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 		r->bytes_received += c->bytes_wire;
 		if (c->last_report_ns > *last_report_ns)
 			*last_report_ns = c->last_report_ns;
+		add_buckets(r, c);
 		tb_rpc_free(rep);
 	}
 	return TB_OK;
@@ -293,6 +316,7 @@ static void take_client_result(orc_result *r, const tb_client_result *cr)
 	r->client_dropped = cr->spans_dropped;
 	r->has_client_buffered = cr->has_buffered;
 	r->client_buffered = cr->spans_buffered;
+	snprintf(r->tracer, sizeof(r->tracer), "%s", cr->tracer);
 }
 
 /* watch reads samples and the client's result until the client has exited, enforcing
@@ -454,6 +478,9 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	r->sps = p->sps;
 	r->runtime_s = p->runtime_s;
 	r->run_id = p->run_id;
+	r->nevents = p->nevents < ORC_PLAN_MAX_EVENTS ? p->nevents : ORC_PLAN_MAX_EVENTS;
+	if (r->nevents > 0)
+		memcpy(r->events, p->events, r->nevents * sizeof(r->events[0]));
 
 	tb_command cmd;
 	tb_command_init(&cmd);

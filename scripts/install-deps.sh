@@ -11,6 +11,7 @@ PKGS=(
 	libcriterion-dev libinih-dev
 	clang libclang-rt-14-dev
 	procps iproute2
+	gnuplot-nox chromium fonts-dejavu-core
 )
 
 # Node.js runs the clients with real tracers (client-shim/js). A machine may already have

@@ -2,11 +2,13 @@
 // POST /result, with Node's own http module), the seed's argv form, and the workload
 // (6 spans per loop as two client -> server -> db chains; NumTags tags, Work units of
 // floating-point work, NumLogs logs, Sleep owed per span and paid in SleepInterval chunks).
-// A client supplies a tracer adapter: startSpan(name, parent), tag, log, finish,
-// flush(), and optionally dropped(). docs/client-protocol.md describes the channel.
+// A client supplies a tracer adapter: name (the tracer library and version, for the
+// report), startSpan(name, parent), tag, log, finish, flush(), and optionally dropped(). docs/client-protocol.md describes the channel.
 'use strict';
 
+const fs = require('fs');
 const http = require('http');
+const path = require('path');
 
 const DEFAULT_URL = 'http://127.0.0.1:8023';
 
@@ -133,6 +135,22 @@ async function workload(cmd, tracer) {
 }
 
 // run is a client's main: get the command, run the workload under the tracer made by
+// packageVersion(name) is an installed npm package's version, read from its package.json
+// (found from the entry point, as some packages do not export './package.json').
+function packageVersion(name) {
+  let dir = path.dirname(require.resolve(name));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (pkg.name === name) return pkg.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
 // makeTracer(cmd), flush unless NoFlush, report (or print, in argv mode), exit.
 async function run(makeTracer) {
   const { command, control } = parseArgv(process.argv.slice(2));
@@ -153,6 +171,7 @@ async function run(makeTracer) {
   };
   const dropped = tracer.dropped ? tracer.dropped() : undefined;
   if (dropped !== undefined) result.SpansDropped = dropped;
+  if (tracer.name) result.Tracer = tracer.name;
   if (command) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
@@ -165,4 +184,4 @@ async function run(makeTracer) {
   process.exit(0);
 }
 
-module.exports = { run, checkCommand };
+module.exports = { run, checkCommand, packageVersion };

@@ -7,7 +7,10 @@
 
 const lightstep = require('lightstep-tracer');
 const opentracing = require('opentracing');
-const { run } = require('./common');
+const { run, packageVersion } = require('./common');
+
+const LS_VERSION = packageVersion('lightstep-tracer');
+const OT_VERSION = packageVersion('opentracing');
 
 run((cmd) => {
   if (cmd.Protocol !== 'lightstep') {
@@ -16,7 +19,7 @@ run((cmd) => {
   }
   if (!cmd.Trace) {
     const noop = new opentracing.Tracer();
-    return adapter(noop, () => Promise.resolve());
+    return adapter(noop, () => Promise.resolve(), `opentracing ${OT_VERSION} NoOp`);
   }
   const [host, port] = cmd.Satellites[0].split(/:(?=\d+$)/);
   const tracer = new lightstep.Tracer({
@@ -33,11 +36,13 @@ run((cmd) => {
     disable_meta_event_reporting: true,
     verbosity: 0,
   });
-  return adapter(tracer, () => new Promise((resolve) => tracer.flush(() => resolve())));
+  return adapter(tracer, () => new Promise((resolve) => tracer.flush(() => resolve())),
+    `lightstep-tracer ${LS_VERSION} (proto)`);
 });
 
-function adapter(tracer, flush) {
+function adapter(tracer, flush, name) {
   return {
+    name,
     startSpan: (name, parent) => tracer.startSpan(name, parent ? { childOf: parent } : {}),
     tag: (span, k, v) => span.setTag(k, v),
     log: (span, k, v) => span.log({ [k]: v }),

@@ -10,7 +10,11 @@ const api = require('@opentelemetry/api');
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
-const { run } = require('./common');
+const { run, packageVersion } = require('./common');
+
+const SDK_VERSION = packageVersion('@opentelemetry/sdk-trace-base');
+const EXPORTER_VERSION = packageVersion('@opentelemetry/exporter-trace-otlp-proto');
+const API_VERSION = packageVersion('@opentelemetry/api');
 
 run((cmd) => {
   if (cmd.Protocol !== 'otlp' && cmd.Protocol !== 'lightstep') {
@@ -19,7 +23,8 @@ run((cmd) => {
   }
   if (!cmd.Trace) {
     const noop = api.trace.getTracer('noop'); // no provider registered: the API's no-op
-    return adapter(noop, () => Promise.resolve(), () => undefined);
+    return adapter(noop, () => Promise.resolve(), () => undefined,
+      `@opentelemetry/api ${API_VERSION} no-op`);
   }
   const exporter = new OTLPTraceExporter({ url: `http://${cmd.Satellites[0]}/v1/traces` });
   const processor = new BatchSpanProcessor(exporter, {
@@ -35,11 +40,12 @@ run((cmd) => {
   return adapter(tracer, () => provider.forceFlush(), () => {
     const d = processor._droppedSpansCount; // not public API: read if present
     return typeof d === 'number' ? d : undefined;
-  });
+  }, `@opentelemetry/sdk-trace-base ${SDK_VERSION} + exporter-trace-otlp-proto ${EXPORTER_VERSION}`);
 });
 
-function adapter(tracer, flush, dropped) {
+function adapter(tracer, flush, dropped, name) {
   return {
+    name,
     startSpan: (name, parent) => tracer.startSpan(name, {},
       parent ? api.trace.setSpan(api.context.active(), parent) : api.ROOT_CONTEXT),
     tag: (span, k, v) => span.setAttribute(k, v),
