@@ -2,6 +2,7 @@
  * results/<plan>-<time>/, and the same summary on stdout. */
 #include "orchestrator/execute.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -14,8 +15,10 @@
 #include "common/log.h"
 #include "common/sig.h"
 #include "orchestrator/calibrate.h"
+#include "orchestrator/environment.h"
 #include "orchestrator/harness.h"
 #include "orchestrator/judge.h"
+#include "orchestrator/report.h"
 #include "orchestrator/run.h"
 
 /* make_results_dir creates results_root/<plan name>-<UTC time>/ into dir. */
@@ -41,6 +44,36 @@ static int make_results_dir(const char *root, const char *plan_path, char *dir, 
 		return TB_ESYS;
 	}
 	return TB_OK;
+}
+
+/* copy_file keeps the plan as it was written beside its results. */
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	char buf[8192];
+	size_t n;
+	while (out != NULL && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if ((out != NULL && fclose(out) != 0) || in == NULL)
+		tb_warn("orchestrator: cannot copy %s to %s", from, to);
+	if (in != NULL)
+		fclose(in);
+}
+
+/* assertion_json is one line of assertions.jsonl. */
+static void assertion_json(FILE *f, const orc_assert *a, const char *verdict, const char *values)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "verdict", verdict);
+	cJSON_AddNumberToObject(o, "line", a->line);
+	cJSON_AddStringToObject(o, "text", a->text);
+	cJSON_AddStringToObject(o, "values", values);
+	char *text = cJSON_PrintUnformatted(o);
+	if (text != NULL)
+		fprintf(f, "%s\n", text);
+	cJSON_free(text);
+	cJSON_Delete(o);
 }
 
 static size_t total_runs(const orc_plan *plan)
@@ -102,6 +135,15 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 		fprintf(stderr, "orchestrator: calibrated %s in %.1f s: %.1f%% CPU\n", client,
 			cal.seconds, 100 * cal.measured_cpu);
 	}
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	copy_file(plan->path, path);
+	snprintf(path, sizeof(path), "%s/environment.json", dir);
+	orc_environment_in ei = {.plan_path = plan->path, .scale = o->scale > 0 ? o->scale : 1,
+				 .client = client, .clients_file = o->clients_file,
+				 .calibration = &cal, .period_s = (double)plan->period_ns / 1e9};
+	char why[512];
+	if (orc_environment_write(path, &ei, why, sizeof(why)) != TB_OK)
+		tb_warn("orchestrator: %s", why);
 
 	bool any_failed = false;
 	for (size_t i = 0; i < plan->nruns && !tb_sig_stop_requested(); i++) {
@@ -167,6 +209,8 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 	/* The verdict. */
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	FILE *sum = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/assertions.jsonl", dir);
+	FILE *aj = fopen(path, "w");
 	bool all_pass = !any_failed;
 	for (size_t i = 0; i < plan->nasserts; i++) {
 		const orc_assert *a = &plan->asserts[i];
@@ -181,7 +225,11 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 		fputs(line, stdout);
 		if (sum != NULL)
 			fputs(line, sum);
+		if (aj != NULL)
+			assertion_json(aj, a, verdict, values);
 	}
+	if (aj != NULL)
+		fclose(aj);
 	if (any_failed) {
 		const char *msg = "FAIL  at least one run failed (see runs.jsonl)\n";
 		fputs(msg, stdout);
@@ -191,6 +239,17 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 	if (sum != NULL)
 		fclose(sum);
 	printf("results: %s\n", dir);
+	if (plan->ngraphs > 0) {
+		fflush(jsonl);
+		orc_report_outcome ro;
+		if (orc_report_write(dir, NULL, &ro, why, sizeof(why)) != TB_OK) {
+			tb_error("orchestrator: report: %s", why);
+		} else {
+			if (ro.problem[0] != '\0')
+				tb_warn("orchestrator: report: %s", ro.problem);
+			printf("report: %s (%zu of %zu graphs drawn)\n", ro.html, ro.drawn, ro.graphs);
+		}
+	}
 	status = all_pass ? 0 : 1;
 out:
 	if (jsonl != NULL)

@@ -18,6 +18,7 @@
 #include "orchestrator/calibrate.h"
 #include "orchestrator/execute.h"
 #include "orchestrator/harness.h"
+#include "orchestrator/report.h"
 #include "orchestrator/run.h"
 
 /* Exit statuses: the plan's assertions held / a regression (or a failed run) / an error. */
@@ -27,13 +28,19 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
-		"                    [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
+		"                    [--scale F] [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
+		"       orchestrator report DIR\n"
 		"\n"
 		"--plan runs a plan (docs/plan-format.md): every run, then its assertions;\n"
-		"results in DIR/<plan>-<time>/ (runs.jsonl, summary.txt). Exit 0: all held;\n"
+		"results in DIR/<plan>-<time>/ (runs.jsonl, summary.txt, ...). Exit 0: all held;\n"
 		"1: a regression or a failed run; 2: an error (a bad plan fails before starting).\n"
+		"--scale F multiplies every runtime and event time of the plan by F (0.001 to\n"
+		"1000): the same shapes, shorter. A plan with graphs ends with its report.\n"
+		"\n"
+		"report: draws the graphs of a results directory with gnuplot (DIR/graphs/) and\n"
+		"writes DIR/report.html (graphs, runs, assertions, environment, raw data).\n"
 		"Logs: DIR/benchmark.log (info) and DIR/benchmark_verbose.log (debug), DIR being\n"
 		"./logs unless --logs; the console shows warnings and errors.\n"
 		"\n"
@@ -324,15 +331,17 @@ static int cmd_plan(int argc, char **argv)
 		{"clients", required_argument, NULL, 'C'},
 		{"control-port", required_argument, NULL, 'P'},
 		{"logs", required_argument, NULL, 'L'},
+		{"scale", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *plan_path = NULL, *logs = "logs";
+	char *end;
 	orc_exec_opts o = {.clients_file = "clients.conf", .results_root = "results",
 			   .control_port = ORC_CHANNEL_DEFAULT_PORT,
-			   .progress = isatty(STDERR_FILENO)};
+			   .progress = isatty(STDERR_FILENO), .scale = 1};
 	unsigned long port;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
@@ -342,6 +351,14 @@ static int cmd_plan(int argc, char **argv)
 		case 'c': o.client = optarg; break;
 		case 'C': o.clients_file = optarg; break;
 		case 'L': logs = optarg; break;
+		case 's':
+			o.scale = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(o.scale >= 0.001 && o.scale <= 1000)) {
+				fprintf(stderr, "orchestrator: --scale %s: expected a factor from 0.001 "
+						"to 1000\n", optarg);
+				return EXIT_ERROR;
+			}
+			break;
 		case 'P':
 			if (!tb_parse_uint(optarg, 65535, &port)) {
 				fprintf(stderr, "orchestrator: --control-port %s: expected 0 to 65535\n",
@@ -367,6 +384,8 @@ static int cmd_plan(int argc, char **argv)
 		fprintf(stderr, "orchestrator: %s\n", err);
 		return EXIT_ERROR;
 	}
+	if (o.scale != 1)
+		orc_plan_scale(plan, o.scale);
 	if (access(o.clients_file, R_OK) != 0) {
 		fprintf(stderr, "orchestrator: --clients %s: %m\n", o.clients_file);
 		orc_plan_free(plan);
@@ -386,11 +405,38 @@ static int cmd_plan(int argc, char **argv)
 	return status;
 }
 
+/* cmd_report runs `orchestrator report DIR`. */
+static int cmd_report(int argc, char **argv)
+{
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "orchestrator: report takes one results directory (see --help)\n");
+		return EXIT_ERROR;
+	}
+	char err[600];
+	orc_report_outcome ro;
+	if (orc_report_write(argv[1], NULL, &ro, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: report: %s\n", err);
+		return EXIT_ERROR;
+	}
+	if (ro.problem[0] != '\0')
+		fprintf(stderr, "orchestrator: report: %s\n", ro.problem);
+	printf("report: %s (%zu of %zu graphs drawn)\n", ro.html, ro.drawn, ro.graphs);
+	return ro.drawn == ro.graphs ? EXIT_OK : EXIT_ERROR;
+}
+
 int main(int argc, char **argv)
 {
 	tb_log_init("orchestrator");
-	if (argc >= 2 && strncmp(argv[1], "--plan", 6) == 0)
+	bool help = argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+	/* Plan mode has no subcommand: any option list that is not a lone --help. */
+	if (argc >= 2 && argv[1][0] == '-' && !help)
 		return cmd_plan(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "calibrate") == 0)

@@ -623,6 +623,99 @@ static void parse_run(parser *ps)
 	end_of_statement(ps);
 }
 
+static const char *const graph_kinds[] = {"memory", "memory_panels", "tracer_cpu", "dropped",
+					  NULL};
+
+const char *orc_graph_kind_name(orc_graph_kind k)
+{
+	return (unsigned)k < 4 ? graph_kinds[k] : "?";
+}
+
+/* check_graph_runs holds a graph to what its kind can draw. */
+static void check_graph_runs(parser *ps, const orc_graph *g, const token *at)
+{
+	const orc_plan *p = ps->plan;
+	if (g->kind == ORC_GRAPH_TRACER_CPU) {
+		const orc_plan_run *a = find_run(p, g->runs[0]);
+		const orc_plan_run *b = g->nruns == 2 ? find_run(p, g->runs[1]) : NULL;
+		if (b == NULL || !a->trace || b->trace)
+			fail_at(ps, at, "expected two runs for tracer_cpu: a traced one, then an "
+					"untraced (notrace) one");
+		else if (a->nsps != b->nsps || memcmp(a->sps, b->sps, a->nsps * sizeof(double)) != 0)
+			fail_at(ps, at, "expected '%s' and '%s' to sweep the same sps values", a->name,
+				b->name);
+	}
+}
+
+static void parse_graph(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	token at = ps->tok;
+	if (p->ngraphs == ORC_PLAN_MAX_GRAPHS) {
+		fail_at(ps, &at, "expected at most %d graphs", ORC_PLAN_MAX_GRAPHS);
+		return;
+	}
+	orc_graph *g = &p->graphs[p->ngraphs];
+	memset(g, 0, sizeof(*g));
+	g->line = at.line;
+	if (!take_name(ps, g->name, sizeof(g->name), "the graph's name"))
+		return;
+	for (size_t i = 0; i < p->ngraphs; i++)
+		if (strcmp(p->graphs[i].name, g->name) == 0) {
+			fail_at(ps, &at, "expected a new graph name ('%s' is used above)", g->name);
+			return;
+		}
+	token kind = ps->tok;
+	size_t k = 0;
+	while (graph_kinds[k] != NULL && !is_word(&kind, graph_kinds[k]))
+		k++;
+	if (graph_kinds[k] == NULL) {
+		fail_at(ps, &kind, "expected a graph kind: memory, memory_panels, tracer_cpu or "
+				   "dropped");
+		return;
+	}
+	g->kind = (orc_graph_kind)k;
+	advance(ps);
+	do {
+		if (g->nruns > 0)
+			advance(ps); /* the ',' */
+		token rt = ps->tok;
+		if (g->nruns == ORC_GRAPH_MAX_RUNS) {
+			fail_at(ps, &rt, "expected at most %d runs in a graph", ORC_GRAPH_MAX_RUNS);
+			return;
+		}
+		if (!take_name(ps, g->runs[g->nruns], sizeof(g->runs[0]), "a run's name"))
+			return;
+		if (find_run(p, g->runs[g->nruns]) == NULL) {
+			fail_at(ps, &rt, "expected the name of a run above, not '%s'",
+				g->runs[g->nruns]);
+			return;
+		}
+		g->nruns++;
+	} while (is_punct(&ps->tok, ","));
+	if (is_word(&ps->tok, "title")) {
+		advance(ps);
+		if (!take_string(ps, g->title, sizeof(g->title), "the graph's title"))
+			return;
+	}
+	check_graph_runs(ps, g, &kind);
+	if (ps->failed)
+		return;
+	if (g->title[0] == '\0')
+		memcpy(g->title, g->name, strlen(g->name) + 1); /* names are shorter than titles */
+	p->ngraphs++;
+	end_of_statement(ps);
+}
+
+void orc_plan_scale(orc_plan *p, double factor)
+{
+	for (size_t i = 0; i < p->nruns; i++) {
+		p->runs[i].runtime_s *= factor;
+		for (size_t e = 0; e < p->runs[i].nevents; e++)
+			p->runs[i].events[e].at_s *= factor;
+	}
+}
+
 static void parse_satellites(parser *ps)
 {
 	orc_plan *p = ps->plan;
@@ -672,7 +765,7 @@ static void parse_statement(parser *ps)
 	token kw = ps->tok;
 	if (kw.kind != T_WORD) {
 		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
-				 "satellites, run or assert");
+				 "satellites, run, assert or graph");
 		return;
 	}
 	advance(ps);
@@ -709,9 +802,11 @@ static void parse_statement(parser *ps)
 		parse_run(ps);
 	} else if (is_word(&kw, "assert")) {
 		parse_assert(ps);
+	} else if (is_word(&kw, "graph")) {
+		parse_graph(ps);
 	} else {
 		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
-				 "satellites, run or assert");
+				 "satellites, run, assert or graph");
 	}
 }
 

@@ -17,6 +17,8 @@
 #define ORC_PLAN_MAX_ASSERTS 64
 #define ORC_PLAN_MAX_SATELLITES 8
 #define ORC_PLAN_NAME 64
+#define ORC_PLAN_MAX_GRAPHS 32
+#define ORC_GRAPH_MAX_RUNS 8
 
 typedef enum orc_event_kind {
 	ORC_EV_SATELLITES_DOWN,	/* stop listening: connections refused */
@@ -82,6 +84,23 @@ typedef struct orc_assert {
 	int line;
 } orc_assert;
 
+/* What a graph draws (docs/plan-format.md, "Graphs"). */
+typedef enum orc_graph_kind {
+	ORC_GRAPH_MEMORY,	/* RSS over time, one line per run, sweep value and repeat */
+	ORC_GRAPH_PANELS,	/* one panel per run: RSS, spans received per second, events */
+	ORC_GRAPH_TRACER_CPU,	/* traced - untraced CPU against spans/s; two runs */
+	ORC_GRAPH_DROPPED,	/* % of spans dropped against spans/s */
+} orc_graph_kind;
+
+typedef struct orc_graph {
+	char name[ORC_PLAN_NAME];	/* also the image's file name */
+	orc_graph_kind kind;
+	char title[128];
+	char runs[ORC_GRAPH_MAX_RUNS][ORC_PLAN_NAME];
+	size_t nruns;
+	int line;
+} orc_graph;
+
 typedef struct orc_plan_satellites {
 	bool remote;
 	char url[160];		/* remote: the satellite agent's control URL */
@@ -102,7 +121,12 @@ typedef struct orc_plan {
 	size_t nruns;
 	orc_assert asserts[ORC_PLAN_MAX_ASSERTS];
 	size_t nasserts;
+	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
+	size_t ngraphs;
 } orc_plan;
+
+/* orc_graph_kind_name: "memory", "memory_panels", "tracer_cpu" or "dropped". */
+const char *orc_graph_kind_name(orc_graph_kind k);
 
 /* The fields an assertion may name, and what they hold (docs/plan-format.md). */
 const char *const *orc_plan_fields(void);
@@ -114,6 +138,10 @@ int orc_plan_parse(const char *path, const char *text, orc_plan **out, char *err
 
 /* orc_plan_load reads and parses a file. TB_ENOENT if it cannot be read. */
 int orc_plan_load(const char *path, orc_plan **out, char *err, size_t errlen);
+
+/* orc_plan_scale multiplies every duration of a run (runtimes, event times) by factor,
+ * keeping the plan's shape: a plan for CI at 0.05 of its real length. */
+void orc_plan_scale(orc_plan *p, double factor);
 
 /* orc_plan_free frees a plan. NULL is fine. */
 void orc_plan_free(orc_plan *p);

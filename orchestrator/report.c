@@ -1,0 +1,408 @@
+/* report.c - DIR/graphs/ and DIR/report.html from the files of a results directory.
+ * The HTML is one static page with no script: it opens from disk, from a CI artifact
+ * store or from a web server alike. Every link it holds points at a file it checked. */
+#include "orchestrator/report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/host.h"
+#include "orchestrator/graph.h"
+#include "orchestrator/plan.h"
+#include "orchestrator/rundata.h"
+
+#define MAX_JSON_FILE (4u << 20)
+
+static bool exists(const char *dir, const char *rel)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return access(path, R_OK) == 0;
+}
+
+/* html writes s with the five characters HTML gives meaning to escaped. */
+static void html(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* html_link writes <a href="rel">text</a> when dir/rel exists, else text alone. */
+static void html_link(FILE *f, const char *dir, const char *rel, const char *text)
+{
+	if (!exists(dir, rel)) {
+		html(f, text);
+		return;
+	}
+	fputs("<a href=\"", f);
+	html(f, rel);
+	fputs("\">", f);
+	html(f, text);
+	fputs("</a>", f);
+}
+
+/* read_json parses dir/name, or returns NULL if it is missing or not JSON. */
+static cJSON *read_json(const char *dir, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	char *text = malloc(MAX_JSON_FILE + 1);
+	size_t n = text ? fread(text, 1, MAX_JSON_FILE, f) : 0;
+	fclose(f);
+	cJSON *o = text ? cJSON_ParseWithLength(text, n) : NULL;
+	free(text);
+	return o;
+}
+
+/* The graphs to draw: the plan's, or one memory graph of every run when it has none. */
+static size_t plan_graphs(const char *dir, const orc_rundata *rows, size_t n, orc_graph *out,
+			  size_t max, char *problem, size_t plen)
+{
+	char path[1024], err[512];
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	orc_plan *plan = NULL;
+	size_t k = 0;
+	if (access(path, R_OK) == 0 && orc_plan_load(path, &plan, err, sizeof(err)) != TB_OK)
+		snprintf(problem, plen, "plan.txt does not parse (%.400s); drawing memory only", err);
+	for (size_t i = 0; plan != NULL && i < plan->ngraphs && k < max; i++)
+		out[k++] = plan->graphs[i];
+	orc_plan_free(plan);
+	if (k > 0)
+		return k;
+	orc_graph *g = &out[0];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "memory");
+	snprintf(g->title, sizeof(g->title), "Client memory over time");
+	g->kind = ORC_GRAPH_MEMORY;
+	for (size_t i = 0; i < n && g->nruns < ORC_GRAPH_MAX_RUNS; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < g->nruns; j++)
+			seen |= strcmp(g->runs[j], rows[i].plan_run) == 0;
+		if (!seen)
+			snprintf(g->runs[g->nruns++], sizeof(g->runs[0]), "%s", rows[i].plan_run);
+	}
+	return 1;
+}
+
+static void write_head(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	html(f, title);
+	fputs("</title>\n<style>\n"
+	      "body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }\n"
+	      "table { border-collapse: collapse; margin: 1em 0; font-size: 90%; }\n"
+	      "th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }\n"
+	      "td.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+	      ".PASS { color: #070; font-weight: bold; } .FAIL, .ERROR, .failed { color: #b00; "
+	      "font-weight: bold; }\n"
+	      "figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }\n"
+	      "code { background: #f4f4f4; padding: 0 0.2em; }\n"
+	      "</style>\n</head>\n<body>\n", f);
+}
+
+static void write_graphs(FILE *f, const char *dir, const orc_graph *graphs, size_t ngraphs,
+			 const bool *drawn)
+{
+	fputs("<h2 id=\"graphs\">Graphs</h2>\n", f);
+	for (size_t i = 0; i < ngraphs; i++) {
+		const orc_graph *g = &graphs[i];
+		char rel[160], svg[160], dat[160], gp[160];
+		snprintf(rel, sizeof(rel), "graphs/%s.png", g->name);
+		snprintf(svg, sizeof(svg), "graphs/%s.svg", g->name);
+		snprintf(dat, sizeof(dat), "graphs/%s.dat", g->name);
+		snprintf(gp, sizeof(gp), "graphs/%s.gp", g->name);
+		fputs("<figure id=\"graph-", f);
+		html(f, g->name);
+		fputs("\">\n", f);
+		if (drawn[i]) {
+			fputs("<a href=\"", f);
+			html(f, svg);
+			fputs("\"><img src=\"", f);
+			html(f, rel);
+			fputs("\" alt=\"", f);
+			html(f, g->title);
+			fputs("\"></a>\n", f);
+		} else {
+			fputs("<p class=\"failed\">Not drawn (see the note at the top).</p>\n", f);
+		}
+		fputs("<figcaption>", f);
+		html(f, g->title);
+		fprintf(f, " (%s of ", orc_graph_kind_name(g->kind));
+		for (size_t r = 0; r < g->nruns; r++) {
+			fputs(r ? ", " : "", f);
+			html(f, g->runs[r]);
+		}
+		fputs("): ", f);
+		html_link(f, dir, svg, "SVG");
+		fputs(" &middot; ", f);
+		html_link(f, dir, dat, "data");
+		fputs(" &middot; ", f);
+		html_link(f, dir, gp, "gnuplot script");
+		fputs("</figcaption>\n</figure>\n", f);
+	}
+}
+
+static void write_assertions(FILE *f, const char *dir, size_t *held, size_t *total)
+{
+	*held = *total = 0;
+	fputs("<h2 id=\"assertions\">Assertions</h2>\n", f);
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/assertions.jsonl", dir);
+	FILE *in = fopen(path, "r");
+	if (in == NULL) {
+		fputs("<p>No assertions were judged.</p>\n", f);
+		return;
+	}
+	fputs("<table>\n<tr><th>verdict</th><th>line</th><th>assertion</th><th>values</th></tr>\n",
+	      f);
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, in) > 0) {
+		cJSON *o = cJSON_Parse(line);
+		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItem(o, "verdict"));
+		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(o, "text"));
+		const char *values = cJSON_GetStringValue(cJSON_GetObjectItem(o, "values"));
+		const cJSON *ln = cJSON_GetObjectItem(o, "line");
+		if (verdict != NULL && text != NULL) {
+			(*total)++;
+			*held += strcmp(verdict, "PASS") == 0;
+			fputs("<tr><td class=\"", f);
+			html(f, verdict);
+			fputs("\">", f);
+			html(f, verdict);
+			fprintf(f, "</td><td class=\"num\">%d</td><td><code>",
+				cJSON_IsNumber(ln) ? ln->valueint : 0);
+			html(f, text);
+			fputs("</code></td><td>", f);
+			html(f, values ? values : "");
+			fputs("</td></tr>\n", f);
+		}
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(in);
+	fputs(*total ? "</table>\n" : "</table>\n<p>The plan has no assertions.</p>\n", f);
+}
+
+static void write_runs(FILE *f, const char *dir, const orc_rundata *rows, size_t n)
+{
+	fputs("<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>#</th><th>run</th><th>client</th>"
+	      "<th>tracer</th><th>spans/s asked</th><th>spans/s</th><th>CPU %</th>"
+	      "<th>sent</th><th>received</th><th>dropped</th><th>duplicates</th>"
+	      "<th>rejected</th><th>peak RSS MiB</th><th>host CPU %</th><th>outcome</th>"
+	      "<th>samples</th></tr>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const orc_rundata *r = &rows[i];
+		fprintf(f, "<tr><td class=\"num\">%zu</td><td>", i + 1);
+		html(f, r->plan_run);
+		fputs("</td><td>", f);
+		html(f, r->client);
+		fputs("</td><td>", f);
+		html(f, r->trace ? (r->tracer[0] ? r->tracer : "reporting") : "NoOp");
+		fprintf(f, "</td><td class=\"num\">%g</td><td class=\"num\">%.1f</td>"
+			   "<td class=\"num\">%.1f</td><td class=\"num\">%.0f</td>"
+			   "<td class=\"num\">%.0f</td><td class=\"num\">%.0f</td>"
+			   "<td class=\"num\">%.0f</td><td class=\"num\">%.0f</td>"
+			   "<td class=\"num\">%.1f</td><td class=\"num\">%.1f</td>",
+			r->sps, r->spans_per_second, 100 * r->cpu_usage, r->sent, r->received,
+			r->dropped, r->duplicates, r->rejected, r->peak_rss / 1048576.0,
+			100 * r->host_cpu);
+		if (r->failed) {
+			fputs("<td class=\"failed\">failed: ", f);
+			html(f, r->failure);
+			fputs("</td>", f);
+		} else {
+			fputs("<td>ok</td>", f);
+		}
+		char rel[160];
+		snprintf(rel, sizeof(rel), "run-%03zu-%s.csv.lz4", i + 1, r->plan_run);
+		fputs("<td>", f);
+		html_link(f, dir, rel, exists(dir, rel) ? "CSV (lz4)" : "none");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void env_row(FILE *f, const char *key, const cJSON *v)
+{
+	fputs("<tr><th>", f);
+	html(f, key);
+	fputs("</th><td>", f);
+	if (cJSON_IsString(v)) {
+		html(f, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		fprintf(f, "%g", v->valuedouble);
+	} else {
+		char *text = cJSON_PrintUnformatted(v);
+		html(f, text ? text : "");
+		cJSON_free(text);
+	}
+	fputs("</td></tr>\n", f);
+}
+
+static void write_environment(FILE *f, const char *dir, const orc_rundata *rows, size_t n)
+{
+	fputs("<h2 id=\"environment\">Environment</h2>\n<table>\n", f);
+	cJSON *env = read_json(dir, "environment.json");
+	const cJSON *v;
+	cJSON_ArrayForEach(v, env) {
+		if (!cJSON_IsObject(v)) {
+			env_row(f, v->string, v);
+			continue;
+		}
+		const cJSON *sub;
+		cJSON_ArrayForEach(sub, v) {
+			char key[128];
+			snprintf(key, sizeof(key), "%s %s", v->string, sub->string);
+			env_row(f, key, sub);
+		}
+	}
+	cJSON_Delete(env);
+	/* The tracers, as the clients named them. */
+	for (size_t i = 0; i < n; i++) {
+		bool seen = rows[i].tracer[0] == '\0';
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(rows[j].tracer, rows[i].tracer) == 0 &&
+			       strcmp(rows[j].client, rows[i].client) == 0;
+		if (seen)
+			continue;
+		fputs("<tr><th>tracer of ", f);
+		html(f, rows[i].client);
+		fputs("</th><td>", f);
+		html(f, rows[i].tracer);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void write_raw(FILE *f, const char *dir)
+{
+	static const char *const files[][2] = {
+		{"runs.jsonl", "every run's parameters and Result, one JSON object per line"},
+		{"summary.txt", "the assertions as the orchestrator printed them"},
+		{"assertions.jsonl", "the assertions as JSON"},
+		{"plan.txt", "the plan that ran"},
+		{"environment.json", "the environment above"},
+	};
+	fputs("<h2 id=\"raw\">Raw data</h2>\n<ul>\n", f);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!exists(dir, files[i][0]))
+			continue;
+		fputs("<li>", f);
+		html_link(f, dir, files[i][0], files[i][0]);
+		fputs(": ", f);
+		html(f, files[i][1]);
+		fputs("</li>\n", f);
+	}
+	fputs("<li>run-NNN-NAME.csv.lz4: every sample of each run (<code>lz4 -dc FILE</code>), "
+	      "linked from the table of runs</li>\n</ul>\n", f);
+}
+
+int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *out, char *err,
+		     size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	orc_rundata *rows;
+	size_t n;
+	int rc = orc_rundata_load(path, &rows, &n, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+
+	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
+	bool drawn[ORC_PLAN_MAX_GRAPHS] = {false};
+	size_t ngraphs = plan_graphs(dir, rows, n, graphs, ORC_PLAN_MAX_GRAPHS, out->problem,
+				     sizeof(out->problem));
+	out->graphs = ngraphs;
+	snprintf(path, sizeof(path), "%s/graphs", dir);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		orc_rundata_free(rows, n);
+		return TB_ESYS;
+	}
+	bool no_gnuplot = false;
+	for (size_t i = 0; i < ngraphs; i++) {
+		char why[512];
+		if (orc_graph_write(&graphs[i], rows, n, path, err, errlen) != TB_OK) {
+			orc_rundata_free(rows, n);
+			return TB_ESYS;
+		}
+		if (no_gnuplot)
+			continue;
+		rc = orc_graph_render(gnuplot, path, graphs[i].name, why, sizeof(why));
+		drawn[i] = rc == TB_OK;
+		out->drawn += drawn[i];
+		no_gnuplot = rc == TB_ENOENT;
+		if (rc != TB_OK && out->problem[0] == '\0')
+			snprintf(out->problem, sizeof(out->problem), "%s", why);
+	}
+
+	snprintf(out->html, sizeof(out->html), "%s/report.html", dir);
+	FILE *f = fopen(out->html, "w");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
+		orc_rundata_free(rows, n);
+		return TB_ESYS;
+	}
+	char copy[600], title[700];
+	snprintf(copy, sizeof(copy), "%s", dir);
+	snprintf(title, sizeof(title), "tracebench report: %s", basename(copy));
+	write_head(f, title);
+	fputs("<h1>", f);
+	html(f, title);
+	fputs("</h1>\n", f);
+	size_t failed = 0;
+	for (size_t i = 0; i < n; i++)
+		failed += rows[i].failed;
+	/* The assertions are written into a buffer first so their tally can lead the page. */
+	char *asserts = NULL;
+	size_t asserts_len = 0, held = 0, total = 0;
+	FILE *af = open_memstream(&asserts, &asserts_len);
+	if (af != NULL) {
+		write_assertions(af, dir, &held, &total);
+		fclose(af);
+	}
+	bool ok = held == total && failed == 0;
+	fprintf(f, "<p class=\"%s\">%s: %zu of %zu assertions held; %zu of %zu runs failed.</p>\n",
+		ok ? "PASS" : "FAIL", ok ? "PASS" : "FAIL", held, total, failed, n);
+	if (out->problem[0] != '\0') {
+		fputs("<p class=\"failed\">", f);
+		html(f, out->problem);
+		fputs("</p>\n", f);
+	}
+	fputs("<p><a href=\"#graphs\">Graphs</a> &middot; <a href=\"#assertions\">Assertions</a> "
+	      "&middot; <a href=\"#runs\">Runs</a> &middot; <a href=\"#environment\">"
+	      "Environment</a> &middot; <a href=\"#raw\">Raw data</a></p>\n", f);
+	write_graphs(f, dir, graphs, ngraphs, drawn);
+	if (asserts != NULL)
+		fputs(asserts, f);
+	free(asserts);
+	write_runs(f, dir, rows, n);
+	write_environment(f, dir, rows, n);
+	write_raw(f, dir);
+	fprintf(f, "<p><small>Written by %s.</small></p>\n</body>\n</html>\n", TB_SOFTWARE);
+	rc = fclose(f) == 0 ? TB_OK : TB_ESYS;
+	if (rc != TB_OK)
+		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
+	orc_rundata_free(rows, n);
+	return rc;
+}

@@ -1,0 +1,263 @@
+/* report_test.c - graphs and the HTML report. plans/graphs.plan at small scale, run by a
+ * real orchestrator, draws every graph as PNG and SVG, and its report.html opened in
+ * headless Chromium shows every image and has no broken link (and the same check does
+ * fail when an image is missing). Without gnuplot the data, scripts and page are still
+ * written; a damaged runs.jsonl is named by line. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/error.h"
+
+static char work[128], out_path[160], err_path[160], reg[160];
+
+static void setup(void)
+{
+	snprintf(work, sizeof(work), "/tmp/tb-report-test-%d", (int)getpid());
+	cr_assert_eq(mkdir(work, 0755), 0);
+	snprintf(out_path, sizeof(out_path), "%s/out", work);
+	snprintf(err_path, sizeof(err_path), "%s/err", work);
+	snprintf(reg, sizeof(reg), "%s/clients.conf", work);
+	FILE *f = fopen(reg, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "[c]\ncommand = %s\n", CLIENT_BIN);
+	fclose(f);
+}
+
+static void teardown(void)
+{
+	char *argv[] = {"rm", "-rf", work, NULL};
+	tb_child c;
+	char err[256];
+	if (tb_child_spawn(&c, argv, &(tb_child_opts){0}, err, sizeof(err)) == TB_OK) {
+		tb_child_wait(&c, 30000);
+		tb_child_fini(&c);
+	}
+}
+
+TestSuite(report, .init = setup, .fini = teardown, .timeout = 120);
+
+static int run(char *const argv[], char *const env[], int timeout_ms)
+{
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path,
+			   .extra_env = (char **)env};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&c, (char **)argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&c, timeout_ms), TB_OK, "%s did not finish", argv[0]);
+	int st = c.status;
+	tb_child_fini(&c);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static size_t read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* is_png and is_svg check an image is what its name says, and not a stub. */
+static void assert_png(const char *path)
+{
+	static char buf[1 << 20];
+	size_t n = read_file(path, buf, sizeof(buf));
+	cr_assert_gt(n, 2000, "%s: %zu bytes", path, n);
+	cr_assert(memcmp(buf, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", path);
+}
+
+static void assert_svg(const char *path)
+{
+	static char buf[1 << 20];
+	size_t n = read_file(path, buf, sizeof(buf));
+	cr_assert_gt(n, 2000, "%s: %zu bytes", path, n);
+	cr_assert(strstr(buf, "<svg") != NULL && strstr(buf, "</svg>") != NULL,
+		  "%s is not an SVG", path);
+}
+
+/* chromium_check opens dir/report.html in headless Chromium with report_check.js added
+ * and returns the line it wrote ("TBCHECK images=..."). */
+static void chromium_check(const char *dir, char *line, size_t len)
+{
+	char html[600], page[600], js[65536], body[1 << 18], url[700], profile[300];
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	snprintf(page, sizeof(page), "%s/check.html", dir);
+	read_file(html, body, sizeof(body));
+	read_file(SOURCE_DIR "/tests/report_check.js", js, sizeof(js));
+	FILE *f = fopen(page, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%s<script>\n%s</script>\n", body, js);
+	fclose(f);
+	snprintf(url, sizeof(url), "file://%s", page);
+	snprintf(profile, sizeof(profile), "--user-data-dir=%s/chromium", work);
+	char *argv[] = {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
+			"--allow-file-access-from-files", profile, "--dump-dom", url, NULL};
+	cr_assert_eq(run(argv, NULL, 90000), 0, "chromium failed");
+	read_file(out_path, body, sizeof(body));
+	char *at = strstr(body, "TBCHECK ");
+	cr_assert_not_null(at, "report_check.js wrote nothing: %.300s", body);
+	snprintf(line, len, "%.*s", (int)strcspn(at, "<\n"), at);
+}
+
+/* results_dir takes "results: DIR" from the orchestrator's output. */
+static void results_dir(char *dir, size_t len)
+{
+	char text[65536];
+	read_file(out_path, text, sizeof(text));
+	char *at = strstr(text, "results: ");
+	cr_assert_not_null(at, "%s", text);
+	at += 9;
+	snprintf(dir, len, "%.*s", (int)strcspn(at, "\n"), at);
+}
+
+Test(report, graphs_plan_at_small_scale_draws_every_graph_and_loads_in_chromium,
+     .timeout = 400)
+{
+	char results[300], cache[300], logs[300];
+	snprintf(results, sizeof(results), "%s/results", work);
+	snprintf(logs, sizeof(logs), "%s/logs", work);
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
+	char *env[] = {cache, NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", SOURCE_DIR "/plans/graphs.plan", "--scale",
+			"0.03", "--results", results, "--clients", reg, "--logs", logs,
+			"--control-port", "0", NULL};
+	int st = run(argv, env, 380000);
+	char text[65536];
+	read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "(4 of 4 graphs drawn)") != NULL, "%s", text);
+	char dir[400], path[600];
+	results_dir(dir, sizeof(dir));
+
+	static const char *const graphs[] = {"unreliable", "memory", "tracer_cpu", "dropped"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/graphs/%s.png", dir, graphs[i]);
+		assert_png(path);
+		snprintf(path, sizeof(path), "%s/graphs/%s.svg", dir, graphs[i]);
+		assert_svg(path);
+		static const char *const kept[] = {"dat", "gp"};
+		for (size_t k = 0; k < 2; k++) {
+			snprintf(path, sizeof(path), "%s/graphs/%s.%s", dir, graphs[i], kept[k]);
+			cr_assert_eq(access(path, R_OK), 0, "%s is missing", path);
+		}
+	}
+	/* The disconnect run's events reach its graph: the red line at 30 s x 0.03. */
+	snprintf(path, sizeof(path), "%s/graphs/unreliable.gp", dir);
+	read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "set arrow from 0.900,") != NULL, "no event line in %s", path);
+
+	char line[4096];
+	chromium_check(dir, line, sizeof(line));
+	cr_assert(strstr(line, "images=4 broken=0 ") != NULL, "%s", line);
+	cr_assert(strstr(line, "badlinks=0 ") != NULL, "%s", line);
+	int links = 0;
+	cr_assert_eq(sscanf(strstr(line, "links="), "links=%d", &links), 1);
+	cr_assert_gt(links, 50, "%s", line); /* 4 graphs x 4, a link per run, the raw data */
+
+	/* The same check notices a missing image. */
+	snprintf(path, sizeof(path), "%s/graphs/memory.png", dir);
+	cr_assert_eq(unlink(path), 0);
+	chromium_check(dir, line, sizeof(line));
+	cr_assert(strstr(line, "broken=1 ") != NULL && strstr(line, "graphs/memory.png") != NULL,
+		  "%s", line);
+}
+
+/* A small results directory, as the orchestrator writes one: two runs of a plan with a
+ * memory graph and a dropped graph. */
+static void fake_results(char *dir, size_t len, const char *runs)
+{
+	snprintf(dir, len, "%s/results-x", work);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	write_file(path, runs);
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	write_file(path, "client c\nrun rates sps [100, 200] runtime 1s\n"
+			 "graph mem memory rates\ngraph drops dropped rates title \"Drops\"\n");
+}
+
+static const char *const two_runs =
+	"{\"plan_run\":\"rates\",\"result\":{\"client\":\"c\",\"trace\":true,\"sps\":100,"
+	"\"runtime\":1,\"spans_sent\":100,\"spans_received\":100,\"dropped_spans\":0,"
+	"\"cpu_usage\":0.7,\"sample_period\":0.1,\"cpu_list\":[0,0.7,0.7],"
+	"\"memory_list\":[1e6,2e6,2e6],\"received_bucket\":0.1,\"received_list\":[0,50,50],"
+	"\"events\":[],\"tracer\":\"x <1.0>\"}}\n"
+	"{\"plan_run\":\"rates\",\"result\":{\"client\":\"c\",\"trace\":true,\"sps\":200,"
+	"\"runtime\":1,\"spans_sent\":200,\"spans_received\":150,\"dropped_spans\":50,"
+	"\"cpu_usage\":0.8,\"sample_period\":0.1,\"cpu_list\":[0,0.8],"
+	"\"memory_list\":[1e6,3e6],\"received_bucket\":0.1,\"received_list\":[150],"
+	"\"events\":[{\"at\":0.5,\"event\":\"satellites down\"}]}}\n";
+
+Test(report, without_gnuplot_the_data_scripts_and_page_are_still_written)
+{
+	char dir[300], path[600], text[65536];
+	fake_results(dir, sizeof(dir), two_runs);
+	char *env[] = {"TB_GNUPLOT=/nonexistent/gnuplot", NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	cr_assert_eq(run(argv, env, 30000), 2);
+	read_file(err_path, text, sizeof(text));
+	cr_assert(strstr(text, "install gnuplot-nox") != NULL, "%s", text);
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "(0 of 2 graphs drawn)") != NULL, "%s", text);
+	static const char *const kept[] = {"graphs/mem.dat", "graphs/mem.gp", "graphs/drops.dat",
+					   "graphs/drops.gp", "report.html"};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, kept[i]);
+		cr_assert_eq(access(path, R_OK), 0, "%s is missing", path);
+	}
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "Not drawn") != NULL);
+	cr_assert(strstr(text, "x &lt;1.0&gt;") != NULL, "the tracer's name is not escaped");
+	cr_assert(strstr(text, "<img") == NULL, "an image that was not drawn is shown");
+	/* The dropped graph holds the mean % dropped at each rate. */
+	snprintf(path, sizeof(path), "%s/graphs/drops.dat", dir);
+	read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "\n200\t25.0000\t") != NULL, "%s", text);
+}
+
+Test(report, with_gnuplot_a_report_is_drawn_from_files_alone)
+{
+	char dir[300], path[600];
+	fake_results(dir, sizeof(dir), two_runs);
+	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	char text[4096];
+	int st = run(argv, NULL, 60000);
+	read_file(err_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "%s", text);
+	snprintf(path, sizeof(path), "%s/graphs/mem.png", dir);
+	assert_png(path);
+	snprintf(path, sizeof(path), "%s/graphs/drops.svg", dir);
+	assert_svg(path);
+}
+
+Test(report, a_damaged_runs_file_is_named_by_line)
+{
+	char dir[300], text[4096];
+	fake_results(dir, sizeof(dir), "{\"plan_run\":\"rates\",\"result\":{}}\n[1, 2]\n");
+	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	cr_assert_eq(run(argv, NULL, 30000), 2);
+	read_file(err_path, text, sizeof(text));
+	cr_assert(strstr(text, "runs.jsonl:2: not a run") != NULL, "%s", text);
+	char *none[] = {ORCHESTRATOR_BIN, "report", "/nonexistent/dir", NULL};
+	cr_assert_eq(run(none, NULL, 30000), 2);
+	read_file(err_path, text, sizeof(text));
+	cr_assert(strstr(text, "/nonexistent/dir/runs.jsonl") != NULL, "%s", text);
+}
