@@ -453,8 +453,8 @@ int orc_graph_render(const char *gnuplot, const char *dir, const char *name, cha
 	if (gnuplot == NULL)
 		gnuplot = getenv("TB_GNUPLOT") ? getenv("TB_GNUPLOT") : "gnuplot";
 	char script[128], log[128];
-	snprintf(script, sizeof(script), "%s.gp", name);
-	snprintf(log, sizeof(log), "%s.log", name);
+	snprintf(script, sizeof(script), "%.63s.gp", name);
+	snprintf(log, sizeof(log), "%.63s.log", name);
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addchdir_np(&fa, dir);

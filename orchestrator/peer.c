@@ -46,6 +46,23 @@ static int hello(orc_peer *p, char *err, size_t errlen)
 	return TB_OK;
 }
 
+int orc_peer_ping(orc_peer *p, char *err, size_t errlen)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello h = TB__HELLO__INIT;
+	h.role = "orchestrator";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &h;
+	int rc = tb_rpc_call(p->rpc, &req, &rep, err, errlen);
+	if (rc == TB_OK && rep->body_case != TB__ENVELOPE__BODY_HELLO_REPLY) {
+		snprintf(err, errlen, "%s answered Hello with %s", p->url,
+			 tb_rpc_body_name(rep->body_case));
+		rc = TB_EPROTO;
+	}
+	tb_rpc_free(rep);
+	return rc;
+}
+
 static int connect_peer(orc_peer *p, const char *role, const char *url, char *err,
 			size_t errlen)
 {

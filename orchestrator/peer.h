@@ -45,6 +45,11 @@ int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err
 /* orc_peer_call_ok sends req and expects Ok. */
 int orc_peer_call_ok(orc_peer *p, Tb__Envelope *req, char *err, size_t errlen);
 
+/* orc_peer_ping says Hello again, quietly: an agent's lease runs out if the orchestrator
+ * falls silent, and a run whose samples come through shared memory sends it nothing
+ * else. TB_OK, or the call's error. */
+int orc_peer_ping(orc_peer *p, char *err, size_t errlen);
+
 /* orc_peer_alive tells whether a local peer still runs (remote peers: true). */
 bool orc_peer_alive(orc_peer *p);
 

@@ -125,10 +125,10 @@ static void write_graphs(FILE *f, const char *dir, const orc_graph *graphs, size
 	for (size_t i = 0; i < ngraphs; i++) {
 		const orc_graph *g = &graphs[i];
 		char rel[160], svg[160], dat[160], gp[160];
-		snprintf(rel, sizeof(rel), "graphs/%s.png", g->name);
-		snprintf(svg, sizeof(svg), "graphs/%s.svg", g->name);
-		snprintf(dat, sizeof(dat), "graphs/%s.dat", g->name);
-		snprintf(gp, sizeof(gp), "graphs/%s.gp", g->name);
+		snprintf(rel, sizeof(rel), "graphs/%.63s.png", g->name);
+		snprintf(svg, sizeof(svg), "graphs/%.63s.svg", g->name);
+		snprintf(dat, sizeof(dat), "graphs/%.63s.dat", g->name);
+		snprintf(gp, sizeof(gp), "graphs/%.63s.gp", g->name);
 		fputs("<figure id=\"graph-", f);
 		html(f, g->name);
 		fputs("\">\n", f);
@@ -233,7 +233,7 @@ static void write_runs(FILE *f, const char *dir, const orc_rundata *rows, size_t
 			fputs("<td>ok</td>", f);
 		}
 		char rel[160];
-		snprintf(rel, sizeof(rel), "run-%03zu-%s.csv.lz4", i + 1, r->plan_run);
+		snprintf(rel, sizeof(rel), "run-%03zu-%.63s.csv.lz4", i + 1, r->plan_run);
 		fputs("<td>", f);
 		html_link(f, dir, rel, exists(dir, rel) ? "CSV (lz4)" : "none");
 		fputs("</td></tr>\n", f);

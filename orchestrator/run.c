@@ -319,6 +319,8 @@ static void take_client_result(orc_result *r, const tb_client_result *cr)
 	snprintf(r->tracer, sizeof(r->tracer), "%s", cr->tracer);
 }
 
+#define PING_EVERY_NS (2 * TB_NS_PER_S)
+
 /* watch reads samples and the client's result until the client has exited, enforcing
  * the timeout. */
 static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t pid,
@@ -331,6 +333,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 	bool done[ORC_PLAN_MAX_EVENTS] = {false};
 	fault_state fs = {.error_status = 500};
 	snprintf(fs.mode, sizeof(fs.mode), "%s", p->satellite_mode);
+	uint64_t last_ping = t0;
 	while (!t->exited) {
 		size_t n;
 		int rc = smp_source_read(src, buf, 4096, &n, err, errlen);
@@ -387,6 +390,12 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 		if (!orc_peer_alive(env->sampler)) {
 			snprintf(err, errlen, "the sampler died during the run");
 			return TB_ECLOSED;
+		}
+		/* Samples through the ring say nothing to the sampler: keep its lease. */
+		if (now - last_ping >= PING_EVERY_NS) {
+			last_ping = now;
+			if ((rc = orc_peer_ping(env->sampler, err, errlen)) != TB_OK)
+				return rc;
 		}
 	}
 	if (env->progress)

@@ -185,6 +185,20 @@ Test(orchestrator, a_calibrated_run_counts_every_span_and_prints_the_result)
 	cr_assert(strstr(text, "0 duplicates") != NULL, "%s", text);
 }
 
+/* The local sampler's lease is 30 s; samples through the ring tell it nothing, so the
+ * orchestrator must keep it alive or every long run would lose its client at 30 s. */
+Test(orchestrator, a_run_longer_than_the_samplers_lease_completes, .timeout = 90)
+{
+	tb_child c;
+	start(&c, "c", "20", "33");
+	int st = finish(&c, 80000);
+	char text[4096];
+	read_file(err_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	read_file(out_path, text, sizeof(text));
+	cr_assert(strstr(text, "0.00% dropped out of 660 sent") != NULL, "%s", text);
+}
+
 Test(orchestrator, a_crashing_client_fails_the_run_with_its_status)
 {
 	tb_child c;

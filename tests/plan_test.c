@@ -8,16 +8,47 @@
 
 Test(plan, shipped_plans_parse)
 {
-	const char *const files[] = {SOURCE_DIR "/plans/regress.plan", SOURCE_DIR "/plans/quick.plan"};
-	for (size_t i = 0; i < 2; i++) {
+	const char *const files[] = {SOURCE_DIR "/plans/regress.plan", SOURCE_DIR "/plans/quick.plan",
+				     SOURCE_DIR "/plans/graphs.plan"};
+	for (size_t i = 0; i < 3; i++) {
 		orc_plan *p;
 		char err[512];
 		cr_assert_eq(orc_plan_load(files[i], &p, err, sizeof(err)), TB_OK, "%s", err);
 		cr_assert_str_eq(p->client, "c");
 		cr_assert_geq(p->nruns, 6);
-		cr_assert_geq(p->nasserts, 4);
+		cr_assert_geq(p->nasserts, i == 2 ? 2 : 4);
+		cr_assert_eq(p->ngraphs, i == 2 ? 4 : 0);
 		orc_plan_free(p);
 	}
+}
+
+Test(plan, graphs_name_their_runs_and_scale_shrinks_every_duration)
+{
+	const char *text =
+		"run on sps [100, 200] runtime 10s\n"
+		"run off sps [100, 200] runtime 10s notrace {\n at 4s satellites down\n}\n"
+		"graph cost tracer_cpu on, off title \"Tracer CPU\"\n"
+		"graph mem memory on, off\n"
+		"graph drops dropped on\n"
+		"graph panels memory_panels off\n";
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(p->ngraphs, 4);
+	cr_assert_eq(p->graphs[0].kind, ORC_GRAPH_TRACER_CPU);
+	cr_assert_str_eq(p->graphs[0].title, "Tracer CPU");
+	cr_assert_str_eq(p->graphs[0].runs[1], "off");
+	cr_assert_eq(p->graphs[1].kind, ORC_GRAPH_MEMORY);
+	cr_assert_eq(p->graphs[1].nruns, 2);
+	cr_assert_str_eq(p->graphs[1].title, "mem");
+	cr_assert_eq(p->graphs[2].kind, ORC_GRAPH_DROPPED);
+	cr_assert_eq(p->graphs[3].kind, ORC_GRAPH_PANELS);
+	orc_plan_scale(p, 0.05);
+	cr_assert_float_eq(p->runs[0].runtime_s, 0.5, 1e-9);
+	cr_assert_float_eq(p->runs[1].events[0].at_s, 0.2, 1e-9);
+	cr_assert_eq(p->runs[0].nsps, 2, "a scale leaves rates alone");
+	cr_assert_float_eq(p->runs[0].sps[1], 200, 1e-9);
+	orc_plan_free(p);
 }
 
 Test(plan, every_setting_lands_where_it_should)
@@ -124,6 +155,16 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"sampler \"tcp://x:1\nrun a sps 1 runtime 1s\n", "t.plan:1:9: expected a closing '\"'"},
 		{"run a sps 1 runtime 1s repeat 0\n", "t.plan:1:31: expected a repeat count from 1 to 1000"},
 		{"run a sps 1 runtime 1s protocol zipkin\n", "t.plan:1:33: expected lightstep or otlp"},
+		{"run a sps 1 runtime 1s\ngraph g pie a\n", "t.plan:2:9: expected a graph kind"},
+		{"run a sps 1 runtime 1s\ngraph g memory b\n",
+		 "t.plan:2:16: expected the name of a run above, not 'b'"},
+		{"run a sps 1 runtime 1s\ngraph g memory a\ngraph g memory a\n",
+		 "t.plan:3:7: expected a new graph name"},
+		{"run a sps 1 runtime 1s\nrun b sps 1 runtime 1s\ngraph g tracer_cpu a, b\n",
+		 "t.plan:3:9: expected two runs for tracer_cpu: a traced one, then an untraced"},
+		{"run a sps [1, 2] runtime 1s\nrun b sps 1 runtime 1s notrace\ngraph g tracer_cpu a, b\n",
+		 "t.plan:3:9: expected 'a' and 'b' to sweep the same sps values"},
+		{"run a sps 1 runtime 1s\ngraph g memory a title\n", "t.plan:2:23: expected the graph's title"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		orc_plan *p = NULL;
