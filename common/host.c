@@ -1,4 +1,4 @@
-/* host.c - host name and boot id from the kernel. */
+/* host.c - host name, and the host id from the kernel's boot id and network namespace. */
 #include "common/host.h"
 
 #include <stdio.h>
@@ -17,6 +17,13 @@ void tb_host_identity(tb_host_id *id)
 			id->boot_id[0] = '\0';
 		id->boot_id[strcspn(id->boot_id, "\n")] = '\0';
 		fclose(f);
+	}
+	char ns[64];
+	ssize_t n = readlink("/proc/self/ns/net", ns, sizeof(ns) - 1);
+	size_t used = strlen(id->boot_id);
+	if (used > 0 && n > 0 && used + 1 + (size_t)n < sizeof(id->boot_id)) {
+		ns[n] = '\0';
+		snprintf(id->boot_id + used, sizeof(id->boot_id) - used, "/%s", ns);
 	}
 }
 

@@ -1,6 +1,7 @@
-/* host.h - who and where this process is: for the Hello handshake, the host name and
- * the kernel's boot id (equal boot ids mean two processes share a host, and so can share
- * memory and CLOCK_MONOTONIC). */
+/* host.h - who and where this process is: for the Hello handshake, the host name and a
+ * host id. Two processes share a host when they share a kernel boot and a network
+ * namespace: only then can they share memory and CLOCK_MONOTONIC *and* reach each other
+ * at 127.0.0.1. (Network namespaces are how the tests stand in for separate machines.) */
 #ifndef TB_HOST_H
 #define TB_HOST_H
 
@@ -8,7 +9,7 @@
 
 typedef struct tb_host_id {
 	char hostname[256];
-	char boot_id[64];	/* "" if /proc does not say */
+	char boot_id[96];	/* "<kernel boot id>/<net namespace>"; "" if /proc does not say */
 } tb_host_id;
 
 /* tb_host_identity fills *id. Never fails: unknown parts are left empty. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -21,6 +22,7 @@ struct tb_rpc_client {
 	nng_socket sock;
 	char url[256];
 	int timeout_ms;
+	char local_addr[64];	/* this side's address on the last reply's connection */
 };
 
 struct tb_rpc_server {
@@ -151,6 +153,25 @@ void tb_rpc_client_set_timeout(tb_rpc_client *c, int timeout_ms)
 	c->timeout_ms = timeout_ms;
 }
 
+/* note_local_addr keeps the local end of the connection m came over. */
+static void note_local_addr(tb_rpc_client *c, nng_msg *m)
+{
+	nng_sockaddr sa;
+	c->local_addr[0] = '\0';
+	if (nng_pipe_get_addr(nng_msg_get_pipe(m), NNG_OPT_LOCADDR, &sa) != 0)
+		return;
+	if (sa.s_family == NNG_AF_INET)
+		inet_ntop(AF_INET, &sa.s_in.sa_addr, c->local_addr, sizeof(c->local_addr));
+	else if (sa.s_family == NNG_AF_INET6)
+		inet_ntop(AF_INET6, sa.s_in6.sa_addr, c->local_addr, sizeof(c->local_addr));
+}
+
+const char *tb_rpc_client_local_addr(const tb_rpc_client *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", c->local_addr);
+	return buf;
+}
+
 int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *err,
 		size_t errlen)
 {
@@ -181,6 +202,7 @@ int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *
 			snprintf(err, errlen, "%s: %s", c->url, nng_strerror(rv));
 		return tb_err_from_nng(rv);
 	}
+	note_local_addr(c, m);
 	Tb__ErrorCode code;
 	char why[200];
 	Tb__Envelope *rep = unpack_msg(m, &code, why, sizeof(why));
@@ -320,7 +342,7 @@ int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep)
 }
 
 int tb_rpc_server_reply_hello(tb_rpc_server *s, const char *role, const char *ring_name,
-			      const uint16_t *ports, size_t nports)
+			      const uint16_t *ports, size_t nports, const char *http_host)
 {
 	tb_host_id id;
 	tb_host_identity(&id);
@@ -338,6 +360,7 @@ int tb_rpc_server_reply_hello(tb_rpc_server *s, const char *role, const char *ri
 	hr.software = TB_SOFTWARE;
 	hr.n_ports = nports;
 	hr.ports = p32;
+	hr.http_host = (char *)(http_host ? http_host : "");
 	Tb__Envelope rep = TB__ENVELOPE__INIT;
 	rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
 	rep.hello_reply = &hr;

@@ -41,6 +41,11 @@ int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms, cha
 /* tb_rpc_client_free closes the socket and frees c. NULL is fine. */
 void tb_rpc_client_free(tb_rpc_client *c);
 
+/* tb_rpc_client_local_addr writes the address this side of the connection had when the
+ * last reply came (an IPv4 or IPv6 address, for tcp://; "" otherwise): the address the
+ * peer's host reaches this one by. Returns buf. */
+const char *tb_rpc_client_local_addr(const tb_rpc_client *c, char *buf, size_t len);
+
 /* tb_rpc_client_set_timeout changes the per-call timeout. */
 void tb_rpc_client_set_timeout(tb_rpc_client *c, int timeout_ms);
 
@@ -86,9 +91,10 @@ int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep);
 int tb_rpc_server_reply_ok(tb_rpc_server *s);
 
 /* tb_rpc_server_reply_hello answers a Hello for this process: role, pid, host name,
- * boot id and software from here; ring_name ("" if none) and ports from the caller. */
+ * host id and software from here; ring_name ("" if none), the HTTP ports and the address
+ * they listen on (NULL if none) from the caller. */
 int tb_rpc_server_reply_hello(tb_rpc_server *s, const char *role, const char *ring_name,
-			      const uint16_t *ports, size_t nports);
+			      const uint16_t *ports, size_t nports, const char *http_host);
 
 /* tb_rpc_server_reply_error answers with Error{code, formatted message}. */
 int tb_rpc_server_reply_error(tb_rpc_server *s, Tb__ErrorCode code, const char *fmt, ...)

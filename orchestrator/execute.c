@@ -92,15 +92,11 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 			 plan->path);
 		return 2;
 	}
-	if (plan->sampler_url[0] != '\0' || (plan->nsatellites > 0 && plan->satellites[0].remote)) {
-		snprintf(err, errlen, "%s: remote agents are not supported by this version yet",
-			 plan->path);
-		return 2;
-	}
-	const orc_plan_satellites *sat = plan->nsatellites > 0 ? &plan->satellites[0] : NULL;
-	orc_harness_opts ho = {.clients = o->clients_file, .satellites = true,
-			       .satellite_mode = sat ? sat->mode : "typical",
-			       .satellite_ports = sat ? sat->ports : "0,0",
+	/* A plan that names no satellite group gets one local group of two ports. */
+	orc_plan_satellites local = {.ports = "0,0", .mode = "typical"};
+	orc_harness_opts ho = {.clients = o->clients_file, .sampler_url = plan->sampler_url,
+			       .groups = plan->nsatellites ? plan->satellites : &local,
+			       .ngroups = plan->nsatellites ? plan->nsatellites : 1,
 			       .control_port = (uint16_t)o->control_port,
 			       .period_ns = plan->period_ns, .progress = o->progress};
 	char dir[512];
@@ -157,8 +153,7 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 					.trace = pr->trace,
 					.sps = pr->sps[s],
 					.runtime_s = pr->runtime_s,
-					.satellite_mode = pr->satellite_mode[0] ? pr->satellite_mode
-										: ho.satellite_mode,
+					.satellite_mode = pr->satellite_mode,
 					.no_flush = pr->no_flush,
 					.no_timeout = pr->no_timeout,
 					.run_id = done + 1,

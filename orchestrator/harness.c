@@ -1,4 +1,4 @@
-/* harness.c - starting and stopping the local satellite, sampler and control channel. */
+/* harness.c - starting and stopping the satellites, sampler and control channel. */
 #include "orchestrator/harness.h"
 
 #include <limits.h>
@@ -11,6 +11,44 @@
 #include "common/log.h"
 #include "common/ring.h"
 
+static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
+{
+	if (o->sampler_url != NULL && o->sampler_url[0] != '\0')
+		return orc_peer_attach(&h->sampler, "sampler", o->sampler_url, err, errlen);
+	char bin[PATH_MAX], url[128];
+	tb_sibling_path(bin, sizeof(bin), "../sampler/sampler");
+	snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
+	char *argv[] = {bin, "--control", url, "--ring", "auto", "--clients", (char *)o->clients,
+			"--lease", "30s", "-q", NULL};
+	return orc_peer_spawn(&h->sampler, "sampler", argv, url, err, errlen);
+}
+
+static int start_group(orc_harness *h, const orc_plan_satellites *g, const char *bind,
+		       char *err, size_t errlen)
+{
+	orc_peer *p = &h->satellites[h->nsatellites];
+	int rc;
+	if (g->remote) {
+		rc = orc_peer_attach(p, "satellite", g->url, err, errlen);
+	} else {
+		char bin[PATH_MAX], url[128], mode[16], ports[64], addr[64];
+		tb_sibling_path(bin, sizeof(bin), "../satellite/satellite");
+		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%zu.ipc", (int)getpid(),
+			 h->nsatellites);
+		snprintf(mode, sizeof(mode), "%s", g->mode[0] ? g->mode : "typical");
+		snprintf(ports, sizeof(ports), "%s", g->ports[0] ? g->ports : "0,0");
+		snprintf(addr, sizeof(addr), "%s", bind);
+		char *argv[] = {bin, "--ports", ports, "--bind", addr, "--control", url,
+				"--mode", mode, "-q", NULL};
+		rc = orc_peer_spawn(p, "satellite", argv, url, err, errlen);
+	}
+	if (rc != TB_OK)
+		return rc;
+	snprintf(p->mode, sizeof(p->mode), "%s", g->mode[0] ? g->mode : "typical");
+	h->nsatellites++;
+	return TB_OK;
+}
+
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
 {
 	memset(h, 0, sizeof(*h));
@@ -19,33 +57,32 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 	if (removed > 0)
 		tb_info("orchestrator: removed %d stale shared-memory segments", removed);
 
-	char sat_bin[PATH_MAX], smp_bin[PATH_MAX], sat_url[128], smp_url[128], mode[32];
-	tb_sibling_path(sat_bin, sizeof(sat_bin), "../satellite/satellite");
-	tb_sibling_path(smp_bin, sizeof(smp_bin), "../sampler/sampler");
-	snprintf(sat_url, sizeof(sat_url), "ipc:///tmp/tracebench-orc-%d-sat.ipc", (int)getpid());
-	snprintf(smp_url, sizeof(smp_url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
-	snprintf(mode, sizeof(mode), "%s", o->satellite_mode ? o->satellite_mode : "typical");
-	char *sargv[] = {sat_bin, "--ports", (char *)(o->satellite_ports ? o->satellite_ports : "0,0"),
-			 "--control", sat_url, "--mode", mode, "-q", NULL};
-	char *margv[] = {smp_bin, "--control", smp_url, "--ring", "auto", "--clients",
-			 (char *)o->clients, "--lease", "30s", "-q", NULL};
-	int rc = TB_OK;
-	if (o->satellites)
-		rc = orc_peer_spawn(&h->satellite, "satellite", sargv, sat_url, err, errlen);
+	int rc = start_sampler(h, o, err, errlen);
+	/* The clients run on the sampler's host: listen where they can reach us. */
+	char bind[64] = "127.0.0.1";
+	if (rc == TB_OK && !h->sampler.same_host) {
+		if (h->sampler.local_addr[0] == '\0') {
+			snprintf(err, errlen, "cannot tell which address the sampler at %s reaches "
+					      "this host by (a tcp:// URL is needed)", h->sampler.url);
+			rc = TB_EADDR;
+		}
+		snprintf(bind, sizeof(bind), "%s", h->sampler.local_addr);
+	}
+	for (size_t i = 0; rc == TB_OK && i < o->ngroups && i < ORC_PLAN_MAX_SATELLITES; i++)
+		rc = start_group(h, &o->groups[i], bind, err, errlen);
 	if (rc == TB_OK)
-		rc = orc_peer_spawn(&h->sampler, "sampler", margv, smp_url, err, errlen);
-	if (rc == TB_OK)
-		rc = orc_channel_alloc(&h->channel, "127.0.0.1", o->control_port, err, errlen);
+		rc = orc_channel_alloc(&h->channel, bind, o->control_port, err, errlen);
 	if (rc != TB_OK) {
 		orc_harness_stop(h);
 		return rc;
 	}
 	h->env = (orc_env){.channel = h->channel,
-			   .satellites = o->satellites ? &h->satellite : NULL,
-			   .nsatellites = o->satellites ? 1 : 0,
+			   .satellites = h->nsatellites ? h->satellites : NULL,
+			   .nsatellites = h->nsatellites,
 			   .sampler = &h->sampler,
 			   .period_ns = o->period_ns,
 			   .progress = o->progress};
+	snprintf(h->env.control_host, sizeof(h->env.control_host), "%s", bind);
 	return TB_OK;
 }
 
@@ -54,5 +91,7 @@ void orc_harness_stop(orc_harness *h)
 	orc_channel_free(h->channel);
 	h->channel = NULL;
 	orc_peer_stop(&h->sampler);
-	orc_peer_stop(&h->satellite);
+	for (size_t i = 0; i < h->nsatellites; i++)
+		orc_peer_stop(&h->satellites[i]);
+	h->nsatellites = 0;
 }

@@ -1,7 +1,12 @@
-/* harness.h - the processes and servers a benchmark needs on this host, started
- * together and stopped together: a satellite group, a sampler agent (which launches the
- * clients from the registry) and the clients' control channel. Stale shared-memory
- * segments from crashed runs are removed first. */
+/* harness.h - the processes and servers a benchmark needs, started together and stopped
+ * together: satellite groups (started here, or agents reached by URL), a sampler (started
+ * here, or an agent on the host the clients run on) and the clients' control channel.
+ * Stale shared-memory segments from crashed runs are removed first.
+ *
+ * Where things listen follows from where the clients run. With a local sampler the
+ * clients run here and everything stays on 127.0.0.1. With a remote sampler they run on
+ * its host, so the control channel and any local satellites listen on the address that
+ * host reaches us by (our end of the connection to the sampler), and nothing wider. */
 #ifndef ORC_HARNESS_H
 #define ORC_HARNESS_H
 
@@ -10,31 +15,34 @@
 
 #include "orchestrator/channel.h"
 #include "orchestrator/peer.h"
+#include "orchestrator/plan.h"
 #include "orchestrator/run.h"
 
 typedef struct orc_harness_opts {
-	const char *clients;		/* registry file */
-	bool satellites;		/* false: none (clients report to a closed port) */
-	const char *satellite_mode;
-	const char *satellite_ports;	/* "0,0" (two free ports) unless given */
+	const char *clients;			/* registry file, for a local sampler */
+	const char *sampler_url;		/* NULL or "": start a sampler here */
+	const orc_plan_satellites *groups;	/* satellite groups; none: clients report
+						 * to a closed port */
+	size_t ngroups;
 	uint16_t control_port;
 	uint64_t period_ns;
 	bool progress;
 } orc_harness_opts;
 
 typedef struct orc_harness {
-	orc_peer satellite;
+	orc_peer satellites[ORC_PLAN_MAX_SATELLITES];
+	size_t nsatellites;
 	orc_peer sampler;
 	orc_channel *channel;
 	orc_env env;		/* what runs use, pointing into this struct */
 } orc_harness;
 
-/* orc_harness_start starts everything and waits for each Hello. On error (err filled)
- * nothing is left running. */
+/* orc_harness_start starts or reaches everything and waits for each Hello. On error
+ * (err filled) nothing is left running. */
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen);
 
 /* orc_harness_stop stops the channel, the sampler (and so its clients) and the
- * satellites. Safe after a failed start. */
+ * satellites (see orc_peer_stop for agents). Safe after a failed start. */
 void orc_harness_stop(orc_harness *h);
 
 #endif

@@ -272,8 +272,9 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 		return EXIT_ERROR;
 	tb_sig_init();
 	bool with_sats = strcmp(p.satellite_mode, "none") != 0;
-	orc_harness_opts ho = {.clients = clients, .satellites = with_sats,
-			       .satellite_mode = with_sats ? p.satellite_mode : "typical",
+	orc_plan_satellites group = {.ports = "0,0"};
+	snprintf(group.mode, sizeof(group.mode), "%s", with_sats ? p.satellite_mode : "typical");
+	orc_harness_opts ho = {.clients = clients, .groups = &group, .ngroups = with_sats ? 1 : 0,
 			       .control_port = (uint16_t)port, .period_ns = period_ns,
 			       .progress = isatty(STDERR_FILENO) && !json};
 	orc_harness h;

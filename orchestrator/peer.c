@@ -34,6 +34,9 @@ static int hello(orc_peer *p, char *err, size_t errlen)
 	tb_host_id me;
 	tb_host_identity(&me);
 	p->same_host = me.boot_id[0] != '\0' && strcmp(me.boot_id, hr->boot_id) == 0;
+	snprintf(p->host_id, sizeof(p->host_id), "%s", hr->boot_id);
+	snprintf(p->http_host, sizeof(p->http_host), "%s", hr->http_host);
+	tb_rpc_client_local_addr(p->rpc, p->local_addr, sizeof(p->local_addr));
 	p->pid = hr->pid;
 	snprintf(p->ring_name, sizeof(p->ring_name), "%s", p->same_host ? hr->ring_name : "");
 	snprintf(p->hostname, sizeof(p->hostname), "%s", hr->hostname);
@@ -141,7 +144,8 @@ bool orc_peer_alive(orc_peer *p)
 
 void orc_peer_stop(orc_peer *p)
 {
-	if (p->rpc != NULL && (!p->local || orc_peer_alive(p))) {
+	bool remote_satellite = !p->local && strcmp(p->role, "satellite") == 0;
+	if (p->rpc != NULL && !remote_satellite && (!p->local || orc_peer_alive(p))) {
 		Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
 		Tb__Shutdown sd = TB__SHUTDOWN__INIT;
 		char err[200];

@@ -20,9 +20,13 @@ typedef struct orc_peer {
 	tb_child child;
 	tb_rpc_client *rpc;
 	char url[160];
-	bool same_host;		/* equal boot ids: rings and CLOCK_MONOTONIC are shared */
+	bool same_host;		/* equal host ids: rings, CLOCK_MONOTONIC and 127.0.0.1 are shared */
+	char host_id[96];	/* its host id (common/host.h) */
 	char ring_name[128];
 	char hostname[128];
+	char http_host[64];	/* satellite: the address its HTTP ports listen on */
+	char local_addr[64];	/* our address as its host reaches us ("" over ipc://) */
+	char mode[16];		/* satellite: its group's mode, for runs that name none */
 	uint32_t pid;
 	uint16_t ports[ORC_PEER_MAX_PORTS];
 	size_t nports;
@@ -54,7 +58,9 @@ int orc_peer_ping(orc_peer *p, char *err, size_t errlen);
 bool orc_peer_alive(orc_peer *p);
 
 /* orc_peer_stop asks for Shutdown; a local peer that does not exit within 3 s is
- * killed with its process group. Safe on a peer that failed to start. */
+ * killed with its process group. A remote satellite is left serving (it may serve other
+ * plans); a remote sampler is asked to shut down, as its lease would end it anyway. Safe
+ * on a peer that failed to start. */
 void orc_peer_stop(orc_peer *p);
 
 #endif

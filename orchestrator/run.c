@@ -98,16 +98,44 @@ static void fail(orc_result *r, const char *fmt, const char *what)
 	}
 }
 
-/* satellite_host is how a client reaches satellite p: loopback on this host, else the
- * host part of its control URL. */
-static void satellite_host(const orc_peer *p, char *buf, size_t len)
+/* run_mode names the satellites' mode for the record: the run's, else the first group's. */
+static const char *run_mode(const orc_env *env, const orc_run_params *p)
 {
-	if (p->same_host || strncmp(p->url, "tcp://", 6) != 0) {
-		snprintf(buf, len, "127.0.0.1");
-		return;
+	if (p->satellite_mode != NULL && p->satellite_mode[0] != '\0')
+		return p->satellite_mode;
+	return env->nsatellites > 0 ? env->satellites[0].mode : "none";
+}
+
+static bool wildcard_or_loopback(const char *addr)
+{
+	return addr[0] == '\0' || strcmp(addr, "0.0.0.0") == 0 || strncmp(addr, "127.", 4) == 0;
+}
+
+/* satellite_host is the address a client reaches satellite s by. A client runs on the
+ * sampler's host: if the satellite shares it, loopback will do unless the satellite
+ * listens on one address only; otherwise the satellite's own address, or for one that
+ * listens everywhere, the host of its control URL. */
+static int satellite_host(const orc_env *env, const orc_peer *s, char *buf, size_t len,
+			  char *err, size_t errlen)
+{
+	const char *http = s->http_host;
+	if (strcmp(s->host_id, env->sampler->host_id) == 0) {
+		snprintf(buf, len, "%s", wildcard_or_loopback(http) ? "127.0.0.1" : http);
+		return TB_OK;
 	}
-	const char *h = p->url + 6, *colon = strrchr(h, ':');
-	snprintf(buf, len, "%.*s", (int)(colon ? colon - h : (long)strlen(h)), h);
+	if (!wildcard_or_loopback(http)) {
+		snprintf(buf, len, "%s", http);
+		return TB_OK;
+	}
+	if (strcmp(http, "0.0.0.0") == 0 && strncmp(s->url, "tcp://", 6) == 0) {
+		const char *h = s->url + 6, *colon = strrchr(h, ':');
+		snprintf(buf, len, "%.*s", (int)(colon ? colon - h : (long)strlen(h)), h);
+		return TB_OK;
+	}
+	snprintf(err, errlen, "the satellite at %s serves HTTP on %s only, which clients on %s "
+			      "cannot reach: start it with --bind ADDRESS", s->url,
+		 http[0] ? http : "127.0.0.1", env->sampler->hostname);
+	return TB_EADDR;
 }
 
 static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command *cmd,
@@ -125,7 +153,8 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 			return rc;
 		Tb__SatFaults f = TB__SAT_FAULTS__INIT;
 		Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
-		f.mode = (char *)p->satellite_mode;
+		f.mode = (char *)(p->satellite_mode && p->satellite_mode[0] ? p->satellite_mode
+									     : s->mode);
 		sf.faults = &f;
 		req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
 		req.sat_set_faults = &sf;
@@ -137,8 +166,9 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 		req.sat_set_listening = &sl;
 		if ((rc = orc_peer_call_ok(s, &req, err, errlen)) != TB_OK)
 			return rc;
-		char host[40];
-		satellite_host(s, host, sizeof(host));
+		char host[64];
+		if ((rc = satellite_host(env, s, host, sizeof(host), err, errlen)) != TB_OK)
+			return rc;
 		for (size_t k = 0; k < s->nports && cmd->n_satellites < TB_CMD_MAX_SATELLITES; k++)
 			snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]),
 				 "%.40s:%u", host, s->ports[k]);
@@ -205,8 +235,8 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 static int launch(orc_env *env, const orc_run_params *p, bool use_ring, uint64_t origin,
 		  pid_t *pid, char *err, size_t errlen)
 {
-	char url[96];
-	snprintf(url, sizeof(url), "TB_CONTROL_URL=http://127.0.0.1:%u",
+	char url[128];
+	snprintf(url, sizeof(url), "TB_CONTROL_URL=http://%s:%u", env->control_host,
 		 orc_channel_port(env->channel));
 	char *envs[] = {url};
 	Tb__SmpLaunch l = TB__SMP_LAUNCH__INIT;
@@ -332,7 +362,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 	bool killed = false;
 	bool done[ORC_PLAN_MAX_EVENTS] = {false};
 	fault_state fs = {.error_status = 500};
-	snprintf(fs.mode, sizeof(fs.mode), "%s", p->satellite_mode);
+	snprintf(fs.mode, sizeof(fs.mode), "%s", run_mode(env, p));
 	uint64_t last_ping = t0;
 	while (!t->exited) {
 		size_t n;
@@ -482,7 +512,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->client, sizeof(r->client), "%s", p->client);
-	snprintf(r->satellite_mode, sizeof(r->satellite_mode), "%s", p->satellite_mode);
+	snprintf(r->satellite_mode, sizeof(r->satellite_mode), "%s", run_mode(env, p));
 	r->trace = p->trace;
 	r->sps = p->sps;
 	r->runtime_s = p->runtime_s;

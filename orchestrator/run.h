@@ -23,6 +23,7 @@ typedef struct orc_env {
 	orc_peer *satellites;
 	size_t nsatellites;
 	orc_peer *sampler;
+	char control_host[64];	/* the channel's address, as the clients' host reaches it */
 	uint64_t period_ns;	/* sampling period */
 	bool progress;		/* a live progress line on stderr */
 } orc_env;
@@ -32,7 +33,8 @@ typedef struct orc_run_params {
 	bool trace;
 	double sps;
 	double runtime_s;
-	const char *satellite_mode;	/* typical | slow_succeed | slow_fail */
+	const char *satellite_mode;	/* typical | slow_succeed | slow_fail; NULL or "": each
+					 * satellite group's own */
 	bool no_flush;
 	bool no_timeout;
 	tb_protocol protocol;

@@ -89,7 +89,7 @@ int smp_agent_sessions(const smp_agent *a)
 
 static void reply_hello(smp_agent *a, tb_rpc_server *srv)
 {
-	tb_rpc_server_reply_hello(srv, "sampler", a->cfg.ring_name, NULL, 0);
+	tb_rpc_server_reply_hello(srv, "sampler", a->cfg.ring_name, NULL, 0, NULL);
 }
 
 /* check_common validates what SmpStart and SmpLaunch share; false means an error reply

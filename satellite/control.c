@@ -13,7 +13,7 @@ static void reply_hello(sat_service *s, tb_rpc_server *srv)
 {
 	size_t n;
 	const uint16_t *p = sat_http_ports(s->http, &n);
-	tb_rpc_server_reply_hello(srv, "satellite", s->ring_name, p, n);
+	tb_rpc_server_reply_hello(srv, "satellite", s->ring_name, p, n, s->http_host);
 }
 
 static void reply_counters(sat_service *s, tb_rpc_server *srv)

@@ -19,6 +19,7 @@ typedef struct sat_service {
 	sat_faults *faults;
 	sat_dupset *dups;
 	const char *ring_name;	/* "" if no ring */
+	const char *http_host;	/* the address the HTTP ports listen on */
 } sat_service;
 
 /* sat_control_handle answers one request (exactly one reply is sent). Returns true when

@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 		}
 	}
 	svc.ring_name = ring_name;
+	svc.http_host = bind_addr;
 	sat_http_opts ho = {
 		.bind = bind_addr,
 		.ports = ports,

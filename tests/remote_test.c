@@ -1,0 +1,188 @@
+/* remote_test.c - a plan whose clients run on another host. A network namespace joined
+ * to this one by a veth pair stands in for the other machine: a sampler agent and a
+ * satellite agent run inside it, reached over tcp://, and the plan also keeps a satellite
+ * group here. The client, launched by the remote sampler from its own registry, must
+ * reach the control channel and both groups across the link, and its samples must come
+ * back over nng, not shared memory. Needs root (ip netns); skipped otherwise. */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/error.h"
+
+static char ns[32], va[16], vb[16], net[32], work[128], reg[160], out_path[160], err_path[160];
+static tb_child sampler, satellite;
+static bool have_ns, have_sampler, have_satellite;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void setup(void)
+{
+	int id = (int)getpid();
+	snprintf(ns, sizeof(ns), "tbr%d", id);
+	snprintf(va, sizeof(va), "tbra%d", id % 1000000);
+	snprintf(vb, sizeof(vb), "tbrb%d", id % 1000000);
+	snprintf(net, sizeof(net), "10.213.%d", id % 250 + 1);
+	snprintf(work, sizeof(work), "/tmp/tb-remote-test-%d", id);
+	snprintf(reg, sizeof(reg), "%s/clients.conf", work);
+	snprintf(out_path, sizeof(out_path), "%s/out", work);
+	snprintf(err_path, sizeof(err_path), "%s/err", work);
+	cr_assert_eq(sh("mkdir -p %s", work), 0);
+	FILE *f = fopen(reg, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "[c]\ncommand = %s\n", CLIENT_BIN);
+	fclose(f);
+	if (geteuid() != 0)
+		return;
+	have_ns = sh("ip netns add %s 2>/dev/null", ns) == 0;
+	if (!have_ns)
+		return;
+	cr_assert_eq(sh("ip link add %s type veth peer name %s && ip link set %s netns %s && "
+			"ip addr add %s.1/24 dev %s && ip link set %s up && "
+			"ip netns exec %s ip addr add %s.2/24 dev %s && "
+			"ip netns exec %s ip link set %s up && ip netns exec %s ip link set lo up",
+			va, vb, vb, ns, net, va, va, ns, net, vb, ns, vb, ns), 0);
+}
+
+static void teardown(void)
+{
+	if (have_sampler) {
+		tb_child_stop(&sampler, 2000);
+		tb_child_fini(&sampler);
+	}
+	if (have_satellite) {
+		tb_child_stop(&satellite, 2000);
+		tb_child_fini(&satellite);
+	}
+	if (have_ns)
+		sh("ip netns del %s", ns);
+	sh("ip link del %s 2>/dev/null", va);
+	sh("rm -rf %s", work);
+}
+
+TestSuite(remote, .init = setup, .fini = teardown, .timeout = 150);
+
+/* in_ns starts argv inside the namespace. */
+static void in_ns(tb_child *c, char *const argv[], const char *log)
+{
+	char *full[24] = {"ip", "netns", "exec", ns};
+	size_t n = 4;
+	for (size_t i = 0; argv[i] != NULL && n < 23; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	char path[300], err[256];
+	snprintf(path, sizeof(path), "%s/%s", work, log);
+	tb_child_opts o = {.stdout_path = path, .stderr_path = path};
+	cr_assert_eq(tb_child_spawn(c, full, &o, err, sizeof(err)), TB_OK, "%s", err);
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *user)
+{
+	strncat(user, data, size * n < 4000 ? size * n : 4000);
+	return size * n;
+}
+
+/* remote_spans reads the remote satellite's /stats (spans of its current run). */
+static long remote_spans(void)
+{
+	char url[96], body[8192] = "";
+	snprintf(url, sizeof(url), "http://%s.2:18361/stats", net);
+	CURL *h = curl_easy_init();
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)body);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_cleanup(h);
+	cr_assert_eq(rc, CURLE_OK, "GET %s: %s", url, curl_easy_strerror(rc));
+	const char *at = strstr(body, "\"spans\":");
+	cr_assert_not_null(at, "%s", body);
+	return atol(at + 8);
+}
+
+static size_t read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group)
+{
+	if (!have_ns)
+		cr_skip_test("needs root and ip netns to stand in for another host");
+	char smp_url[64], sat_url[64], bind[48];
+	snprintf(smp_url, sizeof(smp_url), "tcp://%s.2:17100", net);
+	snprintf(sat_url, sizeof(sat_url), "tcp://%s.2:17200", net);
+	snprintf(bind, sizeof(bind), "%s.2", net);
+	char *smp[] = {SAMPLER_BIN, "--control", smp_url, "--allow-remote", "--clients", reg,
+		       "--lease", "20s", NULL};
+	char *sat[] = {SATELLITE_BIN, "--bind", bind, "--ports", "18361,18362", "--control",
+		       sat_url, "--allow-remote", NULL};
+	in_ns(&sampler, smp, "sampler.log");
+	have_sampler = true;
+	in_ns(&satellite, sat, "satellite.log");
+	have_satellite = true;
+
+	char plan[300], results[300], logs[300], cache[300];
+	snprintf(plan, sizeof(plan), "%s/remote.plan", work);
+	snprintf(results, sizeof(results), "%s/results", work);
+	snprintf(logs, sizeof(logs), "%s/logs", work);
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
+	FILE *f = fopen(plan, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "client c\nsampling 50ms\nsampler \"%s\"\n"
+		   "satellites remote \"%s\"\nsatellites local\n"
+		   "run spread sps 300 runtime 2s\nassert spread.dropped == 0\n"
+		   "assert spread.received == 600\n", smp_url, sat_url);
+	fclose(f);
+	char *env[] = {cache, NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--logs", logs,
+			"--control-port", "0", "--clients", reg, NULL};
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
+	char err[256], text[16384];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&c, 120000), TB_OK, "the plan did not finish");
+	int st = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1;
+	tb_child_fini(&c);
+	read_file(out_path, text, sizeof(text));
+	char errs[8192];
+	read_file(err_path, errs, sizeof(errs));
+	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
+	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
+
+	/* The client round-robins over both groups: the remote one took its share. */
+	long remote = remote_spans();
+	cr_assert(remote > 0 && remote < 600, "the remote group received %ld of 600", remote);
+	/* Samples came over nng: the two hosts share no memory. */
+	char path[400];
+	snprintf(path, sizeof(path), "%s/benchmark.log", logs);
+	read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "samples by nng") != NULL, "%s", text);
+	cr_assert(strstr(text, "samples by ring") == NULL, "%s", text);
+	/* The agents remain: the satellite serves on, the sampler was told to shut down. */
+	cr_assert_eq(tb_child_wait(&sampler, 5000), TB_OK, "the sampler agent did not shut down");
+	tb_child_fini(&sampler);
+	have_sampler = false;
+	cr_assert_neq(tb_child_wait(&satellite, 100), TB_OK, "the satellite agent was stopped");
+}
