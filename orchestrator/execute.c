@@ -169,7 +169,7 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 				if (pr->protocol[0] != '\0')
 					tb_protocol_parse(pr->protocol, &p.protocol);
 				orc_run_derive(&p, cal.work_per_second, cal.sleep_per_work_ns);
-				fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.0f s%s%s\n", done + 1,
+				fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.3g s%s%s\n", done + 1,
 					nall, pr->name, p.sps, p.runtime_s, p.trace ? "" : ", untraced",
 					pr->repeat > 1 ? " (repeat)" : "");
 				orc_result *r = &results[done];

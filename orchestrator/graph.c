@@ -166,7 +166,7 @@ static void draw_panels(drawing *d, const orc_graph *g, const orc_rundata *rows,
 		for (size_t i = 0; i < n; i++)
 			traced |= strcmp(rows[i].plan_run, g->runs[p]) == 0 && rows[i].trace;
 		fprintf(d->body, "unset arrow\nunset label\nset grid\nset key outside right top\n"
-				 "set lmargin at screen 0.07\nset rmargin at screen 0.80\n"
+				 "set lmargin at screen 0.07\nset rmargin at screen 0.72\n"
 				 "set xlabel \"seconds\"\nset ylabel \"client RSS, MiB\"\n"
 				 "set xrange [0:%.3f]\nset yrange [0:*]\nset ytics nomirror\n"
 				 "set style fill transparent solid 0.25 noborder\nset title \"%s%s\"\n",
