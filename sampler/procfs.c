@@ -69,8 +69,11 @@ static ssize_t read_path(const char *path, char *buf, size_t cap)
 }
 
 /* The fields of /proc/PID/stat we use, numbered as in proc(5). */
+#define PF_EXITING_FLAG 0x4u	/* the kernel's PF_EXITING, in stat's flags field */
+
 typedef struct stat_fields {
 	char state;
+	uint64_t flags;
 	uint64_t minflt, cminflt, majflt, cmajflt, utime, stime, cutime, cstime, threads, rss;
 } stat_fields;
 
@@ -100,6 +103,7 @@ static bool parse_stat(const char *buf, stat_fields *f)
 		v[field] = x < 0 ? 0 : (uint64_t)x;
 		p = end;
 	}
+	f->flags = v[9];
 	f->minflt = v[10];
 	f->cminflt = v[11];
 	f->majflt = v[12];
@@ -167,7 +171,7 @@ int smp_proc_open(smp_proc *p, pid_t pid, bool include_children, char *err, size
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->include_children = include_children;
-	p->stat_fd = p->status_fd = p->io_fd = p->host_fd = -1;
+	p->stat_fd = p->statm_fd = p->status_fd = p->io_fd = p->host_fd = -1;
 	if (pid <= 0) {
 		snprintf(err, errlen, "pid %d is not a process id", (int)pid);
 		return TB_EINVAL;
@@ -180,8 +184,9 @@ int smp_proc_open(smp_proc *p, pid_t pid, bool include_children, char *err, size
 		return e == ENOENT ? TB_ENOENT : TB_ESYS;
 	}
 	p->status_fd = open_proc_file(pid, "status");
-	if (p->status_fd < 0) {
-		snprintf(err, errlen, "/proc/%d/status: %s", (int)pid, strerror(errno));
+	p->statm_fd = open_proc_file(pid, "statm");
+	if (p->status_fd < 0 || p->statm_fd < 0) {
+		snprintf(err, errlen, "/proc/%d/status or statm: %s", (int)pid, strerror(errno));
 		smp_proc_close(p);
 		return TB_ESYS;
 	}
@@ -193,7 +198,7 @@ int smp_proc_open(smp_proc *p, pid_t pid, bool include_children, char *err, size
 
 void smp_proc_close(smp_proc *p)
 {
-	int *fds[] = {&p->stat_fd, &p->status_fd, &p->io_fd, &p->host_fd};
+	int *fds[] = {&p->stat_fd, &p->statm_fd, &p->status_fd, &p->io_fd, &p->host_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -264,8 +269,8 @@ static size_t descendants(pid_t pid, pid_t *out, size_t cap)
 	return n;
 }
 
-/* add_descendant adds one descendant's live counters to s. */
-/* vol/invol are NULL unless the slow readings are due. */
+/* add_descendant adds one descendant's live counters to s, its context switches to
+ * vol/invol unless they are NULL. */
 static void add_descendant(pid_t pid, tb_rec_sample *s, uint64_t *vol, uint64_t *invol)
 {
 	char path[64], buf[STATUS_BUF];
@@ -296,10 +301,47 @@ static void add_descendant(pid_t pid, tb_rec_sample *s, uint64_t *vol, uint64_t 
 	s->nprocs++;
 }
 
+/* read_slow refreshes what changes slowly or costs more; f gets the stat fields. */
+static int read_slow(smp_proc *p, stat_fields *f, uint64_t now_ns)
+{
+	char buf[STATUS_BUF];
+	ssize_t n = read_fd(p->stat_fd, buf, STAT_BUF);
+	if (n <= 0)
+		return errno == EACCES || errno == EPERM ? TB_SAMPLE_NO_ACCESS : TB_SAMPLE_GONE;
+	if (!parse_stat(buf, f))
+		return TB_SAMPLE_GONE;
+	/* A zombie, or an exiting process whose memory is already released: what /proc
+	 * shows of it now is not a reading of the program. (RSS is also 0 for a moment in
+	 * the middle of an exec; that process is not exiting, and is read as it is.) */
+	if (f->state == 'Z' || f->state == 'X' || (f->rss == 0 && (f->flags & PF_EXITING_FLAG)))
+		return TB_SAMPLE_GONE;
+	p->utime = f->utime;
+	p->stime = f->stime;
+	p->minflt = f->minflt;
+	p->majflt = f->majflt;
+	p->threads = f->threads;
+	tb_rec_sample io = {0};
+	p->io_ok = p->io_fd >= 0 && read_fd(p->io_fd, buf, STATUS_BUF) > 0;
+	if (p->io_ok)
+		parse_io(buf, &io);
+	p->io_read = io.io_read_bytes;
+	p->io_write = io.io_write_bytes;
+	p->slow_at_ns = now_ns;
+	p->vol_ctxsw = p->invol_ctxsw = 0;
+	thread_ctxsw(p->pid, &p->vol_ctxsw, &p->invol_ctxsw);
+	p->host_ok = smp_host_cpu(p->host_fd, &p->host_busy, &p->host_total);
+	if (read_fd(p->status_fd, buf, STATUS_BUF) > 0) {
+		uint64_t hwm = status_value(buf, "VmHWM:") * 1024;
+		if (hwm > p->hwm)
+			p->hwm = hwm;
+	}
+	return TB_SAMPLE_OK;
+}
+
 int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 {
 	char buf[STATUS_BUF];
-	stat_fields f;
+	stat_fields f = {0};
 
 	s->cpu_ns = s->utime_ns = s->stime_ns = s->rss_bytes = s->hwm_bytes = 0;
 	s->vol_ctxsw = s->invol_ctxsw = s->minflt = s->majflt = 0;
@@ -310,47 +352,42 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 
 	if (p->stat_fd < 0)
 		return TB_SAMPLE_GONE;
-	ssize_t n = read_fd(p->stat_fd, buf, STAT_BUF);
+	/* statm: size resident shared text lib data dt, in pages. A zombie's reads 0. */
+	ssize_t n = read_fd(p->statm_fd, buf, STATUS_BUF);
 	if (n <= 0)
 		return errno == EACCES || errno == EPERM ? TB_SAMPLE_NO_ACCESS : TB_SAMPLE_GONE;
-	if (!parse_stat(buf, &f))
-		return TB_SAMPLE_GONE;
-	/* An exiting process (its memory already released, RSS 0) or a zombie: what /proc
-	 * shows of it now is not a reading of the program. */
-	if (f.state == 'Z' || f.state == 'X' || f.rss == 0)
+	unsigned long long size, resident;
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
 		return TB_SAMPLE_GONE;
 	bool ok = false;
 	uint64_t cpu = p->has_clock ? clock_ns(p->cpu_clock, &ok) : 0;
+	/* No memory: exiting, a zombie or mid-exec; stat tells which. */
+	bool slow = p->slow_at_ns == 0 || now_ns - p->slow_at_ns >= SMP_SLOW_PERIOD_NS ||
+		    p->include_children || !ok || resident == 0;
+	if (slow) {
+		int st = read_slow(p, &f, now_ns);
+		if (st != TB_SAMPLE_OK)
+			return st;
+	}
 	if (!ok) {
-		cpu = (f.utime + f.stime) * tick_ns();
+		cpu = (p->utime + p->stime) * tick_ns();
 		s->flags |= TB_SAMPLE_F_TICK_CPU;
 	}
 	s->cpu_ns = cpu;
-	s->utime_ns = f.utime * tick_ns();
-	s->stime_ns = f.stime * tick_ns();
-	s->minflt = f.minflt;
-	s->majflt = f.majflt;
-	s->threads = (uint32_t)f.threads;
-	s->rss_bytes = f.rss * page_bytes();
+	s->utime_ns = p->utime * tick_ns();
+	s->stime_ns = p->stime * tick_ns();
+	s->minflt = p->minflt;
+	s->majflt = p->majflt;
+	s->threads = (uint32_t)p->threads;
+	s->rss_bytes = resident * page_bytes();
 	s->nprocs = 1;
-
-	if (p->io_fd >= 0 && read_fd(p->io_fd, buf, STATUS_BUF) > 0)
-		parse_io(buf, s);
-	else
+	if (p->io_ok) {
+		s->io_read_bytes = p->io_read;
+		s->io_write_bytes = p->io_write;
+	} else {
 		s->flags |= TB_SAMPLE_F_NO_IO;
-
-	bool slow = p->slow_at_ns == 0 || now_ns - p->slow_at_ns >= SMP_SLOW_PERIOD_NS;
-	if (slow) {
-		p->slow_at_ns = now_ns;
-		p->vol_ctxsw = p->invol_ctxsw = 0;
-		thread_ctxsw(p->pid, &p->vol_ctxsw, &p->invol_ctxsw);
-		p->host_ok = smp_host_cpu(p->host_fd, &p->host_busy, &p->host_total);
-		if (read_fd(p->status_fd, buf, STATUS_BUF) > 0) {
-			uint64_t hwm = status_value(buf, "VmHWM:") * 1024;
-			if (hwm > p->hwm)
-				p->hwm = hwm;
-		}
 	}
+
 	/* Between readings of VmHWM, the peak is at least every RSS seen. */
 	if (s->rss_bytes > p->hwm)
 		p->hwm = s->rss_bytes;
@@ -372,8 +409,7 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 		pid_t kids[MAX_TREE];
 		size_t nk = descendants(p->pid, kids, MAX_TREE);
 		for (size_t i = 0; i < nk; i++)
-			add_descendant(kids[i], s, slow ? &p->vol_ctxsw : NULL,
-				       slow ? &p->invol_ctxsw : NULL);
+			add_descendant(kids[i], s, &p->vol_ctxsw, &p->invol_ctxsw);
 	}
 	s->vol_ctxsw = p->vol_ctxsw;
 	s->invol_ctxsw = p->invol_ctxsw;

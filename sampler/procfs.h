@@ -1,14 +1,16 @@
 /* procfs.h - reading one process's CPU, memory, context switches, faults and I/O, and
  * the host's CPU use, from /proc, cheaply enough to do every millisecond.
  *
- * The files read on every sample (/proc/PID/stat and io) are opened once and re-read
- * with pread, and the CPU total comes from the process's CPU clock (clock_getcpuclockid),
- * which has nanosecond precision where /proc's utime/stime have 10 ms ticks. Two readings
- * cost more and change slowly, so they are refreshed at most every SMP_SLOW_PERIOD_NS:
- * the host's /proc/stat; context switches, which the kernel keeps per thread (the
- * leader's status shows only its own) and so must be summed over /proc/PID/task/; and
- * the peak RSS (VmHWM in /proc/PID/status, the costliest file), which in between is
- * raised to any RSS a sample sees. Samples in between carry the last values. */
+ * What the graphs are drawn from is read on every sample, the cheapest way there is: the
+ * CPU total from the process's CPU clock (clock_getcpuclockid: nanoseconds, where /proc's
+ * utime/stime have 10 ms ticks) and RSS from /proc/PID/statm (1.5 us here, against
+ * 4.8 us for stat). Everything else changes slowly or costs more, so it is refreshed at
+ * most every SMP_SLOW_PERIOD_NS, samples in between carrying the last values: stat
+ * (utime/stime split, faults, threads), io, the host's /proc/stat, context switches
+ * (kept per thread, so summed over /proc/PID/task/) and the peak RSS (VmHWM in status,
+ * the costliest file), which in between is raised to any RSS a sample sees. With
+ * descendants included every reading is taken every time. Files are opened once and
+ * re-read with pread. */
 #ifndef SMP_PROCFS_H
 #define SMP_PROCFS_H
 
@@ -26,6 +28,7 @@ typedef struct smp_proc {
 	pid_t pid;
 	bool include_children;
 	int stat_fd;
+	int statm_fd;
 	int status_fd;
 	int io_fd;		/* -1 when /proc/PID/io is not ours to read */
 	int host_fd;		/* /proc/stat */
@@ -36,6 +39,10 @@ typedef struct smp_proc {
 	uint64_t host_busy, host_total;
 	bool host_ok;
 	uint64_t hwm;		/* peak RSS known so far */
+	/* the last slow readings */
+	uint64_t utime, stime, minflt, majflt, threads;
+	uint64_t io_read, io_write;
+	bool io_ok;
 } smp_proc;
 
 /* smp_proc_open prepares to sample pid (and its descendants if include_children).
