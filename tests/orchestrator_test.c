@@ -15,6 +15,7 @@
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "testutil.h"
 
 static char reg[128], out_path[128], err_path[128];
 
@@ -85,14 +86,6 @@ static int finish(tb_child *c, int timeout_ms)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static void read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
 
 /* children_named lists processes whose parent is ppid and whose name is comm. */
 static int children_named(pid_t ppid, const char *comm, pid_t *out, int max)
@@ -105,7 +98,7 @@ static int children_named(pid_t ppid, const char *comm, pid_t *out, int max)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		read_file(path, buf, sizeof(buf));
+		tu_read_file(path, buf, sizeof(buf));
 		char *l = strchr(buf, '('), *r = strrchr(buf, ')');
 		if (l == NULL || r == NULL)
 			continue;
@@ -132,7 +125,7 @@ static int leftovers(const char *needle)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		read_file(path, stat, sizeof(stat));
+		tu_read_file(path, stat, sizeof(stat));
 		char *r = strrchr(stat, ')');
 		if (r == NULL || r[2] == 'Z')
 			continue;
@@ -175,10 +168,10 @@ Test(orchestrator, a_calibrated_run_counts_every_span_and_prints_the_result)
 	start_run(&c, "c", "400", "2", true);
 	int st = finish(&c, 60000);
 	char text[4096];
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
 	cr_assert(strstr(text, "calibrated c in") != NULL, "%s", text);
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "Result: ") != NULL, "%s", text);
 	cr_assert(strstr(text, "0.00% dropped out of 800 sent") != NULL, "%s", text);
 	cr_assert(strstr(text, "received 800 spans") != NULL, "%s", text);
@@ -193,9 +186,9 @@ Test(orchestrator, a_run_longer_than_the_samplers_lease_completes, .timeout = 90
 	start(&c, "c", "20", "33");
 	int st = finish(&c, 80000);
 	char text[4096];
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "0.00% dropped out of 660 sent") != NULL, "%s", text);
 }
 
@@ -205,7 +198,7 @@ Test(orchestrator, a_crashing_client_fails_the_run_with_its_status)
 	start(&c, "crash", "100", "1");
 	cr_assert_eq(finish(&c, 60000), 1);
 	char text[4096];
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "FAILED: the client exited with status 3") != NULL, "%s", text);
 }
 
@@ -217,7 +210,7 @@ Test(orchestrator, a_hanging_client_is_killed_after_the_timeout)
 	cr_assert_eq(finish(&c, 60000), 1);
 	double secs = (double)(tb_now_ns() - t0) / 1e9;
 	char text[4096];
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "TIMED OUT") != NULL, "%s", text);
 	cr_assert(secs > 5.5 && secs < 15, "took %.1f s (limit 2 x 0.5 + 5 s)", secs);
 	cr_assert_eq(leftovers("sleep 61.25"), 0, "the hanging client survived");
@@ -238,7 +231,7 @@ Test(orchestrator, a_satellite_killed_mid_run_fails_the_run_with_the_reason)
 	kill(sat[0], SIGKILL);
 	cr_assert_eq(finish(&c, 60000), 1);
 	char text[4096];
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "FAILED: a satellite") != NULL && strstr(text, "died") != NULL,
 		  "%s", text);
 }
@@ -262,7 +255,7 @@ Test(orchestrator, sigint_mid_run_leaves_no_process_and_no_segment)
 	int st = finish(&c, 20000);
 	cr_assert(st == 1 || st == 2, "exit %d", st);
 	char text[4096];
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "interrupted") != NULL, "%s", text);
 	uint64_t deadline = tb_now_ns() + 3 * TB_NS_PER_S;
 	while (leftovers("sleep 61.25") > 0 && tb_now_ns() < deadline)
@@ -291,7 +284,7 @@ Test(orchestrator, bad_command_lines_are_named)
 		char err[256], text[4096];
 		cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
 		cr_assert_eq(finish(&c, 30000), 2, "case %zu", i);
-		read_file(err_path, text, sizeof(text));
+		tu_read_file(err_path, text, sizeof(text));
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
 }
@@ -311,7 +304,7 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	char err[256], text[8192];
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
 	int st = finish(&c, 170000);
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
 	cr_assert(strstr(text, "PASS  ") != NULL, "%s", text);
 	cr_assert(strstr(text, "FAIL") == NULL, "%s", text);
@@ -321,10 +314,10 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	dir[strcspn(dir, "\n")] = '\0';
 	char path[512], body[65536];
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	read_file(path, body, sizeof(body));
+	tu_read_file(path, body, sizeof(body));
 	cr_assert(strstr(body, "PASS  ") != NULL, "%s", body);
 	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
-	read_file(path, body, sizeof(body));
+	tu_read_file(path, body, sizeof(body));
 	int lines = 0;
 	for (char *p = body; (p = strchr(p, '\n')) != NULL; p++)
 		lines++;
@@ -337,7 +330,7 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	tb_child_opts lo = {.stdout_path = csv};
 	cr_assert_eq(tb_child_spawn(&c, lz4, &lo, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(finish(&c, 10000), 0, "lz4 could not read %s", path);
-	read_file(csv, body, sizeof(body));
+	tu_read_file(csv, body, sizeof(body));
 	cr_assert(strncmp(body, "seq,run_id,pid,t_ns,status,", 27) == 0, "%.200s", body);
 	cr_assert(strstr(body, ",exited,") != NULL, "no exit sample in %s", path);
 	/* Tidy up what the plan wrote. */
@@ -369,7 +362,7 @@ Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
 	cr_assert_eq(finish(&c, 10000), 2);
 	cr_assert_lt(tb_now_ns() - t0, 2 * TB_NS_PER_S, "it must not start anything");
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	char want[200];
 	snprintf(want, sizeof(want), "%s:3:18: expected a comparison: < <= > >= == !=, got '='",
 		 plan);

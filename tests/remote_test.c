@@ -15,6 +15,7 @@
 
 #include "common/child.h"
 #include "common/error.h"
+#include "testutil.h"
 
 static char ns[32], va[16], vb[16], net[32], work[128], reg[160], out_path[160], err_path[160];
 static tb_child sampler, satellite;
@@ -116,15 +117,6 @@ static long remote_spans(void)
 	return atol(at + 8);
 }
 
-static size_t read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-	return n;
-}
 
 Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group)
 {
@@ -165,9 +157,9 @@ Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group
 	cr_assert_eq(tb_child_wait(&c, 120000), TB_OK, "the plan did not finish");
 	int st = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1;
 	tb_child_fini(&c);
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	char errs[8192];
-	read_file(err_path, errs, sizeof(errs));
+	tu_read_file(err_path, errs, sizeof(errs));
 	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
 	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
 
@@ -177,7 +169,7 @@ Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group
 	/* Samples came over nng: the two hosts share no memory. */
 	char path[400];
 	snprintf(path, sizeof(path), "%s/benchmark.log", logs);
-	read_file(path, text, sizeof(text));
+	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "samples by nng") != NULL, "%s", text);
 	cr_assert(strstr(text, "samples by ring") == NULL, "%s", text);
 	/* The agents remain: the satellite serves on, the sampler was told to shut down. */

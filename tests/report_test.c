@@ -14,6 +14,7 @@
 
 #include "common/child.h"
 #include "common/error.h"
+#include "testutil.h"
 
 static char work[128], out_path[160], err_path[160], reg[160];
 
@@ -56,15 +57,6 @@ static int run(char *const argv[], char *const env[], int timeout_ms)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static size_t read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-	return n;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -78,7 +70,7 @@ static void write_file(const char *path, const char *text)
 static void assert_png(const char *path)
 {
 	static char buf[1 << 20];
-	size_t n = read_file(path, buf, sizeof(buf));
+	size_t n = tu_read_file(path, buf, sizeof(buf));
 	cr_assert_gt(n, 2000, "%s: %zu bytes", path, n);
 	cr_assert(memcmp(buf, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", path);
 }
@@ -86,7 +78,7 @@ static void assert_png(const char *path)
 static void assert_svg(const char *path)
 {
 	static char buf[1 << 20];
-	size_t n = read_file(path, buf, sizeof(buf));
+	size_t n = tu_read_file(path, buf, sizeof(buf));
 	cr_assert_gt(n, 2000, "%s: %zu bytes", path, n);
 	cr_assert(strstr(buf, "<svg") != NULL && strstr(buf, "</svg>") != NULL,
 		  "%s is not an SVG", path);
@@ -99,8 +91,8 @@ static void chromium_check(const char *dir, char *line, size_t len)
 	char html[600], page[600], js[65536], body[1 << 18], url[700], profile[300];
 	snprintf(html, sizeof(html), "%s/report.html", dir);
 	snprintf(page, sizeof(page), "%s/check.html", dir);
-	read_file(html, body, sizeof(body));
-	read_file(SOURCE_DIR "/tests/report_check.js", js, sizeof(js));
+	tu_read_file(html, body, sizeof(body));
+	tu_read_file(SOURCE_DIR "/tests/report_check.js", js, sizeof(js));
 	FILE *f = fopen(page, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "%s<script>\n%s</script>\n", body, js);
@@ -110,7 +102,7 @@ static void chromium_check(const char *dir, char *line, size_t len)
 	char *argv[] = {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
 			"--allow-file-access-from-files", profile, "--dump-dom", url, NULL};
 	cr_assert_eq(run(argv, NULL, 90000), 0, "chromium failed");
-	read_file(out_path, body, sizeof(body));
+	tu_read_file(out_path, body, sizeof(body));
 	char *at = strstr(body, "TBCHECK ");
 	cr_assert_not_null(at, "report_check.js wrote nothing: %.300s", body);
 	snprintf(line, len, "%.*s", (int)strcspn(at, "<\n"), at);
@@ -120,7 +112,7 @@ static void chromium_check(const char *dir, char *line, size_t len)
 static void results_dir(char *dir, size_t len)
 {
 	char text[65536];
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	char *at = strstr(text, "results: ");
 	cr_assert_not_null(at, "%s", text);
 	at += 9;
@@ -140,7 +132,7 @@ Test(report, graphs_plan_at_small_scale_draws_every_graph_and_loads_in_chromium,
 			"--control-port", "0", NULL};
 	int st = run(argv, env, 380000);
 	char text[65536];
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
 	cr_assert(strstr(text, "(4 of 4 graphs drawn)") != NULL, "%s", text);
 	char dir[400], path[600];
@@ -160,7 +152,7 @@ Test(report, graphs_plan_at_small_scale_draws_every_graph_and_loads_in_chromium,
 	}
 	/* The disconnect run's events reach its graph: the red line at 30 s x 0.03. */
 	snprintf(path, sizeof(path), "%s/graphs/unreliable.gp", dir);
-	read_file(path, text, sizeof(text));
+	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "set arrow from 0.900,") != NULL, "no event line in %s", path);
 
 	char line[4096];
@@ -212,9 +204,9 @@ Test(report, without_gnuplot_the_data_scripts_and_page_are_still_written)
 	char *env[] = {"TB_GNUPLOT=/nonexistent/gnuplot", NULL};
 	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
 	cr_assert_eq(run(argv, env, 30000), 2);
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	cr_assert(strstr(text, "install gnuplot-nox") != NULL, "%s", text);
-	read_file(out_path, text, sizeof(text));
+	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "(0 of 2 graphs drawn)") != NULL, "%s", text);
 	static const char *const kept[] = {"graphs/mem.dat", "graphs/mem.gp", "graphs/drops.dat",
 					   "graphs/drops.gp", "report.html"};
@@ -223,13 +215,13 @@ Test(report, without_gnuplot_the_data_scripts_and_page_are_still_written)
 		cr_assert_eq(access(path, R_OK), 0, "%s is missing", path);
 	}
 	snprintf(path, sizeof(path), "%s/report.html", dir);
-	read_file(path, text, sizeof(text));
+	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "Not drawn") != NULL);
 	cr_assert(strstr(text, "x &lt;1.0&gt;") != NULL, "the tracer's name is not escaped");
 	cr_assert(strstr(text, "<img") == NULL, "an image that was not drawn is shown");
 	/* The dropped graph holds the mean % dropped at each rate. */
 	snprintf(path, sizeof(path), "%s/graphs/drops.dat", dir);
-	read_file(path, text, sizeof(text));
+	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "\n200\t25.0000\t") != NULL, "%s", text);
 }
 
@@ -240,7 +232,7 @@ Test(report, with_gnuplot_a_report_is_drawn_from_files_alone)
 	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
 	char text[4096];
 	int st = run(argv, NULL, 60000);
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "%s", text);
 	snprintf(path, sizeof(path), "%s/graphs/mem.png", dir);
 	assert_png(path);
@@ -254,10 +246,10 @@ Test(report, a_damaged_runs_file_is_named_by_line)
 	fake_results(dir, sizeof(dir), "{\"plan_run\":\"rates\",\"result\":{}}\n[1, 2]\n");
 	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
 	cr_assert_eq(run(argv, NULL, 30000), 2);
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	cr_assert(strstr(text, "runs.jsonl:2: not a run") != NULL, "%s", text);
 	char *none[] = {ORCHESTRATOR_BIN, "report", "/nonexistent/dir", NULL};
 	cr_assert_eq(run(none, NULL, 30000), 2);
-	read_file(err_path, text, sizeof(text));
+	tu_read_file(err_path, text, sizeof(text));
 	cr_assert(strstr(text, "/nonexistent/dir/runs.jsonl") != NULL, "%s", text);
 }
