@@ -154,7 +154,8 @@ static void usage(FILE *out)
 		"argv mode (any of these flags): the result is printed as JSON on stdout.\n"
 		"  --trace 0|1  --sleep NS  --sleep_interval NS  --work N  --repeat N\n"
 		"  --no_flush 0|1  --num_tags N  --num_logs N\n"
-		"  --satellites H:P,... (default 127.0.0.1:8360)  --protocol lightstep|otlp\n"
+		"  --satellites H:P,... (default $TB_SATELLITES or 127.0.0.1:8360)\n"
+		"  --protocol lightstep|otlp (default $TB_PROTOCOL or lightstep)\n"
 		"\n"
 		"Tracer settings (both modes):\n"
 		"  --max-buffered N     spans the tracer buffers before dropping (10000)\n"
@@ -205,7 +206,15 @@ int main(int argc, char **argv)
 	};
 	tb_command cmd;
 	tb_command_init(&cmd);
-	set_satellites(&cmd, "127.0.0.1:8360");
+	/* In argv mode the seed's flags say nothing of where to report: the environment
+	 * may (the sampler sets both for argv clients), else the seed's first satellite. */
+	const char *env_sats = getenv("TB_SATELLITES"), *env_proto = getenv("TB_PROTOCOL");
+	if (env_sats == NULL || !set_satellites(&cmd, env_sats))
+		set_satellites(&cmd, "127.0.0.1:8360");
+	if (env_proto != NULL && tb_protocol_parse(env_proto, &cmd.protocol) != TB_OK) {
+		fprintf(stderr, "tb-client: TB_PROTOCOL=%s is not lightstep or otlp\n", env_proto);
+		return 2;
+	}
 	const char *control = tb_shim_control_url();
 	bool argv_mode = false, has_repeat = false;
 	unsigned long v, max_buffered = 10000, flush_ms = 200;

@@ -232,9 +232,25 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 	return TB_OK;
 }
 
-static int launch(orc_env *env, const orc_run_params *p, bool use_ring, uint64_t origin,
-		  pid_t *pid, char *err, size_t errlen)
+static int launch(orc_env *env, const orc_run_params *p, const tb_command *cmd, bool use_ring,
+		  uint64_t origin, pid_t *pid, char *err, size_t errlen)
 {
+	/* For a client registered with mode = argv, the sampler renders this as flags. */
+	Tb__ArgvCommand ac = TB__ARGV_COMMAND__INIT;
+	char *sats[TB_CMD_MAX_SATELLITES];
+	for (size_t i = 0; i < cmd->n_satellites; i++)
+		sats[i] = (char *)cmd->satellites[i];
+	ac.trace = cmd->trace;
+	ac.sleep_ns = cmd->sleep_ns;
+	ac.sleep_interval_ns = cmd->sleep_interval_ns;
+	ac.work = cmd->work;
+	ac.repeat = cmd->repeat;
+	ac.no_flush = cmd->no_flush;
+	ac.num_tags = cmd->num_tags;
+	ac.num_logs = cmd->num_logs;
+	ac.n_satellites = cmd->n_satellites;
+	ac.satellites = sats;
+	ac.protocol = (char *)tb_protocol_name(cmd->protocol);
 	char url[128];
 	snprintf(url, sizeof(url), "TB_CONTROL_URL=http://%s:%u", env->control_host,
 		 orc_channel_port(env->channel));
@@ -247,6 +263,7 @@ static int launch(orc_env *env, const orc_run_params *p, bool use_ring, uint64_t
 	l.run_id = p->run_id;
 	l.run_start_ns = origin;
 	l.use_ring = use_ring;
+	l.argv_command = &ac;
 	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	req.body_case = TB__ENVELOPE__BODY_SMP_LAUNCH;
 	req.smp_launch = &l;
@@ -556,7 +573,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
 	if (csv != NULL)
 		smp_csv_header(csv);
-	rc = launch(env, p, use_ring, origin, &pid, err, errlen);
+	rc = launch(env, p, &cmd, use_ring, origin, &pid, err, errlen);
 	tb_info("orchestrator: run %llu: %s %s at %.0f spans/s for %.1f s (Work %llu, Sleep %llu "
 		"ns per span), client pid %d, samples by %s",
 		(unsigned long long)p->run_id, p->client, p->trace ? "traced" : "untraced", p->sps,

@@ -208,8 +208,28 @@ static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch 
 			return;
 		}
 	}
-	char **env = calloc(nenv + m->n_env + 1, sizeof(*env));
+	/* An argv client gets the run's command as flags, and two more entries. */
+	smp_argv_run *av = NULL;
+	if (d->mode == TB_CLIENT_ARGV) {
+		const char *control = NULL;
+		for (size_t i = 0; i < m->n_env; i++)
+			if (strncmp(m->env[i], "TB_CONTROL_URL=", 15) == 0)
+				control = m->env[i] + 15;
+		if ((av = malloc(sizeof(*av))) == NULL) {
+			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INTERNAL, "out of memory");
+			return;
+		}
+		if (smp_argv_prepare(av, m->argv_command, d->argv, control, err, sizeof(err)) !=
+		    TB_OK) {
+			free(av);
+			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INVALID, "client '%s': %s",
+						  d->name, err);
+			return;
+		}
+	}
+	char **env = calloc(nenv + m->n_env + 3, sizeof(*env));
 	if (env == NULL) {
+		free(av);
 		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INTERNAL, "out of memory");
 		return;
 	}
@@ -217,12 +237,18 @@ static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch 
 		env[i] = d->env[i];
 	for (size_t i = 0; i < m->n_env; i++)
 		env[nenv + i] = m->env[i];
+	if (av != NULL) {
+		env[nenv + m->n_env] = av->env_sats;
+		env[nenv + m->n_env + 1] = av->env_proto;
+	}
 
 	tb_child child;
-	tb_child_opts opts = {.cwd = d->cwd, .extra_env = env, .hold = true};
-	int rc = tb_child_spawn(&child, d->argv, &opts, err, sizeof(err));
+	tb_child_opts opts = {.cwd = d->cwd, .extra_env = env, .hold = true,
+			      .stdout_path = av ? av->out_path : NULL};
+	int rc = tb_child_spawn(&child, av ? av->argv : d->argv, &opts, err, sizeof(err));
 	free(env);
 	if (rc != TB_OK) {
+		free(av);
 		tb_rpc_server_reply_error(srv, code_for(rc), "client '%s': %s", d->name, err);
 		return;
 	}
@@ -233,12 +259,17 @@ static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch 
 		.run_start_ns = m->run_start_ns,
 		.to_ring = m->use_ring,
 		.child = &child,
+		.argv = av,
 	};
 	smp_session *s;
 	rc = smp_session_start(&s, &cfg, a->cfg.sink, err, sizeof(err));
 	if (rc != TB_OK) {
 		tb_child_stop(&child, 0);
 		tb_child_fini(&child);
+		if (av != NULL) {
+			smp_argv_cleanup(av);
+			free(av);
+		}
 		tb_rpc_server_reply_error(srv, code_for(rc), "client '%s': %s", d->name, err);
 		return;
 	}

@@ -76,6 +76,14 @@ static void emit_exit(smp_session *s)
 	int st = s->child.status;
 	r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	r.signal = WIFSIGNALED(st) ? (uint32_t)WTERMSIG(st) : 0;
+	/* An argv client's result goes to the channel before its exit sample, so the
+	 * orchestrator has it when it sees the client end. */
+	if (s->cfg.argv != NULL) {
+		char err[256];
+		if (smp_argv_report(s->cfg.argv, ru, s->child.end_ns - s->child.start_ns, err,
+				    sizeof(err)) != TB_OK)
+			tb_warn("sampler: pid %d's result: %s", (int)s->child.pid, err);
+	}
 	emit(s, &r, TB_SAMPLE_EXITED, s->child.end_ns);
 }
 
@@ -248,5 +256,9 @@ void smp_session_free(smp_session *s, int grace_ms)
 		tb_child_fini(&s->child);
 	smp_proc_close(&s->proc);
 	close(s->efd);
+	if (s->cfg.argv != NULL) {
+		smp_argv_cleanup(s->cfg.argv);
+		free(s->cfg.argv);
+	}
 	free(s);
 }

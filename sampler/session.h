@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "common/child.h"
+#include "sampler/argv.h"
 #include "sampler/sink.h"
 
 /* Allowed periods: 1 ms to 60 s. */
@@ -32,6 +33,8 @@ typedef struct smp_session_cfg {
 	uint64_t run_start_ns;	/* CLOCK_MONOTONIC origin of sample times (0: now) */
 	bool to_ring;
 	tb_child *child;	/* a held, launched client the session takes over, or NULL */
+	smp_argv_run *argv;	/* an argv-mode client's run (argv.h), or NULL; the session
+				 * takes it over, reports its result at exit and frees it */
 } smp_session_cfg;
 
 typedef struct smp_session smp_session;
@@ -39,7 +42,7 @@ typedef struct smp_session smp_session;
 /* smp_session_start opens the process's /proc files and starts the sampling thread.
  * On success the session owns cfg->child (the struct is copied). Returns TB_OK;
  * TB_EINVAL (bad period); TB_ENOENT (no such process) or TB_ESYS, with err filled. On
- * failure a given child is left to the caller. */
+ * failure a given child and argv are left to the caller. */
 int smp_session_start(smp_session **sp, const smp_session_cfg *cfg, smp_sink *sink,
 		      char *err, size_t errlen);
 

@@ -17,20 +17,24 @@
 #include "common/error.h"
 #include "testutil.h"
 
-static char reg[128], out_path[128], err_path[128];
+static char reg[128], out_path[128], err_path[128], args_path[128];
 
 static void setup(void)
 {
 	snprintf(reg, sizeof(reg), "/tmp/tb-orc-test-%d.conf", (int)getpid());
 	snprintf(out_path, sizeof(out_path), "/tmp/tb-orc-test-%d.out", (int)getpid());
 	snprintf(err_path, sizeof(err_path), "/tmp/tb-orc-test-%d.err", (int)getpid());
+	snprintf(args_path, sizeof(args_path), "/tmp/tb-orc-test-%d.args", (int)getpid());
 	FILE *f = fopen(reg, "w");
 	cr_assert_not_null(f);
 	fprintf(f,
 		"[c]\ncommand = %s\n"
 		"[crash]\ncommand = %s exit 3\n"
-		"[hang]\ncommand = %s sleep 61.25\n",
-		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN);
+		"[hang]\ncommand = %s sleep 61.25\n"
+		"[c-argv]\ncommand = %s\nmode = argv\n"
+		"[seed-like]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' seed-like\n"
+		"mode = argv\n",
+		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, args_path);
 	fclose(f);
 }
 
@@ -53,6 +57,7 @@ static void teardown(void)
 	unlink(reg);
 	unlink(out_path);
 	unlink(err_path);
+	unlink(args_path);
 }
 
 TestSuite(orchestrator, .init = setup, .fini = teardown, .timeout = 90);
@@ -190,6 +195,32 @@ Test(orchestrator, a_run_longer_than_the_samplers_lease_completes, .timeout = 90
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
 	tu_read_file(out_path, text, sizeof(text));
 	cr_assert(strstr(text, "0.00% dropped out of 660 sent") != NULL, "%s", text);
+}
+
+/* mode = argv: the sampler gives the client the seed's flags, and posts its result. */
+Test(orchestrator, an_argv_client_gets_the_seeds_flags_and_its_result_is_posted_for_it)
+{
+	tb_child c;
+	char text[4096];
+	start(&c, "c-argv", "300", "1");
+	int st = finish(&c, 60000);
+	tu_read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "0.00% dropped out of 300 sent") != NULL, "%s", text);
+	cr_assert(strstr(text, "received 300 spans") != NULL, "%s", text);
+	cr_assert(strstr(text, "the tracer says: 0 dropped") != NULL,
+		  "the client's own result line was not passed on: %s", text);
+
+	/* A client written for the seed prints nothing: the harness's figures stand in. */
+	start(&c, "seed-like", "100", "1");
+	st = finish(&c, 60000);
+	tu_read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "100.00% dropped out of 100 sent") != NULL, "%s", text);
+	tu_read_file(args_path, text, sizeof(text));
+	cr_assert(strncmp(text, "--trace 1 --sleep ", 18) == 0, "%s", text);
+	cr_assert(strstr(text, " --work 0 --repeat 100 --no_flush 0 --num_tags 10 "
+			       "--num_logs 15\n") != NULL, "%s", text);
 }
 
 Test(orchestrator, a_crashing_client_fails_the_run_with_its_status)

@@ -43,9 +43,10 @@ static void write_registry(void)
 		"[alloc200]\ncommand = %s alloc 200 400\n"
 		"[spawn1]\ncommand = %s spawn 1\n"
 		"[sleep30]\ncommand = %s sleep 30\n"
-		"[exit7]\ncommand = %s exit 7\n",
+		"[exit7]\ncommand = %s exit 7\n"
+		"[argv]\ncommand = %s exit 0\nmode = argv\n",
 		TESTCHILD_BIN, TESTCHILD_BIN, TESTCHILD_BIN, TESTCHILD_BIN, TESTCHILD_BIN,
-		TESTCHILD_BIN, TESTCHILD_BIN);
+		TESTCHILD_BIN, TESTCHILD_BIN, TESTCHILD_BIN);
 	fclose(f);
 }
 
@@ -398,6 +399,41 @@ Test(sampler, unregistered_client_is_refused_with_the_known_names)
 	cr_assert_eq(call(ctl, &req, NULL, err, sizeof(err)), TB_EPEER);
 	cr_assert(strstr(err, "unknown client 'rm -rf /'") != NULL, "%s", err);
 	cr_assert(strstr(err, "burn5, burn1, duty50") != NULL, "%s", err);
+}
+
+/* An argv client's flags come from typed values, checked before anything runs. */
+Test(sampler, an_argv_client_needs_a_sound_command_and_a_channel)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SmpLaunch l = TB__SMP_LAUNCH__INIT;
+	Tb__ArgvCommand ac = TB__ARGV_COMMAND__INIT;
+	char err[512], *env[] = {"TB_CONTROL_URL=http://127.0.0.1:1"};
+	char *bad_sats[] = {"127.0.0.1:8360", "x; rm -rf /:1"};
+	l.client_name = "argv";
+	l.period_us = 100000;
+	req.body_case = TB__ENVELOPE__BODY_SMP_LAUNCH;
+	req.smp_launch = &l;
+	static const struct {
+		bool command, channel;
+		uint64_t repeat;
+		size_t nsats;
+		const char *want;
+	} cases[] = {
+		{false, true, 1, 0, "needs the run's command"},
+		{true, false, 1, 0, "needs TB_CONTROL_URL"},
+		{true, true, 0, 0, "repeat must be over 0"},
+		{true, true, 1, 2, "satellite 1 is not host:port"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ac.repeat = cases[i].repeat;
+		ac.n_satellites = cases[i].nsats;
+		ac.satellites = bad_sats;
+		l.argv_command = cases[i].command ? &ac : NULL;
+		l.n_env = cases[i].channel ? 1 : 0;
+		l.env = env;
+		cr_assert_eq(call(ctl, &req, NULL, err, sizeof(err)), TB_EPEER, "case %zu", i);
+		cr_assert(strstr(err, cases[i].want) != NULL, "case %zu: %s", i, err);
+	}
 }
 
 Test(sampler, bad_requests_get_error_replies)

@@ -83,7 +83,10 @@ function parseArgv(argv) {
   const names = { '--trace': 'Trace', '--sleep': 'Sleep', '--sleep_interval': 'SleepInterval',
                   '--work': 'Work', '--repeat': 'Repeat', '--no_flush': 'NoFlush',
                   '--num_tags': 'NumTags', '--num_logs': 'NumLogs' };
+  // Where to report: the seed's flags do not say; the sampler sets these for argv clients.
   const c = {};
+  if (process.env.TB_SATELLITES) c.Satellites = process.env.TB_SATELLITES.split(',');
+  if (process.env.TB_PROTOCOL) c.Protocol = process.env.TB_PROTOCOL;
   let control = null, any = false;
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i], val = argv[i + 1];

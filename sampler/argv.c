@@ -1,0 +1,138 @@
+/* argv.c - the seed's argv form: flags out, a result back to the control channel. */
+#include "sampler/argv.h"
+
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client-shim/shim.h"
+#include "common/command.h"
+#include "common/error.h"
+
+#define MAX_OUT (256u * 1024)
+
+/* A satellite address becomes part of an environment value: host:port of plain
+ * characters only. */
+static bool host_port_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0' || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr(".-_:[]", *p) != NULL))
+			return false;
+	for (const char *p = colon + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base[],
+		     const char *control_url, char *err, size_t errlen)
+{
+	static atomic_uint serial;
+	memset(r, 0, sizeof(*r));
+	if (c == NULL) {
+		snprintf(err, errlen, "an argv-mode client needs the run's command (argv_command)");
+		return TB_EINVAL;
+	}
+	if (c->repeat == 0 || c->num_tags > 1000 || c->num_logs > 1000 || c->n_satellites > 64) {
+		snprintf(err, errlen, "argv_command: repeat must be over 0, num_tags and num_logs "
+				      "at most 1000, satellites at most 64");
+		return TB_EINVAL;
+	}
+	tb_protocol proto;
+	if (tb_protocol_parse(c->protocol[0] ? c->protocol : "lightstep", &proto) != TB_OK) {
+		snprintf(err, errlen, "argv_command: protocol '%.20s' is not lightstep or otlp",
+			 c->protocol);
+		return TB_EINVAL;
+	}
+	if (control_url == NULL || strncmp(control_url, "http://", 7) != 0 ||
+	    strlen(control_url) >= sizeof(r->control_url)) {
+		snprintf(err, errlen, "an argv-mode client needs TB_CONTROL_URL=http://... to "
+				      "report to");
+		return TB_EINVAL;
+	}
+	size_t n = 0, used = 0;
+	while (base[n] != NULL && n < SMP_ARGV_MAX - 16)
+		r->argv[n] = base[n], n++;
+	static char *const names[] = {"--trace", "--sleep", "--sleep_interval", "--work",
+				      "--repeat", "--no_flush", "--num_tags", "--num_logs"};
+	uint64_t v[] = {c->trace, c->sleep_ns, c->sleep_interval_ns, c->work, c->repeat,
+			c->no_flush, c->num_tags, c->num_logs};
+	for (size_t i = 0; i < 8; i++) {
+		snprintf(r->values[i], sizeof(r->values[i]), "%llu", (unsigned long long)v[i]);
+		r->argv[n++] = names[i];
+		r->argv[n++] = r->values[i];
+	}
+	r->argv[n] = NULL;
+	used = (size_t)snprintf(r->env_sats, sizeof(r->env_sats), "TB_SATELLITES=");
+	for (size_t i = 0; i < c->n_satellites; i++) {
+		if (!host_port_ok(c->satellites[i])) {
+			snprintf(err, errlen, "argv_command: satellite %zu is not host:port", i);
+			return TB_EINVAL;
+		}
+		used += (size_t)snprintf(r->env_sats + used, sizeof(r->env_sats) - used, "%s%s",
+					 i ? "," : "", c->satellites[i]);
+		if (used >= sizeof(r->env_sats)) {
+			snprintf(err, errlen, "argv_command: too many satellites");
+			return TB_EINVAL;
+		}
+	}
+	snprintf(r->env_proto, sizeof(r->env_proto), "TB_PROTOCOL=%s", tb_protocol_name(proto));
+	snprintf(r->control_url, sizeof(r->control_url), "%s", control_url);
+	snprintf(r->out_path, sizeof(r->out_path), "/tmp/tracebench-argv-%d-%u.out",
+		 (int)getpid(), atomic_fetch_add(&serial, 1));
+	r->repeat = c->repeat;
+	return TB_OK;
+}
+
+/* result_line finds the last line of out that is a valid result. */
+static bool result_line(char *out, tb_client_result *res)
+{
+	bool found = false;
+	char why[200];
+	for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		tb_client_result r;
+		if (line[0] == '{' && tb_result_from_json(line, strlen(line), &r, why,
+							  sizeof(why)) == TB_OK) {
+			*res = r;
+			found = true;
+		}
+	}
+	return found;
+}
+
+int smp_argv_report(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
+		    char *err, size_t errlen)
+{
+	char *out = malloc(MAX_OUT + 1);
+	if (out == NULL)
+		return TB_ENOMEM;
+	FILE *f = fopen(r->out_path, "r");
+	size_t n = f ? fread(out, 1, MAX_OUT, f) : 0;
+	out[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	tb_client_result res;
+	if (!result_line(out, &res)) {
+		memset(&res, 0, sizeof(res));
+		res.spans_sent = r->repeat;
+		res.program_time = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
+				   (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+		res.clock_time = (double)wall_ns / 1e9;
+	}
+	free(out);
+	return tb_shim_report_result(r->control_url, &res, err, errlen);
+}
+
+void smp_argv_cleanup(smp_argv_run *r)
+{
+	if (r->out_path[0] != '\0')
+		unlink(r->out_path);
+	r->out_path[0] = '\0';
+}
