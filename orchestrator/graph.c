@@ -266,12 +266,14 @@ static size_t rates(const orc_rundata *rows, size_t n, const char *run, double *
 	return k;
 }
 
+/* collect gathers value over the trials of run at sps; a trial that reported nothing
+ * (killed before its result) has no value to give. */
 static trials collect(const orc_rundata *rows, size_t n, const char *run, double sps,
-		    double (*value)(const orc_rundata *))
+		      double (*value)(const orc_rundata *))
 {
 	trials s = {0};
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps == sps)
+		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps == sps && rows[i].sent > 0)
 			stat_add(&s, value(&rows[i]));
 	return s;
 }
@@ -279,6 +281,11 @@ static trials collect(const orc_rundata *rows, size_t n, const char *run, double
 static double cpu_points(const orc_rundata *r)
 {
 	return 100 * r->cpu_usage;
+}
+
+static double achieved_sps(const orc_rundata *r)
+{
+	return r->spans_per_second;
 }
 
 static double dropped_pct(const orc_rundata *r)
@@ -350,31 +357,39 @@ static void draw_dropped(drawing *d, const orc_graph *g, const orc_rundata *rows
 	for (size_t r = 0; r < g->nruns; r++) {
 		double x[ORC_PLAN_MAX_SWEEP];
 		size_t k = rates(rows, n, g->runs[r], x, ORC_PLAN_MAX_SWEEP);
-		char title[160];
-		snprintf(title, sizeof(title), "%s: %% dropped (mean, min-max of trials)",
-			 g->runs[r]);
-		begin_block(d, title);
-		fputs("# spans/s\tdropped_pct\tmin\tmax\tspans_per_second_achieved\ttrials\n",
-		      d->dat);
+		bool begun = false;
 		for (size_t i = 0; i < k; i++) {
 			trials s = collect(rows, n, g->runs[r], x[i], dropped_pct);
-			trials a = {0};
-			for (size_t j = 0; j < n; j++)
-				if (strcmp(rows[j].plan_run, g->runs[r]) == 0 && rows[j].sps == x[i])
-					stat_add(&a, rows[j].spans_per_second);
+			if (s.n == 0)
+				continue;
+			if (!begun) {
+				char title[160];
+				snprintf(title, sizeof(title), "%s: %% dropped (mean, min-max of trials)",
+					 g->runs[r]);
+				begin_block(d, title);
+				fputs("# spans/s\tdropped_pct\tmin\tmax\tspans_per_second_achieved\t"
+				      "trials\n", d->dat);
+				begun = true;
+			}
+			trials a = collect(rows, n, g->runs[r], x[i], achieved_sps);
 			fprintf(d->dat, "%g\t%.4f\t%.4f\t%.4f\t%.1f\t%u\n", x[i], stat_mean(&s), s.min,
 				s.max, stat_mean(&a), s.n);
 			if (nall < sizeof(all) / sizeof(all[0]))
 				all[nall++] = x[i];
 		}
-		if (k == 0)
-			fputs("0\t0\t0\t0\t0\t0\n", d->dat);
+		if (!begun)
+			continue;
 		int w = snprintf(plot + used, sizeof(plot) - used,
 				 "%s '%s.dat' index %d using 1:2:3:4 with yerrorlines lw 2 pt 7 "
-				 "title \"%s\"", r ? ", \\\n    " : "plot", d->name, d->blocks - 1,
-				 g->runs[r]);
+				 "title \"%s\"", used ? ", \\\n    " : "plot", d->name,
+				 d->blocks - 1, g->runs[r]);
 		if (w > 0 && (size_t)w < sizeof(plot) - used)
 			used += (size_t)w;
+	}
+	if (used == 0) {
+		fputs("set label \"no data\" at graph 0.5, 0.5 center\nplot [0:1] [0:1] -1 notitle\n",
+		      d->body);
+		return;
 	}
 	log_x_if_wide(d, all, nall);
 	fprintf(d->body, "%s\n", plot);
