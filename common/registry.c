@@ -30,6 +30,22 @@ typedef struct load_state {
 	bool nomem;
 } load_state;
 
+int tb_registry_require(const char *path, const char *name, char *err, size_t errlen)
+{
+	tb_registry *r;
+	int rc = tb_registry_load(&r, path, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (tb_registry_find(r, name) == NULL) {
+		char names[512];
+		snprintf(err, errlen, "client '%s' is not in %s (known: %s)", name, path,
+			 tb_registry_names(r, names, sizeof(names)));
+		rc = TB_EINVAL;
+	}
+	tb_registry_free(r);
+	return rc;
+}
+
 const char *tb_client_mode_name(tb_client_mode m)
 {
 	return m == TB_CLIENT_ARGV ? "argv" : "http";

@@ -54,6 +54,11 @@ const tb_client_def *tb_registry_at(const tb_registry *r, size_t i);
 /* tb_registry_names writes "a, b, c" (the known names, for error messages) into buf. */
 const char *tb_registry_names(const tb_registry *r, char *buf, size_t len);
 
+/* tb_registry_require checks that the registry at path loads and has a client name:
+ * TB_OK, or TB_EINVAL / TB_ENOENT with err saying "client 'x' is not in FILE (known:
+ * a, b)" or why the file does not load. */
+int tb_registry_require(const char *path, const char *name, char *err, size_t errlen);
+
 /* tb_client_mode_name: "http" or "argv". */
 const char *tb_client_mode_name(tb_client_mode m);
 

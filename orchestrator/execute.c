@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/registry.h"
 #include "common/sig.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/environment.h"
@@ -42,6 +43,26 @@ static int make_results_dir(const char *root, const char *plan_path, char *dir, 
 	if (w < 0 || (size_t)w >= len || mkdir(dir, 0755) != 0) {
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return TB_ESYS;
+	}
+	return TB_OK;
+}
+
+/* check_clients fails a plan whose clients this host's registry does not know, before
+ * anything starts. With a remote sampler the clients come from its registry, which
+ * answers for itself when asked. */
+static int check_clients(const orc_plan *plan, const char *client, const char *clients_file,
+			 char *err, size_t errlen)
+{
+	if (plan->sampler_url[0] != '\0')
+		return TB_OK;
+	char why[600];
+	for (size_t i = 0; i <= plan->nruns; i++) {
+		const char *name = i < plan->nruns ? plan->runs[i].client : client;
+		if (name[0] != '\0' &&
+		    tb_registry_require(clients_file, name, why, sizeof(why)) != TB_OK) {
+			snprintf(err, errlen, "%s: %s", plan->path, why);
+			return TB_EINVAL;
+		}
 	}
 	return TB_OK;
 }
@@ -92,6 +113,8 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 			 plan->path);
 		return 2;
 	}
+	if (check_clients(plan, client, o->clients_file, err, errlen) != TB_OK)
+		return 2;
 	/* A plan that names no satellite group gets one local group of two ports. */
 	orc_plan_satellites local = {.ports = "0,0", .mode = "typical"};
 	orc_harness_opts ho = {.clients = o->clients_file, .sampler_url = plan->sampler_url,

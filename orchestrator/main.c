@@ -17,6 +17,7 @@
 #include "common/units.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/execute.h"
+#include "common/registry.h"
 #include "orchestrator/harness.h"
 #include "orchestrator/report.h"
 #include "orchestrator/run.h"
@@ -264,8 +265,9 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 		fprintf(stderr, "orchestrator run: --client, --sps and --runtime are required\n");
 		return EXIT_ERROR;
 	}
-	if (access(clients, R_OK) != 0) {
-		fprintf(stderr, "orchestrator: --clients %s: %m\n", clients);
+	char why[600];
+	if (tb_registry_require(clients, p.client, why, sizeof(why)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", why);
 		return EXIT_ERROR;
 	}
 	if (open_logs("logs") != TB_OK)

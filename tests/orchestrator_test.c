@@ -92,6 +92,13 @@ static int finish(tb_child *c, int timeout_ms)
 }
 
 
+static const char *text_of(const char *path)
+{
+	static char buf[8192];
+	tu_read_file(path, buf, sizeof(buf));
+	return buf;
+}
+
 /* children_named lists processes whose parent is ppid and whose name is comm. */
 static int children_named(pid_t ppid, const char *comm, pid_t *out, int max)
 {
@@ -304,7 +311,7 @@ Test(orchestrator, bad_command_lines_are_named)
 		{"--sps", "-5", "--sps -5"},
 		{"--runtime", "x", "--runtime x"},
 		{"--satellites", "flaky", "--satellites flaky"},
-		{"--client", "nope", "unknown client 'nope' (known: c, crash, hang)"},
+		{"--client", "nope", "client 'nope' is not in /tmp/tb-orc-test-"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[] = {ORCHESTRATOR_BIN, "run", "--client", "c", "--sps", "10", "--runtime",
@@ -318,6 +325,8 @@ Test(orchestrator, bad_command_lines_are_named)
 		tu_read_file(err_path, text, sizeof(text));
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
+	/* An unknown client is named before anything starts, with the ones there are. */
+	cr_assert(strstr(text_of(err_path), "(known: c, crash, hang, c-argv, seed-like)") != NULL);
 }
 
 /* ---- plans ---- */
@@ -394,9 +403,19 @@ Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 	cr_assert_eq(finish(&c, 10000), 2);
 	cr_assert_lt(tb_now_ns() - t0, 2 * TB_NS_PER_S, "it must not start anything");
 	tu_read_file(err_path, text, sizeof(text));
-	char want[200];
+	char want[400];
 	snprintf(want, sizeof(want), "%s:3:18: expected a comparison: < <= > >= == !=, got '='",
 		 plan);
 	cr_assert(strstr(text, want) != NULL, "%s", text);
+	/* So does a plan whose client is not registered here. */
+	f = fopen(plan, "w");
+	fprintf(f, "client nope\nrun a sps 100 runtime 2s\n");
+	fclose(f);
+	t0 = tb_now_ns();
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+	cr_assert_eq(finish(&c, 10000), 2);
+	cr_assert_lt(tb_now_ns() - t0, 2 * TB_NS_PER_S, "it must not start anything");
+	snprintf(want, sizeof(want), "%s: client 'nope' is not in %s (known: c,", plan, reg);
+	cr_assert(strstr(text_of(err_path), want) != NULL, "%s", text_of(err_path));
 	unlink(plan);
 }
