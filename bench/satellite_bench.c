@@ -4,13 +4,20 @@
  * process. For each case it prints reports/s, spans/s, spans per satellite CPU-second
  * (the satellite's utime+stime from /proc), p50/p99 latency, and cross-checks the
  * satellite's counters against what was sent (exactly). A final soak run watches the
- * satellite's RSS.
+ * satellite's RSS. Beside the 1000-span figure it prints the floor of this machine: the
+ * same bytes sent over a plain loopback TCP connection to a thread that only receives
+ * and discards them, in spans per CPU-second of that thread. No HTTP server, however
+ * quick its parsing, can take more.
  *
  *   satellite_bench [--seconds S] [--soak S] [--satellite PATH]
  * Targets (2-core machine): >= 2,000,000 spans per satellite CPU-second with 1000-span
  * reports, >= 50,000 reports/s with 1-span reports, RSS flat over a 60 s soak. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -241,6 +248,69 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 	return r;
 }
 
+/* ---- the floor: bare TCP receive ---- */
+
+typedef struct bare {
+	int listen_fd;
+	uint64_t bytes;
+	double cpu_s;
+} bare;
+
+static void *bare_receiver(void *arg)
+{
+	bare *b = arg;
+	int fd = accept(b->listen_fd, NULL, NULL);
+	static uint8_t buf[256 * 1024];
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	ssize_t n;
+	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		b->bytes += (uint64_t)n;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	b->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* bare_floor sends 1000-span reports to a receive-and-discard thread for secs and
+ * returns spans per CPU-second of that thread (0 if the socket could not be set up). */
+static double bare_floor(double secs)
+{
+	size_t len;
+	uint8_t *body = tb_report_lightstep(1000, 1, &len);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	bare b = {.listen_fd = socket(AF_INET, SOCK_STREAM, 0)};
+	int out = -1;
+	double floor = 0;
+	if (body == NULL || b.listen_fd < 0 || bind(b.listen_fd, (void *)&sa, sizeof(sa)) != 0 ||
+	    listen(b.listen_fd, 1) != 0 || getsockname(b.listen_fd, (void *)&sa, &sl) != 0 ||
+	    (out = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		goto done;
+	pthread_t t;
+	pthread_create(&t, NULL, bare_receiver, &b);
+	uint64_t sent = 0;
+	if (connect(out, (void *)&sa, sizeof(sa)) == 0) {
+		uint64_t end = tb_now_ns() + (uint64_t)(secs * 1e9);
+		while (tb_now_ns() < end) {
+			ssize_t w = send(out, body, len, MSG_NOSIGNAL);
+			if (w <= 0)
+				break;
+			sent += (uint64_t)w;
+		}
+	}
+	close(out);
+	pthread_join(t, NULL);
+	if (b.cpu_s > 0)
+		floor = (double)b.bytes / (double)len * 1000.0 / b.cpu_s;
+done:
+	if (b.listen_fd >= 0)
+		close(b.listen_fd);
+	free(body);
+	return floor;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -319,6 +389,8 @@ int main(int argc, char **argv)
 	}
 	printf("target: >= 2,000,000 spans per satellite CPU-second at 1000 spans/report: "
 	       "%.0f (%s)\n", best_1000, best_1000 >= 2e6 ? "met" : "NOT met");
+	printf("floor: a bare loopback TCP receiver (recv and discard, no HTTP) takes %.0f "
+	       "spans per CPU-second of the same 1000-span reports here\n", bare_floor(secs));
 	printf("target: >= 50,000 reports/s at 1 span/report: %.0f (%s)\n", best_1,
 	       best_1 >= 50000 ? "met" : "NOT met");
 
