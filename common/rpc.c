@@ -25,10 +25,13 @@ struct tb_rpc_client {
 	char local_addr[64];	/* this side's address on the last reply's connection */
 };
 
+#define REPLY_LINGER_NS (50 * TB_NS_PER_MS)
+
 struct tb_rpc_server {
 	nng_socket sock;
 	nng_listener listener;
 	int recv_fd;	/* nng's "a message is waiting" descriptor */
+	uint64_t replied_ns;	/* when the last reply was queued */
 	int wake_fd;	/* -1, or a descriptor that ends a wait early */
 	char url[256];
 };
@@ -272,6 +275,11 @@ void tb_rpc_server_free(tb_rpc_server *s)
 {
 	if (s == NULL)
 		return;
+	/* nng_sendmsg only queues a reply, and closing drops what is queued: the Ok to a
+	 * Shutdown would be lost, and its sender would see the connection reset. */
+	uint64_t since = tb_now_ns() - s->replied_ns;
+	if (s->replied_ns != 0 && since < REPLY_LINGER_NS)
+		tb_sleep_ns(REPLY_LINGER_NS - since);
 	nng_close(s->sock);
 	free(s);
 }
@@ -338,6 +346,7 @@ int tb_rpc_server_reply(tb_rpc_server *s, Tb__Envelope *rep)
 		nng_msg_free(m);
 		return tb_err_from_nng(rv);
 	}
+	s->replied_ns = tb_now_ns();
 	return TB_OK;
 }
 
