@@ -164,13 +164,20 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 	if (orc_environment_write(path, &ei, why, sizeof(why)) != TB_OK)
 		tb_warn("orchestrator: %s", why);
 
-	bool any_failed = false;
-	for (size_t i = 0; i < plan->nruns && !tb_sig_stop_requested(); i++) {
+	/* Every run is named up front: a plan that stops early still judges what ran. */
+	for (size_t i = 0; i < plan->nruns; i++)
+		named[i].name = plan->runs[i].name;
+	bool any_failed = false, stopped = false;
+	for (size_t i = 0; i < plan->nruns && !tb_sig_stop_requested() && !stopped; i++) {
 		const orc_plan_run *pr = &plan->runs[i];
 		named[i].name = pr->name;
 		named[i].results = &results[done];
-		for (size_t s = 0; s < pr->nsps && !tb_sig_stop_requested(); s++) {
-			for (unsigned k = 0; k < pr->repeat && !tb_sig_stop_requested(); k++) {
+		for (size_t s = 0; s < pr->nsps && !tb_sig_stop_requested() && !stopped; s++) {
+			for (unsigned k = 0; k < pr->repeat && !tb_sig_stop_requested() && !stopped;
+			     k++) {
+				/* A local satellite a run saw die is started again for the next. */
+				if (orc_harness_revive(&h, err, errlen) != TB_OK)
+					goto out;
 				orc_run_params p = {
 					.client = pr->client[0] ? pr->client : client,
 					.trace = pr->trace,
@@ -215,6 +222,11 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 				       (double)r->peak_rss_bytes / 1048576.0,
 				       r->failed ? "  FAILED: " : "", r->failed ? r->failure : "");
 				any_failed |= r->failed;
+				if (r->failed && plan->stop_on_failure) {
+					printf("  stopping: %s failed and the plan says on_failure stop "
+					       "(%zu of %zu runs done)\n", pr->name, done, nall);
+					stopped = true;
+				}
 			}
 		}
 	}

@@ -23,21 +23,21 @@ static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, s
 	return orc_peer_spawn(&h->sampler, "sampler", argv, url, err, errlen);
 }
 
-static int start_group(orc_harness *h, const orc_plan_satellites *g, const char *bind,
-		       char *err, size_t errlen)
+/* start_group starts (or reaches) satellite group i as h->groups[i] says. */
+static int start_group(orc_harness *h, size_t i, char *err, size_t errlen)
 {
-	orc_peer *p = &h->satellites[h->nsatellites];
+	const orc_plan_satellites *g = &h->groups[i];
+	orc_peer *p = &h->satellites[i];
 	int rc;
 	if (g->remote) {
 		rc = orc_peer_attach(p, "satellite", g->url, err, errlen);
 	} else {
 		char bin[PATH_MAX], url[128], mode[16], ports[64], addr[64];
 		tb_sibling_path(bin, sizeof(bin), "../satellite/satellite");
-		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%zu.ipc", (int)getpid(),
-			 h->nsatellites);
+		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%zu.ipc", (int)getpid(), i);
 		snprintf(mode, sizeof(mode), "%s", g->mode[0] ? g->mode : "typical");
 		snprintf(ports, sizeof(ports), "%s", g->ports[0] ? g->ports : "0,0");
-		snprintf(addr, sizeof(addr), "%s", bind);
+		snprintf(addr, sizeof(addr), "%s", h->bind);
 		char *argv[] = {bin, "--ports", ports, "--bind", addr, "--control", url,
 				"--mode", mode, "-q", NULL};
 		rc = orc_peer_spawn(p, "satellite", argv, url, err, errlen);
@@ -45,7 +45,6 @@ static int start_group(orc_harness *h, const orc_plan_satellites *g, const char 
 	if (rc != TB_OK)
 		return rc;
 	snprintf(p->mode, sizeof(p->mode), "%s", g->mode[0] ? g->mode : "typical");
-	h->nsatellites++;
 	return TB_OK;
 }
 
@@ -59,19 +58,22 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 
 	int rc = start_sampler(h, o, err, errlen);
 	/* The clients run on the sampler's host: listen where they can reach us. */
-	char bind[64] = "127.0.0.1";
+	snprintf(h->bind, sizeof(h->bind), "127.0.0.1");
 	if (rc == TB_OK && !h->sampler.same_host) {
 		if (h->sampler.local_addr[0] == '\0') {
 			snprintf(err, errlen, "cannot tell which address the sampler at %s reaches "
 					      "this host by (a tcp:// URL is needed)", h->sampler.url);
 			rc = TB_EADDR;
 		}
-		snprintf(bind, sizeof(bind), "%s", h->sampler.local_addr);
+		snprintf(h->bind, sizeof(h->bind), "%s", h->sampler.local_addr);
 	}
-	for (size_t i = 0; rc == TB_OK && i < o->ngroups && i < ORC_PLAN_MAX_SATELLITES; i++)
-		rc = start_group(h, &o->groups[i], bind, err, errlen);
+	for (size_t i = 0; rc == TB_OK && i < o->ngroups && i < ORC_PLAN_MAX_SATELLITES; i++) {
+		h->groups[i] = o->groups[i];
+		if ((rc = start_group(h, i, err, errlen)) == TB_OK)
+			h->nsatellites++;
+	}
 	if (rc == TB_OK)
-		rc = orc_channel_alloc(&h->channel, bind, o->control_port, err, errlen);
+		rc = orc_channel_alloc(&h->channel, h->bind, o->control_port, err, errlen);
 	if (rc != TB_OK) {
 		orc_harness_stop(h);
 		return rc;
@@ -82,7 +84,30 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 			   .sampler = &h->sampler,
 			   .period_ns = o->period_ns,
 			   .progress = o->progress};
-	snprintf(h->env.control_host, sizeof(h->env.control_host), "%s", bind);
+	snprintf(h->env.control_host, sizeof(h->env.control_host), "%s", h->bind);
+	return TB_OK;
+}
+
+int orc_harness_revive(orc_harness *h, char *err, size_t errlen)
+{
+	if (!orc_peer_alive(&h->sampler)) {
+		snprintf(err, errlen, "the sampler (%s) has died", h->sampler.url);
+		return TB_ECLOSED;
+	}
+	for (size_t i = 0; i < h->nsatellites; i++) {
+		if (orc_peer_alive(&h->satellites[i]))
+			continue;
+		if (!h->satellites[i].local) {
+			snprintf(err, errlen, "the satellite at %s has gone", h->satellites[i].url);
+			return TB_ECLOSED;
+		}
+		tb_warn("orchestrator: satellite %zu (%s) died; starting it again", i,
+			h->satellites[i].url);
+		orc_peer_stop(&h->satellites[i]);
+		int rc = start_group(h, i, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+	}
 	return TB_OK;
 }
 

@@ -31,7 +31,9 @@ typedef struct orc_harness_opts {
 
 typedef struct orc_harness {
 	orc_peer satellites[ORC_PLAN_MAX_SATELLITES];
+	orc_plan_satellites groups[ORC_PLAN_MAX_SATELLITES];	/* what each was started as */
 	size_t nsatellites;
+	char bind[64];		/* where local satellites and the channel listen */
 	orc_peer sampler;
 	orc_channel *channel;
 	orc_env env;		/* what runs use, pointing into this struct */
@@ -40,6 +42,11 @@ typedef struct orc_harness {
 /* orc_harness_start starts or reaches everything and waits for each Hello. On error
  * (err filled) nothing is left running. */
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen);
+
+/* orc_harness_revive starts again, on fresh ports, every local satellite that has died
+ * (a run saw it go), so a plan can go on. A remote satellite is not ours to restart: a
+ * dead one is an error, as is a dead sampler. TB_OK or an error with err filled. */
+int orc_harness_revive(orc_harness *h, char *err, size_t errlen);
 
 /* orc_harness_stop stops the channel, the sampler (and so its clients) and the
  * satellites (see orc_peer_stop for agents). Safe after a failed start. */

@@ -765,7 +765,7 @@ static void parse_statement(parser *ps)
 	token kw = ps->tok;
 	if (kw.kind != T_WORD) {
 		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
-				 "satellites, run, assert or graph");
+				 "satellites, run, assert, graph or on_failure");
 		return;
 	}
 	advance(ps);
@@ -804,9 +804,17 @@ static void parse_statement(parser *ps)
 		parse_assert(ps);
 	} else if (is_word(&kw, "graph")) {
 		parse_graph(ps);
+	} else if (is_word(&kw, "on_failure")) {
+		if (is_word(&ps->tok, "continue") || is_word(&ps->tok, "stop")) {
+			p->stop_on_failure = is_word(&ps->tok, "stop");
+			advance(ps);
+			end_of_statement(ps);
+		} else {
+			fail_at(ps, &ps->tok, "expected continue or stop");
+		}
 	} else {
 		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
-				 "satellites, run, assert or graph");
+				 "satellites, run, assert, graph or on_failure");
 	}
 }
 

@@ -123,6 +123,7 @@ typedef struct orc_plan {
 	size_t nasserts;
 	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
 	size_t ngraphs;
+	bool stop_on_failure;		/* on_failure stop: a failed run ends the plan */
 } orc_plan;
 
 /* orc_graph_kind_name: "memory", "memory_panels", "tracer_cpu" or "dropped". */

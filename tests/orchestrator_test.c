@@ -387,6 +387,62 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	rmdir(results);
 }
 
+/* run_plan_killing_its_satellite runs text as a plan and kills the satellite 1 s into
+ * it; returns the exit status, output in out_path. */
+static int run_plan_killing_its_satellite(const char *text)
+{
+	char plan[128], results[128], cache[160];
+	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d-kill.plan", (int)getpid());
+	snprintf(results, sizeof(results), "/tmp/tb-orc-test-results-%d", (int)getpid());
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
+	FILE *f = fopen(plan, "w");
+	fputs(text, f);
+	fclose(f);
+	char *env[] = {cache, NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--clients", reg,
+			"--control-port", "0", NULL};
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	/* Calibration comes first; the satellite dies in the first run proper. */
+	for (int i = 0; i < 600 && strstr(text_of(err_path), "[1/") == NULL; i++)
+		tb_sleep_ns(50 * TB_NS_PER_MS);
+	tb_sleep_ns(1000 * TB_NS_PER_MS);
+	pid_t sat[4];
+	cr_assert_eq(children_named(c.pid, "satellite", sat, 4), 1, "no satellite child found");
+	kill(sat[0], SIGKILL);
+	int st = finish(&c, 90000);
+	unlink(plan);
+	char rm[300];
+	snprintf(rm, sizeof(rm), "rm -rf %s", results);
+	cr_assert_eq(system(rm), 0);
+	return st;
+}
+
+Test(orchestrator, a_plan_goes_on_past_a_dead_satellite_or_stops_as_it_says, .timeout = 150)
+{
+	static const char *runs = "client c\nsampling 50ms\n"
+				  "run first sps 200 runtime 4s\nrun second sps 200 runtime 1s\n"
+				  "assert second.dropped == 0\n";
+	int st = run_plan_killing_its_satellite(runs);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 1, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "FAILED: a satellite") != NULL, "%s", out);
+	cr_assert(strstr(out, "PASS  ") != NULL, "the second run did not count: %s", out);
+	cr_assert(strstr(text_of(err_path), "died; starting it again") != NULL);
+
+	char stop[512];
+	snprintf(stop, sizeof(stop), "on_failure stop\n%s", runs);
+	st = run_plan_killing_its_satellite(stop);
+	out = text_of(out_path);
+	cr_assert_eq(st, 1, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "stopping: first failed and the plan says on_failure stop "
+			      "(1 of 2 runs done)") != NULL, "%s", out);
+	cr_assert(strstr(out, "ERROR ") != NULL, "an assertion over a run that never ran: %s",
+		  out);
+}
+
 Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 {
 	char plan[128];

@@ -43,6 +43,7 @@ Test(plan, graphs_name_their_runs_and_scale_shrinks_every_duration)
 	cr_assert_str_eq(p->graphs[1].title, "mem");
 	cr_assert_eq(p->graphs[2].kind, ORC_GRAPH_DROPPED);
 	cr_assert_eq(p->graphs[3].kind, ORC_GRAPH_PANELS);
+	cr_assert(!p->stop_on_failure, "continue is the default");
 	orc_plan_scale(p, 0.05);
 	cr_assert_float_eq(p->runs[0].runtime_s, 0.5, 1e-9);
 	cr_assert_float_eq(p->runs[1].events[0].at_s, 0.2, 1e-9);
@@ -165,6 +166,7 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"run a sps [1, 2] runtime 1s\nrun b sps 1 runtime 1s notrace\ngraph g tracer_cpu a, b\n",
 		 "t.plan:3:9: expected 'a' and 'b' to sweep the same sps values"},
 		{"run a sps 1 runtime 1s\ngraph g memory a title\n", "t.plan:2:23: expected the graph's title"},
+		{"on_failure retry\nrun a sps 1 runtime 1s\n", "t.plan:1:12: expected continue or stop"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		orc_plan *p = NULL;
