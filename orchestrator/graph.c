@@ -33,13 +33,11 @@ typedef struct drawing {
 	const char *name;
 } drawing;
 
-static bool in_graph(const orc_graph *g, const char *run, size_t *which)
+static bool in_graph(const orc_graph *g, const char *run)
 {
 	for (size_t i = 0; i < g->nruns; i++)
-		if (strcmp(g->runs[i], run) == 0) {
-			*which = i;
+		if (strcmp(g->runs[i], run) == 0)
 			return true;
-		}
 	return false;
 }
 
@@ -124,8 +122,7 @@ static void draw_memory(drawing *d, const orc_graph *g, const orc_rundata *rows,
 			 "set yrange [0:*]\nset key outside right top\nset grid\n", text);
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
-		size_t which;
-		if (!in_graph(g, rows[i].plan_run, &which) || rows[i].nsamples == 0)
+		if (!in_graph(g, rows[i].plan_run) || rows[i].nsamples == 0)
 			continue;
 		series_title(rows, n, i, title, sizeof(title));
 		write_memory_block(d, &rows[i], title);
@@ -156,8 +153,7 @@ static void draw_panels(drawing *d, const orc_graph *g, const orc_rundata *rows,
 	/* Every panel spans the same seconds, so the events line up down the page. */
 	double xmax = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t which;
-		if (in_graph(g, rows[i].plan_run, &which))
+		if (in_graph(g, rows[i].plan_run))
 			xmax = fmax(xmax, run_seconds(&rows[i]));
 	}
 	fprintf(d->body, "set multiplot layout %zu, 1 title \"%s\"\n", g->nruns, text);
