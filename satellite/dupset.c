@@ -34,6 +34,11 @@ int sat_dupset_alloc(sat_dupset **dp, size_t slots)
 		free(d);
 		return TB_ENOMEM;
 	}
+	/* Slots are probed at random, and a 4 KiB page is first read (mapping the zero
+	 * page) and then written, which costs a second fault and a TLB-flush IPI to the
+	 * other cores: 17% of the satellite's time with 1000-span reports. In 2 MiB pages
+	 * that happens 512 times less often. Advice only: without THP it is a no-op. */
+	madvise(p, slots * sizeof(uint64_t), MADV_HUGEPAGE);
 	d->slots = p;
 	d->nslots = slots;
 	d->limit = slots / 4 * 3;
