@@ -290,15 +290,10 @@ static double bare_floor(double secs)
 		goto done;
 	pthread_t t;
 	pthread_create(&t, NULL, bare_receiver, &b);
-	uint64_t sent = 0;
 	if (connect(out, (void *)&sa, sizeof(sa)) == 0) {
 		uint64_t end = tb_now_ns() + (uint64_t)(secs * 1e9);
-		while (tb_now_ns() < end) {
-			ssize_t w = send(out, body, len, MSG_NOSIGNAL);
-			if (w <= 0)
-				break;
-			sent += (uint64_t)w;
-		}
+		while (tb_now_ns() < end && send(out, body, len, MSG_NOSIGNAL) > 0)
+			;
 	}
 	close(out);
 	pthread_join(t, NULL);

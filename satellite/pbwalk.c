@@ -33,10 +33,30 @@ typedef struct field_rule {
 	uint16_t sub;		/* message index when len_rule is LEN_MESSAGE */
 } field_rule;
 
+/* What to do on meeting a one-byte key (fields 1 to 15, the ones a message uses most):
+ * decided once per message type and key byte, so the walk does one load and a jump. */
+enum key_action {
+	K_SLOW = 0,		/* a longer key, or field 0: the general path */
+	K_BYTES,		/* length-delimited, anything goes (strings, bytes, unknown) */
+	K_MESSAGE,		/* length-delimited sub-message: walk it */
+	K_PACKED,		/* length-delimited packed numbers: check them */
+	K_VARINT,
+	K_FIXED64,
+	K_FIXED32,
+	K_REJECT,		/* the general path reports why */
+};
+
+typedef struct key_rule {
+	uint8_t action;		/* enum key_action */
+	uint8_t len_rule;	/* K_PACKED: which */
+	uint16_t sub;		/* K_MESSAGE: message index */
+} key_rule;
+
 typedef struct msg_rules {
 	const ProtobufCMessageDescriptor *desc;
 	uint32_t n_ids;		/* by_id covers field numbers 0..n_ids-1 */
 	field_rule *by_id;
+	key_rule by_key[128];	/* indexed by a one-byte key */
 } msg_rules;
 
 struct sat_pbschema {
@@ -151,8 +171,29 @@ static int build_message(sat_pbschema *s, size_t idx, size_t *cap)
 		by_id[f->id] = r;
 	}
 	/* find_or_add may have moved the array: index again. */
-	s->msgs[idx].by_id = by_id;
-	s->msgs[idx].n_ids = max_id + 1;
+	msg_rules *m = &s->msgs[idx];
+	m->by_id = by_id;
+	m->n_ids = max_id + 1;
+	for (unsigned key = 0x08; key < 0x80; key++) {
+		uint32_t field = key >> 3;
+		unsigned wt = key & 7;
+		const field_rule *r = field < m->n_ids ? &by_id[field] : &unknown_field;
+		key_rule *k = &m->by_key[key];
+		if (!(WT_BIT(wt) & r->wt_mask))
+			k->action = K_REJECT;
+		else if (wt == SAT_WT_VARINT)
+			k->action = K_VARINT;
+		else if (wt == SAT_WT_FIXED64)
+			k->action = K_FIXED64;
+		else if (wt == SAT_WT_FIXED32)
+			k->action = K_FIXED32;
+		else if (r->len_rule == LEN_MESSAGE)
+			*k = (key_rule){K_MESSAGE, 0, r->sub};
+		else if (r->len_rule == LEN_ANY)
+			k->action = K_BYTES;
+		else
+			*k = (key_rule){K_PACKED, r->len_rule, 0};
+	}
 	return TB_OK;
 }
 
@@ -259,6 +300,50 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 			m = stack[depth].m;
 			end = stack[depth].end;
 			continue;
+		}
+		/* The fast path: a one-byte key whose action the table holds. */
+		const key_rule *k = *p < 0x80 ? &m->by_key[*p] : &m->by_key[0];
+		switch (k->action) {
+		case K_BYTES:
+		case K_MESSAGE:
+		case K_PACKED:
+			p++;
+			if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p))
+				n = *p++;
+			else if (!sat_pb_len(&p, end, &n))
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
+					    SAT_WT_LEN);
+			if (k->action == K_MESSAGE) {
+				if (depth == SAT_PBWALK_MAX_DEPTH)
+					return fail(err, SAT_PBWALK_EDEPTH, at, base, m, *at >> 3,
+						    SAT_WT_LEN);
+				stack[depth].m = m;
+				stack[depth].end = end;
+				depth++;
+				m = &s->msgs[k->sub];
+				end = p + n;
+				continue;
+			}
+			if (k->action == K_PACKED && !packed_ok(k->len_rule, p, n))
+				return fail(err, SAT_PBWALK_EPACKED, at, base, m, *at >> 3, SAT_WT_LEN);
+			p += n;
+			continue;
+		case K_VARINT:
+			p++;
+			if (p < end && *p < 0x80)
+				p++;
+			else if (!sat_pb_skip(&p, end, SAT_WT_VARINT))
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
+					    SAT_WT_VARINT);
+			continue;
+		case K_FIXED64:
+		case K_FIXED32:
+			p++;
+			if (!sat_pb_skip(&p, end, *at & 7))
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, *at & 7);
+			continue;
+		default:
+			break; /* K_SLOW and K_REJECT: the general path below */
 		}
 		if (*p < 0x80 && *p >= 0x08) {
 			field = *p >> 3;
