@@ -126,6 +126,10 @@ int orc_calibrate(orc_env *env, const char *client, double target, orc_calibrati
 	return TB_OK;
 }
 
+/* Bumped whenever what a calibration means changes (v2: clients credit oversleep), so
+ * an older cached calibration is never applied to the new behaviour. */
+#define CACHE_VERSION 2
+
 static void cache_path(const char *client, char *buf, size_t len, char *dir, size_t dirlen)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -135,7 +139,7 @@ static void cache_path(const char *client, char *buf, size_t len, char *dir, siz
 		snprintf(dir, dirlen, "%s/.cache/tracebench", home ? home : "/tmp");
 	tb_host_id h;
 	tb_host_identity(&h);
-	snprintf(buf, len, "%s/calibration-%.64s-%.64s", dir, h.hostname, client);
+	snprintf(buf, len, "%s/calibration-v%d-%.64s-%.64s", dir, CACHE_VERSION, h.hostname, client);
 }
 
 int orc_calibration_load(const char *client, double target, orc_calibration *c)

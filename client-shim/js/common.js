@@ -116,7 +116,6 @@ async function workload(cmd, tracer) {
   const tagKeys = Array.from({ length: cmd.NumTags }, (_, i) => `tag.${i}`);
   const logKeys = Array.from({ length: cmd.NumLogs }, (_, i) => `event.${i}`);
   let made = 0, owed = 0, sink = 0;
-  const intervalMs = cmd.SleepInterval / 1e6;
   async function chain(parent, depth) {
     if (made === cmd.Repeat) return;
     made++;
@@ -124,10 +123,13 @@ async function workload(cmd, tracer) {
     for (const k of tagKeys) tracer.tag(span, k, 'some-tag-value');
     sink += doWork(cmd.Work);
     for (const k of logKeys) tracer.log(span, k, 'a log message of moderate length');
+    // What is paid off is the time actually slept: timers overrun, and the overrun is
+    // credited so the client keeps the rate asked for (as tb-client does).
     owed += cmd.Sleep;
     while (cmd.SleepInterval > 0 && owed >= cmd.SleepInterval) {
-      await sleep(intervalMs); // yields, so the tracer's own timers run
-      owed -= cmd.SleepInterval;
+      const t0 = process.hrtime.bigint();
+      await sleep(owed / 1e6); // yields, so the tracer's own timers run
+      owed -= Number(process.hrtime.bigint() - t0);
     }
     if (depth < 2) await chain(span, depth + 1);
     tracer.finish(span);
