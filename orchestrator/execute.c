@@ -170,7 +170,6 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 	bool any_failed = false, stopped = false;
 	for (size_t i = 0; i < plan->nruns && !tb_sig_stop_requested() && !stopped; i++) {
 		const orc_plan_run *pr = &plan->runs[i];
-		named[i].name = pr->name;
 		named[i].results = &results[done];
 		for (size_t s = 0; s < pr->nsps && !tb_sig_stop_requested() && !stopped; s++) {
 			for (unsigned k = 0; k < pr->repeat && !tb_sig_stop_requested() && !stopped;
