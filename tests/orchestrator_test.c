@@ -40,20 +40,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char dir[160], path[512];
-	snprintf(dir, sizeof(dir), "/tmp/tb-orc-test-cache-%d/tracebench", (int)getpid());
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	*strrchr(dir, '/') = '\0';
-	rmdir(dir);
+	char dir[160];
+	snprintf(dir, sizeof(dir), "/tmp/tb-orc-test-cache-%d", (int)getpid());
+	tu_remove_tree(dir);
 	unlink(reg);
 	unlink(out_path);
 	unlink(err_path);
@@ -373,18 +362,7 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	tu_read_file(csv, body, sizeof(body));
 	cr_assert(strncmp(body, "seq,run_id,pid,t_ns,status,", 27) == 0, "%.200s", body);
 	cr_assert(strstr(body, ",exited,") != NULL, "no exit sample in %s", path);
-	/* Tidy up what the plan wrote. */
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	rmdir(results);
+	tu_remove_tree(results);
 }
 
 /* run_plan_killing_its_satellite runs text as a plan and kills the satellite 1 s into
@@ -414,9 +392,7 @@ static int run_plan_killing_its_satellite(const char *text)
 	kill(sat[0], SIGKILL);
 	int st = finish(&c, 90000);
 	unlink(plan);
-	char rm[300];
-	snprintf(rm, sizeof(rm), "rm -rf %s", results);
-	cr_assert_eq(system(rm), 0);
+	tu_remove_tree(results);
 	return st;
 }
 

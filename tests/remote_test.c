@@ -78,7 +78,7 @@ static void teardown(void)
 	if (have_ns)
 		sh("ip netns del %s", ns);
 	sh("ip link del %s 2>/dev/null", va);
-	sh("rm -rf %s", work);
+	tu_remove_tree(work);
 }
 
 TestSuite(remote, .init = setup, .fini = teardown, .timeout = 150);

@@ -33,13 +33,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char *argv[] = {"rm", "-rf", work, NULL};
-	tb_child c;
-	char err[256];
-	if (tb_child_spawn(&c, argv, &(tb_child_opts){0}, err, sizeof(err)) == TB_OK) {
-		tb_child_wait(&c, 30000);
-		tb_child_fini(&c);
-	}
+	tu_remove_tree(work);
 }
 
 TestSuite(report, .init = setup, .fini = teardown, .timeout = 120);

@@ -1,6 +1,7 @@
 /* testutil.c - small helpers the test programs share. */
 #include "testutil.h"
 
+#include <ftw.h>
 #include <stdio.h>
 
 size_t tu_read_file(const char *path, char *buf, size_t len)
@@ -11,4 +12,18 @@ size_t tu_read_file(const char *path, char *buf, size_t len)
 	if (f)
 		fclose(f);
 	return n;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void tu_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
