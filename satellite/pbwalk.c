@@ -3,6 +3,7 @@
  * against them and descends into sub-messages. See pbwalk.h for the contract. */
 #include "satellite/pbwalk.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ typedef struct msg_rules {
 
 struct sat_pbschema {
 	size_t n;
-	msg_rules *msgs;
+	msg_rules *msgs;	/* msgs[0] is the root */
 };
 
 static const field_rule unknown_field = {WT_ANY, LEN_ANY, 0};
@@ -276,111 +277,143 @@ typedef struct frame {
 	const msg_rules *m;
 } frame;
 
+/* A walk in progress: where it is, the message it is in, and the ones around it. */
+typedef struct walk {
+	const uint8_t *p, *end;
+	const msg_rules *m;
+	int depth;		/* enclosing messages, as protobuf-c would have recursed */
+	frame stack[SAT_PBWALK_MAX_DEPTH];
+} walk;
+
+enum { STEP_MORE = -1 };	/* step's "not finished"; otherwise a sat_pbwalk_status */
+
+/* step checks one field of w, or leaves one finished message. It returns STEP_MORE,
+ * SAT_PBWALK_OK when the walk is done, or the error (with details in err, if given). */
+static inline int step(const sat_pbschema *s, walk *w, sat_pbwalk_error *err,
+		       const uint8_t *base)
+{
+	const uint8_t *p = w->p, *end = w->end, *at = p;
+	const msg_rules *m = w->m;
+	const field_rule *r;
+	const msg_rules *sub;
+	uint32_t field;
+	unsigned wt;
+	size_t n;
+
+	if (p >= end) {
+		if (w->depth == 0)
+			return SAT_PBWALK_OK;
+		w->depth--;
+		w->m = w->stack[w->depth].m;
+		w->end = w->stack[w->depth].end;
+		return STEP_MORE;
+	}
+	/* The fast path: a one-byte key whose action the table holds. */
+	const key_rule *k = *p < 0x80 ? &m->by_key[*p] : &m->by_key[0];
+	switch (k->action) {
+	case K_BYTES:
+	case K_MESSAGE:
+	case K_PACKED:
+		p++;
+		if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p))
+			n = *p++;
+		else if (!sat_pb_len(&p, end, &n))
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, SAT_WT_LEN);
+		if (k->action == K_MESSAGE) {
+			sub = &s->msgs[k->sub];
+			field = *at >> 3;
+			goto enter;
+		}
+		if (k->action == K_PACKED && !packed_ok(k->len_rule, p, n))
+			return fail(err, SAT_PBWALK_EPACKED, at, base, m, *at >> 3, SAT_WT_LEN);
+		w->p = p + n;
+		return STEP_MORE;
+	case K_VARINT:
+		p++;
+		if (p < end && *p < 0x80)
+			p++;
+		else if (!sat_pb_skip(&p, end, SAT_WT_VARINT))
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
+				    SAT_WT_VARINT);
+		w->p = p;
+		return STEP_MORE;
+	case K_FIXED64:
+	case K_FIXED32:
+		p++;
+		if (!sat_pb_skip(&p, end, *at & 7))
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, *at & 7);
+		w->p = p;
+		return STEP_MORE;
+	default:
+		break; /* K_SLOW and K_REJECT: the general path below */
+	}
+	if (*p < 0x80 && *p >= 0x08) {
+		field = *p >> 3;
+		wt = *p & 7;
+		p++;
+	} else if (!sat_pb_tag(&p, end, &field, &wt)) {
+		return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, 0, 0);
+	}
+	r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
+	if (!(WT_BIT(wt) & r->wt_mask))
+		return fail(err, (WT_BIT(wt) & WT_ANY) ? SAT_PBWALK_EMISMATCH :
+			    SAT_PBWALK_EWIRETYPE, at, base, m, field, wt);
+	if (wt == SAT_WT_LEN) {
+		if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p)) {
+			n = *p++;
+		} else if (!sat_pb_len(&p, end, &n)) {
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
+		}
+		if (r->len_rule == LEN_MESSAGE) {
+			sub = &s->msgs[r->sub];
+			goto enter;
+		}
+		if (r->len_rule != LEN_ANY && !packed_ok(r->len_rule, p, n))
+			return fail(err, SAT_PBWALK_EPACKED, at, base, m, field, wt);
+		p += n;
+	} else if (wt == SAT_WT_VARINT && p < end && *p < 0x80) {
+		p++;	/* the common one-byte varint */
+	} else if (!sat_pb_skip(&p, end, wt)) {
+		return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
+	}
+	w->p = p;
+	return STEP_MORE;
+
+enter:
+	if (w->depth == SAT_PBWALK_MAX_DEPTH)
+		return fail(err, SAT_PBWALK_EDEPTH, at, base, m, field, SAT_WT_LEN);
+	w->stack[w->depth].m = m;
+	w->stack[w->depth].end = end;
+	w->depth++;
+	w->m = sub;
+	w->p = p;
+	w->end = p + n;
+	return STEP_MORE;
+}
+
+/* walk_plain checks the message in order; its first error is the one reported. */
+static sat_pbwalk_status walk_plain(const sat_pbschema *s, const uint8_t *buf, size_t len,
+				    sat_pbwalk_error *err)
+{
+	walk w;
+	int st;
+
+	w.p = buf;
+	w.end = buf + len;
+	w.m = &s->msgs[0];
+	w.depth = 0;
+	while ((st = step(s, &w, err, buf)) == STEP_MORE)
+		;
+	return st;
+}
+
 sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
 				   sat_pbwalk_error *err)
 {
 	static const uint8_t empty[1];
-	frame stack[SAT_PBWALK_MAX_DEPTH];
-	int depth = 0;
-	const msg_rules *m = &s->msgs[0];
 	const uint8_t *base = buf ? buf : empty;
-	const uint8_t *p = base, *end = base + len;
 
-	for (;;) {
-		const uint8_t *at = p;
-		const field_rule *r;
-		uint32_t field;
-		unsigned wt;
-		size_t n;
-
-		if (p >= end) {
-			if (depth == 0)
-				return SAT_PBWALK_OK;
-			depth--;
-			m = stack[depth].m;
-			end = stack[depth].end;
-			continue;
-		}
-		/* The fast path: a one-byte key whose action the table holds. */
-		const key_rule *k = *p < 0x80 ? &m->by_key[*p] : &m->by_key[0];
-		switch (k->action) {
-		case K_BYTES:
-		case K_MESSAGE:
-		case K_PACKED:
-			p++;
-			if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p))
-				n = *p++;
-			else if (!sat_pb_len(&p, end, &n))
-				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
-					    SAT_WT_LEN);
-			if (k->action == K_MESSAGE) {
-				if (depth == SAT_PBWALK_MAX_DEPTH)
-					return fail(err, SAT_PBWALK_EDEPTH, at, base, m, *at >> 3,
-						    SAT_WT_LEN);
-				stack[depth].m = m;
-				stack[depth].end = end;
-				depth++;
-				m = &s->msgs[k->sub];
-				end = p + n;
-				continue;
-			}
-			if (k->action == K_PACKED && !packed_ok(k->len_rule, p, n))
-				return fail(err, SAT_PBWALK_EPACKED, at, base, m, *at >> 3, SAT_WT_LEN);
-			p += n;
-			continue;
-		case K_VARINT:
-			p++;
-			if (p < end && *p < 0x80)
-				p++;
-			else if (!sat_pb_skip(&p, end, SAT_WT_VARINT))
-				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
-					    SAT_WT_VARINT);
-			continue;
-		case K_FIXED64:
-		case K_FIXED32:
-			p++;
-			if (!sat_pb_skip(&p, end, *at & 7))
-				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, *at & 7);
-			continue;
-		default:
-			break; /* K_SLOW and K_REJECT: the general path below */
-		}
-		if (*p < 0x80 && *p >= 0x08) {
-			field = *p >> 3;
-			wt = *p & 7;
-			p++;
-		} else if (!sat_pb_tag(&p, end, &field, &wt)) {
-			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, 0, 0);
-		}
-		r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
-		if (!(WT_BIT(wt) & r->wt_mask))
-			return fail(err, (WT_BIT(wt) & WT_ANY) ? SAT_PBWALK_EMISMATCH :
-				    SAT_PBWALK_EWIRETYPE, at, base, m, field, wt);
-		if (wt == SAT_WT_LEN) {
-			if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p)) {
-				n = *p++;
-			} else if (!sat_pb_len(&p, end, &n)) {
-				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
-			}
-			if (r->len_rule == LEN_MESSAGE) {
-				if (depth == SAT_PBWALK_MAX_DEPTH)
-					return fail(err, SAT_PBWALK_EDEPTH, at, base, m, field, wt);
-				stack[depth].m = m;
-				stack[depth].end = end;
-				depth++;
-				m = &s->msgs[r->sub];
-				end = p + n;
-				continue;
-			}
-			if (r->len_rule != LEN_ANY && !packed_ok(r->len_rule, p, n))
-				return fail(err, SAT_PBWALK_EPACKED, at, base, m, field, wt);
-			p += n;
-		} else if (wt == SAT_WT_VARINT && p < end && *p < 0x80) {
-			p++;	/* the common one-byte varint */
-		} else if (!sat_pb_skip(&p, end, wt)) {
-			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
-		}
-	}
+	return walk_plain(s, base, len, err);
 }
 
 char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
