@@ -445,6 +445,26 @@ Test(satellite, spans_received_and_stats_report_the_counters)
 	cJSON_Delete(j);
 }
 
+/* HTTP/1.1 lets a client send requests before the answers to earlier ones arrive. */
+Test(satellite, pipelined_requests_are_all_answered)
+{
+	static const char req[] =
+		"GET /spans_received HTTP/1.1\r\nHost: x\r\n\r\n"
+		"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		"Content-Length: 2\r\n\r\n{}"
+		"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+		"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n"
+		"GET /spans_received HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char out[16384];
+	int answers = 0;
+
+	raw(req, sizeof(req) - 1, out, sizeof(out), 3000);
+	for (const char *p = out; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+		answers++;
+	cr_assert_eq(answers, 5, "%d answers to 5 pipelined requests:\n%s", answers, out);
+	cr_assert_not_null(strstr(out, "HTTP/1.1 404"));
+}
+
 Test(satellite, both_ports_of_the_group_serve)
 {
 	uint16_t first = port[0];
