@@ -25,7 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/httpload.h"
 #include "bench/reportgen.h"
+#include "bench/tcpfloor.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -45,11 +47,32 @@ typedef struct worker {
 	uint64_t *lat;	/* latency samples, ns */
 	size_t nlat, caplat;
 	unsigned first_body;
+	int depth;	/* 0: libcurl, one request at a time; n: httpload, n in flight */
 } worker;
 
 static size_t sink(char *p, size_t sz, size_t n, void *arg)
 {
 	return sz * n;
+}
+
+/* raw_loop is the lean generator: pre-built requests, depth of them in flight. */
+static void *raw_loop(void *arg)
+{
+	worker *w = arg;
+	tb_httpload l = {
+		.port = w->port, .path = "/api/v2/reports",
+		.content_type = "application/octet-stream", .bodies = w->bodies,
+		.lens = w->lens, .nbodies = BODIES, .first_body = w->first_body,
+		.depth = w->depth, .deadline = w->deadline, .lat = w->lat, .caplat = w->caplat,
+	};
+
+	tb_httpload_run(&l);
+	if (l.err[0] != '\0')
+		fprintf(stderr, "satellite_bench: port %u: %s\n", w->port, l.err);
+	w->sent = l.ok;
+	w->failed = l.failed;
+	w->nlat = l.nlat;
+	return NULL;
 }
 
 static void *post_loop(void *arg)
@@ -171,8 +194,8 @@ typedef struct result {
 	int exact;
 } result;
 
-static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns, double secs,
-		       uint64_t run)
+static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns, int depth,
+		       double secs, uint64_t run)
 {
 	static uint8_t *bodies[BODIES];
 	static size_t lens[BODIES];
@@ -196,7 +219,8 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 		w[i].caplat = 4u << 20;
 		w[i].lat = malloc(w[i].caplat * sizeof(uint64_t));
 		w[i].first_body = (unsigned)i * 7;
-		pthread_create(&w[i].t, NULL, post_loop, &w[i]);
+		w[i].depth = depth;
+		pthread_create(&w[i].t, NULL, depth > 0 ? raw_loop : post_loop, &w[i]);
 	}
 	for (int i = 0; i < conns; i++) {
 		pthread_join(w[i].t, NULL);
@@ -248,74 +272,21 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 	return r;
 }
 
-/* ---- the floor: bare TCP receive ---- */
-
-typedef struct bare {
-	int listen_fd;
-	uint64_t bytes;
-	double cpu_s;
-} bare;
-
-static void *bare_receiver(void *arg)
-{
-	bare *b = arg;
-	int fd = accept(b->listen_fd, NULL, NULL);
-	static uint8_t buf[256 * 1024];
-	struct timespec c0, c1;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	ssize_t n;
-	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) > 0)
-		b->bytes += (uint64_t)n;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	b->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
-
-/* bare_floor sends 1000-span reports to a receive-and-discard thread for secs and
- * returns spans per CPU-second of that thread (0 if the socket could not be set up). */
-static double bare_floor(double secs)
-{
-	size_t len;
-	uint8_t *body = tb_report_lightstep(1000, 1, &len);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sa);
-	bare b = {.listen_fd = socket(AF_INET, SOCK_STREAM, 0)};
-	int out = -1;
-	double floor = 0;
-	if (body == NULL || b.listen_fd < 0 || bind(b.listen_fd, (void *)&sa, sizeof(sa)) != 0 ||
-	    listen(b.listen_fd, 1) != 0 || getsockname(b.listen_fd, (void *)&sa, &sl) != 0 ||
-	    (out = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		goto done;
-	pthread_t t;
-	pthread_create(&t, NULL, bare_receiver, &b);
-	if (connect(out, (void *)&sa, sizeof(sa)) == 0) {
-		uint64_t end = tb_now_ns() + (uint64_t)(secs * 1e9);
-		while (tb_now_ns() < end && send(out, body, len, MSG_NOSIGNAL) > 0)
-			;
-	}
-	close(out);
-	pthread_join(t, NULL);
-	if (b.cpu_s > 0)
-		floor = (double)b.bytes / (double)len * 1000.0 / b.cpu_s;
-done:
-	if (b.listen_fd >= 0)
-		close(b.listen_fd);
-	free(body);
-	return floor;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"seconds", required_argument, NULL, 's'},
 		{"soak", required_argument, NULL, 'k'},
 		{"satellite", required_argument, NULL, 'S'},
+		{"only", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	double secs = 3, soak = 60;
+	struct {
+		size_t spans;
+		int conns, depth;
+	} only = {0, 0, 0};
 	char sat_path[PATH_MAX], err[256], url[128];
 	int opt, ok = 1;
 
@@ -325,9 +296,20 @@ int main(int argc, char **argv)
 		case 's': secs = atof(optarg); break;
 		case 'k': soak = atof(optarg); break;
 		case 'S': snprintf(sat_path, sizeof(sat_path), "%s", optarg); break;
+		case 'o':
+			if (sscanf(optarg, "%zu:%d:%d", &only.spans, &only.conns, &only.depth) != 3 ||
+			    only.spans < 1 || only.spans > 4096 || only.conns < 1 ||
+			    only.conns > MAX_CONNS || only.depth < 0 || only.depth > 64) {
+				fprintf(stderr, "satellite_bench: --only wants SPANS:CONNS:DEPTH "
+						"(1-4096, 1-%d, 0-64), not '%s'\n", MAX_CONNS, optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			printf("usage: satellite_bench [--seconds S (3)] [--soak S (60, 0 = skip)] "
-			       "[--satellite PATH]\n");
+			       "[--satellite PATH] [--only SPANS:CONNS:DEPTH]\n"
+			       "  --only runs that one case and nothing else (DEPTH 0: libcurl; "
+			       "n: the lean generator, n requests in flight)\n");
 			return 0;
 		default: return 2;
 		}
@@ -362,32 +344,60 @@ int main(int argc, char **argv)
 
 	printf("satellite_bench: LightStep reports of ~930-byte spans, %.0f s per case, "
 	       "satellite pid %d on %ld cores\n", secs, (int)sat.pid, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%6s %5s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "reports/s",
-	       "spans/s", "spans/sat-CPU-s", "sat CPU", "p50 us", "p99 us", "exact");
-	static const size_t span_cases[] = {1, 100, 1000};
-	static const int conn_cases[] = {1, 4};
-	double best_1000 = 0, best_1 = 0;
+	printf("%6s %5s %-8s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "client",
+	       "reports/s", "spans/s", "spans/sat-CPU-s", "sat CPU", "p50 us", "p99 us", "exact");
+	/* depth 0: libcurl, one request at a time, as a tracer's HTTP client posts; depth n:
+	 * the lean generator (bench/httpload.c) with n requests in flight per connection. */
+	static const struct {
+		size_t spans;
+		int conns, depth;
+	} cases[] = {
+		{1, 1, 0}, {1, 4, 0}, {1, 4, 1}, {1, 4, 16}, {100, 1, 0}, {100, 4, 0},
+		{1000, 1, 0}, {1000, 4, 0}, {1000, 4, 1},
+	};
+	double best_1000 = 0, best_1 = 0, best_1_piped = 0;
+	if (only.spans > 0) {
+		result r = run_case(sat.pid, ports, only.spans, only.conns, only.depth, secs, 1);
+		printf("%6zu %5d depth %-2d %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n",
+		       only.spans, only.conns, only.depth, r.reports_s, r.spans_s, r.spans_per_cpu_s,
+		       r.cpu_pct, r.p50_us, r.p99_us, r.exact ? "yes" : "NO");
+		ok &= r.exact;
+		soak = 0;
+		goto done;
+	}
 	uint64_t run = 1;
-	for (size_t s = 0; s < 3; s++) {
-		for (size_t c = 0; c < 2; c++) {
-			result r = run_case(sat.pid, ports, span_cases[s], conn_cases[c], secs, run++);
-			printf("%6zu %5d %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", span_cases[s],
-			       conn_cases[c], r.reports_s, r.spans_s, r.spans_per_cpu_s, r.cpu_pct,
-			       r.p50_us, r.p99_us, r.exact ? "yes" : "NO");
-			ok &= r.exact;
-			if (span_cases[s] == 1000 && r.spans_per_cpu_s > best_1000)
-				best_1000 = r.spans_per_cpu_s;
-			if (span_cases[s] == 1 && r.reports_s > best_1)
-				best_1 = r.reports_s;
-			fflush(stdout);
-		}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t spans = cases[i].spans;
+		int depth = cases[i].depth;
+		char client[16];
+		result r = run_case(sat.pid, ports, spans, cases[i].conns, depth, secs, run++);
+		if (depth == 0)
+			snprintf(client, sizeof(client), "curl");
+		else
+			snprintf(client, sizeof(client), "raw x%d", depth);
+		printf("%6zu %5d %-8s %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", spans,
+		       cases[i].conns, client, r.reports_s, r.spans_s, r.spans_per_cpu_s, r.cpu_pct,
+		       r.p50_us, r.p99_us, r.exact ? "yes" : "NO");
+		ok &= r.exact;
+		if (spans == 1000 && r.spans_per_cpu_s > best_1000)
+			best_1000 = r.spans_per_cpu_s;
+		if (spans == 1 && depth <= 1 && r.reports_s > best_1)
+			best_1 = r.reports_s;
+		if (spans == 1 && depth > 1 && r.reports_s > best_1_piped)
+			best_1_piped = r.reports_s;
+		fflush(stdout);
 	}
 	printf("target: >= 2,000,000 spans per satellite CPU-second at 1000 spans/report: "
 	       "%.0f (%s)\n", best_1000, best_1000 >= 2e6 ? "met" : "NOT met");
 	printf("floor: a bare loopback TCP receiver (recv and discard, no HTTP) takes %.0f "
-	       "spans per CPU-second of the same 1000-span reports here\n", bare_floor(secs));
-	printf("target: >= 50,000 reports/s at 1 span/report: %.0f (%s)\n", best_1,
-	       best_1 >= 50000 ? "met" : "NOT met");
+	       "spans per CPU-second of the same 1000-span reports here\n",
+	       tb_tcpfloor_receive(secs));
+	printf("target: >= 50,000 reports/s at 1 span/report: %.0f one at a time (%s), %.0f "
+	       "pipelined (%s)\n", best_1, best_1 >= 50000 ? "met" : "NOT met", best_1_piped,
+	       best_1_piped >= 50000 ? "met" : "NOT met");
+	printf("floor: bare loopback TCP, 4 connections each sending a request of the same "
+	       "size and waiting for a 100-byte answer from one epoll thread (no HTTP): "
+	       "%.0f requests/s\n", tb_tcpfloor_pingpong(secs, 4));
 
 	if (soak > 0) {
 		long rss0 = rss_kib(sat.pid), rss_max = rss0, rss_end;
@@ -395,7 +405,7 @@ int main(int argc, char **argv)
 		uint64_t spans_sent = 0;
 		printf("soak: 1000-span reports on 4 connections for %.0f s; satellite RSS:", soak);
 		for (int i = 0; i < 12; i++) {
-			result r = run_case(sat.pid, ports, 1000, 4, step, run++);
+			result r = run_case(sat.pid, ports, 1000, 4, 0, step, run++);
 			long rss = rss_kib(sat.pid);
 			ok &= r.exact;
 			spans_sent += (uint64_t)(r.spans_s * step);
@@ -409,6 +419,7 @@ int main(int argc, char **argv)
 		       rss0 / 1024, rss_end / 1024, rss_max / 1024, (double)spans_sent / 1e6);
 	}
 
+done:;
 	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
 	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
 	req.shutdown = &sd;

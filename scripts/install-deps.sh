@@ -8,7 +8,7 @@ PKGS=(
 	libnng-dev libprotobuf-c-dev protobuf-c-compiler
 	liblz4-dev lz4 zlib1g-dev
 	libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev
-	libcriterion-dev libinih-dev
+	libcriterion-dev libinih-dev libhttp-parser-dev
 	clang libclang-rt-14-dev
 	procps iproute2
 	gnuplot-nox chromium fonts-dejavu-core
