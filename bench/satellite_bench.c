@@ -1,15 +1,15 @@
-/* satellite_bench.c - how much the satellite can take, and what it costs: a C load
- * generator over keep-alive HTTP (libcurl, one thread per connection) posting LightStep
- * reports of 1, 100 and 1000 realistic spans on 1 and 4 connections to a real satellite
- * process. For each case it prints reports/s, spans/s, spans per satellite CPU-second
- * (the satellite's utime+stime from /proc), p50/p99 latency, and cross-checks the
- * satellite's counters against what was sent (exactly). A final soak run watches the
- * satellite's RSS. Beside the 1000-span figure it prints the floor of this machine: the
- * same bytes sent over a plain loopback TCP connection to a thread that only receives
- * and discards them, in spans per CPU-second of that thread. No HTTP server, however
- * quick its parsing, can take more.
+/* satellite_bench.c - how much the satellite can take, and what it costs: LightStep
+ * reports of 1, 100 and 1000 realistic spans posted over keep-alive HTTP on 1 and 4
+ * connections to a real satellite process, by libcurl (one request at a time, one thread
+ * per connection, as a tracer's HTTP client posts) and by the lean generator of
+ * bench/httpload.c (one at a time or pipelined). For each case it prints reports/s,
+ * spans/s, spans per satellite CPU-second (the satellite's utime+stime from /proc),
+ * p50/p99 latency, and cross-checks the satellite's counters against what was sent
+ * (exactly). A final soak run watches the satellite's RSS. Beside the targets it prints
+ * this machine's floors (bench/tcpfloor.c): no HTTP server, however quick, can go past
+ * what plain loopback TCP does.
  *
- *   satellite_bench [--seconds S] [--soak S] [--satellite PATH]
+ *   satellite_bench [--seconds S] [--soak S] [--satellite PATH] [--only SPANS:CONNS:DEPTH]
  * Targets (2-core machine): >= 2,000,000 spans per satellite CPU-second with 1000-span
  * reports, >= 50,000 reports/s with 1-span reports, RSS flat over a 60 s soak. */
 #include <arpa/inet.h>
