@@ -93,9 +93,11 @@ static int connect_local(uint16_t port)
 		close(fd);
 		return -1;
 	}
-	struct timeval tv = {0, LOWAT_TIMEOUT_MS * 1000};
+	struct timeval rcv = {0, LOWAT_TIMEOUT_MS * 1000};
+	struct timeval snd = {ANSWER_WAIT_NS / TB_NS_PER_S, 0};	/* a server not reading */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof(rcv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof(snd));
 	return fd;
 }
 
