@@ -24,13 +24,16 @@ static void put_u64_be(uint8_t *out, uint64_t v)
 		out[i] = (uint8_t)v;
 }
 
-/* Ids of one already-validated SpanContext. A field given twice keeps its last value, as
- * protobuf-c's merge does. */
+/* Ids of one already-validated SpanContext. A field given twice keeps its last value,
+ * and a span_context given twice replaces the earlier one whole (protobuf-c 1.4 does not
+ * merge them), so both ids start from zero. */
 static void read_context(const uint8_t *p, const uint8_t *end, uint64_t *trace, uint64_t *span)
 {
 	uint32_t field;
 	unsigned wt;
 
+	*trace = 0;
+	*span = 0;
 	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
 		uint64_t v;
 		if (wt == SAT_WT_VARINT && (field == CONTEXT_TRACE_ID || field == CONTEXT_SPAN_ID)) {

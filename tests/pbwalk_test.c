@@ -238,3 +238,30 @@ Test(pbwalk, format_names_the_field_and_offset)
 	cr_assert(strstr(why, "field 3") && strstr(why, "lightstep.collector.ReportRequest") &&
 		  strstr(why, "byte 0"), "%s", why);
 }
+
+/* ---- the ids the decoders find ---- */
+
+/* protobuf-c 1.4 replaces a singular sub-message given twice (it does not merge them);
+ * the span id the duplicate set keys on must be the one protobuf-c would unpack. */
+Test(pbwalk, a_span_context_given_twice_replaces_the_first_as_protobuf_c_does)
+{
+	/* spans { span_context { trace_id: 5 } span_context { span_id: 6 } } */
+	static const uint8_t b[] = {0x1a, 0x08, 0x0a, 0x02, 0x08, 0x05, 0x0a, 0x02, 0x10, 0x06};
+	sat_ids ids = {0};
+	sat_span_id want = {{0}, {0}};
+	char err[256];
+
+	Lightstep__Collector__ReportRequest *m =
+		lightstep__collector__report_request__unpack(NULL, sizeof(b), b);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->spans[0]->span_context->trace_id, 0);
+	want.span[7] = (uint8_t)m->spans[0]->span_context->span_id;
+	lightstep__collector__report_request__free_unpacked(m, NULL);
+
+	cr_assert_eq(sat_decode_init(), TB_OK);
+	cr_assert_eq(sat_decoder_get(SAT_PROTO_LIGHTSTEP)->decode(b, sizeof(b), &ids, err,
+								  sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(ids.n, 1);
+	cr_assert_arr_eq(&ids.v[0], &want, sizeof(want), "trace id or span id differs");
+	sat_ids_fini(&ids);
+}
