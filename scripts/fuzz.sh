@@ -22,6 +22,8 @@ printf '\x00{"Trace":true,"Sleep":2000,"SleepInterval":1000,"Work":5,"Repeat":10
 	>"$corpus/control/command"
 printf '\x01{"SpansSent":10,"ProgramTime":1.5,"ClockTime":2,"SpansDropped":0}' \
 	>"$corpus/control/result"
+# A LightStep span whose span_context is given twice: protobuf-c keeps only the second.
+printf '\x1a\x08\x0a\x02\x08\x05\x0a\x02\x10\x06' >"$corpus/lightstep/context-twice"
 
 for t in "${targets[@]}"; do
 	echo "fuzz.sh: fuzz_$t for ${secs}s"
