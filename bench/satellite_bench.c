@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 		int conns, depth;
 	} only = {0, 0, 0};
 	char sat_path[PATH_MAX], err[256], url[128];
-	int opt, ok = 1;
+	int opt, ok = 1, used = 0;
 
 	tb_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -297,7 +297,8 @@ int main(int argc, char **argv)
 		case 'k': soak = atof(optarg); break;
 		case 'S': snprintf(sat_path, sizeof(sat_path), "%s", optarg); break;
 		case 'o':
-			if (sscanf(optarg, "%zu:%d:%d", &only.spans, &only.conns, &only.depth) != 3 ||
+			if (sscanf(optarg, "%zu:%d:%d%n", &only.spans, &only.conns, &only.depth,
+				   &used) != 3 || optarg[used] != '\0' ||
 			    only.spans < 1 || only.spans > 4096 || only.conns < 1 ||
 			    only.conns > MAX_CONNS || only.depth < 0 || only.depth > 64) {
 				fprintf(stderr, "satellite_bench: --only wants SPANS:CONNS:DEPTH "
