@@ -272,6 +272,21 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 	return r;
 }
 
+/* print_row prints one case as a line of the table. */
+static void print_row(size_t spans, int conns, int depth, const result *r)
+{
+	char client[16];
+
+	if (depth == 0)
+		snprintf(client, sizeof(client), "curl");
+	else
+		snprintf(client, sizeof(client), "raw x%d", depth);
+	printf("%6zu %5d %-8s %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", spans, conns,
+	       client, r->reports_s, r->spans_s, r->spans_per_cpu_s, r->cpu_pct, r->p50_us,
+	       r->p99_us, r->exact ? "yes" : "NO");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -359,26 +374,16 @@ int main(int argc, char **argv)
 	double best_1000 = 0, best_1 = 0, best_1_piped = 0;
 	if (only.spans > 0) {
 		result r = run_case(sat.pid, ports, only.spans, only.conns, only.depth, secs, 1);
-		printf("%6zu %5d depth %-2d %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n",
-		       only.spans, only.conns, only.depth, r.reports_s, r.spans_s, r.spans_per_cpu_s,
-		       r.cpu_pct, r.p50_us, r.p99_us, r.exact ? "yes" : "NO");
+		print_row(only.spans, only.conns, only.depth, &r);
 		ok &= r.exact;
-		soak = 0;
 		goto done;
 	}
 	uint64_t run = 1;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t spans = cases[i].spans;
 		int depth = cases[i].depth;
-		char client[16];
 		result r = run_case(sat.pid, ports, spans, cases[i].conns, depth, secs, run++);
-		if (depth == 0)
-			snprintf(client, sizeof(client), "curl");
-		else
-			snprintf(client, sizeof(client), "raw x%d", depth);
-		printf("%6zu %5d %-8s %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", spans,
-		       cases[i].conns, client, r.reports_s, r.spans_s, r.spans_per_cpu_s, r.cpu_pct,
-		       r.p50_us, r.p99_us, r.exact ? "yes" : "NO");
+		print_row(spans, cases[i].conns, depth, &r);
 		ok &= r.exact;
 		if (spans == 1000 && r.spans_per_cpu_s > best_1000)
 			best_1000 = r.spans_per_cpu_s;
@@ -386,7 +391,6 @@ int main(int argc, char **argv)
 			best_1 = r.reports_s;
 		if (spans == 1 && depth > 1 && r.reports_s > best_1_piped)
 			best_1_piped = r.reports_s;
-		fflush(stdout);
 	}
 	printf("target: >= 2,000,000 spans per satellite CPU-second at 1000 spans/report: "
 	       "%.0f (%s)\n", best_1000, best_1000 >= 2e6 ? "met" : "NOT met");
