@@ -391,29 +391,18 @@ enter:
 	return STEP_MORE;
 }
 
-/* walk_plain checks the message in order; its first error is the one reported. */
-static sat_pbwalk_status walk_plain(const sat_pbschema *s, const uint8_t *buf, size_t len,
-				    sat_pbwalk_error *err)
-{
-	walk w;
-	int st;
-
-	w.p = buf;
-	w.end = buf + len;
-	w.m = &s->msgs[0];
-	w.depth = 0;
-	while ((st = step(s, &w, err, buf)) == STEP_MORE)
-		;
-	return st;
-}
-
+/* The walk goes in order, so its first error is the one reported. */
 sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
 				   sat_pbwalk_error *err)
 {
 	static const uint8_t empty[1];
 	const uint8_t *base = buf ? buf : empty;
+	walk w = {.p = base, .end = base + len, .m = &s->msgs[0], .depth = 0};
+	int st;
 
-	return walk_plain(s, base, len, err);
+	while ((st = step(s, &w, err, base)) == STEP_MORE)
+		;
+	return st;
 }
 
 char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
