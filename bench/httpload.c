@@ -121,11 +121,17 @@ void *tb_httpload_run(void *arg)
 		snprintf(l->err, sizeof(l->err), "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < l->nbodies; i++)
-		head_lens[i] = (size_t)snprintf(heads[i], sizeof(heads[i]),
-						"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
-						"Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-						l->path, l->port, l->content_type, l->lens[i]);
+	for (size_t i = 0; i < l->nbodies; i++) {
+		int n = snprintf(heads[i], sizeof(heads[i]),
+				 "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+				 "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+				 l->path, l->port, l->content_type, l->lens[i]);
+		if (n < 0 || (size_t)n >= sizeof(heads[i])) {
+			snprintf(l->err, sizeof(l->err), "path or content type too long");
+			goto out;
+		}
+		head_lens[i] = (size_t)n;
+	}
 	if ((fd = connect_local(l->port)) < 0) {
 		snprintf(l->err, sizeof(l->err), "connect to port %u: %s", l->port,
 			 strerror(errno));
