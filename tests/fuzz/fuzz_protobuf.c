@@ -12,6 +12,8 @@
 #include "satellite/decode.h"
 #include "satellite/pbwalk.h"
 
+/* The expected ids are laid out here again, not with the decoders' own helpers, so that
+ * a mistake in those shows up as a difference instead of agreeing with itself. */
 static void push_u64(sat_ids *ids, uint64_t trace, uint64_t span)
 {
 	sat_span_id id;
