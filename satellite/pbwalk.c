@@ -277,132 +277,138 @@ typedef struct frame {
 	const msg_rules *m;
 } frame;
 
-/* A walk in progress: where it is, the message it is in, and the ones around it. */
-typedef struct walk {
-	const uint8_t *p, *end;
-	const msg_rules *m;
-	int depth;		/* enclosing messages, as protobuf-c would have recursed */
-	frame stack[SAT_PBWALK_MAX_DEPTH];
-} walk;
-
-enum { STEP_MORE = -1 };	/* step's "not finished"; otherwise a sat_pbwalk_status */
-
-/* step checks one field of w, or leaves one finished message. It returns STEP_MORE,
- * SAT_PBWALK_OK when the walk is done, or the error (with details in err, if given). */
-static inline int step(const sat_pbschema *s, walk *w, sat_pbwalk_error *err,
-		       const uint8_t *base)
+/* varint_end returns where the varint at p ends if it ends by end, or NULL. Where the
+ * buffer (up to limit, which may lie beyond end) holds 8 bytes, it finds the last byte
+ * of the varint with one load instead of a loop: most varints in a span (times,
+ * durations, ids) are several bytes long. */
+static inline const uint8_t *varint_end(const uint8_t *p, const uint8_t *end,
+					const uint8_t *limit)
 {
-	const uint8_t *p = w->p, *end = w->end, *at = p;
-	const msg_rules *m = w->m;
-	const field_rule *r;
-	const msg_rules *sub;
-	uint32_t field;
-	unsigned wt;
-	size_t n;
-
-	if (p >= end) {
-		if (w->depth == 0)
-			return SAT_PBWALK_OK;
-		w->depth--;
-		w->m = w->stack[w->depth].m;
-		w->end = w->stack[w->depth].end;
-		return STEP_MORE;
-	}
-	/* The fast path: a one-byte key whose action the table holds. */
-	const key_rule *k = *p < 0x80 ? &m->by_key[*p] : &m->by_key[0];
-	switch (k->action) {
-	case K_BYTES:
-	case K_MESSAGE:
-	case K_PACKED:
-		p++;
-		if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p))
-			n = *p++;
-		else if (!sat_pb_len(&p, end, &n))
-			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, SAT_WT_LEN);
-		if (k->action == K_MESSAGE) {
-			sub = &s->msgs[k->sub];
-			field = *at >> 3;
-			goto enter;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (limit - p >= 8) {
+		uint64_t x, stops;
+		memcpy(&x, p, 8);
+		stops = ~x & 0x8080808080808080u;
+		if (stops != 0) {
+			const uint8_t *q = p + (__builtin_ctzll(stops) >> 3) + 1;
+			return q <= end ? q : NULL;
 		}
-		if (k->action == K_PACKED && !packed_ok(k->len_rule, p, n))
-			return fail(err, SAT_PBWALK_EPACKED, at, base, m, *at >> 3, SAT_WT_LEN);
-		w->p = p + n;
-		return STEP_MORE;
-	case K_VARINT:
-		p++;
-		if (p < end && *p < 0x80)
-			p++;
-		else if (!sat_pb_skip(&p, end, SAT_WT_VARINT))
-			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
-				    SAT_WT_VARINT);
-		w->p = p;
-		return STEP_MORE;
-	case K_FIXED64:
-	case K_FIXED32:
-		p++;
-		if (!sat_pb_skip(&p, end, *at & 7))
-			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, *at & 7);
-		w->p = p;
-		return STEP_MORE;
-	default:
-		break; /* K_SLOW and K_REJECT: the general path below */
 	}
-	if (*p < 0x80 && *p >= 0x08) {
-		field = *p >> 3;
-		wt = *p & 7;
-		p++;
-	} else if (!sat_pb_tag(&p, end, &field, &wt)) {
-		return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, 0, 0);
-	}
-	r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
-	if (!(WT_BIT(wt) & r->wt_mask))
-		return fail(err, (WT_BIT(wt) & WT_ANY) ? SAT_PBWALK_EMISMATCH :
-			    SAT_PBWALK_EWIRETYPE, at, base, m, field, wt);
-	if (wt == SAT_WT_LEN) {
-		if (p < end && *p < 0x80 && (size_t)*p < (size_t)(end - p)) {
-			n = *p++;
-		} else if (!sat_pb_len(&p, end, &n)) {
-			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
-		}
-		if (r->len_rule == LEN_MESSAGE) {
-			sub = &s->msgs[r->sub];
-			goto enter;
-		}
-		if (r->len_rule != LEN_ANY && !packed_ok(r->len_rule, p, n))
-			return fail(err, SAT_PBWALK_EPACKED, at, base, m, field, wt);
-		p += n;
-	} else if (wt == SAT_WT_VARINT && p < end && *p < 0x80) {
-		p++;	/* the common one-byte varint */
-	} else if (!sat_pb_skip(&p, end, wt)) {
-		return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
-	}
-	w->p = p;
-	return STEP_MORE;
-
-enter:
-	if (w->depth == SAT_PBWALK_MAX_DEPTH)
-		return fail(err, SAT_PBWALK_EDEPTH, at, base, m, field, SAT_WT_LEN);
-	w->stack[w->depth].m = m;
-	w->stack[w->depth].end = end;
-	w->depth++;
-	w->m = sub;
-	w->p = p;
-	w->end = p + n;
-	return STEP_MORE;
+#endif
+	return sat_pb_skip(&p, end, SAT_WT_VARINT) ? p : NULL;
 }
 
-/* The walk goes in order, so its first error is the one reported. */
+/* One loop, its state in local variables: the walk is bound by the instructions it runs
+ * per field (a 930-byte span has about 143), so the common fields (one-byte key, one-byte
+ * length, short varint) are decided with a table load and a few compares, and everything
+ * else takes the general path at the bottom. The walk goes in order, so its first error
+ * is the one reported. */
 sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
 				   sat_pbwalk_error *err)
 {
 	static const uint8_t empty[1];
 	const uint8_t *base = buf ? buf : empty;
-	walk w = {.p = base, .end = base + len, .m = &s->msgs[0], .depth = 0};
-	int st;
+	const uint8_t *p = base, *end = base + len;
+	const uint8_t *const limit = end;
+	const msg_rules *m = &s->msgs[0];
+	frame stack[SAT_PBWALK_MAX_DEPTH];
+	int depth = 0;
 
-	while ((st = step(s, &w, err, base)) == STEP_MORE)
-		;
-	return st;
+	for (;;) {
+		const uint8_t *at = p;
+		const msg_rules *sub;
+		const field_rule *r;
+		uint32_t field;
+		unsigned wt;
+		size_t n;
+
+		if (p >= end) {
+			if (depth == 0)
+				return SAT_PBWALK_OK;
+			depth--;
+			m = stack[depth].m;
+			end = stack[depth].end;
+			continue;
+		}
+		key_rule k = m->by_key[*p < 0x80 ? *p : 0];
+		switch (k.action) {
+		case K_BYTES:
+		case K_MESSAGE:
+		case K_PACKED:
+			if (end - p >= 2 && p[1] < 0x80 && p[1] <= end - p - 2) {
+				n = p[1];
+				p += 2;
+			} else {
+				p++;
+				if (!sat_pb_len(&p, end, &n))
+					return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
+						    SAT_WT_LEN);
+			}
+			if (k.action == K_BYTES) {
+				p += n;
+				continue;
+			}
+			if (k.action == K_MESSAGE) {
+				sub = &s->msgs[k.sub];
+				field = *at >> 3;
+				goto enter;
+			}
+			if (!packed_ok(k.len_rule, p, n))
+				return fail(err, SAT_PBWALK_EPACKED, at, base, m, *at >> 3, SAT_WT_LEN);
+			p += n;
+			continue;
+		case K_VARINT:
+			if ((p = varint_end(p + 1, end, limit)) == NULL)
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3,
+					    SAT_WT_VARINT);
+			continue;
+		case K_FIXED64:
+			if (end - p < 9)
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, *at & 7);
+			p += 9;
+			continue;
+		case K_FIXED32:
+			if (end - p < 5)
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, *at & 7);
+			p += 5;
+			continue;
+		default:
+			break; /* K_SLOW and K_REJECT: the general path below */
+		}
+		if (*p < 0x80 && *p >= 0x08) {
+			field = *p >> 3;
+			wt = *p & 7;
+			p++;
+		} else if (!sat_pb_tag(&p, end, &field, &wt)) {
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, 0, 0);
+		}
+		r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
+		if (!(WT_BIT(wt) & r->wt_mask))
+			return fail(err, (WT_BIT(wt) & WT_ANY) ? SAT_PBWALK_EMISMATCH :
+				    SAT_PBWALK_EWIRETYPE, at, base, m, field, wt);
+		if (wt != SAT_WT_LEN) {
+			if (!sat_pb_skip(&p, end, wt))
+				return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
+			continue;
+		}
+		if (!sat_pb_len(&p, end, &n))
+			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
+		if (r->len_rule != LEN_MESSAGE) {
+			if (r->len_rule != LEN_ANY && !packed_ok(r->len_rule, p, n))
+				return fail(err, SAT_PBWALK_EPACKED, at, base, m, field, wt);
+			p += n;
+			continue;
+		}
+		sub = &s->msgs[r->sub];
+enter:
+		if (depth == SAT_PBWALK_MAX_DEPTH)
+			return fail(err, SAT_PBWALK_EDEPTH, at, base, m, field, SAT_WT_LEN);
+		stack[depth].m = m;
+		stack[depth].end = end;
+		depth++;
+		m = sub;
+		end = p + n;
+	}
 }
 
 char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
