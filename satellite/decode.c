@@ -67,39 +67,23 @@ int sat_hex_decode(const char *s, uint8_t *out, size_t outlen)
 	return 1;
 }
 
-int sat__check_proto(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
-		     size_t len, char *err, size_t errlen)
+int sat__walk_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		     size_t len, sat_pbranges *found, char *err, size_t errlen)
 {
 	sat_pbwalk_error werr;
 	char why[200];
 
-	if (sat_pbwalk_check(schema, body, len, &werr) == SAT_PBWALK_OK)
+	switch (sat_pbwalk_list(schema, body, len, found, &werr)) {
+	case SAT_PBWALK_OK:
 		return TB_OK;
-	snprintf(err, errlen, "%s does not decode: %s", what,
-		 sat_pbwalk_format(&werr, why, sizeof(why)));
-	return TB_EPROTO;
-}
-
-int sat__for_each_len(const uint8_t *p, const uint8_t *end, uint32_t want,
-		      int (*fn)(const uint8_t *, const uint8_t *, sat_ids *), sat_ids *ids)
-{
-	uint32_t field;
-	unsigned wt;
-	size_t n;
-	int rv;
-
-	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
-		if (field == want && wt == SAT_WT_LEN) {
-			if (!sat_pb_len(&p, end, &n))
-				break;
-			if ((rv = fn(p, p + n, ids)) != TB_OK)
-				return rv;
-			p += n;
-		} else if (!sat_pb_skip(&p, end, wt)) {
-			break;
-		}
+	case SAT_PBWALK_ENOMEM:
+		snprintf(err, errlen, "out of memory walking a %s", what);
+		return TB_ENOMEM;
+	default:
+		snprintf(err, errlen, "%s does not decode: %s", what,
+			 sat_pbwalk_format(&werr, why, sizeof(why)));
+		return TB_EPROTO;
 	}
-	return TB_OK;
 }
 
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us)
@@ -111,10 +95,12 @@ size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us)
 static void build_tables(void)
 {
 	int rv = sat_pbschema_alloc(&sat__schema_lightstep,
-				    &lightstep__collector__report_request__descriptor);
+				    &lightstep__collector__report_request__descriptor,
+				    sat__marks_lightstep, SAT__N_MARKS_LIGHTSTEP);
 	if (rv == TB_OK)
 		rv = sat_pbschema_alloc(&sat__schema_otlp,
-					&otlp__export_trace_service_request__descriptor);
+					&otlp__export_trace_service_request__descriptor,
+					sat__marks_otlp, SAT__N_MARKS_OTLP);
 	init_result = rv;
 }
 

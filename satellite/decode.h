@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "satellite/pbwalk.h"
+
 typedef enum sat_proto {
 	SAT_PROTO_LIGHTSTEP = 0,	/* POST /api/v2/reports, collector.proto */
 	SAT_PROTO_OTLP_PROTO,		/* POST /v1/traces, application/x-protobuf */
@@ -63,26 +65,26 @@ const sat_decoder *sat_decoder_get(sat_proto proto);
  * too long or not hex. */
 int sat_hex_decode(const char *s, uint8_t *out, size_t outlen);
 
-struct sat_pbschema;
-
 /* Each protocol's decoder, defined in decode_<protocol>.c. */
 extern const sat_decoder sat__decoder_lightstep;
 extern const sat_decoder sat__decoder_otlp_proto;
 extern const sat_decoder sat__decoder_otlp_json;
 extern const sat_decoder sat__decoder_lightstep_json;
 
-/* sat__check_proto validates body against schema with the walker; on failure it writes
- * "<what> does not decode: <where and why>" into err and returns TB_EPROTO. */
-int sat__check_proto(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
-		     size_t len, char *err, size_t errlen);
-
-/* sat__for_each_len calls fn on the body of every length-delimited occurrence of field
- * `want` in the already-validated message [p, end), stopping at the first error. */
-int sat__for_each_len(const uint8_t *p, const uint8_t *end, uint32_t want,
-		      int (*fn)(const uint8_t *, const uint8_t *, sat_ids *), sat_ids *ids);
+/* sat__walk_marked validates body against schema with the walker and lists the values
+ * of the schema's marked fields in found. On failure it writes "<what> does not decode:
+ * <where and why>" into err and returns TB_EPROTO (or TB_ENOMEM). */
+int sat__walk_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		     size_t len, sat_pbranges *found, char *err, size_t errlen);
 
 /* sat__reply_empty_json writes "{}", the 200 body of both JSON protocols. */
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us);
+
+/* The fields each protobuf decoder has the walker list (a report's spans, each span's
+ * ids), defined beside the decoder. */
+enum { SAT__N_MARKS_LIGHTSTEP = 2, SAT__N_MARKS_OTLP = 3 };
+extern const sat_pbmark sat__marks_lightstep[SAT__N_MARKS_LIGHTSTEP];
+extern const sat_pbmark sat__marks_otlp[SAT__N_MARKS_OTLP];
 
 /* Walker tables for the protobuf decoders, built by sat_decode_init. */
 extern struct sat_pbschema *sat__schema_lightstep;

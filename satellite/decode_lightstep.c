@@ -1,6 +1,6 @@
 /* decode_lightstep.c - LightStep collector reports (POST /api/v2/reports, a protobuf
- * ReportRequest): validated by the walker, then one pass lists each span's
- * span_context.trace_id and span_id. The reply is a ReportResponse carrying receive and
+ * ReportRequest): validated by the walker, which lists where the spans and their
+ * span_contexts lie; each span_context's trace_id and span_id are then read. The reply is a ReportResponse carrying receive and
  * transmit timestamps, which the LightStep tracers use to estimate clock skew. */
 #include <stdio.h>
 #include <string.h>
@@ -9,13 +9,17 @@
 #include "proto/collector.pb-c.h"
 #include "satellite/decode.h"
 #include "satellite/pbwire.h"
-#include "satellite/pbwire.h"
 
 enum {
-	REPORT_SPANS = 3,	/* ReportRequest.spans */
-	SPAN_CONTEXT = 1,	/* Span.span_context */
 	CONTEXT_TRACE_ID = 1,	/* SpanContext.trace_id */
 	CONTEXT_SPAN_ID = 2,	/* SpanContext.span_id */
+};
+
+/* What the walker lists: each span of the report, and each span's span_context. */
+enum { MARK_SPAN, MARK_CONTEXT };
+const sat_pbmark sat__marks_lightstep[SAT__N_MARKS_LIGHTSTEP] = {
+	[MARK_SPAN] = {&lightstep__collector__report_request__descriptor, 3},
+	[MARK_CONTEXT] = {&lightstep__collector__span__descriptor, 1},
 };
 
 static void put_u64_be(uint8_t *out, uint64_t v)
@@ -27,57 +31,46 @@ static void put_u64_be(uint8_t *out, uint64_t v)
 /* Ids of one already-validated SpanContext. A field given twice keeps its last value,
  * and a span_context given twice replaces the earlier one whole (protobuf-c 1.4 does not
  * merge them), so both ids start from zero. */
-static void read_context(const uint8_t *p, const uint8_t *end, uint64_t *trace, uint64_t *span)
+static void read_context(const uint8_t *p, const uint8_t *end, sat_span_id *id)
 {
+	uint64_t trace = 0, span = 0;
 	uint32_t field;
 	unsigned wt;
 
-	*trace = 0;
-	*span = 0;
 	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
 		uint64_t v;
 		if (wt == SAT_WT_VARINT && (field == CONTEXT_TRACE_ID || field == CONTEXT_SPAN_ID)) {
 			if (!sat_pb_varint(&p, end, &v))
-				return;
-			*(field == CONTEXT_TRACE_ID ? trace : span) = v;
-		} else if (sat_pb_skip(&p, end, wt) != 1) {
-			return;
-		}
-	}
-}
-
-static int read_span(const uint8_t *p, const uint8_t *end, sat_ids *ids)
-{
-	uint64_t trace = 0, span = 0;
-	sat_span_id id;
-	uint32_t field;
-	unsigned wt;
-	size_t n;
-
-	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
-		if (field == SPAN_CONTEXT && wt == SAT_WT_LEN) {
-			if (sat_pb_len(&p, end, &n) != 1)
 				break;
-			read_context(p, p + n, &trace, &span);
-			p += n;
+			*(field == CONTEXT_TRACE_ID ? &trace : &span) = v;
 		} else if (sat_pb_skip(&p, end, wt) != 1) {
 			break;
 		}
 	}
-	memset(&id, 0, sizeof(id));
-	put_u64_be(id.trace + 8, trace);
-	put_u64_be(id.span, span);
-	return sat_ids_push(ids, &id);
+	put_u64_be(id->trace + 8, trace);
+	put_u64_be(id->span, span);
 }
 
+/* Spans do not nest, and a span_context lies inside its span, so each context the walk
+ * lists belongs to the span listed last. A span without one keeps the id zero. */
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	int rv = sat__check_proto(sat__schema_lightstep, "LightStep ReportRequest", body, len,
-				  err, errlen);
+	static const sat_span_id zero;
+	sat_pbranges found = {0};
+	int rv = sat__walk_marked(sat__schema_lightstep, "LightStep ReportRequest", body, len,
+				  &found, err, errlen);
 
-	if (rv != TB_OK)
-		return rv;
-	return sat__for_each_len(body, body + len, REPORT_SPANS, read_span, ids);
+	size_t first = ids->n;
+
+	for (size_t i = 0; i < found.n && rv == TB_OK; i++) {
+		const sat_pbrange *r = &found.v[i];
+		if (r->mark == MARK_SPAN)
+			rv = sat_ids_push(ids, &zero);
+		else if (ids->n > first)
+			read_context(body + r->off, body + r->off + r->len, &ids->v[ids->n - 1]);
+	}
+	sat_pbranges_fini(&found);
+	return rv;
 }
 
 static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)

@@ -1,6 +1,6 @@
 /* decode_otlp_proto.c - OTLP/HTTP protobuf (POST /v1/traces, application/x-protobuf):
- * an ExportTraceServiceRequest validated by the walker, then one pass down
- * resource_spans -> scope_spans -> spans for each span's trace_id and span_id. The reply
+ * an ExportTraceServiceRequest validated by the walker, which lists where the spans (in
+ * resource_spans -> scope_spans) and their trace_id and span_id lie. The reply
  * is an empty ExportTraceServiceResponse (full success). */
 #include <stdio.h>
 #include <string.h>
@@ -9,14 +9,13 @@
 #include "proto/otlp_trace.pb-c.h"
 #include "satellite/decode.h"
 #include "satellite/pbwire.h"
-#include "satellite/pbwire.h"
 
-enum {
-	REQUEST_RESOURCE_SPANS = 1,
-	RESOURCE_SPANS_SCOPE_SPANS = 2,
-	SCOPE_SPANS_SPANS = 2,
-	SPAN_TRACE_ID = 1,
-	SPAN_SPAN_ID = 2,
+/* What the walker lists: each span, and each span's trace_id and span_id. */
+enum { MARK_SPAN, MARK_TRACE_ID, MARK_SPAN_ID };
+const sat_pbmark sat__marks_otlp[SAT__N_MARKS_OTLP] = {
+	[MARK_SPAN] = {&otlp__scope_spans__descriptor, 2},
+	[MARK_TRACE_ID] = {&otlp__span__descriptor, 1},
+	[MARK_SPAN_ID] = {&otlp__span__descriptor, 2},
 };
 
 /* copy_id right-aligns a bytes field into an id slot; a longer value keeps its tail. */
@@ -30,49 +29,31 @@ static void copy_id(uint8_t *out, size_t outlen, const uint8_t *p, size_t n)
 	memcpy(out + outlen - n, p, n);
 }
 
-static int read_span(const uint8_t *p, const uint8_t *end, sat_ids *ids)
-{
-	sat_span_id id;
-	uint32_t field;
-	unsigned wt;
-	size_t n;
-
-	memset(&id, 0, sizeof(id));
-	while (p < end && sat_pb_tag(&p, end, &field, &wt)) {
-		if ((field == SPAN_TRACE_ID || field == SPAN_SPAN_ID) && wt == SAT_WT_LEN) {
-			if (sat_pb_len(&p, end, &n) != 1)
-				break;
-			if (field == SPAN_TRACE_ID)
-				copy_id(id.trace, sizeof(id.trace), p, n);
-			else
-				copy_id(id.span, sizeof(id.span), p, n);
-			p += n;
-		} else if (sat_pb_skip(&p, end, wt) != 1) {
-			break;
-		}
-	}
-	return sat_ids_push(ids, &id);
-}
-
-static int read_scope_spans(const uint8_t *p, const uint8_t *end, sat_ids *ids)
-{
-	return sat__for_each_len(p, end, SCOPE_SPANS_SPANS, read_span, ids);
-}
-
-static int read_resource_spans(const uint8_t *p, const uint8_t *end, sat_ids *ids)
-{
-	return sat__for_each_len(p, end, RESOURCE_SPANS_SCOPE_SPANS, read_scope_spans, ids);
-}
-
+/* Spans do not nest and their ids lie inside them, so each id the walk lists belongs to
+ * the span listed last; an id given twice keeps its last value, as in protobuf-c. */
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	int rv = sat__check_proto(sat__schema_otlp, "OTLP ExportTraceServiceRequest", body, len,
-				  err, errlen);
+	static const sat_span_id zero;
+	sat_pbranges found = {0};
+	int rv = sat__walk_marked(sat__schema_otlp, "OTLP ExportTraceServiceRequest", body, len,
+				  &found, err, errlen);
 
-	if (rv != TB_OK)
-		return rv;
-	return sat__for_each_len(body, body + len, REQUEST_RESOURCE_SPANS, read_resource_spans,
-				 ids);
+	size_t first = ids->n;
+
+	for (size_t i = 0; i < found.n && rv == TB_OK; i++) {
+		const sat_pbrange *r = &found.v[i];
+		if (r->mark == MARK_SPAN) {
+			rv = sat_ids_push(ids, &zero);
+		} else if (ids->n > first) {
+			sat_span_id *id = &ids->v[ids->n - 1];
+			if (r->mark == MARK_TRACE_ID)
+				copy_id(id->trace, sizeof(id->trace), body + r->off, r->len);
+			else
+				copy_id(id->span, sizeof(id->span), body + r->off, r->len);
+		}
+	}
+	sat_pbranges_fini(&found);
+	return rv;
 }
 
 static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)

@@ -31,6 +31,7 @@ enum len_rule {
 typedef struct field_rule {
 	uint8_t wt_mask;	/* wire types protobuf-c accepts for this field */
 	uint8_t len_rule;
+	uint8_t mark;		/* 1 + the index of its sat_pbmark; 0: not marked */
 	uint16_t sub;		/* message index when len_rule is LEN_MESSAGE */
 } field_rule;
 
@@ -40,6 +41,7 @@ enum key_action {
 	K_SLOW = 0,		/* a longer key, or field 0: the general path */
 	K_BYTES,		/* length-delimited, anything goes (strings, bytes, unknown) */
 	K_MESSAGE,		/* length-delimited sub-message: walk it */
+	K_MARKED,		/* a marked field: the general path lists it */
 	K_PACKED,		/* length-delimited packed numbers: check them */
 	K_VARINT,
 	K_FIXED64,
@@ -65,7 +67,7 @@ struct sat_pbschema {
 	msg_rules *msgs;	/* msgs[0] is the root */
 };
 
-static const field_rule unknown_field = {WT_ANY, LEN_ANY, 0};
+static const field_rule unknown_field = {WT_ANY, LEN_ANY, 0, 0};
 
 static int find_or_add(sat_pbschema *s, const ProtobufCMessageDescriptor *d, size_t *cap,
 		       uint16_t *out)
@@ -95,7 +97,7 @@ static int find_or_add(sat_pbschema *s, const ProtobufCMessageDescriptor *d, siz
 static field_rule rule_for(const ProtobufCFieldDescriptor *f)
 {
 	int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
-	field_rule r = {0, LEN_ANY, 0};
+	field_rule r = {0, LEN_ANY, 0, 0};
 
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -143,7 +145,9 @@ static field_rule rule_for(const ProtobufCFieldDescriptor *f)
 	return r;
 }
 
-static int build_message(sat_pbschema *s, size_t idx, size_t *cap)
+/* build_fields makes the table of message idx's fields by number, adding the message
+ * types it refers to. */
+static int build_fields(sat_pbschema *s, size_t idx, size_t *cap)
 {
 	const ProtobufCMessageDescriptor *d = s->msgs[idx].desc;
 	uint32_t max_id = 0;
@@ -172,16 +176,23 @@ static int build_message(sat_pbschema *s, size_t idx, size_t *cap)
 		by_id[f->id] = r;
 	}
 	/* find_or_add may have moved the array: index again. */
-	msg_rules *m = &s->msgs[idx];
-	m->by_id = by_id;
-	m->n_ids = max_id + 1;
+	s->msgs[idx].by_id = by_id;
+	s->msgs[idx].n_ids = max_id + 1;
+	return TB_OK;
+}
+
+/* build_keys derives a message's one-byte key actions from its field rules. */
+static void build_keys(msg_rules *m)
+{
 	for (unsigned key = 0x08; key < 0x80; key++) {
 		uint32_t field = key >> 3;
 		unsigned wt = key & 7;
-		const field_rule *r = field < m->n_ids ? &by_id[field] : &unknown_field;
+		const field_rule *r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
 		key_rule *k = &m->by_key[key];
 		if (!(WT_BIT(wt) & r->wt_mask))
 			k->action = K_REJECT;
+		else if (r->mark != 0)
+			k->action = K_MARKED;
 		else if (wt == SAT_WT_VARINT)
 			k->action = K_VARINT;
 		else if (wt == SAT_WT_FIXED64)
@@ -195,10 +206,29 @@ static int build_message(sat_pbschema *s, size_t idx, size_t *cap)
 		else
 			*k = (key_rule){K_PACKED, r->len_rule, 0};
 	}
+}
+
+/* mark_fields flags each marked field in its message's table, before the one-byte key
+ * tables are derived from them. */
+static int mark_fields(sat_pbschema *s, const sat_pbmark *marks, size_t n_marks)
+{
+	if (n_marks > UINT8_MAX)
+		return TB_EINVAL;
+	for (size_t i = 0; i < n_marks; i++) {
+		msg_rules *m = NULL;
+		for (size_t j = 0; j < s->n && m == NULL; j++)
+			if (s->msgs[j].desc == marks[i].type)
+				m = &s->msgs[j];
+		if (m == NULL || marks[i].field >= m->n_ids ||
+		    m->by_id[marks[i].field].wt_mask != WT_BIT(SAT_WT_LEN))
+			return TB_EINVAL;
+		m->by_id[marks[i].field].mark = (uint8_t)(i + 1);
+	}
 	return TB_OK;
 }
 
-int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root)
+int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root,
+		       const sat_pbmark *marks, size_t n_marks)
 {
 	sat_pbschema *s = calloc(1, sizeof(*s));
 	size_t cap = 0;
@@ -212,8 +242,12 @@ int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root
 		goto fail;
 	/* Messages are appended as they are discovered; build each in turn. */
 	for (size_t i = 0; i < s->n; i++)
-		if ((rv = build_message(s, i, &cap)) != TB_OK)
+		if ((rv = build_fields(s, i, &cap)) != TB_OK)
 			goto fail;
+	if ((rv = mark_fields(s, marks, n_marks)) != TB_OK)
+		goto fail;
+	for (size_t i = 0; i < s->n; i++)
+		build_keys(&s->msgs[i]);
 	*sp = s;
 	return TB_OK;
 fail:
@@ -298,13 +332,34 @@ static inline const uint8_t *varint_end(const uint8_t *p, const uint8_t *end,
 	return sat_pb_skip(&p, end, SAT_WT_VARINT) ? p : NULL;
 }
 
+static int list_push(sat_pbranges *out, size_t off, size_t len, unsigned mark)
+{
+	if (out->n == out->cap) {
+		size_t ncap = out->cap ? out->cap * 2 : 256;
+		sat_pbrange *v = realloc(out->v, ncap * sizeof(*v));
+		if (v == NULL)
+			return 0;
+		out->v = v;
+		out->cap = ncap;
+	}
+	out->v[out->n++] = (sat_pbrange){off, len, mark};
+	return 1;
+}
+
+void sat_pbranges_fini(sat_pbranges *out)
+{
+	free(out->v);
+	memset(out, 0, sizeof(*out));
+}
+
 /* One loop, its state in local variables: the walk is bound by the instructions it runs
  * per field (a 930-byte span has about 143), so the common fields (one-byte key, one-byte
  * length, short varint) are decided with a table load and a few compares, and everything
  * else takes the general path at the bottom. The walk goes in order, so its first error
  * is the one reported. */
-sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
-				   sat_pbwalk_error *err)
+static inline __attribute__((always_inline)) sat_pbwalk_status
+walk(const sat_pbschema *s, const uint8_t *buf, size_t len, sat_pbranges *out,
+     sat_pbwalk_error *err)
 {
 	static const uint8_t empty[1];
 	const uint8_t *base = buf ? buf : empty;
@@ -314,6 +369,8 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 	frame stack[SAT_PBWALK_MAX_DEPTH];
 	int depth = 0;
 
+	if (out != NULL)
+		out->n = 0;
 	for (;;) {
 		const uint8_t *at = p;
 		const msg_rules *sub;
@@ -373,7 +430,7 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 			p += 5;
 			continue;
 		default:
-			break; /* K_SLOW and K_REJECT: the general path below */
+			break; /* K_SLOW, K_MARKED and K_REJECT: the general path below */
 		}
 		if (*p < 0x80 && *p >= 0x08) {
 			field = *p >> 3;
@@ -393,6 +450,8 @@ sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, si
 		}
 		if (!sat_pb_len(&p, end, &n))
 			return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, field, wt);
+		if (out != NULL && r->mark != 0 && !list_push(out, (size_t)(p - base), n, r->mark - 1u))
+			return fail(err, SAT_PBWALK_ENOMEM, at, base, m, field, wt);
 		if (r->len_rule != LEN_MESSAGE) {
 			if (r->len_rule != LEN_ANY && !packed_ok(r->len_rule, p, n))
 				return fail(err, SAT_PBWALK_EPACKED, at, base, m, field, wt);
@@ -411,6 +470,18 @@ enter:
 	}
 }
 
+sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
+				   sat_pbwalk_error *err)
+{
+	return walk(s, buf, len, NULL, err);
+}
+
+sat_pbwalk_status sat_pbwalk_list(const sat_pbschema *s, const uint8_t *buf, size_t len,
+				  sat_pbranges *out, sat_pbwalk_error *err)
+{
+	return walk(s, buf, len, out, err);
+}
+
 char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
 {
 	static const char *what[] = {
@@ -420,6 +491,7 @@ char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
 		[SAT_PBWALK_EMISMATCH] = "wrong wire type for the field's type",
 		[SAT_PBWALK_EPACKED] = "malformed packed repeated field",
 		[SAT_PBWALK_EDEPTH] = "messages nested too deeply",
+		[SAT_PBWALK_ENOMEM] = "out of memory",
 	};
 	const char *w = (unsigned)err->status < sizeof(what) / sizeof(what[0]) ?
 				what[err->status] : "invalid";

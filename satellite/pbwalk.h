@@ -7,7 +7,12 @@
  * protobuf-c's unpack accepts, with one deliberate exception: nesting deeper than
  * SAT_PBWALK_MAX_DEPTH is rejected (protobuf-c recurses without a limit, so a small body
  * of nested messages could overflow its stack). tests/pbwalk_test.c and the
- * differential fuzz targets in tests/fuzz/ hold it to that. */
+ * differential fuzz targets in tests/fuzz/ hold it to that.
+ *
+ * A walk can also list where the values of a few chosen fields lie (a report's spans and
+ * each span's ids), so that the decoders find span ids without walking the report a
+ * second time: that second walk went through every top-level field of every span, as a
+ * field given twice counts with its last value. */
 #ifndef SAT_PBWALK_H
 #define SAT_PBWALK_H
 
@@ -27,7 +32,31 @@ typedef enum sat_pbwalk_status {
 	SAT_PBWALK_EMISMATCH,	/* a known field arrives with the wrong wire type */
 	SAT_PBWALK_EPACKED,	/* a packed repeated field's payload is malformed */
 	SAT_PBWALK_EDEPTH,	/* nested deeper than SAT_PBWALK_MAX_DEPTH */
+	SAT_PBWALK_ENOMEM,	/* the list of marked values could not grow */
 } sat_pbwalk_status;
+
+/* A field whose values a listing walk lists: field number `field` of message type `type`,
+ * wherever that type occurs. It must be length-delimited: a string, bytes or a message. */
+typedef struct sat_pbmark {
+	const ProtobufCMessageDescriptor *type;
+	uint32_t field;
+} sat_pbmark;
+
+/* One value of a marked field: its bytes (a sub-message's without key and length) are
+ * buf[off, off + len), and mark is the index of its sat_pbmark. */
+typedef struct sat_pbrange {
+	size_t off;
+	size_t len;
+	unsigned mark;
+} sat_pbrange;
+
+/* The values a walk listed, in the order they appear in the buffer. Reusable: a walk
+ * empties it first. */
+typedef struct sat_pbranges {
+	sat_pbrange *v;
+	size_t n;
+	size_t cap;
+} sat_pbranges;
 
 /* Where and why a walk failed, for a one-line 400 reason. */
 typedef struct sat_pbwalk_error {
@@ -39,8 +68,11 @@ typedef struct sat_pbwalk_error {
 } sat_pbwalk_error;
 
 /* sat_pbschema_alloc builds the tables for root and every message type reachable from
- * it. Returns TB_OK or TB_ENOMEM. */
-int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root);
+ * it; sat_pbwalk_list will list the values of the n_marks fields in marks (at most 255;
+ * none is fine). Returns TB_OK, TB_ENOMEM, or TB_EINVAL for a mark that names no
+ * length-delimited field of a reachable type. */
+int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root,
+		       const sat_pbmark *marks, size_t n_marks);
 
 /* sat_pbschema_free releases s. NULL is fine. */
 void sat_pbschema_free(sat_pbschema *s);
@@ -49,6 +81,15 @@ void sat_pbschema_free(sat_pbschema *s);
  * SAT_PBWALK_OK, or a status with the details in *err (which may be NULL). Reentrant. */
 sat_pbwalk_status sat_pbwalk_check(const sat_pbschema *s, const uint8_t *buf, size_t len,
 				   sat_pbwalk_error *err);
+
+/* sat_pbwalk_list validates like sat_pbwalk_check and also puts into *out every value of
+ * the schema's marked fields, in order (on an error its contents mean nothing). Status
+ * SAT_PBWALK_ENOMEM if out could not grow. */
+sat_pbwalk_status sat_pbwalk_list(const sat_pbschema *s, const uint8_t *buf, size_t len,
+				  sat_pbranges *out, sat_pbwalk_error *err);
+
+/* sat_pbranges_fini frees out's storage and empties it. */
+void sat_pbranges_fini(sat_pbranges *out);
 
 /* sat_pbwalk_format writes a one-line description of err into out ("field 5 of
  * lightstep.collector.Span has wire type 2 at byte 312"). Returns out. */

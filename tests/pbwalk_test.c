@@ -16,9 +16,11 @@ static sat_pbschema *ls, *otlp;
 
 static void setup(void)
 {
-	cr_assert_eq(sat_pbschema_alloc(&ls, &lightstep__collector__report_request__descriptor),
+	cr_assert_eq(sat_pbschema_alloc(&ls, &lightstep__collector__report_request__descriptor,
+					sat__marks_lightstep, SAT__N_MARKS_LIGHTSTEP),
 		     TB_OK);
-	cr_assert_eq(sat_pbschema_alloc(&otlp, &otlp__export_trace_service_request__descriptor),
+	cr_assert_eq(sat_pbschema_alloc(&otlp, &otlp__export_trace_service_request__descriptor,
+					sat__marks_otlp, SAT__N_MARKS_OTLP),
 		     TB_OK);
 }
 
@@ -264,4 +266,64 @@ Test(pbwalk, a_span_context_given_twice_replaces_the_first_as_protobuf_c_does)
 	cr_assert_eq(ids.n, 1);
 	cr_assert_arr_eq(&ids.v[0], &want, sizeof(want), "trace id or span id differs");
 	sat_ids_fini(&ids);
+}
+
+Test(pbwalk, a_listing_walk_lists_every_marked_value_in_order)
+{
+	/* Two spans, the second without a span_context, then the report's reporter (field 1),
+	 * which is not marked. */
+	static const uint8_t b[] = {
+		0x1a, 0x08, 0x0a, 0x04, 0x08, 0x07, 0x10, 0x09, 0x12, 0x00,	/* span, context */
+		0x1a, 0x02, 0x12, 0x00,						/* span */
+		0x0a, 0x00,							/* reporter */
+	};
+	sat_pbranges found = {0};
+
+	cr_assert_eq(sat_pbwalk_list(ls, b, sizeof(b), &found, NULL), SAT_PBWALK_OK);
+	cr_assert_eq(found.n, 3);
+	cr_assert_eq(found.v[0].mark, 0);	/* ReportRequest.spans */
+	cr_assert_eq(found.v[0].off, 2);
+	cr_assert_eq(found.v[0].len, 8);
+	cr_assert_eq(found.v[1].mark, 1);	/* Span.span_context */
+	cr_assert_eq(found.v[1].off, 4);
+	cr_assert_eq(found.v[1].len, 4);
+	cr_assert_eq(found.v[2].mark, 0);
+	cr_assert_eq(found.v[2].off, 12);
+	cr_assert_eq(found.v[2].len, 2);
+
+	/* The list is emptied by the next walk, and a walk that fails says so. */
+	cr_assert_eq(sat_pbwalk_list(ls, b, 3, &found, NULL), SAT_PBWALK_ETRUNCATED);
+	cr_assert_eq(sat_pbwalk_list(ls, b + 14, 2, &found, NULL), SAT_PBWALK_OK);
+	cr_assert_eq(found.n, 0);
+	sat_pbranges_fini(&found);
+}
+
+Test(pbwalk, a_span_without_a_context_gets_the_zero_id)
+{
+	static const uint8_t b[] = {0x1a, 0x02, 0x12, 0x00};
+	static const sat_span_id zero;
+	sat_ids ids = {0};
+	char err[256];
+
+	cr_assert_eq(sat_decode_init(), TB_OK);
+	cr_assert_eq(sat_decoder_get(SAT_PROTO_LIGHTSTEP)->decode(b, sizeof(b), &ids, err,
+								  sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(ids.n, 1);
+	cr_assert_arr_eq(&ids.v[0], &zero, sizeof(zero));
+	sat_ids_fini(&ids);
+}
+
+Test(pbwalk, marks_on_fields_that_are_not_length_delimited_are_refused)
+{
+	static const sat_pbmark duration = {&lightstep__collector__span__descriptor, 5};
+	static const sat_pbmark missing = {&lightstep__collector__span__descriptor, 99};
+	static const sat_pbmark elsewhere = {&otlp__span__descriptor, 1};
+	sat_pbschema *s = NULL;
+
+	cr_assert_eq(sat_pbschema_alloc(&s, LS, &duration, 1), TB_EINVAL);
+	cr_assert_eq(sat_pbschema_alloc(&s, LS, &missing, 1), TB_EINVAL);
+	cr_assert_eq(sat_pbschema_alloc(&s, LS, &elsewhere, 1), TB_EINVAL);
+	cr_assert_null(s);
+	cr_assert_eq(sat_pbschema_alloc(&s, LS, NULL, 0), TB_OK);
+	sat_pbschema_free(s);
 }
