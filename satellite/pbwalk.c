@@ -59,6 +59,7 @@ typedef struct key_rule {
 typedef struct msg_rules {
 	const ProtobufCMessageDescriptor *desc;
 	uint32_t n_ids;		/* by_id covers field numbers 0..n_ids-1 */
+	int leaf;		/* no field is a sub-message */
 	field_rule *by_id;
 	key_rule by_key[256];	/* indexed by a key's first byte; K_SLOW from 0x80 on */
 } msg_rules;
@@ -178,6 +179,10 @@ static int build_fields(sat_pbschema *s, size_t idx, size_t *cap)
 	}
 	/* find_or_add may have moved the array: index again. */
 	s->msgs[idx].by_id = by_id;
+	s->msgs[idx].leaf = 1;
+	for (uint32_t id = 0; id <= max_id; id++)
+		if (by_id[id].len_rule == LEN_MESSAGE)
+			s->msgs[idx].leaf = 0;
 	s->msgs[idx].n_ids = max_id + 1;
 	return TB_OK;
 }
@@ -369,6 +374,33 @@ static inline int len_at(const uint8_t **pp, const uint8_t *end, size_t *n)
 	return sat_pb_len(pp, end, n);
 }
 
+/* leaf_ok checks a sub-message without sub-messages (a key-value, a timestamp, an id pair:
+ * most of a span's) in a plain loop, without entering it on the stack. It knows only
+ * the common fields; on anything else it returns 0 and the walk enters the message and
+ * checks it field by field, which also finds and reports any error. */
+static inline int leaf_ok(const msg_rules *m, const uint8_t *p, const uint8_t *end,
+			  const uint8_t *limit)
+{
+	size_t n;
+
+	while (p < end) {
+		switch (m->by_key[*p].action) {
+		case K_BYTES:
+			if (!len_at(&p, end, &n))
+				return 0;
+			p += n;
+			break;
+		case K_VARINT:
+			if ((p = varint_end(p + 1, end, limit)) == NULL)
+				return 0;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* The walk is one loop whose state lives in local variables, and its dispatch is
  * threaded: each kind of field ends by looking up the next key and jumping straight to
  * its handler. A 930-byte span has about 170 fields and sub-message ends, and with one
@@ -431,6 +463,10 @@ message:
 		return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, SAT_WT_LEN);
 	sub = &s->msgs[k.sub];
 	field = *at >> 3;
+	if (sub->leaf && depth < SAT_PBWALK_MAX_DEPTH && leaf_ok(sub, p, p + n, limit)) {
+		p += n;
+		NEXT();
+	}
 	goto enter;
 
 packed:
