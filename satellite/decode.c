@@ -67,8 +67,8 @@ int sat_hex_decode(const char *s, uint8_t *out, size_t outlen)
 	return 1;
 }
 
-int sat__walk_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
-		     size_t len, sat_pbranges *found, char *err, size_t errlen)
+static int walk_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		       size_t len, sat_pbranges *found, char *err, size_t errlen)
 {
 	sat_pbwalk_error werr;
 	char why[200];
@@ -84,6 +84,27 @@ int sat__walk_marked(const struct sat_pbschema *schema, const char *what, const 
 			 sat_pbwalk_format(&werr, why, sizeof(why)));
 		return TB_EPROTO;
 	}
+}
+
+/* Spans do not nest and the values marked inside a span lie inside it, so each value the
+ * walk lists after a span belongs to the span listed last. */
+int sat__decode_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		       size_t len, sat__fill_fn fill, sat_ids *ids, char *err, size_t errlen)
+{
+	static const sat_span_id zero;
+	sat_pbranges found = {0};
+	size_t first = ids->n;
+	int rv = walk_marked(schema, what, body, len, &found, err, errlen);
+
+	for (size_t i = 0; i < found.n && rv == TB_OK; i++) {
+		const sat_pbrange *r = &found.v[i];
+		if (r->mark == 0)
+			rv = sat_ids_push(ids, &zero);
+		else if (ids->n > first)
+			fill(body + r->off, r->len, r->mark, &ids->v[ids->n - 1]);
+	}
+	sat_pbranges_fini(&found);
+	return rv;
 }
 
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us)

@@ -71,11 +71,16 @@ extern const sat_decoder sat__decoder_otlp_proto;
 extern const sat_decoder sat__decoder_otlp_json;
 extern const sat_decoder sat__decoder_lightstep_json;
 
-/* sat__walk_marked validates body against schema with the walker and lists the values
- * of the schema's marked fields in found. On failure it writes "<what> does not decode:
- * <where and why>" into err and returns TB_EPROTO (or TB_ENOMEM). */
-int sat__walk_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
-		     size_t len, sat_pbranges *found, char *err, size_t errlen);
+/* A protobuf decoder's part: the value of one marked field (mark 1 and up), to be put
+ * into the id of the span it lies in. */
+typedef void (*sat__fill_fn)(const uint8_t *value, size_t len, unsigned mark, sat_span_id *id);
+
+/* sat__decode_marked validates body against schema with the walker, whose mark 0 must be
+ * the spans, and appends an id per span: zero, then filled in by fill from the span's
+ * other marked values, in order. On failure it writes "<what> does not decode: <where
+ * and why>" into err and returns TB_EPROTO (or TB_ENOMEM). */
+int sat__decode_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
+		       size_t len, sat__fill_fn fill, sat_ids *ids, char *err, size_t errlen);
 
 /* sat__reply_empty_json writes "{}", the 200 body of both JSON protocols. */
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us);

@@ -1,7 +1,8 @@
 /* decode_lightstep.c - LightStep collector reports (POST /api/v2/reports, a protobuf
  * ReportRequest): validated by the walker, which lists where the spans and their
- * span_contexts lie; each span_context's trace_id and span_id are then read. The reply is a ReportResponse carrying receive and
- * transmit timestamps, which the LightStep tracers use to estimate clock skew. */
+ * span_contexts lie; each span_context's trace_id and span_id are then read. The reply
+ * is a ReportResponse carrying receive and transmit timestamps, which the LightStep
+ * tracers use to estimate clock skew. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@ enum {
 	CONTEXT_SPAN_ID = 2,	/* SpanContext.span_id */
 };
 
-/* What the walker lists: each span of the report, and each span's span_context. */
+/* What the walker lists: each span of the report (mark 0, as sat__decode_marked wants),
+ * and each span's span_context. */
 enum { MARK_SPAN, MARK_CONTEXT };
 const sat_pbmark sat__marks_lightstep[SAT__N_MARKS_LIGHTSTEP] = {
 	[MARK_SPAN] = {&lightstep__collector__report_request__descriptor, 3},
@@ -28,11 +30,13 @@ static void put_u64_be(uint8_t *out, uint64_t v)
 		out[i] = (uint8_t)v;
 }
 
-/* Ids of one already-validated SpanContext. A field given twice keeps its last value,
- * and a span_context given twice replaces the earlier one whole (protobuf-c 1.4 does not
- * merge them), so both ids start from zero. */
-static void read_context(const uint8_t *p, const uint8_t *end, sat_span_id *id)
+/* fill reads the ids of one already-validated SpanContext. A field given twice keeps its
+ * last value, and a span_context given twice replaces the earlier one whole (protobuf-c
+ * 1.4 does not merge them), so both ids start from zero. A span without one keeps the
+ * id zero. */
+static void fill(const uint8_t *p, size_t len, unsigned mark, sat_span_id *id)
 {
+	const uint8_t *end = p + len;
 	uint64_t trace = 0, span = 0;
 	uint32_t field;
 	unsigned wt;
@@ -51,26 +55,10 @@ static void read_context(const uint8_t *p, const uint8_t *end, sat_span_id *id)
 	put_u64_be(id->span, span);
 }
 
-/* Spans do not nest, and a span_context lies inside its span, so each context the walk
- * lists belongs to the span listed last. A span without one keeps the id zero. */
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	static const sat_span_id zero;
-	sat_pbranges found = {0};
-	int rv = sat__walk_marked(sat__schema_lightstep, "LightStep ReportRequest", body, len,
-				  &found, err, errlen);
-
-	size_t first = ids->n;
-
-	for (size_t i = 0; i < found.n && rv == TB_OK; i++) {
-		const sat_pbrange *r = &found.v[i];
-		if (r->mark == MARK_SPAN)
-			rv = sat_ids_push(ids, &zero);
-		else if (ids->n > first)
-			read_context(body + r->off, body + r->off + r->len, &ids->v[ids->n - 1]);
-	}
-	sat_pbranges_fini(&found);
-	return rv;
+	return sat__decode_marked(sat__schema_lightstep, "LightStep ReportRequest", body, len,
+				  fill, ids, err, errlen);
 }
 
 static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)

@@ -10,7 +10,8 @@
 #include "satellite/decode.h"
 #include "satellite/pbwire.h"
 
-/* What the walker lists: each span, and each span's trace_id and span_id. */
+/* What the walker lists: each span (mark 0, as sat__decode_marked wants), and each
+ * span's trace_id and span_id. */
 enum { MARK_SPAN, MARK_TRACE_ID, MARK_SPAN_ID };
 const sat_pbmark sat__marks_otlp[SAT__N_MARKS_OTLP] = {
 	[MARK_SPAN] = {&otlp__scope_spans__descriptor, 2},
@@ -29,31 +30,19 @@ static void copy_id(uint8_t *out, size_t outlen, const uint8_t *p, size_t n)
 	memcpy(out + outlen - n, p, n);
 }
 
-/* Spans do not nest and their ids lie inside them, so each id the walk lists belongs to
- * the span listed last; an id given twice keeps its last value, as in protobuf-c. */
+/* An id given twice keeps its last value, as in protobuf-c. */
+static void fill(const uint8_t *p, size_t len, unsigned mark, sat_span_id *id)
+{
+	if (mark == MARK_TRACE_ID)
+		copy_id(id->trace, sizeof(id->trace), p, len);
+	else
+		copy_id(id->span, sizeof(id->span), p, len);
+}
+
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	static const sat_span_id zero;
-	sat_pbranges found = {0};
-	int rv = sat__walk_marked(sat__schema_otlp, "OTLP ExportTraceServiceRequest", body, len,
-				  &found, err, errlen);
-
-	size_t first = ids->n;
-
-	for (size_t i = 0; i < found.n && rv == TB_OK; i++) {
-		const sat_pbrange *r = &found.v[i];
-		if (r->mark == MARK_SPAN) {
-			rv = sat_ids_push(ids, &zero);
-		} else if (ids->n > first) {
-			sat_span_id *id = &ids->v[ids->n - 1];
-			if (r->mark == MARK_TRACE_ID)
-				copy_id(id->trace, sizeof(id->trace), body + r->off, r->len);
-			else
-				copy_id(id->span, sizeof(id->span), body + r->off, r->len);
-		}
-	}
-	sat_pbranges_fini(&found);
-	return rv;
+	return sat__decode_marked(sat__schema_otlp, "OTLP ExportTraceServiceRequest", body, len,
+				  fill, ids, err, errlen);
 }
 
 static size_t reply(uint8_t *buf, size_t cap, uint64_t now_us)
