@@ -11,7 +11,6 @@
 #include "proto/collector.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "satellite/pbwalk.h"
-#include "satellite/pbwire.h"
 
 struct sat_pbschema *sat__schema_lightstep;
 struct sat_pbschema *sat__schema_otlp;

@@ -3,10 +3,7 @@
  * span_contexts lie; each span_context's trace_id and span_id are then read. The reply
  * is a ReportResponse carrying receive and transmit timestamps, which the LightStep
  * tracers use to estimate clock skew. */
-#include <stdio.h>
-#include <string.h>
 
-#include "common/error.h"
 #include "proto/collector.pb-c.h"
 #include "satellite/decode.h"
 #include "satellite/pbwire.h"

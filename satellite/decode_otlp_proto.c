@@ -2,13 +2,10 @@
  * an ExportTraceServiceRequest validated by the walker, which lists where the spans (in
  * resource_spans -> scope_spans) and their trace_id and span_id lie. The reply
  * is an empty ExportTraceServiceResponse (full success). */
-#include <stdio.h>
 #include <string.h>
 
-#include "common/error.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "satellite/decode.h"
-#include "satellite/pbwire.h"
 
 /* What the walker lists: each span (mark 0, as sat__decode_marked wants), and each
  * span's trace_id and span_id. */
