@@ -53,13 +53,21 @@ typedef struct receiver {
 	double cpu_s;
 } receiver;
 
+/* The receiver asks to be woken only when a whole buffer's worth has arrived. Woken for
+ * whatever had come (every 64 KiB loopback segment or so), it spent most of its CPU
+ * going to sleep and waking up, and came out at 4.8-5.8 M spans per CPU-second, below
+ * the satellite without its decoder; reading 256 KiB a wake it is 10-16 M, which is the
+ * kernel's copy and little else: a floor no server can go under. */
 static void *receive_main(void *arg)
 {
 	receiver *r = arg;
 	static uint8_t buf[256 * 1024];
-	int fd = accept(r->listen_fd, NULL, NULL);
+	int fd = accept(r->listen_fd, NULL, NULL), lowat = (int)sizeof(buf);
 	double c0 = thread_cpu_s();
 	ssize_t n;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat));
 
 	while (fd >= 0 && (n = recv(fd, buf, sizeof(buf), 0)) > 0)
 		r->bytes += (uint64_t)n;

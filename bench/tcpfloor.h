@@ -4,8 +4,8 @@
 #define TB_TCPFLOOR_H
 
 /* tb_tcpfloor_receive sends 1000-span LightStep reports for secs to a thread that only
- * receives and discards them; returns spans per CPU-second of that thread (0 if the
- * sockets could not be set up). */
+ * receives and discards them, woken once per 256 KiB; returns spans per CPU-second of
+ * that thread (0 if the sockets could not be set up). */
 double tb_tcpfloor_receive(double secs);
 
 /* tb_tcpfloor_pingpong runs conns client threads for secs, each sending a 1-span
