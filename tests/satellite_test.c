@@ -687,54 +687,89 @@ Test(satellite, slow_succeed_waits_base_plus_per_span_then_counts)
 	tb_rpc_free(rep);
 }
 
-Test(satellite, held_requests_do_not_block_other_connections)
+/* post_at_once posts the LightStep body b to each of ports[0..n) at the same time, one
+ * connection each, puts each answer's status in status[i], and returns the seconds until
+ * the last answer came. */
+static double post_at_once(const uint16_t *ports, int n, const uint8_t *b, size_t len,
+			   long *status)
 {
-	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
-	f.mode = "slow_succeed";
-	f.override_delays = true;
-	f.base_latency_us = 1500000;
-	set_faults(&f);
-	/* Eight slow reports at once on a 2-thread server: all finish in about one delay. */
 	CURLM *m = curl_multi_init();
 	CURL *e[8];
-	size_t len;
-	uint8_t *b = tb_report_lightstep(5, 1, &len);
-	char url[128];
+	reply sink[8];
 	struct curl_slist *hl = curl_slist_append(NULL, ls_headers[0]);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v2/reports", port[0]);
-	for (int i = 0; i < 8; i++) {
+	uint64_t t0 = tb_now_ns();
+	int running = 1;
+
+	cr_assert(n <= 8);
+	hl = curl_slist_append(hl, "Expect:");
+	for (int i = 0; i < n; i++) {
+		char url[128];
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v2/reports", ports[i]);
+		memset(&sink[i], 0, sizeof(sink[i]));
 		e[i] = curl_easy_init();
 		curl_easy_setopt(e[i], CURLOPT_URL, url);
 		curl_easy_setopt(e[i], CURLOPT_POSTFIELDS, b);
 		curl_easy_setopt(e[i], CURLOPT_POSTFIELDSIZE, (long)len);
 		curl_easy_setopt(e[i], CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(e[i], CURLOPT_TIMEOUT, 20L);
 		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, on_data);
-		reply *sink = calloc(1, sizeof(reply));
-		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, sink);
-		curl_easy_setopt(e[i], CURLOPT_PRIVATE, sink);
+		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, &sink[i]);
 		curl_multi_add_handle(m, e[i]);
 	}
-	uint64_t t0 = tb_now_ns();
-	int running = 1;
 	while (running) {
 		curl_multi_perform(m, &running);
 		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
-	double took = (double)(tb_now_ns() - t0) / 1e9;
-	for (int i = 0; i < 8; i++) {
-		long st;
-		void *sink;
-		curl_easy_getinfo(e[i], CURLINFO_RESPONSE_CODE, &st);
-		curl_easy_getinfo(e[i], CURLINFO_PRIVATE, &sink);
-		cr_expect_eq(st, 200);
-		free(sink);
+	for (int i = 0; i < n; i++) {
+		curl_easy_getinfo(e[i], CURLINFO_RESPONSE_CODE, &status[i]);
 		curl_multi_remove_handle(m, e[i]);
 		curl_easy_cleanup(e[i]);
 	}
 	curl_multi_cleanup(m);
 	curl_slist_free_all(hl);
+	return (double)(tb_now_ns() - t0) / 1e9;
+}
+
+Test(satellite, held_requests_do_not_block_other_connections)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	const uint16_t ports[8] = {port[0], port[0], port[0], port[0],
+				   port[0], port[0], port[0], port[0]};
+	long status[8];
+	size_t len;
+	uint8_t *b = tb_report_lightstep(5, 1, &len);
+
+	f.mode = "slow_succeed";
+	f.override_delays = true;
+	f.base_latency_us = 1500000;
+	set_faults(&f);
+	/* Eight slow reports at once on a 2-thread server: all finish in about one delay. */
+	double took = post_at_once(ports, 8, b, len, status);
 	free(b);
+	for (int i = 0; i < 8; i++)
+		cr_expect_eq(status[i], 200);
 	cr_assert(took >= 1.45 && took < 3.5, "8 held reports took %.2f s", took);
+}
+
+Test(satellite, extra_latency_delays_a_typical_answer)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+
+	f.extra_latency_us = 300000;
+	set_faults(&f);
+	reply r = post_lightstep(10, 1);
+	cr_assert_eq(r.status, 200);
+	cr_assert(r.seconds >= 0.29 && r.seconds < 2, "took %.3f s", r.seconds);
+	Tb__Envelope *rep = counters();
+	cr_assert_str_eq(rep->sat_counters->mode, "typical");
+	cr_assert_eq(rep->sat_counters->spans, 10);
+	tb_rpc_free(rep);
+	/* Taken away, the answer comes at once again. */
+	f.extra_latency_us = 0;
+	set_faults(&f);
+	r = post_lightstep(10, 11);
+	cr_assert_eq(r.status, 200);
+	cr_assert(r.seconds < 0.25, "took %.3f s without extra latency", r.seconds);
 }
 
 Test(satellite, slow_fail_answers_an_error_and_counts_no_spans)
@@ -809,6 +844,36 @@ Test(satellite, bandwidth_limit_slows_the_upload)
 	double expect = ((double)len - 16384) / 65536;
 	cr_assert(r.seconds > expect * 0.8 && r.seconds < expect * 2 + 1,
 		  "%zu bytes took %.2f s, expected about %.2f", len, r.seconds, expect);
+}
+
+/* Two uploads at once, one on each port of the group: limited per connection each goes
+ * at the full rate; limited per group they share it and take about twice as long. */
+Test(satellite, a_group_bandwidth_limit_is_shared_by_the_ports)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	const uint16_t ports[2] = {port[0], port[1]};
+	long status[2];
+	size_t len;
+	uint8_t *b = tb_report_lightstep(75, 1, &len);	/* ~70 KiB */
+	double shared = ((double)(2 * len) - 16384) / 65536;	/* both after one burst */
+
+	f.bandwidth_kbps = 64;
+	f.bandwidth_per_connection = true;
+	set_faults(&f);
+	double each = post_at_once(ports, 2, b, len, status);
+	cr_assert(status[0] == 200 && status[1] == 200);
+	f.bandwidth_per_connection = false;
+	set_faults(&f);
+	reset(2);
+	double group = post_at_once(ports, 2, b, len, status);
+	free(b);
+	cr_assert(status[0] == 200 && status[1] == 200);
+	cr_assert(each < shared * 0.75, "per connection: 2 x %zu bytes took %.2f s", len, each);
+	cr_assert(group > shared * 0.8 && group < shared * 2 + 1,
+		  "per group: 2 x %zu bytes took %.2f s, expected about %.2f", len, group, shared);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 150);
+	tb_rpc_free(rep);
 }
 
 Test(satellite, down_refuses_connections_and_up_serves_again)
