@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "bench/reportgen.h"
 #include "common/child.h"
@@ -421,6 +422,28 @@ Test(satellite, gzip_lightstep_protobuf)
 	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
 	Tb__Envelope *rep = counters();
 	cr_assert_eq(rep->sat_counters->spans, 40);
+	tb_rpc_free(rep);
+}
+
+/* HTTP's "deflate" is the zlib format (RFC 9110), which is what compress2 writes. */
+Test(satellite, deflate_otlp_protobuf)
+{
+	static const char *const headers[] = {"Content-Type: application/x-protobuf",
+					      "Content-Encoding: deflate", NULL};
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(30, 1, &len);
+	uLongf zlen = compressBound(len);
+	uint8_t *z = malloc(zlen);
+
+	cr_assert_eq(compress2(z, &zlen, b, len, 6), Z_OK);
+	reply r = http("POST", "/v1/traces", headers, z, zlen, false);
+	free(b);
+	free(z);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 30);
+	cr_assert_eq(rep->sat_counters->bytes_wire, zlen);
+	cr_assert_eq(rep->sat_counters->bytes_decoded, len);
 	tb_rpc_free(rep);
 }
 
