@@ -61,17 +61,23 @@ static long http(const char *method, const char *url, const char *body, buf *out
 	return status;
 }
 
-/* sat_stat reads one number from the satellite's /stats. */
-static double sat_stat(const char *name)
+/* sat_stat reads one number from the satellite's /stats, by a dotted path
+ * ("spans", "by_protocol.otlp-json.spans"); 0 where the path names nothing, as /stats
+ * leaves out a protocol that has had no report. */
+static double sat_stat(const char *path)
 {
-	char url[96];
+	char url[96], copy[128], *save = NULL;
 	buf b;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/stats", sat_port);
 	cr_assert_eq(http("GET", url, NULL, &b), 200);
-	cJSON *o = cJSON_Parse(b.data);
-	cr_assert_not_null(o);
-	double v = cJSON_GetObjectItem(o, name)->valuedouble;
-	cJSON_Delete(o);
+	cJSON *root = cJSON_Parse(b.data), *o = root;
+	cr_assert_not_null(root);
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (char *k = strtok_r(copy, ".", &save); k != NULL && o != NULL;
+	     k = strtok_r(NULL, ".", &save))
+		o = cJSON_GetObjectItemCaseSensitive(o, k);
+	double v = cJSON_IsNumber(o) ? o->valuedouble : 0;
+	cJSON_Delete(root);
 	return v;
 }
 
@@ -368,7 +374,10 @@ Test(command, json_rules_name_the_bad_field)
 
 /* ---- clients with real tracers (Node.js, from npm) ---- */
 
-static void check_js_client(const char *script, tb_protocol proto, uint64_t run_id)
+/* check_js_client runs script with --transport transport under the channel, 500 spans at
+ * 100 spans/s, and checks that the satellite counted every span once. */
+static void check_js_client(const char *script, const char *transport, tb_protocol proto,
+			    const char *endpoint, uint64_t run_id)
 {
 	sat_reset(run_id);
 	tb_command c = command(500);
@@ -379,7 +388,8 @@ static void check_js_client(const char *script, tb_protocol proto, uint64_t run_
 	orc_channel_arm(chan, &c);
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", JS_DIR, script);
-	char *argv[] = {"node", path, "--control", chan_url, NULL};
+	char *argv[] = {"node", path, "--transport", (char *)transport, "--control", chan_url,
+			NULL};
 	tb_child ch;
 	char err[256];
 	cr_assert_eq(tb_child_spawn(&ch, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
@@ -389,22 +399,37 @@ static void check_js_client(const char *script, tb_protocol proto, uint64_t run_
 	tb_child_fini(&ch);
 	tb_client_result r;
 	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
-	cr_log_info("%s: %llu spans in %.2f s, %.2f CPU s, satellite received %.0f", script,
-		    (unsigned long long)r.spans_sent, r.clock_time, r.program_time,
-		    sat_stat("spans"));
+	cr_log_info("%s --transport %s: %llu spans in %.2f s, %.2f CPU s, satellite received "
+		    "%.0f", script, transport, (unsigned long long)r.spans_sent, r.clock_time,
+		    r.program_time, sat_stat("spans"));
 	cr_assert_eq(r.spans_sent, 500);
 	cr_assert_gt(r.clock_time, 4.5, "100 spans/s should take about 5 s");
 	cr_assert_eq(sat_stat("spans"), 500.0, "spans received must equal spans sent");
 	cr_assert_eq(sat_stat("duplicates"), 0);
+	char by[96];
+	snprintf(by, sizeof(by), "by_protocol.%s.spans", endpoint);
+	cr_assert_eq(sat_stat(by), 500.0, "the spans must come as %s", endpoint);
 	orc_channel_disarm(chan);
 }
 
 Test(client, js_lightstep_at_100_spans_per_second_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-lightstep.js", TB_PROTO_LIGHTSTEP, 10);
+	check_js_client("js-lightstep.js", "proto", TB_PROTO_LIGHTSTEP, "lightstep-proto", 10);
 }
 
 Test(client, js_otel_at_100_spans_per_second_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-otel.js", TB_PROTO_OTLP, 11);
+	check_js_client("js-otel.js", "proto", TB_PROTO_OTLP, "otlp-proto", 11);
+}
+
+/* The tracers' other encodings: the satellite's JSON endpoints take what the real
+ * libraries send (lightstep-tracer's thrift transport gzips its JSON). */
+Test(client, js_lightstep_thrift_json_loses_nothing, .timeout = 90)
+{
+	check_js_client("js-lightstep.js", "thrift", TB_PROTO_LIGHTSTEP, "lightstep-json", 12);
+}
+
+Test(client, js_otel_json_loses_nothing, .timeout = 90)
+{
+	check_js_client("js-otel.js", "json", TB_PROTO_OTLP, "otlp-json", 13);
 }

@@ -87,11 +87,13 @@ function parseArgv(argv) {
   const c = {};
   if (process.env.TB_SATELLITES) c.Satellites = process.env.TB_SATELLITES.split(',');
   if (process.env.TB_PROTOCOL) c.Protocol = process.env.TB_PROTOCOL;
-  let control = null, any = false;
+  let control = null, transport = null, any = false, help = false;
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i], val = argv[i + 1];
+    if (flag === '--help' || flag === '-h') { help = true; break; }
     if (val === undefined) fail(`${flag} needs a value`);
     if (flag === '--control') { control = val; continue; }
+    if (flag === '--transport') { transport = val; continue; }
     if (flag === '--satellites') { c.Satellites = val.split(','); any = true; continue; }
     if (flag === '--protocol') { c.Protocol = val; any = true; continue; }
     const k = names[flag];
@@ -100,7 +102,26 @@ function parseArgv(argv) {
     c[k] = (k === 'Trace' || k === 'NoFlush') ? val !== '0' : Number(val);
     any = true;
   }
-  return { command: any ? c : null, control };
+  return { command: any ? c : null, control, transport, help };
+}
+
+function usage(client) {
+  const name = process.argv[1].split('/').pop();
+  return `usage: ${name} [--control URL] [--transport NAME]
+       ${name} --repeat N [--trace 0|1] [--sleep NS] [--sleep_interval NS] [--work N]
+               [--no_flush 0|1] [--num_tags N] [--num_logs N] [--satellites H:P,...]
+               [--protocol lightstep|otlp] [--transport NAME]
+
+${client.about}
+
+With --control URL (or TB_CONTROL_URL; default ${DEFAULT_URL}) it fetches its
+command from the orchestrator's channel and posts its result there
+(docs/client-protocol.md). With the seed's flags it runs them and prints the result as
+one line of JSON.
+
+  --transport NAME   how spans travel: ${client.transports.join(' (default), ')}
+  -h, --help         this help
+`;
 }
 
 function doWork(units) {
@@ -156,15 +177,26 @@ function packageVersion(name) {
   }
 }
 
-// makeTracer(cmd), flush unless NoFlush, report (or print, in argv mode), exit.
-async function run(makeTracer) {
-  const { command, control } = parseArgv(process.argv.slice(2));
+// makeTracer(cmd, transport), flush unless NoFlush, report (or print, in argv mode),
+// exit. client describes the program: about (a paragraph for --help) and transports
+// (the --transport values it takes, the default first).
+async function run(makeTracer, client) {
+  const args = parseArgv(process.argv.slice(2));
+  const { command, control, help } = args;
+  if (help) {
+    process.stdout.write(usage(client));
+    process.exit(0);
+  }
+  const transport = args.transport || client.transports[0];
+  if (!client.transports.includes(transport)) {
+    fail(`--transport ${transport}: expected ${client.transports.join(' or ')}`);
+  }
   const base = control || process.env.TB_CONTROL_URL || DEFAULT_URL;
   let cmd;
   try {
     cmd = command ? checkCommand(command) : await fetchCommand(base);
   } catch (e) { fail(e.message); }
-  const tracer = makeTracer(cmd);
+  const tracer = makeTracer(cmd, transport);
   const cpu0 = process.cpuUsage(), t0 = process.hrtime.bigint();
   const { made } = await workload(cmd, tracer);
   if (!cmd.NoFlush) await tracer.flush();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// js-lightstep.js - a tracebench client traced by the real lightstep-tracer (its default
-// proto transport, POST /api/v2/reports) through the opentracing API. It reports to the
+// js-lightstep.js - a tracebench client traced by the real lightstep-tracer through the
+// opentracing API, with either of the tracer's Node transports: proto (the default,
+// POST /api/v2/reports) or thrift (gzipped JSON, POST /api/v0/reports). It reports to the
 // first satellite given (the tracer takes one collector). lightstep-tracer does not
 // expose how many spans it dropped, so SpansDropped is not reported.
 'use strict';
@@ -12,7 +13,13 @@ const { run, packageVersion } = require('./common');
 const LS_VERSION = packageVersion('lightstep-tracer');
 const OT_VERSION = packageVersion('opentracing');
 
-run((cmd) => {
+const CLIENT = {
+  about: 'A tracebench client traced by lightstep-tracer (through opentracing), reporting\n' +
+    'to the first satellite given; Trace 0 runs the opentracing NoOp tracer.',
+  transports: ['proto', 'thrift'],
+};
+
+run((cmd, transport) => {
   if (cmd.Protocol !== 'lightstep') {
     process.stderr.write(`js-lightstep: Protocol ${cmd.Protocol} is not supported (lightstep only)\n`);
     process.exit(2);
@@ -28,7 +35,7 @@ run((cmd) => {
     collector_host: host,
     collector_port: Number(port),
     collector_encryption: 'none',
-    transport: 'proto',
+    transport,
     max_span_records: 10000,
     max_reporting_interval_millis: 200,
     delay_initial_report_millis: 0,
@@ -37,8 +44,8 @@ run((cmd) => {
     verbosity: 0,
   });
   return adapter(tracer, () => new Promise((resolve) => tracer.flush(() => resolve())),
-    `lightstep-tracer ${LS_VERSION} (proto)`);
-});
+    `lightstep-tracer ${LS_VERSION} (${transport})`);
+}, CLIENT);
 
 function adapter(tracer, flush, name) {
   return {

@@ -1,22 +1,31 @@
 #!/usr/bin/env node
 // js-otel.js - a tracebench client traced by the real OpenTelemetry JS SDK:
 // BasicTracerProvider, BatchSpanProcessor (queue 10,000, every 200 ms: the seed's
-// production-like settings) and the OTLP/HTTP protobuf exporter (POST /v1/traces), to
-// the first satellite given. SpansDropped is the processor's count of spans it dropped
-// because its queue was full.
+// production-like settings) and an OTLP/HTTP exporter (POST /v1/traces), protobuf (the
+// default) or JSON, to the first satellite given. SpansDropped is the processor's count
+// of spans it dropped because its queue was full.
 'use strict';
 
 const api = require('@opentelemetry/api');
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { run, packageVersion } = require('./common');
 
 const SDK_VERSION = packageVersion('@opentelemetry/sdk-trace-base');
-const EXPORTER_VERSION = packageVersion('@opentelemetry/exporter-trace-otlp-proto');
+// The exporter package for each --transport.
+const EXPORTERS = {
+  proto: '@opentelemetry/exporter-trace-otlp-proto',
+  json: '@opentelemetry/exporter-trace-otlp-http',
+};
 const API_VERSION = packageVersion('@opentelemetry/api');
 
-run((cmd) => {
+const CLIENT = {
+  about: 'A tracebench client traced by the OpenTelemetry JS SDK, exporting OTLP/HTTP to\n' +
+    'the first satellite given; Trace 0 runs the API\'s no-op tracer.',
+  transports: Object.keys(EXPORTERS),
+};
+
+run((cmd, transport) => {
   if (cmd.Protocol !== 'otlp' && cmd.Protocol !== 'lightstep') {
     process.stderr.write(`js-otel: Protocol ${cmd.Protocol} is not supported\n`);
     process.exit(2);
@@ -26,6 +35,7 @@ run((cmd) => {
     return adapter(noop, () => Promise.resolve(), () => undefined,
       `@opentelemetry/api ${API_VERSION} no-op`);
   }
+  const { OTLPTraceExporter } = require(EXPORTERS[transport]);
   const exporter = new OTLPTraceExporter({ url: `http://${cmd.Satellites[0]}/v1/traces` });
   const processor = new BatchSpanProcessor(exporter, {
     maxQueueSize: 10000,
@@ -40,8 +50,9 @@ run((cmd) => {
   return adapter(tracer, () => provider.forceFlush(), () => {
     const d = processor._droppedSpansCount; // not public API: read if present
     return typeof d === 'number' ? d : undefined;
-  }, `@opentelemetry/sdk-trace-base ${SDK_VERSION} + exporter-trace-otlp-proto ${EXPORTER_VERSION}`);
-});
+  }, `@opentelemetry/sdk-trace-base ${SDK_VERSION} + ` +
+     `${EXPORTERS[transport].split('/')[1]} ${packageVersion(EXPORTERS[transport])}`);
+}, CLIENT);
 
 function adapter(tracer, flush, dropped, name) {
   return {
