@@ -2,8 +2,11 @@
 // POST /result, with Node's own http module), the seed's argv form, and the workload
 // (6 spans per loop as two client -> server -> db chains; NumTags tags, Work units of
 // floating-point work, NumLogs logs, Sleep owed per span and paid in SleepInterval chunks).
-// A client supplies a tracer adapter: name (the tracer library and version, for the
-// report), startSpan(name, parent), tag, log, finish, flush(), and optionally dropped(). docs/client-protocol.md describes the channel.
+// A client calls run(makeTracer, client): makeTracer(cmd, transport) returns a tracer
+// adapter, with name (the tracer library and version, for the report), startSpan(name,
+// parent), tag, log, finish, flush(), and optionally dropped(); client names the
+// --transport values the program takes and says what it is, for --help.
+// docs/client-protocol.md describes the channel.
 'use strict';
 
 const fs = require('fs');
@@ -119,7 +122,8 @@ command from the orchestrator's channel and posts its result there
 (docs/client-protocol.md). With the seed's flags it runs them and prints the result as
 one line of JSON.
 
-  --transport NAME   how spans travel: ${client.transports.join(' (default), ')}
+  --transport NAME   how spans travel: ${[`${client.transports[0]} (default)`,
+    ...client.transports.slice(1)].join(', ')}
   -h, --help         this help
 `;
 }
