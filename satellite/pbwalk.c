@@ -32,8 +32,25 @@ typedef struct field_rule {
 	uint8_t wt_mask;	/* wire types protobuf-c accepts for this field */
 	uint8_t len_rule;
 	uint8_t mark;		/* 1 + the index of its sat_pbmark; 0: not marked */
+	uint8_t oneof;		/* 1 + the index of its oneof in the message; 0: none */
+	uint8_t dropped;	/* a oneof member a merge drops: enum merge_drop */
+	uint8_t merged;		/* a singular sub-message outside any oneof: values merge */
+	uint8_t watch;		/* merged, and a merge of its type can fail (see walk_merge) */
 	uint16_t sub;		/* message index when len_rule is LEN_MESSAGE */
 } field_rule;
+
+/* Most oneofs a message may have: their set ones are a bit mask. */
+#define MAX_ONEOFS 32
+
+/* The oneof members that protobuf-c's merge drops, instead of carrying them over, when
+ * the next value does not set their oneof (protobuf-c 1.4 decides by comparing the member
+ * with its default): a string whose default is not NULL (proto3 strings default to ""),
+ * and an empty bytes value. */
+enum merge_drop {
+	DROP_NEVER = 0,
+	DROP_ALWAYS,
+	DROP_IF_EMPTY,
+};
 
 /* What to do on meeting a one-byte key (fields 1 to 15, the ones a message uses most):
  * decided once per message type and key byte, so the walk does one load and a jump. */
@@ -42,6 +59,7 @@ enum key_action {
 	K_BYTES,		/* length-delimited, anything goes (strings, bytes, unknown) */
 	K_MESSAGE,		/* length-delimited sub-message: walk it */
 	K_MARKED,		/* a marked field: the general path lists it */
+	K_WATCHED,		/* a sub-message whose second value may not merge */
 	K_PACKED,		/* length-delimited packed numbers: check them */
 	K_VARINT,
 	K_FIXED64,
@@ -59,6 +77,7 @@ typedef struct key_rule {
 typedef struct msg_rules {
 	const ProtobufCMessageDescriptor *desc;
 	uint32_t n_ids;		/* by_id covers field numbers 0..n_ids-1 */
+	uint32_t oneofs;	/* a bit for each of its oneofs */
 	int leaf;		/* no field is a sub-message */
 	field_rule *by_id;
 	key_rule by_key[256];	/* indexed by a key's first byte; K_SLOW from 0x80 on */
@@ -69,7 +88,7 @@ struct sat_pbschema {
 	msg_rules *msgs;	/* msgs[0] is the root */
 };
 
-static const field_rule unknown_field = {WT_ANY, LEN_ANY, 0, 0};
+static const field_rule unknown_field = {WT_ANY, LEN_ANY, 0, 0, 0, 0, 0, 0};
 
 static int find_or_add(sat_pbschema *s, const ProtobufCMessageDescriptor *d, size_t *cap,
 		       uint16_t *out)
@@ -99,7 +118,7 @@ static int find_or_add(sat_pbschema *s, const ProtobufCMessageDescriptor *d, siz
 static field_rule rule_for(const ProtobufCFieldDescriptor *f)
 {
 	int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
-	field_rule r = {0, LEN_ANY, 0, 0};
+	field_rule r = {0, LEN_ANY, 0, 0, 0, 0, 0, 0};
 
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -133,10 +152,15 @@ static field_rule rule_for(const ProtobufCFieldDescriptor *f)
 	case PROTOBUF_C_TYPE_BYTES:
 		r.wt_mask = WT_BIT(SAT_WT_LEN);
 		r.len_rule = LEN_ANY;
+		if (f->type == PROTOBUF_C_TYPE_BYTES)
+			r.dropped = DROP_IF_EMPTY;
+		else if (f->default_value != NULL)
+			r.dropped = DROP_ALWAYS;
 		return r;
 	case PROTOBUF_C_TYPE_MESSAGE:
 		r.wt_mask = WT_BIT(SAT_WT_LEN);
 		r.len_rule = LEN_MESSAGE;
+		r.merged = !repeated && !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF);
 		return r;
 	}
 	/* Numbers: a length-delimited value is a packed array, for repeated fields only. */
@@ -147,12 +171,29 @@ static field_rule rule_for(const ProtobufCFieldDescriptor *f)
 	return r;
 }
 
+/* oneof_of numbers f's oneof within its message (protobuf-c gives the members of one
+ * oneof the same case member, quantifier_offset): 1 + its index, 0 for none, -1 past
+ * MAX_ONEOFS. */
+static int oneof_of(const ProtobufCFieldDescriptor *f, unsigned *offsets, unsigned *n)
+{
+	if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+		return 0;
+	for (unsigned i = 0; i < *n; i++)
+		if (offsets[i] == f->quantifier_offset)
+			return (int)i + 1;
+	if (*n == MAX_ONEOFS)
+		return -1;
+	offsets[(*n)++] = f->quantifier_offset;
+	return (int)*n;
+}
+
 /* build_fields makes the table of message idx's fields by number, adding the message
  * types it refers to. */
 static int build_fields(sat_pbschema *s, size_t idx, size_t *cap)
 {
 	const ProtobufCMessageDescriptor *d = s->msgs[idx].desc;
-	uint32_t max_id = 0;
+	unsigned oneof_offsets[MAX_ONEOFS], n_oneofs = 0;
+	uint32_t max_id = 0, oneofs = 0;
 	field_rule *by_id;
 
 	for (unsigned i = 0; i < d->n_fields; i++)
@@ -168,6 +209,14 @@ static int build_fields(sat_pbschema *s, size_t idx, size_t *cap)
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		field_rule r = rule_for(f);
+		int oneof = oneof_of(f, oneof_offsets, &n_oneofs);
+		if (oneof < 0) {
+			free(by_id);
+			return TB_EINVAL;
+		}
+		r.oneof = (uint8_t)oneof;
+		if (oneof > 0)
+			oneofs |= 1u << (oneof - 1);
 		if (r.len_rule == LEN_MESSAGE) {
 			int rv = find_or_add(s, f->descriptor, cap, &r.sub);
 			if (rv != TB_OK) {
@@ -179,6 +228,7 @@ static int build_fields(sat_pbschema *s, size_t idx, size_t *cap)
 	}
 	/* find_or_add may have moved the array: index again. */
 	s->msgs[idx].by_id = by_id;
+	s->msgs[idx].oneofs = oneofs;
 	s->msgs[idx].leaf = 1;
 	for (uint32_t id = 0; id <= max_id; id++)
 		if (by_id[id].len_rule == LEN_MESSAGE)
@@ -199,6 +249,8 @@ static void build_keys(msg_rules *m)
 			k->action = K_REJECT;
 		else if (r->mark != 0)
 			k->action = K_MARKED;
+		else if (wt == SAT_WT_LEN && r->watch)
+			*k = (key_rule){K_WATCHED, 0, r->sub};
 		else if (wt == SAT_WT_VARINT)
 			k->action = K_VARINT;
 		else if (wt == SAT_WT_FIXED64)
@@ -212,6 +264,48 @@ static void build_keys(msg_rules *m)
 		else
 			*k = (key_rule){K_PACKED, r->len_rule, 0};
 	}
+}
+
+/* watch_merges finds the fields whose second value protobuf-c may fail to merge: merged
+ * fields (singular sub-messages outside oneofs) of a type whose merge can fail. A merge
+ * fails on a oneof that neither value sets, and, through merged fields of the type, on
+ * the same one level down; the walk models the first only, so a schema that needs the
+ * second, or two watched fields in one message, is refused. */
+static int watch_merges(sat_pbschema *s)
+{
+	bool *can_fail = calloc(s->n, sizeof(*can_fail));
+	bool changed = true;
+	int rv = TB_OK;
+
+	if (can_fail == NULL)
+		return TB_ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		can_fail[i] = s->msgs[i].oneofs != 0;
+	while (changed) {	/* through merged fields, to a fixed point */
+		changed = false;
+		for (size_t i = 0; i < s->n; i++)
+			for (uint32_t id = 0; id < s->msgs[i].n_ids && !can_fail[i]; id++)
+				if (s->msgs[i].by_id[id].merged && can_fail[s->msgs[i].by_id[id].sub])
+					can_fail[i] = changed = true;
+	}
+	for (size_t i = 0; i < s->n && rv == TB_OK; i++) {
+		msg_rules *m = &s->msgs[i];
+		unsigned watched = 0;
+		for (uint32_t id = 0; id < m->n_ids; id++) {
+			field_rule *r = &m->by_id[id];
+			if (!r->merged || !can_fail[r->sub])
+				continue;
+			const msg_rules *t = &s->msgs[r->sub];
+			for (uint32_t g = 0; g < t->n_ids; g++)
+				if (t->by_id[g].merged && can_fail[t->by_id[g].sub])
+					rv = TB_EINVAL;
+			r->watch = 1;
+			if (++watched > 1)
+				rv = TB_EINVAL;
+		}
+	}
+	free(can_fail);
+	return rv;
 }
 
 /* mark_fields flags each marked field in its message's table, before the one-byte key
@@ -250,7 +344,8 @@ int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root
 	for (size_t i = 0; i < s->n; i++)
 		if ((rv = build_fields(s, i, &cap)) != TB_OK)
 			goto fail;
-	if ((rv = mark_fields(s, marks, n_marks)) != TB_OK)
+	if ((rv = mark_fields(s, marks, n_marks)) != TB_OK ||
+	    (rv = watch_merges(s)) != TB_OK)
 		goto fail;
 	for (size_t i = 0; i < s->n; i++)
 		build_keys(&s->msgs[i]);
@@ -315,7 +410,81 @@ static int packed_ok(unsigned rule, const uint8_t *p, size_t n)
 typedef struct frame {
 	const uint8_t *end;
 	const msg_rules *m;
+	const uint8_t *wfirst;	/* the message's watched field, see walk_merge */
+	uint64_t wstate;
 } frame;
+
+/* wfirst's value once a watched field has been merged (see walk_merge). */
+static const uint8_t merged_oneofs;
+
+/* oneofs_of reads the top-level fields of the message of type m in p[0..n) with
+ * protobuf-c's rules and puts in *set a bit for each oneof it sets, and in *drop a bit
+ * for each whose member (the last given) a merge would drop. Returns 0 if the fields do
+ * not read (the walk itself reports what is wrong). */
+static int oneofs_of(const msg_rules *m, const uint8_t *p, size_t n, uint32_t *set,
+		     uint32_t *drop)
+{
+	const uint8_t *end = p + n;
+	uint32_t field;
+	unsigned wt;
+	size_t len = 0;
+
+	*set = *drop = 0;
+	while (p < end) {
+		if (!sat_pb_tag(&p, end, &field, &wt))
+			return 0;
+		if (wt == SAT_WT_LEN) {
+			if (!sat_pb_len(&p, end, &len))
+				return 0;
+			p += len;
+		} else if (!sat_pb_skip(&p, end, wt)) {
+			return 0;
+		}
+		const field_rule *r = field < m->n_ids ? &m->by_id[field] : &unknown_field;
+		if (r->oneof == 0)
+			continue;
+		uint32_t bit = 1u << (r->oneof - 1);
+		*set |= bit;
+		if (r->dropped == DROP_ALWAYS || (r->dropped == DROP_IF_EMPTY && len == 0))
+			*drop |= bit;
+		else
+			*drop &= ~bit;
+	}
+	return 1;
+}
+
+/* walk_merge follows a message's watched field (at most one per message type), a
+ * singular sub-message of type t whose values protobuf-c merges one into the next. A
+ * merge fails when a oneof of t is set by neither the value so far nor the new one, and
+ * the value so far loses a member that merge_drop names. The state is the first value's
+ * bytes (*wfirst, *wstate = its length) until a second comes; from then on *wfirst is
+ * &merged_oneofs and *wstate holds the merged value's set oneofs (low 32 bits) and those
+ * that would be dropped (high 32 bits). Returns 0 when the merge fails. */
+static inline int walk_merge(const msg_rules *t, const uint8_t **wfirst, uint64_t *wstate,
+			     const uint8_t *p, size_t n)
+{
+	uint32_t set, drop, was_set, was_drop;
+
+	if (*wfirst == NULL) {
+		*wfirst = p;
+		*wstate = n;
+		return 1;
+	}
+	if (*wfirst == &merged_oneofs) {
+		was_set = (uint32_t)*wstate;
+		was_drop = (uint32_t)(*wstate >> 32);
+	} else if (!oneofs_of(t, *wfirst, (size_t)*wstate, &was_set, &was_drop)) {
+		return 1;	/* not reached: the first value was walked before */
+	}
+	if (!oneofs_of(t, p, n, &set, &drop))
+		return 1;	/* the walk finds what is wrong with this value */
+	if (t->oneofs & ~was_set & ~set)
+		return 0;
+	set |= was_set & ~was_drop;
+	*wfirst = &merged_oneofs;
+	*wstate = set | (uint64_t)drop << 32;
+	return 1;
+}
 
 /* varint_end returns where the varint at p ends if it ends by end, or NULL. Where the
  * buffer (up to limit, which may lie beyond end) holds 8 bytes, it finds the last byte
@@ -414,7 +583,8 @@ walk(const sat_pbschema *s, const uint8_t *buf, size_t len, sat_pbranges *out,
 {
 	static const void *const handler[K_COUNT] = {
 		[K_SLOW] = &&general, [K_BYTES] = &&bytes, [K_MESSAGE] = &&message,
-		[K_MARKED] = &&general, [K_PACKED] = &&packed, [K_VARINT] = &&varint,
+		[K_MARKED] = &&general, [K_WATCHED] = &&watched, [K_PACKED] = &&packed,
+		[K_VARINT] = &&varint,
 		[K_FIXED64] = &&fixed64, [K_FIXED32] = &&fixed32, [K_REJECT] = &&general,
 	};
 	static const uint8_t empty[1];
@@ -425,6 +595,8 @@ walk(const sat_pbschema *s, const uint8_t *buf, size_t len, sat_pbranges *out,
 	const msg_rules *sub;
 	const field_rule *r;
 	frame stack[SAT_PBWALK_MAX_DEPTH];
+	const uint8_t *wfirst = NULL;	/* the current message's watched field */
+	uint64_t wstate = 0;
 	int depth = 0;
 	uint32_t field;
 	unsigned wt;
@@ -450,6 +622,8 @@ leave:
 	depth--;
 	m = stack[depth].m;
 	end = stack[depth].end;
+	wfirst = stack[depth].wfirst;
+	wstate = stack[depth].wstate;
 	NEXT();
 
 bytes:
@@ -467,6 +641,15 @@ message:
 		p += n;
 		NEXT();
 	}
+	goto enter;
+
+watched:
+	if (!len_at(&p, end, &n))
+		return fail(err, SAT_PBWALK_ETRUNCATED, at, base, m, *at >> 3, SAT_WT_LEN);
+	sub = &s->msgs[k.sub];
+	field = *at >> 3;
+	if (!walk_merge(sub, &wfirst, &wstate, p, n))
+		return fail(err, SAT_PBWALK_EMERGE, at, base, m, field, SAT_WT_LEN);
 	goto enter;
 
 packed:
@@ -525,6 +708,8 @@ general:
 		NEXT();
 	}
 	sub = &s->msgs[r->sub];
+	if (r->watch && !walk_merge(sub, &wfirst, &wstate, p, n))
+		return fail(err, SAT_PBWALK_EMERGE, at, base, m, field, wt);
 	/* fall through */
 
 enter:
@@ -532,9 +717,12 @@ enter:
 		return fail(err, SAT_PBWALK_EDEPTH, at, base, m, field, SAT_WT_LEN);
 	stack[depth].m = m;
 	stack[depth].end = end;
+	stack[depth].wfirst = wfirst;
+	stack[depth].wstate = wstate;
 	depth++;
 	m = sub;
 	end = p + n;
+	wfirst = NULL;
 	NEXT();
 #undef NEXT
 }
@@ -560,6 +748,7 @@ char *sat_pbwalk_format(const sat_pbwalk_error *err, char *out, size_t outlen)
 		[SAT_PBWALK_EMISMATCH] = "wrong wire type for the field's type",
 		[SAT_PBWALK_EPACKED] = "malformed packed repeated field",
 		[SAT_PBWALK_EDEPTH] = "messages nested too deeply",
+		[SAT_PBWALK_EMERGE] = "message field given again, unmergeable (oneof unset)",
 		[SAT_PBWALK_ENOMEM] = "out of memory",
 	};
 	const char *w = (unsigned)err->status < sizeof(what) / sizeof(what[0]) ?

@@ -9,6 +9,17 @@
  * of nested messages could overflow its stack). tests/pbwalk_test.c and the
  * differential fuzz targets in tests/fuzz/ hold it to that.
  *
+ * One of protobuf-c's rules is not about bytes but about merging. The values of a
+ * singular message field given more than once are merged one into the next, and
+ * protobuf-c 1.4 fails a merge when the field's type has a oneof that neither the value
+ * so far nor the next one sets; its merge also drops a string member, or an empty bytes
+ * one, when the next value does not set the oneof (OTLP: a KeyValue whose value is given
+ * twice, both times empty, is refused, and so is one given as a string and then twice
+ * empty). The walker follows that too. A schema where such a merge could fail one level
+ * further down (a merged field inside the merged type whose own merge could fail) is
+ * refused at sat_pbschema_alloc, as is a message type with two fields whose merges could
+ * fail.
+ *
  * A walk can also list where the values of a few chosen fields lie (a report's spans and
  * each span's ids), so that the decoders find span ids without walking the report a
  * second time: that second walk went through every top-level field of every span, as a
@@ -32,6 +43,7 @@ typedef enum sat_pbwalk_status {
 	SAT_PBWALK_EMISMATCH,	/* a known field arrives with the wrong wire type */
 	SAT_PBWALK_EPACKED,	/* a packed repeated field's payload is malformed */
 	SAT_PBWALK_EDEPTH,	/* nested deeper than SAT_PBWALK_MAX_DEPTH */
+	SAT_PBWALK_EMERGE,	/* a message field given twice that protobuf-c cannot merge */
 	SAT_PBWALK_ENOMEM,	/* the list of marked values could not grow */
 } sat_pbwalk_status;
 
@@ -70,7 +82,8 @@ typedef struct sat_pbwalk_error {
 /* sat_pbschema_alloc builds the tables for root and every message type reachable from
  * it; sat_pbwalk_list will list the values of the n_marks fields in marks (at most 255;
  * none is fine). Returns TB_OK, TB_ENOMEM, or TB_EINVAL for a mark that names no
- * length-delimited field of a reachable type. */
+ * length-delimited field of a reachable type or a schema whose merges the walker does not
+ * model (above). */
 int sat_pbschema_alloc(sat_pbschema **sp, const ProtobufCMessageDescriptor *root,
 		       const sat_pbmark *marks, size_t n_marks);
 

@@ -24,6 +24,10 @@ printf '\x01{"SpansSent":10,"ProgramTime":1.5,"ClockTime":2,"SpansDropped":0}' \
 	>"$corpus/control/result"
 # A LightStep span whose span_context is given twice: protobuf-c keeps only the second.
 printf '\x1a\x08\x0a\x02\x08\x05\x0a\x02\x10\x06' >"$corpus/lightstep/context-twice"
+# An OTLP KeyValue whose value is given three times (a string, then twice empty): protobuf-c
+# drops the string when it merges the second, then cannot merge the third.
+printf '\x0a\x12\x12\x10\x12\x0e\x4a\x0c\x0a\x01\x6b\x12\x03\x0a\x01\x76\x12\x00\x12\x00' \
+	>"$corpus/otlp_proto/value-merged"
 
 for t in "${targets[@]}"; do
 	echo "fuzz.sh: fuzz_$t for ${secs}s"

@@ -327,3 +327,125 @@ Test(pbwalk, marks_on_fields_that_are_not_length_delimited_are_refused)
 	cr_assert_eq(sat_pbschema_alloc(&s, LS, NULL, 0), TB_OK);
 	sat_pbschema_free(s);
 }
+
+/* ---- merging a message field given twice ---- */
+
+/* put_len appends field `field`'s key and length-delimited value to out at *n. */
+static void put_len(uint8_t *out, size_t *n, uint32_t field, const uint8_t *v, size_t len)
+{
+	out[(*n)++] = (uint8_t)(field << 3 | 2);
+	out[(*n)++] = (uint8_t)len;	/* short values only */
+	memcpy(out + *n, v, len);
+	*n += len;
+}
+
+/* otlp_attr wraps one KeyValue's bytes into a whole ExportTraceServiceRequest. */
+static size_t otlp_attr(const uint8_t *kv, size_t kvlen, uint8_t *out)
+{
+	uint8_t a[128], b[128], c[128];
+	size_t na = 0, nb = 0, nc = 0, n = 0;
+
+	put_len(a, &na, 9, kv, kvlen);	/* Span.attributes */
+	put_len(b, &nb, 2, a, na);	/* ScopeSpans.spans */
+	put_len(c, &nc, 2, b, nb);	/* ResourceSpans.scope_spans */
+	put_len(out, &n, 1, c, nc);	/* ExportTraceServiceRequest.resource_spans */
+	return n;
+}
+
+/* AnyValues: its oneof unset (empty, or an unknown field only), set by members that a
+ * merge carries over (int, non-empty bytes, a message), and by members it drops (any
+ * string, empty bytes). */
+static const struct {
+	const char *name;
+	uint8_t len;
+	uint8_t bytes[4];
+} any_values[] = {
+	{"empty", 0, {0}},
+	{"unknown", 2, {0x50, 0x01}},
+	{"int", 2, {0x18, 0x05}},
+	{"bytes", 3, {0x3a, 0x01, 'x'}},
+	{"array", 2, {0x2a, 0x00}},
+	{"string", 3, {0x0a, 0x01, 'x'}},
+	{"empty string", 2, {0x0a, 0x00}},
+	{"empty bytes", 2, {0x3a, 0x00}},
+};
+#define N_ANY (sizeof(any_values) / sizeof(any_values[0]))
+
+/* kv_values builds a KeyValue whose value is given once for each index in which[]. */
+static size_t kv_values(const size_t *which, size_t k, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < k; i++)
+		put_len(out, &n, 2, any_values[which[i]].bytes, any_values[which[i]].len);
+	return n;
+}
+
+Test(pbwalk, a_value_given_again_merges_or_fails_exactly_as_in_protobuf_c)
+{
+	uint8_t kv[64], req[128];
+	size_t which[3], refused = 0, compared = 0;
+
+	/* Every sequence of two and three values. */
+	for (size_t k = 2; k <= 3; k++) {
+		size_t total = k == 2 ? N_ANY * N_ANY : N_ANY * N_ANY * N_ANY;
+		for (size_t c = 0; c < total; c++) {
+			for (size_t i = 0, x = c; i < k; i++, x /= N_ANY)
+				which[i] = x % N_ANY;
+			size_t n = otlp_attr(kv, kv_values(which, k, kv), req);
+			compared += (size_t)agree(otlp, OTLP, req, n);
+			refused += sat_pbwalk_check(otlp, req, n, NULL) != SAT_PBWALK_OK;
+		}
+	}
+	cr_assert_eq(compared, N_ANY * N_ANY + N_ANY * N_ANY * N_ANY);
+	cr_assert(refused > 0 && refused < compared, "%zu of %zu refused", refused, compared);
+}
+
+Test(pbwalk, a_value_whose_oneof_neither_sets_is_refused_with_a_reason)
+{
+	static const size_t empty_twice[] = {0, 0}, string_then_empty_twice[] = {5, 0, 0},
+			    int_then_empty_twice[] = {2, 0, 0}, empty_then_string[] = {0, 5};
+	uint8_t kv[64], req[128];
+	sat_pbwalk_error err;
+	char why[256];
+	size_t n;
+
+	n = otlp_attr(kv, kv_values(empty_twice, 2, kv), req);
+	cr_assert_eq(sat_pbwalk_check(otlp, req, n, &err), SAT_PBWALK_EMERGE);
+	cr_assert(strstr(sat_pbwalk_format(&err, why, sizeof(why)),
+			 "field 2 (wire type 2) of otlp.KeyValue") != NULL, "%s", why);
+	cr_assert(!protobuf_c_accepts(OTLP, req, n));
+	/* The string is dropped by the first merge, so the third value has nothing to merge. */
+	n = otlp_attr(kv, kv_values(string_then_empty_twice, 3, kv), req);
+	expect(otlp, OTLP, false, req, n);
+	n = otlp_attr(kv, kv_values(int_then_empty_twice, 3, kv), req);
+	expect(otlp, OTLP, true, req, n);
+	n = otlp_attr(kv, kv_values(empty_then_string, 2, kv), req);
+	expect(otlp, OTLP, true, req, n);
+}
+
+Test(pbwalk, each_key_value_keeps_its_own_merge_state)
+{
+	/* A KeyValue (value empty, then a list holding a KeyValue whose value is empty once,
+	 * then empty again): the inner KeyValue's one value must not count as the outer's
+	 * second, and the outer's third merges with the list. */
+	static const uint8_t inner_kv[] = {0x12, 0x00};	/* value: empty */
+	uint8_t list[16], any[16], kv[64], req[128];
+	size_t nl = 0, na = 0, nk = 0, n;
+
+	put_len(list, &nl, 1, inner_kv, sizeof(inner_kv));	/* KeyValueList.values */
+	put_len(any, &na, 6, list, nl);				/* AnyValue.kvlist_value */
+	put_len(kv, &nk, 2, (const uint8_t *)"", 0);
+	put_len(kv, &nk, 2, any, na);
+	put_len(kv, &nk, 2, (const uint8_t *)"", 0);
+	n = otlp_attr(kv, nk, req);
+	expect(otlp, OTLP, true, req, n);
+	/* The same with the inner KeyValue's value given twice, empty: refused. */
+	static const uint8_t inner_twice[] = {0x12, 0x00, 0x12, 0x00};
+	nl = na = nk = 0;
+	put_len(list, &nl, 1, inner_twice, sizeof(inner_twice));
+	put_len(any, &na, 6, list, nl);
+	put_len(kv, &nk, 2, any, na);
+	n = otlp_attr(kv, nk, req);
+	expect(otlp, OTLP, false, req, n);
+}
