@@ -427,10 +427,10 @@ static int oneofs_of(const msg_rules *m, const uint8_t *p, size_t n, uint32_t *s
 	const uint8_t *end = p + n;
 	uint32_t field;
 	unsigned wt;
-	size_t len = 0;
 
 	*set = *drop = 0;
 	while (p < end) {
+		size_t len = 0;
 		if (!sat_pb_tag(&p, end, &field, &wt))
 			return 0;
 		if (wt == SAT_WT_LEN) {
