@@ -455,8 +455,9 @@ static int oneofs_of(const msg_rules *m, const uint8_t *p, size_t n, uint32_t *s
 
 /* walk_merge follows a message's watched field (at most one per message type), a
  * singular sub-message of type t whose values protobuf-c merges one into the next. A
- * merge fails when a oneof of t is set by neither the value so far nor the new one, and
- * the value so far loses a member that merge_drop names. The state is the first value's
+ * merge fails when a oneof of t is set by neither the value so far nor the new one; where
+ * only the value so far sets it, the merge carries its member over unless merge_drop
+ * names it, in which case the oneof is unset again. The state is the first value's
  * bytes (*wfirst, *wstate = its length) until a second comes; from then on *wfirst is
  * &merged_oneofs and *wstate holds the merged value's set oneofs (low 32 bits) and those
  * that would be dropped (high 32 bits). Returns 0 when the merge fails. */
