@@ -144,7 +144,7 @@ static void cache_path(const char *client, char *buf, size_t len, char *dir, siz
 
 int orc_calibration_load(const char *client, double target, orc_calibration *c)
 {
-	char path[512], dir[400];
+	char path[600], dir[400];
 	cache_path(client, path, sizeof(path), dir, sizeof(dir));
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
@@ -163,7 +163,7 @@ int orc_calibration_load(const char *client, double target, orc_calibration *c)
 int orc_calibration_save(const char *client, const orc_calibration *c, char *err,
 			 size_t errlen)
 {
-	char path[512], dir[400], tmp[520];
+	char path[600], dir[400], tmp[610];
 	cache_path(client, path, sizeof(path), dir, sizeof(dir));
 	char parent[400];
 	snprintf(parent, sizeof(parent), "%s", dir);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# test.sh - install dependencies, build with ASan+UBSan, run the whole test suite.
-# This is the README's test command and what CI runs.
+# test.sh - install dependencies, build with ASan+UBSan and as a plain Release build (both
+# warning-free), run the whole test suite. This is the README's test command and what CI
+# runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/build.sh asan
+scripts/build.sh Release
 
 # Leak checking stays on; halt on the first UBSan report so it fails the test.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
