@@ -1,6 +1,6 @@
-/* tb_client.c - the reference C client (`tb-client`): the seed's workload, traced by the
- * NoOp or the reporting tracer, driven either by the HTTP control channel or by the
- * seed's argv flags.
+/* tb_client.c - the reference C client (`tb-client`): LightStep Benchmarks' workload,
+ * traced by the NoOp or the reporting tracer, driven either by the HTTP control channel
+ * or by LightStep Benchmarks' argv flags.
  *
  * The workload: spans come 6 per loop, as two client -> server -> db chains. Each span
  * gets NumTags tags, does Work units of floating-point work, gets NumLogs logs, and owes
@@ -24,12 +24,13 @@
 
 static const char *tag_keys[MAX_KEYS], *log_keys[MAX_KEYS];
 static volatile double work_sink;
+static uint64_t steps_per_unit = 1;	/* --work-cost */
 
 /* do_work is units of dependent floating-point steps the compiler cannot drop. */
 static void do_work(uint64_t units)
 {
 	double x = work_sink + 1.0;
-	for (uint64_t i = 0; i < units; i++)
+	for (uint64_t i = 0; i < units * steps_per_unit; i++)
 		x = x * 1.0000001 + 0.0000001;
 	work_sink = x;
 }
@@ -148,9 +149,9 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tb-client [--control URL] [options]          (HTTP control channel)\n"
-		"       tb-client --repeat N [--trace 0|1] [...]      (the seed's argv form)\n"
+		"       tb-client --repeat N [--trace 0|1] [...]      (LightStep Benchmarks' argv form)\n"
 		"\n"
-		"The reference C benchmark client: the seed's workload traced by a NoOp or a\n"
+		"The reference C benchmark client: LightStep Benchmarks' workload traced by a NoOp or a\n"
 		"reporting tracer (LightStep or OTLP protobuf over HTTP).\n"
 		"\n"
 		"HTTP mode (default): GET URL/control for the command, POST URL/result after.\n"
@@ -165,6 +166,9 @@ static void usage(FILE *out)
 		"Tracer settings (both modes):\n"
 		"  --max-buffered N     spans the tracer buffers before dropping (10000)\n"
 		"  --flush-ms MS        flush period (200)\n"
+		"\n"
+		"  --work-cost N        steps per work unit (1): the same workload N times heavier,\n"
+		"                       as a slower program or host would run it\n"
 		"  -h, --help\n",
 		TB_SHIM_DEFAULT_URL);
 }
@@ -191,7 +195,7 @@ static bool set_satellites(tb_command *cmd, const char *list)
 int main(int argc, char **argv)
 {
 	enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
-	       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH };
+	       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST };
 	static const struct option longopts[] = {
 		{"trace", required_argument, NULL, O_TRACE},
 		{"sleep", required_argument, NULL, O_SLEEP},
@@ -206,13 +210,15 @@ int main(int argc, char **argv)
 		{"control", required_argument, NULL, O_CONTROL},
 		{"max-buffered", required_argument, NULL, O_MAXBUF},
 		{"flush-ms", required_argument, NULL, O_FLUSH},
+		{"work-cost", required_argument, NULL, O_COST},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	tb_command cmd;
 	tb_command_init(&cmd);
-	/* In argv mode the seed's flags say nothing of where to report: the environment
-	 * may (the sampler sets both for argv clients), else the seed's first satellite. */
+	/* In argv mode LightStep Benchmarks' flags say nothing of where to report: the
+	 * environment may (the sampler sets both for argv clients), else LightStep
+	 * Benchmarks' first satellite. */
 	const char *env_sats = getenv("TB_SATELLITES"), *env_proto = getenv("TB_PROTOCOL");
 	if (env_sats == NULL || !set_satellites(&cmd, env_sats))
 		set_satellites(&cmd, "127.0.0.1:8360");
@@ -225,7 +231,7 @@ int main(int argc, char **argv)
 	unsigned long v, max_buffered = 10000, flush_ms = 200;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		const char *name = opt >= O_TRACE && opt <= O_FLUSH ? longopts[opt - O_TRACE].name : "";
+		const char *name = opt >= O_TRACE && opt <= O_COST ? longopts[opt - O_TRACE].name : "";
 		bool ok = true;
 		if (opt >= O_TRACE && opt <= O_PROTO)
 			argv_mode = true;
@@ -247,6 +253,10 @@ int main(int argc, char **argv)
 		case O_CONTROL: control = optarg; break;
 		case O_MAXBUF: ok = tb_parse_uint(optarg, 100000000, &max_buffered) && max_buffered > 0; break;
 		case O_FLUSH: ok = tb_parse_uint(optarg, 3600000, &flush_ms) && flush_ms > 0; break;
+		case O_COST:
+			ok = tb_parse_uint(optarg, 1000000, &v) && v > 0;
+			steps_per_unit = v;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

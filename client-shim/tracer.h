@@ -6,7 +6,7 @@
  *           them into reports of at most 4096 spans (LightStep or OTLP protobuf,
  *           client-shim/encode.h) and posts each to the next satellite round-robin, over one keep-alive libcurl
  *           connection per satellite. A report that fails (connection refused, non-2xx)
- *           is counted as dropped, not retried. Production-like settings, as the seed's.
+ *           is counted as dropped, not retried. Production-like settings, as LightStep Benchmarks'.
  *
  * Strings passed to spans (operation names, tag and log keys and values) are borrowed
  * and must outlive the tracer: the reference client's are static. Spans may be started

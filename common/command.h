@@ -1,6 +1,6 @@
 /* command.h - what the orchestrator tells a client to do (the command) and what the
  * client reports back (the result), and their JSON forms on the HTTP control channel.
- * Field names are the seed harness's (Trace, Sleep, ...) plus ours; docs/client-protocol.md
+ * Field names are LightStep Benchmarks' (Trace, Sleep, ...) plus ours; docs/client-protocol.md
  * is the reference for client authors. Parsing checks every field's type and range and
  * names the first bad one, since the text comes from another program. */
 #ifndef TB_COMMAND_H

@@ -21,6 +21,7 @@ static const char *const names[TB_ERR_COUNT] = {
 	[TB_ESYS] = "system call failed",
 	[TB_EADDR] = "bad or refused address",
 	[TB_ESTATE] = "invalid state",
+	[TB_EINTR] = "interrupted by a signal",
 };
 
 const char *tb_strerror(int err)

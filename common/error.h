@@ -22,6 +22,7 @@ typedef enum tb_err {
 	TB_ESYS,	/* a system call failed; errno tells more */
 	TB_EADDR,	/* a bad or refused address (URL, port) */
 	TB_ESTATE,	/* not possible in the current state */
+	TB_EINTR,	/* stopped by a signal (SIGINT, SIGTERM, SIGHUP) */
 	TB_ERR_COUNT
 } tb_err;
 

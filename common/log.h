@@ -2,7 +2,7 @@
  *
  * One line per call: "2026-11-23T10:11:12.345Z satellite[1234] INFO message". Each line
  * goes out in one write(2), so several processes may append to one file. Thread-safe.
- * The default is WARN and above to stderr, no files, which is what the seed's console
+ * The default is WARN and above to stderr, no files, which is what LightStep Benchmarks' console
  * showed; programs add files (benchmark.log at INFO, benchmark_verbose.log at DEBUG). */
 #ifndef TB_LOG_H
 #define TB_LOG_H

@@ -8,7 +8,7 @@
  *     # the reference C client with its reporting tracer
  *     [c-report]
  *     command = ./build/client-shim/tb-client --tracer report
- *     mode = http            ; http (control channel) or argv (the seed's flags)
+ *     mode = http            ; http (control channel) or argv (LightStep Benchmarks' flags)
  *     cwd = .                ; relative to this file's directory (the default)
  *     env = TB_FLUSH_MS=200  ; KEY=VALUE words added to the environment
  *

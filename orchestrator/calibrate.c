@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -188,5 +189,43 @@ int orc_calibration_save(const char *client, const orc_calibration *c, char *err
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return TB_ESYS;
 	}
+	return TB_OK;
+}
+
+/* warn_if_busy: the host's share includes the client's own; much more than that is
+ * someone else's work, which makes every figure noisier. */
+static void warn_if_busy(const orc_calibration *c)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	double others = c->host_cpu * (double)(cores > 0 ? cores : 1) - c->measured_cpu;
+	if (others > 0.5)
+		tb_warn("orchestrator: the host looks busy (about %.1f cores used by other work "
+			"during calibration): results will be noisy", others);
+}
+
+int orc_calibration_get(orc_env *env, const char *client, double target, bool fresh,
+			orc_calibration *c, char *err, size_t errlen)
+{
+	if (!fresh && orc_calibration_load(client, target, c) == TB_OK) {
+		tb_info("orchestrator: calibration of %s from the cache: %.0f work/s, %.2f ns "
+			"sleep per work", client, c->work_per_second, c->sleep_per_work_ns);
+		return TB_OK;
+	}
+	fprintf(stderr, "orchestrator: calibrating %s for %.0f%% CPU...\n", client, 100 * target);
+	int rc = orc_calibrate(env, client, target, c, err, errlen);
+	if (rc != TB_OK) {
+		char why[400];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "calibrating %s: %s", client, why);
+		return rc;
+	}
+	fprintf(stderr, "orchestrator: calibrated %s in %.1f s (%d runs): %.0f work units/s, "
+			"%.3f ns sleep per unit, %.1f%% CPU measured\n",
+		client, c->seconds, c->runs, c->work_per_second, c->sleep_per_work_ns,
+		100 * c->measured_cpu);
+	warn_if_busy(c);
+	char why[256];
+	if (orc_calibration_save(client, c, why, sizeof(why)) != TB_OK)
+		tb_warn("orchestrator: %s", why);
 	return TB_OK;
 }

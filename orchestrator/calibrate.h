@@ -1,4 +1,4 @@
-/* calibrate.h - the seed's calibration, faster: find how many work units the client does
+/* calibrate.h - LightStep Benchmarks' calibration, faster: find how many work units the client does
  * per CPU second (work_per_second) and how much sleep per work unit (sleep_per_work)
  * makes the client with a NoOp tracer use target_cpu of a core. A run at S spans/s then
  * gets Work = work_per_second / S and Sleep = Work * sleep_per_work per span, so every
@@ -17,6 +17,7 @@
 #ifndef ORC_CALIBRATE_H
 #define ORC_CALIBRATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "orchestrator/run.h"
@@ -35,6 +36,13 @@ typedef struct orc_calibration {
  * failed). */
 int orc_calibrate(orc_env *env, const char *client, double target_cpu, orc_calibration *c,
 		  char *err, size_t errlen);
+
+/* orc_calibration_get gives client's calibration at target_cpu: from the cache unless
+ * fresh, else by calibrating now and caching the result. It says on stderr what it does
+ * and warns when other work kept the host busy meanwhile. The one way `run`,
+ * `calibrate` and plans calibrate. TB_OK, or the calibration's error with err filled. */
+int orc_calibration_get(orc_env *env, const char *client, double target_cpu, bool fresh,
+			orc_calibration *c, char *err, size_t errlen);
 
 /* orc_calibration_load finds a cached calibration for client on this host at target_cpu.
  * TB_OK or TB_ENOENT. */

@@ -86,9 +86,10 @@ int orc_environment_write(const char *path, const orc_environment_in *in, char *
 	command_line(in->clients_file, in->client, text, sizeof(text));
 	cJSON_AddStringToObject(o, "client_command", text);
 	cJSON_AddNumberToObject(o, "sample_period", in->period_s);
-	if (in->calibration != NULL) {
-		const orc_calibration *c = in->calibration;
-		cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
+	cJSON *cals = in->nclients > 0 ? cJSON_AddObjectToObject(o, "calibration") : NULL;
+	for (size_t i = 0; cals != NULL && i < in->nclients; i++) {
+		const orc_calibration *c = &in->calibrations[i];
+		cJSON *cal = cJSON_AddObjectToObject(cals, in->clients[i]);
 		cJSON_AddNumberToObject(cal, "target_cpu", c->target_cpu);
 		cJSON_AddNumberToObject(cal, "measured_cpu", c->measured_cpu);
 		cJSON_AddNumberToObject(cal, "work_per_second", c->work_per_second);

@@ -14,7 +14,9 @@ typedef struct orc_environment_in {
 	double scale;			/* 1 unless --scale */
 	const char *client;
 	const char *clients_file;	/* for the client's command line */
-	const orc_calibration *calibration;
+	const char *const *clients;		/* every client the plan uses ... */
+	const orc_calibration *calibrations;	/* ... and its calibration */
+	size_t nclients;
 	double period_s;		/* sampling */
 } orc_environment_in;
 

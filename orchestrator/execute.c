@@ -21,6 +21,7 @@
 #include "orchestrator/judge.h"
 #include "orchestrator/report.h"
 #include "orchestrator/run.h"
+#include "orchestrator/runsfile.h"
 
 /* make_results_dir creates results_root/<plan name>-<UTC time>/ into dir. */
 static int make_results_dir(const char *root, const char *plan_path, char *dir, size_t len,
@@ -105,150 +106,196 @@ static size_t total_runs(const orc_plan *plan)
 	return n;
 }
 
-int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t errlen)
+#define MAX_CLIENTS (ORC_PLAN_MAX_RUNS + 1)
+
+/* One plan's execution: what each step leaves for the next. */
+typedef struct execution {
+	const orc_plan *plan;
+	const orc_exec_opts *o;
+	const char *client;			/* the plan's own (or --client) */
+	char dir[512];				/* the results directory */
+	orc_harness h;
+	bool started;
+	const char *clients[MAX_CLIENTS];	/* every client the plan uses, once each */
+	orc_calibration cals[MAX_CLIENTS];
+	size_t nclients;
+	size_t run_client[ORC_PLAN_MAX_RUNS];	/* each plan run's index into clients */
+	orc_result *results;			/* every run performed, in order */
+	size_t nall, done;
+	orc_named_results *named;		/* per plan run, into results */
+	FILE *jsonl;
+	bool any_failed;
+} execution;
+
+/* client_index adds name to the plan's clients if it is new, and returns its index. */
+static size_t client_index(execution *x, const char *name)
 {
-	const char *client = o->client ? o->client : plan->client;
-	if (client[0] == '\0') {
+	for (size_t i = 0; i < x->nclients; i++)
+		if (strcmp(x->clients[i], name) == 0)
+			return i;
+	x->clients[x->nclients] = name;
+	return x->nclients++;
+}
+
+/* prepare checks the clients, creates the results directory and starts the harness. */
+static int prepare(execution *x, char *err, size_t errlen)
+{
+	const orc_plan *plan = x->plan;
+	x->client = x->o->client ? x->o->client : plan->client;
+	if (x->client[0] == '\0') {
 		snprintf(err, errlen, "%s names no client: add 'client NAME' or give --client",
 			 plan->path);
-		return 2;
+		return TB_EINVAL;
 	}
-	if (check_clients(plan, client, o->clients_file, err, errlen) != TB_OK)
-		return 2;
+	int rc = check_clients(plan, x->client, x->o->clients_file, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	for (size_t i = 0; i < plan->nruns; i++)
+		x->run_client[i] = client_index(x, plan->runs[i].client[0] ? plan->runs[i].client
+									    : x->client);
+	if ((rc = make_results_dir(x->o->results_root, plan->path, x->dir, sizeof(x->dir), err,
+				   errlen)) != TB_OK)
+		return rc;
 	/* A plan that names no satellite group gets one local group of two ports. */
-	orc_plan_satellites local = {.ports = "0,0", .mode = "typical"};
-	orc_harness_opts ho = {.clients = o->clients_file, .sampler_url = plan->sampler_url,
+	static const orc_plan_satellites local = {.ports = "0,0", .mode = "typical"};
+	orc_harness_opts ho = {.clients = x->o->clients_file, .sampler_url = plan->sampler_url,
 			       .groups = plan->nsatellites ? plan->satellites : &local,
 			       .ngroups = plan->nsatellites ? plan->nsatellites : 1,
-			       .control_port = (uint16_t)o->control_port,
-			       .period_ns = plan->period_ns, .progress = o->progress};
-	char dir[512];
-	if (make_results_dir(o->results_root, plan->path, dir, sizeof(dir), err, errlen) != TB_OK)
-		return 2;
-	orc_harness h;
-	if (orc_harness_start(&h, &ho, err, errlen) != TB_OK)
-		return 2;
-
-	int status = 2;
-	size_t nall = total_runs(plan), done = 0;
-	orc_result *results = calloc(nall ? nall : 1, sizeof(*results));
-	orc_named_results *named = calloc(plan->nruns, sizeof(*named));
+			       .control_port = (uint16_t)x->o->control_port,
+			       .period_ns = plan->period_ns, .progress = x->o->progress};
+	if ((rc = orc_harness_start(&x->h, &ho, err, errlen)) != TB_OK)
+		return rc;
+	x->started = true;
+	x->nall = total_runs(plan);
+	x->results = calloc(x->nall ? x->nall : 1, sizeof(*x->results));
+	x->named = calloc(plan->nruns ? plan->nruns : 1, sizeof(*x->named));
 	char path[600];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
-	FILE *jsonl = fopen(path, "w");
-	if (results == NULL || named == NULL || jsonl == NULL) {
+	snprintf(path, sizeof(path), "%s/runs.jsonl", x->dir);
+	x->jsonl = fopen(path, "w");
+	if (x->results == NULL || x->named == NULL || x->jsonl == NULL) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		goto out;
+		return TB_ESYS;
 	}
-
-	/* Calibrate once (the cache makes later plans skip it). */
-	orc_calibration cal;
-	if (orc_calibration_load(client, plan->target_cpu, &cal) != TB_OK) {
-		fprintf(stderr, "orchestrator: calibrating %s for %.0f%% CPU...\n", client,
-			100 * plan->target_cpu);
-		if (orc_calibrate(&h.env, client, plan->target_cpu, &cal, err, errlen) != TB_OK)
-			goto out;
-		char why[256];
-		if (orc_calibration_save(client, &cal, why, sizeof(why)) != TB_OK)
-			tb_warn("orchestrator: %s", why);
-		fprintf(stderr, "orchestrator: calibrated %s in %.1f s: %.1f%% CPU\n", client,
-			cal.seconds, 100 * cal.measured_cpu);
-	}
-	snprintf(path, sizeof(path), "%s/plan.txt", dir);
-	copy_file(plan->path, path);
-	snprintf(path, sizeof(path), "%s/environment.json", dir);
-	orc_environment_in ei = {.plan_path = plan->path, .scale = o->scale > 0 ? o->scale : 1,
-				 .client = client, .clients_file = o->clients_file,
-				 .calibration = &cal, .period_s = (double)plan->period_ns / 1e9};
-	char why[512];
-	if (orc_environment_write(path, &ei, why, sizeof(why)) != TB_OK)
-		tb_warn("orchestrator: %s", why);
-
 	/* Every run is named up front: a plan that stops early still judges what ran. */
 	for (size_t i = 0; i < plan->nruns; i++)
-		named[i].name = plan->runs[i].name;
-	bool any_failed = false, stopped = false;
-	for (size_t i = 0; i < plan->nruns && !tb_sig_stop_requested() && !stopped; i++) {
-		const orc_plan_run *pr = &plan->runs[i];
-		named[i].results = &results[done];
-		for (size_t s = 0; s < pr->nsps && !tb_sig_stop_requested() && !stopped; s++) {
-			for (unsigned k = 0; k < pr->repeat && !tb_sig_stop_requested() && !stopped;
-			     k++) {
-				/* A local satellite a run saw die is started again for the next. */
-				if (orc_harness_revive(&h, err, errlen) != TB_OK)
-					goto out;
-				orc_run_params p = {
-					.client = pr->client[0] ? pr->client : client,
-					.trace = pr->trace,
-					.sps = pr->sps[s],
-					.runtime_s = pr->runtime_s,
-					.satellite_mode = pr->satellite_mode,
-					.no_flush = pr->no_flush,
-					.no_timeout = pr->no_timeout,
-					.run_id = done + 1,
-					.events = pr->events,
-					.nevents = pr->nevents,
-					.step = done + 1,
-					.steps = nall,
-				};
-				char samples[700];
-				snprintf(samples, sizeof(samples), "%s/run-%03zu-%s.csv.lz4", dir,
-					 done + 1, pr->name);
-				p.samples_path = samples;
-				if (pr->protocol[0] != '\0')
-					tb_protocol_parse(pr->protocol, &p.protocol);
-				orc_run_derive(&p, cal.work_per_second, cal.sleep_per_work_ns);
-				fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.3g s%s%s\n", done + 1,
-					nall, pr->name, p.sps, p.runtime_s, p.trace ? "" : ", untraced",
-					pr->repeat > 1 ? " (repeat)" : "");
-				orc_result *r = &results[done];
-				if (orc_run(&h.env, &p, r, err, errlen) != TB_OK)
-					goto out;
-				done++;
-				named[i].n++;
-				char *json = orc_result_to_json(r);
-				if (json != NULL) {
-					fprintf(jsonl, "{\"plan_run\":\"%s\",\"result\":%s}\n", pr->name,
-						json);
-					fflush(jsonl);
-					free(json);
+		x->named[i].name = plan->runs[i].name;
+	snprintf(path, sizeof(path), "%s/plan.txt", x->dir);
+	copy_file(plan->path, path);
+	return TB_OK;
+}
+
+/* calibrate finds every client's calibration (the cache spares most of them), then
+ * writes environment.json with them. */
+static int calibrate(execution *x, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < x->nclients; i++) {
+		int rc = orc_calibration_get(&x->h.env, x->clients[i], x->plan->target_cpu, false,
+					     &x->cals[i], err, errlen);
+		if (rc != TB_OK)
+			return rc;
+	}
+	char path[600], why[512];
+	snprintf(path, sizeof(path), "%s/environment.json", x->dir);
+	orc_environment_in ei = {.plan_path = x->plan->path,
+				 .scale = x->o->scale > 0 ? x->o->scale : 1,
+				 .client = x->client, .clients_file = x->o->clients_file,
+				 .clients = x->clients, .calibrations = x->cals,
+				 .nclients = x->nclients,
+				 .period_s = (double)x->plan->period_ns / 1e9};
+	if (orc_environment_write(path, &ei, why, sizeof(why)) != TB_OK)
+		tb_warn("orchestrator: %s", why);
+	return TB_OK;
+}
+
+/* perform_one performs run i of the plan at its s'th rate, once, and records it. */
+static int perform_one(execution *x, size_t i, size_t s, unsigned repeat, char *err,
+		       size_t errlen)
+{
+	const orc_plan_run *pr = &x->plan->runs[i];
+	const orc_calibration *cal = &x->cals[x->run_client[i]];
+	/* A local satellite a run saw die is started again for the next. */
+	int rc = orc_harness_revive(&x->h, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	char samples[700];
+	snprintf(samples, sizeof(samples), "%s/run-%03zu-%s.csv.lz4", x->dir, x->done + 1, pr->name);
+	orc_run_params p = {
+		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = pr->sps[s],
+		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode,
+		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
+		.events = pr->events, .nevents = pr->nevents, .samples_path = samples,
+		.step = x->done + 1, .steps = x->nall,
+	};
+	if (pr->protocol[0] != '\0')
+		tb_protocol_parse(pr->protocol, &p.protocol);
+	orc_run_derive(&p, cal->work_per_second, cal->sleep_per_work_ns);
+	fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.3g s%s%s\n", x->done + 1, x->nall,
+		pr->name, p.sps, p.runtime_s, p.trace ? "" : ", untraced",
+		repeat > 0 ? " (repeat)" : "");
+	orc_result *r = &x->results[x->done];
+	if ((rc = orc_run(&x->h.env, &p, r, err, errlen)) != TB_OK)
+		return rc;
+	x->done++;
+	x->named[i].n++;
+	snprintf(r->plan_run, sizeof(r->plan_run), "%s", pr->name);
+	if (orc_runsfile_append(x->jsonl, r) != TB_OK)
+		tb_warn("orchestrator: cannot write run %zu to runs.jsonl", x->done);
+	printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  RSS %.1f MiB%s%s\n",
+	       pr->name, r->spans_per_second, 100 * r->cpu_usage,
+	       (unsigned long long)r->dropped_spans, (unsigned long long)r->spans_sent,
+	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
+	       r->failed ? r->failure : "");
+	x->any_failed |= r->failed;
+	return TB_OK;
+}
+
+/* perform_runs performs every run: each sweep value, each repeat, in the plan's order,
+ * until the end, a signal, or a failed run in a plan that says on_failure stop. */
+static int perform_runs(execution *x, char *err, size_t errlen)
+{
+	const orc_plan *plan = x->plan;
+	for (size_t i = 0; i < plan->nruns; i++) {
+		x->named[i].results = &x->results[x->done];
+		for (size_t s = 0; s < plan->runs[i].nsps; s++) {
+			for (unsigned k = 0; k < plan->runs[i].repeat; k++) {
+				if (tb_sig_stop_requested()) {
+					snprintf(err, errlen, "interrupted by signal %d after %zu of "
+							      "%zu runs", tb_sig_last(), x->done, x->nall);
+					return TB_EINTR;
 				}
-				printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  "
-				       "RSS %.1f MiB%s%s\n",
-				       pr->name, r->spans_per_second, 100 * r->cpu_usage,
-				       (unsigned long long)r->dropped_spans,
-				       (unsigned long long)r->spans_sent,
-				       (double)r->peak_rss_bytes / 1048576.0,
-				       r->failed ? "  FAILED: " : "", r->failed ? r->failure : "");
-				any_failed |= r->failed;
-				if (r->failed && plan->stop_on_failure) {
+				int rc = perform_one(x, i, s, k, err, errlen);
+				if (rc != TB_OK)
+					return rc;
+				if (x->results[x->done - 1].failed && plan->stop_on_failure) {
 					printf("  stopping: %s failed and the plan says on_failure stop "
-					       "(%zu of %zu runs done)\n", pr->name, done, nall);
-					stopped = true;
+					       "(%zu of %zu runs done)\n", plan->runs[i].name, x->done,
+					       x->nall);
+					return TB_OK;
 				}
 			}
 		}
 	}
-	if (tb_sig_stop_requested()) {
-		snprintf(err, errlen, "interrupted by signal %d after %zu of %zu runs",
-			 tb_sig_last(), done, nall);
-		goto out;
-	}
+	return TB_OK;
+}
 
-	/* The verdict. */
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+/* judge judges every assertion over what ran, into stdout, summary.txt and
+ * assertions.jsonl; *passed when all held and no run failed. */
+static void judge(execution *x, bool *passed)
+{
+	const orc_plan *plan = x->plan;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/summary.txt", x->dir);
 	FILE *sum = fopen(path, "w");
-	snprintf(path, sizeof(path), "%s/assertions.jsonl", dir);
+	snprintf(path, sizeof(path), "%s/assertions.jsonl", x->dir);
 	FILE *aj = fopen(path, "w");
-	bool all_pass = !any_failed;
+	bool all_pass = !x->any_failed;
 	for (size_t i = 0; i < plan->nasserts; i++) {
 		const orc_assert *a = &plan->asserts[i];
 		bool pass;
-		char values[512];
-		bool ok = orc_judge(a, named, plan->nruns, &pass, values, sizeof(values));
+		char values[512], line[1024];
+		bool ok = orc_judge(a, x->named, plan->nruns, &pass, values, sizeof(values));
 		const char *verdict = !ok ? "ERROR" : pass ? "PASS" : "FAIL";
 		all_pass &= ok && pass;
-		char line[1024];
 		snprintf(line, sizeof(line), "%-5s %s:%d: %s   (%s)\n", verdict, plan->path, a->line,
 			 a->text, values);
 		fputs(line, stdout);
@@ -257,36 +304,66 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t 
 		if (aj != NULL)
 			assertion_json(aj, a, verdict, values);
 	}
-	if (aj != NULL)
-		fclose(aj);
-	if (any_failed) {
+	if (x->any_failed) {
 		const char *msg = "FAIL  at least one run failed (see runs.jsonl)\n";
 		fputs(msg, stdout);
 		if (sum != NULL)
 			fputs(msg, sum);
 	}
+	if (aj != NULL)
+		fclose(aj);
 	if (sum != NULL)
 		fclose(sum);
-	printf("results: %s\n", dir);
-	if (plan->ngraphs > 0) {
-		fflush(jsonl);
-		orc_report_outcome ro;
-		if (orc_report_write(dir, NULL, &ro, why, sizeof(why)) != TB_OK) {
-			tb_error("orchestrator: report: %s", why);
-		} else {
-			if (ro.problem[0] != '\0')
-				tb_warn("orchestrator: report: %s", ro.problem);
-			printf("report: %s (%zu of %zu graphs drawn)\n", ro.html, ro.drawn, ro.graphs);
-		}
+	printf("results: %s\n", x->dir);
+	*passed = all_pass;
+}
+
+/* report writes the report of a plan with graphs; a report that fails is told, but the
+ * verdict stands. */
+static void report(execution *x)
+{
+	if (x->plan->ngraphs == 0)
+		return;
+	fflush(x->jsonl);
+	orc_report_outcome ro;
+	char why[512];
+	if (orc_report_write(x->dir, NULL, &ro, why, sizeof(why)) != TB_OK) {
+		tb_error("orchestrator: report: %s", why);
+		return;
 	}
-	status = all_pass ? 0 : 1;
-out:
-	if (jsonl != NULL)
-		fclose(jsonl);
-	for (size_t i = 0; i < done; i++)
-		orc_result_free(&results[i]);
-	free(results);
-	free(named);
-	orc_harness_stop(&h);
-	return status;
+	if (ro.problem[0] != '\0')
+		tb_warn("orchestrator: report: %s", ro.problem);
+	printf("report: %s (%zu of %zu graphs drawn)\n", ro.html, ro.drawn, ro.graphs);
+}
+
+int orc_execute(const orc_plan *plan, const orc_exec_opts *o, bool *passed, char *err,
+		size_t errlen)
+{
+	*passed = false;
+	execution *x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TB_ENOMEM;
+	}
+	x->plan = plan;
+	x->o = o;
+	int rc = prepare(x, err, errlen);
+	if (rc == TB_OK)
+		rc = calibrate(x, err, errlen);
+	if (rc == TB_OK)
+		rc = perform_runs(x, err, errlen);
+	if (rc == TB_OK) {
+		judge(x, passed);
+		report(x);
+	}
+	if (x->jsonl != NULL)
+		fclose(x->jsonl);
+	for (size_t i = 0; i < x->done; i++)
+		orc_result_free(&x->results[i]);
+	free(x->results);
+	free(x->named);
+	if (x->started)
+		orc_harness_stop(&x->h);
+	free(x);
+	return rc;
 }

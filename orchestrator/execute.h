@@ -18,11 +18,15 @@ typedef struct orc_exec_opts {
 	double scale;			/* the plan's durations were scaled by this (--scale) */
 } orc_exec_opts;
 
-/* orc_execute runs plan. Returns 0 when every run completed and every assertion held,
- * 1 on a regression (an assertion failed, or a run failed), 2 on an error (err filled).
- * The results directory is printed on stdout. Besides runs.jsonl, summary.txt and the
- * raw samples it keeps plan.txt (the plan as written), assertions.jsonl and
- * environment.json; a plan with graphs ends with its report (report.h). */
-int orc_execute(const orc_plan *plan, const orc_exec_opts *o, char *err, size_t errlen);
+/* orc_execute runs plan in five steps: prepare (registry check, results directory,
+ * harness), calibrate (every client the plan uses, once each), perform the runs, judge
+ * the assertions, report. *passed tells whether every run completed and every assertion
+ * held. Returns TB_OK when the plan ran to its end (passed or not), or the error that
+ * stopped it, with err filled. The results directory is printed on stdout. Besides
+ * runs.jsonl, summary.txt and the raw samples it keeps plan.txt (the plan as written),
+ * assertions.jsonl and environment.json; a plan with graphs ends with its report
+ * (report.h). */
+int orc_execute(const orc_plan *plan, const orc_exec_opts *o, bool *passed, char *err,
+		size_t errlen);
 
 #endif

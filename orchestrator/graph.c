@@ -60,7 +60,7 @@ static int begin_block(drawing *d, const char *title)
 }
 
 /* Repeats of the same run and rate are told apart by a trial number. */
-static void series_title(const orc_rundata *rows, size_t n, size_t i, char *out, size_t len)
+static void series_title(const orc_result *rows, size_t n, size_t i, char *out, size_t len)
 {
 	unsigned trial = 1, count = 0;
 	for (size_t k = 0; k < n; k++)
@@ -76,45 +76,45 @@ static void series_title(const orc_rundata *rows, size_t n, size_t i, char *out,
 			 rows[i].trace ? "" : " (NoOp)");
 }
 
-static void write_memory_block(drawing *d, const orc_rundata *r, const char *title)
+static void write_memory_block(drawing *d, const orc_result *r, const char *title)
 {
 	begin_block(d, title);
 	fputs("# seconds\tRSS_MiB\n", d->dat);
-	for (size_t i = 0; i < r->nsamples; i++)
-		fprintf(d->dat, "%.3f\t%.3f\n", (double)i * r->period_s, r->memory[i] / MIB);
+	for (size_t i = 0; i < r->memory_list.n; i++)
+		fprintf(d->dat, "%.3f\t%.3f\n", (double)i * r->period_s, r->memory_list.v[i] / MIB);
 }
 
 /* write_received_block writes spans received per second, counted over whole seconds
  * (half seconds for runs under 5 s): tracers flush every few hundred milliseconds, and
  * finer bins would show the flushes, not the rate. */
-static void write_received_block(drawing *d, const orc_rundata *r, const char *title)
+static void write_received_block(drawing *d, const orc_result *r, const char *title)
 {
 	begin_block(d, title);
 	fputs("# seconds(bin centre)\tspans_received_per_second\n", d->dat);
-	if (r->bucket_s <= 0 || r->nbuckets == 0) {
+	if (r->received_bucket_s <= 0 || r->received_list.n == 0) {
 		fputs("0\t0\n", d->dat);
 		return;
 	}
 	double want = r->runtime_s >= 5 ? 1.0 : 0.5;
-	size_t per = (size_t)fmax(1, round(want / r->bucket_s));
-	double width = (double)per * r->bucket_s;
-	for (size_t b = 0; b < r->nbuckets; b += per) {
+	size_t per = (size_t)fmax(1, round(want / r->received_bucket_s));
+	double width = (double)per * r->received_bucket_s;
+	for (size_t b = 0; b < r->received_list.n; b += per) {
 		double spans = 0;
-		for (size_t k = b; k < b + per && k < r->nbuckets; k++)
-			spans += r->received_per_bucket[k];
-		fprintf(d->dat, "%.3f\t%.3f\n", ((double)b + (double)per / 2) * r->bucket_s,
+		for (size_t k = b; k < b + per && k < r->received_list.n; k++)
+			spans += r->received_list.v[k];
+		fprintf(d->dat, "%.3f\t%.3f\n", ((double)b + (double)per / 2) * r->received_bucket_s,
 			spans / width);
 	}
 }
 
 /* run_seconds is how far a run's samples and arrivals reach. */
-static double run_seconds(const orc_rundata *r)
+static double run_seconds(const orc_result *r)
 {
-	double t = (double)r->nsamples * r->period_s;
-	return fmax(t, (double)r->nbuckets * r->bucket_s);
+	double t = (double)r->memory_list.n * r->period_s;
+	return fmax(t, (double)r->received_list.n * r->received_bucket_s);
 }
 
-static void draw_memory(drawing *d, const orc_graph *g, const orc_rundata *rows, size_t n)
+static void draw_memory(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
 {
 	char title[160], text[160];
 	gp_text(text, sizeof(text), g->title);
@@ -122,7 +122,7 @@ static void draw_memory(drawing *d, const orc_graph *g, const orc_rundata *rows,
 			 "set yrange [0:*]\nset key outside right top\nset grid\n", text);
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
-		if (!in_graph(g, rows[i].plan_run) || rows[i].nsamples == 0)
+		if (!in_graph(g, rows[i].plan_run) || rows[i].memory_list.n == 0)
 			continue;
 		series_title(rows, n, i, title, sizeof(title));
 		write_memory_block(d, &rows[i], title);
@@ -146,7 +146,7 @@ static const char *event_colour(const char *what)
 	return "gray40";
 }
 
-static void draw_panels(drawing *d, const orc_graph *g, const orc_rundata *rows, size_t n)
+static void draw_panels(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
 {
 	char title[160], text[160];
 	gp_text(text, sizeof(text), g->title);
@@ -171,19 +171,19 @@ static void draw_panels(drawing *d, const orc_graph *g, const orc_rundata *rows,
 			     : "unset y2label\nunset y2tics\n", d->body);
 		bool first = true, events_drawn = false;
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(rows[i].plan_run, g->runs[p]) != 0 || rows[i].nsamples == 0)
+			if (strcmp(rows[i].plan_run, g->runs[p]) != 0 || rows[i].memory_list.n == 0)
 				continue;
-			const orc_rundata *r = &rows[i];
+			const orc_result *r = &rows[i];
 			if (!events_drawn) {
-				for (size_t e = 0; e < r->nevents; e++) {
-					gp_text(text, sizeof(text), r->events[e].what);
+				for (size_t e = 0; e < r->events.n; e++) {
+					gp_text(text, sizeof(text), r->events.v[e].what);
 					fprintf(d->body,
 						"set arrow from %.3f, graph 0 to %.3f, graph 1 nohead "
 						"lw 2 lc rgb \"%s\"\nset label \"%s\" at %.3f, graph 0.95 "
 						"offset 0.5, 0 textcolor rgb \"%s\"\n",
-						r->events[e].at_s, r->events[e].at_s,
-						event_colour(r->events[e].what), text, r->events[e].at_s,
-						event_colour(r->events[e].what));
+						r->events.v[e].at_s, r->events.v[e].at_s,
+						event_colour(r->events.v[e].what), text, r->events.v[e].at_s,
+						event_colour(r->events.v[e].what));
 				}
 				events_drawn = true;
 			}
@@ -246,7 +246,7 @@ static double stat_se(const trials *s)
 }
 
 /* rates lists the distinct sps values of run, in the order they ran. */
-static size_t rates(const orc_rundata *rows, size_t n, const char *run, double *out,
+static size_t rates(const orc_result *rows, size_t n, const char *run, double *out,
 		    size_t max)
 {
 	size_t k = 0;
@@ -264,29 +264,29 @@ static size_t rates(const orc_rundata *rows, size_t n, const char *run, double *
 
 /* collect gathers value over the trials of run at sps; a trial that reported nothing
  * (killed before its result) has no value to give. */
-static trials collect(const orc_rundata *rows, size_t n, const char *run, double sps,
-		      double (*value)(const orc_rundata *))
+static trials collect(const orc_result *rows, size_t n, const char *run, double sps,
+		      double (*value)(const orc_result *))
 {
 	trials s = {0};
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps == sps && rows[i].sent > 0)
+		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps == sps && rows[i].spans_sent > 0)
 			stat_add(&s, value(&rows[i]));
 	return s;
 }
 
-static double cpu_points(const orc_rundata *r)
+static double cpu_points(const orc_result *r)
 {
 	return 100 * r->cpu_usage;
 }
 
-static double achieved_sps(const orc_rundata *r)
+static double achieved_sps(const orc_result *r)
 {
 	return r->spans_per_second;
 }
 
-static double dropped_pct(const orc_rundata *r)
+static double dropped_pct(const orc_result *r)
 {
-	return r->sent > 0 ? 100 * r->dropped / r->sent : 0;
+	return r->spans_sent > 0 ? 100 * (double)r->dropped_spans / (double)r->spans_sent : 0;
 }
 
 static void log_x_if_wide(drawing *d, const double *x, size_t k)
@@ -300,7 +300,7 @@ static void log_x_if_wide(drawing *d, const double *x, size_t k)
 	      d->body);
 }
 
-static void draw_tracer_cpu(drawing *d, const orc_graph *g, const orc_rundata *rows, size_t n)
+static void draw_tracer_cpu(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
 {
 	double x[ORC_PLAN_MAX_SWEEP];
 	size_t k = rates(rows, n, g->runs[0], x, ORC_PLAN_MAX_SWEEP);
@@ -339,7 +339,7 @@ static void draw_tracer_cpu(drawing *d, const orc_graph *g, const orc_rundata *r
 		text, d->name, g->runs[0], g->runs[1]);
 }
 
-static void draw_dropped(drawing *d, const orc_graph *g, const orc_rundata *rows, size_t n)
+static void draw_dropped(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
 {
 	double all[ORC_PLAN_MAX_SWEEP * ORC_GRAPH_MAX_RUNS];
 	size_t nall = 0;
@@ -412,7 +412,7 @@ static int write_script(const char *path, const char *name, const char *body, si
 	return fclose(f) == 0 ? TB_OK : TB_ESYS;
 }
 
-int orc_graph_write(const orc_graph *g, const orc_rundata *rows, size_t n, const char *dir,
+int orc_graph_write(const orc_graph *g, const orc_result *rows, size_t n, const char *dir,
 		    char *err, size_t errlen)
 {
 	char path[768];

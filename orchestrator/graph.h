@@ -8,12 +8,12 @@
 #include <stddef.h>
 
 #include "orchestrator/plan.h"
-#include "orchestrator/rundata.h"
+#include "orchestrator/runsfile.h"
 
 /* orc_graph_write writes dir/NAME.dat and dir/NAME.gp for g, drawn from the rows of the
  * runs g names. A graph whose runs left no data is still written, saying so. TB_OK, or
  * TB_ESYS with err filled. */
-int orc_graph_write(const orc_graph *g, const orc_rundata *rows, size_t n, const char *dir,
+int orc_graph_write(const orc_graph *g, const orc_result *rows, size_t n, const char *dir,
 		    char *err, size_t errlen);
 
 /* orc_graph_render runs `gnuplot NAME.gp` in dir (gnuplot: a program name or path;

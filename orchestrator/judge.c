@@ -29,21 +29,24 @@ static bool push(value *x, double d)
 	return true;
 }
 
-static double per_run(const orc_result *r, const char *f)
+/* reduce applies a list-to-number function to a (not empty). */
+static double reduce(orc_fn fn, const value *a)
 {
-	if (!strcmp(f, "cpu_usage")) return r->cpu_usage;
-	if (!strcmp(f, "dropped")) return (double)r->dropped_spans;
-	if (!strcmp(f, "sent")) return (double)r->spans_sent;
-	if (!strcmp(f, "received")) return (double)r->spans_received;
-	if (!strcmp(f, "sps")) return r->spans_per_second;
-	if (!strcmp(f, "duplicates")) return (double)r->duplicates;
-	if (!strcmp(f, "rejected")) return (double)r->rejected;
-	if (!strcmp(f, "program_time")) return r->program_time;
-	if (!strcmp(f, "clock_time")) return r->clock_time;
-	if (!strcmp(f, "host_cpu")) return r->host_cpu;
-	if (!strcmp(f, "peak_rss")) return (double)r->peak_rss_bytes;
-	if (!strcmp(f, "client_dropped")) return (double)r->client_dropped;
-	return NAN;
+	double sum = 0, mn = a->v[0], mx = a->v[0];
+	for (size_t i = 0; i < a->n; i++) {
+		sum += a->v[i];
+		mn = fmin(mn, a->v[i]);
+		mx = fmax(mx, a->v[i]);
+	}
+	switch (fn) {
+	case ORC_FN_LAST: return a->v[a->n - 1];
+	case ORC_FN_FIRST: return a->v[0];
+	case ORC_FN_COUNT: return (double)a->n;
+	case ORC_FN_SUM: return sum;
+	case ORC_FN_MIN: return mn;
+	case ORC_FN_MAX: return mx;
+	default: return sum / (double)a->n;
+	}
 }
 
 static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns, value *out,
@@ -54,25 +57,21 @@ static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns,
 	case ORC_EXPR_NUMBER:
 		return push(out, e->number);
 	case ORC_EXPR_FIELD: {
-		const orc_named_results *nr = NULL;
-		for (size_t i = 0; i < nruns; i++)
-			if (strcmp(runs[i].name, e->run) == 0)
-				nr = &runs[i];
+		const orc_named_results *nr = e->run_index < nruns ? &runs[e->run_index] : NULL;
 		if (nr == NULL || nr->n == 0) {
 			snprintf(why, len, "run '%s' has no results", e->run);
 			return false;
 		}
-		bool samples = !strcmp(e->field, "memory") || !strcmp(e->field, "cpu");
 		for (size_t i = 0; i < nr->n; i++) {
 			const orc_result *r = &nr->results[i];
-			if (!samples) {
-				if (!push(out, per_run(r, e->field)))
+			const orc_list *l = orc_field_list(e->fieldp, r);
+			if (l == NULL) {
+				if (!push(out, orc_field_number(e->fieldp, r)))
 					return false;
 				continue;
 			}
-			const double *l = !strcmp(e->field, "memory") ? r->memory_list : r->cpu_list;
-			for (size_t k = 0; k < r->nsamples; k++)
-				if (!push(out, l[k]))
+			for (size_t k = 0; k < l->n; k++)
+				if (!push(out, l->v[k]))
 					return false;
 		}
 		if (out->n == 0) {
@@ -87,33 +86,18 @@ static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns,
 			return false;
 		if (a.n == 0) {
 			value_free(&a);
-			snprintf(why, len, "%s() of an empty list", e->fn);
+			snprintf(why, len, "%s() of an empty list", orc_fn_name(e->fn));
 			return false;
 		}
-		bool ok = true;
-		if (!strcmp(e->fn, "abs")) {
+		if (e->fn == ORC_FN_ABS) {
 			for (size_t i = 0; i < a.n; i++)
 				a.v[i] = fabs(a.v[i]);
 			*out = a;
 			return true;
 		}
-		double r = 0;
-		if (!strcmp(e->fn, "last")) r = a.v[a.n - 1];
-		else if (!strcmp(e->fn, "first")) r = a.v[0];
-		else if (!strcmp(e->fn, "count")) r = (double)a.n;
-		else {
-			double sum = 0, mn = a.v[0], mx = a.v[0];
-			for (size_t i = 0; i < a.n; i++) {
-				sum += a.v[i];
-				mn = fmin(mn, a.v[i]);
-				mx = fmax(mx, a.v[i]);
-			}
-			r = !strcmp(e->fn, "sum") ? sum : !strcmp(e->fn, "min") ? mn
-			  : !strcmp(e->fn, "max") ? mx : sum / (double)a.n;
-		}
+		double r = reduce(e->fn, &a);
 		value_free(&a);
-		ok = push(out, r);
-		return ok;
+		return push(out, r);
 	}
 	case ORC_EXPR_NEGATE: {
 		if (!eval(e->a, runs, nruns, out, why, len))

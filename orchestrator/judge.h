@@ -12,7 +12,9 @@
 #include "orchestrator/plan.h"
 #include "orchestrator/result.h"
 
-/* The results of every run of one plan run name, in the order they ran. */
+/* The results of every run of one plan run name, in the order they ran. orc_judge takes
+ * one per run of the plan, in the plan's order: an assertion's fields were resolved to
+ * that index when the plan was parsed. */
 typedef struct orc_named_results {
 	const char *name;
 	const orc_result *results;

@@ -1,6 +1,5 @@
-/* main.c - the orchestrator program. This stage has `orchestrator run` (one benchmark
- * with local satellites and a local sampler, its Result printed) and `orchestrator
- * calibrate`. Plans come next (the Orchestrator issue). */
+/* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate` and
+ * `report`, and the mapping of their outcomes to exit statuses. */
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>
@@ -72,7 +71,7 @@ static void usage(FILE *out)
 		"  -h, --help\n");
 }
 
-/* open_logs adds the seed's two log files under dir: benchmark.log (info and above) and
+/* open_logs adds LightStep Benchmarks' two log files under dir: benchmark.log (info and above) and
  * benchmark_verbose.log (everything). The console keeps warnings and errors. */
 static int open_logs(const char *dir)
 {
@@ -91,38 +90,6 @@ static int open_logs(const char *dir)
 		fprintf(stderr, "orchestrator: %s\n", err);
 		return TB_ESYS;
 	}
-	return TB_OK;
-}
-
-/* calibration gets the client's calibration: from the cache unless fresh, else by
- * calibrating (and caching) now. Prints what it found, and warns of a busy host. */
-static int calibration(orc_env *env, const char *client, double target, bool fresh,
-		       orc_calibration *cal)
-{
-	char err[512];
-	if (!fresh && orc_calibration_load(client, target, cal) == TB_OK) {
-		tb_info("orchestrator: calibration of %s from the cache: %.0f work/s, %.2f ns "
-			"sleep per work", client, cal->work_per_second, cal->sleep_per_work_ns);
-		return TB_OK;
-	}
-	fprintf(stderr, "orchestrator: calibrating %s for %.0f%% CPU...\n", client, 100 * target);
-	int rc = orc_calibrate(env, client, target, cal, err, sizeof(err));
-	if (rc != TB_OK) {
-		tb_error("orchestrator: calibrating %s: %s", client, err);
-		return rc;
-	}
-	fprintf(stderr, "orchestrator: calibrated %s in %.1f s (%d runs): %.0f work units/s, "
-			"%.3f ns sleep per unit, %.1f%% CPU measured\n",
-		client, cal->seconds, cal->runs, cal->work_per_second, cal->sleep_per_work_ns,
-		100 * cal->measured_cpu);
-	/* The host's share includes the client's own; much more than that is someone else. */
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	double others = cal->host_cpu * (double)(cores > 0 ? cores : 1) - cal->measured_cpu;
-	if (others > 0.5)
-		tb_warn("orchestrator: the host looks busy (about %.1f cores used by other work "
-			"during calibration): results will be noisy", others);
-	if (orc_calibration_save(client, cal, err, sizeof(err)) != TB_OK)
-		tb_warn("orchestrator: %s", err);
 	return TB_OK;
 }
 
@@ -289,8 +256,11 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 	}
 	if (calibrate_only || (!uncalibrated && wps == 0)) {
 		orc_calibration cal;
-		if (calibration(&h.env, p.client, target_cpu, recalibrate, &cal) != TB_OK)
+		if (orc_calibration_get(&h.env, p.client, target_cpu, recalibrate, &cal, err,
+					sizeof(err)) != TB_OK) {
+			tb_error("orchestrator: %s", err);
 			goto out;
+		}
 		wps = cal.work_per_second;
 		spw = cal.sleep_per_work_ns;
 		if (calibrate_only) {
@@ -381,7 +351,7 @@ static int cmd_plan(int argc, char **argv)
 			plan_path == NULL ? "--plan FILE is required" : "unexpected argument");
 		return EXIT_ERROR;
 	}
-	char err[600];
+	char err[1024];
 	orc_plan *plan;
 	if (orc_plan_load(plan_path, &plan, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "orchestrator: %s\n", err);
@@ -401,9 +371,12 @@ static int cmd_plan(int argc, char **argv)
 	tb_info("orchestrator: plan %s (%zu runs, %zu assertions)", plan_path, plan->nruns,
 		plan->nasserts);
 	tb_sig_init();
-	int status = orc_execute(plan, &o, err, sizeof(err));
-	if (status == EXIT_ERROR)
+	bool passed;
+	int status = EXIT_ERROR;
+	if (orc_execute(plan, &o, &passed, err, sizeof(err)) != TB_OK)
 		tb_error("orchestrator: %s", err);
+	else
+		status = passed ? EXIT_OK : EXIT_REGRESSION;
 	orc_plan_free(plan);
 	return status;
 }

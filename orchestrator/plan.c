@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "orchestrator/result.h"
 
 #define MAX_PLAN_BYTES (1u << 20)
 
@@ -40,24 +41,47 @@ typedef struct parser {
 	orc_plan *plan;
 } parser;
 
-static const char *const fields[] = {
-	"memory", "cpu", "cpu_usage", "dropped", "sent", "received", "sps", "duplicates",
-	"rejected", "program_time", "clock_time", "host_cpu", "peak_rss", "client_dropped", NULL,
+static const char *const functions[ORC_FN_COUNT_] = {
+	[ORC_FN_LAST] = "last", [ORC_FN_FIRST] = "first", [ORC_FN_MEAN] = "mean",
+	[ORC_FN_MIN] = "min", [ORC_FN_MAX] = "max", [ORC_FN_SUM] = "sum",
+	[ORC_FN_COUNT] = "count", [ORC_FN_ABS] = "abs",
 };
-static const char *const functions[] = {"last", "first", "mean", "min", "max", "sum",
-					"count", "abs", NULL};
 
-const char *const *orc_plan_fields(void)
+const char *orc_fn_name(orc_fn fn)
 {
-	return fields;
+	return (unsigned)fn < ORC_FN_COUNT_ ? functions[fn] : "?";
 }
 
-static bool in_list(const char *const *list, const char *s, size_t len)
+/* find_fn is the function called name, or -1. */
+static int find_fn(const char *name)
 {
-	for (; *list != NULL; list++)
-		if (strlen(*list) == len && strncmp(*list, s, len) == 0)
-			return true;
-	return false;
+	for (int i = 0; i < ORC_FN_COUNT_; i++)
+		if (strcmp(functions[i], name) == 0)
+			return i;
+	return -1;
+}
+
+void orc_event_describe(const orc_event *ev, char *buf, size_t len)
+{
+	switch (ev->kind) {
+	case ORC_EV_SATELLITES_DOWN:
+		snprintf(buf, len, "satellites down");
+		break;
+	case ORC_EV_SATELLITES_UP:
+		snprintf(buf, len, "satellites up");
+		break;
+	case ORC_EV_MODE:
+		snprintf(buf, len, "mode %s", ev->mode);
+		break;
+	case ORC_EV_ERRORS:
+		snprintf(buf, len, "errors %g status %u", ev->probability, ev->status);
+		break;
+	case ORC_EV_LATENCY:
+		snprintf(buf, len, "latency %gms", ev->latency_s * 1e3);
+		break;
+	default:
+		snprintf(buf, len, "event %d", (int)ev->kind);
+	}
 }
 
 /* fail_at records the first error, at the current token. */
@@ -68,7 +92,7 @@ static void fail_at(parser *ps, const token *t, const char *fmt, ...)
 	if (ps->failed)
 		return;
 	ps->failed = true;
-	char msg[300];
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -306,7 +330,8 @@ static orc_expr *parse_factor(parser *ps)
 	if (!take_name(ps, name, sizeof(name), "a run or function name"))
 		return NULL;
 	if (is_punct(&ps->tok, "(")) {
-		if (!in_list(functions, name, strlen(name))) {
+		int fn = find_fn(name);
+		if (fn < 0) {
 			fail_at(ps, &at, "expected a function: last, first, mean, min, max, sum, "
 					 "count or abs");
 			return NULL;
@@ -315,7 +340,7 @@ static orc_expr *parse_factor(parser *ps)
 		orc_expr *e = new_expr(ps, ORC_EXPR_CALL, &at);
 		if (e == NULL)
 			return NULL;
-		snprintf(e->fn, sizeof(e->fn), "%s", name);
+		e->fn = (orc_fn)fn;
 		if ((e->a = parse_expr(ps)) == NULL || !is_punct(&ps->tok, ")")) {
 			if (e->a != NULL)
 				fail_at(ps, &ps->tok, "expected ')'");
@@ -329,22 +354,27 @@ static orc_expr *parse_factor(parser *ps)
 		fail_at(ps, &ps->tok, "expected '.' and a field after the run name '%s'", name);
 		return NULL;
 	}
-	if (find_run(ps->plan, name) == NULL) {
+	const orc_plan_run *run = find_run(ps->plan, name);
+	if (run == NULL) {
 		fail_at(ps, &at, "expected the name of a run defined above");
 		return NULL;
 	}
 	advance(ps);
 	token ft = ps->tok;
-	if (ft.kind != T_WORD || !in_list(fields, ft.start, ft.len)) {
-		fail_at(ps, &ft, "expected a field: memory, cpu, cpu_usage, dropped, sent, "
-				 "received, sps, duplicates, rejected, program_time, clock_time, "
-				 "host_cpu, peak_rss or client_dropped");
+	const orc_field *field = ft.kind == T_WORD ? orc_result_field_by_plan(ft.start, ft.len)
+						   : NULL;
+	if (field == NULL) {
+		char names[1024];
+		orc_result_plan_names(names, sizeof(names));
+		fail_at(ps, &ft, "expected a field: %s", names);
 		return NULL;
 	}
 	orc_expr *e = new_expr(ps, ORC_EXPR_FIELD, &at);
 	if (e == NULL)
 		return NULL;
 	snprintf(e->run, sizeof(e->run), "%s", name);
+	e->run_index = (size_t)(run - ps->plan->runs);
+	e->fieldp = field;
 	snprintf(e->field, sizeof(e->field), "%.*s", (int)ft.len, ft.start);
 	advance(ps);
 	return e;

@@ -58,17 +58,28 @@ typedef struct orc_plan_run {
 typedef enum orc_expr_kind {
 	ORC_EXPR_NUMBER,
 	ORC_EXPR_FIELD,		/* run.field: a list of numbers */
-	ORC_EXPR_CALL,		/* fn(expr): last first mean min max sum count abs */
+	ORC_EXPR_CALL,		/* fn(expr) */
 	ORC_EXPR_BINARY,	/* a op b, op one of + - * / */
 	ORC_EXPR_NEGATE,
 } orc_expr_kind;
+
+/* The functions an assertion may call; orc_fn_name gives each one's name. */
+typedef enum orc_fn {
+	ORC_FN_LAST, ORC_FN_FIRST, ORC_FN_MEAN, ORC_FN_MIN, ORC_FN_MAX, ORC_FN_SUM,
+	ORC_FN_COUNT, ORC_FN_ABS,
+} orc_fn;
+#define ORC_FN_COUNT_ ((int)ORC_FN_ABS + 1)
+
+struct orc_field;
 
 typedef struct orc_expr {
 	orc_expr_kind kind;
 	double number;
 	char run[ORC_PLAN_NAME];
+	size_t run_index;		/* FIELD: the run's index in the plan */
 	char field[32];
-	char fn[8];
+	const struct orc_field *fieldp;	/* FIELD: its row in the Result's table */
+	orc_fn fn;
 	char op;
 	struct orc_expr *a, *b;
 	int line, col;
@@ -129,8 +140,12 @@ typedef struct orc_plan {
 /* orc_graph_kind_name: "memory", "memory_panels", "tracer_cpu" or "dropped". */
 const char *orc_graph_kind_name(orc_graph_kind k);
 
-/* The fields an assertion may name, and what they hold (docs/plan-format.md). */
-const char *const *orc_plan_fields(void);
+/* orc_fn_name: "last", "first", ... */
+const char *orc_fn_name(orc_fn fn);
+
+/* orc_event_describe writes an event as plan text ("satellites down", "errors 0.5
+ * status 503", ...) into buf. */
+void orc_event_describe(const orc_event *ev, char *buf, size_t len);
 
 /* orc_plan_parse parses text (named path in errors) into a new plan. TB_OK, or
  * TB_EINVAL with "path:line:col: ..." in err, or TB_ENOMEM. */

@@ -16,7 +16,7 @@
 #include "common/host.h"
 #include "orchestrator/graph.h"
 #include "orchestrator/plan.h"
-#include "orchestrator/rundata.h"
+#include "orchestrator/runsfile.h"
 
 #define MAX_JSON_FILE (4u << 20)
 
@@ -73,7 +73,7 @@ static cJSON *read_json(const char *dir, const char *name)
 }
 
 /* The graphs to draw: the plan's, or one memory graph of every run when it has none. */
-static size_t plan_graphs(const char *dir, const orc_rundata *rows, size_t n, orc_graph *out,
+static size_t plan_graphs(const char *dir, const orc_result *rows, size_t n, orc_graph *out,
 			  size_t max, char *problem, size_t plen)
 {
 	char path[1024], err[512];
@@ -202,29 +202,38 @@ static void write_assertions(FILE *f, const char *dir, size_t *held, size_t *tot
 	fputs(*total ? "</table>\n" : "</table>\n<p>The plan has no assertions.</p>\n", f);
 }
 
-static void write_runs(FILE *f, const char *dir, const orc_rundata *rows, size_t n)
+/* write_runs is the table of runs: its numeric columns are the Result fields that name a
+ * report column, in the table's order, around the report's own (run, tracer, outcome,
+ * raw samples). */
+static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t n)
 {
-	fputs("<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>#</th><th>run</th><th>client</th>"
-	      "<th>tracer</th><th>spans/s asked</th><th>spans/s</th><th>CPU %</th>"
-	      "<th>sent</th><th>received</th><th>dropped</th><th>duplicates</th>"
-	      "<th>rejected</th><th>peak RSS MiB</th><th>host CPU %</th><th>outcome</th>"
-	      "<th>samples</th></tr>\n", f);
+	size_t nfields;
+	const orc_field *fields = orc_result_fields(&nfields);
+	fputs("<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>#</th><th>run</th><th>tracer</th>", f);
+	for (size_t k = 0; k < nfields; k++) {
+		if (fields[k].column == NULL)
+			continue;
+		fputs("<th>", f);
+		html(f, fields[k].column);
+		fputs("</th>", f);
+	}
+	fputs("<th>outcome</th><th>samples</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		const orc_rundata *r = &rows[i];
+		const orc_result *r = &rows[i];
 		fprintf(f, "<tr><td class=\"num\">%zu</td><td>", i + 1);
 		html(f, r->plan_run);
 		fputs("</td><td>", f);
-		html(f, r->client);
-		fputs("</td><td>", f);
 		html(f, r->trace ? (r->tracer[0] ? r->tracer : "reporting") : "NoOp");
-		fprintf(f, "</td><td class=\"num\">%g</td><td class=\"num\">%.1f</td>"
-			   "<td class=\"num\">%.1f</td><td class=\"num\">%.0f</td>"
-			   "<td class=\"num\">%.0f</td><td class=\"num\">%.0f</td>"
-			   "<td class=\"num\">%.0f</td><td class=\"num\">%.0f</td>"
-			   "<td class=\"num\">%.1f</td><td class=\"num\">%.1f</td>",
-			r->sps, r->spans_per_second, 100 * r->cpu_usage, r->sent, r->received,
-			r->dropped, r->duplicates, r->rejected, r->peak_rss / 1048576.0,
-			100 * r->host_cpu);
+		fputs("</td>", f);
+		for (size_t k = 0; k < nfields; k++) {
+			if (fields[k].column == NULL)
+				continue;
+			char cell[300];
+			orc_field_format(&fields[k], r, cell, sizeof(cell));
+			fputs(fields[k].unit == ORC_UNIT_NONE ? "<td>" : "<td class=\"num\">", f);
+			html(f, cell);
+			fputs("</td>", f);
+		}
 		if (r->failed) {
 			fputs("<td class=\"failed\">failed: ", f);
 			html(f, r->failure);
@@ -258,7 +267,7 @@ static void env_row(FILE *f, const char *key, const cJSON *v)
 	fputs("</td></tr>\n", f);
 }
 
-static void write_environment(FILE *f, const char *dir, const orc_rundata *rows, size_t n)
+static void write_environment(FILE *f, const char *dir, const orc_result *rows, size_t n)
 {
 	fputs("<h2 id=\"environment\">Environment</h2>\n<table>\n", f);
 	cJSON *env = read_json(dir, "environment.json");
@@ -322,9 +331,9 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 	memset(out, 0, sizeof(*out));
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
-	orc_rundata *rows;
+	orc_result *rows;
 	size_t n;
-	int rc = orc_rundata_load(path, &rows, &n, err, errlen);
+	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 
@@ -336,14 +345,14 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 	snprintf(path, sizeof(path), "%s/graphs", dir);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		orc_rundata_free(rows, n);
+		orc_runsfile_free(rows, n);
 		return TB_ESYS;
 	}
 	bool no_gnuplot = false;
 	for (size_t i = 0; i < ngraphs; i++) {
 		char why[512];
 		if (orc_graph_write(&graphs[i], rows, n, path, err, errlen) != TB_OK) {
-			orc_rundata_free(rows, n);
+			orc_runsfile_free(rows, n);
 			return TB_ESYS;
 		}
 		if (no_gnuplot)
@@ -360,7 +369,7 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 	FILE *f = fopen(out->html, "w");
 	if (f == NULL) {
 		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
-		orc_rundata_free(rows, n);
+		orc_runsfile_free(rows, n);
 		return TB_ESYS;
 	}
 	char copy[600], title[700];
@@ -403,6 +412,6 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 	rc = fclose(f) == 0 ? TB_OK : TB_ESYS;
 	if (rc != TB_OK)
 		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
-	orc_rundata_free(rows, n);
+	orc_runsfile_free(rows, n);
 	return rc;
 }

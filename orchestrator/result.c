@@ -1,38 +1,144 @@
-/* result.c - a run's Result as text for people and as JSON. */
+/* result.c - the Result's field table as data, and what is derived from it: lookups,
+ * formatting, the docs' table, JSON both ways, and the printout for people. */
 #include "orchestrator/result.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+static const orc_field fields[] = {
+#define ORC_RESULT_ROW(m, type, json, plan, per, unit, column, doc)                           \
+	{#m, ORC_FT_##type, offsetof(orc_result, m), json, plan, ORC_PER_##per, ORC_UNIT_##unit, \
+	 column, doc},
+	ORC_RESULT_FIELDS(ORC_RESULT_ROW)
+#undef ORC_RESULT_ROW
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+const orc_field *orc_result_fields(size_t *n)
+{
+	*n = NFIELDS;
+	return fields;
+}
+
+const orc_field *orc_result_field_by_plan(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (fields[i].plan != NULL && strlen(fields[i].plan) == len &&
+		    memcmp(fields[i].plan, name, len) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+void orc_result_plan_names(char *buf, size_t len)
+{
+	size_t off = 0, total = 0, seen = 0;
+	for (size_t i = 0; i < NFIELDS; i++)
+		total += fields[i].plan != NULL;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NFIELDS && off < len; i++) {
+		if (fields[i].plan == NULL)
+			continue;
+		const char *sep = seen == 0 ? "" : seen + 1 == total ? " or " : ", ";
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", sep, fields[i].plan);
+		seen++;
+	}
+}
+
+const char *orc_unit_name(orc_unit u)
+{
+	static const char *const names[] = {
+		[ORC_UNIT_NONE] = "-",
+		[ORC_UNIT_COUNT] = "count",
+		[ORC_UNIT_SPANS] = "spans",
+		[ORC_UNIT_REPORTS] = "reports",
+		[ORC_UNIT_SPANS_PER_S] = "spans/s",
+		[ORC_UNIT_SECONDS] = "seconds",
+		[ORC_UNIT_SHARE] = "share of a core",
+		[ORC_UNIT_HOST_SHARE] = "share of the host",
+		[ORC_UNIT_BYTES] = "bytes",
+	};
+	return (size_t)u < sizeof(names) / sizeof(names[0]) ? names[u] : "";
+}
+
+static const void *at(const orc_result *r, const orc_field *f)
+{
+	return (const char *)r + f->offset;
+}
+
+static void *at_mut(orc_result *r, const orc_field *f)
+{
+	return (char *)r + f->offset;
+}
+
+static size_t str_size(orc_field_type t)
+{
+	switch (t) {
+	case ORC_FT_STR16: return sizeof(orc_str16);
+	case ORC_FT_STR64: return sizeof(orc_str64);
+	case ORC_FT_STR128: return sizeof(orc_str128);
+	case ORC_FT_STR256: return sizeof(orc_str256);
+	default: return 0;
+	}
+}
+
+double orc_field_number(const orc_field *f, const orc_result *r)
+{
+	const void *p = at(r, f);
+	switch (f->type) {
+	case ORC_FT_BOOL: return *(const bool *)p ? 1 : 0;
+	case ORC_FT_INT: return *(const int *)p;
+	case ORC_FT_U64: return (double)*(const uint64_t *)p;
+	case ORC_FT_F64: return *(const double *)p;
+	case ORC_FT_OPTU64: return (double)((const orc_optu64 *)p)->v;
+	default: return NAN;
+	}
+}
+
+const orc_list *orc_field_list(const orc_field *f, const orc_result *r)
+{
+	return f->type == ORC_FT_LIST ? (const orc_list *)at(r, f) : NULL;
+}
+
+void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t len)
+{
+	if (str_size(f->type) > 0) {
+		snprintf(buf, len, "%s", (const char *)at(r, f));
+		return;
+	}
+	double v = orc_field_number(f, r);
+	switch (f->unit) {
+	case ORC_UNIT_SHARE:
+	case ORC_UNIT_HOST_SHARE: snprintf(buf, len, "%.1f", 100 * v); break;
+	case ORC_UNIT_BYTES: snprintf(buf, len, "%.1f", v / 1048576.0); break;
+	case ORC_UNIT_SPANS_PER_S: snprintf(buf, len, "%.1f", v); break;
+	case ORC_UNIT_SECONDS: snprintf(buf, len, "%.3g", v); break;
+	default: snprintf(buf, len, "%.0f", v);
+	}
+}
+
+void orc_result_fields_markdown(FILE *out)
+{
+	static const char *const per[] = {"run", "sample", "bucket"};
+	fputs("| field | per | unit | meaning |\n| --- | --- | --- | --- |\n", out);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (fields[i].plan != NULL)
+			fprintf(out, "| `%s` | %s | %s | %s |\n", fields[i].plan, per[fields[i].per],
+				orc_unit_name(fields[i].unit), fields[i].doc);
+}
 
 void orc_result_free(orc_result *r)
 {
-	free(r->cpu_list);
-	free(r->memory_list);
-	free(r->received_list);
-	r->cpu_list = r->memory_list = r->received_list = NULL;
-	r->nsamples = r->nreceived = 0;
-}
-
-void orc_event_describe(const orc_event *ev, char *buf, size_t len)
-{
-	switch (ev->kind) {
-	case ORC_EV_SATELLITES_DOWN:
-		snprintf(buf, len, "satellites down");
-		break;
-	case ORC_EV_SATELLITES_UP:
-		snprintf(buf, len, "satellites up");
-		break;
-	case ORC_EV_MODE:
-		snprintf(buf, len, "mode %s", ev->mode);
-		break;
-	case ORC_EV_ERRORS:
-		snprintf(buf, len, "errors %g status %u", ev->probability, ev->status);
-		break;
-	case ORC_EV_LATENCY:
-		snprintf(buf, len, "latency %gms", ev->latency_s * 1e3);
-		break;
-	default:
-		snprintf(buf, len, "event %d", (int)ev->kind);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (fields[i].type != ORC_FT_LIST)
+			continue;
+		orc_list *l = at_mut(r, &fields[i]);
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
 	}
 }
 
@@ -53,25 +159,57 @@ void orc_result_print(const orc_result *r, FILE *out)
 	fprintf(out, "  client CPU %.3f s by its own count; peak RSS %.1f MiB; host CPU %.1f%%; "
 		     "%zu samples at %.0f ms\n",
 		r->program_time, (double)r->peak_rss_bytes / 1048576.0, 100.0 * r->host_cpu,
-		r->nsamples, r->period_s * 1e3);
+		r->memory_list.n, r->period_s * 1e3);
 	if (r->tracer[0] != '\0')
 		fprintf(out, "  tracer: %s\n", r->tracer);
-	if (r->has_client_dropped || r->has_client_buffered)
+	if (r->client_dropped.has || r->client_buffered.has)
 		fprintf(out, "  the tracer says: %llu dropped, %llu still buffered at exit\n",
-			(unsigned long long)r->client_dropped,
-			(unsigned long long)r->client_buffered);
+			(unsigned long long)r->client_dropped.v,
+			(unsigned long long)r->client_buffered.v);
 	if (r->timed_out)
 		fprintf(out, "  TIMED OUT: the client was killed after %.1f s\n", r->elapsed_s);
 	if (r->failed)
 		fprintf(out, "  FAILED: %s\n", r->failure);
 }
 
-static cJSON *list(const double *v, size_t n)
+/* ---- JSON ---- */
+
+static cJSON *list_json(const orc_list *l)
 {
 	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; a != NULL && i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+	for (size_t i = 0; a != NULL && i < l->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(l->v[i]));
 	return a;
+}
+
+static cJSON *events_json(const orc_events *evs)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a != NULL && i < evs->n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "at", evs->v[i].at_s);
+		cJSON_AddStringToObject(e, "event", evs->v[i].what);
+		cJSON_AddItemToArray(a, e);
+	}
+	return a;
+}
+
+/* field_json is one field's JSON value, or NULL when the field is left out (an untold
+ * count). */
+static cJSON *field_json(const orc_field *f, const orc_result *r)
+{
+	const void *p = at(r, f);
+	if (str_size(f->type) > 0)
+		return cJSON_CreateString(p);
+	switch (f->type) {
+	case ORC_FT_BOOL: return cJSON_CreateBool(*(const bool *)p);
+	case ORC_FT_OPTU64:
+		return ((const orc_optu64 *)p)->has ? cJSON_CreateNumber(orc_field_number(f, r))
+						    : NULL;
+	case ORC_FT_LIST: return list_json(p);
+	case ORC_FT_EVENTS: return events_json(p);
+	default: return cJSON_CreateNumber(orc_field_number(f, r));
+	}
 }
 
 char *orc_result_to_json(const orc_result *r)
@@ -79,52 +217,83 @@ char *orc_result_to_json(const orc_result *r)
 	cJSON *o = cJSON_CreateObject();
 	if (o == NULL)
 		return NULL;
-	cJSON_AddStringToObject(o, "client", r->client);
-	cJSON_AddBoolToObject(o, "trace", r->trace);
-	cJSON_AddNumberToObject(o, "sps", r->sps);
-	cJSON_AddNumberToObject(o, "runtime", r->runtime_s);
-	cJSON_AddStringToObject(o, "satellites", r->satellite_mode);
-	cJSON_AddNumberToObject(o, "run_id", (double)r->run_id);
-	cJSON_AddNumberToObject(o, "program_time", r->program_time);
-	cJSON_AddNumberToObject(o, "clock_time", r->clock_time);
-	cJSON_AddNumberToObject(o, "spans_sent", (double)r->spans_sent);
-	cJSON_AddNumberToObject(o, "spans_received", (double)r->spans_received);
-	cJSON_AddNumberToObject(o, "dropped_spans", (double)r->dropped_spans);
-	cJSON_AddNumberToObject(o, "spans_per_second", r->spans_per_second);
-	cJSON_AddNumberToObject(o, "cpu_usage", r->cpu_usage);
-	cJSON_AddNumberToObject(o, "host_cpu", r->host_cpu);
-	cJSON_AddNumberToObject(o, "peak_rss_bytes", (double)r->peak_rss_bytes);
-	cJSON_AddNumberToObject(o, "duplicates", (double)r->duplicates);
-	cJSON_AddNumberToObject(o, "rejected_reports", (double)r->rejected);
-	cJSON_AddNumberToObject(o, "reports", (double)r->reports);
-	cJSON_AddNumberToObject(o, "bytes_received", (double)r->bytes_received);
-	if (r->has_client_dropped)
-		cJSON_AddNumberToObject(o, "client_dropped", (double)r->client_dropped);
-	if (r->has_client_buffered)
-		cJSON_AddNumberToObject(o, "client_buffered", (double)r->client_buffered);
-	if (r->tracer[0] != '\0')
-		cJSON_AddStringToObject(o, "tracer", r->tracer);
-	cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
-	cJSON_AddNumberToObject(o, "signal", r->signal);
-	cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
-	cJSON_AddBoolToObject(o, "failed", r->failed);
-	if (r->failed)
-		cJSON_AddStringToObject(o, "failure", r->failure);
-	cJSON_AddNumberToObject(o, "sample_period", r->period_s);
-	cJSON_AddItemToObject(o, "cpu_list", list(r->cpu_list, r->nsamples));
-	cJSON_AddItemToObject(o, "memory_list", list(r->memory_list, r->nsamples));
-	cJSON_AddNumberToObject(o, "received_bucket", r->received_bucket_s);
-	cJSON_AddItemToObject(o, "received_list", list(r->received_list, r->nreceived));
-	cJSON *evs = cJSON_AddArrayToObject(o, "events");
-	for (size_t i = 0; evs != NULL && i < r->nevents; i++) {
-		char what[64];
-		orc_event_describe(&r->events[i], what, sizeof(what));
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddNumberToObject(e, "at", r->events[i].at_s);
-		cJSON_AddStringToObject(e, "event", what);
-		cJSON_AddItemToArray(evs, e);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		cJSON *v = field_json(&fields[i], r);
+		if (v != NULL)
+			cJSON_AddItemToObject(o, fields[i].json, v);
 	}
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
+}
+
+/* list_from copies a JSON array of numbers; anything else in it reads as 0. */
+static int list_from(const cJSON *a, orc_list *l)
+{
+	l->n = cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
+	l->v = calloc(l->n ? l->n : 1, sizeof(double));
+	if (l->v == NULL) {
+		l->n = 0;
+		return TB_ENOMEM;
+	}
+	size_t i = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, a) l->v[i++] = cJSON_IsNumber(e) ? e->valuedouble : 0;
+	return TB_OK;
+}
+
+static void events_from(const cJSON *a, orc_events *evs)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, a) {
+		if (evs->n == ORC_RESULT_MAX_EVENTS)
+			break;
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "at");
+		const char *what = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "event"));
+		evs->v[evs->n].at_s = cJSON_IsNumber(t) ? t->valuedouble : 0;
+		snprintf(evs->v[evs->n].what, sizeof(evs->v[0].what), "%s", what ? what : "");
+		evs->n++;
+	}
+}
+
+/* number_into stores a JSON number into a numeric field; values out of the member's
+ * range become 0 rather than undefined behaviour. */
+static void number_into(const orc_field *f, void *p, double d)
+{
+	switch (f->type) {
+	case ORC_FT_INT: *(int *)p = d >= -2147483648.0 && d <= 2147483647.0 ? (int)d : 0; break;
+	case ORC_FT_U64: *(uint64_t *)p = d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0; break;
+	case ORC_FT_F64: *(double *)p = d; break;
+	case ORC_FT_OPTU64:
+		((orc_optu64 *)p)->has = true;
+		((orc_optu64 *)p)->v = d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0;
+		break;
+	default: break;
+	}
+}
+
+int orc_result_from_json(const cJSON *o, orc_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const orc_field *f = &fields[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f->json);
+		void *p = at_mut(r, f);
+		size_t sz = str_size(f->type);
+		if (sz > 0) {
+			snprintf(p, sz, "%s", cJSON_IsString(v) ? v->valuestring : "");
+		} else if (f->type == ORC_FT_BOOL) {
+			*(bool *)p = cJSON_IsTrue(v);
+		} else if (f->type == ORC_FT_LIST) {
+			if (list_from(v, p) != TB_OK) {
+				orc_result_free(r);
+				return TB_ENOMEM;
+			}
+		} else if (f->type == ORC_FT_EVENTS) {
+			events_from(v, p);
+		} else if (cJSON_IsNumber(v)) {
+			number_into(f, p, v->valuedouble);
+		}
+	}
+	return TB_OK;
 }

@@ -1,5 +1,25 @@
-/* result.h - what one benchmark run measured (the seed's Result, plus ours), and its two
- * forms: the seed's printout for people and one JSON object per run for runs.jsonl. */
+/* result.h - what one benchmark run measured (LightStep Benchmarks' Result, plus ours),
+ * defined once, as a table of fields.
+ *
+ * ORC_RESULT_FIELDS is that table. Each row is one field of the Result:
+ *
+ *   X(member, type, json key, plan name, per, unit, report column, doc)
+ *
+ * - member: the C member of orc_result;
+ * - type: BOOL INT U64 F64 OPTU64 (a count the client may leave untold) STR16 STR64
+ *   STR128 STR256 LIST (numbers, per sample or per bucket) EVENTS;
+ * - json key: its key in runs.jsonl's "result" object;
+ * - plan name: what an assertion calls it (RUN.NAME), or NULL when it cannot be asserted;
+ * - per: RUN (one value per run), SAMPLE (a list per sampling period) or BUCKET (a list
+ *   per received_bucket seconds);
+ * - unit: how it is measured, which is also how the report shows it;
+ * - report column: its heading in the report's table of runs, or NULL;
+ * - doc: one line for people (docs/plan-format.md's field table is made from it).
+ *
+ * Everything else is derived from the rows: the struct below, the JSON writer and
+ * reader, the plan's field names and its error message, the judge's lookup (resolved
+ * when the plan is parsed), the report's table and the docs. Adding a field is adding a
+ * row, and filling the member where the run measures it. */
 #ifndef ORC_RESULT_H
 #define ORC_RESULT_H
 
@@ -8,71 +28,202 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "orchestrator/plan.h"
+#define ORC_RESULT_FIELDS(X)                                                                  \
+	/* what was asked */                                                                  \
+	X(client, STR64, "client", NULL, RUN, NONE, "client",                                 \
+	  "the client's name in the registry")                                                \
+	X(trace, BOOL, "trace", NULL, RUN, NONE, NULL,                                        \
+	  "true for the reporting tracer, false for NoOp")                                    \
+	X(sps, F64, "sps", "sps_asked", RUN, SPANS_PER_S, "spans/s asked",                   \
+	  "spans per second asked for")                                                       \
+	X(runtime_s, F64, "runtime", "runtime", RUN, SECONDS, NULL,                           \
+	  "seconds of span generation asked for")                                             \
+	X(satellite_mode, STR16, "satellites", NULL, RUN, NONE, NULL,                         \
+	  "the satellites' mode at the start")                                                \
+	X(run_id, U64, "run_id", NULL, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
+	X(events, EVENTS, "events", NULL, RUN, NONE, NULL,                                    \
+	  "timed satellite events, as applied")                                               \
+	/* the client's own figures */                                                        \
+	X(client_result, BOOL, "client_result", NULL, RUN, NONE, NULL,                        \
+	  "the client posted its result")                                                     \
+	X(program_time, F64, "program_time", "program_time", RUN, SECONDS, NULL,              \
+	  "the client's own count of its CPU seconds")                                        \
+	X(clock_time, F64, "clock_time", "clock_time", RUN, SECONDS, NULL,                    \
+	  "the client's own count of its wall seconds")                                       \
+	X(spans_sent, U64, "spans_sent", "sent", RUN, SPANS, "sent",                          \
+	  "spans the client generated")                                                       \
+	X(client_dropped, OPTU64, "client_dropped", "client_dropped", RUN, SPANS, NULL,       \
+	  "spans the tracer itself says it dropped")                                          \
+	X(client_buffered, OPTU64, "client_buffered", "client_buffered", RUN, SPANS, NULL,    \
+	  "spans the tracer says were still buffered at exit")                                \
+	X(tracer, STR128, "tracer", NULL, RUN, NONE, NULL, "what the client says traced it")  \
+	/* the satellites' counts */                                                          \
+	X(spans_received, U64, "spans_received", "received", RUN, SPANS, "received",          \
+	  "spans the satellites received")                                                    \
+	X(dropped_spans, U64, "dropped_spans", "dropped", RUN, SPANS, "dropped",              \
+	  "spans sent - spans received (0 when untraced, or when more arrived)")              \
+	X(duplicates, U64, "duplicates", "duplicates", RUN, SPANS, "duplicates",              \
+	  "spans the satellites saw more than once")                                          \
+	X(rejected, U64, "rejected_reports", "rejected", RUN, REPORTS, "rejected",            \
+	  "reports the satellites refused")                                                   \
+	X(reports, U64, "reports", "reports", RUN, REPORTS, NULL, "reports the satellites answered") \
+	X(bytes_received, U64, "bytes_received", "bytes_received", RUN, BYTES, NULL,          \
+	  "report bytes as sent on the wire")                                                 \
+	X(received_bucket_s, F64, "received_bucket", NULL, RUN, SECONDS, NULL,                \
+	  "the width of one received_list bucket")                                            \
+	X(received_list, LIST, "received_list", NULL, BUCKET, SPANS, NULL,                    \
+	  "spans received per bucket, all satellites, from the run's start")                  \
+	/* the sampler's view */                                                              \
+	X(spans_per_second, F64, "spans_per_second", "sps", RUN, SPANS_PER_S, "spans/s",      \
+	  "spans sent per second of the client's wall time")                                  \
+	X(cpu_usage, F64, "cpu_usage", "cpu_usage", RUN, SHARE, "CPU %",                      \
+	  "client CPU seconds / wall seconds")                                 \
+	X(host_cpu, F64, "host_cpu", "host_cpu", RUN, HOST_SHARE, "host CPU %",                    \
+	  "the whole host's busy share during the run")                                       \
+	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, BYTES, "peak RSS MiB",      \
+	  "client peak RSS")                                                                  \
+	X(context_switches, U64, "context_switches", "context_switches", RUN, COUNT,          \
+	  "context switches", "the client's voluntary + involuntary context switches")        \
+	X(period_s, F64, "sample_period", NULL, RUN, SECONDS, NULL, "the sampling period")    \
+	X(cpu_list, LIST, "cpu_list", "cpu", SAMPLE, SHARE, NULL,                             \
+	  "client CPU share over each sampling period")                                       \
+	X(memory_list, LIST, "memory_list", "memory", SAMPLE, BYTES, NULL,                    \
+	  "client RSS at each sample")                                                        \
+	/* how it ended */                                                                    \
+	X(exit_code, INT, "exit_code", "exit_code", RUN, NONE, NULL,                          \
+	  "the client's exit status (-1 when killed)")                                        \
+	X(signal, INT, "signal", NULL, RUN, NONE, NULL, "the signal that killed the client, or 0") \
+	X(timed_out, BOOL, "timed_out", NULL, RUN, NONE, NULL,                                \
+	  "the client outlived its timeout and was killed")                                   \
+	X(failed, BOOL, "failed", "failed", RUN, NONE, NULL,                                  \
+	  "the run failed (1) or completed (0)")                                              \
+	X(failure, STR256, "failure", NULL, RUN, NONE, NULL, "why the run failed")            \
+	X(elapsed_s, F64, "elapsed", "elapsed", RUN, SECONDS, NULL,                           \
+	  "the run's wall seconds as the orchestrator saw it")
+
+#define ORC_RESULT_MAX_EVENTS 32
+
+typedef char orc_str16[16];
+typedef char orc_str64[64];
+typedef char orc_str128[128];
+typedef char orc_str256[256];
+
+/* A count a client may leave untold: has says whether it told. */
+typedef struct orc_optu64 {
+	bool has;
+	uint64_t v;
+} orc_optu64;
+
+/* A list of numbers (samples, buckets). */
+typedef struct orc_list {
+	double *v;
+	size_t n;
+} orc_list;
+
+/* A timed satellite event as applied, in plan text ("satellites down"). */
+typedef struct orc_result_event {
+	double at_s;
+	char what[64];
+} orc_result_event;
+
+typedef struct orc_events {
+	orc_result_event v[ORC_RESULT_MAX_EVENTS];
+	size_t n;
+} orc_events;
+
+#define ORC_CTYPE_BOOL bool
+#define ORC_CTYPE_INT int
+#define ORC_CTYPE_U64 uint64_t
+#define ORC_CTYPE_F64 double
+#define ORC_CTYPE_OPTU64 orc_optu64
+#define ORC_CTYPE_STR16 orc_str16
+#define ORC_CTYPE_STR64 orc_str64
+#define ORC_CTYPE_STR128 orc_str128
+#define ORC_CTYPE_STR256 orc_str256
+#define ORC_CTYPE_LIST orc_list
+#define ORC_CTYPE_EVENTS orc_events
 
 typedef struct orc_result {
-	/* what was asked */
-	char client[64];
-	bool trace;
-	double sps;		/* spans per second asked */
-	double runtime_s;
-	char satellite_mode[16];
-	uint64_t run_id;
-	orc_event events[ORC_PLAN_MAX_EVENTS];	/* timed satellite events, as applied */
-	size_t nevents;
-
-	/* the client's own figures */
-	bool have_client_result;
-	double program_time;	/* client CPU seconds, by its own count */
-	double clock_time;	/* wall seconds, by its own count */
-	uint64_t spans_sent;
-	bool has_client_dropped;
-	uint64_t client_dropped;
-	bool has_client_buffered;
-	uint64_t client_buffered;
-	char tracer[128];	/* what the client says traced it; "" if untold */
-
-	/* the satellites' counts */
-	uint64_t spans_received;
-	uint64_t dropped_spans;	/* sent - received (0 if more arrived) */
-	uint64_t duplicates;
-	uint64_t rejected;
-	uint64_t reports;
-	uint64_t bytes_received;
-	double received_bucket_s;	/* width of one received_list bucket */
-	size_t nreceived;
-	double *received_list;	/* spans received per bucket, all satellites, from the reset */
-
-	/* the sampler's view */
-	double spans_per_second;	/* spans sent / the client's wall time */
-	double cpu_usage;		/* client CPU / wall time, 0..N cores */
-	double host_cpu;		/* whole host busy share over the run, 0..1 */
-	uint64_t peak_rss_bytes;
-	double period_s;
-	size_t nsamples;
-	double *cpu_list;	/* CPU share per sampling period */
-	double *memory_list;	/* RSS in bytes per sample */
-
-	/* how it ended */
-	int exit_code;		/* -1 when killed */
-	int signal;
-	bool timed_out;
-	bool failed;
-	char failure[256];	/* why, when failed */
-	double elapsed_s;	/* the run's wall time as the orchestrator saw it */
+#define ORC_RESULT_MEMBER(m, type, json, plan, per, unit, column, doc) ORC_CTYPE_##type m;
+	ORC_RESULT_FIELDS(ORC_RESULT_MEMBER)
+#undef ORC_RESULT_MEMBER
+	char plan_run[64];	/* the plan's name for the run: beside the Result in runs.jsonl */
 } orc_result;
 
-/* orc_event_describe writes an event as plan text ("satellites down", "errors 0.5
- * status 503", ...) into buf. */
-void orc_event_describe(const orc_event *ev, char *buf, size_t len);
+typedef enum orc_field_type {
+	ORC_FT_BOOL, ORC_FT_INT, ORC_FT_U64, ORC_FT_F64, ORC_FT_OPTU64, ORC_FT_STR16,
+	ORC_FT_STR64, ORC_FT_STR128, ORC_FT_STR256, ORC_FT_LIST, ORC_FT_EVENTS,
+} orc_field_type;
 
-/* orc_result_free frees the lists. */
+typedef enum orc_field_per { ORC_PER_RUN, ORC_PER_SAMPLE, ORC_PER_BUCKET } orc_field_per;
+
+typedef enum orc_unit {
+	ORC_UNIT_NONE,
+	ORC_UNIT_COUNT,
+	ORC_UNIT_SPANS,
+	ORC_UNIT_REPORTS,
+	ORC_UNIT_SPANS_PER_S,
+	ORC_UNIT_SECONDS,
+	ORC_UNIT_SHARE,		/* of one core: 1 = 100% */
+	ORC_UNIT_HOST_SHARE,	/* of the whole host: 1 = every core busy */
+	ORC_UNIT_BYTES,
+} orc_unit;
+
+/* One row of ORC_RESULT_FIELDS, as data. */
+typedef struct orc_field {
+	const char *member;
+	orc_field_type type;
+	size_t offset;		/* of the member in orc_result */
+	const char *json;
+	const char *plan;	/* NULL: not assertable */
+	orc_field_per per;
+	orc_unit unit;
+	const char *column;	/* NULL: not in the report's table of runs */
+	const char *doc;
+} orc_field;
+
+/* orc_result_fields returns the table's rows; *n gets their count. */
+const orc_field *orc_result_fields(size_t *n);
+
+/* orc_result_field_by_plan finds the field an assertion calls name (len bytes, not
+ * necessarily NUL-terminated), or NULL. */
+const orc_field *orc_result_field_by_plan(const char *name, size_t len);
+
+/* orc_result_plan_names writes the assertable names as "a, b, ... or z" into buf. */
+void orc_result_plan_names(char *buf, size_t len);
+
+/* orc_unit_name is the unit as the docs say it ("bytes", "share of a core", ""). */
+const char *orc_unit_name(orc_unit u);
+
+/* orc_field_number is a per-run field of r as a number (an untold OPTU64 is 0, a bool
+ * 0 or 1). NAN for a list, string or events field. */
+double orc_field_number(const orc_field *f, const orc_result *r);
+
+/* orc_field_list is a list field of r, or NULL for any other type. */
+const orc_list *orc_field_list(const orc_field *f, const orc_result *r);
+
+/* orc_field_format writes a per-run field as the report's table shows it (a share as a
+ * percentage, bytes as MiB, a count whole) into buf. */
+void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t len);
+
+/* orc_result_fields_markdown writes the table of assertable fields that
+ * docs/plan-format.md holds: "| `name` | per | unit | doc |" rows under a heading. */
+void orc_result_fields_markdown(FILE *out);
+
+/* orc_result_free frees the lists and zeroes them. */
 void orc_result_free(orc_result *r);
 
-/* orc_result_print writes the seed's Result printout and our extra fields. */
+/* orc_result_print writes LightStep Benchmarks' Result printout and our extra fields. */
 void orc_result_print(const orc_result *r, FILE *out);
 
-/* orc_result_to_json returns one JSON object (malloc'd text), lists included. */
+struct cJSON;
+
+/* orc_result_to_json returns the Result as one JSON object (malloc'd text, NULL when out
+ * of memory), every field of the table under its key. */
 char *orc_result_to_json(const orc_result *r);
+
+/* orc_result_from_json fills r (zeroed first) from a "result" object. A missing key
+ * leaves its field zero, as does a value of the wrong JSON type. TB_OK or TB_ENOMEM. */
+int orc_result_from_json(const struct cJSON *o, orc_result *r);
 
 #endif

@@ -34,6 +34,7 @@ typedef struct trace {
 	uint64_t *t_ns, *cpu_ns, *rss;
 	uint64_t host_busy0, host_total0, host_busy1, host_total1;
 	uint64_t peak_rss;
+	uint64_t ctxsw;		/* voluntary + involuntary, the highest seen */
 	bool exited;
 	tb_rec_sample exit;
 } trace;
@@ -57,6 +58,8 @@ static bool trace_add(trace *t, const tb_rec_sample *s)
 	}
 	if (s->hwm_bytes > t->peak_rss)
 		t->peak_rss = s->hwm_bytes;
+	if (s->vol_ctxsw + s->invol_ctxsw > t->ctxsw)
+		t->ctxsw = s->vol_ctxsw + s->invol_ctxsw;
 	if (s->status == TB_SAMPLE_EXITED) {
 		t->exited = true;
 		t->exit = *s;
@@ -181,20 +184,21 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 static void add_buckets(orc_result *r, const Tb__SatCounters *c)
 {
 	size_t n = c->n_spans_per_bucket;
+	orc_list *l = &r->received_list;
 	if (c->bucket_ms == 0 || n == 0)
 		return;
-	if (n > r->nreceived) {
-		double *grown = realloc(r->received_list, n * sizeof(double));
+	if (n > l->n) {
+		double *grown = realloc(l->v, n * sizeof(double));
 		if (grown == NULL)
 			return;
-		for (size_t i = r->nreceived; i < n; i++)
+		for (size_t i = l->n; i < n; i++)
 			grown[i] = 0;
-		r->received_list = grown;
-		r->nreceived = n;
+		l->v = grown;
+		l->n = n;
 	}
 	r->received_bucket_s = c->bucket_ms / 1e3;
 	for (size_t i = 0; i < n; i++)
-		r->received_list[i] += c->spans_per_bucket[i];
+		l->v[i] += c->spans_per_bucket[i];
 }
 
 /* satellite_counts sums the satellites' counters into r. */
@@ -202,7 +206,8 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 			    size_t errlen)
 {
 	r->spans_received = r->duplicates = r->rejected = r->reports = r->bytes_received = 0;
-	r->nreceived = 0;
+	for (size_t i = 0; i < r->received_list.n; i++)
+		r->received_list.v[i] = 0;
 	*last_report_ns = 0;
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
@@ -355,14 +360,12 @@ static void progress(const orc_env *env, const orc_run_params *p, const trace *t
 /* take_client_result copies the client's own figures into the Result. */
 static void take_client_result(orc_result *r, const tb_client_result *cr)
 {
-	r->have_client_result = true;
+	r->client_result = true;
 	r->program_time = cr->program_time;
 	r->clock_time = cr->clock_time;
 	r->spans_sent = cr->spans_sent;
-	r->has_client_dropped = cr->has_dropped;
-	r->client_dropped = cr->spans_dropped;
-	r->has_client_buffered = cr->has_buffered;
-	r->client_buffered = cr->spans_buffered;
+	r->client_dropped = (orc_optu64){cr->has_dropped, cr->spans_dropped};
+	r->client_buffered = (orc_optu64){cr->has_buffered, cr->spans_buffered};
 	snprintf(r->tracer, sizeof(r->tracer), "%s", cr->tracer);
 }
 
@@ -396,14 +399,14 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 		}
 		if (t->exited)
 			break;
-		if (!r->have_client_result) {
+		if (!r->client_result) {
 			tb_client_result cr;
 			char why[256];
 			rc = orc_channel_wait_result(env->channel, 100, &cr, why, sizeof(why));
 			if (rc == TB_OK) {
 				take_client_result(r, &cr);
 			} else if (rc == TB_EPROTO) {
-				r->have_client_result = true; /* a bad one: the run fails */
+				r->client_result = true; /* a bad one: the run fails */
 				fail(r, "the client sent a malformed result: %s", why);
 			}
 		} else {
@@ -466,7 +469,7 @@ static int settle(orc_env *env, orc_result *r, char *err, size_t errlen)
 			last_seen = r->spans_received;
 			quiet_since = now;
 		}
-		if ((r->have_client_result && r->spans_received >= r->spans_sent) ||
+		if ((r->client_result && r->spans_received >= r->spans_sent) ||
 		    now - quiet_since >= SETTLE_QUIET_NS || now - start >= SETTLE_MAX_NS)
 			return TB_OK;
 		tb_sleep_ns(50 * TB_NS_PER_MS);
@@ -502,15 +505,22 @@ static void summarise(orc_env *env, const trace *t, orc_result *r)
 {
 	r->period_s = (double)env->period_ns / 1e9;
 	r->peak_rss_bytes = t->peak_rss;
-	r->nsamples = t->n;
-	r->cpu_list = calloc(t->n ? t->n : 1, sizeof(double));
-	r->memory_list = calloc(t->n ? t->n : 1, sizeof(double));
-	for (size_t i = 0; i < t->n && r->cpu_list && r->memory_list; i++) {
+	r->context_switches = t->ctxsw;
+	double *cpu = calloc(t->n ? t->n : 1, sizeof(double));
+	double *mem = calloc(t->n ? t->n : 1, sizeof(double));
+	if (cpu == NULL || mem == NULL) {
+		free(cpu);
+		free(mem);
+		cpu = mem = NULL;
+	}
+	for (size_t i = 0; i < t->n && cpu != NULL; i++) {
 		uint64_t dt = i ? t->t_ns[i] - t->t_ns[i - 1] : 0;
 		uint64_t dc = i ? t->cpu_ns[i] - t->cpu_ns[i - 1] : 0;
-		r->cpu_list[i] = dt ? (double)dc / (double)dt : 0;
-		r->memory_list[i] = (double)t->rss[i];
+		cpu[i] = dt ? (double)dc / (double)dt : 0;
+		mem[i] = (double)t->rss[i];
 	}
+	r->cpu_list = (orc_list){cpu, cpu != NULL ? t->n : 0};
+	r->memory_list = (orc_list){mem, mem != NULL ? t->n : 0};
 	if (t->exited && t->exit.t_ns > 0)
 		r->cpu_usage = (double)t->exit.cpu_ns / (double)t->exit.t_ns;
 	else if (t->n >= 2)
@@ -534,9 +544,11 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	r->sps = p->sps;
 	r->runtime_s = p->runtime_s;
 	r->run_id = p->run_id;
-	r->nevents = p->nevents < ORC_PLAN_MAX_EVENTS ? p->nevents : ORC_PLAN_MAX_EVENTS;
-	if (r->nevents > 0)
-		memcpy(r->events, p->events, r->nevents * sizeof(r->events[0]));
+	for (size_t i = 0; i < p->nevents && r->events.n < ORC_RESULT_MAX_EVENTS; i++) {
+		orc_result_event *e = &r->events.v[r->events.n++];
+		e->at_s = p->events[i].at_s;
+		orc_event_describe(&p->events[i], e->what, sizeof(e->what));
+	}
 
 	tb_command cmd;
 	tb_command_init(&cmd);
@@ -594,7 +606,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		trace_free(&t);
 		return rc;
 	}
-	if (!r->have_client_result) {
+	if (!r->client_result) {
 		/* A client posts before it exits; give a slow POST a moment. */
 		tb_client_result cr;
 		char why[256];
@@ -612,7 +624,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 			snprintf(how, sizeof(how), "exited with status %d", t.exit.exit_code);
 		fail(r, "the client %s", how);
 	}
-	if (!r->have_client_result)
+	if (!r->client_result)
 		fail(r, "%s", "the client sent no result");
 	trace_free(&t);
 	if (settle(env, r, err, errlen) != TB_OK)
@@ -620,7 +632,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	tb_debug("orchestrator: run %llu settled: %llu of %llu spans received, %llu reports, "
 		 "%zu samples", (unsigned long long)r->run_id,
 		 (unsigned long long)r->spans_received, (unsigned long long)r->spans_sent,
-		 (unsigned long long)r->reports, r->nsamples);
+		 (unsigned long long)r->reports, r->memory_list.n);
 	if (r->failed)
 		tb_warn("orchestrator: run %llu failed: %s", (unsigned long long)r->run_id, r->failure);
 	/* An untraced run sends nothing, so it cannot drop anything. */

@@ -1,4 +1,4 @@
-/* argv.c - the seed's argv form: flags out, a result back to the control channel. */
+/* argv.c - LightStep Benchmarks' argv form: flags out, a result back to the control channel. */
 #include "sampler/argv.h"
 
 #include <ctype.h>

@@ -1,13 +1,13 @@
-/* argv.h - running a client registered with mode = argv, the seed's later form: the
+/* argv.h - running a client registered with mode = argv, LightStep Benchmarks' later form: the
  * client takes its command as flags and the harness measures everything else.
  *
  * The agent renders the run's command (ArgvCommand: typed values, so nothing from the
- * network becomes an argument) as the seed's flags after the registered command line,
- * and gives the satellites and protocol, which the seed's form has no flags for, as
- * TB_SATELLITES and TB_PROTOCOL in the environment: a client written for the seed runs
+ * network becomes an argument) as LightStep Benchmarks' flags after the registered command line,
+ * and gives the satellites and protocol, which LightStep Benchmarks' form has no flags for, as
+ * TB_SATELLITES and TB_PROTOCOL in the environment: a client written for LightStep Benchmarks runs
  * unchanged. The client's stdout is kept; when it ends, the agent posts its result to the
  * orchestrator's control channel for it: the JSON result line our argv clients print, or,
- * from a client that prints none, the harness's own figures as the seed took them
+ * from a client that prints none, the harness's own figures as LightStep Benchmarks took them
  * (SpansSent = Repeat, CPU from wait4's rusage, wall time from launch to exit). */
 #ifndef SMP_ARGV_H
 #define SMP_ARGV_H

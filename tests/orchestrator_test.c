@@ -32,9 +32,10 @@ static void setup(void)
 		"[crash]\ncommand = %s exit 3\n"
 		"[hang]\ncommand = %s sleep 61.25\n"
 		"[c-argv]\ncommand = %s\nmode = argv\n"
-		"[seed-like]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' seed-like\n"
+		"[heavy]\ncommand = %s --work-cost 4\n"
+		"[lsb-argv]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' lsb-argv\n"
 		"mode = argv\n",
-		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, args_path);
+		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, args_path);
 	fclose(f);
 }
 
@@ -193,7 +194,7 @@ Test(orchestrator, a_run_longer_than_the_samplers_lease_completes, .timeout = 90
 	cr_assert(strstr(text, "0.00% dropped out of 660 sent") != NULL, "%s", text);
 }
 
-/* mode = argv: the sampler gives the client the seed's flags, and posts its result. */
+/* mode = argv: the sampler gives the client LightStep Benchmarks' flags, and posts its result. */
 Test(orchestrator, an_argv_client_gets_the_seeds_flags_and_its_result_is_posted_for_it)
 {
 	tb_child c;
@@ -207,8 +208,8 @@ Test(orchestrator, an_argv_client_gets_the_seeds_flags_and_its_result_is_posted_
 	cr_assert(strstr(text, "the tracer says: 0 dropped") != NULL,
 		  "the client's own result line was not passed on: %s", text);
 
-	/* A client written for the seed prints nothing: the harness's figures stand in. */
-	start(&c, "seed-like", "100", "1");
+	/* A client written for LightStep Benchmarks prints nothing: the harness's figures stand in. */
+	start(&c, "lsb-argv", "100", "1");
 	st = finish(&c, 60000);
 	tu_read_file(out_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
@@ -315,7 +316,7 @@ Test(orchestrator, bad_command_lines_are_named)
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
 	/* An unknown client is named before anything starts, with the ones there are. */
-	cr_assert(strstr(text_of(err_path), "(known: c, crash, hang, c-argv, seed-like)") != NULL);
+	cr_assert(strstr(text_of(err_path), "(known: c, crash, hang, c-argv, lsb-argv)") != NULL);
 }
 
 /* ---- plans ---- */
@@ -417,6 +418,46 @@ Test(orchestrator, a_plan_goes_on_past_a_dead_satellite_or_stops_as_it_says, .ti
 			      "(1 of 2 runs done)") != NULL, "%s", out);
 	cr_assert(strstr(out, "ERROR ") != NULL, "an assertion over a run that never ran: %s",
 		  out);
+}
+
+/* run_plan runs text as a plan to its end; returns the exit status, output in out_path
+ * and err_path. */
+static int run_plan(const char *text, int timeout_ms)
+{
+	char plan[128], results[128], cache[160];
+	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d-run.plan", (int)getpid());
+	snprintf(results, sizeof(results), "/tmp/tb-orc-test-results-%d", (int)getpid());
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
+	FILE *f = fopen(plan, "w");
+	fputs(text, f);
+	fclose(f);
+	char *env[] = {cache, NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--clients", reg,
+			"--control-port", "0", NULL};
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	int st = finish(&c, timeout_ms);
+	unlink(plan);
+	tu_remove_tree(results);
+	return st;
+}
+
+/* Two clients whose work units cost 1 and 4 times as much: each is calibrated on its
+ * own, so both run at the plan's target CPU. Paced with the first one's calibration,
+ * the heavy one would need four times the CPU and fall behind at 100%. */
+Test(orchestrator, a_plan_calibrates_each_client_it_names, .timeout = 150)
+{
+	int st = run_plan("client c\nsampling 50ms\ncalibrate 0.5\n"
+			  "run light sps 300 runtime 2s notrace\n"
+			  "run heavy sps 300 runtime 2s notrace client heavy\n"
+			  "assert abs(light.cpu_usage - 0.5) < 0.12\n"
+			  "assert abs(heavy.cpu_usage - 0.5) < 0.12\n", 140000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s", st, out);
+	cr_assert(strstr(text_of(err_path), "calibrating c for 50% CPU") != NULL);
+	cr_assert(strstr(text_of(err_path), "calibrating heavy for 50% CPU") != NULL);
 }
 
 Test(orchestrator, a_bad_plan_fails_before_anything_starts)

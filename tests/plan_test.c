@@ -2,9 +2,14 @@
  * kind of mistake fails before anything runs, at file:line:col with what was expected. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cjson/cJSON.h>
 
 #include "common/error.h"
 #include "orchestrator/plan.h"
+#include "orchestrator/result.h"
+#include "testutil.h"
 
 Test(plan, shipped_plans_parse)
 {
@@ -111,7 +116,7 @@ Test(plan, every_setting_lands_where_it_should)
 	cr_assert_eq(p->asserts[0].cmp, ORC_LT);
 	cr_assert_eq(p->asserts[0].lhs->kind, ORC_EXPR_BINARY);
 	cr_assert_eq(p->asserts[0].lhs->op, '/');
-	cr_assert_str_eq(p->asserts[0].lhs->a->fn, "last");
+	cr_assert_eq(p->asserts[0].lhs->a->fn, ORC_FN_LAST);
 	cr_assert_str_eq(p->asserts[0].lhs->a->a->field, "memory");
 	cr_assert_eq(p->asserts[1].lhs->kind, ORC_EXPR_NEGATE);
 	cr_assert_eq(p->asserts[2].cmp, ORC_NE);
@@ -215,9 +220,8 @@ Test(judge, lists_reducers_and_every_element_semantics)
 	a[1].dropped_spans = 3;
 	a[0].cpu_usage = 0.60;
 	a[1].cpu_usage = 0.70;
-	a[1].memory_list = mem_a;
-	a[1].cpu_list = cpu_a;
-	a[1].nsamples = 3;
+	a[1].memory_list = (orc_list){mem_a, 3};
+	a[1].cpu_list = (orc_list){cpu_a, 3};
 	b[0].cpu_usage = 0.62;
 	orc_named_results runs[] = {{"a", a, 2}, {"b", b, 1}};
 	bool pass;
@@ -244,4 +248,97 @@ Test(judge, lists_reducers_and_every_element_semantics)
 	cr_assert(strstr(v, "run 'a' has no results") != NULL, "%s", v);
 	cr_assert(!judge_text("a.dropped + a.memory > 0", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "lists of 2 and 3 values") != NULL, "%s", v);
+}
+
+/* ---- the Result's field table ---- */
+
+Test(result_fields, the_plan_format_docs_hold_the_table_made_from_result_h)
+{
+	static char doc[1 << 17];
+	size_t n = tu_read_file(SOURCE_DIR "/docs/plan-format.md", doc, sizeof(doc));
+	cr_assert_gt(n, 0);
+	char *start = strstr(doc, "<!-- result-fields");
+	char *end = strstr(doc, "<!-- /result-fields -->");
+	cr_assert(start != NULL && end != NULL && start < end, "no result-fields block");
+	start = strchr(start, '\n') + 1;
+	char *made = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&made, &len);
+	orc_result_fields_markdown(f);
+	fclose(f);
+	cr_assert_eq((size_t)(end - start), len, "docs/plan-format.md's table is stale:\n%s", made);
+	cr_assert(memcmp(start, made, len) == 0, "docs/plan-format.md's table is stale:\n%s", made);
+	free(made);
+}
+
+Test(result_fields, every_row_is_complete_and_names_are_unique)
+{
+	size_t n;
+	const orc_field *f = orc_result_fields(&n);
+	cr_assert_gt(n, 30);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert(f[i].json != NULL && f[i].doc != NULL && f[i].doc[0] != '\0', "%s",
+			  f[i].member);
+		cr_assert(f[i].per == ORC_PER_RUN || f[i].type == ORC_FT_LIST, "%s", f[i].member);
+		for (size_t k = 0; k < i; k++) {
+			cr_assert_str_neq(f[i].json, f[k].json);
+			cr_assert(f[i].plan == NULL || f[k].plan == NULL ||
+				  strcmp(f[i].plan, f[k].plan) != 0, "%s twice", f[i].plan);
+		}
+	}
+}
+
+Test(result_fields, json_round_trips_every_field)
+{
+	orc_result a = {0}, b;
+	double cpu[] = {0.5, 0.25}, mem[] = {1e6, 2e6, 3e6};
+	snprintf(a.client, sizeof(a.client), "c");
+	snprintf(a.plan_run, sizeof(a.plan_run), "ignored");
+	snprintf(a.failure, sizeof(a.failure), "it \"broke\"");
+	a.trace = a.failed = true;
+	a.sps = 300;
+	a.spans_sent = 12345678901ull;
+	a.client_dropped = (orc_optu64){true, 7};
+	a.exit_code = -1;
+	a.context_switches = 42;
+	a.cpu_list = (orc_list){cpu, 2};
+	a.memory_list = (orc_list){mem, 3};
+	a.events.n = 1;
+	a.events.v[0].at_s = 1.5;
+	snprintf(a.events.v[0].what, sizeof(a.events.v[0].what), "satellites down");
+	char *text = orc_result_to_json(&a);
+	cr_assert_not_null(text);
+	cJSON *o = cJSON_Parse(text);
+	cr_assert_eq(orc_result_from_json(o, &b), TB_OK);
+	cJSON_Delete(o);
+	char *again = orc_result_to_json(&b);
+	cr_assert_str_eq(text, again);
+	cr_assert(strstr(text, "\"dropped_spans\":0") != NULL, "%s", text);
+	cr_assert(strstr(text, "client_buffered") == NULL, "an untold count is left out: %s", text);
+	cr_assert_eq(b.spans_sent, 12345678901ull);
+	cr_assert(b.client_dropped.has && !b.client_buffered.has);
+	cr_assert_eq(b.memory_list.n, 3);
+	cr_assert_float_eq(b.memory_list.v[2], 3e6, 1e-6);
+	cr_assert_str_eq(b.events.v[0].what, "satellites down");
+	cr_assert_eq(b.exit_code, -1);
+	free(text);
+	free(again);
+	orc_result_free(&b);
+}
+
+Test(result_fields, a_plan_names_any_assertable_field_and_lists_them_when_wrong)
+{
+	orc_plan *p;
+	char err[2048];
+	cr_assert_eq(orc_plan_parse("f.plan", "run a sps 1 runtime 1s\n"
+				    "assert a.context_switches > 0\n", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_str_eq(p->asserts[0].lhs->fieldp->member, "context_switches");
+	orc_plan_free(p);
+	cr_assert_eq(orc_plan_parse("f.plan", "run a sps 1 runtime 1s\nassert a.dropped_spans > 0\n",
+				    &p, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "f.plan:2:10: expected a field: sps_asked, runtime,") != NULL, "%s",
+		  err);
+	cr_assert(strstr(err, ", context_switches, ") != NULL, "%s", err);
+	cr_assert(strstr(err, " or elapsed, got 'dropped_spans'") != NULL, "%s", err);
 }

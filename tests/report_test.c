@@ -247,3 +247,41 @@ Test(report, a_damaged_runs_file_is_named_by_line)
 	tu_read_file(err_path, text, sizeof(text));
 	cr_assert(strstr(text, "/nonexistent/dir/runs.jsonl") != NULL, "%s", text);
 }
+
+/* A field added to the Result's table (context_switches) reaches runs.jsonl, the plan's
+ * assertions and the report's table of runs with no other change. */
+Test(report, a_result_field_reaches_runs_jsonl_assertions_and_the_report, .timeout = 120)
+{
+	char results[300], cache[300], logs[300], plan[300];
+	snprintf(results, sizeof(results), "%s/results", work);
+	snprintf(logs, sizeof(logs), "%s/logs", work);
+	snprintf(plan, sizeof(plan), "%s/ctx.plan", work);
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
+	write_file(plan, "client c\nsampling 50ms\nrun busy sps 300 runtime 1s\n"
+			 "assert busy.context_switches > 0\n"
+			 "assert busy.context_switches < 0\n");
+	char *env[] = {cache, NULL};
+	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--clients", reg,
+			"--logs", logs, "--control-port", "0", NULL};
+	int st = run(argv, env, 110000);
+	char text[65536];
+	tu_read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 1, "the second assertion must fail: exit %d: %s", st, text);
+	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "busy.context_switches > 0")
+		  != NULL, "%s", text);
+	cr_assert(strstr(text, "FAIL  ") != NULL, "%s", text);
+	char dir[400], path[600];
+	results_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	tu_read_file(path, text, sizeof(text));
+	char *at = strstr(text, "\"context_switches\":");
+	cr_assert_not_null(at, "%s", text);
+	cr_assert_gt(atof(at + strlen("\"context_switches\":")), 0, "%.80s", at);
+
+	char *rep[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	cr_assert_eq(run(rep, NULL, 60000), 0);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	static char html[1 << 18];
+	tu_read_file(path, html, sizeof(html));
+	cr_assert(strstr(html, "<th>context switches</th>") != NULL, "no column in the report");
+}

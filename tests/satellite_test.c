@@ -1,7 +1,7 @@
 /* satellite_test.c - the satellite program end to end: a real satellite process, real HTTP
  * requests through libcurl (and raw sockets where curl would refuse to send garbage), and
  * its control channel over nng. Every endpoint, encoding and framing, every mode and
- * fault, resets, duplicates, the shared-memory ring, and every bad input the issue lists. */
+ * fault, resets, duplicates, the shared-memory ring, and every kind of bad input. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>

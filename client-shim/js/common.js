@@ -1,5 +1,5 @@
 // common.js - what every tracebench JS client shares: the control channel (GET /control,
-// POST /result, with Node's own http module), the seed's argv form, and the workload
+// POST /result, with Node's own http module), LightStep Benchmarks' argv form, and the workload
 // (6 spans per loop as two client -> server -> db chains; NumTags tags, Work units of
 // floating-point work, NumLogs logs, Sleep owed per span and paid in SleepInterval chunks).
 // A client calls run(makeTracer, client): makeTracer(cmd, transport) returns a tracer
@@ -81,12 +81,12 @@ async function fetchCommand(base) {
   }
 }
 
-// parseArgv reads the seed's argv form; null when no such flag is given.
+// parseArgv reads LightStep Benchmarks' argv form; null when no such flag is given.
 function parseArgv(argv) {
   const names = { '--trace': 'Trace', '--sleep': 'Sleep', '--sleep_interval': 'SleepInterval',
                   '--work': 'Work', '--repeat': 'Repeat', '--no_flush': 'NoFlush',
                   '--num_tags': 'NumTags', '--num_logs': 'NumLogs' };
-  // Where to report: the seed's flags do not say; the sampler sets these for argv clients.
+  // Where to report: LightStep Benchmarks' flags do not say; the sampler sets these for argv clients.
   const c = {};
   if (process.env.TB_SATELLITES) c.Satellites = process.env.TB_SATELLITES.split(',');
   if (process.env.TB_PROTOCOL) c.Protocol = process.env.TB_PROTOCOL;
@@ -119,7 +119,7 @@ ${client.about}
 
 With --control URL (or TB_CONTROL_URL; default ${DEFAULT_URL}) it fetches its
 command from the orchestrator's channel and posts its result there
-(docs/client-protocol.md). With the seed's flags it runs them and prints the result as
+(docs/client-protocol.md). With LightStep Benchmarks' flags it runs them and prints the result as
 one line of JSON.
 
   --transport NAME   how spans travel: ${[`${client.transports[0]} (default)`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // js-otel.js - a tracebench client traced by the real OpenTelemetry JS SDK:
-// BasicTracerProvider, BatchSpanProcessor (queue 10,000, every 200 ms: the seed's
+// BasicTracerProvider, BatchSpanProcessor (queue 10,000, every 200 ms: LightStep Benchmarks'
 // production-like settings) and an OTLP/HTTP exporter (POST /v1/traces), protobuf (the
 // default) or JSON, to the first satellite given. SpansDropped is the processor's count
 // of spans it dropped because its queue was full.

@@ -1,0 +1,91 @@
+/* runsfile.c - runs.jsonl written a line at a time, and read back into Results. */
+#include "orchestrator/runsfile.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+#define MAX_LINE (64u << 20)
+
+int orc_runsfile_append(FILE *f, const orc_result *r)
+{
+	char *json = orc_result_to_json(r);
+	cJSON *name = cJSON_CreateString(r->plan_run);
+	char *quoted = name ? cJSON_PrintUnformatted(name) : NULL;
+	int rc = TB_ENOMEM;
+	if (json != NULL && quoted != NULL)
+		rc = fprintf(f, "{\"plan_run\":%s,\"result\":%s}\n", quoted, json) > 0 &&
+			     fflush(f) == 0 ? TB_OK : TB_ESYS;
+	cJSON_free(quoted);
+	cJSON_Delete(name);
+	free(json);
+	return rc;
+}
+
+static int take_row(const cJSON *line, orc_result *r)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(line, "result");
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(line, "plan_run"));
+	if (!cJSON_IsObject(o) || name == NULL)
+		return TB_EPROTO;
+	int rc = orc_result_from_json(o, r);
+	snprintf(r->plan_run, sizeof(r->plan_run), "%s", name);
+	return rc;
+}
+
+int orc_runsfile_load(const char *path, orc_result **rows, size_t *n, char *err, size_t errlen)
+{
+	*rows = NULL;
+	*n = 0;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return TB_ENOENT;
+	}
+	char *line = NULL;
+	size_t cap = 0, have = 0;
+	ssize_t len;
+	int rc = TB_OK, lineno = 0;
+	orc_result *v = NULL;
+	while (rc == TB_OK && (len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (strspn(line, " \t\r\n") == (size_t)len)
+			continue;
+		cJSON *o = (size_t)len <= MAX_LINE ? cJSON_ParseWithLength(line, (size_t)len) : NULL;
+		orc_result *grown = realloc(v, (have + 1) * sizeof(*v));
+		if (grown == NULL) {
+			cJSON_Delete(o);
+			rc = TB_ENOMEM;
+			break;
+		}
+		v = grown;
+		memset(&v[have], 0, sizeof(v[0]));
+		rc = o != NULL ? take_row(o, &v[have]) : TB_EPROTO;
+		have++;
+		cJSON_Delete(o);
+		if (rc == TB_EPROTO)
+			snprintf(err, errlen, "%s:%d: not a run (expected {\"plan_run\":...,"
+					      "\"result\":{...}})", path, lineno);
+	}
+	free(line);
+	fclose(f);
+	if (rc == TB_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	if (rc != TB_OK) {
+		orc_runsfile_free(v, have);
+		return rc;
+	}
+	*rows = v;
+	*n = have;
+	return TB_OK;
+}
+
+void orc_runsfile_free(orc_result *rows, size_t n)
+{
+	for (size_t i = 0; rows != NULL && i < n; i++)
+		orc_result_free(&rows[i]);
+	free(rows);
+}

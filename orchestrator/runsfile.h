@@ -1,0 +1,25 @@
+/* runsfile.h - runs.jsonl, one line per run: {"plan_run": NAME, "result": {...}}. The
+ * report reads this file, not the orchestrator's memory, so `orchestrator report DIR`
+ * redraws any results directory, including one copied from another machine. */
+#ifndef ORC_RUNSFILE_H
+#define ORC_RUNSFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "orchestrator/result.h"
+
+/* orc_runsfile_append writes r as one line of f, under r->plan_run, and flushes it so a
+ * plan that dies keeps every run it finished. TB_OK, TB_ENOMEM or TB_ESYS. */
+int orc_runsfile_append(FILE *f, const orc_result *r);
+
+/* orc_runsfile_load reads path into a new array of *n Results (plan_run set). A line
+ * that is not a run object is an error naming its line. TB_OK, TB_ENOENT, TB_EPROTO or
+ * TB_ENOMEM, with err filled. */
+int orc_runsfile_load(const char *path, orc_result **rows, size_t *n, char *err,
+		      size_t errlen);
+
+/* orc_runsfile_free frees rows and their lists. */
+void orc_runsfile_free(orc_result *rows, size_t n);
+
+#endif
