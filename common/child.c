@@ -126,6 +126,10 @@ static void child_main(char *const argv[], const tb_child_opts *o, char **envp, 
 		child_report(report_fd, STEP_CHDIR);
 
 	if (hold_fd >= 0) {
+		/* A held child cannot report an exec error later (the parent stopped
+		 * listening at READY), so a command named by path is checked now. */
+		if (strchr(argv[0], '/') != NULL && access(argv[0], X_OK) != 0)
+			child_report(report_fd, STEP_EXEC);
 		/* Tell the parent set-up went well, then wait for its go (one byte) or
 		 * its death (EOF). */
 		struct exec_report ready = {.step = STEP_READY, .err = 0};
@@ -140,6 +144,8 @@ static void child_main(char *const argv[], const tb_child_opts *o, char **envp, 
 		close(hold_fd);
 	}
 	execvpe(argv[0], argv, envp ? envp : environ);
+	if (hold_fd >= 0)
+		_exit(127); /* nobody reads the report any more: exit as a shell would */
 	child_report(report_fd, STEP_EXEC);
 }
 

@@ -40,3 +40,20 @@ char *tb_sibling_path(char *buf, size_t len, const char *rel)
 		buf[0] = '\0';
 	return buf;
 }
+
+char *tb_program_path(char *buf, size_t len, const char *name)
+{
+	char rel[256];
+	snprintf(rel, sizeof(rel), "../%s/%s", name, name);
+	tb_sibling_path(buf, len, rel);
+	if (buf[0] != '\0' && access(buf, X_OK) == 0)
+		return buf;
+	return tb_sibling_path(buf, len, name);
+}
+
+char *tb_share_path(char *buf, size_t len, const char *rel)
+{
+	char full[512];
+	snprintf(full, sizeof(full), "../share/tracebench/%s", rel);
+	return tb_sibling_path(buf, len, full);
+}

@@ -20,6 +20,16 @@ void tb_host_identity(tb_host_id *id);
  * (build/orchestrator/orchestrator -> build/satellite/satellite). Returns buf. */
 char *tb_sibling_path(char *buf, size_t len, const char *rel);
 
+/* tb_program_path finds tracebench's program name beside this one: in the build tree
+ * (<dir>/../name/name, as build/orchestrator/orchestrator finds build/satellite/satellite)
+ * or installed (<dir>/name, every program in PREFIX/bin). Writes the first that exists,
+ * else the installed form, into buf. Returns buf. */
+char *tb_program_path(char *buf, size_t len, const char *name);
+
+/* tb_share_path writes "<this program's directory>/../share/tracebench/<rel>" into buf:
+ * where an installed tracebench keeps its plans, docs and client registry. */
+char *tb_share_path(char *buf, size_t len, const char *rel);
+
 /* The software name and version every component reports ("tracebench 0.1.0"). */
 #define TB_SOFTWARE "tracebench 0.1.0"
 

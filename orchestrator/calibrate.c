@@ -25,7 +25,7 @@ static int noop_run(orc_env *env, const char *client, double sps, double runtime
 		    uint64_t work, uint64_t sleep_ns, orc_result *r, char *err, size_t errlen)
 {
 	orc_run_params p = {.client = client, .trace = false, .sps = sps, .runtime_s = runtime,
-			    .satellite_mode = "typical", .work = work, .sleep_ns = sleep_ns,
+			    .satellite_mode = TB_SAT_TYPICAL, .work = work, .sleep_ns = sleep_ns,
 			    .run_id = 0};
 	int rc = orc_run(env, &p, r, err, errlen);
 	if (rc == TB_OK && r->failed) {

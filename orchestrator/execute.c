@@ -157,7 +157,7 @@ static int prepare(execution *x, char *err, size_t errlen)
 				   errlen)) != TB_OK)
 		return rc;
 	/* A plan that names no satellite group gets one local group of two ports. */
-	static const orc_plan_satellites local = {.ports = "0,0", .mode = "typical"};
+	static const orc_plan_satellites local = {.ports = "0,0", .mode = TB_SAT_TYPICAL};
 	orc_harness_opts ho = {.clients = x->o->clients_file, .sampler_url = plan->sampler_url,
 			       .groups = plan->nsatellites ? plan->satellites : &local,
 			       .ngroups = plan->nsatellites ? plan->nsatellites : 1,

@@ -16,7 +16,7 @@ static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, s
 	if (o->sampler_url != NULL && o->sampler_url[0] != '\0')
 		return orc_peer_attach(&h->sampler, "sampler", o->sampler_url, err, errlen);
 	char bin[PATH_MAX], url[128];
-	tb_sibling_path(bin, sizeof(bin), "../sampler/sampler");
+	tb_program_path(bin, sizeof(bin), "sampler");
 	snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
 	char *argv[] = {bin, "--control", url, "--ring", "auto", "--clients", (char *)o->clients,
 			"--lease", "30s", "-q", NULL};
@@ -33,9 +33,9 @@ static int start_group(orc_harness *h, size_t i, char *err, size_t errlen)
 		rc = orc_peer_attach(p, "satellite", g->url, err, errlen);
 	} else {
 		char bin[PATH_MAX], url[128], mode[16], ports[64], addr[64];
-		tb_sibling_path(bin, sizeof(bin), "../satellite/satellite");
+		tb_program_path(bin, sizeof(bin), "satellite");
 		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%zu.ipc", (int)getpid(), i);
-		snprintf(mode, sizeof(mode), "%s", g->mode[0] ? g->mode : "typical");
+		snprintf(mode, sizeof(mode), "%s", tb_sat_mode_name(g->mode));
 		snprintf(ports, sizeof(ports), "%s", g->ports[0] ? g->ports : "0,0");
 		snprintf(addr, sizeof(addr), "%s", h->bind);
 		char *argv[] = {bin, "--ports", ports, "--bind", addr, "--control", url,
@@ -44,7 +44,7 @@ static int start_group(orc_harness *h, size_t i, char *err, size_t errlen)
 	}
 	if (rc != TB_OK)
 		return rc;
-	snprintf(p->mode, sizeof(p->mode), "%s", g->mode[0] ? g->mode : "typical");
+	p->mode = g->mode;
 	return TB_OK;
 }
 

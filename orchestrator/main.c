@@ -49,7 +49,7 @@ static void usage(FILE *out)
 		"and prints the Result (exit 0; 1 if the run failed; 2 on an error). The client\n"
 		"is calibrated first (cached per client and host): see `calibrate`.\n"
 		"\n"
-		"  --client NAME        a client in --clients (default ./clients.conf)\n"
+		"  --client NAME        a client in --clients\n"
 		"  --trace, --no-trace  the reporting tracer (default) or NoOp\n"
 		"  --sps N              spans per second to generate\n"
 		"  --runtime S          seconds to generate them for\n"
@@ -59,7 +59,8 @@ static void usage(FILE *out)
 		"  --no-flush           the client exits without flushing its tracer\n"
 		"  --no-timeout         never kill the client (default: after 2 x runtime + 5 s)\n"
 		"  --json               print the Result as one JSON object\n"
-		"  --clients FILE       the client registry (default ./clients.conf)\n"
+		"  --clients FILE       the client registry (default ./clients.conf, else the\n"
+		"                       installed PREFIX/share/tracebench/clients.conf)\n"
 		"  --period DUR         sampling period (default 100ms)\n"
 		"  --target-cpu F       the NoOp client's CPU share calibration aims for (0.7)\n"
 		"  --recalibrate        calibrate even if a cached calibration exists\n"
@@ -69,6 +70,17 @@ static void usage(FILE *out)
 		"  --control-port N     the clients' HTTP control channel (default 8023; 0: any)\n"
 		"  -q, --quiet          only errors      -v, --verbose  info on stderr too\n"
 		"  -h, --help\n");
+}
+
+/* default_registry is ./clients.conf, or an installed tracebench's own registry when
+ * there is none here. */
+static const char *default_registry(void)
+{
+	static char installed[4096];
+	if (access("clients.conf", R_OK) == 0)
+		return "clients.conf";
+	tb_share_path(installed, sizeof(installed), "clients.conf");
+	return access(installed, R_OK) == 0 ? installed : "clients.conf";
 }
 
 /* open_logs adds LightStep Benchmarks' two log files under dir: benchmark.log (info and above) and
@@ -123,8 +135,9 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	orc_run_params p = {.trace = true, .satellite_mode = "typical", .run_id = 1};
-	const char *clients = "clients.conf";
+	orc_run_params p = {.trace = true, .satellite_mode = TB_SAT_TYPICAL, .run_id = 1};
+	bool with_sats = true;
+	const char *clients = default_registry();
 	bool json = false;
 	double wps = 0, spw = 0, target_cpu = 0.7;
 	bool uncalibrated = false, recalibrate = calibrate_only;
@@ -154,13 +167,16 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 			}
 			break;
 		case O_SATS:
-			if (strcmp(optarg, "typical") && strcmp(optarg, "slow_succeed") &&
-			    strcmp(optarg, "slow_fail") && strcmp(optarg, "none")) {
-				fprintf(stderr, "orchestrator: --satellites %s: expected typical, "
-						"slow_succeed, slow_fail or none\n", optarg);
+			with_sats = strcmp(optarg, "none") != 0;
+			p.satellite_mode = TB_SAT_DEFAULT; /* none: the Result says "none" */
+			if (with_sats && tb_sat_mode_parse(optarg, strlen(optarg),
+							   &p.satellite_mode) != TB_OK) {
+				char modes[64];
+				tb_sat_mode_choices(modes, sizeof(modes));
+				fprintf(stderr, "orchestrator: --satellites %s: expected %s, or none\n",
+					optarg, modes);
 				return EXIT_ERROR;
 			}
-			p.satellite_mode = optarg;
 			break;
 		case O_PROTO:
 			if (tb_protocol_parse(optarg, &p.protocol) != TB_OK) {
@@ -240,9 +256,7 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 	if (open_logs("logs") != TB_OK)
 		return EXIT_ERROR;
 	tb_sig_init();
-	bool with_sats = strcmp(p.satellite_mode, "none") != 0;
-	orc_plan_satellites group = {.ports = "0,0"};
-	snprintf(group.mode, sizeof(group.mode), "%s", with_sats ? p.satellite_mode : "typical");
+	orc_plan_satellites group = {.ports = "0,0", .mode = p.satellite_mode};
 	orc_harness_opts ho = {.clients = clients, .groups = &group, .ngroups = with_sats ? 1 : 0,
 			       .control_port = (uint16_t)port, .period_ns = period_ns,
 			       .progress = isatty(STDERR_FILENO) && !json};
@@ -312,7 +326,7 @@ static int cmd_plan(int argc, char **argv)
 	};
 	const char *plan_path = NULL, *logs = "logs";
 	char *end;
-	orc_exec_opts o = {.clients_file = "clients.conf", .results_root = "results",
+	orc_exec_opts o = {.clients_file = default_registry(), .results_root = "results",
 			   .control_port = ORC_CHANNEL_DEFAULT_PORT,
 			   .progress = isatty(STDERR_FILENO), .scale = 1};
 	unsigned long port;

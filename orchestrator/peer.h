@@ -11,6 +11,7 @@
 
 #include "common/child.h"
 #include "common/rpc.h"
+#include "common/satmode.h"
 
 #define ORC_PEER_MAX_PORTS 64
 
@@ -26,7 +27,7 @@ typedef struct orc_peer {
 	char hostname[128];
 	char http_host[64];	/* satellite: the address its HTTP ports listen on */
 	char local_addr[64];	/* our address as its host reaches us ("" over ipc://) */
-	char mode[16];		/* satellite: its group's mode, for runs that name none */
+	tb_sat_mode mode;	/* satellite: its group's mode, for runs that name none */
 	uint32_t pid;
 	uint16_t ports[ORC_PEER_MAX_PORTS];
 	size_t nports;

@@ -71,7 +71,7 @@ void orc_event_describe(const orc_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "satellites up");
 		break;
 	case ORC_EV_MODE:
-		snprintf(buf, len, "mode %s", ev->mode);
+		snprintf(buf, len, "mode %s", tb_sat_mode_name(ev->mode));
 		break;
 	case ORC_EV_ERRORS:
 		snprintf(buf, len, "errors %g status %u", ev->probability, ev->status);
@@ -237,14 +237,17 @@ static bool take_string(parser *ps, char *buf, size_t len, const char *what)
 	return true;
 }
 
-static bool take_mode(parser *ps, char *buf, size_t len)
+static bool take_mode(parser *ps, tb_sat_mode *mode)
 {
-	if (!(is_word(&ps->tok, "typical") || is_word(&ps->tok, "slow_succeed") ||
-	      is_word(&ps->tok, "slow_fail"))) {
-		fail_at(ps, &ps->tok, "expected a satellite mode: typical, slow_succeed or slow_fail");
+	if (ps->tok.kind != T_WORD ||
+	    tb_sat_mode_parse(ps->tok.start, ps->tok.len, mode) != TB_OK) {
+		char modes[64];
+		tb_sat_mode_choices(modes, sizeof(modes));
+		fail_at(ps, &ps->tok, "expected a satellite mode: %s", modes);
 		return false;
 	}
-	return take_name(ps, buf, len, "a mode");
+	advance(ps);
+	return true;
 }
 
 static bool end_of_statement(parser *ps)
@@ -479,7 +482,7 @@ static void parse_event(parser *ps, orc_plan_run *r)
 	} else if (is_word(&ps->tok, "mode")) {
 		advance(ps);
 		e->kind = ORC_EV_MODE;
-		if (!take_mode(ps, e->mode, sizeof(e->mode)))
+		if (!take_mode(ps, &e->mode))
 			return;
 	} else if (is_word(&ps->tok, "errors")) {
 		advance(ps);
@@ -530,6 +533,7 @@ static void parse_run(parser *ps)
 	r->line = at.line;
 	r->trace = true;
 	r->repeat = 1;
+	r->satellite_mode = TB_SAT_DEFAULT;
 	if (!take_name(ps, r->name, sizeof(r->name), "the run's name"))
 		return;
 	if (find_run(p, r->name) != NULL) {
@@ -603,7 +607,7 @@ static void parse_run(parser *ps)
 		} else if (is_word(&key, "notimeout")) {
 			r->no_timeout = true;
 		} else if (is_word(&key, "satellites")) {
-			if (!take_mode(ps, r->satellite_mode, sizeof(r->satellite_mode)))
+			if (!take_mode(ps, &r->satellite_mode))
 				return;
 		} else if (is_word(&key, "protocol")) {
 			if (!is_word(&ps->tok, "lightstep") && !is_word(&ps->tok, "otlp")) {
@@ -757,7 +761,7 @@ static void parse_satellites(parser *ps)
 	memset(s, 0, sizeof(*s));
 	s->line = ps->tok.line;
 	snprintf(s->ports, sizeof(s->ports), "0,0");
-	snprintf(s->mode, sizeof(s->mode), "typical");
+	s->mode = TB_SAT_TYPICAL;
 	if (is_word(&ps->tok, "local")) {
 		advance(ps);
 	} else if (is_word(&ps->tok, "remote")) {
@@ -776,7 +780,7 @@ static void parse_satellites(parser *ps)
 				return;
 		} else if (is_word(&ps->tok, "mode")) {
 			advance(ps);
-			if (!take_mode(ps, s->mode, sizeof(s->mode)))
+			if (!take_mode(ps, &s->mode))
 				return;
 		} else {
 			fail_at(ps, &ps->tok, s->remote ? "expected mode" : "expected ports or mode");

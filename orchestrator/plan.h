@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/satmode.h"
+
 #define ORC_PLAN_MAX_RUNS 128
 #define ORC_PLAN_MAX_SWEEP 64
 #define ORC_PLAN_MAX_EVENTS 32
@@ -23,7 +25,7 @@
 typedef enum orc_event_kind {
 	ORC_EV_SATELLITES_DOWN,	/* stop listening: connections refused */
 	ORC_EV_SATELLITES_UP,
-	ORC_EV_MODE,		/* typical | slow_succeed | slow_fail */
+	ORC_EV_MODE,		/* a satellite mode */
 	ORC_EV_ERRORS,		/* error probability (and status) */
 	ORC_EV_LATENCY,		/* extra latency */
 } orc_event_kind;
@@ -31,7 +33,7 @@ typedef enum orc_event_kind {
 typedef struct orc_event {
 	double at_s;
 	orc_event_kind kind;
-	char mode[16];
+	tb_sat_mode mode;
 	double probability;
 	unsigned status;
 	double latency_s;
@@ -46,7 +48,7 @@ typedef struct orc_plan_run {
 	size_t nsps;
 	double runtime_s;
 	unsigned repeat;
-	char satellite_mode[16];
+	tb_sat_mode satellite_mode;	/* TB_SAT_DEFAULT: each group's own */
 	char protocol[16];
 	bool no_flush;
 	bool no_timeout;
@@ -116,7 +118,7 @@ typedef struct orc_plan_satellites {
 	bool remote;
 	char url[160];		/* remote: the satellite agent's control URL */
 	char ports[64];		/* local: "0,0" or a list or range */
-	char mode[16];
+	tb_sat_mode mode;
 	int line;
 } orc_plan_satellites;
 

@@ -13,6 +13,8 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/sig.h"
+#include "orchestrator/sampler_client.h"
+#include "orchestrator/satellite_client.h"
 #include "sampler/csv.h"
 #include "sampler/source.h"
 
@@ -104,9 +106,9 @@ static void fail(orc_result *r, const char *fmt, const char *what)
 /* run_mode names the satellites' mode for the record: the run's, else the first group's. */
 static const char *run_mode(const orc_env *env, const orc_run_params *p)
 {
-	if (p->satellite_mode != NULL && p->satellite_mode[0] != '\0')
-		return p->satellite_mode;
-	return env->nsatellites > 0 ? env->satellites[0].mode : "none";
+	if (p->satellite_mode != TB_SAT_DEFAULT)
+		return tb_sat_mode_name(p->satellite_mode);
+	return env->nsatellites > 0 ? tb_sat_mode_name(env->satellites[0].mode) : "none";
 }
 
 static bool wildcard_or_loopback(const char *addr)
@@ -146,28 +148,14 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 {
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		orc_peer *s = &env->satellites[i];
-		Tb__Envelope req = TB__ENVELOPE__INIT;
-		Tb__SatReset reset = TB__SAT_RESET__INIT;
-		reset.run_id = p->run_id;
-		req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
-		req.sat_reset = &reset;
-		int rc = orc_peer_call_ok(s, &req, err, errlen);
+		orc_sat_faults f = {.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
+									: s->mode};
+		int rc = orc_sat_reset(s, p->run_id, err, errlen);
+		if (rc == TB_OK)
+			rc = orc_sat_set_faults(s, &f, err, errlen);
+		if (rc == TB_OK)
+			rc = orc_sat_set_listening(s, true, err, errlen);
 		if (rc != TB_OK)
-			return rc;
-		Tb__SatFaults f = TB__SAT_FAULTS__INIT;
-		Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
-		f.mode = (char *)(p->satellite_mode && p->satellite_mode[0] ? p->satellite_mode
-									     : s->mode);
-		sf.faults = &f;
-		req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
-		req.sat_set_faults = &sf;
-		if ((rc = orc_peer_call_ok(s, &req, err, errlen)) != TB_OK)
-			return rc;
-		Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
-		sl.listening = true;
-		req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
-		req.sat_set_listening = &sl;
-		if ((rc = orc_peer_call_ok(s, &req, err, errlen)) != TB_OK)
 			return rc;
 		char host[64];
 		if ((rc = satellite_host(env, s, host, sizeof(host), err, errlen)) != TB_OK)
@@ -181,9 +169,9 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 
 /* add_buckets adds one satellite's spans-per-bucket to the run's received_list. Every
  * satellite buckets at the same width from its reset, which this run did. */
-static void add_buckets(orc_result *r, const Tb__SatCounters *c)
+static void add_buckets(orc_result *r, const orc_sat_counts *c)
 {
-	size_t n = c->n_spans_per_bucket;
+	size_t n = c->nbuckets;
 	orc_list *l = &r->received_list;
 	if (c->bucket_ms == 0 || n == 0)
 		return;
@@ -210,29 +198,19 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 		r->received_list.v[i] = 0;
 	*last_report_ns = 0;
 	for (size_t i = 0; i < env->nsatellites; i++) {
-		Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-		Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
-		req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
-		req.sat_get_counters = &g;
-		int rc = orc_peer_call(&env->satellites[i], &req, &rep, err, errlen);
+		orc_sat_counts c;
+		int rc = orc_sat_get_counters(&env->satellites[i], &c, err, errlen);
 		if (rc != TB_OK)
 			return rc;
-		if (rep->body_case != TB__ENVELOPE__BODY_SAT_COUNTERS) {
-			snprintf(err, errlen, "satellite answered SatGetCounters with %s",
-				 tb_rpc_body_name(rep->body_case));
-			tb_rpc_free(rep);
-			return TB_EPROTO;
-		}
-		const Tb__SatCounters *c = rep->sat_counters;
-		r->spans_received += c->spans;
-		r->duplicates += c->duplicates;
-		r->rejected += c->rejected;
-		r->reports += c->reports;
-		r->bytes_received += c->bytes_wire;
-		if (c->last_report_ns > *last_report_ns)
-			*last_report_ns = c->last_report_ns;
-		add_buckets(r, c);
-		tb_rpc_free(rep);
+		r->spans_received += c.spans;
+		r->duplicates += c.duplicates;
+		r->rejected += c.rejected;
+		r->reports += c.reports;
+		r->bytes_received += c.bytes_wire;
+		if (c.last_report_ns > *last_report_ns)
+			*last_report_ns = c.last_report_ns;
+		add_buckets(r, &c);
+		orc_sat_counts_fini(&c);
 	}
 	return TB_OK;
 }
@@ -240,98 +218,42 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 static int launch(orc_env *env, const orc_run_params *p, const tb_command *cmd, bool use_ring,
 		  uint64_t origin, pid_t *pid, char *err, size_t errlen)
 {
-	/* For a client registered with mode = argv, the sampler renders this as flags. */
-	Tb__ArgvCommand ac = TB__ARGV_COMMAND__INIT;
-	char *sats[TB_CMD_MAX_SATELLITES];
-	for (size_t i = 0; i < cmd->n_satellites; i++)
-		sats[i] = (char *)cmd->satellites[i];
-	ac.trace = cmd->trace;
-	ac.sleep_ns = cmd->sleep_ns;
-	ac.sleep_interval_ns = cmd->sleep_interval_ns;
-	ac.work = cmd->work;
-	ac.repeat = cmd->repeat;
-	ac.no_flush = cmd->no_flush;
-	ac.num_tags = cmd->num_tags;
-	ac.num_logs = cmd->num_logs;
-	ac.n_satellites = cmd->n_satellites;
-	ac.satellites = sats;
-	ac.protocol = (char *)tb_protocol_name(cmd->protocol);
 	char url[128];
-	snprintf(url, sizeof(url), "TB_CONTROL_URL=http://%s:%u", env->control_host,
+	snprintf(url, sizeof(url), "http://%s:%u", env->control_host,
 		 orc_channel_port(env->channel));
-	char *envs[] = {url};
-	Tb__SmpLaunch l = TB__SMP_LAUNCH__INIT;
-	l.client_name = (char *)p->client;
-	l.n_env = 1;
-	l.env = envs;
-	l.period_us = (uint32_t)(env->period_ns / 1000);
-	l.run_id = p->run_id;
-	l.run_start_ns = origin;
-	l.use_ring = use_ring;
-	l.argv_command = &ac;
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	req.body_case = TB__ENVELOPE__BODY_SMP_LAUNCH;
-	req.smp_launch = &l;
-	int rc = orc_peer_call(env->sampler, &req, &rep, err, errlen);
-	if (rc != TB_OK)
-		return rc;
-	*pid = rep->body_case == TB__ENVELOPE__BODY_SMP_LAUNCHED ? (pid_t)rep->smp_launched->pid : 0;
-	tb_rpc_free(rep);
-	return TB_OK;
+	orc_smp_launch_args a = {.client = p->client, .cmd = cmd, .control_url = url,
+				 .period_ns = env->period_ns, .run_id = p->run_id,
+				 .run_start_ns = origin, .use_ring = use_ring};
+	return orc_smp_launch(env->sampler, &a, pid, err, errlen);
 }
 
 static void stop_client(orc_env *env, pid_t pid)
 {
-	Tb__SmpStop s = TB__SMP_STOP__INIT;
-	s.pid = (uint32_t)pid;
-	s.kill = true;
-	s.grace_ms = 1000;
-	Tb__Envelope req = TB__ENVELOPE__INIT;
-	req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
-	req.smp_stop = &s;
 	char err[256];
-	if (orc_peer_call_ok(env->sampler, &req, err, sizeof(err)) != TB_OK)
+	if (orc_smp_stop(env->sampler, pid, 1000, err, sizeof(err)) != TB_OK)
 		tb_warn("orchestrator: cannot stop client %d: %s", (int)pid, err);
 }
 
-/* The satellites' fault state during a run: events change parts of it, and each change
- * sends the whole, since SatSetFaults replaces every field. */
-typedef struct fault_state {
-	char mode[16];
-	double error_probability;
-	unsigned error_status;
-	uint32_t extra_latency_us;
-} fault_state;
-
-static void apply_event(orc_env *env, const orc_event *ev, fault_state *fs, orc_result *r)
+/* apply_event applies a timed event to every satellite. The faults it changes are kept
+ * in fs, since SatSetFaults replaces all of them at once. */
+static void apply_event(orc_env *env, const orc_event *ev, orc_sat_faults *fs, orc_result *r)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT;
-	Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
-	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
-	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
-	if (ev->kind == ORC_EV_SATELLITES_DOWN || ev->kind == ORC_EV_SATELLITES_UP) {
-		sl.listening = ev->kind == ORC_EV_SATELLITES_UP;
-		req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
-		req.sat_set_listening = &sl;
-	} else {
-		if (ev->kind == ORC_EV_MODE)
-			snprintf(fs->mode, sizeof(fs->mode), "%s", ev->mode);
-		else if (ev->kind == ORC_EV_ERRORS) {
-			fs->error_probability = ev->probability;
-			fs->error_status = ev->status;
-		} else if (ev->kind == ORC_EV_LATENCY)
-			fs->extra_latency_us = (uint32_t)(ev->latency_s * 1e6);
-		f.mode = fs->mode;
-		f.error_probability = fs->error_probability;
-		f.error_status = fs->error_status;
-		f.extra_latency_us = fs->extra_latency_us;
-		sf.faults = &f;
-		req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
-		req.sat_set_faults = &sf;
+	if (ev->kind == ORC_EV_MODE) {
+		fs->mode = ev->mode;
+	} else if (ev->kind == ORC_EV_ERRORS) {
+		fs->error_probability = ev->probability;
+		fs->error_status = ev->status;
+	} else if (ev->kind == ORC_EV_LATENCY) {
+		fs->extra_latency_us = (uint32_t)(ev->latency_s * 1e6);
 	}
+	bool listening_only = ev->kind == ORC_EV_SATELLITES_DOWN || ev->kind == ORC_EV_SATELLITES_UP;
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		char err[256];
-		if (orc_peer_call_ok(&env->satellites[i], &req, err, sizeof(err)) != TB_OK)
+		int rc = listening_only ? orc_sat_set_listening(&env->satellites[i],
+							      ev->kind == ORC_EV_SATELLITES_UP, err,
+							      sizeof(err))
+					: orc_sat_set_faults(&env->satellites[i], fs, err, sizeof(err));
+		if (rc != TB_OK)
 			fail(r, "a timed event could not be applied: %s", err);
 	}
 	tb_info("orchestrator: run %llu at %.1f s: event from line %d applied",
@@ -381,8 +303,9 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
 	bool killed = false;
 	bool done[ORC_PLAN_MAX_EVENTS] = {false};
-	fault_state fs = {.error_status = 500};
-	snprintf(fs.mode, sizeof(fs.mode), "%s", run_mode(env, p));
+	orc_sat_faults fs = {.error_status = 500};
+	fs.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
+		  : env->nsatellites > 0 ? env->satellites[0].mode : TB_SAT_TYPICAL;
 	uint64_t last_ping = t0;
 	while (!t->exited) {
 		size_t n;

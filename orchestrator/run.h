@@ -33,8 +33,7 @@ typedef struct orc_run_params {
 	bool trace;
 	double sps;
 	double runtime_s;
-	const char *satellite_mode;	/* typical | slow_succeed | slow_fail; NULL or "": each
-					 * satellite group's own */
+	tb_sat_mode satellite_mode;	/* TB_SAT_DEFAULT: each satellite group's own */
 	bool no_flush;
 	bool no_timeout;
 	tb_protocol protocol;

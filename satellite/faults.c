@@ -16,34 +16,12 @@ struct sat_faults {
 	sat_bucket group;	/* the port group's shared bandwidth budget */
 };
 
-static const char *mode_names[] = {
-	[SAT_MODE_TYPICAL] = "typical",
-	[SAT_MODE_SLOW_SUCCEED] = "slow_succeed",
-	[SAT_MODE_SLOW_FAIL] = "slow_fail",
-};
-
-const char *sat_mode_name(sat_mode m)
-{
-	return (unsigned)m <= SAT_MODE_SLOW_FAIL ? mode_names[m] : "unknown";
-}
-
-int sat_mode_parse(const char *s, sat_mode *out)
-{
-	for (int i = 0; i <= SAT_MODE_SLOW_FAIL; i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*out = (sat_mode)i;
-			return TB_OK;
-		}
-	}
-	return TB_EINVAL;
-}
-
-void sat_fault_config_preset(sat_mode mode, sat_fault_config *c)
+void sat_fault_config_preset(tb_sat_mode mode, sat_fault_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->mode = mode;
 	c->error_status = 500;
-	if (mode != SAT_MODE_TYPICAL) {
+	if (mode != TB_SAT_TYPICAL) {
 		c->base_latency_us = SAT_SLOW_BASE_US;
 		c->per_span_ns = SAT_SLOW_PER_SPAN_NS;
 	}
@@ -52,11 +30,13 @@ void sat_fault_config_preset(sat_mode mode, sat_fault_config *c)
 int sat_fault_config_from_proto(const Tb__SatFaults *m, const sat_fault_config *current,
 				sat_fault_config *out, char *err, size_t errlen)
 {
-	sat_mode mode = current->mode;
+	tb_sat_mode mode = current->mode;
 
-	if (m->mode != NULL && m->mode[0] != '\0' && sat_mode_parse(m->mode, &mode) != TB_OK) {
-		snprintf(err, errlen, "unknown mode \"%s\" (typical, slow_succeed or slow_fail)",
-			 m->mode);
+	if (m->mode != NULL && m->mode[0] != '\0' &&
+	    tb_sat_mode_parse(m->mode, strlen(m->mode), &mode) != TB_OK) {
+		char modes[64];
+		tb_sat_mode_choices(modes, sizeof(modes));
+		snprintf(err, errlen, "unknown mode \"%.64s\" (%s)", m->mode, modes);
 		return TB_EINVAL;
 	}
 	if (!(m->error_probability >= 0 && m->error_probability <= 1)) {
@@ -88,7 +68,7 @@ int sat_fault_config_from_proto(const Tb__SatFaults *m, const sat_fault_config *
 	return TB_OK;
 }
 
-int sat_faults_alloc(sat_faults **fp, sat_mode mode)
+int sat_faults_alloc(sat_faults **fp, tb_sat_mode mode)
 {
 	sat_faults *f = calloc(1, sizeof(*f));
 
@@ -143,7 +123,7 @@ void sat_faults_decide(sat_faults *f, uint64_t spans, sat_verdict *v)
 
 	sat_faults_get(f, &c);
 	v->drop = c.drop_probability > 0 && draw() < c.drop_probability;
-	v->status = c.mode == SAT_MODE_SLOW_FAIL ? c.error_status : 200;
+	v->status = c.mode == TB_SAT_SLOW_FAIL ? c.error_status : 200;
 	if (v->status == 200 && c.error_probability > 0 && draw() < c.error_probability)
 		v->status = c.error_status;
 	v->delay_ns = (uint64_t)c.base_latency_us * 1000 + spans * c.per_span_ns +

@@ -16,20 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/satmode.h"
 #include "proto/bench.pb-c.h"
 
-typedef enum sat_mode {
-	SAT_MODE_TYPICAL = 0,
-	SAT_MODE_SLOW_SUCCEED,
-	SAT_MODE_SLOW_FAIL,
-} sat_mode;
 
 #define SAT_SLOW_BASE_US 100000u
 #define SAT_SLOW_PER_SPAN_NS 20000u
 
 /* The settings, as plain data. */
 typedef struct sat_fault_config {
-	sat_mode mode;
+	tb_sat_mode mode;
 	uint32_t base_latency_us;
 	uint32_t per_span_ns;
 	uint32_t extra_latency_us;
@@ -56,13 +52,13 @@ typedef struct sat_bucket {
 typedef struct sat_faults sat_faults;
 
 /* sat_faults_alloc starts in mode with no faults. Returns TB_OK or TB_ENOMEM. */
-int sat_faults_alloc(sat_faults **fp, sat_mode mode);
+int sat_faults_alloc(sat_faults **fp, tb_sat_mode mode);
 
 /* sat_faults_free releases f. NULL is fine. */
 void sat_faults_free(sat_faults *f);
 
 /* sat_fault_config_preset fills *c with mode's preset and no faults. */
-void sat_fault_config_preset(sat_mode mode, sat_fault_config *c);
+void sat_fault_config_preset(tb_sat_mode mode, sat_fault_config *c);
 
 /* sat_fault_config_from_proto validates a SatFaults message and builds the settings it
  * asks for (an empty mode keeps `current`'s). Returns TB_OK, or TB_EINVAL with the bad
@@ -84,7 +80,7 @@ uint64_t sat_faults_take(sat_faults *f, sat_bucket *conn, size_t want, size_t *g
 			 uint64_t now_ns);
 
 /* sat_mode_name / sat_mode_parse convert "typical", "slow_succeed", "slow_fail". */
-const char *sat_mode_name(sat_mode m);
-int sat_mode_parse(const char *s, sat_mode *out);
+const char *tb_sat_mode_name(tb_sat_mode m);
+int sat_mode_parse(const char *s, tb_sat_mode *out);
 
 #endif

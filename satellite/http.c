@@ -792,7 +792,7 @@ void sat_http_status(sat_http *h, sat_status *st)
 
 	sat_faults_get(h->o.faults, &fc);
 	st->listening = sat_http_listening(h);
-	st->mode = sat_mode_name(fc.mode);
+	st->mode = tb_sat_mode_name(fc.mode);
 	st->dup_capacity = h->o.dups ? sat_dupset_capacity(h->o.dups) : 0;
 }
 

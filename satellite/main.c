@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	size_t nports;
 	const char *bind_addr = "127.0.0.1", *control = NULL, *ring_arg = NULL, *log_path = NULL;
 	bool allow_remote = false;
-	sat_mode mode = SAT_MODE_TYPICAL;
+	tb_sat_mode mode = TB_SAT_TYPICAL;
 	size_t max_body = 32u << 20, dup_slots = SAT_DUPSET_DEFAULT_SLOTS;
 	unsigned long threads = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN), idle = 30, v;
 	tb_log_level file_level = TB_LOG_INFO;
@@ -132,9 +132,10 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'm':
-			if (sat_mode_parse(optarg, &mode) != TB_OK) {
-				fprintf(stderr, "satellite: --mode %s: expected typical, slow_succeed or "
-						"slow_fail\n", optarg);
+			if (tb_sat_mode_parse(optarg, strlen(optarg), &mode) != TB_OK) {
+				char modes[64];
+				tb_sat_mode_choices(modes, sizeof(modes));
+				fprintf(stderr, "satellite: --mode %s: expected %s\n", optarg, modes);
 				return 2;
 			}
 			break;
@@ -245,7 +246,7 @@ int main(int argc, char **argv)
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", i ? "," : "",
 						p[i]);
 		tb_info("satellite: serving %s ports %s in mode %s%s%s", bind_addr, list,
-			sat_mode_name(mode), control ? ", control on " : "",
+			tb_sat_mode_name(mode), control ? ", control on " : "",
 			control ? tb_rpc_server_url(srv) : "");
 	}
 

@@ -34,7 +34,8 @@ static void setup(void)
 		"[c-argv]\ncommand = %s\nmode = argv\n"
 		"[heavy]\ncommand = %s --work-cost 4\n"
 		"[lsb-argv]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' lsb-argv\n"
-		"mode = argv\n",
+		"mode = argv\n"
+		"[gone]\ncommand = ./no/such/tb-client\n",
 		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, args_path);
 	fclose(f);
 }
@@ -316,7 +317,24 @@ Test(orchestrator, bad_command_lines_are_named)
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
 	/* An unknown client is named before anything starts, with the ones there are. */
-	cr_assert(strstr(text_of(err_path), "(known: c, crash, hang, c-argv, lsb-argv)") != NULL);
+	cr_assert(strstr(text_of(err_path), "(known: c, crash, hang, c-argv, heavy, lsb-argv, gone)") != NULL);
+}
+
+/* A registered command that cannot be executed is named with the reason, not reported
+ * as a client that died. */
+Test(orchestrator, a_client_command_that_cannot_run_is_named)
+{
+	char *argv[] = {ORCHESTRATOR_BIN, "run", "--client", "gone", "--sps", "10", "--runtime",
+			"1", "--uncalibrated", "--clients", reg, "--control-port", "0", NULL};
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+	cr_assert_eq(finish(&c, 30000), 2);
+	const char *text = text_of(err_path);
+	cr_assert(strstr(text, "client 'gone': cannot execute ./no/such/tb-client: No such file "
+			       "or directory") != NULL, "%s", text);
+	cr_assert(strstr(text_of(out_path), "signal") == NULL, "%s", text_of(out_path));
 }
 
 /* ---- plans ---- */

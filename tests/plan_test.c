@@ -89,7 +89,7 @@ Test(plan, every_setting_lands_where_it_should)
 	cr_assert_str_eq(p->sampler_url, "tcp://10.0.0.2:7100");
 	cr_assert_eq(p->nsatellites, 2);
 	cr_assert_str_eq(p->satellites[0].ports, "8360-8363");
-	cr_assert_str_eq(p->satellites[0].mode, "slow_succeed");
+	cr_assert_eq(p->satellites[0].mode, TB_SAT_SLOW_SUCCEED);
 	cr_assert(p->satellites[1].remote);
 	cr_assert_eq(p->nruns, 2);
 	const orc_plan_run *s = &p->runs[0];
@@ -102,7 +102,7 @@ Test(plan, every_setting_lands_where_it_should)
 	cr_assert_str_eq(s->protocol, "otlp");
 	const orc_plan_run *o = &p->runs[1];
 	cr_assert_str_eq(o->client, "c");
-	cr_assert_str_eq(o->satellite_mode, "slow_fail");
+	cr_assert_eq(o->satellite_mode, TB_SAT_SLOW_FAIL);
 	cr_assert_eq(o->nevents, 5);
 	cr_assert_eq(o->events[0].kind, ORC_EV_SATELLITES_DOWN);
 	cr_assert_float_eq(o->events[0].at_s, 30, 1e-9);

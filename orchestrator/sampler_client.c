@@ -1,0 +1,66 @@
+/* sampler_client.c - bench.proto requests to a sampler agent, built in one place. */
+#include "orchestrator/sampler_client.h"
+
+#include <stdio.h>
+
+#include "common/error.h"
+
+int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid, char *err,
+		   size_t errlen)
+{
+	const tb_command *cmd = a->cmd;
+	Tb__ArgvCommand ac = TB__ARGV_COMMAND__INIT;
+	char *sats[TB_CMD_MAX_SATELLITES];
+	for (size_t i = 0; i < cmd->n_satellites; i++)
+		sats[i] = (char *)cmd->satellites[i];
+	ac.trace = cmd->trace;
+	ac.sleep_ns = cmd->sleep_ns;
+	ac.sleep_interval_ns = cmd->sleep_interval_ns;
+	ac.work = cmd->work;
+	ac.repeat = cmd->repeat;
+	ac.no_flush = cmd->no_flush;
+	ac.num_tags = cmd->num_tags;
+	ac.num_logs = cmd->num_logs;
+	ac.n_satellites = cmd->n_satellites;
+	ac.satellites = sats;
+	ac.protocol = (char *)tb_protocol_name(cmd->protocol);
+	char url[256];
+	snprintf(url, sizeof(url), "TB_CONTROL_URL=%s", a->control_url);
+	char *envs[] = {url};
+	Tb__SmpLaunch l = TB__SMP_LAUNCH__INIT;
+	l.client_name = (char *)a->client;
+	l.n_env = 1;
+	l.env = envs;
+	l.period_us = (uint32_t)(a->period_ns / 1000);
+	l.run_id = a->run_id;
+	l.run_start_ns = a->run_start_ns;
+	l.use_ring = a->use_ring;
+	l.argv_command = &ac;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	req.body_case = TB__ENVELOPE__BODY_SMP_LAUNCH;
+	req.smp_launch = &l;
+	int rc = orc_peer_call(smp, &req, &rep, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (rep->body_case != TB__ENVELOPE__BODY_SMP_LAUNCHED) {
+		snprintf(err, errlen, "sampler %s answered SmpLaunch with %s", smp->url,
+			 tb_rpc_body_name(rep->body_case));
+		tb_rpc_free(rep);
+		return TB_EPROTO;
+	}
+	*pid = (pid_t)rep->smp_launched->pid;
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+int orc_smp_stop(orc_peer *smp, pid_t pid, uint32_t grace_ms, char *err, size_t errlen)
+{
+	Tb__SmpStop s = TB__SMP_STOP__INIT;
+	s.pid = (uint32_t)pid;
+	s.kill = true;
+	s.grace_ms = grace_ms;
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
+	req.smp_stop = &s;
+	return orc_peer_call_ok(smp, &req, err, errlen);
+}

@@ -1,0 +1,90 @@
+/* satellite_client.c - bench.proto requests to a satellite, built in one place. */
+#include "orchestrator/satellite_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+int orc_sat_reset(orc_peer *s, uint64_t run_id, char *err, size_t errlen)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatReset reset = TB__SAT_RESET__INIT;
+	reset.run_id = run_id;
+	req.body_case = TB__ENVELOPE__BODY_SAT_RESET;
+	req.sat_reset = &reset;
+	return orc_peer_call_ok(s, &req, err, errlen);
+}
+
+int orc_sat_set_faults(orc_peer *s, const orc_sat_faults *f, char *err, size_t errlen)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
+	Tb__SatFaults m = TB__SAT_FAULTS__INIT;
+	m.mode = (char *)tb_sat_mode_name(f->mode);
+	m.error_probability = f->error_probability;
+	m.error_status = f->error_status;
+	m.extra_latency_us = f->extra_latency_us;
+	sf.faults = &m;
+	req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
+	req.sat_set_faults = &sf;
+	return orc_peer_call_ok(s, &req, err, errlen);
+}
+
+int orc_sat_set_listening(orc_peer *s, bool listening, char *err, size_t errlen)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__SatSetListening sl = TB__SAT_SET_LISTENING__INIT;
+	sl.listening = listening;
+	req.body_case = TB__ENVELOPE__BODY_SAT_SET_LISTENING;
+	req.sat_set_listening = &sl;
+	return orc_peer_call_ok(s, &req, err, errlen);
+}
+
+int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
+	req.sat_get_counters = &g;
+	int rc = orc_peer_call(s, &req, &rep, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (rep->body_case != TB__ENVELOPE__BODY_SAT_COUNTERS) {
+		snprintf(err, errlen, "satellite %s answered SatGetCounters with %s", s->url,
+			 tb_rpc_body_name(rep->body_case));
+		tb_rpc_free(rep);
+		return TB_EPROTO;
+	}
+	const Tb__SatCounters *m = rep->sat_counters;
+	c->run_id = m->run_id;
+	c->reports = m->reports;
+	c->spans = m->spans;
+	c->duplicates = m->duplicates;
+	c->rejected = m->rejected;
+	c->bytes_wire = m->bytes_wire;
+	c->last_report_ns = m->last_report_ns;
+	c->bucket_ms = m->bucket_ms;
+	if (m->n_spans_per_bucket > 0) {
+		c->spans_per_bucket = malloc(m->n_spans_per_bucket * sizeof(uint32_t));
+		if (c->spans_per_bucket == NULL) {
+			tb_rpc_free(rep);
+			snprintf(err, errlen, "out of memory");
+			return TB_ENOMEM;
+		}
+		memcpy(c->spans_per_bucket, m->spans_per_bucket,
+		       m->n_spans_per_bucket * sizeof(uint32_t));
+		c->nbuckets = m->n_spans_per_bucket;
+	}
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+void orc_sat_counts_fini(orc_sat_counts *c)
+{
+	free(c->spans_per_bucket);
+	c->spans_per_bucket = NULL;
+	c->nbuckets = 0;
+}

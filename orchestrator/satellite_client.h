@@ -1,0 +1,50 @@
+/* satellite_client.h - the orchestrator's calls to a satellite (a peer of role
+ * "satellite"), one typed function each. Only this file and peer.c build bench.proto
+ * Envelopes for the satellite; callers deal in plain structs. Every call waits for the
+ * satellite's answer and returns TB_OK or the call's error with err naming the peer. */
+#ifndef ORC_SATELLITE_CLIENT_H
+#define ORC_SATELLITE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/satmode.h"
+#include "orchestrator/peer.h"
+
+/* The faults a run sets. SatSetFaults replaces all of them at once. */
+typedef struct orc_sat_faults {
+	tb_sat_mode mode;
+	double error_probability;	/* 0..1 */
+	unsigned error_status;		/* 429, 500 or 503; 0 is the satellite's default */
+	uint32_t extra_latency_us;
+} orc_sat_faults;
+
+/* What a satellite counted since its last reset. */
+typedef struct orc_sat_counts {
+	uint64_t run_id;
+	uint64_t reports, spans, duplicates, rejected, bytes_wire;
+	uint64_t last_report_ns;
+	uint32_t bucket_ms;		/* width of a bucket; 0: no buckets */
+	uint32_t *spans_per_bucket;	/* nbuckets, malloc'd: orc_sat_counts_fini */
+	size_t nbuckets;
+} orc_sat_counts;
+
+/* orc_sat_reset zeroes the satellite's counters and starts counting for run_id. */
+int orc_sat_reset(orc_peer *s, uint64_t run_id, char *err, size_t errlen);
+
+/* orc_sat_set_faults replaces the satellite's mode and faults with f. */
+int orc_sat_set_faults(orc_peer *s, const orc_sat_faults *f, char *err, size_t errlen);
+
+/* orc_sat_set_listening takes the satellite down (connections refused, held reports
+ * dropped) or brings it up again on the same ports. */
+int orc_sat_set_listening(orc_peer *s, bool listening, char *err, size_t errlen);
+
+/* orc_sat_get_counters reads the satellite's counters into c (free with
+ * orc_sat_counts_fini). A reply of the wrong kind is TB_EPROTO. */
+int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errlen);
+
+/* orc_sat_counts_fini frees c's buckets. */
+void orc_sat_counts_fini(orc_sat_counts *c);
+
+#endif
