@@ -19,6 +19,19 @@ bool tb_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
+bool tb_parse_real(const char *s, double min, double max, double *out)
+{
+	char *end;
+	if (s[0] == '\0' || strchr(" \t\n", s[0]) != NULL)
+		return false;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 bool tb_parse_size(const char *s, size_t *out)
 {
 	char *end;

@@ -11,6 +11,10 @@
 /* tb_parse_uint reads a decimal integer in 0..max (no sign, no suffix). */
 bool tb_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
+/* tb_parse_real reads a finite decimal number (fractions and exponents allowed, nothing
+ * after it) within min..max. */
+bool tb_parse_real(const char *s, double min, double max, double *out);
+
 /* tb_parse_size reads a byte count above 0 with an optional k, m or g suffix (powers
  * of 1024). */
 bool tb_parse_size(const char *s, size_t *out);

@@ -1,6 +1,7 @@
 /* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate` and
  * `report`, and the mapping of their outcomes to exit statuses. */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -105,12 +106,96 @@ static int open_logs(const char *dir)
 	return TB_OK;
 }
 
-/* cmd_run runs `run`, or with calibrate_only, `calibrate`. */
-static int cmd_run(int argc, char **argv, bool calibrate_only)
+/* What `run` and `calibrate` are asked for. */
+typedef struct run_args {
+	orc_run_params p;
+	bool with_sats, json, uncalibrated, recalibrate;
+	const char *clients;
+	double wps, spw, target_cpu;
+	uint64_t period_ns;
+	unsigned long port;
+} run_args;
+
+enum { O_CLIENT = 256, O_TRACE, O_NOTRACE, O_SPS, O_RUNTIME, O_SATS, O_PROTO, O_NOFLUSH,
+       O_NOTIMEOUT, O_JSON, O_CLIENTS, O_PERIOD, O_WPS, O_SPW, O_PORT, O_UNCAL, O_TARGET,
+       O_RECAL };
+
+/* The numeric options of `run`, with their ranges: one row each. */
+typedef struct real_option {
+	int opt;
+	const char *name;
+	size_t offset;		/* of the double in run_args */
+	double min, max;
+	const char *expected;
+} real_option;
+
+static const real_option real_options[] = {
+	{O_SPS, "--sps", offsetof(run_args, p.sps), 1e-9, 10e6, "0 < N <= 10000000"},
+	{O_RUNTIME, "--runtime", offsetof(run_args, p.runtime_s), 1e-9, 86400,
+	 "seconds, 0 < S <= 86400"},
+	{O_WPS, "--work-per-second", offsetof(run_args, wps), 1e-9, 1e18, "a number > 0"},
+	{O_SPW, "--sleep-per-work", offsetof(run_args, spw), 0, 1e18, "ns >= 0"},
+	{O_TARGET, "--target-cpu", offsetof(run_args, target_cpu), 0.05, 0.95, "0.05 to 0.95"},
+};
+
+/* run_option takes one option of `run`; false (message printed) when its value is bad. */
+static bool run_option(run_args *a, int opt, const char *arg)
 {
-	enum { O_CLIENT = 256, O_TRACE, O_NOTRACE, O_SPS, O_RUNTIME, O_SATS, O_PROTO, O_NOFLUSH,
-	       O_NOTIMEOUT, O_JSON, O_CLIENTS, O_PERIOD, O_WPS, O_SPW, O_PORT, O_UNCAL, O_TARGET,
-	       O_RECAL };
+	for (size_t i = 0; i < sizeof(real_options) / sizeof(real_options[0]); i++) {
+		const real_option *r = &real_options[i];
+		if (r->opt != opt)
+			continue;
+		if (tb_parse_real(arg, r->min, r->max, (double *)((char *)a + r->offset)))
+			return true;
+		fprintf(stderr, "orchestrator: %s %s: expected %s\n", r->name, arg, r->expected);
+		return false;
+	}
+	switch (opt) {
+	case O_CLIENT: a->p.client = arg; return true;
+	case O_TRACE: a->p.trace = true; return true;
+	case O_NOTRACE: a->p.trace = false; return true;
+	case O_SATS:
+		a->with_sats = strcmp(arg, "none") != 0;
+		a->p.satellite_mode = TB_SAT_DEFAULT; /* none: the Result says "none" */
+		if (a->with_sats && tb_sat_mode_parse(arg, strlen(arg), &a->p.satellite_mode) != TB_OK) {
+			char modes[64];
+			tb_sat_mode_choices(modes, sizeof(modes));
+			fprintf(stderr, "orchestrator: --satellites %s: expected %s, or none\n", arg,
+				modes);
+			return false;
+		}
+		return true;
+	case O_PROTO:
+		if (tb_protocol_parse(arg, &a->p.protocol) == TB_OK)
+			return true;
+		fprintf(stderr, "orchestrator: --protocol %s: expected lightstep or otlp\n", arg);
+		return false;
+	case O_NOFLUSH: a->p.no_flush = true; return true;
+	case O_NOTIMEOUT: a->p.no_timeout = true; return true;
+	case O_JSON: a->json = true; return true;
+	case O_CLIENTS: a->clients = arg; return true;
+	case O_PERIOD:
+		if (tb_parse_duration(arg, TB_NS_PER_MS, &a->period_ns) &&
+		    a->period_ns >= TB_NS_PER_MS && a->period_ns <= 60 * TB_NS_PER_S)
+			return true;
+		fprintf(stderr, "orchestrator: --period %s: expected 1ms to 60s\n", arg);
+		return false;
+	case O_PORT:
+		if (tb_parse_uint(arg, 65535, &a->port))
+			return true;
+		fprintf(stderr, "orchestrator: --control-port %s: expected 0 to 65535\n", arg);
+		return false;
+	case O_UNCAL: a->uncalibrated = true; return true;
+	case O_RECAL: a->recalibrate = true; return true;
+	case 'q': tb_log_set_stderr(TB_LOG_ERROR); return true;
+	case 'v': tb_log_set_stderr(TB_LOG_INFO); return true;
+	default: usage(stderr); return false;
+	}
+}
+
+/* parse_run_args fills a. Returns -1 to go on, else the exit status. */
+static int parse_run_args(int argc, char **argv, bool calibrate_only, run_args *a)
+{
 	static const struct option longopts[] = {
 		{"client", required_argument, NULL, O_CLIENT},
 		{"trace", no_argument, NULL, O_TRACE},
@@ -135,175 +220,107 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	orc_run_params p = {.trace = true, .satellite_mode = TB_SAT_TYPICAL, .run_id = 1};
-	bool with_sats = true;
-	const char *clients = default_registry();
-	bool json = false;
-	double wps = 0, spw = 0, target_cpu = 0.7;
-	bool uncalibrated = false, recalibrate = calibrate_only;
-	uint64_t period_ns = 100 * TB_NS_PER_MS;
-	unsigned long port = ORC_CHANNEL_DEFAULT_PORT;
-	char *end;
+	*a = (run_args){.p = {.trace = true, .satellite_mode = TB_SAT_TYPICAL, .run_id = 1},
+			.with_sats = true, .clients = default_registry(), .target_cpu = 0.7,
+			.recalibrate = calibrate_only, .period_ns = 100 * TB_NS_PER_MS,
+			.port = ORC_CHANNEL_DEFAULT_PORT};
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case O_CLIENT: p.client = optarg; break;
-		case O_TRACE: p.trace = true; break;
-		case O_NOTRACE: p.trace = false; break;
-		case O_SPS:
-			p.sps = strtod(optarg, &end);
-			if (*end != '\0' || !(p.sps > 0 && p.sps <= 10e6)) {
-				fprintf(stderr, "orchestrator: --sps %s: expected 0 < N <= 10000000\n", optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_RUNTIME:
-			p.runtime_s = strtod(optarg, &end);
-			if (*end != '\0' || !(p.runtime_s > 0 && p.runtime_s <= 86400)) {
-				fprintf(stderr, "orchestrator: --runtime %s: expected seconds, 0 < S <= 86400\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_SATS:
-			with_sats = strcmp(optarg, "none") != 0;
-			p.satellite_mode = TB_SAT_DEFAULT; /* none: the Result says "none" */
-			if (with_sats && tb_sat_mode_parse(optarg, strlen(optarg),
-							   &p.satellite_mode) != TB_OK) {
-				char modes[64];
-				tb_sat_mode_choices(modes, sizeof(modes));
-				fprintf(stderr, "orchestrator: --satellites %s: expected %s, or none\n",
-					optarg, modes);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_PROTO:
-			if (tb_protocol_parse(optarg, &p.protocol) != TB_OK) {
-				fprintf(stderr, "orchestrator: --protocol %s: expected lightstep or otlp\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_NOFLUSH: p.no_flush = true; break;
-		case O_NOTIMEOUT: p.no_timeout = true; break;
-		case O_JSON: json = true; break;
-		case O_CLIENTS: clients = optarg; break;
-		case O_PERIOD:
-			if (!tb_parse_duration(optarg, TB_NS_PER_MS, &period_ns) ||
-			    period_ns < TB_NS_PER_MS || period_ns > 60 * TB_NS_PER_S) {
-				fprintf(stderr, "orchestrator: --period %s: expected 1ms to 60s\n", optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_WPS:
-			wps = strtod(optarg, &end);
-			if (*end != '\0' || !(wps > 0)) {
-				fprintf(stderr, "orchestrator: --work-per-second %s: expected a number > 0\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_SPW:
-			spw = strtod(optarg, &end);
-			if (*end != '\0' || !(spw >= 0)) {
-				fprintf(stderr, "orchestrator: --sleep-per-work %s: expected ns >= 0\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_PORT:
-			if (!tb_parse_uint(optarg, 65535, &port)) {
-				fprintf(stderr, "orchestrator: --control-port %s: expected 0 to 65535\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case O_UNCAL: uncalibrated = true; break;
-		case O_RECAL: recalibrate = true; break;
-		case O_TARGET:
-			target_cpu = strtod(optarg, &end);
-			if (*end != '\0' || !(target_cpu >= 0.05 && target_cpu <= 0.95)) {
-				fprintf(stderr, "orchestrator: --target-cpu %s: expected 0.05 to 0.95\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		case 'q': tb_log_set_stderr(TB_LOG_ERROR); break;
-		case 'v': tb_log_set_stderr(TB_LOG_INFO); break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_ERROR;
+		if (opt == 'h') {
+			usage(stdout);
+			return EXIT_OK;
 		}
+		if (!run_option(a, opt, optarg))
+			return EXIT_ERROR;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "orchestrator: unexpected argument \"%s\" (see run --help)\n",
 			argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (calibrate_only && p.client == NULL) {
+	if (calibrate_only && a->p.client == NULL) {
 		fprintf(stderr, "orchestrator calibrate: --client is required\n");
 		return EXIT_ERROR;
 	}
-	if (!calibrate_only && (p.client == NULL || p.sps == 0 || p.runtime_s == 0)) {
+	if (!calibrate_only && (a->p.client == NULL || a->p.sps == 0 || a->p.runtime_s == 0)) {
 		fprintf(stderr, "orchestrator run: --client, --sps and --runtime are required\n");
 		return EXIT_ERROR;
 	}
 	char why[600];
-	if (tb_registry_require(clients, p.client, why, sizeof(why)) != TB_OK) {
+	if (tb_registry_require(a->clients, a->p.client, why, sizeof(why)) != TB_OK) {
 		fprintf(stderr, "orchestrator: %s\n", why);
 		return EXIT_ERROR;
 	}
-	if (open_logs("logs") != TB_OK)
-		return EXIT_ERROR;
-	tb_sig_init();
-	orc_plan_satellites group = {.ports = "0,0", .mode = p.satellite_mode};
-	orc_harness_opts ho = {.clients = clients, .groups = &group, .ngroups = with_sats ? 1 : 0,
-			       .control_port = (uint16_t)port, .period_ns = period_ns,
-			       .progress = isatty(STDERR_FILENO) && !json};
-	orc_harness h;
-	orc_result r = {0};
+	return -1;
+}
+
+/* run_once paces a's run from a calibration (or by sleep alone), performs it and prints
+ * its Result. Returns the exit status. */
+static int run_once(orc_harness *h, run_args *a)
+{
 	char err[512];
-	int status = EXIT_ERROR;
-	if (orc_harness_start(&h, &ho, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: %s", err);
+	orc_result r = {0};
+	if (a->wps > 0)
+		orc_run_derive(&a->p, a->wps, a->spw);
+	else
+		a->p.sleep_ns = (uint64_t)(1e9 / a->p.sps); /* uncalibrated: paced by sleep alone */
+	if (orc_run(&h->env, &a->p, &r, err, sizeof(err)) != TB_OK) {
+		tb_error("orchestrator: run failed: %s", err);
 		return EXIT_ERROR;
 	}
-	if (calibrate_only || (!uncalibrated && wps == 0)) {
-		orc_calibration cal;
-		if (orc_calibration_get(&h.env, p.client, target_cpu, recalibrate, &cal, err,
-					sizeof(err)) != TB_OK) {
-			tb_error("orchestrator: %s", err);
-			goto out;
-		}
-		wps = cal.work_per_second;
-		spw = cal.sleep_per_work_ns;
-		if (calibrate_only) {
-			printf("calibration of %s: target %.0f%% CPU, work_per_second %.0f, "
-			       "sleep_per_work %.3f ns (measured %.1f%%)\n",
-			       p.client, 100 * cal.target_cpu, cal.work_per_second,
-			       cal.sleep_per_work_ns, 100 * cal.measured_cpu);
-			status = EXIT_OK;
-			goto out;
-		}
-	}
-	if (wps > 0)
-		orc_run_derive(&p, wps, spw);
-	else
-		p.sleep_ns = (uint64_t)(1e9 / p.sps); /* uncalibrated: paced by sleep alone */
-	if (orc_run(&h.env, &p, &r, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: run failed: %s", err);
-		goto out;
-	}
-	if (json) {
+	if (a->json) {
 		char *text = orc_result_to_json(&r);
 		printf("%s\n", text ? text : "{}");
 		free(text);
 	} else {
 		orc_result_print(&r, stdout);
 	}
-	status = r.failed ? EXIT_REGRESSION : EXIT_OK;
-out:
+	int status = r.failed ? EXIT_REGRESSION : EXIT_OK;
 	orc_result_free(&r);
+	return status;
+}
+
+/* cmd_run runs `run`, or with calibrate_only, `calibrate`. */
+static int cmd_run(int argc, char **argv, bool calibrate_only)
+{
+	run_args a;
+	int status = parse_run_args(argc, argv, calibrate_only, &a);
+	if (status >= 0)
+		return status;
+	if (open_logs("logs") != TB_OK)
+		return EXIT_ERROR;
+	tb_sig_init();
+	orc_plan_satellites group = {.ports = "0,0", .mode = a.p.satellite_mode};
+	orc_harness_opts ho = {.clients = a.clients, .groups = &group, .ngroups = a.with_sats,
+			       .control_port = (uint16_t)a.port, .period_ns = a.period_ns,
+			       .progress = isatty(STDERR_FILENO) && !a.json};
+	orc_harness h;
+	char err[512];
+	if (orc_harness_start(&h, &ho, err, sizeof(err)) != TB_OK) {
+		tb_error("orchestrator: %s", err);
+		return EXIT_ERROR;
+	}
+	status = EXIT_ERROR;
+	orc_calibration cal;
+	if (calibrate_only || (!a.uncalibrated && a.wps == 0)) {
+		if (orc_calibration_get(&h.env, a.p.client, a.target_cpu, a.recalibrate, &cal, err,
+					sizeof(err)) != TB_OK) {
+			tb_error("orchestrator: %s", err);
+			goto out;
+		}
+		a.wps = cal.work_per_second;
+		a.spw = cal.sleep_per_work_ns;
+	}
+	if (calibrate_only) {
+		printf("calibration of %s: target %.0f%% CPU, work_per_second %.0f, sleep_per_work "
+		       "%.3f ns (measured %.1f%%)\n", a.p.client, 100 * cal.target_cpu,
+		       cal.work_per_second, cal.sleep_per_work_ns, 100 * cal.measured_cpu);
+		status = EXIT_OK;
+		goto out;
+	}
+	status = run_once(&h, &a);
+out:
 	orc_harness_stop(&h);
 	return status;
 }
@@ -325,7 +342,6 @@ static int cmd_plan(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *plan_path = NULL, *logs = "logs";
-	char *end;
 	orc_exec_opts o = {.clients_file = default_registry(), .results_root = "results",
 			   .control_port = ORC_CHANNEL_DEFAULT_PORT,
 			   .progress = isatty(STDERR_FILENO), .scale = 1};
@@ -339,8 +355,7 @@ static int cmd_plan(int argc, char **argv)
 		case 'C': o.clients_file = optarg; break;
 		case 'L': logs = optarg; break;
 		case 's':
-			o.scale = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || !(o.scale >= 0.001 && o.scale <= 1000)) {
+			if (!tb_parse_real(optarg, 0.001, 1000, &o.scale)) {
 				fprintf(stderr, "orchestrator: --scale %s: expected a factor from 0.001 "
 						"to 1000\n", optarg);
 				return EXIT_ERROR;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/agent.h"
 #include "common/error.h"
 #include "common/host.h"
 #include "common/log.h"
@@ -37,12 +38,8 @@ static void usage(FILE *out)
 		"Samples a process's CPU time, memory (RSS and peak), threads, context switches,\n"
 		"page faults and I/O, plus the host's CPU use, at a fine period.\n"
 		"\n"
-		"Agent mode (driven by the orchestrator over nng):\n"
-		"  --control URL        serve the control channel (ipc:///path or\n"
-		"                       tcp://127.0.0.1:PORT)\n"
-		"  --allow-remote       let --control listen on a non-loopback address\n"
+		"Agent mode (driven by the orchestrator over nng; --ring carries samples):\n"
 		"  --clients FILE       client registry: the only programs SmpLaunch may start\n"
-		"  --ring NAME|auto     shared-memory ring for samples to a same-host orchestrator\n"
 		"  --lease DUR          once an orchestrator has said Hello, stop all clients and\n"
 		"                       exit (status 3) if it is silent this long (default 10s;\n"
 		"                       0 = never)\n"
@@ -57,10 +54,9 @@ static void usage(FILE *out)
 		"  --period DUR         sampling period, 1ms to 60s (default 100ms); a bare\n"
 		"                       number is milliseconds\n"
 		"  --children           include the process's descendants\n"
-		"  --log FILE           also log to FILE\n"
-		"  --log-level LEVEL    FILE's level: debug, info (default), warn, error\n"
-		"  -v, --verbose        log info to stderr      -q, --quiet  only errors\n"
-		"  -h, --help           this text               -V, --version\n");
+		TB_AGENT_USAGE
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n");
 }
 
 /* drain writes every queued sample as CSV and keeps the last one in *last. */
@@ -139,197 +135,210 @@ out:
 	return status;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct options {
+	tb_agent_opts agent;
+	const char *clients, *output;
+	bool children;
+	uint64_t lease_ns, grace_ns, period_ns;
+	unsigned long pid;
+	char **cmd;		/* -- COMMAND ARGS, or NULL */
+} options;
+
+/* own_option takes one of the sampler's own options; false (message printed) when its
+ * value is bad. */
+static bool own_option(options *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'C': o->clients = arg; return true;
+	case 'o': o->output = arg; return true;
+	case 'k': o->children = true; return true;
+	case 'e':
+		if (tb_parse_duration(arg, TB_NS_PER_S, &o->lease_ns))
+			return true;
+		fprintf(stderr, "sampler: --lease %s: expected a duration such as 10s (0 = no "
+				"lease)\n", arg);
+		return false;
+	case 'g':
+		if (tb_parse_duration(arg, TB_NS_PER_S, &o->grace_ns) &&
+		    o->grace_ns <= 600 * TB_NS_PER_S)
+			return true;
+		fprintf(stderr, "sampler: --grace %s: expected a duration up to 600s\n", arg);
+		return false;
+	case 'p':
+		if (tb_parse_uint(arg, 0x7fffffff, &o->pid) && o->pid != 0)
+			return true;
+		fprintf(stderr, "sampler: --pid %s: expected a process id\n", arg);
+		return false;
+	case 'P':
+		if (tb_parse_duration(arg, TB_NS_PER_MS, &o->period_ns) &&
+		    o->period_ns >= SMP_PERIOD_MIN_NS && o->period_ns <= SMP_PERIOD_MAX_NS)
+			return true;
+		fprintf(stderr, "sampler: --period %s: expected 1ms to 60s (e.g. 10ms)\n", arg);
+		return false;
+	default:
+		usage(stderr);
+		return false;
+	}
+}
+
+/* check_modes refuses a command line that mixes the three ways to run. */
+static bool check_modes(const options *o)
+{
+	const tb_agent_opts *a = &o->agent;
+	if ((a->control != NULL) + (o->pid != 0) + (o->cmd != NULL) != 1) {
+		fprintf(stderr, "sampler: give exactly one of --control URL, --pid PID or -- COMMAND "
+				"(see --help)\n");
+		return false;
+	}
+	if (a->control == NULL && (o->clients != NULL || a->ring_arg != NULL || a->allow_remote)) {
+		fprintf(stderr, "sampler: --clients, --ring and --allow-remote need --control\n");
+		return false;
+	}
+	if (a->control != NULL && o->output != NULL) {
+		fprintf(stderr, "sampler: --output is for --pid and COMMAND modes\n");
+		return false;
+	}
+	return true;
+}
+
+/* parse_args fills o from the command line. Returns -1 to go on, else the status to exit
+ * with (0 after --help or --version). */
+static int parse_args(int argc, char **argv, options *o)
 {
 	static const struct option longopts[] = {
-		{"control", required_argument, NULL, 'c'},
-		{"allow-remote", no_argument, NULL, 'R'},
 		{"clients", required_argument, NULL, 'C'},
-		{"ring", required_argument, NULL, 'r'},
 		{"lease", required_argument, NULL, 'e'},
 		{"grace", required_argument, NULL, 'g'},
 		{"pid", required_argument, NULL, 'p'},
 		{"output", required_argument, NULL, 'o'},
 		{"period", required_argument, NULL, 'P'},
 		{"children", no_argument, NULL, 'k'},
-		{"log", required_argument, NULL, 'l'},
-		{"log-level", required_argument, NULL, 'L'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
+		TB_AGENT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *control = NULL, *clients = NULL, *ring_arg = NULL, *output = NULL;
-	const char *log_path = NULL;
-	bool allow_remote = false, children = false;
-	uint64_t lease_ns = 10 * TB_NS_PER_S, grace_ns = 2 * TB_NS_PER_S;
-	uint64_t period_ns = 100 * TB_NS_PER_MS;
-	unsigned long pid = 0;
-	tb_log_level file_level = TB_LOG_INFO;
-	char err[512], ring_name[128] = "";
-	int opt, rv, status = 2;
-
-	tb_log_init("sampler");
+	tb_agent_opts_init(&o->agent, "sampler");
+	o->lease_ns = 10 * TB_NS_PER_S;
+	o->grace_ns = 2 * TB_NS_PER_S;
+	o->period_ns = 100 * TB_NS_PER_MS;
+	int opt;
 	/* "+": stop at the first non-option, so "-- CMD -x" and "CMD -x" keep CMD's flags. */
 	while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': control = optarg; break;
-		case 'R': allow_remote = true; break;
-		case 'C': clients = optarg; break;
-		case 'r': ring_arg = optarg; break;
-		case 'e':
-			if (!tb_parse_duration(optarg, TB_NS_PER_S, &lease_ns)) {
-				fprintf(stderr, "sampler: --lease %s: expected a duration such as 10s "
-						"(0 = no lease)\n", optarg);
-				return 2;
-			}
-			break;
-		case 'g':
-			if (!tb_parse_duration(optarg, TB_NS_PER_S, &grace_ns) ||
-			    grace_ns > 600 * TB_NS_PER_S) {
-				fprintf(stderr, "sampler: --grace %s: expected a duration up to 600s\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'p':
-			if (!tb_parse_uint(optarg, 0x7fffffff, &pid) || pid == 0) {
-				fprintf(stderr, "sampler: --pid %s: expected a process id\n", optarg);
-				return 2;
-			}
-			break;
-		case 'o': output = optarg; break;
-		case 'P':
-			if (!tb_parse_duration(optarg, TB_NS_PER_MS, &period_ns) ||
-			    period_ns < SMP_PERIOD_MIN_NS || period_ns > SMP_PERIOD_MAX_NS) {
-				fprintf(stderr, "sampler: --period %s: expected 1ms to 60s (e.g. 10ms)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'k': children = true; break;
-		case 'l': log_path = optarg; break;
-		case 'L':
-			if (tb_log_parse_level(optarg, &file_level) != TB_OK) {
-				fprintf(stderr, "sampler: --log-level %s: expected debug, info, warn "
-						"or error\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v': tb_log_set_stderr(TB_LOG_INFO); break;
-		case 'q': tb_log_set_stderr(TB_LOG_ERROR); break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("sampler (%s)\n", TB_SOFTWARE); return 0;
-		default: usage(stderr); return 2;
+		int taken = tb_agent_option(&o->agent, opt, optarg);
+		if (taken < 0)
+			return 2;
+		if (taken > 0)
+			continue;
+		if (opt == 'h' || opt == 'V') {
+			if (opt == 'h')
+				usage(stdout);
+			else
+				printf("sampler (%s)\n", TB_SOFTWARE);
+			return 0;
 		}
+		if (!own_option(o, opt, optarg))
+			return 2;
 	}
-	char **cmd = optind < argc ? &argv[optind] : NULL;
-	int modes = (control != NULL) + (pid != 0) + (cmd != NULL);
-	if (modes != 1) {
-		fprintf(stderr, "sampler: give exactly one of --control URL, --pid PID or -- COMMAND "
-				"(see --help)\n");
+	o->cmd = optind < argc ? &argv[optind] : NULL;
+	if (!check_modes(o))
 		return 2;
-	}
-	if (control == NULL && (clients != NULL || ring_arg != NULL || allow_remote)) {
-		fprintf(stderr, "sampler: --clients, --ring and --allow-remote need --control\n");
-		return 2;
-	}
-	if (control != NULL && output != NULL) {
-		fprintf(stderr, "sampler: --output is for --pid and COMMAND modes\n");
-		return 2;
-	}
-	if (log_path != NULL && tb_log_add_file(log_path, file_level, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "sampler: %s\n", err);
-		return 2;
-	}
-	if (control != NULL && tb_url_check(control, allow_remote, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "sampler: --control %s: %s\n", control, err);
-		return 2;
-	}
-	tb_sig_init();
+	return tb_agent_opts_check(&o->agent) == TB_OK ? -1 : 2;
+}
 
-	if (control == NULL) {
-		status = run_standalone((pid_t)pid, cmd, period_ns, children, output);
+/* The running agent, in the order it is torn down: sessions first (they stop the
+ * clients and write to the sink), then the rest. */
+typedef struct agent {
+	smp_agent *agent;
+	tb_rpc_server *srv;
+	smp_sink *sink;
+	tb_ring *ring;
+	tb_registry *reg;
+	char ring_name[128];
+	uint64_t lease_ns;
+} agent;
+
+static int agent_start(agent *a, const options *o)
+{
+	char err[512];
+	int rv;
+	a->lease_ns = o->lease_ns;
+	if (o->clients != NULL && tb_registry_load(&a->reg, o->clients, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "sampler: --clients: %s\n", err);
+		return TB_EINVAL;
+	}
+	if ((rv = tb_agent_ring_create(&o->agent, sizeof(tb_rec_sample), &a->ring, a->ring_name,
+				       sizeof(a->ring_name))) != TB_OK)
+		return rv;
+	if ((rv = smp_sink_alloc(&a->sink, a->ring, 0)) != TB_OK) {
+		tb_error("sampler: %s", tb_strerror(rv));
+		return rv;
+	}
+	smp_agent_cfg acfg = {.registry = a->reg, .sink = a->sink, .ring_name = a->ring_name,
+			      .lease_ns = o->lease_ns,
+			      .grace_ms = (int)(o->grace_ns / TB_NS_PER_MS)};
+	if ((rv = smp_agent_alloc(&a->agent, &acfg)) != TB_OK) {
+		tb_error("sampler: %s", tb_strerror(rv));
+		return rv;
+	}
+	if ((rv = tb_agent_server_alloc(&o->agent, &a->srv)) != TB_OK)
+		return rv;
+	tb_info("sampler: control on %s%s%s, %zu registered clients", tb_rpc_server_url(a->srv),
+		a->ring ? ", ring " : "", a->ring ? a->ring_name : "",
+		a->reg ? tb_registry_count(a->reg) : 0);
+	return TB_OK;
+}
+
+static void agent_stop(agent *a)
+{
+	smp_agent_free(a->agent);
+	tb_rpc_server_free(a->srv);
+	smp_sink_free(a->sink);
+	tb_ring_free(a->ring);
+	tb_registry_free(a->reg);
+}
+
+static bool handle(void *ctx, tb_rpc_server *srv, Tb__Envelope *req)
+{
+	agent *a = ctx;
+	return smp_agent_handle(a->agent, srv, req);
+}
+
+/* tick ends the agent when its lease ran out, else says how long it may wait. */
+static int tick(void *ctx, int *status)
+{
+	agent *a = ctx;
+	if (smp_agent_tick(a->agent, tb_now_ns())) {
+		tb_error("sampler: the orchestrator has been silent for over %llu ms: stopping %d "
+			 "sessions and exiting", (unsigned long long)(a->lease_ns / TB_NS_PER_MS),
+			 smp_agent_sessions(a->agent));
+		*status = EXIT_LEASE;
+		return -2;
+	}
+	return smp_agent_wait_ms(a->agent, tb_now_ns());
+}
+
+int main(int argc, char **argv)
+{
+	static options o;
+	tb_log_init("sampler");
+	int status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	tb_sig_init();
+	if (o.agent.control == NULL) {
+		status = run_standalone((pid_t)o.pid, o.cmd, o.period_ns, o.children, o.output);
 		tb_log_close();
 		return status;
 	}
-
-	tb_registry *reg = NULL;
-	tb_ring *ring = NULL;
-	smp_sink *sink = NULL;
-	smp_agent *agent = NULL;
-	tb_rpc_server *srv = NULL;
-	if (clients != NULL && tb_registry_load(&reg, clients, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "sampler: --clients: %s\n", err);
-		goto out;
+	agent a = {0};
+	status = 2;
+	if (agent_start(&a, &o) == TB_OK) {
+		tb_agent_calls calls = {.handle = handle, .tick = tick, .ctx = &a};
+		status = tb_agent_serve(&o.agent, a.srv, &calls);
 	}
-	if (ring_arg != NULL) {
-		tb_ring_name_from_arg(ring_name, sizeof(ring_name), ring_arg, "sampler");
-		if (tb_ring_create(&ring, ring_name, 4u << 20, sizeof(tb_rec_sample), err,
-				   sizeof(err)) != TB_OK) {
-			tb_error("sampler: --ring %s: %s", ring_arg, err);
-			goto out;
-		}
-	}
-	if ((rv = smp_sink_alloc(&sink, ring, 0)) != TB_OK) {
-		tb_error("sampler: %s", tb_strerror(rv));
-		goto out;
-	}
-	smp_agent_cfg acfg = {
-		.registry = reg,
-		.sink = sink,
-		.ring_name = ring_name,
-		.lease_ns = lease_ns,
-		.grace_ms = (int)(grace_ns / TB_NS_PER_MS),
-	};
-	if ((rv = smp_agent_alloc(&agent, &acfg)) != TB_OK) {
-		tb_error("sampler: %s", tb_strerror(rv));
-		goto out;
-	}
-	if (tb_rpc_server_alloc(&srv, control, allow_remote, err, sizeof(err)) != TB_OK) {
-		tb_error("sampler: --control %s: %s", control, err);
-		goto out;
-	}
-	tb_rpc_server_set_wake_fd(srv, tb_sig_fd());
-	tb_info("sampler: control on %s%s%s, %zu registered clients", tb_rpc_server_url(srv),
-		ring ? ", ring " : "", ring ? ring_name : "", reg ? tb_registry_count(reg) : 0);
-
-	status = 0;
-	while (!tb_sig_stop_requested()) {
-		Tb__Envelope *req;
-		if (smp_agent_tick(agent, tb_now_ns())) {
-			tb_error("sampler: the orchestrator has been silent for over %llu ms: "
-				 "stopping %d sessions and exiting",
-				 (unsigned long long)(lease_ns / TB_NS_PER_MS),
-				 smp_agent_sessions(agent));
-			status = EXIT_LEASE;
-			break;
-		}
-		rv = tb_rpc_server_recv(srv, smp_agent_wait_ms(agent, tb_now_ns()), &req);
-		if (rv == TB_ETIMEDOUT)
-			continue;
-		if (rv != TB_OK) {
-			tb_error("sampler: control channel failed: %s", tb_strerror(rv));
-			status = 1;
-			break;
-		}
-		bool stop = smp_agent_handle(agent, srv, req);
-		tb_rpc_free(req);
-		if (stop) {
-			tb_info("sampler: shut down by the control channel");
-			break;
-		}
-	}
-	if (tb_sig_stop_requested())
-		tb_info("sampler: stopping on signal %d", tb_sig_last());
-out:
-	/* Sessions first (they stop the clients and write to the sink), then the rest. */
-	smp_agent_free(agent);
-	tb_rpc_server_free(srv);
-	smp_sink_free(sink);
-	tb_ring_free(ring);
-	tb_registry_free(reg);
+	agent_stop(&a);
 	tb_log_close();
 	return status;
 }

@@ -1,5 +1,5 @@
-/* main.c - the satellite program: parse the command line, start the HTTP port group,
- * and serve the control channel until told to stop (Shutdown, SIGINT or SIGTERM). */
+/* main.c - the satellite program: its own options, the HTTP port group, and the shared
+ * agent loop (common/agent.h) until Shutdown, SIGINT or SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/agent.h"
 #include "common/error.h"
 #include "common/host.h"
 #include "common/log.h"
@@ -32,19 +33,12 @@ static void usage(FILE *out)
 		"  --ports LIST         ports, as a range or a list: 8360-8367 (default), 8360,8361;\n"
 		"                       0 picks a free port\n"
 		"  --mode MODE          typical (default), slow_succeed or slow_fail\n"
-		"  --control URL        serve the orchestrator's control channel on an nng URL\n"
-		"                       (ipc:///path or tcp://127.0.0.1:PORT)\n"
-		"  --allow-remote       let --control listen on a non-loopback address\n"
-		"  --ring NAME|auto     write per-report records to a shared-memory ring\n"
 		"  --max-body SIZE      largest request body, before and after gzip (default 32M)\n"
 		"  --threads N          HTTP worker threads (default: one per core)\n"
 		"  --idle-timeout S     close connections idle for S seconds (default 30)\n"
 		"  --dup-slots N        duplicate-set slots, a power of two (default 16777216:\n"
 		"                       128 MiB, checks 12.5 M spans per run)\n"
-		"  --log FILE           also log to FILE (at --log-level, default info)\n"
-		"  --log-level LEVEL    debug, info, warn or error\n"
-		"  -v, --verbose        log info to stderr too\n"
-		"  -q, --quiet          log only errors to stderr\n"
+		TB_AGENT_USAGE
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n");
 }
@@ -85,203 +79,197 @@ static size_t parse_ports(const char *s, uint16_t *ports, char *err, size_t errl
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct options {
+	tb_agent_opts agent;
+	const char *bind_addr;
+	uint16_t ports[SAT_HTTP_MAX_PORTS];
+	size_t nports;
+	tb_sat_mode mode;
+	size_t max_body, dup_slots;
+	unsigned long threads, idle;
+} options;
+
+/* own_option takes one of the satellite's own options; false (message printed) when its
+ * value is bad. */
+static bool own_option(options *o, int opt, const char *arg)
+{
+	char err[512];
+	unsigned long v;
+	switch (opt) {
+	case 'b': o->bind_addr = arg; return true;
+	case 'p':
+		if ((o->nports = parse_ports(arg, o->ports, err, sizeof(err))) == 0) {
+			fprintf(stderr, "satellite: %s\n", err);
+			return false;
+		}
+		return true;
+	case 'm':
+		if (tb_sat_mode_parse(arg, strlen(arg), &o->mode) != TB_OK) {
+			char modes[64];
+			tb_sat_mode_choices(modes, sizeof(modes));
+			fprintf(stderr, "satellite: --mode %s: expected %s\n", arg, modes);
+			return false;
+		}
+		return true;
+	case 'B':
+		if (tb_parse_size(arg, &o->max_body))
+			return true;
+		fprintf(stderr, "satellite: --max-body %s: expected a size such as 33554432 or 32M\n",
+			arg);
+		return false;
+	case 't':
+		if (tb_parse_uint(arg, 256, &o->threads) && o->threads > 0)
+			return true;
+		fprintf(stderr, "satellite: --threads %s: expected 1 to 256\n", arg);
+		return false;
+	case 'i':
+		if (tb_parse_uint(arg, 86400, &o->idle) && o->idle > 0)
+			return true;
+		fprintf(stderr, "satellite: --idle-timeout %s: expected 1 to 86400 seconds\n", arg);
+		return false;
+	case 'd':
+		if (tb_parse_uint(arg, 1ul << 31, &v) && v >= 1024 && (v & (v - 1)) == 0) {
+			o->dup_slots = v;
+			return true;
+		}
+		fprintf(stderr, "satellite: --dup-slots %s: expected a power of two from 1024 to "
+				"2^31\n", arg);
+		return false;
+	default:
+		usage(stderr);
+		return false;
+	}
+}
+
+/* parse_args fills o from the command line. Returns -1 to go on, else the status to exit
+ * with (0 after --help or --version). */
+static int parse_args(int argc, char **argv, options *o)
 {
 	static const struct option longopts[] = {
 		{"bind", required_argument, NULL, 'b'},
 		{"ports", required_argument, NULL, 'p'},
 		{"mode", required_argument, NULL, 'm'},
-		{"control", required_argument, NULL, 'c'},
-		{"allow-remote", no_argument, NULL, 'R'},
-		{"ring", required_argument, NULL, 'r'},
 		{"max-body", required_argument, NULL, 'B'},
 		{"threads", required_argument, NULL, 't'},
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"dup-slots", required_argument, NULL, 'd'},
-		{"log", required_argument, NULL, 'l'},
-		{"log-level", required_argument, NULL, 'L'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
+		TB_AGENT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	uint16_t ports[SAT_HTTP_MAX_PORTS];
-	size_t nports;
-	const char *bind_addr = "127.0.0.1", *control = NULL, *ring_arg = NULL, *log_path = NULL;
-	bool allow_remote = false;
-	tb_sat_mode mode = TB_SAT_TYPICAL;
-	size_t max_body = 32u << 20, dup_slots = SAT_DUPSET_DEFAULT_SLOTS;
-	unsigned long threads = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN), idle = 30, v;
-	tb_log_level file_level = TB_LOG_INFO;
-	char err[512], ring_name[128] = "";
-	int opt, rv, status = 1;
-	sat_service svc = {0};
-	tb_rpc_server *srv = NULL;
-	tb_ring *ring = NULL;
-
-	tb_log_init("satellite");
-	nports = parse_ports(DEFAULT_PORTS, ports, err, sizeof(err));
+	char err[512];
+	tb_agent_opts_init(&o->agent, "satellite");
+	o->bind_addr = "127.0.0.1";
+	o->nports = parse_ports(DEFAULT_PORTS, o->ports, err, sizeof(err));
+	o->mode = TB_SAT_TYPICAL;
+	o->max_body = 32u << 20;
+	o->dup_slots = SAT_DUPSET_DEFAULT_SLOTS;
+	o->threads = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
+	o->idle = 30;
+	int opt;
 	while ((opt = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'b': bind_addr = optarg; break;
-		case 'p':
-			if ((nports = parse_ports(optarg, ports, err, sizeof(err))) == 0) {
-				fprintf(stderr, "satellite: %s\n", err);
-				return 2;
-			}
-			break;
-		case 'm':
-			if (tb_sat_mode_parse(optarg, strlen(optarg), &mode) != TB_OK) {
-				char modes[64];
-				tb_sat_mode_choices(modes, sizeof(modes));
-				fprintf(stderr, "satellite: --mode %s: expected %s\n", optarg, modes);
-				return 2;
-			}
-			break;
-		case 'c': control = optarg; break;
-		case 'R': allow_remote = true; break;
-		case 'r': ring_arg = optarg; break;
-		case 'B':
-			if (!tb_parse_size(optarg, &max_body)) {
-				fprintf(stderr, "satellite: --max-body %s: expected a size such as "
-						"33554432 or 32M\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			if (!tb_parse_uint(optarg, 256, &threads) || threads == 0) {
-				fprintf(stderr, "satellite: --threads %s: expected 1 to 256\n", optarg);
-				return 2;
-			}
-			break;
-		case 'i':
-			if (!tb_parse_uint(optarg, 86400, &idle) || idle == 0) {
-				fprintf(stderr, "satellite: --idle-timeout %s: expected 1 to 86400 "
-						"seconds\n", optarg);
-				return 2;
-			}
-			break;
-		case 'd':
-			if (!tb_parse_uint(optarg, 1ul << 31, &v) || v < 1024 || (v & (v - 1))) {
-				fprintf(stderr, "satellite: --dup-slots %s: expected a power of two from "
-						"1024 to 2^31\n", optarg);
-				return 2;
-			}
-			dup_slots = v;
-			break;
-		case 'l': log_path = optarg; break;
-		case 'L':
-			if (tb_log_parse_level(optarg, &file_level) != TB_OK) {
-				fprintf(stderr, "satellite: --log-level %s: expected debug, info, warn "
-						"or error\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v': tb_log_set_stderr(TB_LOG_INFO); break;
-		case 'q': tb_log_set_stderr(TB_LOG_ERROR); break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("satellite (%s)\n", TB_SOFTWARE); return 0;
-		default: usage(stderr); return 2;
+		int taken = tb_agent_option(&o->agent, opt, optarg);
+		if (taken < 0)
+			return 2;
+		if (taken > 0)
+			continue;
+		if (opt == 'h' || opt == 'V') {
+			if (opt == 'h')
+				usage(stdout);
+			else
+				printf("satellite (%s)\n", TB_SOFTWARE);
+			return 0;
 		}
+		if (!own_option(o, opt, optarg))
+			return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "satellite: unexpected argument \"%s\" (see --help)\n", argv[optind]);
 		return 2;
 	}
-	if (log_path != NULL && tb_log_add_file(log_path, file_level, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "satellite: %s\n", err);
-		return 2;
-	}
-	if (control != NULL && tb_url_check(control, allow_remote, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "satellite: --control %s: %s\n", control, err);
-		return 2;
-	}
-	tb_sig_init();
+	return tb_agent_opts_check(&o->agent) == TB_OK ? -1 : 2;
+}
 
-	if ((rv = sat_counters_alloc(&svc.counters)) != TB_OK ||
-	    (rv = sat_faults_alloc(&svc.faults, mode)) != TB_OK ||
-	    (rv = sat_dupset_alloc(&svc.dups, dup_slots)) != TB_OK) {
+/* The running satellite: its state, and what reports write to. */
+typedef struct satellite {
+	sat_service svc;
+	tb_rpc_server *srv;
+	tb_ring *ring;
+	char ring_name[128];
+} satellite;
+
+static int satellite_start(satellite *s, options *o)
+{
+	char err[512];
+	int rv;
+	if ((rv = sat_counters_alloc(&s->svc.counters)) != TB_OK ||
+	    (rv = sat_faults_alloc(&s->svc.faults, o->mode)) != TB_OK ||
+	    (rv = sat_dupset_alloc(&s->svc.dups, o->dup_slots)) != TB_OK) {
 		tb_error("satellite: cannot allocate its state: %s", tb_strerror(rv));
-		goto out;
+		return rv;
 	}
-	if (ring_arg != NULL) {
-		tb_ring_name_from_arg(ring_name, sizeof(ring_name), ring_arg, "satellite");
-		if (tb_ring_create(&ring, ring_name, 4u << 20, sizeof(tb_rec_report), err,
-				   sizeof(err)) != TB_OK) {
-			tb_error("satellite: --ring %s: %s", ring_arg, err);
-			goto out;
-		}
-	}
-	svc.ring_name = ring_name;
-	svc.http_host = bind_addr;
+	if ((rv = tb_agent_ring_create(&o->agent, sizeof(tb_rec_report), &s->ring, s->ring_name,
+				       sizeof(s->ring_name))) != TB_OK)
+		return rv;
+	s->svc.ring_name = s->ring_name;
+	s->svc.http_host = o->bind_addr;
 	sat_http_opts ho = {
-		.bind = bind_addr,
-		.ports = ports,
-		.nports = nports,
-		.max_body = max_body,
-		.threads = (unsigned)threads,
-		.idle_timeout_s = (unsigned)idle,
-		.counters = svc.counters,
-		.faults = svc.faults,
-		.dups = svc.dups,
-		.ring = ring,
+		.bind = o->bind_addr, .ports = o->ports, .nports = o->nports,
+		.max_body = o->max_body, .threads = (unsigned)o->threads,
+		.idle_timeout_s = (unsigned)o->idle, .counters = s->svc.counters,
+		.faults = s->svc.faults, .dups = s->svc.dups, .ring = s->ring,
 	};
-	if (sat_http_alloc(&svc.http, &ho, err, sizeof(err)) != TB_OK) {
+	if ((rv = sat_http_alloc(&s->svc.http, &ho, err, sizeof(err))) != TB_OK) {
 		tb_error("satellite: %s", err);
-		goto out;
+		return rv;
 	}
-	if (control != NULL &&
-	    tb_rpc_server_alloc(&srv, control, allow_remote, err, sizeof(err)) != TB_OK) {
-		tb_error("satellite: --control %s: %s", control, err);
-		goto out;
-	}
-	if (srv != NULL)
-		tb_rpc_server_set_wake_fd(srv, tb_sig_fd());
-	{
-		const uint16_t *p = sat_http_ports(svc.http, &nports);
-		char list[SAT_HTTP_MAX_PORTS * 7] = "";
-		size_t off = 0;
-		for (size_t i = 0; i < nports; i++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", i ? "," : "",
-						p[i]);
-		tb_info("satellite: serving %s ports %s in mode %s%s%s", bind_addr, list,
-			tb_sat_mode_name(mode), control ? ", control on " : "",
-			control ? tb_rpc_server_url(srv) : "");
-	}
+	if ((rv = tb_agent_server_alloc(&o->agent, &s->srv)) != TB_OK)
+		return rv;
+	size_t n;
+	const uint16_t *p = sat_http_ports(s->svc.http, &n);
+	char list[SAT_HTTP_MAX_PORTS * 7] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", i ? "," : "", p[i]);
+	tb_info("satellite: serving %s ports %s in mode %s%s%s", o->bind_addr, list,
+		tb_sat_mode_name(o->mode), s->srv ? ", control on " : "",
+		s->srv ? tb_rpc_server_url(s->srv) : "");
+	return TB_OK;
+}
 
-	status = 0;
-	while (!tb_sig_stop_requested()) {
-		Tb__Envelope *req;
-		if (srv == NULL) {
-			tb_sig_wait(-1);
-			continue;
-		}
-		rv = tb_rpc_server_recv(srv, -1, &req);
-		if (rv == TB_ETIMEDOUT)
-			continue;
-		if (rv != TB_OK) {
-			tb_error("satellite: control channel failed: %s", tb_strerror(rv));
-			status = 1;
-			break;
-		}
-		bool stop = sat_control_handle(&svc, srv, req);
-		tb_rpc_free(req);
-		if (stop) {
-			tb_info("satellite: shut down by the control channel");
-			break;
-		}
+/* satellite_stop stops taking reports first, then frees the things they write to. */
+static void satellite_stop(satellite *s)
+{
+	sat_http_free(s->svc.http);
+	tb_rpc_server_free(s->srv);
+	tb_ring_free(s->ring);
+	sat_dupset_free(s->svc.dups);
+	sat_faults_free(s->svc.faults);
+	sat_counters_free(s->svc.counters);
+}
+
+static bool handle(void *ctx, tb_rpc_server *srv, Tb__Envelope *req)
+{
+	return sat_control_handle(ctx, srv, req);
+}
+
+int main(int argc, char **argv)
+{
+	static options o;
+	satellite s = {0};
+	tb_log_init("satellite");
+	int status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	tb_sig_init();
+	status = 1;
+	if (satellite_start(&s, &o) == TB_OK) {
+		tb_agent_calls calls = {.handle = handle, .ctx = &s.svc};
+		status = tb_agent_serve(&o.agent, s.srv, &calls);
 	}
-	if (tb_sig_stop_requested())
-		tb_info("satellite: stopping on signal %d", tb_sig_last());
-out:
-	/* Stop taking reports first, then the things they write to. */
-	sat_http_free(svc.http);
-	tb_rpc_server_free(srv);
-	tb_ring_free(ring);
-	sat_dupset_free(svc.dups);
-	sat_faults_free(svc.faults);
-	sat_counters_free(svc.counters);
+	satellite_stop(&s);
 	tb_log_close();
 	return status;
 }

@@ -384,12 +384,12 @@ Test(orchestrator, quick_plan_runs_end_to_end_and_judges_its_assertions, .timeou
 	tu_remove_tree(results);
 }
 
-/* run_plan_killing_its_satellite runs text as a plan and kills the satellite 1 s into
- * it; returns the exit status, output in out_path. */
-static int run_plan_killing_its_satellite(const char *text)
+/* start_plan starts text as a plan (written to a file of this test's own, which
+ * finish_plan removes with the results), output in out_path and err_path. */
+static void start_plan(tb_child *c, const char *text)
 {
 	char plan[128], results[128], cache[160];
-	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d-kill.plan", (int)getpid());
+	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d-run.plan", (int)getpid());
 	snprintf(results, sizeof(results), "/tmp/tb-orc-test-results-%d", (int)getpid());
 	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
 	FILE *f = fopen(plan, "w");
@@ -398,10 +398,37 @@ static int run_plan_killing_its_satellite(const char *text)
 	char *env[] = {cache, NULL};
 	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--clients", reg,
 			"--control-port", "0", NULL};
-	tb_child c;
 	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
 	char err[256];
-	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_spawn(c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+}
+
+/* finish_plan waits for a plan start_plan started and returns its exit status. */
+static int finish_plan(tb_child *c, int timeout_ms)
+{
+	char path[128];
+	int st = finish(c, timeout_ms);
+	snprintf(path, sizeof(path), "/tmp/tb-orc-test-%d-run.plan", (int)getpid());
+	unlink(path);
+	snprintf(path, sizeof(path), "/tmp/tb-orc-test-results-%d", (int)getpid());
+	tu_remove_tree(path);
+	return st;
+}
+
+/* run_plan runs text as a plan to its end and returns its exit status. */
+static int run_plan(const char *text, int timeout_ms)
+{
+	tb_child c;
+	start_plan(&c, text);
+	return finish_plan(&c, timeout_ms);
+}
+
+/* run_plan_killing_its_satellite runs text as a plan and kills the satellite 1 s into
+ * it; returns the exit status, output in out_path. */
+static int run_plan_killing_its_satellite(const char *text)
+{
+	tb_child c;
+	start_plan(&c, text);
 	/* Calibration comes first; the satellite dies in the first run proper. */
 	for (int i = 0; i < 600 && strstr(text_of(err_path), "[1/") == NULL; i++)
 		tb_sleep_ns(50 * TB_NS_PER_MS);
@@ -409,10 +436,7 @@ static int run_plan_killing_its_satellite(const char *text)
 	pid_t sat[4];
 	cr_assert_eq(children_named(c.pid, "satellite", sat, 4), 1, "no satellite child found");
 	kill(sat[0], SIGKILL);
-	int st = finish(&c, 90000);
-	unlink(plan);
-	tu_remove_tree(results);
-	return st;
+	return finish_plan(&c, 90000);
 }
 
 Test(orchestrator, a_plan_goes_on_past_a_dead_satellite_or_stops_as_it_says, .timeout = 150)
@@ -436,30 +460,6 @@ Test(orchestrator, a_plan_goes_on_past_a_dead_satellite_or_stops_as_it_says, .ti
 			      "(1 of 2 runs done)") != NULL, "%s", out);
 	cr_assert(strstr(out, "ERROR ") != NULL, "an assertion over a run that never ran: %s",
 		  out);
-}
-
-/* run_plan runs text as a plan to its end; returns the exit status, output in out_path
- * and err_path. */
-static int run_plan(const char *text, int timeout_ms)
-{
-	char plan[128], results[128], cache[160];
-	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d-run.plan", (int)getpid());
-	snprintf(results, sizeof(results), "/tmp/tb-orc-test-results-%d", (int)getpid());
-	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
-	FILE *f = fopen(plan, "w");
-	fputs(text, f);
-	fclose(f);
-	char *env[] = {cache, NULL};
-	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--clients", reg,
-			"--control-port", "0", NULL};
-	tb_child c;
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
-	char err[256];
-	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
-	int st = finish(&c, timeout_ms);
-	unlink(plan);
-	tu_remove_tree(results);
-	return st;
 }
 
 /* Two clients whose work units cost 1 and 4 times as much: each is calibrated on its

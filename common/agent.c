@@ -1,0 +1,111 @@
+/* agent.c - the agents' shared options and serve loop. */
+#include "common/agent.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/sig.h"
+
+void tb_agent_opts_init(tb_agent_opts *o, const char *program)
+{
+	memset(o, 0, sizeof(*o));
+	o->program = program;
+	o->file_level = TB_LOG_INFO;
+}
+
+int tb_agent_option(tb_agent_opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case TB_AGENT_O_CONTROL: o->control = arg; return 1;
+	case TB_AGENT_O_ALLOW_REMOTE: o->allow_remote = true; return 1;
+	case TB_AGENT_O_RING: o->ring_arg = arg; return 1;
+	case TB_AGENT_O_LOG: o->log_path = arg; return 1;
+	case TB_AGENT_O_LOG_LEVEL:
+		if (tb_log_parse_level(arg, &o->file_level) != TB_OK) {
+			fprintf(stderr, "%s: --log-level %s: expected debug, info, warn or error\n",
+				o->program, arg);
+			return -1;
+		}
+		return 1;
+	case 'v': tb_log_set_stderr(TB_LOG_INFO); return 1;
+	case 'q': tb_log_set_stderr(TB_LOG_ERROR); return 1;
+	default: return 0;
+	}
+}
+
+int tb_agent_opts_check(const tb_agent_opts *o)
+{
+	char err[512];
+	if (o->log_path != NULL &&
+	    tb_log_add_file(o->log_path, o->file_level, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "%s: %s\n", o->program, err);
+		return TB_EINVAL;
+	}
+	if (o->control != NULL &&
+	    tb_url_check(o->control, o->allow_remote, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "%s: --control %s: %s\n", o->program, o->control, err);
+		return TB_EINVAL;
+	}
+	return TB_OK;
+}
+
+int tb_agent_ring_create(const tb_agent_opts *o, size_t record_size, tb_ring **ring,
+			 char *name, size_t namelen)
+{
+	char err[512];
+	*ring = NULL;
+	name[0] = '\0';
+	if (o->ring_arg == NULL)
+		return TB_OK;
+	tb_ring_name_from_arg(name, namelen, o->ring_arg, o->program);
+	int rc = tb_ring_create(ring, name, 4u << 20, record_size, err, sizeof(err));
+	if (rc != TB_OK)
+		tb_error("%s: --ring %s: %s", o->program, o->ring_arg, err);
+	return rc;
+}
+
+int tb_agent_server_alloc(const tb_agent_opts *o, tb_rpc_server **srv)
+{
+	char err[512];
+	*srv = NULL;
+	if (o->control == NULL)
+		return TB_OK;
+	int rc = tb_rpc_server_alloc(srv, o->control, o->allow_remote, err, sizeof(err));
+	if (rc != TB_OK) {
+		tb_error("%s: --control %s: %s", o->program, o->control, err);
+		return rc;
+	}
+	tb_rpc_server_set_wake_fd(*srv, tb_sig_fd());
+	return TB_OK;
+}
+
+int tb_agent_serve(const tb_agent_opts *o, tb_rpc_server *srv, const tb_agent_calls *c)
+{
+	int status = 0;
+	while (!tb_sig_stop_requested()) {
+		int wait_ms = c->tick != NULL ? c->tick(c->ctx, &status) : -1;
+		if (wait_ms == -2)
+			return status;
+		if (srv == NULL) {
+			tb_sig_wait(wait_ms);
+			continue;
+		}
+		Tb__Envelope *req;
+		int rv = tb_rpc_server_recv(srv, wait_ms, &req);
+		if (rv == TB_ETIMEDOUT)
+			continue;
+		if (rv != TB_OK) {
+			tb_error("%s: control channel failed: %s", o->program, tb_strerror(rv));
+			return 1;
+		}
+		bool stop = c->handle(c->ctx, srv, req);
+		tb_rpc_free(req);
+		if (stop) {
+			tb_info("%s: shut down by the control channel", o->program);
+			return status;
+		}
+	}
+	tb_info("%s: stopping on signal %d", o->program, tb_sig_last());
+	return status;
+}
