@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/host.h"
 #include "common/sig.h"
 
 void tb_agent_opts_init(tb_agent_opts *o, const char *program)
@@ -32,6 +33,31 @@ int tb_agent_option(tb_agent_opts *o, int opt, const char *arg)
 	case 'q': tb_log_set_stderr(TB_LOG_ERROR); return 1;
 	default: return 0;
 	}
+}
+
+int tb_agent_getopt(tb_agent_opts *o, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts, void (*usage)(FILE *out),
+		    bool (*own)(void *ctx, int opt, const char *arg), void *ctx)
+{
+	int opt;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int taken = tb_agent_option(o, opt, optarg);
+		if (taken < 0)
+			return 2;
+		if (taken > 0)
+			continue;
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (opt == 'V') {
+			printf("%s (%s)\n", o->program, TB_SOFTWARE);
+			return 0;
+		}
+		if (!own(ctx, opt, optarg))
+			return 2;
+	}
+	return -1;
 }
 
 int tb_agent_opts_check(const tb_agent_opts *o)

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/log.h"
 #include "common/ring.h"
@@ -62,6 +63,15 @@ void tb_agent_opts_init(tb_agent_opts *o, const char *program);
  * 0 when it is not one (the program's own, or unknown), -1 when its value is bad (the
  * message, naming the option and value, is printed). */
 int tb_agent_option(tb_agent_opts *o, int opt, const char *arg);
+
+/* tb_agent_getopt runs getopt_long over argv: agent options go to o, -h prints usage to
+ * stdout, -V the version, and every other option to own(ctx, opt, optarg), which returns
+ * false (message printed) for a bad or unknown one. Returns -1 when every option was
+ * taken (optind is at the first argument left), else the exit status: 0 after -h or -V,
+ * 2 after a bad option. */
+int tb_agent_getopt(tb_agent_opts *o, int argc, char **argv, const char *shortopts,
+		    const struct option *longopts, void (*usage)(FILE *out),
+		    bool (*own)(void *ctx, int opt, const char *arg), void *ctx);
 
 /* tb_agent_opts_check validates the options together and opens the log file. TB_OK, or
  * TB_EINVAL with the message printed. */

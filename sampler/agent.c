@@ -11,14 +11,14 @@
 #include "sampler/batch.h"
 #include "sampler/session.h"
 
-#define MAX_SESSIONS 64
+#define MAX_RUNNING 64
 #define MAX_ENV 64
 #define POLL_DEFAULT 4096
 #define POLL_MAX 65536
 
 struct smp_agent {
 	smp_agent_cfg cfg;
-	smp_session *sessions[MAX_SESSIONS];
+	smp_session *sessions[MAX_RUNNING];
 	int nsessions;
 	bool attached;		/* an orchestrator said Hello: the lease runs */
 	uint64_t last_contact_ns;
@@ -108,9 +108,9 @@ static bool check_common(smp_agent *a, tb_rpc_server *srv, uint32_t period_us, b
 					  "with --ring)");
 		return false;
 	}
-	if (a->nsessions == MAX_SESSIONS) {
+	if (a->nsessions == MAX_RUNNING) {
 		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_STATE,
-					  "already sampling %d processes", MAX_SESSIONS);
+					  "already sampling %d processes", MAX_RUNNING);
 		return false;
 	}
 	return true;

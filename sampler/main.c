@@ -147,8 +147,9 @@ typedef struct options {
 
 /* own_option takes one of the sampler's own options; false (message printed) when its
  * value is bad. */
-static bool own_option(options *o, int opt, const char *arg)
+static bool own_option(void *ctx, int opt, const char *arg)
 {
+	options *o = ctx;
 	switch (opt) {
 	case 'C': o->clients = arg; return true;
 	case 'o': o->output = arg; return true;
@@ -223,24 +224,10 @@ static int parse_args(int argc, char **argv, options *o)
 	o->lease_ns = 10 * TB_NS_PER_S;
 	o->grace_ns = 2 * TB_NS_PER_S;
 	o->period_ns = 100 * TB_NS_PER_MS;
-	int opt;
 	/* "+": stop at the first non-option, so "-- CMD -x" and "CMD -x" keep CMD's flags. */
-	while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
-		int taken = tb_agent_option(&o->agent, opt, optarg);
-		if (taken < 0)
-			return 2;
-		if (taken > 0)
-			continue;
-		if (opt == 'h' || opt == 'V') {
-			if (opt == 'h')
-				usage(stdout);
-			else
-				printf("sampler (%s)\n", TB_SOFTWARE);
-			return 0;
-		}
-		if (!own_option(o, opt, optarg))
-			return 2;
-	}
+	int status = tb_agent_getopt(&o->agent, argc, argv, "+vqhV", longopts, usage, own_option, o);
+	if (status >= 0)
+		return status;
 	o->cmd = optind < argc ? &argv[optind] : NULL;
 	if (!check_modes(o))
 		return 2;

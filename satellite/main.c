@@ -92,8 +92,9 @@ typedef struct options {
 
 /* own_option takes one of the satellite's own options; false (message printed) when its
  * value is bad. */
-static bool own_option(options *o, int opt, const char *arg)
+static bool own_option(void *ctx, int opt, const char *arg)
 {
+	options *o = ctx;
 	char err[512];
 	unsigned long v;
 	switch (opt) {
@@ -168,23 +169,9 @@ static int parse_args(int argc, char **argv, options *o)
 	o->dup_slots = SAT_DUPSET_DEFAULT_SLOTS;
 	o->threads = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
 	o->idle = 30;
-	int opt;
-	while ((opt = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
-		int taken = tb_agent_option(&o->agent, opt, optarg);
-		if (taken < 0)
-			return 2;
-		if (taken > 0)
-			continue;
-		if (opt == 'h' || opt == 'V') {
-			if (opt == 'h')
-				usage(stdout);
-			else
-				printf("satellite (%s)\n", TB_SOFTWARE);
-			return 0;
-		}
-		if (!own_option(o, opt, optarg))
-			return 2;
-	}
+	int status = tb_agent_getopt(&o->agent, argc, argv, "vqhV", longopts, usage, own_option, o);
+	if (status >= 0)
+		return status;
 	if (optind < argc) {
 		fprintf(stderr, "satellite: unexpected argument \"%s\" (see --help)\n", argv[optind]);
 		return 2;
