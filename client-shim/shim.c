@@ -109,7 +109,7 @@ int tb_shim_fetch_command(const char *base_url, tb_command *cmd, char *err, size
 int tb_shim_report_result(const char *base_url, const tb_client_result *res, char *err,
 			  size_t errlen)
 {
-	char *json = tb_result_to_json(res);
+	char *json = tb_client_result_to_json(res);
 	if (json == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return TB_ENOMEM;

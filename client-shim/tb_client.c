@@ -293,7 +293,7 @@ int main(int argc, char **argv)
 	if (run(&cmd, max_buffered, (uint64_t)flush_ms * TB_NS_PER_MS, &r) != 0)
 		return 1;
 	if (argv_mode) {
-		char *json = tb_result_to_json(&r);
+		char *json = tb_client_result_to_json(&r);
 		printf("%s\n", json ? json : "{}");
 		free(json);
 		return 0;

@@ -170,7 +170,7 @@ out:
 	return rc;
 }
 
-char *tb_result_to_json(const tb_client_result *r)
+char *tb_client_result_to_json(const tb_client_result *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (o == NULL)
@@ -220,7 +220,7 @@ static bool get_tracer(const cJSON *o, char *out, size_t outlen, char *err, size
 	return true;
 }
 
-int tb_result_from_json(const char *text, size_t len, tb_client_result *r, char *err,
+int tb_client_result_from_json(const char *text, size_t len, tb_client_result *r, char *err,
 			size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
@@ -251,7 +251,7 @@ out:
 	return rc;
 }
 
-int tb_result_from_pairs(size_t n, const char *const names[], const char *const values[],
+int tb_client_result_from_pairs(size_t n, const char *const names[], const char *const values[],
 			 tb_client_result *r, char *err, size_t errlen)
 {
 	/* Build the JSON object the values stand for, so both forms share one set of rules:
@@ -289,7 +289,7 @@ int tb_result_from_pairs(size_t n, const char *const names[], const char *const 
 	cJSON_Delete(o);
 	if (text == NULL)
 		return TB_ENOMEM;
-	int rc = tb_result_from_json(text, strlen(text), r, err, errlen);
+	int rc = tb_client_result_from_json(text, strlen(text), r, err, errlen);
 	cJSON_free(text);
 	return rc;
 }

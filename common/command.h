@@ -58,18 +58,18 @@ char *tb_command_to_json(const tb_command *c);
 int tb_command_from_json(const char *text, size_t len, tb_command *c, char *err,
 			 size_t errlen);
 
-/* tb_result_to_json returns the result as malloc'd JSON text, or NULL. */
-char *tb_result_to_json(const tb_client_result *r);
+/* tb_client_result_to_json returns the result as malloc'd JSON text, or NULL. */
+char *tb_client_result_to_json(const tb_client_result *r);
 
-/* tb_result_from_json parses a result: SpansSent, ProgramTime and ClockTime required,
+/* tb_client_result_from_json parses a result: SpansSent, ProgramTime and ClockTime required,
  * SpansDropped, SpansBuffered and Tracer (printable text, under 128 bytes) optional. TB_OK or TB_EPROTO naming the bad field. */
-int tb_result_from_json(const char *text, size_t len, tb_client_result *r, char *err,
+int tb_client_result_from_json(const char *text, size_t len, tb_client_result *r, char *err,
 			size_t errlen);
 
-/* tb_result_from_pairs parses the old query-string form (GET /result?SpansSent=5&...)
+/* tb_client_result_from_pairs parses the old query-string form (GET /result?SpansSent=5&...)
  * once the HTTP server has split and unescaped it into n name/value pairs. Same rules;
  * unknown names are errors too. */
-int tb_result_from_pairs(size_t n, const char *const names[], const char *const values[],
+int tb_client_result_from_pairs(size_t n, const char *const names[], const char *const values[],
 			 tb_client_result *r, char *err, size_t errlen);
 
 #endif

@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 void tb_host_identity(tb_host_id *id)
@@ -27,11 +30,23 @@ void tb_host_identity(tb_host_id *id)
 	}
 }
 
+/* self_path is the file this code was loaded from: libtracebench.so when it is linked as
+ * a shared library, else the program itself. */
+static void self_path(char *buf, size_t len)
+{
+	Dl_info info;
+	if (dladdr((void *)self_path, &info) != 0 && info.dli_fname != NULL &&
+	    strstr(info.dli_fname, ".so") != NULL && realpath(info.dli_fname, buf) != NULL &&
+	    strlen(buf) < len)
+		return;
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
 char *tb_sibling_path(char *buf, size_t len, const char *rel)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
+	char self[PATH_MAX];
+	self_path(self, sizeof(self));
 	char *slash = strrchr(self, '/');
 	if (slash != NULL)
 		*slash = '\0';
@@ -43,11 +58,15 @@ char *tb_sibling_path(char *buf, size_t len, const char *rel)
 
 char *tb_program_path(char *buf, size_t len, const char *name)
 {
+	/* The build tree's layout, then PREFIX/lib/libtracebench.so's, then PREFIX/bin's. */
+	static const char *const layouts[] = {"../%s/%s", "../bin/%s"};
 	char rel[256];
-	snprintf(rel, sizeof(rel), "../%s/%s", name, name);
-	tb_sibling_path(buf, len, rel);
-	if (buf[0] != '\0' && access(buf, X_OK) == 0)
-		return buf;
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		snprintf(rel, sizeof(rel), layouts[i], name, name);
+		tb_sibling_path(buf, len, rel);
+		if (buf[0] != '\0' && access(buf, X_OK) == 0)
+			return buf;
+	}
 	return tb_sibling_path(buf, len, name);
 }
 

@@ -15,15 +15,16 @@ typedef struct tb_host_id {
 /* tb_host_identity fills *id. Never fails: unknown parts are left empty. */
 void tb_host_identity(tb_host_id *id);
 
-/* tb_sibling_path writes "<this program's directory>/<rel>" into buf (empty if it does
+/* tb_sibling_path writes "<the directory this code was loaded from>/<rel>" into buf (empty if it does
  * not fit): tracebench's programs find each other side by side in the build tree
  * (build/orchestrator/orchestrator -> build/satellite/satellite). Returns buf. */
 char *tb_sibling_path(char *buf, size_t len, const char *rel);
 
-/* tb_program_path finds tracebench's program name beside this one: in the build tree
- * (<dir>/../name/name, as build/orchestrator/orchestrator finds build/satellite/satellite)
- * or installed (<dir>/name, every program in PREFIX/bin). Writes the first that exists,
- * else the installed form, into buf. Returns buf. */
+/* tb_program_path finds tracebench's program name from where this code was loaded (a
+ * program, or libtracebench.so): in the build tree (<dir>/../name/name, as
+ * build/orchestrator/orchestrator finds build/satellite/satellite), beside a library in
+ * PREFIX/lib (<dir>/../bin/name), or beside a program in PREFIX/bin (<dir>/name). Writes
+ * the first that exists, else the last form, into buf. Returns buf. */
 char *tb_program_path(char *buf, size_t len, const char *name);
 
 /* tb_share_path writes "<this program's directory>/../share/tracebench/<rel>" into buf:

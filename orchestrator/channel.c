@@ -140,7 +140,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		tb_client_result r;
 		char err[256];
 		int rc = p.overflow ? TB_EPROTO
-				    : tb_result_from_pairs(p.n, p.names, p.values, &r, err, sizeof(err));
+				    : tb_client_result_from_pairs(p.n, p.names, p.values, &r, err, sizeof(err));
 		if (p.overflow)
 			snprintf(err, sizeof(err), "more than %d result fields", MAX_PAIRS);
 		return take_result(c, conn, rc, rc == TB_OK ? &r : NULL, err);
@@ -177,7 +177,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	tb_client_result r;
 	char err[256];
-	int rc = tb_result_from_json(b->data ? b->data : "", b->len, &r, err, sizeof(err));
+	int rc = tb_client_result_from_json(b->data ? b->data : "", b->len, &r, err, sizeof(err));
 	return take_result(c, conn, rc, rc == TB_OK ? &r : NULL, err);
 }
 

@@ -14,7 +14,9 @@
 
 #include "common/command.h"
 
-#define ORC_CHANNEL_DEFAULT_PORT 8023
+#include "tracebench.h"
+
+#define ORC_CHANNEL_DEFAULT_PORT TB_CONTROL_PORT_DEFAULT
 
 typedef struct orc_channel orc_channel;
 

@@ -23,29 +23,35 @@ static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, s
 	return orc_peer_spawn(&h->sampler, "sampler", argv, url, err, errlen);
 }
 
-/* start_group starts (or reaches) satellite group i as h->groups[i] says. */
-static int start_group(orc_harness *h, size_t i, char *err, size_t errlen)
+int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *bind,
+			char *err, size_t errlen)
 {
-	const orc_plan_satellites *g = &h->groups[i];
-	orc_peer *p = &h->satellites[i];
+	/* Each satellite this process starts gets its own control socket. */
+	static unsigned started;
 	int rc;
 	if (g->remote) {
 		rc = orc_peer_attach(p, "satellite", g->url, err, errlen);
 	} else {
 		char bin[PATH_MAX], url[128], mode[16], ports[64], addr[64];
 		tb_program_path(bin, sizeof(bin), "satellite");
-		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%zu.ipc", (int)getpid(), i);
+		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%u.ipc", (int)getpid(),
+			 started++);
 		snprintf(mode, sizeof(mode), "%s", tb_sat_mode_name(g->mode));
 		snprintf(ports, sizeof(ports), "%s", g->ports[0] ? g->ports : "0,0");
-		snprintf(addr, sizeof(addr), "%s", h->bind);
+		snprintf(addr, sizeof(addr), "%s", bind);
 		char *argv[] = {bin, "--ports", ports, "--bind", addr, "--control", url,
 				"--mode", mode, "-q", NULL};
 		rc = orc_peer_spawn(p, "satellite", argv, url, err, errlen);
 	}
-	if (rc != TB_OK)
-		return rc;
-	p->mode = g->mode;
-	return TB_OK;
+	if (rc == TB_OK)
+		p->mode = g->mode;
+	return rc;
+}
+
+/* start_group starts (or reaches) satellite group i as h->groups[i] says. */
+static int start_group(orc_harness *h, size_t i, char *err, size_t errlen)
+{
+	return orc_satellite_start(&h->satellites[i], &h->groups[i], h->bind, err, errlen);
 }
 
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)

@@ -43,6 +43,12 @@ typedef struct orc_harness {
  * (err filled) nothing is left running. */
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen);
 
+/* orc_satellite_start starts a local satellite group as g says, its HTTP ports on bind
+ * (orc_harness.bind), or reaches a remote one (g->remote). TB_OK, or an error with err
+ * filled and nothing left running. */
+int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *bind,
+			char *err, size_t errlen);
+
 /* orc_harness_revive starts again, on fresh ports, every local satellite that has died
  * (a run saw it go), so a plan can go on. A remote satellite is not ours to restart: a
  * dead one is an error, as is a dead sampler. TB_OK or an error with err filled. */

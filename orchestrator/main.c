@@ -1,26 +1,15 @@
 /* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate` and
- * `report`, and the mapping of their outcomes to exit statuses. */
-#include <errno.h>
-#include <stddef.h>
+ * `report`, each a few calls of include/tracebench.h, and their outcomes mapped to exit
+ * statuses. */
 #include <getopt.h>
-#include <sys/stat.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/error.h"
-#include "common/host.h"
-#include "common/log.h"
-#include "common/sig.h"
 #include "common/units.h"
-#include "orchestrator/calibrate.h"
-#include "orchestrator/execute.h"
-#include "common/registry.h"
-#include "orchestrator/harness.h"
-#include "orchestrator/report.h"
-#include "orchestrator/run.h"
+#include "tracebench.h"
 
 /* Exit statuses: the plan's assertions held / a regression (or a failed run) / an error. */
 enum { EXIT_OK = 0, EXIT_REGRESSION = 1, EXIT_ERROR = 2 };
@@ -41,7 +30,8 @@ static void usage(FILE *out)
 		"1000): the same shapes, shorter. A plan with graphs ends with its report.\n"
 
 		"Logs: DIR/benchmark.log (info) and DIR/benchmark_verbose.log (debug), DIR being\n"
-		"./logs unless --logs; the console shows warnings and errors.\n"		"\n"
+		"./logs unless --logs; the console shows warnings and errors.\n"
+		"\n"
 		"report: draws the graphs of a results directory with gnuplot (DIR/graphs/) and\n"
 		"writes DIR/report.html (graphs, runs, assertions, environment, raw data).\n"
 		"\n"
@@ -73,44 +63,11 @@ static void usage(FILE *out)
 		"  -h, --help\n");
 }
 
-/* default_registry is ./clients.conf, or an installed tracebench's own registry when
- * there is none here. */
-static const char *default_registry(void)
-{
-	static char installed[4096];
-	if (access("clients.conf", R_OK) == 0)
-		return "clients.conf";
-	tb_share_path(installed, sizeof(installed), "clients.conf");
-	return access(installed, R_OK) == 0 ? installed : "clients.conf";
-}
-
-/* open_logs adds LightStep Benchmarks' two log files under dir: benchmark.log (info and above) and
- * benchmark_verbose.log (everything). The console keeps warnings and errors. */
-static int open_logs(const char *dir)
-{
-	char path[512], err[300];
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "orchestrator: cannot create %s: %s\n", dir, strerror(errno));
-		return TB_ESYS;
-	}
-	snprintf(path, sizeof(path), "%s/benchmark.log", dir);
-	if (tb_log_add_file(path, TB_LOG_INFO, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "orchestrator: %s\n", err);
-		return TB_ESYS;
-	}
-	snprintf(path, sizeof(path), "%s/benchmark_verbose.log", dir);
-	if (tb_log_add_file(path, TB_LOG_DEBUG, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "orchestrator: %s\n", err);
-		return TB_ESYS;
-	}
-	return TB_OK;
-}
-
 /* What `run` and `calibrate` are asked for. */
 typedef struct run_args {
-	orc_run_params p;
-	bool with_sats, json, uncalibrated, recalibrate;
-	const char *clients;
+	const char *client, *clients, *mode;	/* mode NULL: no satellites */
+	tb_benchmark_params p;
+	bool json, uncalibrated, recalibrate;
 	double wps, spw, target_cpu;
 	uint64_t period_ns;
 	unsigned long port;
@@ -130,7 +87,7 @@ typedef struct real_option {
 } real_option;
 
 static const real_option real_options[] = {
-	{O_SPS, "--sps", offsetof(run_args, p.sps), 1e-9, 10e6, "0 < N <= 10000000"},
+	{O_SPS, "--sps", offsetof(run_args, p.spans_per_second), 1e-9, 10e6, "0 < N <= 10000000"},
 	{O_RUNTIME, "--runtime", offsetof(run_args, p.runtime_s), 1e-9, 86400,
 	 "seconds, 0 < S <= 86400"},
 	{O_WPS, "--work-per-second", offsetof(run_args, wps), 1e-9, 1e18, "a number > 0"},
@@ -138,7 +95,8 @@ static const real_option real_options[] = {
 	{O_TARGET, "--target-cpu", offsetof(run_args, target_cpu), 0.05, 0.95, "0.05 to 0.95"},
 };
 
-/* run_option takes one option of `run`; false (message printed) when its value is bad. */
+/* run_option takes one option of `run`; false (message printed) when its value is bad.
+ * Modes and protocols are checked where they are used, with the same message. */
 static bool run_option(run_args *a, int opt, const char *arg)
 {
 	for (size_t i = 0; i < sizeof(real_options) / sizeof(real_options[0]); i++) {
@@ -151,32 +109,18 @@ static bool run_option(run_args *a, int opt, const char *arg)
 		return false;
 	}
 	switch (opt) {
-	case O_CLIENT: a->p.client = arg; return true;
+	case O_CLIENT: a->client = arg; return true;
 	case O_TRACE: a->p.trace = true; return true;
 	case O_NOTRACE: a->p.trace = false; return true;
-	case O_SATS:
-		a->with_sats = strcmp(arg, "none") != 0;
-		a->p.satellite_mode = TB_SAT_DEFAULT; /* none: the Result says "none" */
-		if (a->with_sats && tb_sat_mode_parse(arg, strlen(arg), &a->p.satellite_mode) != TB_OK) {
-			char modes[64];
-			tb_sat_mode_choices(modes, sizeof(modes));
-			fprintf(stderr, "orchestrator: --satellites %s: expected %s, or none\n", arg,
-				modes);
-			return false;
-		}
-		return true;
-	case O_PROTO:
-		if (tb_protocol_parse(arg, &a->p.protocol) == TB_OK)
-			return true;
-		fprintf(stderr, "orchestrator: --protocol %s: expected lightstep or otlp\n", arg);
-		return false;
+	case O_SATS: a->mode = strcmp(arg, "none") != 0 ? arg : NULL; return true;
+	case O_PROTO: a->p.protocol = arg; return true;
 	case O_NOFLUSH: a->p.no_flush = true; return true;
 	case O_NOTIMEOUT: a->p.no_timeout = true; return true;
 	case O_JSON: a->json = true; return true;
 	case O_CLIENTS: a->clients = arg; return true;
 	case O_PERIOD:
-		if (tb_parse_duration(arg, TB_NS_PER_MS, &a->period_ns) &&
-		    a->period_ns >= TB_NS_PER_MS && a->period_ns <= 60 * TB_NS_PER_S)
+		if (tb_parse_duration(arg, 1000000, &a->period_ns) && a->period_ns >= 1000000 &&
+		    a->period_ns <= 60000000000ull)
 			return true;
 		fprintf(stderr, "orchestrator: --period %s: expected 1ms to 60s\n", arg);
 		return false;
@@ -187,8 +131,8 @@ static bool run_option(run_args *a, int opt, const char *arg)
 		return false;
 	case O_UNCAL: a->uncalibrated = true; return true;
 	case O_RECAL: a->recalibrate = true; return true;
-	case 'q': tb_log_set_stderr(TB_LOG_ERROR); return true;
-	case 'v': tb_log_set_stderr(TB_LOG_INFO); return true;
+	case 'q': tb_log_setup("orchestrator", TB_CONSOLE_QUIET); return true;
+	case 'v': tb_log_setup("orchestrator", TB_CONSOLE_VERBOSE); return true;
 	default: usage(stderr); return false;
 	}
 }
@@ -220,10 +164,9 @@ static int parse_run_args(int argc, char **argv, bool calibrate_only, run_args *
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	*a = (run_args){.p = {.trace = true, .satellite_mode = TB_SAT_TYPICAL, .run_id = 1},
-			.with_sats = true, .clients = default_registry(), .target_cpu = 0.7,
-			.recalibrate = calibrate_only, .period_ns = 100 * TB_NS_PER_MS,
-			.port = ORC_CHANNEL_DEFAULT_PORT};
+	*a = (run_args){.p = {.trace = true}, .mode = "typical", .target_cpu = 0.7,
+			.recalibrate = calibrate_only, .period_ns = 100000000,
+			.port = TB_CONTROL_PORT_DEFAULT};
 	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
@@ -239,46 +182,63 @@ static int parse_run_args(int argc, char **argv, bool calibrate_only, run_args *
 			argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (calibrate_only && a->p.client == NULL) {
+	if (calibrate_only && a->client == NULL) {
 		fprintf(stderr, "orchestrator calibrate: --client is required\n");
 		return EXIT_ERROR;
 	}
-	if (!calibrate_only && (a->p.client == NULL || a->p.sps == 0 || a->p.runtime_s == 0)) {
+	if (!calibrate_only && (a->client == NULL || a->p.spans_per_second == 0 ||
+				a->p.runtime_s == 0)) {
 		fprintf(stderr, "orchestrator run: --client, --sps and --runtime are required\n");
-		return EXIT_ERROR;
-	}
-	char why[600];
-	if (tb_registry_require(a->clients, a->p.client, why, sizeof(why)) != TB_OK) {
-		fprintf(stderr, "orchestrator: %s\n", why);
 		return EXIT_ERROR;
 	}
 	return -1;
 }
 
-/* run_once paces a's run from a calibration (or by sleep alone), performs it and prints
- * its Result. Returns the exit status. */
-static int run_once(orc_harness *h, run_args *a)
+/* run_once performs a's benchmark and prints its Result. Returns the exit status. */
+static int run_once(tb_controller *c, tb_satellites *sats, run_args *a)
 {
 	char err[512];
-	orc_result r = {0};
-	if (a->wps > 0)
-		orc_run_derive(&a->p, a->wps, a->spw);
-	else
-		a->p.sleep_ns = (uint64_t)(1e9 / a->p.sps); /* uncalibrated: paced by sleep alone */
-	if (orc_run(&h->env, &a->p, &r, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: run failed: %s", err);
+	tb_result *r;
+	if (tb_benchmark(c, sats, &a->p, &r, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: run failed: %s\n", err);
 		return EXIT_ERROR;
 	}
 	if (a->json) {
-		char *text = orc_result_to_json(&r);
+		char *text = tb_result_json(r);
 		printf("%s\n", text ? text : "{}");
 		free(text);
 	} else {
-		orc_result_print(&r, stdout);
+		tb_result_print(r, stdout);
 	}
-	int status = r.failed ? EXIT_REGRESSION : EXIT_OK;
-	orc_result_free(&r);
-	return status;
+	double failed = 0;
+	tb_result_number(r, "failed", &failed);
+	tb_result_free(r);
+	return failed != 0 ? EXIT_REGRESSION : EXIT_OK;
+}
+
+/* pace gives the controller its calibration: from the command line, none (sleep alone),
+ * or calibrated (from the cache unless --recalibrate). */
+static int pace(tb_controller *c, run_args *a, bool calibrate_only)
+{
+	char err[512];
+	tb_calibration cal = {.target_cpu = a->target_cpu, .work_per_second = a->wps,
+			      .sleep_per_work_ns = a->spw};
+	if (!calibrate_only && (a->uncalibrated || a->wps > 0)) {
+		if (a->uncalibrated)
+			cal.work_per_second = 0;
+		tb_controller_set_calibration(c, &cal);
+		return TB_OK;
+	}
+	int rc = tb_calibrate(c, a->recalibrate, &cal, err, sizeof(err));
+	if (rc != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
+		return rc;
+	}
+	if (calibrate_only)
+		printf("calibration of %s: target %.0f%% CPU, work_per_second %.0f, sleep_per_work "
+		       "%.3f ns (measured %.1f%%)\n", a->client, 100 * cal.target_cpu,
+		       cal.work_per_second, cal.sleep_per_work_ns, 100 * cal.measured_cpu);
+	return TB_OK;
 }
 
 /* cmd_run runs `run`, or with calibrate_only, `calibrate`. */
@@ -288,40 +248,33 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 	int status = parse_run_args(argc, argv, calibrate_only, &a);
 	if (status >= 0)
 		return status;
-	if (open_logs("logs") != TB_OK)
+	char err[1024];
+	if (tb_logs_open("logs", err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
 		return EXIT_ERROR;
-	tb_sig_init();
-	orc_plan_satellites group = {.ports = "0,0", .mode = a.p.satellite_mode};
-	orc_harness_opts ho = {.clients = a.clients, .groups = &group, .ngroups = a.with_sats,
-			       .control_port = (uint16_t)a.port, .period_ns = a.period_ns,
-			       .progress = isatty(STDERR_FILENO) && !a.json};
-	orc_harness h;
-	char err[512];
-	if (orc_harness_start(&h, &ho, err, sizeof(err)) != TB_OK) {
-		tb_error("orchestrator: %s", err);
+	}
+	tb_stop_on_signals();
+	tb_controller_opts co = {.clients_file = a.clients, .target_cpu = a.target_cpu,
+				 .sample_period_ns = a.period_ns, .control_port = (unsigned)a.port,
+				 .progress = isatty(STDERR_FILENO) && !a.json};
+	tb_controller *c;
+	tb_satellites *sats = NULL;
+	if (tb_controller_open(&c, a.client, &co, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
 		return EXIT_ERROR;
 	}
 	status = EXIT_ERROR;
-	orc_calibration cal;
-	if (calibrate_only || (!a.uncalibrated && a.wps == 0)) {
-		if (orc_calibration_get(&h.env, a.p.client, a.target_cpu, a.recalibrate, &cal, err,
-					sizeof(err)) != TB_OK) {
-			tb_error("orchestrator: %s", err);
-			goto out;
-		}
-		a.wps = cal.work_per_second;
-		a.spw = cal.sleep_per_work_ns;
-	}
-	if (calibrate_only) {
-		printf("calibration of %s: target %.0f%% CPU, work_per_second %.0f, sleep_per_work "
-		       "%.3f ns (measured %.1f%%)\n", a.p.client, 100 * cal.target_cpu,
-		       cal.work_per_second, cal.sleep_per_work_ns, 100 * cal.measured_cpu);
-		status = EXIT_OK;
+	if (a.mode != NULL && !calibrate_only &&
+	    tb_satellites_open(&sats, c, a.mode, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: --satellites %s: %s\n", a.mode, err);
 		goto out;
 	}
-	status = run_once(&h, &a);
+	if (pace(c, &a, calibrate_only) != TB_OK)
+		goto out;
+	status = calibrate_only ? EXIT_OK : run_once(c, sats, &a);
 out:
-	orc_harness_stop(&h);
+	tb_satellites_close(sats);
+	tb_controller_close(c);
 	return status;
 }
 
@@ -342,9 +295,8 @@ static int cmd_plan(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *plan_path = NULL, *logs = "logs";
-	orc_exec_opts o = {.clients_file = default_registry(), .results_root = "results",
-			   .control_port = ORC_CHANNEL_DEFAULT_PORT,
-			   .progress = isatty(STDERR_FILENO), .scale = 1};
+	tb_plan_opts o = {.control_port = TB_CONTROL_PORT_DEFAULT,
+			  .progress = isatty(STDERR_FILENO), .scale = 1};
 	unsigned long port;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
@@ -369,8 +321,8 @@ static int cmd_plan(int argc, char **argv)
 			}
 			o.control_port = (unsigned)port;
 			break;
-		case 'q': tb_log_set_stderr(TB_LOG_ERROR); o.progress = false; break;
-		case 'v': tb_log_set_stderr(TB_LOG_INFO); break;
+		case 'q': tb_log_setup("orchestrator", TB_CONSOLE_QUIET); o.progress = false; break;
+		case 'v': tb_log_setup("orchestrator", TB_CONSOLE_VERBOSE); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_ERROR;
 		}
@@ -381,33 +333,19 @@ static int cmd_plan(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	char err[1024];
-	orc_plan *plan;
-	if (orc_plan_load(plan_path, &plan, err, sizeof(err)) != TB_OK) {
+	/* A bad plan fails before the log files are made or anything starts. */
+	if (tb_plan_check(plan_path, err, sizeof(err)) != TB_OK ||
+	    tb_logs_open(logs, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "orchestrator: %s\n", err);
 		return EXIT_ERROR;
 	}
-	if (o.scale != 1)
-		orc_plan_scale(plan, o.scale);
-	if (access(o.clients_file, R_OK) != 0) {
-		fprintf(stderr, "orchestrator: --clients %s: %m\n", o.clients_file);
-		orc_plan_free(plan);
-		return EXIT_ERROR;
-	}
-	if (open_logs(logs) != TB_OK) {
-		orc_plan_free(plan);
-		return EXIT_ERROR;
-	}
-	tb_info("orchestrator: plan %s (%zu runs, %zu assertions)", plan_path, plan->nruns,
-		plan->nasserts);
-	tb_sig_init();
+	tb_stop_on_signals();
 	bool passed;
-	int status = EXIT_ERROR;
-	if (orc_execute(plan, &o, &passed, err, sizeof(err)) != TB_OK)
-		tb_error("orchestrator: %s", err);
-	else
-		status = passed ? EXIT_OK : EXIT_REGRESSION;
-	orc_plan_free(plan);
-	return status;
+	if (tb_plan_run(plan_path, &o, &passed, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
+		return EXIT_ERROR;
+	}
+	return passed ? EXIT_OK : EXIT_REGRESSION;
 }
 
 /* cmd_report runs `orchestrator report DIR`. */
@@ -422,8 +360,8 @@ static int cmd_report(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	char err[600];
-	orc_report_outcome ro;
-	if (orc_report_write(argv[1], NULL, &ro, err, sizeof(err)) != TB_OK) {
+	tb_report_info ro;
+	if (tb_results_report(argv[1], &ro, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "orchestrator: report: %s\n", err);
 		return EXIT_ERROR;
 	}
@@ -435,7 +373,7 @@ static int cmd_report(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	tb_log_init("orchestrator");
+	tb_log_setup("orchestrator", TB_CONSOLE_NORMAL);
 	bool help = argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
 	/* Plan mode has no subcommand: any option list that is not a lone --help. */
 	if (argc >= 2 && argv[1][0] == '-' && !help)
@@ -446,7 +384,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "calibrate") == 0)
 		return cmd_run(argc - 1, argv + 1, true);
-	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+	if (help) {
 		usage(stdout);
 		return EXIT_OK;
 	}

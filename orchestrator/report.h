@@ -12,12 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct orc_report_outcome {
-	size_t graphs;		/* graphs the plan asks for */
-	size_t drawn;		/* of those, drawn as PNG and SVG */
-	char problem[512];	/* why some were not drawn, "" if all were */
-	char html[600];		/* the report's path */
-} orc_report_outcome;
+#include "tracebench.h"
+
+/* What was drawn: graphs asked for and drawn, why some were not, the page's path. */
+typedef tb_report_info orc_report_outcome;
 
 /* orc_report_write writes the report for dir. gnuplot is the program to draw with (NULL:
  * $TB_GNUPLOT or "gnuplot"). Graphs gnuplot could not draw do not make it fail: the

@@ -98,6 +98,11 @@ double orc_field_number(const orc_field *f, const orc_result *r)
 	}
 }
 
+const char *orc_field_string(const orc_field *f, const orc_result *r)
+{
+	return str_size(f->type) > 0 ? (const char *)at(r, f) : NULL;
+}
+
 const orc_list *orc_field_list(const orc_field *f, const orc_result *r)
 {
 	return f->type == ORC_FT_LIST ? (const orc_list *)at(r, f) : NULL;

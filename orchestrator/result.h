@@ -199,6 +199,9 @@ const char *orc_unit_name(orc_unit u);
  * 0 or 1). NAN for a list, string or events field. */
 double orc_field_number(const orc_field *f, const orc_result *r);
 
+/* orc_field_string is a text field of r, or NULL for any other type. */
+const char *orc_field_string(const orc_field *f, const orc_result *r);
+
 /* orc_field_list is a list field of r, or NULL for any other type. */
 const orc_list *orc_field_list(const orc_field *f, const orc_result *r);
 

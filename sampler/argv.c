@@ -98,7 +98,7 @@ static bool result_line(char *out, tb_client_result *res)
 	char why[200];
 	for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
 		tb_client_result r;
-		if (line[0] == '{' && tb_result_from_json(line, strlen(line), &r, why,
+		if (line[0] == '{' && tb_client_result_from_json(line, strlen(line), &r, why,
 							  sizeof(why)) == TB_OK) {
 			*res = r;
 			found = true;

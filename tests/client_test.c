@@ -226,7 +226,7 @@ Test(client, argv_mode_runs_unchanged_and_prints_its_result)
 	unlink(out);
 	tb_client_result r;
 	char err[256];
-	cr_assert_eq(tb_result_from_json(line, strlen(line), &r, err, sizeof(err)), TB_OK, "%s: %s",
+	cr_assert_eq(tb_client_result_from_json(line, strlen(line), &r, err, sizeof(err)), TB_OK, "%s: %s",
 		     err, line);
 	cr_assert_eq(r.spans_sent, 3000);
 	cr_assert_eq(sat_stat("spans"), 3000);

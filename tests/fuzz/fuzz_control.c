@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 1: {
 		tb_client_result r;
-		tb_result_from_json(text, len, &r, err, sizeof(err));
+		tb_client_result_from_json(text, len, &r, err, sizeof(err));
 		break;
 	}
 	default: {
