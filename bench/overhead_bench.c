@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	char orc[PATH_MAX], reg[128], runtime[32], sleep_cmd[64];
-	tb_sibling_path(orc, sizeof(orc), "../orchestrator/orchestrator");
+	tb_program_path(orc, sizeof(orc), "orchestrator");
 	snprintf(reg, sizeof(reg), "/tmp/tb-overhead-bench-%d.conf", (int)getpid());
 	snprintf(runtime, sizeof(runtime), "%.0f", secs);
 	snprintf(sleep_cmd, sizeof(sleep_cmd), "command = sleep %.0f\n", secs);

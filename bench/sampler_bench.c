@@ -20,6 +20,7 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "common/rpc.h"
+#include "common/units.h"
 #include "sampler/source.h"
 
 static uint64_t cpu_of(pid_t pid)
@@ -57,6 +58,115 @@ static int call_ok(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **rep)
 	return rc;
 }
 
+/* The sampler agent under test, and the sleeping process it samples. */
+typedef struct bench {
+	tb_child smp, target;
+	tb_rpc_client *cl;
+	smp_source *src;
+} bench;
+
+/* bench_start starts the agent and the target, and opens the agent's ring. */
+static int bench_start(bench *b, const char *smp_path)
+{
+	char err[256], url[128];
+	snprintf(url, sizeof(url), "ipc:///tmp/tb-sampler-bench-%d.ipc", (int)getpid());
+	char *sargv[] = {(char *)smp_path, "--control", url, "--ring", "auto", "--lease", "0",
+			 NULL};
+	char *targv[] = {"sleep", "100000", NULL};
+	if (tb_child_spawn(&b->smp, sargv, NULL, err, sizeof(err)) != TB_OK ||
+	    tb_child_spawn(&b->target, targv, NULL, err, sizeof(err)) != TB_OK ||
+	    tb_rpc_client_alloc(&b->cl, url, 5000, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "sampler_bench: %s\n", err);
+		return TB_ESYS;
+	}
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello hello = TB__HELLO__INIT;
+	hello.role = "sampler_bench";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &hello;
+	if (call_ok(b->cl, &req, &rep) != TB_OK)
+		return TB_EPEER;
+	int rc = smp_source_ring_alloc(&b->src, rep->hello_reply->ring_name, err, sizeof(err));
+	if (rc != TB_OK)
+		fprintf(stderr, "sampler_bench: %s\n", err);
+	tb_rpc_free(rep);
+	return rc;
+}
+
+/* drain counts the samples waiting in the ring. */
+static uint64_t drain(bench *b)
+{
+	static tb_rec_sample buf[4096];
+	char err[256];
+	uint64_t got = 0;
+	size_t k;
+	while (smp_source_read(b->src, buf, 4096, &k, err, sizeof(err)) == TB_OK && k > 0)
+		got += k;
+	return got;
+}
+
+/* sample_at has the agent sample the target at period_us for secs, and prints the
+ * row; *pct gets the agent's CPU as a percentage of one core. */
+static int sample_at(bench *b, unsigned period_us, uint64_t run_id, double secs, double *pct)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__SmpStart st = TB__SMP_START__INIT;
+	st.pid = (uint32_t)b->target.pid;
+	st.period_us = period_us;
+	st.use_ring = true;
+	st.run_id = run_id;
+	req.body_case = TB__ENVELOPE__BODY_SMP_START;
+	req.smp_start = &st;
+	uint64_t c0 = cpu_of(b->smp.pid), t0 = tb_now_ns();
+	if (call_ok(b->cl, &req, &rep) != TB_OK)
+		return TB_EPEER;
+	tb_rpc_free(rep);
+	uint64_t got = 0, end = t0 + (uint64_t)(secs * 1e9);
+	while (tb_now_ns() < end) {
+		tb_sleep_ns(200 * TB_NS_PER_MS); /* the orchestrator's pace */
+		got += drain(b);
+	}
+	Tb__SmpStop sp = TB__SMP_STOP__INIT;
+	sp.pid = (uint32_t)b->target.pid;
+	req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
+	req.smp_stop = &sp;
+	if (call_ok(b->cl, &req, &rep) != TB_OK)
+		return TB_EPEER;
+	tb_rpc_free(rep);
+	uint64_t c1 = cpu_of(b->smp.pid), t1 = tb_now_ns();
+	tb_sleep_ns(100 * TB_NS_PER_MS);
+	got += drain(b);
+	double wall = (double)(t1 - t0) / 1e9, cpu_ms = (double)(c1 - c0) / 1e6;
+	*pct = 100.0 * cpu_ms / 1e3 / wall;
+	double expected = wall / (period_us / 1e6);
+	double fl = floor_pct(period_us, secs < 5 ? secs : 5);
+	printf("%-8s %10llu %10.0f %10.1f %9.3f%% %8.1f %11.3f%%\n",
+	       period_us == 100000 ? "100ms" : period_us == 10000 ? "10ms" : "1ms",
+	       (unsigned long long)got, expected, cpu_ms, *pct,
+	       got ? cpu_ms * 1e3 / (double)got : 0.0, fl);
+	return TB_OK;
+}
+
+static void bench_stop(bench *b)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
+	req.shutdown = &sd;
+	if (b->cl != NULL && call_ok(b->cl, &req, &rep) == TB_OK)
+		tb_rpc_free(rep);
+	smp_source_free(b->src);
+	tb_rpc_client_free(b->cl);
+	if (b->smp.pid > 0) {
+		tb_child_wait(&b->smp, 5000);
+		tb_child_fini(&b->smp);
+	}
+	if (b->target.pid > 0) {
+		tb_child_stop(&b->target, 0);
+		tb_child_fini(&b->target);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -66,14 +176,19 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	double secs = 30;
-	char smp_path[PATH_MAX], err[256], url[128];
-	int opt, status = 0;
-
+	char smp_path[PATH_MAX];
+	int opt;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tb_sibling_path(smp_path, sizeof(smp_path), "../sampler/sampler");
+	tb_program_path(smp_path, sizeof(smp_path), "sampler");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': secs = atof(optarg); break;
+		case 's':
+			if (!tb_parse_real(optarg, 1, 3600, &secs)) {
+				fprintf(stderr, "sampler_bench: --seconds %s: expected 1 to 3600\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'S': snprintf(smp_path, sizeof(smp_path), "%s", optarg); break;
 		case 'h':
 			printf("usage: sampler_bench [--seconds S (30)] [--sampler PATH]\n");
@@ -81,100 +196,27 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (secs < 1 || secs > 3600) {
-		fprintf(stderr, "sampler_bench: --seconds must be 1 to 3600\n");
-		return 2;
-	}
-
-	snprintf(url, sizeof(url), "ipc:///tmp/tb-sampler-bench-%d.ipc", (int)getpid());
-	tb_child smp, target;
-	char *sargv[] = {smp_path, "--control", url, "--ring", "auto", "--lease", "0", NULL};
-	char *targv[] = {"sleep", "100000", NULL};
-	if (tb_child_spawn(&smp, sargv, NULL, err, sizeof(err)) != TB_OK ||
-	    tb_child_spawn(&target, targv, NULL, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "sampler_bench: %s\n", err);
-		return 2;
-	}
-	tb_rpc_client *cl;
-	tb_rpc_client_alloc(&cl, url, 5000, err, sizeof(err));
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello hello = TB__HELLO__INIT;
-	hello.role = "sampler_bench";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &hello;
-	if (call_ok(cl, &req, &rep) != TB_OK)
-		return 2;
-	smp_source *src;
-	if (smp_source_ring_alloc(&src, rep->hello_reply->ring_name, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "sampler_bench: %s\n", err);
-		return 2;
-	}
-	tb_rpc_free(rep);
-
+	static bench b;
+	int status = 2;
+	if (bench_start(&b, smp_path) != TB_OK)
+		goto out;
 	printf("sampler_bench: sampling a sleeping process for %.0f s per period (%s)\n", secs,
 	       smp_path);
 	printf("%-8s %10s %10s %10s %10s %8s %12s\n", "period", "samples", "expected", "CPU ms",
 	       "% core", "us/smp", "wake floor");
-	static tb_rec_sample buf[4096];
-	const unsigned periods_us[] = {100000, 10000, 1000};
-	double pct10 = -1;
+	static const unsigned periods_us[] = {100000, 10000, 1000};
+	double pct, pct10 = -1;
 	for (size_t i = 0; i < 3; i++) {
-		Tb__SmpStart st = TB__SMP_START__INIT;
-		st.pid = (uint32_t)target.pid;
-		st.period_us = periods_us[i];
-		st.use_ring = true;
-		st.run_id = i + 1;
-		req.body_case = TB__ENVELOPE__BODY_SMP_START;
-		req.smp_start = &st;
-		uint64_t c0 = cpu_of(smp.pid), t0 = tb_now_ns();
-		if (call_ok(cl, &req, &rep) != TB_OK)
-			return 2;
-		tb_rpc_free(rep);
-		uint64_t got = 0, end = t0 + (uint64_t)(secs * 1e9);
-		while (tb_now_ns() < end) {
-			tb_sleep_ns(200 * TB_NS_PER_MS); /* the orchestrator's pace */
-			size_t k;
-			while (smp_source_read(src, buf, 4096, &k, err, sizeof(err)) == TB_OK && k > 0)
-				got += k;
-		}
-		Tb__SmpStop sp = TB__SMP_STOP__INIT;
-		sp.pid = (uint32_t)target.pid;
-		req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
-		req.smp_stop = &sp;
-		if (call_ok(cl, &req, &rep) != TB_OK)
-			return 2;
-		tb_rpc_free(rep);
-		uint64_t c1 = cpu_of(smp.pid), t1 = tb_now_ns();
-		tb_sleep_ns(100 * TB_NS_PER_MS);
-		size_t k;
-		while (smp_source_read(src, buf, 4096, &k, err, sizeof(err)) == TB_OK && k > 0)
-			got += k;
-		double wall = (double)(t1 - t0) / 1e9, cpu_ms = (double)(c1 - c0) / 1e6;
-		double pct = 100.0 * cpu_ms / 1e3 / wall;
-		double expected = wall / (periods_us[i] / 1e6);
-		double fl = floor_pct(periods_us[i], secs < 5 ? secs : 5);
-		printf("%-8s %10llu %10.0f %10.1f %9.3f%% %8.1f %11.3f%%\n",
-		       periods_us[i] == 100000 ? "100ms" : periods_us[i] == 10000 ? "10ms" : "1ms",
-		       (unsigned long long)got, expected, cpu_ms, pct,
-		       got ? cpu_ms * 1e3 / (double)got : 0.0, fl);
+		if (sample_at(&b, periods_us[i], i + 1, secs, &pct) != TB_OK)
+			goto out;
 		if (periods_us[i] == 10000)
 			pct10 = pct;
 	}
-	printf("target: <= 0.5%% of one core at 10 ms: %s (%.3f%%)\n",
-	       pct10 >= 0 && pct10 <= 0.5 ? "MET" : "NOT MET", pct10);
-	if (!(pct10 >= 0 && pct10 <= 0.5))
-		status = 1;
-
-	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-	req.shutdown = &sd;
-	if (call_ok(cl, &req, &rep) == TB_OK)
-		tb_rpc_free(rep);
-	smp_source_free(src);
-	tb_rpc_client_free(cl);
-	tb_child_wait(&smp, 5000);
-	tb_child_fini(&smp);
-	tb_child_stop(&target, 0);
-	tb_child_fini(&target);
+	bool met = pct10 >= 0 && pct10 <= 0.5;
+	printf("target: <= 0.5%% of one core at 10 ms: %s (%.3f%%)\n", met ? "MET" : "NOT MET",
+	       pct10);
+	status = met ? 0 : 1;
+out:
+	bench_stop(&b);
 	return status;
 }

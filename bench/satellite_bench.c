@@ -33,6 +33,7 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "common/rpc.h"
+#include "common/units.h"
 
 #define BODIES 32	/* distinct reports per case, cycled */
 #define MAX_CONNS 4
@@ -287,7 +288,16 @@ static void print_row(size_t spans, int conns, int depth, const result *r)
 	fflush(stdout);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct options {
+	double secs, soak;
+	char sat_path[PATH_MAX];
+	size_t only_spans;	/* 0: every case */
+	int only_conns, only_depth;
+} options;
+
+/* parse_args fills o. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, options *o)
 {
 	static const struct option longopts[] = {
 		{"seconds", required_argument, NULL, 's'},
@@ -297,25 +307,30 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	double secs = 3, soak = 60;
-	struct {
-		size_t spans;
-		int conns, depth;
-	} only = {0, 0, 0};
-	char sat_path[PATH_MAX], err[256], url[128];
-	int opt, ok = 1, used = 0;
-
-	tb_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
+	int opt, used = 0;
+	*o = (options){.secs = 3, .soak = 60};
+	tb_program_path(o->sat_path, sizeof(o->sat_path), "satellite");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': secs = atof(optarg); break;
-		case 'k': soak = atof(optarg); break;
-		case 'S': snprintf(sat_path, sizeof(sat_path), "%s", optarg); break;
+		case 's':
+			if (!tb_parse_real(optarg, 0.01, 3600, &o->secs)) {
+				fprintf(stderr, "satellite_bench: --seconds %s: expected 0.01 to 3600\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			if (!tb_parse_real(optarg, 0, 86400, &o->soak)) {
+				fprintf(stderr, "satellite_bench: --soak %s: expected 0 to 86400\n", optarg);
+				return 2;
+			}
+			break;
+		case 'S': snprintf(o->sat_path, sizeof(o->sat_path), "%s", optarg); break;
 		case 'o':
-			if (sscanf(optarg, "%zu:%d:%d%n", &only.spans, &only.conns, &only.depth,
-				   &used) != 3 || optarg[used] != '\0' ||
-			    only.spans < 1 || only.spans > 4096 || only.conns < 1 ||
-			    only.conns > MAX_CONNS || only.depth < 0 || only.depth > 64) {
+			if (sscanf(optarg, "%zu:%d:%d%n", &o->only_spans, &o->only_conns,
+				   &o->only_depth, &used) != 3 || optarg[used] != '\0' ||
+			    o->only_spans < 1 || o->only_spans > 4096 || o->only_conns < 1 ||
+			    o->only_conns > MAX_CONNS || o->only_depth < 0 || o->only_depth > 64) {
 				fprintf(stderr, "satellite_bench: --only wants SPANS:CONNS:DEPTH "
 						"(1-4096, 1-%d, 0-64), not '%s'\n", MAX_CONNS, optarg);
 				return 2;
@@ -330,38 +345,13 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (secs <= 0 || soak < 0) {
-		fprintf(stderr, "satellite_bench: --seconds must be > 0 and --soak >= 0\n");
-		return 2;
-	}
+	return -1;
+}
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	snprintf(url, sizeof(url), "ipc:///tmp/tb-sat-bench-%d.ipc", (int)getpid());
-	char *sargv[] = {sat_path, "--ports", "0,0,0,0", "--control", url, "--quiet", NULL};
-	tb_child sat;
-	if (tb_child_spawn(&sat, sargv, NULL, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "satellite_bench: cannot start %s: %s\n", sat_path, err);
-		return 2;
-	}
-	if (tb_rpc_client_alloc(&ctl, url, 5000, err, sizeof(err)) != TB_OK) {
-		fprintf(stderr, "satellite_bench: %s\n", err);
-		return 2;
-	}
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello hello = TB__HELLO__INIT;
-	hello.role = "bench";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &hello;
-	rep = control(&req);
-	uint16_t ports[MAX_CONNS];
-	for (int i = 0; i < MAX_CONNS; i++)
-		ports[i] = (uint16_t)rep->hello_reply->ports[i];
-	tb_rpc_free(rep);
-
-	printf("satellite_bench: LightStep reports of ~930-byte spans, %.0f s per case, "
-	       "satellite pid %d on %ld cores\n", secs, (int)sat.pid, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%6s %5s %-8s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "client",
-	       "reports/s", "spans/s", "spans/sat-CPU-s", "sat CPU", "p50 us", "p99 us", "exact");
+/* run_table runs every case, prints its row, then the targets and the machine's floors.
+ * Returns whether every count was exact. */
+static bool run_table(pid_t sat, const uint16_t *ports, double secs, uint64_t *run)
+{
 	/* depth 0: libcurl, one request at a time, as a tracer's HTTP client posts; depth n:
 	 * the lean generator (bench/httpload.c) with n requests in flight per connection. */
 	static const struct {
@@ -372,17 +362,11 @@ int main(int argc, char **argv)
 		{1000, 1, 0}, {1000, 4, 0}, {1000, 4, 1},
 	};
 	double best_1000 = 0, best_1 = 0, best_1_piped = 0;
-	if (only.spans > 0) {
-		result r = run_case(sat.pid, ports, only.spans, only.conns, only.depth, secs, 1);
-		print_row(only.spans, only.conns, only.depth, &r);
-		ok &= r.exact;
-		goto done;
-	}
-	uint64_t run = 1;
+	bool ok = true;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t spans = cases[i].spans;
 		int depth = cases[i].depth;
-		result r = run_case(sat.pid, ports, spans, cases[i].conns, depth, secs, run++);
+		result r = run_case(sat, ports, spans, cases[i].conns, depth, secs, (*run)++);
 		print_row(spans, cases[i].conns, depth, &r);
 		ok &= r.exact;
 		if (spans == 1000 && r.spans_per_cpu_s > best_1000)
@@ -395,8 +379,7 @@ int main(int argc, char **argv)
 	printf("target: >= 2,000,000 spans per satellite CPU-second at 1000 spans/report: "
 	       "%.0f (%s)\n", best_1000, best_1000 >= 2e6 ? "met" : "NOT met");
 	printf("floor: a bare loopback TCP receiver (recv 256 KiB at a time and discard, no "
-	       "HTTP) takes %.0f "
-	       "spans per CPU-second of the same 1000-span reports here\n",
+	       "HTTP) takes %.0f spans per CPU-second of the same 1000-span reports here\n",
 	       tb_tcpfloor_receive(secs));
 	printf("target: >= 50,000 reports/s at 1 span/report: %.0f one at a time (%s), %.0f "
 	       "pipelined (%s)\n", best_1, best_1 >= 50000 ? "met" : "NOT met", best_1_piped,
@@ -404,28 +387,90 @@ int main(int argc, char **argv)
 	printf("floor: bare loopback TCP, 4 connections each sending a request of the same "
 	       "size and waiting for a 100-byte answer from one epoll thread (no HTTP): "
 	       "%.0f requests/s\n", tb_tcpfloor_pingpong(secs, 4));
+	return ok;
+}
 
-	if (soak > 0) {
-		long rss0 = rss_kib(sat.pid), rss_max = rss0, rss_end;
-		double step = soak / 12;
-		uint64_t spans_sent = 0;
-		printf("soak: 1000-span reports on 4 connections for %.0f s; satellite RSS:", soak);
-		for (int i = 0; i < 12; i++) {
-			result r = run_case(sat.pid, ports, 1000, 4, 0, step, run++);
-			long rss = rss_kib(sat.pid);
-			ok &= r.exact;
-			spans_sent += (uint64_t)(r.spans_s * step);
-			if (rss > rss_max)
-				rss_max = rss;
-			printf(" %ld", rss / 1024);
-			fflush(stdout);
-		}
-		rss_end = rss_kib(sat.pid);
-		printf(" MiB\nsoak: RSS %ld MiB before, %ld MiB after, %ld MiB peak, ~%.1f M spans\n",
-		       rss0 / 1024, rss_end / 1024, rss_max / 1024, (double)spans_sent / 1e6);
+/* run_soak posts 1000-span reports for soak seconds and prints the satellite's RSS
+ * along the way. Returns whether every count was exact. */
+static bool run_soak(pid_t sat, const uint16_t *ports, double soak, uint64_t *run)
+{
+	long rss0 = rss_kib(sat), rss_max = rss0;
+	double step = soak / 12;
+	uint64_t spans_sent = 0;
+	bool ok = true;
+	printf("soak: 1000-span reports on 4 connections for %.0f s; satellite RSS:", soak);
+	for (int i = 0; i < 12; i++) {
+		result r = run_case(sat, ports, 1000, 4, 0, step, (*run)++);
+		long rss = rss_kib(sat);
+		ok &= r.exact;
+		spans_sent += (uint64_t)(r.spans_s * step);
+		if (rss > rss_max)
+			rss_max = rss;
+		printf(" %ld", rss / 1024);
+		fflush(stdout);
 	}
+	printf(" MiB\nsoak: RSS %ld MiB before, %ld MiB after, %ld MiB peak, ~%.1f M spans\n",
+	       rss0 / 1024, rss_kib(sat) / 1024, rss_max / 1024, (double)spans_sent / 1e6);
+	return ok;
+}
 
-done:;
+/* start_satellite starts the satellite under test and learns its ports. */
+static int start_satellite(const options *o, tb_child *sat, uint16_t *ports)
+{
+	char err[256], url[128];
+	snprintf(url, sizeof(url), "ipc:///tmp/tb-sat-bench-%d.ipc", (int)getpid());
+	char *sargv[] = {(char *)o->sat_path, "--ports", "0,0,0,0", "--control", url, "--quiet",
+			 NULL};
+	if (tb_child_spawn(sat, sargv, NULL, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "satellite_bench: cannot start %s: %s\n", o->sat_path, err);
+		return TB_ESYS;
+	}
+	if (tb_rpc_client_alloc(&ctl, url, 5000, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "satellite_bench: %s\n", err);
+		tb_child_stop(sat, 0);
+		tb_child_fini(sat);
+		return TB_ESYS;
+	}
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__Hello hello = TB__HELLO__INIT;
+	hello.role = "bench";
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &hello;
+	rep = control(&req);
+	for (int i = 0; i < MAX_CONNS; i++)
+		ports[i] = (uint16_t)rep->hello_reply->ports[i];
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static options o;
+	int status = parse_args(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	tb_child sat;
+	uint16_t ports[MAX_CONNS];
+	if (start_satellite(&o, &sat, ports) != TB_OK)
+		return 2;
+	printf("satellite_bench: LightStep reports of ~930-byte spans, %.0f s per case, "
+	       "satellite pid %d on %ld cores\n", o.secs, (int)sat.pid, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%6s %5s %-8s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "client",
+	       "reports/s", "spans/s", "spans/sat-CPU-s", "sat CPU", "p50 us", "p99 us", "exact");
+	bool ok = true;
+	uint64_t run = 1;
+	if (o.only_spans > 0) {
+		result r = run_case(sat.pid, ports, o.only_spans, o.only_conns, o.only_depth, o.secs,
+				    run++);
+		print_row(o.only_spans, o.only_conns, o.only_depth, &r);
+		ok = r.exact;
+	} else {
+		ok = run_table(sat.pid, ports, o.secs, &run);
+		if (o.soak > 0)
+			ok &= run_soak(sat.pid, ports, o.soak, &run);
+	}
+	Tb__Envelope req = TB__ENVELOPE__INIT;
 	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
 	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
 	req.shutdown = &sd;

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "common/rpc.h"
+#include "common/units.h"
 
 static const char *keys[32];
 
@@ -72,64 +73,39 @@ static figures measure(tb_tracer *t, uint64_t spans)
 	return f;
 }
 
-int main(int argc, char **argv)
+/* start_satellite starts the satellite the reporting tracers post to; its address in
+ * addr. */
+static int start_satellite(const char *sat_path, tb_child *sat, tb_rpc_client **cl,
+			   char *addr, size_t len)
 {
-	static const struct option longopts[] = {
-		{"spans", required_argument, NULL, 'n'},
-		{"satellite", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	uint64_t spans = 300000;
-	char sat_path[PATH_MAX], err[256], url[128];
-	int opt;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	tb_sibling_path(sat_path, sizeof(sat_path), "../satellite/satellite");
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'n': spans = strtoull(optarg, NULL, 10); break;
-		case 'S': snprintf(sat_path, sizeof(sat_path), "%s", optarg); break;
-		case 'h': printf("usage: tracer_bench [--spans N (300000)] [--satellite PATH]\n"); return 0;
-		default: return 2;
-		}
-	}
-	if (spans < 3 || spans > 100000000) {
-		fprintf(stderr, "tracer_bench: --spans must be 3 to 100000000\n");
-		return 2;
-	}
-	for (int i = 0; i < 32; i++) {
-		char *k = malloc(16);
-		snprintf(k, 16, "key.%d", i);
-		keys[i] = k;
-	}
-
+	char err[256], url[128];
 	snprintf(url, sizeof(url), "ipc:///tmp/tb-tracer-bench-%d.ipc", (int)getpid());
-	tb_child sat;
-	char *sargv[] = {sat_path, "--ports", "0", "--control", url, NULL};
-	if (tb_child_spawn(&sat, sargv, NULL, err, sizeof(err)) != TB_OK) {
+	char *sargv[] = {(char *)sat_path, "--ports", "0", "--control", url, NULL};
+	if (tb_child_spawn(sat, sargv, NULL, err, sizeof(err)) != TB_OK ||
+	    tb_rpc_client_alloc(cl, url, 5000, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tracer_bench: %s\n", err);
-		return 2;
+		return TB_ESYS;
 	}
-	tb_rpc_client *cl;
-	tb_rpc_client_alloc(&cl, url, 5000, err, sizeof(err));
 	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	Tb__Hello hello = TB__HELLO__INIT;
 	hello.role = "tracer_bench";
 	req.body_case = TB__ENVELOPE__BODY_HELLO;
 	req.hello = &hello;
-	if (tb_rpc_call(cl, &req, &rep, err, sizeof(err)) != TB_OK) {
+	if (tb_rpc_call(*cl, &req, &rep, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tracer_bench: satellite: %s\n", err);
-		return 2;
+		return TB_EPEER;
 	}
-	char sat_addr[64];
-	snprintf(sat_addr, sizeof(sat_addr), "127.0.0.1:%u", rep->hello_reply->ports[0]);
+	snprintf(addr, len, "127.0.0.1:%u", rep->hello_reply->ports[0]);
 	tb_rpc_free(rep);
-	const char *sats[] = {sat_addr};
+	return TB_OK;
+}
 
-	printf("tracer_bench: %llu spans per tracer, 10 tags and 15 logs each, satellite %s\n",
-	       (unsigned long long)spans, sat_addr);
-	printf("%-16s %12s %12s %14s %10s %10s\n", "tracer", "ns/span", "vs noop", "flush ns/span",
-	       "sent", "dropped");
+/* measure_tracers prints a row for NoOp, then for each reporting tracer. Returns 1 when
+ * a reporting tracer dropped spans, else 0; 2 when one could not be made. */
+static int measure_tracers(const char *sat_addr, uint64_t spans)
+{
+	char err[256];
+	const char *sats[] = {sat_addr};
 	tb_tracer *t;
 	tb_tracer_noop_alloc(&t);
 	figures noop = measure(t, spans);
@@ -154,6 +130,54 @@ int main(int argc, char **argv)
 		if (f.st.dropped != 0)
 			status = 1;
 	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"spans", required_argument, NULL, 'n'},
+		{"satellite", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long spans = 300000;
+	char sat_path[PATH_MAX], sat_addr[64];
+	int opt;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tb_program_path(sat_path, sizeof(sat_path), "satellite");
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!tb_parse_uint(optarg, 100000000, &spans) || spans < 3) {
+				fprintf(stderr, "tracer_bench: --spans %s: expected 3 to 100000000\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'S': snprintf(sat_path, sizeof(sat_path), "%s", optarg); break;
+		case 'h': printf("usage: tracer_bench [--spans N (300000)] [--satellite PATH]\n"); return 0;
+		default: return 2;
+		}
+	}
+	for (int i = 0; i < 32; i++) {
+		char *k = malloc(16);
+		if (k == NULL)
+			return 2;
+		snprintf(k, 16, "key.%d", i);
+		keys[i] = k;
+	}
+	tb_child sat;
+	tb_rpc_client *cl = NULL;
+	if (start_satellite(sat_path, &sat, &cl, sat_addr, sizeof(sat_addr)) != TB_OK)
+		return 2;
+	printf("tracer_bench: %llu spans per tracer, 10 tags and 15 logs each, satellite %s\n",
+	       (unsigned long long)spans, sat_addr);
+	printf("%-16s %12s %12s %14s %10s %10s\n", "tracer", "ns/span", "vs noop", "flush ns/span",
+	       "sent", "dropped");
+	int status = measure_tracers(sat_addr, spans);
+	char err[256];
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
 	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
 	req.shutdown = &sd;

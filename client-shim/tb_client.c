@@ -192,77 +192,100 @@ static bool set_satellites(tb_command *cmd, const char *list)
 	return ok && cmd->n_satellites > 0;
 }
 
-int main(int argc, char **argv)
-{
-	enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
-	       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST };
-	static const struct option longopts[] = {
-		{"trace", required_argument, NULL, O_TRACE},
-		{"sleep", required_argument, NULL, O_SLEEP},
-		{"sleep_interval", required_argument, NULL, O_INTERVAL},
-		{"work", required_argument, NULL, O_WORK},
-		{"repeat", required_argument, NULL, O_REPEAT},
-		{"no_flush", required_argument, NULL, O_NOFLUSH},
-		{"num_tags", required_argument, NULL, O_TAGS},
-		{"num_logs", required_argument, NULL, O_LOGS},
-		{"satellites", required_argument, NULL, O_SATS},
-		{"protocol", required_argument, NULL, O_PROTO},
-		{"control", required_argument, NULL, O_CONTROL},
-		{"max-buffered", required_argument, NULL, O_MAXBUF},
-		{"flush-ms", required_argument, NULL, O_FLUSH},
-		{"work-cost", required_argument, NULL, O_COST},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+/* What the command line asks for. */
+typedef struct args {
 	tb_command cmd;
-	tb_command_init(&cmd);
+	const char *control;
+	bool argv_mode, has_repeat;
+	unsigned long max_buffered, flush_ms;
+} args;
+
+enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
+       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST };
+
+static const struct option longopts[] = {
+	{"trace", required_argument, NULL, O_TRACE},
+	{"sleep", required_argument, NULL, O_SLEEP},
+	{"sleep_interval", required_argument, NULL, O_INTERVAL},
+	{"work", required_argument, NULL, O_WORK},
+	{"repeat", required_argument, NULL, O_REPEAT},
+	{"no_flush", required_argument, NULL, O_NOFLUSH},
+	{"num_tags", required_argument, NULL, O_TAGS},
+	{"num_logs", required_argument, NULL, O_LOGS},
+	{"satellites", required_argument, NULL, O_SATS},
+	{"protocol", required_argument, NULL, O_PROTO},
+	{"control", required_argument, NULL, O_CONTROL},
+	{"max-buffered", required_argument, NULL, O_MAXBUF},
+	{"flush-ms", required_argument, NULL, O_FLUSH},
+	{"work-cost", required_argument, NULL, O_COST},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* take_option takes one option's value; false when it is not valid. */
+static bool take_option(args *a, int opt, const char *arg)
+{
+	tb_command *cmd = &a->cmd;
+	unsigned long v = 0;
+	bool ok = true;
+	if (opt >= O_TRACE && opt <= O_PROTO)
+		a->argv_mode = true;
+	switch (opt) {
+	case O_TRACE: ok = tb_parse_uint(arg, 1, &v); cmd->trace = v; break;
+	case O_SLEEP: ok = tb_parse_uint(arg, ~0ul, &v); cmd->sleep_ns = v; break;
+	case O_INTERVAL: ok = tb_parse_uint(arg, ~0ul, &v); cmd->sleep_interval_ns = v; break;
+	case O_WORK: ok = tb_parse_uint(arg, ~0ul, &v); cmd->work = v; break;
+	case O_REPEAT:
+		ok = tb_parse_uint(arg, ~0ul, &v);
+		cmd->repeat = v;
+		a->has_repeat = true;
+		break;
+	case O_NOFLUSH: ok = tb_parse_uint(arg, 1, &v); cmd->no_flush = v; break;
+	case O_TAGS: ok = tb_parse_uint(arg, MAX_KEYS, &v); cmd->num_tags = (uint32_t)v; break;
+	case O_LOGS: ok = tb_parse_uint(arg, MAX_KEYS, &v); cmd->num_logs = (uint32_t)v; break;
+	case O_SATS: ok = set_satellites(cmd, arg); break;
+	case O_PROTO: ok = tb_protocol_parse(arg, &cmd->protocol) == TB_OK; break;
+	case O_CONTROL: a->control = arg; break;
+	case O_MAXBUF: ok = tb_parse_uint(arg, 100000000, &a->max_buffered) && a->max_buffered > 0; break;
+	case O_FLUSH: ok = tb_parse_uint(arg, 3600000, &a->flush_ms) && a->flush_ms > 0; break;
+	case O_COST:
+		ok = tb_parse_uint(arg, 1000000, &v) && v > 0;
+		steps_per_unit = v;
+		break;
+	}
+	return ok;
+}
+
+/* parse_args fills a. Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, args *a)
+{
+	tb_command_init(&a->cmd);
+	a->max_buffered = 10000;
+	a->flush_ms = 200;
 	/* In argv mode LightStep Benchmarks' flags say nothing of where to report: the
 	 * environment may (the sampler sets both for argv clients), else LightStep
 	 * Benchmarks' first satellite. */
 	const char *env_sats = getenv("TB_SATELLITES"), *env_proto = getenv("TB_PROTOCOL");
-	if (env_sats == NULL || !set_satellites(&cmd, env_sats))
-		set_satellites(&cmd, "127.0.0.1:8360");
-	if (env_proto != NULL && tb_protocol_parse(env_proto, &cmd.protocol) != TB_OK) {
+	if (env_sats == NULL || !set_satellites(&a->cmd, env_sats))
+		set_satellites(&a->cmd, "127.0.0.1:8360");
+	if (env_proto != NULL && tb_protocol_parse(env_proto, &a->cmd.protocol) != TB_OK) {
 		fprintf(stderr, "tb-client: TB_PROTOCOL=%s is not lightstep or otlp\n", env_proto);
 		return 2;
 	}
-	const char *control = tb_shim_control_url();
-	bool argv_mode = false, has_repeat = false;
-	unsigned long v, max_buffered = 10000, flush_ms = 200;
+	a->control = tb_shim_control_url();
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		const char *name = opt >= O_TRACE && opt <= O_COST ? longopts[opt - O_TRACE].name : "";
-		bool ok = true;
-		if (opt >= O_TRACE && opt <= O_PROTO)
-			argv_mode = true;
-		switch (opt) {
-		case O_TRACE: ok = tb_parse_uint(optarg, 1, &v); cmd.trace = v; break;
-		case O_SLEEP: ok = tb_parse_uint(optarg, ~0ul, &v); cmd.sleep_ns = v; break;
-		case O_INTERVAL: ok = tb_parse_uint(optarg, ~0ul, &v); cmd.sleep_interval_ns = v; break;
-		case O_WORK: ok = tb_parse_uint(optarg, ~0ul, &v); cmd.work = v; break;
-		case O_REPEAT:
-			ok = tb_parse_uint(optarg, ~0ul, &v);
-			cmd.repeat = v;
-			has_repeat = true;
-			break;
-		case O_NOFLUSH: ok = tb_parse_uint(optarg, 1, &v); cmd.no_flush = v; break;
-		case O_TAGS: ok = tb_parse_uint(optarg, MAX_KEYS, &v); cmd.num_tags = (uint32_t)v; break;
-		case O_LOGS: ok = tb_parse_uint(optarg, MAX_KEYS, &v); cmd.num_logs = (uint32_t)v; break;
-		case O_SATS: ok = set_satellites(&cmd, optarg); break;
-		case O_PROTO: ok = tb_protocol_parse(optarg, &cmd.protocol) == TB_OK; break;
-		case O_CONTROL: control = optarg; break;
-		case O_MAXBUF: ok = tb_parse_uint(optarg, 100000000, &max_buffered) && max_buffered > 0; break;
-		case O_FLUSH: ok = tb_parse_uint(optarg, 3600000, &flush_ms) && flush_ms > 0; break;
-		case O_COST:
-			ok = tb_parse_uint(optarg, 1000000, &v) && v > 0;
-			steps_per_unit = v;
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
 		}
-		if (!ok) {
-			fprintf(stderr, "tb-client: --%s %s: not a valid value (see --help)\n", name,
-				optarg);
+		if (opt < O_TRACE || opt > O_COST) {
+			usage(stderr);
+			return 2;
+		}
+		if (!take_option(a, opt, optarg)) {
+			fprintf(stderr, "tb-client: --%s %s: not a valid value (see --help)\n",
+				longopts[opt - O_TRACE].name, optarg);
 			return 2;
 		}
 	}
@@ -270,35 +293,43 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tb-client: unexpected argument \"%s\" (see --help)\n", argv[optind]);
 		return 2;
 	}
-	if (argv_mode && !has_repeat) {
+	if (a->argv_mode && !a->has_repeat) {
 		fprintf(stderr, "tb-client: argv mode needs --repeat N\n");
 		return 2;
 	}
-	if (cmd.sleep_ns > 0 && cmd.sleep_interval_ns == 0) {
+	if (a->cmd.sleep_ns > 0 && a->cmd.sleep_interval_ns == 0) {
 		fprintf(stderr, "tb-client: --sleep needs --sleep_interval above 0\n");
 		return 2;
 	}
+	return -1;
+}
 
+int main(int argc, char **argv)
+{
+	static args a;
+	int status = parse_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
 	char err[512];
-	if (!argv_mode && tb_shim_fetch_command(control, &cmd, err, sizeof(err)) != TB_OK) {
+	if (!a.argv_mode && tb_shim_fetch_command(a.control, &a.cmd, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tb-client: %s\n", err);
 		return 1;
 	}
-	if (cmd.num_tags > MAX_KEYS || cmd.num_logs > MAX_KEYS) {
+	if (a.cmd.num_tags > MAX_KEYS || a.cmd.num_logs > MAX_KEYS) {
 		fprintf(stderr, "tb-client: NumTags and NumLogs must be at most %d\n", MAX_KEYS);
 		return 2;
 	}
 	make_keys();
 	tb_client_result r;
-	if (run(&cmd, max_buffered, (uint64_t)flush_ms * TB_NS_PER_MS, &r) != 0)
+	if (run(&a.cmd, a.max_buffered, (uint64_t)a.flush_ms * TB_NS_PER_MS, &r) != 0)
 		return 1;
-	if (argv_mode) {
+	if (a.argv_mode) {
 		char *json = tb_client_result_to_json(&r);
 		printf("%s\n", json ? json : "{}");
 		free(json);
 		return 0;
 	}
-	if (tb_shim_report_result(control, &r, err, sizeof(err)) != TB_OK) {
+	if (tb_shim_report_result(a.control, &r, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tb-client: %s\n", err);
 		return 1;
 	}

@@ -39,58 +39,83 @@ static int noop_run(orc_env *env, const char *client, double sps, double runtime
 	return rc;
 }
 
-int orc_calibrate(orc_env *env, const char *client, double target, orc_calibration *c,
-		  char *err, size_t errlen)
+/* probe measures units of work per CPU second: an unpaced probe, then one sized to
+ * ~0.3 s. */
+static int probe(orc_env *env, const char *client, orc_calibration *c, double *per_cpu_second,
+		 char *err, size_t errlen)
 {
-	memset(c, 0, sizeof(*c));
-	c->target_cpu = target;
-	uint64_t t0 = tb_now_ns();
-	orc_result r;
-
-	/* 1. Units of work per CPU second: an unpaced probe, then one sized to ~0.3 s. */
 	uint64_t work = 2000;
-	double per_cpu_second = 0;
-	for (int probe = 0; probe < 2; probe++) {
+	orc_result r;
+	for (int i = 0; i < 2; i++) {
 		int rc = noop_run(env, client, 1000, 1, work, 0, &r, err, errlen);
 		c->runs++;
 		if (rc != TB_OK) {
 			orc_result_free(&r);
 			return rc;
 		}
-		per_cpu_second = (double)work * 1000.0 / r.program_time;
+		*per_cpu_second = (double)work * 1000.0 / r.program_time;
 		orc_result_free(&r);
-		work = (uint64_t)fmax(1, per_cpu_second * 0.3 / 1000.0);
+		work = (uint64_t)fmax(1, *per_cpu_second * 0.3 / 1000.0);
 	}
-	/* At the target share, a wall second holds target CPU seconds of work: that is the
-	 * work_per_second a run divides by its spans per second. */
-	c->work_per_second = per_cpu_second * target;
+	return TB_OK;
+}
 
-	/* 2. Paced checks at CHECK_SPS. Each measures, under real pacing, the CPU a unit of
-	 * work really costs (span overhead included) and how far sleeps overshoot; the next
-	 * guess solves for the target from the means of all checks so far, so noise averages
-	 * out instead of compounding. With w units per span costing w/p CPU seconds and a
+/* What the paced checks have learnt so far: the means of the CPU a unit of work really
+ * costs and of how far sleeps overshoot. */
+typedef struct learnt {
+	double p_sum, o_sum;
+	int p_n, o_n;
+	double p_eff, overshoot;
+} learnt;
+
+/* learn folds one check (wu units and sn ns of sleep per span; cpu and wall seconds for
+ * n spans) into l. */
+static void learn(learnt *l, uint64_t wu, uint64_t sn, double cpu, double wall, double n)
+{
+	if (cpu > 0 && n > 0) {
+		l->p_sum += (double)wu * n / cpu;
+		l->p_eff = l->p_sum / ++l->p_n;
+	}
+	double planned = n * (double)sn / 1e9, off_cpu = wall - cpu;
+	if (planned > 0 && off_cpu > 0) {
+		l->o_sum += off_cpu / planned;
+		l->overshoot = l->o_sum / ++l->o_n;
+	}
+}
+
+int orc_calibrate(orc_env *env, const char *client, double target, orc_calibration *c,
+		  char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->target_cpu = target;
+	uint64_t t0 = tb_now_ns();
+	double per_cpu_second = 0;
+	int rc = probe(env, client, c, &per_cpu_second, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	/* Paced checks at CHECK_SPS. Each measures, under real pacing, the CPU a unit of work
+	 * really costs (span overhead included) and how far sleeps overshoot; the next guess
+	 * solves for the target from the means of all checks so far, so noise averages out
+	 * instead of compounding. With w units per span costing w/p CPU seconds and a
 	 * planned sleep s paid as s*o, a span takes w/p + s*o: the target share and rate
 	 * give w = target*p/sps and s = (1-target)/(sps*o). */
-	double p_sum = 0, o_sum = 0;
-	int p_n = 0, o_n = 0;
-	double p_eff = per_cpu_second, overshoot = 1.0;
+	learnt l = {.p_eff = per_cpu_second, .overshoot = 1.0};
 	orc_calibration best = {0};
 	double best_miss = INFINITY;
 	for (int check = 0; check < MAX_CHECKS; check++) {
-		double w = target * p_eff / CHECK_SPS;
-		double sleep_ns = (1.0 - target) / (CHECK_SPS * overshoot) * 1e9;
-		c->work_per_second = target * p_eff;
+		double w = target * l.p_eff / CHECK_SPS;
+		double sleep_ns = (1.0 - target) / (CHECK_SPS * l.overshoot) * 1e9;
+		c->work_per_second = target * l.p_eff;
 		c->sleep_per_work_ns = w > 0 ? sleep_ns / w : 0;
 		uint64_t wu = (uint64_t)fmax(1, llround(w)), sn = (uint64_t)llround(sleep_ns);
-		int rc = noop_run(env, client, CHECK_SPS, CHECK_SECONDS, wu, sn, &r, err, errlen);
+		orc_result r;
+		rc = noop_run(env, client, CHECK_SPS, CHECK_SECONDS, wu, sn, &r, err, errlen);
 		c->runs++;
-		if (rc != TB_OK) {
-			orc_result_free(&r);
-			return rc;
-		}
 		double cpu = r.program_time, wall = r.clock_time, n = (double)r.spans_sent;
 		c->host_cpu = r.host_cpu;
 		orc_result_free(&r);
+		if (rc != TB_OK)
+			return rc;
 		double u = wall > 0 ? cpu / wall : 0;
 		double pace = wall > 0 ? n / wall / CHECK_SPS : 0;
 		c->measured_cpu = u;
@@ -113,15 +138,7 @@ int orc_calibrate(orc_env *env, const char *client, double target, orc_calibrati
 				client, MAX_CHECKS, 100 * c->measured_cpu);
 			break;
 		}
-		if (cpu > 0 && n > 0) {
-			p_sum += (double)wu * n / cpu;
-			p_eff = p_sum / ++p_n;
-		}
-		double planned = n * (double)sn / 1e9, off_cpu = wall - cpu;
-		if (planned > 0 && off_cpu > 0) {
-			o_sum += off_cpu / planned;
-			overshoot = o_sum / ++o_n;
-		}
+		learn(&l, wu, sn, cpu, wall, n);
 	}
 	c->seconds = (double)(tb_now_ns() - t0) / 1e9;
 	return TB_OK;

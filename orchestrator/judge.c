@@ -49,101 +49,127 @@ static double reduce(orc_fn fn, const value *a)
 	}
 }
 
-static bool eval(const orc_expr *e, const orc_named_results *runs, size_t nruns, value *out,
-		 char *why, size_t len)
+/* An expression's context: the runs' results and where to say why it failed. */
+typedef struct ctx {
+	const orc_named_results *runs;
+	size_t nruns;
+	char *why;
+	size_t len;
+} ctx;
+
+static bool eval(const orc_expr *e, const ctx *c, value *out);
+
+/* eval_field is RUN.FIELD: one value per run for a per-run field, every sample (or
+ * bucket) of every run for a list. */
+static bool eval_field(const orc_expr *e, const ctx *c, value *out)
+{
+	const orc_named_results *nr = e->run_index < c->nruns ? &c->runs[e->run_index] : NULL;
+	if (nr == NULL || nr->n == 0) {
+		snprintf(c->why, c->len, "run '%s' has no results", e->run);
+		return false;
+	}
+	for (size_t i = 0; i < nr->n; i++) {
+		const orc_result *r = &nr->results[i];
+		const orc_list *l = orc_field_list(e->fieldp, r);
+		if (l == NULL) {
+			if (!push(out, orc_field_number(e->fieldp, r)))
+				return false;
+			continue;
+		}
+		for (size_t k = 0; k < l->n; k++)
+			if (!push(out, l->v[k]))
+				return false;
+	}
+	if (out->n == 0) {
+		snprintf(c->why, c->len, "%s.%s has no values (no samples?)", e->run, e->field);
+		return false;
+	}
+	return true;
+}
+
+static bool eval_call(const orc_expr *e, const ctx *c, value *out)
+{
+	value a;
+	if (!eval(e->a, c, &a))
+		return false;
+	if (a.n == 0) {
+		value_free(&a);
+		snprintf(c->why, c->len, "%s() of an empty list", orc_fn_name(e->fn));
+		return false;
+	}
+	if (e->fn == ORC_FN_ABS) {
+		for (size_t i = 0; i < a.n; i++)
+			a.v[i] = fabs(a.v[i]);
+		*out = a;
+		return true;
+	}
+	double r = reduce(e->fn, &a);
+	value_free(&a);
+	return push(out, r);
+}
+
+/* apply is x op y; false on a division by zero. */
+static bool apply(char op, double x, double y, double *r)
+{
+	switch (op) {
+	case '+': *r = x + y; return true;
+	case '-': *r = x - y; return true;
+	case '*': *r = x * y; return true;
+	default:
+		*r = y != 0 ? x / y : 0;
+		return y != 0;
+	}
+}
+
+/* eval_binary: a list with a scalar applies elementwise; two lists must match in
+ * length. */
+static bool eval_binary(const orc_expr *e, const ctx *c, value *out)
+{
+	value a, b;
+	bool ok = false;
+	if (!eval(e->a, c, &a))
+		return false;
+	if (!eval(e->b, c, &b))
+		goto out_a;
+	if (a.n != b.n && a.n != 1 && b.n != 1) {
+		snprintf(c->why, c->len, "lists of %zu and %zu values cannot be combined", a.n, b.n);
+		goto out;
+	}
+	size_t n = a.n > b.n ? a.n : b.n;
+	ok = true;
+	for (size_t i = 0; i < n && ok; i++) {
+		double r;
+		if (!apply(e->op, a.v[a.n == 1 ? 0 : i], b.v[b.n == 1 ? 0 : i], &r)) {
+			snprintf(c->why, c->len, "division by zero");
+			ok = false;
+		}
+		ok = ok && push(out, r);
+	}
+out:
+	value_free(&b);
+out_a:
+	value_free(&a);
+	return ok;
+}
+
+static bool eval(const orc_expr *e, const ctx *c, value *out)
 {
 	memset(out, 0, sizeof(*out));
 	switch (e->kind) {
 	case ORC_EXPR_NUMBER:
 		return push(out, e->number);
-	case ORC_EXPR_FIELD: {
-		const orc_named_results *nr = e->run_index < nruns ? &runs[e->run_index] : NULL;
-		if (nr == NULL || nr->n == 0) {
-			snprintf(why, len, "run '%s' has no results", e->run);
-			return false;
-		}
-		for (size_t i = 0; i < nr->n; i++) {
-			const orc_result *r = &nr->results[i];
-			const orc_list *l = orc_field_list(e->fieldp, r);
-			if (l == NULL) {
-				if (!push(out, orc_field_number(e->fieldp, r)))
-					return false;
-				continue;
-			}
-			for (size_t k = 0; k < l->n; k++)
-				if (!push(out, l->v[k]))
-					return false;
-		}
-		if (out->n == 0) {
-			snprintf(why, len, "%s.%s has no values (no samples?)", e->run, e->field);
-			return false;
-		}
-		return true;
-	}
-	case ORC_EXPR_CALL: {
-		value a;
-		if (!eval(e->a, runs, nruns, &a, why, len))
-			return false;
-		if (a.n == 0) {
-			value_free(&a);
-			snprintf(why, len, "%s() of an empty list", orc_fn_name(e->fn));
-			return false;
-		}
-		if (e->fn == ORC_FN_ABS) {
-			for (size_t i = 0; i < a.n; i++)
-				a.v[i] = fabs(a.v[i]);
-			*out = a;
-			return true;
-		}
-		double r = reduce(e->fn, &a);
-		value_free(&a);
-		return push(out, r);
-	}
-	case ORC_EXPR_NEGATE: {
-		if (!eval(e->a, runs, nruns, out, why, len))
+	case ORC_EXPR_FIELD:
+		return eval_field(e, c, out);
+	case ORC_EXPR_CALL:
+		return eval_call(e, c, out);
+	case ORC_EXPR_NEGATE:
+		if (!eval(e->a, c, out))
 			return false;
 		for (size_t i = 0; i < out->n; i++)
 			out->v[i] = -out->v[i];
 		return true;
-	}
-	case ORC_EXPR_BINARY: {
-		value a, b;
-		if (!eval(e->a, runs, nruns, &a, why, len))
-			return false;
-		if (!eval(e->b, runs, nruns, &b, why, len)) {
-			value_free(&a);
-			return false;
-		}
-		/* A list with a scalar applies elementwise; two lists must match in length. */
-		size_t n = a.n > b.n ? a.n : b.n;
-		if (a.n != b.n && a.n != 1 && b.n != 1) {
-			snprintf(why, len, "lists of %zu and %zu values cannot be combined", a.n, b.n);
-			value_free(&a);
-			value_free(&b);
-			return false;
-		}
-		bool ok = true;
-		for (size_t i = 0; i < n && ok; i++) {
-			double x = a.v[a.n == 1 ? 0 : i], y = b.v[b.n == 1 ? 0 : i], r;
-			switch (e->op) {
-			case '+': r = x + y; break;
-			case '-': r = x - y; break;
-			case '*': r = x * y; break;
-			default:
-				if (y == 0) {
-					snprintf(why, len, "division by zero");
-					ok = false;
-					r = 0;
-				} else {
-					r = x / y;
-				}
-			}
-			ok = ok && push(out, r);
-		}
-		value_free(&a);
-		value_free(&b);
-		return ok;
-	}
+	case ORC_EXPR_BINARY:
+		return eval_binary(e, c, out);
 	}
 	return false;
 }
@@ -182,10 +208,11 @@ bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns,
 	       char *values, size_t len)
 {
 	value l, r;
+	ctx c = {.runs = runs, .nruns = nruns, .why = values, .len = len};
 	*pass = false;
-	if (!eval(a->lhs, runs, nruns, &l, values, len))
+	if (!eval(a->lhs, &c, &l))
 		return false;
-	if (!eval(a->rhs, runs, nruns, &r, values, len)) {
+	if (!eval(a->rhs, &c, &r)) {
 		value_free(&l);
 		return false;
 	}

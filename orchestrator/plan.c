@@ -293,6 +293,68 @@ static const orc_plan_run *find_run(const orc_plan *p, const char *name)
 
 static orc_expr *parse_expr(parser *ps);
 
+/* parse_call reads fn(EXPR) after the name fn. */
+static orc_expr *parse_call(parser *ps, const char *name, const token *at)
+{
+	int fn = find_fn(name);
+	if (fn < 0) {
+		char names[128];
+		size_t off = 0;
+		for (int i = 0; i < ORC_FN_COUNT_; i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i == 0 ? "" : i + 1 == ORC_FN_COUNT_ ? " or " : ", ",
+						functions[i]);
+		fail_at(ps, at, "expected a function: %s", names);
+		return NULL;
+	}
+	advance(ps);
+	orc_expr *e = new_expr(ps, ORC_EXPR_CALL, at);
+	if (e == NULL)
+		return NULL;
+	e->fn = (orc_fn)fn;
+	if ((e->a = parse_expr(ps)) == NULL || !is_punct(&ps->tok, ")")) {
+		if (e->a != NULL)
+			fail_at(ps, &ps->tok, "expected ')'");
+		free_expr(e);
+		return NULL;
+	}
+	advance(ps);
+	return e;
+}
+
+/* parse_field reads .FIELD after the name of a run, and resolves both. */
+static orc_expr *parse_field(parser *ps, const char *name, const token *at)
+{
+	if (!is_punct(&ps->tok, ".")) {
+		fail_at(ps, &ps->tok, "expected '.' and a field after the run name '%s'", name);
+		return NULL;
+	}
+	const orc_plan_run *run = find_run(ps->plan, name);
+	if (run == NULL) {
+		fail_at(ps, at, "expected the name of a run defined above");
+		return NULL;
+	}
+	advance(ps);
+	token ft = ps->tok;
+	const orc_field *field = ft.kind == T_WORD ? orc_result_field_by_plan(ft.start, ft.len)
+						   : NULL;
+	if (field == NULL) {
+		char names[1024];
+		orc_result_plan_names(names, sizeof(names));
+		fail_at(ps, &ft, "expected a field: %s", names);
+		return NULL;
+	}
+	orc_expr *e = new_expr(ps, ORC_EXPR_FIELD, at);
+	if (e == NULL)
+		return NULL;
+	snprintf(e->run, sizeof(e->run), "%s", name);
+	e->run_index = (size_t)(run - ps->plan->runs);
+	e->fieldp = field;
+	snprintf(e->field, sizeof(e->field), "%.*s", (int)ft.len, ft.start);
+	advance(ps);
+	return e;
+}
+
 static orc_expr *parse_factor(parser *ps)
 {
 	token at = ps->tok;
@@ -332,55 +394,7 @@ static orc_expr *parse_factor(parser *ps)
 	char name[ORC_PLAN_NAME];
 	if (!take_name(ps, name, sizeof(name), "a run or function name"))
 		return NULL;
-	if (is_punct(&ps->tok, "(")) {
-		int fn = find_fn(name);
-		if (fn < 0) {
-			fail_at(ps, &at, "expected a function: last, first, mean, min, max, sum, "
-					 "count or abs");
-			return NULL;
-		}
-		advance(ps);
-		orc_expr *e = new_expr(ps, ORC_EXPR_CALL, &at);
-		if (e == NULL)
-			return NULL;
-		e->fn = (orc_fn)fn;
-		if ((e->a = parse_expr(ps)) == NULL || !is_punct(&ps->tok, ")")) {
-			if (e->a != NULL)
-				fail_at(ps, &ps->tok, "expected ')'");
-			free_expr(e);
-			return NULL;
-		}
-		advance(ps);
-		return e;
-	}
-	if (!is_punct(&ps->tok, ".")) {
-		fail_at(ps, &ps->tok, "expected '.' and a field after the run name '%s'", name);
-		return NULL;
-	}
-	const orc_plan_run *run = find_run(ps->plan, name);
-	if (run == NULL) {
-		fail_at(ps, &at, "expected the name of a run defined above");
-		return NULL;
-	}
-	advance(ps);
-	token ft = ps->tok;
-	const orc_field *field = ft.kind == T_WORD ? orc_result_field_by_plan(ft.start, ft.len)
-						   : NULL;
-	if (field == NULL) {
-		char names[1024];
-		orc_result_plan_names(names, sizeof(names));
-		fail_at(ps, &ft, "expected a field: %s", names);
-		return NULL;
-	}
-	orc_expr *e = new_expr(ps, ORC_EXPR_FIELD, &at);
-	if (e == NULL)
-		return NULL;
-	snprintf(e->run, sizeof(e->run), "%s", name);
-	e->run_index = (size_t)(run - ps->plan->runs);
-	e->fieldp = field;
-	snprintf(e->field, sizeof(e->field), "%.*s", (int)ft.len, ft.start);
-	advance(ps);
-	return e;
+	return is_punct(&ps->tok, "(") ? parse_call(ps, name, &at) : parse_field(ps, name, &at);
 }
 
 static orc_expr *parse_binary(parser *ps, int level)
@@ -520,6 +534,155 @@ static void parse_event(parser *ps, orc_plan_run *r)
 	end_of_statement(ps);
 }
 
+/* ---- run settings: one function each, one table ---- */
+
+static bool take_rate(parser *ps, double *sps, const char *what)
+{
+	token v = ps->tok;
+	if (!take_number(ps, sps, what))
+		return false;
+	if (!(*sps > 0)) {
+		fail_at(ps, &v, "expected spans per second above 0");
+		return false;
+	}
+	return true;
+}
+
+static bool set_sps(parser *ps, orc_plan_run *r)
+{
+	if (!is_punct(&ps->tok, "[")) {
+		r->nsps = 1;
+		return take_rate(ps, &r->sps[0], "spans per second, or [a, b, ...]");
+	}
+	advance(ps);
+	do {
+		if (r->nsps > 0)
+			advance(ps); /* the ',' */
+		if (r->nsps == ORC_PLAN_MAX_SWEEP) {
+			fail_at(ps, &ps->tok, "expected at most %d sweep values", ORC_PLAN_MAX_SWEEP);
+			return false;
+		}
+		if (!take_rate(ps, &r->sps[r->nsps], "spans per second"))
+			return false;
+		r->nsps++;
+	} while (is_punct(&ps->tok, ","));
+	if (!is_punct(&ps->tok, "]")) {
+		fail_at(ps, &ps->tok, "expected ',' or ']'");
+		return false;
+	}
+	advance(ps);
+	return true;
+}
+
+static bool set_runtime(parser *ps, orc_plan_run *r)
+{
+	token v = ps->tok;
+	if (!take_duration(ps, &r->runtime_s, "the runtime"))
+		return false;
+	if (!(r->runtime_s > 0)) {
+		fail_at(ps, &v, "expected a runtime above 0");
+		return false;
+	}
+	return true;
+}
+
+static bool set_repeat(parser *ps, orc_plan_run *r)
+{
+	token v = ps->tok;
+	double n;
+	if (!take_number(ps, &n, "a repeat count"))
+		return false;
+	if (n < 1 || n > 1000 || n != floor(n)) {
+		fail_at(ps, &v, "expected a repeat count from 1 to 1000");
+		return false;
+	}
+	r->repeat = (unsigned)n;
+	return true;
+}
+
+static bool set_trace(parser *ps, orc_plan_run *r) { r->trace = true; return true; }
+static bool set_notrace(parser *ps, orc_plan_run *r) { r->trace = false; return true; }
+static bool set_noflush(parser *ps, orc_plan_run *r) { r->no_flush = true; return true; }
+static bool set_notimeout(parser *ps, orc_plan_run *r) { r->no_timeout = true; return true; }
+
+static bool set_satellites(parser *ps, orc_plan_run *r)
+{
+	return take_mode(ps, &r->satellite_mode);
+}
+
+static bool set_protocol(parser *ps, orc_plan_run *r)
+{
+	if (!is_word(&ps->tok, "lightstep") && !is_word(&ps->tok, "otlp")) {
+		fail_at(ps, &ps->tok, "expected lightstep or otlp");
+		return false;
+	}
+	return take_name(ps, r->protocol, sizeof(r->protocol), "a protocol");
+}
+
+static bool set_client(parser *ps, orc_plan_run *r)
+{
+	return take_name(ps, r->client, sizeof(r->client), "a client name");
+}
+
+static const struct run_setting {
+	const char *name;
+	bool (*take)(parser *ps, orc_plan_run *r);
+} run_settings[] = {
+	{"sps", set_sps}, {"runtime", set_runtime}, {"repeat", set_repeat},
+	{"trace", set_trace}, {"notrace", set_notrace}, {"satellites", set_satellites},
+	{"protocol", set_protocol}, {"client", set_client}, {"noflush", set_noflush},
+	{"notimeout", set_notimeout},
+};
+#define NSETTINGS (sizeof(run_settings) / sizeof(run_settings[0]))
+
+/* parse_settings reads a run's settings up to the end of its line or its '{'. */
+static void parse_settings(parser *ps, orc_plan_run *r)
+{
+	while (!ps->failed && ps->tok.kind == T_WORD) {
+		token key = ps->tok;
+		const struct run_setting *st = NULL;
+		for (size_t i = 0; i < NSETTINGS && st == NULL; i++)
+			if (is_word(&key, run_settings[i].name))
+				st = &run_settings[i];
+		if (st == NULL) {
+			char names[256];
+			size_t off = 0;
+			for (size_t i = 0; i < NSETTINGS; i++)
+				off += (size_t)snprintf(names + off, sizeof(names) - off, "%s, ",
+							run_settings[i].name);
+			fail_at(ps, &key, "expected a run setting: %sor '{'", names);
+			return;
+		}
+		advance(ps);
+		if (!st->take(ps, r))
+			return;
+	}
+}
+
+/* parse_events reads a run's { ... } block of timed events. */
+static void parse_events(parser *ps, orc_plan_run *r)
+{
+	advance(ps);
+	for (;;) {
+		while (ps->tok.kind == T_NEWLINE)
+			advance(ps);
+		if (is_punct(&ps->tok, "}") || ps->tok.kind == T_EOF || ps->failed)
+			break;
+		token ev = ps->tok;
+		parse_event(ps, r);
+		if (!ps->failed && r->events[r->nevents - 1].at_s >= r->runtime_s) {
+			fail_at(ps, &ev, "expected an event before the run ends (%.0f s)",
+				r->runtime_s);
+			return;
+		}
+	}
+	if (!ps->failed && !is_punct(&ps->tok, "}")) {
+		fail_at(ps, &ps->tok, "expected '}' to close the events of run '%s'", r->name);
+		return;
+	}
+	advance(ps);
+}
+
 static void parse_run(parser *ps)
 {
 	orc_plan *p = ps->plan;
@@ -540,119 +703,17 @@ static void parse_run(parser *ps)
 		fail_at(ps, &at, "expected a new run name ('%s' is used above)", r->name);
 		return;
 	}
-	double runtime_set = 0;
-	while (!ps->failed && ps->tok.kind == T_WORD) {
-		token key = ps->tok;
-		advance(ps);
-		if (is_word(&key, "sps")) {
-			if (is_punct(&ps->tok, "[")) {
-				advance(ps);
-				do {
-					if (r->nsps > 0)
-						advance(ps); /* the ',' */
-					token v = ps->tok;
-					if (r->nsps == ORC_PLAN_MAX_SWEEP) {
-						fail_at(ps, &v, "expected at most %d sweep values",
-							ORC_PLAN_MAX_SWEEP);
-						return;
-					}
-					if (!take_number(ps, &r->sps[r->nsps], "spans per second"))
-						return;
-					if (!(r->sps[r->nsps] > 0)) {
-						fail_at(ps, &v, "expected spans per second above 0");
-						return;
-					}
-					r->nsps++;
-				} while (is_punct(&ps->tok, ","));
-				if (!is_punct(&ps->tok, "]")) {
-					fail_at(ps, &ps->tok, "expected ',' or ']'");
-					return;
-				}
-				advance(ps);
-			} else {
-				token v = ps->tok;
-				if (!take_number(ps, &r->sps[0], "spans per second, or [a, b, ...]"))
-					return;
-				if (!(r->sps[0] > 0)) {
-					fail_at(ps, &v, "expected spans per second above 0");
-					return;
-				}
-				r->nsps = 1;
-			}
-		} else if (is_word(&key, "runtime")) {
-			token v = ps->tok;
-			if (!take_duration(ps, &r->runtime_s, "the runtime"))
-				return;
-			if (!(r->runtime_s > 0)) {
-				fail_at(ps, &v, "expected a runtime above 0");
-				return;
-			}
-			runtime_set = r->runtime_s;
-		} else if (is_word(&key, "repeat")) {
-			token v = ps->tok;
-			double n;
-			if (!take_number(ps, &n, "a repeat count"))
-				return;
-			if (n < 1 || n > 1000 || n != floor(n)) {
-				fail_at(ps, &v, "expected a repeat count from 1 to 1000");
-				return;
-			}
-			r->repeat = (unsigned)n;
-		} else if (is_word(&key, "trace")) {
-			r->trace = true;
-		} else if (is_word(&key, "notrace")) {
-			r->trace = false;
-		} else if (is_word(&key, "noflush")) {
-			r->no_flush = true;
-		} else if (is_word(&key, "notimeout")) {
-			r->no_timeout = true;
-		} else if (is_word(&key, "satellites")) {
-			if (!take_mode(ps, &r->satellite_mode))
-				return;
-		} else if (is_word(&key, "protocol")) {
-			if (!is_word(&ps->tok, "lightstep") && !is_word(&ps->tok, "otlp")) {
-				fail_at(ps, &ps->tok, "expected lightstep or otlp");
-				return;
-			}
-			take_name(ps, r->protocol, sizeof(r->protocol), "a protocol");
-		} else if (is_word(&key, "client")) {
-			if (!take_name(ps, r->client, sizeof(r->client), "a client name"))
-				return;
-		} else {
-			fail_at(ps, &key, "expected a run setting: sps, runtime, repeat, trace, notrace, "
-					  "satellites, protocol, client, noflush, notimeout, or '{'");
-			return;
-		}
-	}
+	parse_settings(ps, r);
 	if (ps->failed)
 		return;
-	if (r->nsps == 0 || runtime_set == 0) {
+	if (r->nsps == 0 || r->runtime_s == 0) {
 		fail_at(ps, &ps->tok, "expected the run '%s' to give both sps and runtime", r->name);
 		return;
 	}
-	if (is_punct(&ps->tok, "{")) {
-		advance(ps);
-		for (;;) {
-			while (ps->tok.kind == T_NEWLINE)
-				advance(ps);
-			if (is_punct(&ps->tok, "}") || ps->tok.kind == T_EOF || ps->failed)
-				break;
-			token ev = ps->tok;
-			parse_event(ps, r);
-			if (!ps->failed && r->events[r->nevents - 1].at_s >= r->runtime_s) {
-				fail_at(ps, &ev, "expected an event before the run ends (%.0f s)",
-					r->runtime_s);
-				return;
-			}
-		}
-		if (ps->failed)
-			return;
-		if (!is_punct(&ps->tok, "}")) {
-			fail_at(ps, &ps->tok, "expected '}' to close the events of run '%s'", r->name);
-			return;
-		}
-		advance(ps);
-	}
+	if (is_punct(&ps->tok, "{"))
+		parse_events(ps, r);
+	if (ps->failed)
+		return;
 	p->nruns++;
 	end_of_statement(ps);
 }

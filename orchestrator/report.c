@@ -325,53 +325,42 @@ static void write_raw(FILE *f, const char *dir)
 	      "linked from the table of runs</li>\n</ul>\n", f);
 }
 
-int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *out, char *err,
-		     size_t errlen)
+/* draw_graphs writes every graph's data and script into dir/graphs and has gnuplot draw
+ * them; drawn[i] tells which it could. A graph gnuplot could not draw is a problem told
+ * in out, not an error. */
+static int draw_graphs(const char *dir, const orc_result *rows, size_t n, orc_graph *graphs,
+		       size_t ngraphs, const char *gnuplot, bool *drawn, orc_report_outcome *out,
+		       char *err, size_t errlen)
 {
-	memset(out, 0, sizeof(*out));
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
-	orc_result *rows;
-	size_t n;
-	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
-	if (rc != TB_OK)
-		return rc;
-
-	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
-	bool drawn[ORC_PLAN_MAX_GRAPHS] = {false};
-	size_t ngraphs = plan_graphs(dir, rows, n, graphs, ORC_PLAN_MAX_GRAPHS, out->problem,
-				     sizeof(out->problem));
-	out->graphs = ngraphs;
 	snprintf(path, sizeof(path), "%s/graphs", dir);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		orc_runsfile_free(rows, n);
 		return TB_ESYS;
 	}
 	bool no_gnuplot = false;
 	for (size_t i = 0; i < ngraphs; i++) {
 		char why[512];
-		if (orc_graph_write(&graphs[i], rows, n, path, err, errlen) != TB_OK) {
-			orc_runsfile_free(rows, n);
+		if (orc_graph_write(&graphs[i], rows, n, path, err, errlen) != TB_OK)
 			return TB_ESYS;
-		}
 		if (no_gnuplot)
 			continue;
-		rc = orc_graph_render(gnuplot, path, graphs[i].name, why, sizeof(why));
+		int rc = orc_graph_render(gnuplot, path, graphs[i].name, why, sizeof(why));
 		drawn[i] = rc == TB_OK;
 		out->drawn += drawn[i];
 		no_gnuplot = rc == TB_ENOENT;
 		if (rc != TB_OK && out->problem[0] == '\0')
 			snprintf(out->problem, sizeof(out->problem), "%s", why);
 	}
+	return TB_OK;
+}
 
-	snprintf(out->html, sizeof(out->html), "%s/report.html", dir);
-	FILE *f = fopen(out->html, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
-		orc_runsfile_free(rows, n);
-		return TB_ESYS;
-	}
+/* write_page writes report.html: the verdict first, then graphs, assertions, runs,
+ * environment and raw data. */
+static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t n,
+		       const orc_graph *graphs, size_t ngraphs, const bool *drawn,
+		       const orc_report_outcome *out)
+{
 	char copy[600], title[700];
 	snprintf(copy, sizeof(copy), "%s", dir);
 	snprintf(title, sizeof(title), "tracebench report: %s", basename(copy));
@@ -409,9 +398,40 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 	write_environment(f, dir, rows, n);
 	write_raw(f, dir);
 	fprintf(f, "<p><small>Written by %s.</small></p>\n</body>\n</html>\n", TB_SOFTWARE);
-	rc = fclose(f) == 0 ? TB_OK : TB_ESYS;
+}
+
+int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *out, char *err,
+		     size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	orc_result *rows;
+	size_t n;
+	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
 	if (rc != TB_OK)
+		return rc;
+	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
+	bool drawn[ORC_PLAN_MAX_GRAPHS] = {false};
+	size_t ngraphs = plan_graphs(dir, rows, n, graphs, ORC_PLAN_MAX_GRAPHS, out->problem,
+				     sizeof(out->problem));
+	out->graphs = ngraphs;
+	rc = draw_graphs(dir, rows, n, graphs, ngraphs, gnuplot, drawn, out, err, errlen);
+	if (rc != TB_OK)
+		goto out;
+	snprintf(out->html, sizeof(out->html), "%s/report.html", dir);
+	FILE *f = fopen(out->html, "w");
+	if (f == NULL) {
 		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
+		rc = TB_ESYS;
+		goto out;
+	}
+	write_page(f, dir, rows, n, graphs, ngraphs, drawn, out);
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
+		rc = TB_ESYS;
+	}
+out:
 	orc_runsfile_free(rows, n);
 	return rc;
 }

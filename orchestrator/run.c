@@ -215,8 +215,14 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 	return TB_OK;
 }
 
+/* The client as launched: its pid, and where its result comes from. */
+typedef struct launched {
+	pid_t pid;
+	bool from_sampler;	/* an argv client: the sampler has its result */
+} launched;
+
 static int launch(orc_env *env, const orc_run_params *p, const tb_command *cmd, bool use_ring,
-		  uint64_t origin, pid_t *pid, char *err, size_t errlen)
+		  uint64_t origin, launched *l, char *err, size_t errlen)
 {
 	char url[128];
 	snprintf(url, sizeof(url), "http://%s:%u", env->control_host,
@@ -224,7 +230,7 @@ static int launch(orc_env *env, const orc_run_params *p, const tb_command *cmd, 
 	orc_smp_launch_args a = {.client = p->client, .cmd = cmd, .control_url = url,
 				 .period_ns = env->period_ns, .run_id = p->run_id,
 				 .run_start_ns = origin, .use_ring = use_ring};
-	return orc_smp_launch(env->sampler, &a, pid, err, errlen);
+	return orc_smp_launch(env->sampler, &a, &l->pid, &l->from_sampler, err, errlen);
 }
 
 static void stop_client(orc_env *env, pid_t pid)
@@ -295,7 +301,7 @@ static void take_client_result(orc_result *r, const tb_client_result *cr)
 
 /* watch reads samples and the client's result until the client has exited, enforcing
  * the timeout. */
-static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t pid,
+static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const launched *l,
 		 trace *t, FILE *csv, orc_result *r, char *err, size_t errlen)
 {
 	static tb_rec_sample buf[4096];
@@ -313,7 +319,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 		if (rc != TB_OK)
 			return rc;
 		for (size_t i = 0; i < n; i++) {
-			if (buf[i].pid != (uint32_t)pid || buf[i].run_id != p->run_id)
+			if (buf[i].pid != (uint32_t)l->pid || buf[i].run_id != p->run_id)
 				continue;
 			if (!trace_add(t, &buf[i]))
 				return TB_ENOMEM;
@@ -322,7 +328,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 		}
 		if (t->exited)
 			break;
-		if (!r->client_result) {
+		if (!r->client_result && !l->from_sampler) {
 			tb_client_result cr;
 			char why[256];
 			rc = orc_channel_wait_result(env->channel, 100, &cr, why, sizeof(why));
@@ -343,12 +349,12 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 			}
 		progress(env, p, t, now - t0);
 		if (!killed && tb_sig_stop_requested()) {
-			stop_client(env, pid);
+			stop_client(env, l->pid);
 			fail(r, "%s", "interrupted by a signal");
 			killed = true;
 		}
 		if (!killed && !p->no_timeout && now - t0 > limit) {
-			stop_client(env, pid);
+			stop_client(env, l->pid);
 			r->timed_out = true;
 			fail(r, "the client outlived %s and was killed", "2 x runtime (+5 s)");
 			killed = true;
@@ -357,7 +363,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, pid_t p
 			if (!orc_peer_alive(&env->satellites[i])) {
 				fail(r, "a satellite (%s) died during the run", env->satellites[i].url);
 				if (!killed)
-					stop_client(env, pid);
+					stop_client(env, l->pid);
 				killed = true;
 			}
 		if (!orc_peer_alive(env->sampler)) {
@@ -458,6 +464,86 @@ static void summarise(orc_env *env, const trace *t, orc_result *r)
 	r->signal = t->exited ? (int)t->exit.signal : 0;
 }
 
+/* sample_client launches the client and watches it to its end, keeping its samples
+ * in t (and as LZ4 CSV in p->samples_path). */
+static int sample_client(orc_env *env, const orc_run_params *p, const tb_command *cmd,
+			 trace *t, launched *l, orc_result *r, char *err, size_t errlen)
+{
+	smp_source *src = NULL;
+	bool use_ring = env->sampler->same_host && env->sampler->ring_name[0] != '\0';
+	int rc = use_ring ? smp_source_ring_alloc(&src, env->sampler->ring_name, err, errlen)
+			  : smp_source_rpc_alloc(&src, env->sampler->rpc);
+	if (rc != TB_OK)
+		return rc;
+	uint64_t origin = env->sampler->same_host ? tb_now_ns() : 0;
+	char *csv_text = NULL;
+	size_t csv_len = 0;
+	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
+	if (csv != NULL)
+		smp_csv_header(csv);
+	rc = launch(env, p, cmd, use_ring, origin, l, err, errlen);
+	tb_info("orchestrator: run %llu: %s %s at %.0f spans/s for %.1f s (Work %llu, Sleep %llu "
+		"ns per span), client pid %d, samples by %s",
+		(unsigned long long)p->run_id, p->client, p->trace ? "traced" : "untraced", p->sps,
+		p->runtime_s, (unsigned long long)p->work, (unsigned long long)p->sleep_ns,
+		(int)l->pid, use_ring ? "ring" : "nng");
+	if (rc == TB_OK)
+		rc = watch(env, p, src, l, t, csv, r, err, errlen);
+	smp_source_free(src);
+	if (csv != NULL) {
+		fclose(csv);
+		char why[256];
+		if (rc == TB_OK &&
+		    write_lz4(p->samples_path, csv_text, csv_len, why, sizeof(why)) != TB_OK)
+			tb_warn("orchestrator: raw samples: %s", why);
+		free(csv_text);
+	}
+	return rc;
+}
+
+/* collect_result takes the client's result after it ended: from the sampler for an argv
+ * client (ready before its exit sample), else from the channel, giving a slow POST a
+ * moment. */
+static void collect_result(orc_env *env, const launched *l, orc_result *r)
+{
+	tb_client_result cr;
+	char why[256];
+	if (r->client_result)
+		return;
+	if (!l->from_sampler) {
+		if (orc_channel_wait_result(env->channel, 1000, &cr, why, sizeof(why)) == TB_OK)
+			take_client_result(r, &cr);
+		return;
+	}
+	for (int tries = 0; tries < 10; tries++) {
+		bool ready = false;
+		if (orc_smp_get_result(env->sampler, l->pid, &ready, &cr, why, sizeof(why)) != TB_OK) {
+			tb_warn("orchestrator: the argv client's result: %s", why);
+			return;
+		}
+		if (ready) {
+			take_client_result(r, &cr);
+			return;
+		}
+		tb_sleep_ns(100 * TB_NS_PER_MS);
+	}
+}
+
+/* judge_exit fails a run whose client died or exited badly, or sent no result. */
+static void judge_exit(const trace *t, orc_result *r)
+{
+	if (t->exited && (t->exit.signal != 0 || t->exit.exit_code != 0)) {
+		char how[64];
+		if (t->exit.signal != 0)
+			snprintf(how, sizeof(how), "was killed by signal %u", t->exit.signal);
+		else
+			snprintf(how, sizeof(how), "exited with status %d", t->exit.exit_code);
+		fail(r, "the client %s", how);
+	}
+	if (!r->client_result)
+		fail(r, "%s", "the client sent no result");
+}
+
 int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
@@ -492,63 +578,18 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	}
 	orc_channel_arm(env->channel, &cmd);
 
-	smp_source *src = NULL;
-	bool use_ring = env->sampler->same_host && env->sampler->ring_name[0] != '\0';
-	rc = use_ring ? smp_source_ring_alloc(&src, env->sampler->ring_name, err, errlen)
-		      : smp_source_rpc_alloc(&src, env->sampler->rpc);
-	if (rc != TB_OK) {
-		orc_channel_disarm(env->channel);
-		return rc;
-	}
-	uint64_t origin = env->sampler->same_host ? tb_now_ns() : 0;
-	pid_t pid = 0;
 	trace t = {0};
-	char *csv_text = NULL;
-	size_t csv_len = 0;
-	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
-	if (csv != NULL)
-		smp_csv_header(csv);
-	rc = launch(env, p, &cmd, use_ring, origin, &pid, err, errlen);
-	tb_info("orchestrator: run %llu: %s %s at %.0f spans/s for %.1f s (Work %llu, Sleep %llu "
-		"ns per span), client pid %d, samples by %s",
-		(unsigned long long)p->run_id, p->client, p->trace ? "traced" : "untraced", p->sps,
-		p->runtime_s, (unsigned long long)p->work, (unsigned long long)p->sleep_ns, (int)pid,
-		use_ring ? "ring" : "nng");
-	if (rc == TB_OK)
-		rc = watch(env, p, src, pid, &t, csv, r, err, errlen);
-	smp_source_free(src);
-	if (csv != NULL) {
-		fclose(csv);
-		char why[256];
-		if (rc == TB_OK && write_lz4(p->samples_path, csv_text, csv_len, why, sizeof(why)) != TB_OK)
-			tb_warn("orchestrator: raw samples: %s", why);
-		free(csv_text);
-	}
+	launched l = {0};
+	rc = sample_client(env, p, &cmd, &t, &l, r, err, errlen);
 	if (rc != TB_OK) {
 		orc_channel_disarm(env->channel);
 		trace_free(&t);
 		return rc;
 	}
-	if (!r->client_result) {
-		/* A client posts before it exits; give a slow POST a moment. */
-		tb_client_result cr;
-		char why[256];
-		if (orc_channel_wait_result(env->channel, 1000, &cr, why, sizeof(why)) == TB_OK) {
-			take_client_result(r, &cr);
-		}
-	}
+	collect_result(env, &l, r);
 	orc_channel_disarm(env->channel);
 	summarise(env, &t, r);
-	if (t.exited && (t.exit.signal != 0 || t.exit.exit_code != 0)) {
-		char how[64];
-		if (t.exit.signal != 0)
-			snprintf(how, sizeof(how), "was killed by signal %u", t.exit.signal);
-		else
-			snprintf(how, sizeof(how), "exited with status %d", t.exit.exit_code);
-		fail(r, "the client %s", how);
-	}
-	if (!r->client_result)
-		fail(r, "%s", "the client sent no result");
+	judge_exit(&t, r);
 	trace_free(&t);
 	if (settle(env, r, err, errlen) != TB_OK)
 		fail(r, "cannot read the satellites' counters: %s", err);

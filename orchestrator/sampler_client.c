@@ -2,11 +2,12 @@
 #include "orchestrator/sampler_client.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "common/error.h"
 
-int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid, char *err,
-		   size_t errlen)
+int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid,
+		   bool *from_sampler, char *err, size_t errlen)
 {
 	const tb_command *cmd = a->cmd;
 	Tb__ArgvCommand ac = TB__ARGV_COMMAND__INIT;
@@ -49,6 +50,43 @@ int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid, char
 		return TB_EPROTO;
 	}
 	*pid = (pid_t)rep->smp_launched->pid;
+	*from_sampler = rep->smp_launched->result_from_sampler;
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+int orc_smp_get_result(orc_peer *smp, pid_t pid, bool *ready, tb_client_result *res,
+		       char *err, size_t errlen)
+{
+	Tb__SmpGetResult g = TB__SMP_GET_RESULT__INIT;
+	g.pid = (uint32_t)pid;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	req.body_case = TB__ENVELOPE__BODY_SMP_GET_RESULT;
+	req.smp_get_result = &g;
+	int rc = orc_peer_call(smp, &req, &rep, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	const Tb__SmpClientResult *m = rep->smp_client_result;
+	if (rep->body_case != TB__ENVELOPE__BODY_SMP_CLIENT_RESULT ||
+	    (m->ready && m->result == NULL)) {
+		snprintf(err, errlen, "sampler %s answered SmpGetResult with %s", smp->url,
+			 tb_rpc_body_name(rep->body_case));
+		tb_rpc_free(rep);
+		return TB_EPROTO;
+	}
+	*ready = m->ready;
+	memset(res, 0, sizeof(*res));
+	if (m->ready) {
+		const Tb__ClientResult *c = m->result;
+		res->spans_sent = c->spans_sent;
+		res->program_time = c->program_time;
+		res->clock_time = c->clock_time;
+		res->has_dropped = c->has_dropped;
+		res->spans_dropped = c->spans_dropped;
+		res->has_buffered = c->has_buffered;
+		res->spans_buffered = c->spans_buffered;
+		snprintf(res->tracer, sizeof(res->tracer), "%s", c->tracer ? c->tracer : "");
+	}
 	tb_rpc_free(rep);
 	return TB_OK;
 }

@@ -24,9 +24,16 @@ typedef struct orc_smp_launch_args {
 	bool use_ring;			/* samples into the shared-memory ring, else nng */
 } orc_smp_launch_args;
 
-/* orc_smp_launch has the sampler launch a client and sample it; *pid gets its pid. */
-int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid, char *err,
-		   size_t errlen);
+/* orc_smp_launch has the sampler launch a client and sample it; *pid gets its pid, and
+ * *from_sampler whether its result comes from the sampler (orc_smp_get_result: a client
+ * of mode = argv) rather than from the client over the control channel. */
+int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid,
+		   bool *from_sampler, char *err, size_t errlen);
+
+/* orc_smp_get_result asks for the result of an argv client; *ready is false until the
+ * client has ended. */
+int orc_smp_get_result(orc_peer *smp, pid_t pid, bool *ready, tb_client_result *res,
+		       char *err, size_t errlen);
 
 /* orc_smp_stop stops sampling pid and kills it (its process group) after grace_ms. */
 int orc_smp_stop(orc_peer *smp, pid_t pid, uint32_t grace_ms, char *err, size_t errlen);

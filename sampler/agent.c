@@ -15,6 +15,12 @@
 #define MAX_ENV 64
 #define POLL_DEFAULT 4096
 #define POLL_MAX 65536
+#define FINISHED 64	/* argv results kept after their sessions end */
+
+typedef struct finished_result {
+	pid_t pid;
+	tb_client_result result;
+} finished_result;
 
 struct smp_agent {
 	smp_agent_cfg cfg;
@@ -23,6 +29,8 @@ struct smp_agent {
 	bool attached;		/* an orchestrator said Hello: the lease runs */
 	uint64_t last_contact_ns;
 	tb_rec_sample *poll_buf;
+	finished_result finished[FINISHED];	/* a ring, newest at next_finished - 1 */
+	size_t next_finished;
 };
 
 int smp_agent_alloc(smp_agent **ap, const smp_agent_cfg *cfg)
@@ -64,6 +72,11 @@ bool smp_agent_tick(smp_agent *a, uint64_t now_ns)
 {
 	for (int i = 0; i < a->nsessions;) {
 		if (smp_session_done(a->sessions[i])) {
+			finished_result *f = &a->finished[a->next_finished % FINISHED];
+			if (smp_session_result(a->sessions[i], &f->result)) {
+				f->pid = smp_session_pid(a->sessions[i]);
+				a->next_finished++;
+			}
 			smp_session_free(a->sessions[i], 0);
 			a->sessions[i] = a->sessions[--a->nsessions];
 		} else {
@@ -174,65 +187,52 @@ static void handle_stop(smp_agent *a, tb_rpc_server *srv, const Tb__SmpStop *m)
 	tb_rpc_server_reply_ok(srv);
 }
 
-static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch *m)
+/* launch_check finds the client and checks the request; false with the error replied. */
+static const tb_client_def *launch_check(smp_agent *a, tb_rpc_server *srv,
+					 const Tb__SmpLaunch *m)
 {
-	char err[512], names[400];
+	char names[1024];
 	if (a->cfg.registry == NULL) {
 		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_STATE,
 					  "this sampler has no client registry (start it with "
 					  "--clients FILE)");
-		return;
+		return NULL;
 	}
 	const tb_client_def *d = tb_registry_find(a->cfg.registry, m->client_name);
 	if (d == NULL) {
 		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_NOT_FOUND,
 					  "unknown client '%.64s' (known: %s)", m->client_name,
 					  tb_registry_names(a->cfg.registry, names, sizeof(names)));
-		return;
+		return NULL;
 	}
 	if (!check_common(a, srv, m->period_us, m->use_ring))
-		return;
-	size_t nenv = 0;
-	while (d->env[nenv] != NULL)
-		nenv++;
+		return NULL;
 	if (m->n_env > MAX_ENV) {
 		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INVALID,
 					  "%zu env entries (at most %d)", m->n_env, MAX_ENV);
-		return;
+		return NULL;
 	}
 	for (size_t i = 0; i < m->n_env; i++) {
 		const char *e = m->env[i];
 		if (strchr(e, '=') == NULL || e[0] == '=' || strlen(e) > 4096) {
 			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INVALID,
 						  "env entry %zu is not KEY=VALUE", i);
-			return;
+			return NULL;
 		}
 	}
-	/* An argv client gets the run's command as flags, and two more entries. */
-	smp_argv_run *av = NULL;
-	if (d->mode == TB_CLIENT_ARGV) {
-		const char *control = NULL;
-		for (size_t i = 0; i < m->n_env; i++)
-			if (strncmp(m->env[i], "TB_CONTROL_URL=", 15) == 0)
-				control = m->env[i] + 15;
-		if ((av = malloc(sizeof(*av))) == NULL) {
-			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INTERNAL, "out of memory");
-			return;
-		}
-		if (smp_argv_prepare(av, m->argv_command, d->argv, control, err, sizeof(err)) !=
-		    TB_OK) {
-			free(av);
-			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INVALID, "client '%s': %s",
-						  d->name, err);
-			return;
-		}
-	}
+	return d;
+}
+
+/* launch_env is the client's environment additions: the registry's, the request's, and
+ * an argv client's two. NULL when out of memory. */
+static char **launch_env(const tb_client_def *d, const Tb__SmpLaunch *m, smp_argv_run *av)
+{
+	size_t nenv = 0;
+	while (d->env[nenv] != NULL)
+		nenv++;
 	char **env = calloc(nenv + m->n_env + 3, sizeof(*env));
-	if (env == NULL) {
-		free(av);
-		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INTERNAL, "out of memory");
-		return;
-	}
+	if (env == NULL)
+		return NULL;
 	for (size_t i = 0; i < nenv; i++)
 		env[i] = d->env[i];
 	for (size_t i = 0; i < m->n_env; i++)
@@ -241,17 +241,25 @@ static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch 
 		env[nenv + m->n_env] = av->env_sats;
 		env[nenv + m->n_env + 1] = av->env_proto;
 	}
+	return env;
+}
 
+/* launch_spawn spawns the client held, and hands it to a new session. */
+static int launch_spawn(smp_agent *a, const tb_client_def *d, const Tb__SmpLaunch *m,
+			smp_argv_run *av, pid_t *pid, char *err, size_t errlen)
+{
+	char **env = launch_env(d, m, av);
+	if (env == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TB_ENOMEM;
+	}
 	tb_child child;
 	tb_child_opts opts = {.cwd = d->cwd, .extra_env = env, .hold = true,
 			      .stdout_path = av ? av->out_path : NULL};
-	int rc = tb_child_spawn(&child, av ? av->argv : d->argv, &opts, err, sizeof(err));
+	int rc = tb_child_spawn(&child, av ? av->argv : d->argv, &opts, err, errlen);
 	free(env);
-	if (rc != TB_OK) {
-		free(av);
-		tb_rpc_server_reply_error(srv, code_for(rc), "client '%s': %s", d->name, err);
-		return;
-	}
+	if (rc != TB_OK)
+		return rc;
 	smp_session_cfg cfg = {
 		.period_ns = (uint64_t)m->period_us * 1000,
 		.include_children = m->include_children,
@@ -262,24 +270,94 @@ static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch 
 		.argv = av,
 	};
 	smp_session *s;
-	rc = smp_session_start(&s, &cfg, a->cfg.sink, err, sizeof(err));
-	if (rc != TB_OK) {
+	if ((rc = smp_session_start(&s, &cfg, a->cfg.sink, err, errlen)) != TB_OK) {
 		tb_child_stop(&child, 0);
 		tb_child_fini(&child);
-		if (av != NULL) {
-			smp_argv_cleanup(av);
-			free(av);
+		return rc;
+	}
+	a->sessions[a->nsessions++] = s;
+	*pid = child.pid;
+	return TB_OK;
+}
+
+static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch *m)
+{
+	char err[512];
+	const tb_client_def *d = launch_check(a, srv, m);
+	if (d == NULL)
+		return;
+	/* An argv client gets the run's command as flags, and two more entries. */
+	smp_argv_run *av = NULL;
+	if (d->mode == TB_CLIENT_ARGV) {
+		if ((av = malloc(sizeof(*av))) == NULL) {
+			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INTERNAL, "out of memory");
+			return;
 		}
+		if (smp_argv_prepare(av, m->argv_command, d->argv, err, sizeof(err)) != TB_OK) {
+			free(av);
+			tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_INVALID, "client '%s': %s",
+						  d->name, err);
+			return;
+		}
+	}
+	pid_t pid;
+	int rc = launch_spawn(a, d, m, av, &pid, err, sizeof(err));
+	if (rc != TB_OK) {
+		if (av != NULL)
+			smp_argv_cleanup(av);
+		free(av);
 		tb_rpc_server_reply_error(srv, code_for(rc), "client '%s': %s", d->name, err);
 		return;
 	}
-	a->sessions[a->nsessions++] = s;
-	tb_info("sampler: launched client '%s' as pid %d", d->name, (int)child.pid);
+	tb_info("sampler: launched client '%s' as pid %d", d->name, (int)pid);
 	Tb__SmpLaunched l = TB__SMP_LAUNCHED__INIT;
-	l.pid = (uint32_t)child.pid;
+	l.pid = (uint32_t)pid;
+	l.result_from_sampler = av != NULL;
 	Tb__Envelope rep = TB__ENVELOPE__INIT;
 	rep.body_case = TB__ENVELOPE__BODY_SMP_LAUNCHED;
 	rep.smp_launched = &l;
+	tb_rpc_server_reply(srv, &rep);
+}
+
+/* handle_get_result answers with an argv client's result: from its session while the
+ * agent still holds it, else from the results of sessions already ended. */
+static void handle_get_result(smp_agent *a, tb_rpc_server *srv, const Tb__SmpGetResult *m)
+{
+	tb_client_result res;
+	bool ready = false, known = false;
+	for (int i = 0; i < a->nsessions && !ready; i++) {
+		if (smp_session_pid(a->sessions[i]) != (pid_t)m->pid)
+			continue;
+		known = true;
+		ready = smp_session_result(a->sessions[i], &res);
+	}
+	for (size_t i = 0; i < FINISHED && !ready; i++)
+		if (a->finished[i].pid == (pid_t)m->pid && a->finished[i].pid != 0) {
+			known = ready = true;
+			res = a->finished[i].result;
+		}
+	if (!known) {
+		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_NOT_FOUND,
+					  "no argv-mode client with pid %u", m->pid);
+		return;
+	}
+	Tb__ClientResult cr = TB__CLIENT_RESULT__INIT;
+	Tb__SmpClientResult scr = TB__SMP_CLIENT_RESULT__INIT;
+	scr.ready = ready;
+	if (ready) {
+		cr.spans_sent = res.spans_sent;
+		cr.program_time = res.program_time;
+		cr.clock_time = res.clock_time;
+		cr.has_dropped = res.has_dropped;
+		cr.spans_dropped = res.spans_dropped;
+		cr.has_buffered = res.has_buffered;
+		cr.spans_buffered = res.spans_buffered;
+		cr.tracer = res.tracer;
+		scr.result = &cr;
+	}
+	Tb__Envelope rep = TB__ENVELOPE__INIT;
+	rep.body_case = TB__ENVELOPE__BODY_SMP_CLIENT_RESULT;
+	rep.smp_client_result = &scr;
 	tb_rpc_server_reply(srv, &rep);
 }
 
@@ -323,6 +401,9 @@ bool smp_agent_handle(smp_agent *a, tb_rpc_server *srv, const Tb__Envelope *req)
 		return false;
 	case TB__ENVELOPE__BODY_SMP_POLL:
 		handle_poll(a, srv, req->smp_poll);
+		return false;
+	case TB__ENVELOPE__BODY_SMP_GET_RESULT:
+		handle_get_result(a, srv, req->smp_get_result);
 		return false;
 	case TB__ENVELOPE__BODY_SHUTDOWN:
 		tb_rpc_server_reply_ok(srv);

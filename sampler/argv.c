@@ -1,4 +1,4 @@
-/* argv.c - LightStep Benchmarks' argv form: flags out, a result back to the control channel. */
+/* argv.c - LightStep Benchmarks' argv form: flags out, a result read back from stdout. */
 #include "sampler/argv.h"
 
 #include <ctype.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client-shim/shim.h"
 #include "common/command.h"
 #include "common/error.h"
 
@@ -31,8 +30,8 @@ static bool host_port_ok(const char *s)
 	return true;
 }
 
-int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base[],
-		     const char *control_url, char *err, size_t errlen)
+int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base[], char *err,
+		     size_t errlen)
 {
 	static atomic_uint serial;
 	memset(r, 0, sizeof(*r));
@@ -49,12 +48,6 @@ int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base
 	if (tb_protocol_parse(c->protocol[0] ? c->protocol : "lightstep", &proto) != TB_OK) {
 		snprintf(err, errlen, "argv_command: protocol '%.20s' is not lightstep or otlp",
 			 c->protocol);
-		return TB_EINVAL;
-	}
-	if (control_url == NULL || strncmp(control_url, "http://", 7) != 0 ||
-	    strlen(control_url) >= sizeof(r->control_url)) {
-		snprintf(err, errlen, "an argv-mode client needs TB_CONTROL_URL=http://... to "
-				      "report to");
 		return TB_EINVAL;
 	}
 	size_t n = 0, used = 0;
@@ -84,7 +77,6 @@ int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base
 		}
 	}
 	snprintf(r->env_proto, sizeof(r->env_proto), "TB_PROTOCOL=%s", tb_protocol_name(proto));
-	snprintf(r->control_url, sizeof(r->control_url), "%s", control_url);
 	snprintf(r->out_path, sizeof(r->out_path), "/tmp/tracebench-argv-%d-%u.out",
 		 (int)getpid(), atomic_fetch_add(&serial, 1));
 	r->repeat = c->repeat;
@@ -107,27 +99,26 @@ static bool result_line(char *out, tb_client_result *res)
 	return found;
 }
 
-int smp_argv_report(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
-		    char *err, size_t errlen)
+void smp_argv_result(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
+		     tb_client_result *res)
 {
 	char *out = malloc(MAX_OUT + 1);
-	if (out == NULL)
-		return TB_ENOMEM;
-	FILE *f = fopen(r->out_path, "r");
-	size_t n = f ? fread(out, 1, MAX_OUT, f) : 0;
-	out[n] = '\0';
-	if (f != NULL)
+	size_t n = 0;
+	FILE *f = out ? fopen(r->out_path, "r") : NULL;
+	if (f != NULL) {
+		n = fread(out, 1, MAX_OUT, f);
 		fclose(f);
-	tb_client_result res;
-	if (!result_line(out, &res)) {
-		memset(&res, 0, sizeof(res));
-		res.spans_sent = r->repeat;
-		res.program_time = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
-				   (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
-		res.clock_time = (double)wall_ns / 1e9;
+	}
+	if (out != NULL)
+		out[n] = '\0';
+	if (out == NULL || !result_line(out, res)) {
+		memset(res, 0, sizeof(*res));
+		res->spans_sent = r->repeat;
+		res->program_time = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
+				    (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+		res->clock_time = (double)wall_ns / 1e9;
 	}
 	free(out);
-	return tb_shim_report_result(r->control_url, &res, err, errlen);
 }
 
 void smp_argv_cleanup(smp_argv_run *r)

@@ -5,10 +5,10 @@
  * network becomes an argument) as LightStep Benchmarks' flags after the registered command line,
  * and gives the satellites and protocol, which LightStep Benchmarks' form has no flags for, as
  * TB_SATELLITES and TB_PROTOCOL in the environment: a client written for LightStep Benchmarks runs
- * unchanged. The client's stdout is kept; when it ends, the agent posts its result to the
- * orchestrator's control channel for it: the JSON result line our argv clients print, or,
- * from a client that prints none, the harness's own figures as LightStep Benchmarks took them
- * (SpansSent = Repeat, CPU from wait4's rusage, wall time from launch to exit). */
+ * unchanged. The client's stdout is kept; when it ends, its result is the JSON result line
+ * our argv clients print, or, from a client that prints none, the harness's own figures as
+ * LightStep Benchmarks took them (SpansSent = Repeat, CPU from wait4's rusage, wall time
+ * from launch to exit). The orchestrator asks the sampler for it (SmpGetResult). */
 #ifndef SMP_ARGV_H
 #define SMP_ARGV_H
 
@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "common/command.h"
 #include "proto/bench.pb-c.h"
 
 #define SMP_ARGV_MAX 64
@@ -25,22 +26,20 @@ typedef struct smp_argv_run {
 	char values[8][24];		/* the flags' rendered numbers */
 	char env_sats[600];		/* "TB_SATELLITES=h:p,h:p" */
 	char env_proto[32];		/* "TB_PROTOCOL=lightstep" */
-	char control_url[256];		/* where to post the result */
 	char out_path[128];		/* the client's stdout */
 	uint64_t repeat;
 } smp_argv_run;
 
 /* smp_argv_prepare checks c and fills r: argv (pointing into base and r), the two
- * environment entries, and a fresh path for the client's stdout. control_url is the
- * channel the result goes to (from the launch's TB_CONTROL_URL). TB_OK, or TB_EINVAL
+ * environment entries, and a fresh path for the client's stdout. TB_OK, or TB_EINVAL
  * naming the bad value in err. */
-int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base[],
-		     const char *control_url, char *err, size_t errlen);
+int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base[], char *err,
+		     size_t errlen);
 
-/* smp_argv_report posts the ended client's result (see above). wall_ns is its time
- * from launch to exit. TB_OK, or the channel's error with err filled. */
-int smp_argv_report(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
-		    char *err, size_t errlen);
+/* smp_argv_result gives the ended client's result (see above). wall_ns is its time from
+ * launch to exit. */
+void smp_argv_result(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
+		     tb_client_result *res);
 
 /* smp_argv_cleanup removes the kept stdout. */
 void smp_argv_cleanup(smp_argv_run *r);

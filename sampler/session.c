@@ -32,6 +32,8 @@ struct smp_session {
 	atomic_int req;
 	atomic_int grace_ms;
 	atomic_bool done;
+	atomic_bool has_result;	/* result is set (an argv client that ended) */
+	tb_client_result result;
 	tb_rec_sample last;	/* the last good sample, for what the exit sample carries */
 };
 
@@ -76,13 +78,11 @@ static void emit_exit(smp_session *s)
 	int st = s->child.status;
 	r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	r.signal = WIFSIGNALED(st) ? (uint32_t)WTERMSIG(st) : 0;
-	/* An argv client's result goes to the channel before its exit sample, so the
-	 * orchestrator has it when it sees the client end. */
+	/* An argv client's result is ready before its exit sample, so the orchestrator
+	 * can have it as soon as it sees the client end. */
 	if (s->cfg.argv != NULL) {
-		char err[256];
-		if (smp_argv_report(s->cfg.argv, ru, s->child.end_ns - s->child.start_ns, err,
-				    sizeof(err)) != TB_OK)
-			tb_warn("sampler: pid %d's result: %s", (int)s->child.pid, err);
+		smp_argv_result(s->cfg.argv, ru, s->child.end_ns - s->child.start_ns, &s->result);
+		atomic_store_explicit(&s->has_result, true, memory_order_release);
 	}
 	emit(s, &r, TB_SAMPLE_EXITED, s->child.end_ns);
 }
@@ -261,4 +261,12 @@ void smp_session_free(smp_session *s, int grace_ms)
 		free(s->cfg.argv);
 	}
 	free(s);
+}
+
+bool smp_session_result(smp_session *s, tb_client_result *res)
+{
+	if (!atomic_load_explicit(&s->has_result, memory_order_acquire))
+		return false;
+	*res = s->result;
+	return true;
 }

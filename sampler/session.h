@@ -58,6 +58,10 @@ bool smp_session_done(smp_session *s);
 /* smp_session_pid returns the sampled pid. */
 pid_t smp_session_pid(const smp_session *s);
 
+/* smp_session_result copies an argv client's result into res once the client has ended
+ * (argv.h); false before then, and for any other session. */
+bool smp_session_result(smp_session *s, tb_client_result *res);
+
 /* smp_session_launched tells whether the session owns a launched client. */
 bool smp_session_launched(const smp_session *s);
 
