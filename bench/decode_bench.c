@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_bench.c - what one span costs each satellite decoder, against protobuf-c's full
  * unpack, on 1000-span reports shaped like real ones (bench/reportgen.h). Prints ns per
  * span on one core, the best and the median of many decodes: on this kind of VM the same

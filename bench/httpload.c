@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* httpload.c - see httpload.h. One blocking socket per generator thread: write a batch
  * of `depth` requests, read until as many answers are complete, repeat. */
 #include "bench/httpload.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* httpload.h - a lean HTTP/1.1 load generator for the benchmarks: requests built once,
  * sent with writev on a keep-alive connection, up to `depth` of them in flight
  * (pipelining), answers framed by http-parser. Per request it costs a fraction of what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* overhead_bench.c - what the harness itself costs while it measures: a real
  * `orchestrator run` (with its satellite and sampler) benchmarks a client that only
  * sleeps, sampling every 10 ms, for 10 s. The orchestrator's and the sampler's CPU clocks

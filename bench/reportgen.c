@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reportgen.c - realistic span reports for tests and benchmarks (see reportgen.h). The
  * protobuf ones go through protobuf-c's own packer, so they are what a conforming tracer
  * sends; the JSON ones follow the shapes the npm tracers emit. */

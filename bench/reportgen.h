@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reportgen.h - builds span reports shaped like real tracers' (operation name, ids,
  * start time, duration, 10 string tags, 15 logs each with a timestamp and one field:
  * about 900 bytes a span in LightStep protobuf) in every protocol the satellite accepts,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring_bench.c - throughput of the shared-memory ring against nng ipc:// push/pull.
  *
  * For 32-byte and 256-byte records, a producer process sends N records to a consumer

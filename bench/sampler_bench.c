@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sampler_bench.c - what sampling costs: a real `sampler` agent samples a sleeping
  * process for S seconds (default 30) at 100 ms, 10 ms and 1 ms periods, writing to its
  * shared-memory ring while this program drains it as the orchestrator would. For each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* satellite_bench.c - how much the satellite can take, and what it costs: LightStep
  * reports of 1, 100 and 1000 realistic spans posted over keep-alive HTTP on 1 and 4
  * connections to a real satellite process, by libcurl (one request at a time, one thread

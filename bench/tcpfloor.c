@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcpfloor.c - see tcpfloor.h. Both floors use plain blocking sockets on 127.0.0.1. */
 #include "bench/tcpfloor.h"
 

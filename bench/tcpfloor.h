@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tcpfloor.h - what this machine's loopback TCP allows with no HTTP server in the way:
  * the floors the satellite's figures are read against in bench/satellite_bench. */
 #ifndef TB_TCPFLOOR_H

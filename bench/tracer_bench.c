@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tracer_bench.c - what the reference C client's tracers cost per span on the client's
  * own thread: start, 10 tags, 15 logs, finish, for the NoOp tracer and the reporting
  * tracer (LightStep and OTLP protobuf), with the reporting tracer flushing to a real

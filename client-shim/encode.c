@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* encode.c - spans to LightStep and OTLP protobuf report bodies. The protobuf-c message
  * structs for a whole batch are allocated in a few arrays (one per message kind) and
  * point into each other and into the spans, so a report costs a handful of mallocs. */

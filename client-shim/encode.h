@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* encode.h - a batch of finished spans as one report body: a LightStep collector
  * ReportRequest (POST /api/v2/reports) or an OTLP ExportTraceServiceRequest
  * (POST /v1/traces), both protobuf, packed by protobuf-c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim.c - the control channel's client side, on libcurl. */
 #include "client-shim/shim.h"
 

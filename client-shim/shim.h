@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shim.h - libclientshim: what a C or C++ client needs to join a benchmark over the HTTP
  * control channel: fetch the command, report the result. Errors say which of the two
  * failed and why: the orchestrator is unreachable, answered an HTTP error, or answered

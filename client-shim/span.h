@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* span.h - a finished span as the reporting tracer keeps it until a flush: plain data,
  * with tag and log strings borrowed (the reference client's are all static). */
 #ifndef TB_SPAN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tb_client.c - the reference C client (`tb-client`): LightStep Benchmarks' workload,
  * traced by the NoOp or the reporting tracer, driven either by the HTTP control channel
  * or by LightStep Benchmarks' argv flags.

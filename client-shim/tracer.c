@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tracer.c - the NoOp and reporting tracers. The reporting tracer's hot path (finish)
  * takes one mutex to append a pointer; packing and posting happen on the flush thread. */
 #include "client-shim/tracer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tracer.h - the reference C client's tracers, behind one small API:
  *
  *   noop    spans cost (almost) nothing and go nowhere: the baseline.

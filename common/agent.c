@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent.c - the agents' shared options and serve loop. */
 #include "common/agent.h"
 

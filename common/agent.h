@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent.h - what the satellite and sampler agents share: the options that put a program
  * on the control channel (--control, --allow-remote, --ring, --log, --log-level,
  * --verbose, --quiet) and the loop that serves it until Shutdown or a signal.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* child.c - fork/exec with a process group, PDEATHSIG, a pidfd and exec error reporting.
  *
  * Exec errors travel back over a CLOEXEC pipe: the parent reads it until EOF; EOF with no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* child.h - starting, watching and stopping child processes so that none is orphaned.
  *
  * Every child runs in its own process group (so a stop reaches its descendants too) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.c - monotonic and wall time helpers. */
 #include "common/clock.h"
 

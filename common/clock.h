@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clock.h - monotonic time for measuring and for deadlines. Everything that measures an
  * interval in tracebench uses these, never the wall clock. */
 #ifndef TB_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* command.c - the control channel's command and result, to and from JSON (cJSON). */
 #include "common/command.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* command.h - what the orchestrator tells a client to do (the command) and what the
  * client reports back (the result), and their JSON forms on the HTTP control channel.
  * Field names are LightStep Benchmarks' (Trace, Sleep, ...) plus ours; docs/client-protocol.md

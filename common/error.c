@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c - names for tb_err and the mapping of other libraries' codes into it. */
 #include "common/error.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.h - tracebench's one error space: every tb_* function that can fail returns one
  * of these (0 = TB_OK), and tb_strerror() names it. The codes are public, defined in
  * include/tracebench.h; errors from nng, protobuf-c, libc and libmicrohttpd are mapped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* host.c - host name, and the host id from the kernel's boot id and network namespace. */
 #include "common/host.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* host.h - who and where this process is: for the Hello handshake, the host name and a
  * host id. Two processes share a host when they share a kernel boot and a network
  * namespace: only then can they share memory and CLOCK_MONOTONIC *and* reach each other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c - the sinks behind log.h: stderr plus up to eight append-only files. */
 #include "common/log.h"
 #include "common/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - leveled, timestamped logging to stderr and to any number of files.
  *
  * One line per call: "2026-11-23T10:11:12.345Z satellite[1234] INFO message". Each line

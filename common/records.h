@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* records.h - the fixed-layout records tracebench's processes write into shared-memory
  * rings (common/ring.h) for the orchestrator on the same host. Plain structs with a type
  * and size up front, so a reader can check what it got before using it; all times are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.c - loading clients.conf with inih and splitting its command lines with
  * wordexp(3). */
 #include "common/registry.h"

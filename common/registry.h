@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.h - the client registry (clients.conf): which programs may run as benchmark
  * clients, by name. The orchestrator and a remote sampler agent each read their own, so
  * a client is only ever launched from a command line written on its host, never from an

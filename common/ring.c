@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.c - the shared-memory ring behind ring.h.
  *
  * Positions (head, tail, read_pos) are byte offsets that only grow; a position's place in

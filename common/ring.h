@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring.h - a shared-memory ring for high-rate records between two processes on one host
  * (sampler -> orchestrator, satellite -> orchestrator).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rpc.c - bench.proto Envelopes over nng REQ/REP, with versions checked at the edge. */
 #include "common/rpc.h"
 #include "common/clock.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rpc.h - request/reply over nng for tracebench's own processes, carrying bench.proto
  * Envelopes.
  *

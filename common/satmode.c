@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* satmode.c - the satellite modes' one name table. */
 #include "common/satmode.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* satmode.h - the satellite's modes, named once: the satellite, the orchestrator's
  * command line and plans, and the SatFaults message all use these names. */
 #ifndef TB_SATMODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sig.c - stop signals recorded in a flag and a self-pipe. */
 #include "common/sig.h"
 #include "common/error.h"

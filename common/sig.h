@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sig.h - clean shutdown on SIGINT, SIGTERM and SIGHUP.
  *
  * tb_sig_init installs handlers that only record the signal and wake a self-pipe, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* units.c - counts, sizes and durations from text. */
 #include "common/units.h"
 

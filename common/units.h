@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* units.h - reading the numbers people type on command lines and in plans: counts,
  * byte sizes ("32M") and durations ("10ms", "1.5s"). Each returns true on a complete,
  * in-range match and false otherwise, so callers can name the bad input. */

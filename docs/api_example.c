@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_example.c - LightStep Benchmarks' API snippet, in C with libtracebench: one
  * benchmark of the client "c" reporting to a satellite group in mode typical.
  *   cc api_example.c $(pkg-config --cflags --libs tracebench) -o api_example

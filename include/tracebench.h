@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tracebench.h - tracebench as a library: benchmark a tracer from a C or C++ program.
  *
  * The objects are LightStep Benchmarks' own. A controller runs one registered client

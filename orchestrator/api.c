@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api.c - include/tracebench.h over the orchestrator's parts: the controller is a
  * harness with no satellite groups of its own, a satellite group is one peer, and a
  * Result is read through the field table. */

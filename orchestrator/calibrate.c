@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* calibrate.c - measuring work_per_second and sleep_per_work with short NoOp runs, and
  * caching them. */
 #include "orchestrator/calibrate.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* calibrate.h - LightStep Benchmarks' calibration, faster: find how many work units the client does
  * per CPU second (work_per_second) and how much sleep per work unit (sleep_per_work)
  * makes the client with a NoOp tracer use target_cpu of a core. A run at S spans/s then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* channel.c - GET /control, POST /result and GET /result?... on libmicrohttpd, with the
  * run's command and result behind one mutex. */
 #include "orchestrator/channel.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* channel.h - the clients' HTTP control channel, served by the orchestrator on
  * libmicrohttpd (default 127.0.0.1:8023). A client in any language asks for its command
  * (GET /control) and reports its own figures (POST /result with JSON, or the older

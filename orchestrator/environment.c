@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* environment.c - the facts of the machine a plan ran on, as environment.json. */
 #include "orchestrator/environment.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* environment.h - where and how a plan ran: host, kernel, CPU model, cores, memory, the
  * software, the plan, its scale, the client and its command line, the calibration. The
  * results directory keeps it as environment.json, and the report shows it, so numbers

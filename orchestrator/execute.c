@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* execute.c - a plan's runs, in order, then its verdict: runs.jsonl and summary.txt in
  * results/<plan>-<time>/, and the same summary on stdout. */
 #include "orchestrator/execute.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* execute.h - running a whole plan: start the harness once, calibrate once, perform every
  * run (each sweep value, each repeat), write the results directory, judge the
  * assertions. The plan was parsed and checked before any of this starts. */

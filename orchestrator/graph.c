@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* graph.c - a plan's graph as a gnuplot data file and script, and gnuplot run on them.
  *
  * The data file holds one block per series (gnuplot's "index"), each headed by a comment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* graph.h - one graph of a plan, drawn by gnuplot: the data file and the script are
  * written beside the images (graphs/NAME.dat, graphs/NAME.gp) so anyone can restyle a
  * graph and rerun `gnuplot NAME.gp` in that directory; gnuplot then makes NAME.png and

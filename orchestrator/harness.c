@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.c - starting and stopping the satellites, sampler and control channel. */
 #include "orchestrator/harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.h - the processes and servers a benchmark needs, started together and stopped
  * together: satellite groups (started here, or agents reached by URL), a sampler (started
  * here, or an agent on the host the clients run on) and the clients' control channel.

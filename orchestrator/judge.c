@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* judge.c - assertion expressions evaluated over lists of numbers. */
 #include "orchestrator/judge.h"
 

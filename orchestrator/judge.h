@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* judge.h - evaluating a plan's assertions over the runs' results. A field names a list
  * of numbers: per-run figures (dropped, cpu_usage, ...) give one value per run of that
  * name (its repeats and sweep points, in order); per-sample figures (memory, cpu) give

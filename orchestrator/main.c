@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate` and
  * `report`, each a few calls of include/tracebench.h, and their outcomes mapped to exit
  * statuses. */

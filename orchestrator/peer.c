@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* peer.c - starting or reaching a satellite or sampler, the Hello handshake, and
  * stopping it. */
 #include "orchestrator/peer.h"

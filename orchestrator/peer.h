@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* peer.h - a satellite or sampler the orchestrator drives over nng: one it started here
  * (a child in its own process group with PDEATHSIG, so it cannot outlive us) or an agent
  * already running elsewhere, reached by URL. Either way it is ready only once it has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.c - the plan language's lexer and recursive-descent parser. The lexer keeps line
  * and column for every token so each error points at the place; the parser checks names
  * and ranges as it goes, so a plan that parses can run. */

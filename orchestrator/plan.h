@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan.h - the plan language: what a plan file says (clients, satellites, sampling,
  * calibration, runs with sweeps, repeats and timed events, and assertions over the
  * results), as plain structs. docs/plan-format.md is the reference for plan authors.

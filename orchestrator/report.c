@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c - DIR/graphs/ and DIR/report.html from the files of a results directory.
  * The HTML is one static page with no script: it opens from disk, from a CI artifact
  * store or from a web server alike. Every link it holds points at a file it checked. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.h - a results directory made readable: every graph of the plan drawn by
  * gnuplot into DIR/graphs/, and DIR/report.html with the graphs, the table of runs, every
  * assertion with its values and verdict, the environment, and links to the raw data.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.c - the Result's field table as data, and what is derived from it: lookups,
  * formatting, the docs' table, JSON both ways, and the printout for people. */
 #include "orchestrator/result.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.h - what one benchmark run measured (LightStep Benchmarks' Result, plus ours),
  * defined once, as a table of fields.
  *

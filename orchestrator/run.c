@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run.c - one benchmark run as a few plain steps: prepare the satellites, arm the
  * channel, launch, watch until the client exits, settle, count. */
 #include "orchestrator/run.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run.h - one benchmark run, start to finish: reset the satellites with a run id and set
  * their mode, arm the control channel with the client's command, have the sampler launch
  * the client by name and sample it, enforce the timeout, take the client's result, wait

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runsfile.c - runs.jsonl written a line at a time, and read back into Results. */
 #include "orchestrator/runsfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runsfile.h - runs.jsonl, one line per run: {"plan_run": NAME, "result": {...}}. The
  * report reads this file, not the orchestrator's memory, so `orchestrator report DIR`
  * redraws any results directory, including one copied from another machine. */

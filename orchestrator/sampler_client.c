@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sampler_client.c - bench.proto requests to a sampler agent, built in one place. */
 #include "orchestrator/sampler_client.h"
 

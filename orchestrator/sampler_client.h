@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sampler_client.h - the orchestrator's calls to a sampler agent (a peer of role
  * "sampler"), one typed function each. Only this file and peer.c build bench.proto
  * Envelopes for the sampler. Every call waits for the answer and returns TB_OK or the

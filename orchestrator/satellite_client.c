@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* satellite_client.c - bench.proto requests to a satellite, built in one place. */
 #include "orchestrator/satellite_client.h"
 

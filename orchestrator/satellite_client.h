@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* satellite_client.h - the orchestrator's calls to a satellite (a peer of role
  * "satellite"), one typed function each. Only this file and peer.c build bench.proto
  * Envelopes for the satellite; callers deal in plain structs. Every call waits for the

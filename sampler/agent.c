@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent.c - applying the orchestrator's sampler requests. */
 #include "sampler/agent.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent.h - the sampler's control channel: bench.proto requests from the orchestrator
  * over nng (hello, start/stop sampling a pid, launch a registered client, poll queued
  * samples, shut down), and the lease that ends everything when the orchestrator is gone.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* argv.c - LightStep Benchmarks' argv form: flags out, a result read back from stdout. */
 #include "sampler/argv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* argv.h - running a client registered with mode = argv, LightStep Benchmarks' later form: the
  * client takes its command as flags and the harness measures everything else.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch.c - packing samples into LZ4-compressed SampleBatch messages and back. */
 #include "sampler/batch.h"
 

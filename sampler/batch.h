@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch.h - samples as they cross hosts: tb_rec_sample records packed into a
  * bench.proto SampleList and compressed as one LZ4 block in a SampleBatch. Decoding
  * checks everything a peer could get wrong, since the batch comes off the network. */

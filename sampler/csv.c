@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* csv.c - one CSV row per sample. */
 #include "sampler/csv.h"
 

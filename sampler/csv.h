@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* csv.h - samples as CSV, one row per sample with a header naming every column; the
  * format of `sampler`'s standalone output and of the orchestrator's raw sample files. */
 #ifndef SMP_CSV_H

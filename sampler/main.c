@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - the sampler program. Three ways to run:
  *   sampler --control URL ...   an agent the orchestrator drives over nng
  *   sampler --pid PID ...       sample a running process, CSV out, until it exits

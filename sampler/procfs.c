@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs.c - one process's (or process tree's) counters from /proc, kept cheap by
  * holding the per-sample files open and refreshing the costly readings only every
  * SMP_SLOW_PERIOD_NS. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs.h - reading one process's CPU, memory, context switches, faults and I/O, and
  * the host's CPU use, from /proc, cheaply enough to do every millisecond.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.c - one sampling thread: read /proc on a fixed grid, hand samples to the
  * sink, and end the stream with a last sample that says why it ended. */
 #include "sampler/session.h"

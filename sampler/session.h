@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.h - sampling one process at a fixed period on its own thread.
  *
  * Samples are taken on a grid (start + k * period, absolute CLOCK_MONOTONIC deadlines,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sink.c - the sampler's ring writer and bounded poll queue, behind one mutex. */
 #include "sampler/sink.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sink.h - where a sampler's samples go: the shared-memory ring, for an orchestrator on
  * the same host, or a queue the orchestrator drains with SmpPoll, from any host.
  *

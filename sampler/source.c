@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* source.c - reading samples from a ring or by SmpPoll, behind one interface. */
 #include "sampler/source.h"
 

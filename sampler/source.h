@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* source.h - the orchestrator's one way to read a sampler's samples, wherever the
  * sampler runs: from its shared-memory ring on the same host, or by polling its queue
  * over nng (SmpPoll -> LZ4-compressed SampleBatch) from another host. Nothing above this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.c - one handler per control request, each validating its message and
  * answering Ok, the data asked for, or an Error naming what was wrong. */
 #include "satellite/control.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.h - the satellite's control channel: bench.proto requests from the
  * orchestrator over nng (hello, reset with a run id, read counters, set mode and faults,
  * go down / come up, shut down), applied to the running service. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* counters.c - per-run counters as relaxed atomics: the HTTP threads only add, readers
  * take a snapshot that may be a few reports behind, which the orchestrator tolerates by
  * reading again after spans stop arriving. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* counters.h - the satellite's per-run counters: reports, spans, bytes, duplicates,
  * rejections by reason, first/last report times, spans per time bucket and a split by
  * protocol. Updated lock-free by the HTTP threads; reset with a run id by the

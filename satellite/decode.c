@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode.c - what the protocol decoders share: the id list, hex ids, the walker tables
  * and the table of decoders. */
 #include "satellite/decode.h"

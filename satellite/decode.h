@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode.h - the satellite's report decoders, one per wire protocol, behind one small
  * interface: validate a body, list the identity of every span in it, and say what a
  * successful reply looks like for that protocol.

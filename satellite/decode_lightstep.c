@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_lightstep.c - LightStep collector reports (POST /api/v2/reports, a protobuf
  * ReportRequest): validated by the walker, which lists where the spans and their
  * span_contexts lie; each span_context's trace_id and span_id are then read. The reply

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_lightstep_json.c - the LightStep JS tracer's "thrift" transport (POST
  * /api/v0/reports): JSON.stringify of its thrift ReportRequest, usually gzipped (the HTTP
  * layer inflates it). Spans are report.span_records[], each with hex span_guid and

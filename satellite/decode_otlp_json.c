@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_otlp_json.c - OTLP/HTTP JSON (POST /v1/traces, application/json): the protobuf
  * JSON mapping of ExportTraceServiceRequest, where ids are hex strings and 64-bit times
  * are decimal strings. Parsed with cJSON; the shape is checked down to each span's ids

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* decode_otlp_proto.c - OTLP/HTTP protobuf (POST /v1/traces, application/x-protobuf):
  * an ExportTraceServiceRequest validated by the walker, which lists where the spans (in
  * resource_spans -> scope_spans) and their trace_id and span_id lie. The reply

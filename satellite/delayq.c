@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* delayq.c - a binary min-heap of (deadline, connection) under a mutex, and the thread
  * that sleeps on a condition variable until the earliest deadline and resumes it. */
 #include "satellite/delayq.h"

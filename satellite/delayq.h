@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* delayq.h - connections the satellite holds back (a slow mode, extra latency, a
  * bandwidth limit) without holding an HTTP thread: the handler suspends the connection
  * and queues it here with a deadline, and one timer thread resumes it when due.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dupset.c - a lock-free, insert-only open-addressing set of 64-bit span fingerprints.
  *
  * Linear probing over a power-of-two table of _Atomic uint64_t, 0 meaning empty. An insert

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dupset.h - the satellite's per-run set of span identities, to count duplicate spans
  * (the same trace id + span id received twice in one run).
  *

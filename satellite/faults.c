@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* faults.c - mode presets, fault settings under a mutex (changed rarely, read once per
  * request), per-thread random draws, and token buckets for the bandwidth limit. */
 #include "satellite/faults.h"

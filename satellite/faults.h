@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* faults.h - how the satellite misbehaves on request: a mode preset for its delay model
  * (base latency + per-span cost, then success or an error status), and faults layered on
  * top (extra latency, random error statuses, dropped connections, a bandwidth limit).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c - the satellite's HTTP server: listening sockets and the accept thread, the
  * libmicrohttpd daemon, routing, and the life of one report request:
  *

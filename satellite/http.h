@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.h - the satellite's HTTP side: one libmicrohttpd daemon (epoll, a thread pool)
  * serving a group of ports, the collector endpoints, and the switch that takes the whole
  * group down (connections refused, open connections closed) and back up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inflate.c - zlib inflate of request bodies into a growing buffer, bounded by max_out. */
 #include "satellite/inflate.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inflate.h - decoding Content-Encoding: gzip and deflate request bodies with zlib, with
  * a cap on the decoded size so a small compressed body cannot expand without bound. */
 #ifndef SAT_INFLATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - the satellite program: its own options, the HTTP port group, and the shared
  * agent loop (common/agent.h) until Shutdown, SIGINT or SIGTERM. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pbwalk.c - the validating protobuf walker: dense per-message field tables built from
  * protobuf-c descriptors, and one loop over the wire format that checks each field
  * against them and descends into sub-messages. See pbwalk.h for the contract. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pbwalk.h - validates a protobuf message against its schema without unpacking it.
  *
  * The satellite must check every report it counts (a tracer sending garbage should see a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pbwire.h - reading the protobuf wire format with protobuf-c's exact rules, for the
  * satellite's hot path (the walker in pbwalk.c and the span-id extractors).
  *

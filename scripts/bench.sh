@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench.sh - build optimized and run every benchmark program in bench/, printing figures.
 #   scripts/bench.sh [NAME ...]   (default: all of them)
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # build.sh - configure and build tracebench into a build directory.
 #   scripts/build.sh [release|asan|Release]   (default: release)
 # release -> build/          optimized with debug info, for running benchmarks

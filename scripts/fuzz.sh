@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fuzz.sh - build the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and run
 # each for a while from a corpus of real reports. Any crash, leak, sanitizer report or
 # walker/protobuf-c disagreement fails the script and leaves the input in build-fuzz/.

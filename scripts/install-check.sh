@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install-check.sh - install a build into a temporary prefix and use it as its users
 # would, from /, with nothing from the source tree: quick.plan with PREFIX/bin/orchestrator
 # and the installed plans and registry; then docs/api.md's example built against the

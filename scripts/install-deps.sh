@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install-deps.sh - install what tracebench needs to build and test on Debian 12.
 # Idempotent: packages already present are not fetched again. Needs root (or sudo).
 set -euo pipefail

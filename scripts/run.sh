@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh - install, build optimized, and run the main job: the regression plan.
 #   scripts/run.sh [orchestrator options]     e.g. --client js-otel, or --plan plans/quick.plan
 # Results go to results/<plan>-<time>/; the exit status is the plan's verdict (0 held,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test.sh - install dependencies, build with ASan+UBSan and as a plain Release build (both
 # warning-free), run the whole test suite, check that an installed tree runs a plan. This
 # is the README's test command and what CI runs.

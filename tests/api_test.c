@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api_test.c - libtracebench through its public header alone: docs/api.md's example
  * builds and runs against the library and counts every span; a Result is read by field
  * name, with unknown names and wrong kinds refused; bad arguments are named. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* child_test.c - child processes: exit status and rusage, exec errors reported at
  * spawn, stopping a whole process group, parent-death cleanup, and held starts. */
 #include "common/child.h"

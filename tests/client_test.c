@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client_test.c - the client side end to end: the control channel (served in this
  * process by the orchestrator's code, a real HTTP server), the reference C client
  * `tb-client` as a real process in HTTP and argv modes, and a real satellite counting

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dupset_test.c - the satellite's duplicate-span set: exact answers, a fixed bound, reset,
  * and concurrent inserts from several threads. */
 #include "common/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log_sig_test.c - logging levels, sinks and line format; stop signals. */
 #include "common/error.h"
 #include "common/log.h"

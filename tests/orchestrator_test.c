@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* orchestrator_test.c - `orchestrator run` end to end, as a user runs it: a real
  * orchestrator process starting a real satellite and sampler, which launches registered
  * clients. A good run counts every span; a crashing client, a hanging client, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pbwalk_test.c - the validating walker accepts and rejects exactly what protobuf-c's
  * unpack does: hand-made edge cases, every truncation and every single-byte mutation of
  * real reports, compared input by input against protobuf-c itself. */

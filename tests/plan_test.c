@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan_test.c - the plan language: the shipped plans parse into what they say, and every
  * kind of mistake fails before anything runs, at file:line:col with what was expected. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* proto_test.c - the wire schemas match the public ones: field numbers and wire types
  * from the LightStep collector and OTLP schemas, and bytes encoded by hand (not by
  * protobuf-c) decode to the right values and re-encode identically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry_test.c - clients.conf: entries load with their words, cwd and env; every
  * mistake is reported with file:line and what was expected. */
 #include <criterion/criterion.h>

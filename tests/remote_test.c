@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* remote_test.c - a plan whose clients run on another host. A network namespace joined
  * to this one by a veth pair stands in for the other machine: a sampler agent and a
  * satellite agent run inside it, reached over tcp://, and the plan also keeps a satellite

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // report_check.js - appended to a copy of report.html by report_test.c and run by
 // headless Chromium (--dump-dom): once the page has loaded, it writes one line into the
 // DOM saying how many images loaded and which links lead nowhere. A link is followed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report_test.c - graphs and the HTML report. plans/graphs.plan at small scale, run by a
  * real orchestrator, draws every graph as PNG and SVG, and its report.html opened in
  * headless Chromium shows every image and has no broken link (and the same check does

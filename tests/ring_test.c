@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ring_test.c - the shared-memory ring: ordering, wrap-around, overruns, framing limits,
  * two-process stress, header validation and stale-segment cleanup. */
 #include "common/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rpc_test.c - request/reply between tracebench processes: round trips, version
  * checks, malformed messages, timeouts and the loopback-only rule. */
 #include "common/error.h"

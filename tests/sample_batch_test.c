@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sample_batch_test.c - the LZ4 SampleBatch codec: samples survive the trip exactly, and
  * every inconsistency a peer could send is refused with a reason, never read past. */
 #include <criterion/criterion.h>

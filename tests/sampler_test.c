@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sampler_test.c - the sampler end to end: a real `sampler` agent process driven over
  * nng, launching registered test clients (tests/testchild.c) whose CPU and memory
  * behaviour is known, with samples read back through both sample sources (the

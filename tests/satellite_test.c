@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* satellite_test.c - the satellite program end to end: a real satellite process, real HTTP
  * requests through libcurl (and raw sockets where curl would refuse to send garbage), and
  * its control channel over nng. Every endpoint, encoding and framing, every mode and

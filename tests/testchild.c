@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testchild.c - a client stand-in with known behaviour, for checking what the sampler
  * (and later the orchestrator) measures:
  *   testchild burn SECONDS [TAIL_MS]   use SECONDS of CPU, then sleep TAIL_MS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testutil.c - small helpers the test programs share. */
 #include "testutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testutil.h - small helpers the test programs share. */
 #ifndef TB_TESTUTIL_H
 #define TB_TESTUTIL_H

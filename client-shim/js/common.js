@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // common.js - what every tracebench JS client shares: the control channel (GET /control,
 // POST /result, with Node's own http module), LightStep Benchmarks' argv form, and the workload
 // (6 spans per loop as two client -> server -> db chains; NumTags tags, Work units of

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // js-lightstep.js - a tracebench client traced by the real lightstep-tracer through the
 // opentracing API, with either of the tracer's Node transports: proto (the default,
 // POST /api/v2/reports) or thrift (gzipped JSON, POST /api/v0/reports). It reports to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // js-otel.js - a tracebench client traced by the real OpenTelemetry JS SDK:
 // BasicTracerProvider, BatchSpanProcessor (queue 10,000, every 200 ms: LightStep Benchmarks'
 // production-like settings) and an OTLP/HTTP exporter (POST /v1/traces), protobuf (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_control.c - libFuzzer target for what other processes send the harness besides
  * span reports: the control channel's command and result JSON, and the sampler's
  * LZ4 SampleBatch messages. The first byte picks the parser. Every input must give a

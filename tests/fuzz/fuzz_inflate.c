@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_inflate.c - libFuzzer target for request-body inflation: corrupt, truncated or
  * explosive gzip and deflate data must give an error or a bounded result, never a
  * crash or a write past the limit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_json.c - libFuzzer target for a JSON report decoder, built once per protocol
  * (FUZZ_PROTO set by tests/fuzz/CMakeLists.txt): any bytes, valid or not, must give TB_OK
  * or a one-line error and never crash, leak or read out of bounds. */

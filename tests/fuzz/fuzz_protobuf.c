@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_protobuf.c - libFuzzer target for a protobuf report decoder, built once per
  * protocol (FUZZ_PROTO, FUZZ_DESCRIPTOR, FUZZ_SCHEMA, FUZZ_IDS set by
  * tests/fuzz/CMakeLists.txt). Differential: the walker must accept exactly what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_seeds.c - writes a starting corpus for each fuzz target (small real reports in
  * every protocol, and a gzip body) into the directories named on the command line:
  *   fuzz_seeds LIGHTSTEP_DIR OTLP_PROTO_DIR OTLP_JSON_DIR LIGHTSTEP_JSON_DIR INFLATE_DIR */
