@@ -21,41 +21,11 @@
 #include "common/error.h"
 #include "common/host.h"
 
-static uint64_t cpu_of(pid_t pid)
-{
-	clockid_t c;
-	struct timespec ts;
-	if (clock_getcpuclockid(pid, &c) != 0 || clock_gettime(c, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-/* child_named finds a child of ppid called comm. */
+/* child_named finds a child of ppid called comm, or 0. */
 static pid_t child_named(pid_t ppid, const char *comm)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t found = 0;
-	while (d && (de = readdir(d)) != NULL && found == 0) {
-		char path[300], buf[512];
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = '\0';
-		char *l = strchr(buf, '('), *r = strrchr(buf, ')');
-		int pp;
-		char st;
-		if (l && r && sscanf(r + 2, "%c %d", &st, &pp) == 2 && pp == ppid &&
-		    (size_t)(r - l - 1) == strlen(comm) && !strncmp(l + 1, comm, strlen(comm)))
-			found = atoi(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return found;
+	pid_t pid = 0;
+	return tb_children_named(ppid, comm, &pid, 1) == 1 ? pid : 0;
 }
 
 static double floor_pct(double secs)
@@ -115,9 +85,9 @@ int main(int argc, char **argv)
 	}
 	tb_sleep_ns(TB_NS_PER_S);
 	pid_t smp = child_named(c.pid, "sampler"), sat = child_named(c.pid, "satellite");
-	uint64_t o0 = cpu_of(c.pid), s0 = cpu_of(smp), a0 = cpu_of(sat), t0 = tb_now_ns();
+	uint64_t o0 = tb_process_cpu_ns(c.pid), s0 = tb_process_cpu_ns(smp), a0 = tb_process_cpu_ns(sat), t0 = tb_now_ns();
 	tb_sleep_ns((uint64_t)((secs - 2) * 1e9));
-	uint64_t o1 = cpu_of(c.pid), s1 = cpu_of(smp), a1 = cpu_of(sat), t1 = tb_now_ns();
+	uint64_t o1 = tb_process_cpu_ns(c.pid), s1 = tb_process_cpu_ns(smp), a1 = tb_process_cpu_ns(sat), t1 = tb_now_ns();
 	tb_child_wait(&c, 60000);
 	tb_child_fini(&c);
 	unlink(reg);

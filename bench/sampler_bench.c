@@ -24,15 +24,6 @@
 #include "common/units.h"
 #include "sampler/source.h"
 
-static uint64_t cpu_of(pid_t pid)
-{
-	clockid_t c;
-	struct timespec ts;
-	if (clock_getcpuclockid(pid, &c) != 0 || clock_gettime(c, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 /* floor_pct measures what merely waking up every period costs on this machine: a bare
  * clock_nanosleep loop, timed by its thread's CPU clock. On a VM each wake-up can cost
  * tens of microseconds, which no sampler can go below; the table shows both. */
@@ -80,13 +71,11 @@ static int bench_start(bench *b, const char *smp_path)
 		fprintf(stderr, "sampler_bench: %s\n", err);
 		return TB_ESYS;
 	}
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello hello = TB__HELLO__INIT;
-	hello.role = "sampler_bench";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &hello;
-	if (call_ok(b->cl, &req, &rep) != TB_OK)
+	Tb__Envelope *rep;
+	if (tb_rpc_hello(b->cl, "sampler_bench", &rep, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "sampler_bench: %s\n", err);
 		return TB_EPEER;
+	}
 	int rc = smp_source_ring_alloc(&b->src, rep->hello_reply->ring_name, err, sizeof(err));
 	if (rc != TB_OK)
 		fprintf(stderr, "sampler_bench: %s\n", err);
@@ -118,7 +107,7 @@ static int sample_at(bench *b, unsigned period_us, uint64_t run_id, double secs,
 	st.run_id = run_id;
 	req.body_case = TB__ENVELOPE__BODY_SMP_START;
 	req.smp_start = &st;
-	uint64_t c0 = cpu_of(b->smp.pid), t0 = tb_now_ns();
+	uint64_t c0 = tb_process_cpu_ns(b->smp.pid), t0 = tb_now_ns();
 	if (call_ok(b->cl, &req, &rep) != TB_OK)
 		return TB_EPEER;
 	tb_rpc_free(rep);
@@ -134,7 +123,7 @@ static int sample_at(bench *b, unsigned period_us, uint64_t run_id, double secs,
 	if (call_ok(b->cl, &req, &rep) != TB_OK)
 		return TB_EPEER;
 	tb_rpc_free(rep);
-	uint64_t c1 = cpu_of(b->smp.pid), t1 = tb_now_ns();
+	uint64_t c1 = tb_process_cpu_ns(b->smp.pid), t1 = tb_now_ns();
 	tb_sleep_ns(100 * TB_NS_PER_MS);
 	got += drain(b);
 	double wall = (double)(t1 - t0) / 1e9, cpu_ms = (double)(c1 - c0) / 1e6;
@@ -150,12 +139,8 @@ static int sample_at(bench *b, unsigned period_us, uint64_t run_id, double secs,
 
 static void bench_stop(bench *b)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-	req.shutdown = &sd;
-	if (b->cl != NULL && call_ok(b->cl, &req, &rep) == TB_OK)
-		tb_rpc_free(rep);
+	if (b->cl != NULL)
+		tb_rpc_shutdown(b->cl);
 	smp_source_free(b->src);
 	tb_rpc_client_free(b->cl);
 	if (b->smp.pid > 0) {

@@ -432,12 +432,11 @@ static int start_satellite(const options *o, tb_child *sat, uint16_t *ports)
 		tb_child_fini(sat);
 		return TB_ESYS;
 	}
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello hello = TB__HELLO__INIT;
-	hello.role = "bench";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &hello;
-	rep = control(&req);
+	Tb__Envelope *rep;
+	if (tb_rpc_hello(ctl, "bench", &rep, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "satellite_bench: %s\n", err);
+		return TB_EPEER;
+	}
 	for (int i = 0; i < MAX_CONNS; i++)
 		ports[i] = (uint16_t)rep->hello_reply->ports[i];
 	tb_rpc_free(rep);
@@ -471,11 +470,7 @@ int main(int argc, char **argv)
 		if (o.soak > 0)
 			ok &= run_soak(sat.pid, ports, o.soak, &run);
 	}
-	Tb__Envelope req = TB__ENVELOPE__INIT;
-	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-	req.shutdown = &sd;
-	tb_rpc_free(control(&req));
+	tb_rpc_shutdown(ctl);
 	tb_child_wait(&sat, 5000);
 	tb_child_fini(&sat);
 	tb_rpc_client_free(ctl);

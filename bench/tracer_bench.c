@@ -87,12 +87,8 @@ static int start_satellite(const char *sat_path, tb_child *sat, tb_rpc_client **
 		fprintf(stderr, "tracer_bench: %s\n", err);
 		return TB_ESYS;
 	}
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello hello = TB__HELLO__INIT;
-	hello.role = "tracer_bench";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &hello;
-	if (tb_rpc_call(*cl, &req, &rep, err, sizeof(err)) != TB_OK) {
+	Tb__Envelope *rep;
+	if (tb_rpc_hello(*cl, "tracer_bench", &rep, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tracer_bench: satellite: %s\n", err);
 		return TB_EPEER;
 	}
@@ -177,13 +173,7 @@ int main(int argc, char **argv)
 	printf("%-16s %12s %12s %14s %10s %10s\n", "tracer", "ns/span", "vs noop", "flush ns/span",
 	       "sent", "dropped");
 	int status = measure_tracers(sat_addr, spans);
-	char err[256];
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-	req.shutdown = &sd;
-	if (tb_rpc_call(cl, &req, &rep, err, sizeof(err)) == TB_OK)
-		tb_rpc_free(rep);
+	tb_rpc_shutdown(cl);
 	tb_rpc_client_free(cl);
 	tb_child_wait(&sat, 5000);
 	tb_child_fini(&sat);

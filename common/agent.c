@@ -107,6 +107,17 @@ int tb_agent_server_alloc(const tb_agent_opts *o, tb_rpc_server **srv)
 	return TB_OK;
 }
 
+bool tb_agent_handle_other(const char *program, tb_rpc_server *srv, const Tb__Envelope *req)
+{
+	if (req->body_case == TB__ENVELOPE__BODY_SHUTDOWN) {
+		tb_rpc_server_reply_ok(srv);
+		return true;
+	}
+	tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_UNSUPPORTED, "the %s does not handle %s",
+				  program, tb_rpc_body_name(req->body_case));
+	return false;
+}
+
 int tb_agent_serve(const tb_agent_opts *o, tb_rpc_server *srv, const tb_agent_calls *c)
 {
 	int status = 0;

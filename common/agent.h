@@ -96,6 +96,11 @@ typedef struct tb_agent_calls {
 	void *ctx;
 } tb_agent_calls;
 
+/* tb_agent_handle_other answers what every agent answers alike: Shutdown (Ok, and true:
+ * stop) and any request the agent does not handle (ERR_UNSUPPORTED naming it; false). A
+ * handler calls it for every request it does not handle itself. */
+bool tb_agent_handle_other(const char *program, tb_rpc_server *srv, const Tb__Envelope *req);
+
 /* tb_agent_serve serves srv (or, when NULL, waits for a signal) until a handler or the
  * tick says stop, a signal comes, or the channel fails. Returns the exit status: 0, 1
  * when the channel failed, or what the tick set. */

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -150,13 +151,47 @@ static void child_main(char *const argv[], const tb_child_opts *o, char **envp, 
 	child_report(report_fd, STEP_EXEC);
 }
 
+/* await_report reads what the new child said about its set-up. Without hold, EOF means
+ * exec succeeded; with hold, the child sends READY once its set-up is done (exec errors
+ * after release show as exit 127). */
+static int await_report(tb_child *c, int fd, const char *program, char *err, size_t errlen)
+{
+	struct exec_report r;
+	ssize_t n;
+	while ((n = read(fd, &r, sizeof(r))) < 0 && errno == EINTR)
+		;
+	close(fd);
+	if (n == (ssize_t)sizeof(r) && r.step != STEP_READY) {
+		tb_child_wait(c, -1);
+		snprintf(err, errlen, "cannot %s %s: %s", step_name(r.step), program,
+			 strerror(r.err));
+		if (c->pidfd >= 0)
+			close(c->pidfd);
+		c->pidfd = -1;
+		return r.step == STEP_EXEC && r.err == ENOENT ? TB_ENOENT : TB_ESYS;
+	}
+	if (c->pidfd < 0) {
+		snprintf(err, errlen, "pidfd_open(%d): %s", (int)c->pid, strerror(errno));
+		tb_child_stop(c, 0);
+		return TB_ESYS;
+	}
+	return TB_OK;
+}
+
+static void close_pair(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	fds[0] = fds[1] = -1;
+}
+
 int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, char *err,
 		   size_t errlen)
 {
 	static const tb_child_opts defaults;
 	const tb_child_opts *o = opts ? opts : &defaults;
-	int report[2], hold[2] = {-1, -1};
-
+	int report[2] = {-1, -1}, hold[2] = {-1, -1}, rc = TB_ESYS;
 	memset(c, 0, sizeof(*c));
 	c->pid = -1;
 	c->pidfd = -1;
@@ -169,31 +204,15 @@ int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, c
 	char **envp = merged_env(o->extra_env, &oom);
 	if (oom)
 		return TB_ENOMEM;
-	if (pipe2(report, O_CLOEXEC) != 0) {
+	if (pipe2(report, O_CLOEXEC) != 0 || (o->hold && pipe2(hold, O_CLOEXEC) != 0)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		free(envp);
-		return TB_ESYS;
+		goto fail;
 	}
-	if (o->hold && pipe2(hold, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		close(report[0]);
-		close(report[1]);
-		free(envp);
-		return TB_ESYS;
-	}
-
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork for %s: %s", argv[0], strerror(errno));
-		close(report[0]);
-		close(report[1]);
-		if (o->hold) {
-			close(hold[0]);
-			close(hold[1]);
-		}
-		free(envp);
-		return TB_ESYS;
+		goto fail;
 	}
 	if (pid == 0) {
 		close(report[0]);
@@ -203,7 +222,6 @@ int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, c
 		_exit(127);
 	}
 	free(envp); /* only the pointer array; the strings belong to environ and opts */
-
 	/* Also set the group from this side, so it holds before we return either way. */
 	setpgid(pid, pid);
 	close(report[1]);
@@ -213,29 +231,12 @@ int tb_child_spawn(tb_child *c, char *const argv[], const tb_child_opts *opts, c
 	c->hold_fd = o->hold ? hold[1] : -1;
 	c->start_ns = tb_now_ns();
 	c->pidfd = pidfd_open(pid, 0);
-
-	/* Without hold, EOF means exec succeeded. With hold, the child sends READY once its
-	 * set-up is done; exec errors after release show as exit 127. */
-	struct exec_report r;
-	ssize_t n;
-	while ((n = read(report[0], &r, sizeof(r))) < 0 && errno == EINTR)
-		;
-	close(report[0]);
-	if (n == (ssize_t)sizeof(r) && r.step != STEP_READY) {
-		tb_child_wait(c, -1);
-		snprintf(err, errlen, "cannot %s %s: %s", step_name(r.step), argv[0],
-			 strerror(r.err));
-		if (c->pidfd >= 0)
-			close(c->pidfd);
-		c->pidfd = -1;
-		return r.step == STEP_EXEC && r.err == ENOENT ? TB_ENOENT : TB_ESYS;
-	}
-	if (c->pidfd < 0) {
-		snprintf(err, errlen, "pidfd_open(%d): %s", (int)pid, strerror(errno));
-		tb_child_stop(c, 0);
-		return TB_ESYS;
-	}
-	return TB_OK;
+	return await_report(c, report[0], argv[0], err, errlen);
+fail:
+	close_pair(report);
+	close_pair(hold);
+	free(envp);
+	return rc;
 }
 
 int tb_child_release(tb_child *c)
@@ -342,4 +343,37 @@ const char *tb_child_describe(const tb_child *c, char *buf, size_t len)
 	else
 		snprintf(buf, len, "status 0x%x", c->status);
 	return buf;
+}
+
+/* is_child_named reads /proc/PID/stat's parent, state and name. */
+static bool is_child_named(const char *pid, pid_t ppid, const char *comm)
+{
+	char path[300], buf[512];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	buf[n] = '\0';
+	char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+	int pp = 0;
+	char state;
+	if (l == NULL || r == NULL || sscanf(r + 2, "%c %d", &state, &pp) != 2)
+		return false;
+	return pp == ppid && state != 'Z' && (size_t)(r - l - 1) == strlen(comm) &&
+	       strncmp(l + 1, comm, strlen(comm)) == 0;
+}
+
+size_t tb_children_named(pid_t ppid, const char *comm, pid_t *out, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+	while (d != NULL && (de = readdir(d)) != NULL && n < max)
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    is_child_named(de->d_name, ppid, comm))
+			out[n++] = atoi(de->d_name);
+	if (d != NULL)
+		closedir(d);
+	return n;
 }

@@ -68,4 +68,8 @@ void tb_child_fini(tb_child *c);
 /* tb_child_describe writes "exited with status 0", "killed by SIGKILL", ... into buf. */
 const char *tb_child_describe(const tb_child *c, char *buf, size_t len);
 
+/* tb_children_named lists up to max live processes whose parent is ppid and whose name
+ * (/proc/PID/stat's comm) is comm, and returns how many it found. */
+size_t tb_children_named(pid_t ppid, const char *comm, pid_t *out, size_t max);
+
 #endif

@@ -45,3 +45,12 @@ int tb_ms_left(uint64_t deadline_ns)
 	uint64_t ms = (deadline_ns - now + TB_NS_PER_MS - 1) / TB_NS_PER_MS;
 	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
+
+uint64_t tb_process_cpu_ns(pid_t pid)
+{
+	clockid_t c;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &c) != 0 || clock_gettime(c, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec;
+}

@@ -5,6 +5,7 @@
 #define TB_CLOCK_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #define TB_NS_PER_US 1000ULL
 #define TB_NS_PER_MS 1000000ULL
@@ -17,6 +18,10 @@ uint64_t tb_now_ns(void);
 /* tb_wall_ns returns CLOCK_REALTIME in nanoseconds since the epoch, for timestamps that
  * a person or another host reads. */
 uint64_t tb_wall_ns(void);
+
+/* tb_process_cpu_ns returns the CPU time (user + system) process pid has used, in
+ * nanoseconds, from its CPU clock; 0 when it cannot be read. */
+uint64_t tb_process_cpu_ns(pid_t pid);
 
 /* tb_sleep_ns sleeps for ns nanoseconds, resuming after signals until the time is used. */
 void tb_sleep_ns(uint64_t ns);

@@ -125,94 +125,129 @@ static char *resolve_dir(const char *base, const char *rel)
 
 /* on_entry is inih's callback: one name = value in a section. Returning 0 stops the
  * parse, and ini_parse then returns this line's number. */
+/* new_client starts the client of a new [section]; NULL with st->msg (or st->nomem) set. */
+static tb_client_def *new_client(load_state *st, const char *section)
+{
+	tb_registry *r = st->r;
+	if (!valid_name(section)) {
+		snprintf(st->msg, sizeof(st->msg),
+			 "client name [%s] must be 1-64 letters, digits, '-', '_' or '.'", section);
+		return NULL;
+	}
+	if (tb_registry_find(r, section) != NULL) {
+		snprintf(st->msg, sizeof(st->msg), "client [%s] is defined twice", section);
+		return NULL;
+	}
+	if (r->n == MAX_CLIENTS) {
+		snprintf(st->msg, sizeof(st->msg), "more than %d clients", MAX_CLIENTS);
+		return NULL;
+	}
+	tb_client_def *d = &r->clients[r->n++];
+	d->name = strdup(section);
+	d->cwd = strdup(st->dir);
+	d->description = strdup("");
+	if (d->name == NULL || d->cwd == NULL || d->description == NULL) {
+		st->nomem = true;
+		return NULL;
+	}
+	return d;
+}
+
+/* The keys of a client's section: one function each, one table. Each returns false with
+ * st->msg (or st->nomem) set. */
+static bool key_command(load_state *st, tb_client_def *d, const char *value)
+{
+	free_words(d->argv);
+	d->argv = split_words(value, st->msg, sizeof(st->msg));
+	if (d->argv == NULL)
+		return false;
+	if (d->argv[0] == NULL) {
+		snprintf(st->msg, sizeof(st->msg), "[%s] command is empty", d->name);
+		return false;
+	}
+	return true;
+}
+
+static bool key_env(load_state *st, tb_client_def *d, const char *value)
+{
+	free_words(d->env);
+	d->env = split_words(value, st->msg, sizeof(st->msg));
+	if (d->env == NULL)
+		return false;
+	for (char **e = d->env; *e != NULL; e++)
+		if (strchr(*e, '=') == NULL || **e == '=') {
+			snprintf(st->msg, sizeof(st->msg), "[%s] env word '%s' is not KEY=VALUE",
+				 d->name, *e);
+			return false;
+		}
+	return true;
+}
+
+static bool key_mode(load_state *st, tb_client_def *d, const char *value)
+{
+	if (strcmp(value, "http") == 0)
+		d->mode = TB_CLIENT_HTTP;
+	else if (strcmp(value, "argv") == 0)
+		d->mode = TB_CLIENT_ARGV;
+	else {
+		snprintf(st->msg, sizeof(st->msg), "[%s] mode '%s' is not http or argv", d->name,
+			 value);
+		return false;
+	}
+	return true;
+}
+
+static bool key_cwd(load_state *st, tb_client_def *d, const char *value)
+{
+	char *abs = resolve_dir(st->dir, value);
+	if (abs == NULL) {
+		snprintf(st->msg, sizeof(st->msg), "[%s] cwd '%s': %s", d->name, value,
+			 strerror(errno));
+		return false;
+	}
+	free(d->cwd);
+	d->cwd = abs;
+	return true;
+}
+
+static bool key_description(load_state *st, tb_client_def *d, const char *value)
+{
+	free(d->description);
+	d->description = strdup(value);
+	st->nomem = d->description == NULL;
+	return !st->nomem;
+}
+
+static const struct registry_key {
+	const char *name;
+	bool (*take)(load_state *st, tb_client_def *d, const char *value);
+} keys[] = {
+	{"command", key_command}, {"mode", key_mode}, {"cwd", key_cwd}, {"env", key_env},
+	{"description", key_description},
+};
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	load_state *st = user;
 	tb_registry *r = st->r;
 	tb_client_def *d = r->n > 0 ? &r->clients[r->n - 1] : NULL;
-
 	if (section[0] == '\0') {
 		snprintf(st->msg, sizeof(st->msg), "'%s' before any [client] section", name);
 		return 0;
 	}
-	if (d == NULL || strcmp(d->name, section) != 0) {
-		if (!valid_name(section)) {
-			snprintf(st->msg, sizeof(st->msg),
-				 "client name [%s] must be 1-64 letters, digits, '-', '_' or '.'",
-				 section);
-			return 0;
-		}
-		if (tb_registry_find(r, section) != NULL) {
-			snprintf(st->msg, sizeof(st->msg), "client [%s] is defined twice", section);
-			return 0;
-		}
-		if (r->n == MAX_CLIENTS) {
-			snprintf(st->msg, sizeof(st->msg), "more than %d clients", MAX_CLIENTS);
-			return 0;
-		}
-		d = &r->clients[r->n++];
-		d->name = strdup(section);
-		d->cwd = strdup(st->dir);
-		d->description = strdup("");
-		if (d->name == NULL || d->cwd == NULL || d->description == NULL) {
-			st->nomem = true;
-			return 0;
-		}
-	}
-
-	if (strcmp(name, "command") == 0) {
-		free_words(d->argv);
-		d->argv = split_words(value, st->msg, sizeof(st->msg));
-		if (d->argv == NULL)
-			return 0;
-		if (d->argv[0] == NULL) {
-			snprintf(st->msg, sizeof(st->msg), "[%s] command is empty", section);
-			return 0;
-		}
-	} else if (strcmp(name, "env") == 0) {
-		free_words(d->env);
-		d->env = split_words(value, st->msg, sizeof(st->msg));
-		if (d->env == NULL)
-			return 0;
-		for (char **e = d->env; *e != NULL; e++)
-			if (strchr(*e, '=') == NULL || **e == '=') {
-				snprintf(st->msg, sizeof(st->msg),
-					 "[%s] env word '%s' is not KEY=VALUE", section, *e);
-				return 0;
-			}
-	} else if (strcmp(name, "mode") == 0) {
-		if (strcmp(value, "http") == 0)
-			d->mode = TB_CLIENT_HTTP;
-		else if (strcmp(value, "argv") == 0)
-			d->mode = TB_CLIENT_ARGV;
-		else {
-			snprintf(st->msg, sizeof(st->msg),
-				 "[%s] mode '%s' is not http or argv", section, value);
-			return 0;
-		}
-	} else if (strcmp(name, "cwd") == 0) {
-		char *abs = resolve_dir(st->dir, value);
-		if (abs == NULL) {
-			snprintf(st->msg, sizeof(st->msg), "[%s] cwd '%s': %s", section, value,
-				 strerror(errno));
-			return 0;
-		}
-		free(d->cwd);
-		d->cwd = abs;
-	} else if (strcmp(name, "description") == 0) {
-		free(d->description);
-		d->description = strdup(value);
-		if (d->description == NULL) {
-			st->nomem = true;
-			return 0;
-		}
-	} else {
-		snprintf(st->msg, sizeof(st->msg),
-			 "unknown key '%s' in [%s] (expected command, mode, cwd, env, description)",
-			 name, section);
+	if ((d == NULL || strcmp(d->name, section) != 0) && (d = new_client(st, section)) == NULL)
 		return 0;
-	}
-	return 1;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(name, keys[i].name) == 0)
+			return keys[i].take(st, d, value) ? 1 : 0;
+	char names[128];
+	size_t off = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+					keys[i].name);
+	snprintf(st->msg, sizeof(st->msg), "unknown key '%s' in [%s] (expected %s)", name, section,
+		 names);
+	return 0;
 }
 
 int tb_registry_load(tb_registry **rp, const char *path, char *err, size_t errlen)

@@ -173,26 +173,12 @@ static inline void copy_out(const struct tb_ring *r, uint64_t pos, void *dst, si
 	}
 }
 
-int tb_ring_create(tb_ring **rp, const char *name, size_t capacity, size_t max_record,
-		   char *err, size_t errlen)
+/* open_segment creates the segment name, replacing a leftover of a dead producer and
+ * refusing a live one's. */
+static int open_segment(const char *name, int *fdp, char *err, size_t errlen)
 {
-	int rv = check_name(name, err, errlen);
-	if (rv != TB_OK)
-		return rv;
-	if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1))) {
-		snprintf(err, errlen, "ring %s: capacity %zu is not a power of two in [4 KiB, 1 GiB]",
-			 name, capacity);
-		return TB_EINVAL;
-	}
-	if (max_record > capacity / 4 || max_record > UINT32_MAX) {
-		snprintf(err, errlen, "ring %s: max record %zu exceeds capacity/4 (%zu)", name,
-			 max_record, capacity / 4);
-		return TB_EINVAL;
-	}
-
 	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) {
-		/* Replace a leftover of a dead producer; refuse a live one's. */
 		tb_ring *old;
 		char why[256];
 		if (tb_ring_attach(&old, name, why, sizeof(why)) == TB_OK) {
@@ -213,6 +199,30 @@ int tb_ring_create(tb_ring **rp, const char *name, size_t capacity, size_t max_r
 		return TB_ESYS;
 	}
 	fchmod(fd, 0600); /* whatever the umask says */
+	*fdp = fd;
+	return TB_OK;
+}
+
+int tb_ring_create(tb_ring **rp, const char *name, size_t capacity, size_t max_record,
+		   char *err, size_t errlen)
+{
+	int rv = check_name(name, err, errlen);
+	if (rv != TB_OK)
+		return rv;
+	if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1))) {
+		snprintf(err, errlen, "ring %s: capacity %zu is not a power of two in [4 KiB, 1 GiB]",
+			 name, capacity);
+		return TB_EINVAL;
+	}
+	if (max_record > capacity / 4 || max_record > UINT32_MAX) {
+		snprintf(err, errlen, "ring %s: max record %zu exceeds capacity/4 (%zu)", name,
+			 max_record, capacity / 4);
+		return TB_EINVAL;
+	}
+
+	int fd;
+	if ((rv = open_segment(name, &fd, err, errlen)) != TB_OK)
+		return rv;
 
 	size_t map_size = sizeof(struct ring_shm) + capacity;
 	void *p = MAP_FAILED;

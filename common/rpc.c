@@ -402,3 +402,43 @@ int tb_rpc_server_reply_error(tb_rpc_server *s, Tb__ErrorCode code, const char *
 	rep.error = &e;
 	return tb_rpc_server_reply(s, &rep);
 }
+
+int tb_rpc_call_expect(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope__BodyCase want,
+		       Tb__Envelope **repp, char *err, size_t errlen)
+{
+	Tb__Envelope *rep;
+	*repp = NULL;
+	int rc = tb_rpc_call(c, req, &rep, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (rep->body_case != want) {
+		snprintf(err, errlen, "%s answered %s with %s", c->url,
+			 tb_rpc_body_name(req->body_case), tb_rpc_body_name(rep->body_case));
+		tb_rpc_free(rep);
+		return TB_EPROTO;
+	}
+	*repp = rep;
+	return TB_OK;
+}
+
+int tb_rpc_hello(tb_rpc_client *c, const char *role, Tb__Envelope **repp, char *err,
+		 size_t errlen)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	Tb__Hello h = TB__HELLO__INIT;
+	h.role = (char *)role;
+	req.body_case = TB__ENVELOPE__BODY_HELLO;
+	req.hello = &h;
+	return tb_rpc_call_expect(c, &req, TB__ENVELOPE__BODY_HELLO_REPLY, repp, err, errlen);
+}
+
+void tb_rpc_shutdown(tb_rpc_client *c)
+{
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
+	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
+	char err[200];
+	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
+	req.shutdown = &sd;
+	if (tb_rpc_call(c, &req, &rep, err, sizeof(err)) == TB_OK)
+		tb_rpc_free(rep);
+}

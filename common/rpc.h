@@ -58,6 +58,19 @@ void tb_rpc_client_set_timeout(tb_rpc_client *c, int timeout_ms);
 int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *err,
 		size_t errlen);
 
+/* tb_rpc_call_expect is tb_rpc_call for a reply of kind want: any other kind is
+ * TB_EPROTO, named in err (and freed). */
+int tb_rpc_call_expect(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope__BodyCase want,
+		       Tb__Envelope **repp, char *err, size_t errlen);
+
+/* tb_rpc_hello says Hello as role and returns the HelloReply envelope in *repp (free
+ * with tb_rpc_free). A reply that is not a HelloReply is TB_EPROTO, named in err. */
+int tb_rpc_hello(tb_rpc_client *c, const char *role, Tb__Envelope **repp, char *err,
+		 size_t errlen);
+
+/* tb_rpc_shutdown asks the peer to shut down and waits for its answer, if any. */
+void tb_rpc_shutdown(tb_rpc_client *c);
+
 /* tb_rpc_free frees an Envelope returned by tb_rpc_call or tb_rpc_server_recv. */
 void tb_rpc_free(Tb__Envelope *e);
 

@@ -12,22 +12,20 @@
 
 static int hello(orc_peer *p, char *err, size_t errlen)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello h = TB__HELLO__INIT;
-	h.role = "orchestrator";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &h;
+	Tb__Envelope *rep;
 	char why[300];
-	int rc = tb_rpc_call(p->rpc, &req, &rep, why, sizeof(why));
+	int rc = tb_rpc_hello(p->rpc, "orchestrator", &rep, why, sizeof(why));
+	if (rc == TB_EPROTO) {
+		snprintf(err, errlen, "%s is not a %s (%s)", p->url, p->role, why);
+		return rc;
+	}
 	if (rc != TB_OK) {
 		snprintf(err, errlen, "%s at %s did not answer Hello: %s", p->role, p->url, why);
 		return rc;
 	}
-	if (rep->body_case != TB__ENVELOPE__BODY_HELLO_REPLY ||
-	    strcmp(rep->hello_reply->role, p->role) != 0) {
+	if (strcmp(rep->hello_reply->role, p->role) != 0) {
 		snprintf(err, errlen, "%s is not a %s (it answered %s)", p->url, p->role,
-			 rep->body_case == TB__ENVELOPE__BODY_HELLO_REPLY ? rep->hello_reply->role
-									 : "something else");
+			 rep->hello_reply->role);
 		tb_rpc_free(rep);
 		return TB_EPROTO;
 	}
@@ -52,17 +50,8 @@ static int hello(orc_peer *p, char *err, size_t errlen)
 
 int orc_peer_ping(orc_peer *p, char *err, size_t errlen)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello h = TB__HELLO__INIT;
-	h.role = "orchestrator";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &h;
-	int rc = tb_rpc_call(p->rpc, &req, &rep, err, errlen);
-	if (rc == TB_OK && rep->body_case != TB__ENVELOPE__BODY_HELLO_REPLY) {
-		snprintf(err, errlen, "%s answered Hello with %s", p->url,
-			 tb_rpc_body_name(rep->body_case));
-		rc = TB_EPROTO;
-	}
+	Tb__Envelope *rep;
+	int rc = tb_rpc_hello(p->rpc, "orchestrator", &rep, err, errlen);
 	tb_rpc_free(rep);
 	return rc;
 }
@@ -125,15 +114,20 @@ int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err
 	return rc;
 }
 
+int orc_peer_call_expect(orc_peer *p, Tb__Envelope *req, Tb__Envelope__BodyCase want,
+			 Tb__Envelope **repp, char *err, size_t errlen)
+{
+	char why[300];
+	int rc = tb_rpc_call_expect(p->rpc, req, want, repp, why, sizeof(why));
+	if (rc != TB_OK)
+		snprintf(err, errlen, "%s %s: %s", p->role, tb_rpc_body_name(req->body_case), why);
+	return rc;
+}
+
 int orc_peer_call_ok(orc_peer *p, Tb__Envelope *req, char *err, size_t errlen)
 {
 	Tb__Envelope *rep;
-	int rc = orc_peer_call(p, req, &rep, err, errlen);
-	if (rc == TB_OK && rep->body_case != TB__ENVELOPE__BODY_OK) {
-		snprintf(err, errlen, "%s answered %s with %s", p->role,
-			 tb_rpc_body_name(req->body_case), tb_rpc_body_name(rep->body_case));
-		rc = TB_EPROTO;
-	}
+	int rc = orc_peer_call_expect(p, req, TB__ENVELOPE__BODY_OK, &rep, err, errlen);
 	tb_rpc_free(rep);
 	return rc;
 }
@@ -147,14 +141,8 @@ void orc_peer_stop(orc_peer *p)
 {
 	bool remote_satellite = !p->local && strcmp(p->role, "satellite") == 0;
 	if (p->rpc != NULL && !remote_satellite && (!p->local || orc_peer_alive(p))) {
-		Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
-		Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-		char err[200];
-		req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-		req.shutdown = &sd;
 		tb_rpc_client_set_timeout(p->rpc, 2000);
-		if (tb_rpc_call(p->rpc, &req, &rep, err, sizeof(err)) == TB_OK)
-			tb_rpc_free(rep);
+		tb_rpc_shutdown(p->rpc);
 	}
 	tb_rpc_client_free(p->rpc);
 	p->rpc = NULL;

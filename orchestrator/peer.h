@@ -48,6 +48,10 @@ int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, s
 int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err,
 		  size_t errlen);
 
+/* orc_peer_call_expect sends req and expects a reply of kind want (TB_EPROTO else). */
+int orc_peer_call_expect(orc_peer *p, Tb__Envelope *req, Tb__Envelope__BodyCase want,
+			 Tb__Envelope **repp, char *err, size_t errlen);
+
 /* orc_peer_call_ok sends req and expects Ok. */
 int orc_peer_call_ok(orc_peer *p, Tb__Envelope *req, char *err, size_t errlen);
 

@@ -41,15 +41,10 @@ int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid,
 	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	req.body_case = TB__ENVELOPE__BODY_SMP_LAUNCH;
 	req.smp_launch = &l;
-	int rc = orc_peer_call(smp, &req, &rep, err, errlen);
+	int rc = orc_peer_call_expect(smp, &req, TB__ENVELOPE__BODY_SMP_LAUNCHED, &rep, err,
+				      errlen);
 	if (rc != TB_OK)
 		return rc;
-	if (rep->body_case != TB__ENVELOPE__BODY_SMP_LAUNCHED) {
-		snprintf(err, errlen, "sampler %s answered SmpLaunch with %s", smp->url,
-			 tb_rpc_body_name(rep->body_case));
-		tb_rpc_free(rep);
-		return TB_EPROTO;
-	}
 	*pid = (pid_t)rep->smp_launched->pid;
 	*from_sampler = rep->smp_launched->result_from_sampler;
 	tb_rpc_free(rep);
@@ -64,14 +59,13 @@ int orc_smp_get_result(orc_peer *smp, pid_t pid, bool *ready, tb_client_result *
 	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	req.body_case = TB__ENVELOPE__BODY_SMP_GET_RESULT;
 	req.smp_get_result = &g;
-	int rc = orc_peer_call(smp, &req, &rep, err, errlen);
+	int rc = orc_peer_call_expect(smp, &req, TB__ENVELOPE__BODY_SMP_CLIENT_RESULT, &rep, err,
+				      errlen);
 	if (rc != TB_OK)
 		return rc;
 	const Tb__SmpClientResult *m = rep->smp_client_result;
-	if (rep->body_case != TB__ENVELOPE__BODY_SMP_CLIENT_RESULT ||
-	    (m->ready && m->result == NULL)) {
-		snprintf(err, errlen, "sampler %s answered SmpGetResult with %s", smp->url,
-			 tb_rpc_body_name(rep->body_case));
+	if (m->ready && m->result == NULL) {
+		snprintf(err, errlen, "sampler %s said a result was ready and gave none", smp->url);
 		tb_rpc_free(rep);
 		return TB_EPROTO;
 	}

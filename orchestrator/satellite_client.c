@@ -50,15 +50,10 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 	Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
 	req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
 	req.sat_get_counters = &g;
-	int rc = orc_peer_call(s, &req, &rep, err, errlen);
+	int rc = orc_peer_call_expect(s, &req, TB__ENVELOPE__BODY_SAT_COUNTERS, &rep, err,
+				      errlen);
 	if (rc != TB_OK)
 		return rc;
-	if (rep->body_case != TB__ENVELOPE__BODY_SAT_COUNTERS) {
-		snprintf(err, errlen, "satellite %s answered SatGetCounters with %s", s->url,
-			 tb_rpc_body_name(rep->body_case));
-		tb_rpc_free(rep);
-		return TB_EPROTO;
-	}
 	const Tb__SatCounters *m = rep->sat_counters;
 	c->run_id = m->run_id;
 	c->reports = m->reports;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/agent.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "sampler/batch.h"
@@ -406,13 +407,7 @@ bool smp_agent_handle(smp_agent *a, tb_rpc_server *srv, const Tb__Envelope *req)
 	case TB__ENVELOPE__BODY_SMP_GET_RESULT:
 		handle_get_result(a, srv, req->smp_get_result);
 		return false;
-	case TB__ENVELOPE__BODY_SHUTDOWN:
-		tb_rpc_server_reply_ok(srv);
-		return true;
 	default:
-		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_UNSUPPORTED,
-					  "the sampler does not handle %s",
-					  tb_rpc_body_name(req->body_case));
-		return false;
+		return tb_agent_handle_other("sampler", srv, req);
 	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/agent.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -93,13 +94,7 @@ bool sat_control_handle(sat_service *s, tb_rpc_server *srv, const Tb__Envelope *
 	case TB__ENVELOPE__BODY_SAT_SET_LISTENING:
 		set_listening(s, srv, req->sat_set_listening);
 		return false;
-	case TB__ENVELOPE__BODY_SHUTDOWN:
-		tb_rpc_server_reply_ok(srv);
-		return true;
 	default:
-		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_UNSUPPORTED,
-					  "a satellite does not handle %s",
-					  tb_rpc_body_name(req->body_case));
-		return false;
+		return tb_agent_handle_other("satellite", srv, req);
 	}
 }

@@ -344,50 +344,88 @@ static enum MHD_Result on_body(sat_http *h, struct MHD_Connection *c, request *r
 
 /* ---- complete ---- */
 
+/* decode_body inflates and decodes the request's body into ids. True to go on; false
+ * when the request has been answered already (*ret: a rejection, or MHD_NO). */
+static bool decode_body(sat_http *h, struct MHD_Connection *c, request *rq, sat_ids *ids,
+			size_t *plain_len, enum MHD_Result *ret)
+{
+	uint8_t *plain = rq->body ? rq->body : (uint8_t *)"", *inflated = NULL;
+	size_t inflated_len = 0;
+	char err[300];
+	int rv;
+	*plain_len = rq->len;
+	*ret = MHD_NO;
+	if (rq->enc != SAT_ENC_IDENTITY) {
+		rv = sat_inflate(rq->enc, plain, *plain_len, h->o.max_body, &inflated,
+				 &inflated_len, err, sizeof(err));
+		if (rv == TB_EMSGSIZE)
+			*ret = reject(h, c, rq, 413, SAT_REJ_TOO_LARGE, "%s", err);
+		else if (rv == TB_EPROTO)
+			*ret = reject(h, c, rq, 400, SAT_REJ_BAD_ENCODING, "%s", err);
+		if (rv != TB_OK)
+			return false;
+		plain = inflated;
+		*plain_len = inflated_len;
+	} else if (rq->body != NULL) {
+		rq->body[rq->len] = '\0';	/* the JSON decoders read a C string */
+	}
+	rv = rq->dec->decode(plain, *plain_len, ids, err, sizeof(err));
+	free(inflated);
+	if (rv == TB_OK)
+		return true;
+	sat_ids_fini(ids);
+	if (rv != TB_ENOMEM)
+		*ret = reject(h, c, rq, 400, SAT_REJ_BAD_BODY, "%s", err);
+	return false;
+}
+
+/* respond builds the answer to a decoded report: for 200, the spans are counted and
+ * checked for duplicates (*dups) first. NULL when out of memory. */
+static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict *v,
+				    const sat_ids *ids, size_t plain_len, uint64_t now,
+				    uint64_t *dups)
+{
+	uint8_t reply[256];
+	uint64_t unchecked = 0;
+	struct MHD_Response *resp;
+	*dups = 0;
+	if (v->status == 200) {
+		if (h->o.dups != NULL)
+			sat_dupset_insert_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]), dups,
+					       &unchecked);
+		sat_counters_add_report(h->o.counters, rq->dec->proto, ids->n, *dups, unchecked,
+					rq->wire_len, plain_len, now);
+		size_t reply_len = rq->dec->reply(reply, sizeof(reply), tb_wall_ns() / 1000);
+		resp = MHD_create_response_from_buffer(reply_len, reply, MHD_RESPMEM_MUST_COPY);
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+						rq->dec->reply_type);
+		return resp;
+	}
+	int n = snprintf((char *)reply, sizeof(reply), "injected error %u\n", v->status);
+	sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_ERROR);
+	resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
+	if (resp != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	return resp;
+}
+
 static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq)
 {
-	uint8_t *plain = rq->body ? rq->body : (uint8_t *)"";
-	size_t plain_len = rq->len, inflated_len = 0;
-	uint8_t *inflated = NULL;
 	sat_ids ids = {0};
 	sat_verdict v;
-	char err[300];
-	uint64_t dups = 0, unchecked = 0, now;
-	struct MHD_Response *resp;
-	uint8_t reply[256];
-	size_t reply_len;
-	int rv;
+	size_t plain_len;
+	uint64_t dups = 0;
+	enum MHD_Result ret;
 
 	if (rq->stage == ST_DISCARD)
 		return reject(h, c, rq, 413, SAT_REJ_TOO_LARGE,
 			      "body of %zu bytes is over the limit of %zu", rq->wire_len,
 			      h->o.max_body);
-	if (rq->enc != SAT_ENC_IDENTITY) {
-		rv = sat_inflate(rq->enc, plain, plain_len, h->o.max_body, &inflated,
-				 &inflated_len, err, sizeof(err));
-		if (rv == TB_EMSGSIZE)
-			return reject(h, c, rq, 413, SAT_REJ_TOO_LARGE, "%s", err);
-		if (rv == TB_EPROTO)
-			return reject(h, c, rq, 400, SAT_REJ_BAD_ENCODING, "%s", err);
-		if (rv != TB_OK)
-			return MHD_NO;
-		plain = inflated;
-		plain_len = inflated_len;
-	} else if (rq->body != NULL) {
-		rq->body[rq->len] = '\0';	/* the JSON decoders read a C string */
-	}
-	rv = rq->dec->decode(plain, plain_len, &ids, err, sizeof(err));
-	if (rv != TB_OK) {
-		free(inflated);
-		sat_ids_fini(&ids);
-		if (rv == TB_ENOMEM)
-			return MHD_NO;
-		return reject(h, c, rq, 400, SAT_REJ_BAD_BODY, "%s", err);
-	}
-	free(inflated);
-
+	if (!decode_body(h, c, rq, &ids, &plain_len, &ret))
+		return ret;
 	sat_faults_decide(h->o.faults, ids.n, &v);
-	now = tb_now_ns();
+	uint64_t now = tb_now_ns();
 	rq->answered = true;
 	if (v.drop) {
 		sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_DROP);
@@ -395,24 +433,7 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 		sat_ids_fini(&ids);
 		return MHD_NO;	/* libmicrohttpd closes the connection without an answer */
 	}
-	if (v.status == 200) {
-		if (h->o.dups != NULL)
-			sat_dupset_insert_many(h->o.dups, ids.v, ids.n, sizeof(ids.v[0]), &dups,
-					       &unchecked);
-		sat_counters_add_report(h->o.counters, rq->dec->proto, ids.n, dups, unchecked,
-					rq->wire_len, plain_len, now);
-		reply_len = rq->dec->reply(reply, sizeof(reply), tb_wall_ns() / 1000);
-		resp = MHD_create_response_from_buffer(reply_len, reply, MHD_RESPMEM_MUST_COPY);
-		if (resp != NULL)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-						rq->dec->reply_type);
-	} else {
-		int n = snprintf((char *)reply, sizeof(reply), "injected error %u\n", v.status);
-		sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_ERROR);
-		resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
-		if (resp != NULL)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-	}
+	struct MHD_Response *resp = respond(h, rq, &v, &ids, plain_len, now, &dups);
 	write_record(h, rq, v.status, ids.n, dups, now);
 	sat_ids_fini(&ids);
 	if (resp == NULL)

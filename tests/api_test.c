@@ -17,13 +17,7 @@ static char work[128], reg[192];
 
 static void setup(void)
 {
-	snprintf(work, sizeof(work), "/tmp/tb-api-test-%d", (int)getpid());
-	cr_assert_eq(mkdir(work, 0755), 0);
-	snprintf(reg, sizeof(reg), "%s/clients.conf", work);
-	FILE *f = fopen(reg, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "[c]\ncommand = %s\n", CLIENT_BIN);
-	fclose(f);
+	cr_assert(tu_work_dir("api", CLIENT_BIN, work, sizeof(work), reg, sizeof(reg)));
 }
 
 static void teardown(void)

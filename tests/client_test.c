@@ -107,12 +107,8 @@ static void setup(void)
 	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	tb_rpc_client *c;
 	cr_assert_eq(tb_rpc_client_alloc(&c, ctl, 5000, err, sizeof(err)), TB_OK);
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello h = TB__HELLO__INIT;
-	h.role = "test";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &h;
-	cr_assert_eq(tb_rpc_call(c, &req, &rep, err, sizeof(err)), TB_OK, "%s", err);
+	Tb__Envelope *rep;
+	cr_assert_eq(tb_rpc_hello(c, "test", &rep, err, sizeof(err)), TB_OK, "%s", err);
 	sat_port = (uint16_t)rep->hello_reply->ports[0];
 	tb_rpc_free(rep);
 	tb_rpc_client_free(c);
@@ -160,18 +156,26 @@ static int run_client(const char *const *args, const char *out_path, const char 
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* run_armed arms the channel with c, runs tb-client against it, and returns the result
+ * it posted. */
+static tb_client_result run_armed(const tb_command *c)
+{
+	orc_channel_arm(chan, c);
+	const char *args[] = {"--control", chan_url, NULL};
+	cr_assert_eq(run_client(args, NULL, NULL), 0);
+	tb_client_result r;
+	char err[256];
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	return r;
+}
+
 static void check_http_run(tb_protocol proto, uint64_t repeat, uint64_t run_id)
 {
 	sat_reset(run_id);
 	tb_command c = command(repeat);
 	c.protocol = proto;
 	c.run_id = run_id;
-	orc_channel_arm(chan, &c);
-	const char *args[] = {"--control", chan_url, NULL};
-	cr_assert_eq(run_client(args, NULL, NULL), 0);
-	tb_client_result r;
-	char err[256];
-	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	tb_client_result r = run_armed(&c);
 	cr_assert_eq(r.spans_sent, repeat);
 	cr_assert(r.has_dropped && r.spans_dropped == 0);
 	cr_assert(r.has_buffered && r.spans_buffered == 0);
@@ -238,12 +242,7 @@ Test(client, noop_tracer_sends_nothing)
 	sat_reset(5);
 	tb_command c = command(1200);
 	c.trace = false;
-	orc_channel_arm(chan, &c);
-	const char *args[] = {"--control", chan_url, NULL};
-	cr_assert_eq(run_client(args, NULL, NULL), 0);
-	tb_client_result r;
-	char err[256];
-	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	tb_client_result r = run_armed(&c);
 	cr_assert_eq(r.spans_sent, 1200);
 	cr_assert_eq(sat_stat("spans"), 0);
 }

@@ -94,28 +94,7 @@ static const char *text_of(const char *path)
 /* children_named lists processes whose parent is ppid and whose name is comm. */
 static int children_named(pid_t ppid, const char *comm, pid_t *out, int max)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)) != NULL && n < max) {
-		char path[300], buf[512];
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		tu_read_file(path, buf, sizeof(buf));
-		char *l = strchr(buf, '('), *r = strrchr(buf, ')');
-		if (l == NULL || r == NULL)
-			continue;
-		int pp = 0;
-		char state;
-		if (sscanf(r + 2, "%c %d", &state, &pp) != 2 || pp != ppid || state == 'Z')
-			continue;
-		if ((size_t)(r - l - 1) == strlen(comm) && strncmp(l + 1, comm, strlen(comm)) == 0)
-			out[n++] = atoi(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return n;
+	return (int)tb_children_named(ppid, comm, out, (size_t)max);
 }
 
 /* leftovers counts live processes whose command line contains needle. */

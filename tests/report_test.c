@@ -21,15 +21,9 @@ static char work[128], out_path[160], err_path[160], reg[160];
 
 static void setup(void)
 {
-	snprintf(work, sizeof(work), "/tmp/tb-report-test-%d", (int)getpid());
-	cr_assert_eq(mkdir(work, 0755), 0);
+	cr_assert(tu_work_dir("report", CLIENT_BIN, work, sizeof(work), reg, sizeof(reg)));
 	snprintf(out_path, sizeof(out_path), "%s/out", work);
 	snprintf(err_path, sizeof(err_path), "%s/err", work);
-	snprintf(reg, sizeof(reg), "%s/clients.conf", work);
-	FILE *f = fopen(reg, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "[c]\ncommand = %s\n", CLIENT_BIN);
-	fclose(f);
 }
 
 static void teardown(void)

@@ -53,14 +53,9 @@ static void write_registry(void)
 
 static Tb__Envelope *hello(tb_rpc_client *c)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello h = TB__HELLO__INIT;
+	Tb__Envelope *rep;
 	char err[256];
-	h.role = "test";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &h;
-	cr_assert_eq(tb_rpc_call(c, &req, &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
-	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_HELLO_REPLY);
+	cr_assert_eq(tb_rpc_hello(c, "test", &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
 	return rep;
 }
 
@@ -99,13 +94,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
-	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-	char err[256];
-	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-	req.shutdown = &sd;
-	if (tb_rpc_call(ctl, &req, &rep, err, sizeof(err)) == TB_OK)
-		tb_rpc_free(rep);
+	tb_rpc_shutdown(ctl);
 	tb_rpc_client_free(ctl);
 	cr_expect_eq(tb_child_wait(&smp, 5000), TB_OK, "sampler did not exit on Shutdown");
 	cr_expect(WIFEXITED(smp.status) && WEXITSTATUS(smp.status) == 0,

@@ -38,8 +38,7 @@ static void start_satellite(const char *extra1, const char *extra2)
 	char err[256];
 	char *argv[16];
 	int n = 0;
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
-	Tb__Hello hello = TB__HELLO__INIT;
+	Tb__Envelope *rep;
 
 	snprintf(ctl_url, sizeof(ctl_url), "ipc:///tmp/tb-sat-test-%d.ipc", (int)getpid());
 	argv[n++] = SATELLITE_BIN;
@@ -58,11 +57,7 @@ static void start_satellite(const char *extra1, const char *extra2)
 	argv[n] = NULL;
 	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, err, sizeof(err)), TB_OK);
-	hello.role = "test";
-	req.body_case = TB__ENVELOPE__BODY_HELLO;
-	req.hello = &hello;
-	cr_assert_eq(tb_rpc_call(ctl, &req, &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
-	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_HELLO_REPLY);
+	cr_assert_eq(tb_rpc_hello(ctl, "test", &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
 	cr_assert_str_eq(rep->hello_reply->role, "satellite");
 	cr_assert_eq(rep->hello_reply->n_ports, 2);
 	port[0] = (uint16_t)rep->hello_reply->ports[0];
@@ -78,14 +73,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	Tb__Envelope req = TB__ENVELOPE__INIT, *rep = NULL;
-	Tb__Shutdown sd = TB__SHUTDOWN__INIT;
-	char err[256];
-
-	req.body_case = TB__ENVELOPE__BODY_SHUTDOWN;
-	req.shutdown = &sd;
-	if (tb_rpc_call(ctl, &req, &rep, err, sizeof(err)) == TB_OK)
-		tb_rpc_free(rep);
+	tb_rpc_shutdown(ctl);
 	tb_rpc_client_free(ctl);
 	cr_expect_eq(tb_child_wait(&sat, 5000), TB_OK, "satellite did not exit on Shutdown");
 	cr_expect(WIFEXITED(sat.status) && WEXITSTATUS(sat.status) == 0,

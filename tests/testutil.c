@@ -4,6 +4,8 @@
 
 #include <ftw.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 size_t tu_read_file(const char *path, char *buf, size_t len)
 {
@@ -27,4 +29,18 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 void tu_remove_tree(const char *path)
 {
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t worklen,
+		 char *reg, size_t reglen)
+{
+	snprintf(work, worklen, "/tmp/tb-%s-test-%d", name, (int)getpid());
+	snprintf(reg, reglen, "%s/clients.conf", work);
+	if (mkdir(work, 0755) != 0)
+		return false;
+	FILE *f = fopen(reg, "w");
+	if (f == NULL)
+		return false;
+	fprintf(f, "[c]\ncommand = %s\n", client_bin);
+	return fclose(f) == 0;
 }

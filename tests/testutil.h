@@ -3,6 +3,7 @@
 #ifndef TB_TESTUTIL_H
 #define TB_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* tu_read_file reads up to len - 1 bytes of path into buf, NUL-terminated (empty if the
@@ -12,5 +13,10 @@ size_t tu_read_file(const char *path, char *buf, size_t len);
 /* tu_remove_tree removes path and everything below it, as `rm -rf` would; a path that
  * is not there is fine. */
 void tu_remove_tree(const char *path);
+
+/* tu_work_dir makes /tmp/tb-NAME-test-PID (its path in work) with a clients.conf in it
+ * (its path in reg) that registers the client "c" as client_bin. False if it cannot. */
+bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t worklen,
+		 char *reg, size_t reglen);
 
 #endif
