@@ -44,7 +44,9 @@ static void self_path(char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-char *tb_sibling_path(char *buf, size_t len, const char *rel)
+/* sibling_path writes "<the directory this code was loaded from>/<rel>" into buf (empty if
+ * it does not fit). Returns buf. */
+static char *sibling_path(char *buf, size_t len, const char *rel)
 {
 	char self[PATH_MAX];
 	self_path(self, sizeof(self));
@@ -64,16 +66,16 @@ char *tb_program_path(char *buf, size_t len, const char *name)
 	char rel[256];
 	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
 		snprintf(rel, sizeof(rel), layouts[i], name, name);
-		tb_sibling_path(buf, len, rel);
+		sibling_path(buf, len, rel);
 		if (buf[0] != '\0' && access(buf, X_OK) == 0)
 			return buf;
 	}
-	return tb_sibling_path(buf, len, name);
+	return sibling_path(buf, len, name);
 }
 
 char *tb_share_path(char *buf, size_t len, const char *rel)
 {
 	char full[512];
 	snprintf(full, sizeof(full), "../share/tracebench/%s", rel);
-	return tb_sibling_path(buf, len, full);
+	return sibling_path(buf, len, full);
 }

@@ -2,7 +2,8 @@
 /* host.h - who and where this process is: for the Hello handshake, the host name and a
  * host id. Two processes share a host when they share a kernel boot and a network
  * namespace: only then can they share memory and CLOCK_MONOTONIC *and* reach each other
- * at 127.0.0.1. (Network namespaces are how the tests stand in for separate machines.) */
+ * at 127.0.0.1. (Network namespaces are how the tests stand in for separate machines.)
+ * Also where tracebench's programs and installed data are, seen from this code. */
 #ifndef TB_HOST_H
 #define TB_HOST_H
 
@@ -15,11 +16,6 @@ typedef struct tb_host_id {
 
 /* tb_host_identity fills *id. Never fails: unknown parts are left empty. */
 void tb_host_identity(tb_host_id *id);
-
-/* tb_sibling_path writes "<the directory this code was loaded from>/<rel>" into buf (empty if it does
- * not fit): tracebench's programs find each other side by side in the build tree
- * (build/orchestrator/orchestrator -> build/satellite/satellite). Returns buf. */
-char *tb_sibling_path(char *buf, size_t len, const char *rel);
 
 /* tb_program_path finds tracebench's program name from where this code was loaded (a
  * program, or libtracebench.so): in the build tree (<dir>/../name/name, as
