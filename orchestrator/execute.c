@@ -246,6 +246,9 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned repeat, char *
 	       (unsigned long long)r->dropped_spans, (unsigned long long)r->spans_sent,
 	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
 	       r->failed ? r->failure : "");
+	if (r->dup_unchecked > 0)
+		printf("  %-16s %llu spans not checked for duplicates: the duplicate set was full\n",
+		       "", (unsigned long long)r->dup_unchecked);
 	x->any_failed |= r->failed;
 	return TB_OK;
 }

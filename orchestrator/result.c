@@ -168,6 +168,10 @@ void orc_result_print(const orc_result *r, FILE *out)
 		r->memory_list.n, r->period_s * 1e3);
 	if (r->tracer[0] != '\0')
 		fprintf(out, "  tracer: %s\n", r->tracer);
+	if (r->dup_unchecked > 0)
+		fprintf(out, "  %llu spans were not checked for duplicates: the satellites' "
+			     "duplicate sets were full (satellite --dup-slots)\n",
+			(unsigned long long)r->dup_unchecked);
 	if (r->client_dropped.has || r->client_buffered.has)
 		fprintf(out, "  the tracer says: %llu dropped, %llu still buffered at exit\n",
 			(unsigned long long)r->client_dropped.v,

@@ -65,6 +65,8 @@
 	  "spans sent - spans received (0 when untraced, or when more arrived)")              \
 	X(duplicates, U64, "duplicates", "duplicates", RUN, SPANS, "duplicates",              \
 	  "spans the satellites saw more than once")                                          \
+	X(dup_unchecked, U64, "dup_unchecked", "dup_unchecked", RUN, SPANS, NULL,            \
+	  "spans not checked for duplicates: the satellites' duplicate sets were full")       \
 	X(rejected, U64, "rejected_reports", "rejected", RUN, REPORTS, "rejected",            \
 	  "reports the satellites refused")                                                   \
 	X(reports, U64, "reports", "reports", RUN, REPORTS, NULL, "reports the satellites answered") \

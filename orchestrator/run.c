@@ -195,6 +195,7 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 			    size_t errlen)
 {
 	r->spans_received = r->duplicates = r->rejected = r->reports = r->bytes_received = 0;
+	r->dup_unchecked = 0;
 	for (size_t i = 0; i < r->received_list.n; i++)
 		r->received_list.v[i] = 0;
 	*last_report_ns = 0;
@@ -205,6 +206,7 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 			return rc;
 		r->spans_received += c.spans;
 		r->duplicates += c.duplicates;
+		r->dup_unchecked += c.dup_unchecked;
 		r->rejected += c.rejected;
 		r->reports += c.reports;
 		r->bytes_received += c.bytes_wire;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "tracebench.h"
 #include "testutil.h"
 
@@ -97,6 +98,46 @@ Test(api, a_result_is_read_by_field_name)
 	cr_assert_null(tb_result_field_name(tb_result_nfields()));
 	tb_result_free(r);
 	tb_controller_close(c);
+}
+
+/* A satellite whose duplicate set is full says so, and the Result carries it: the set of
+ * 1024 slots checks 768 spans, the rest of the 2000 are counted, not checked. */
+Test(api, spans_a_full_duplicate_set_could_not_check_reach_the_result, .timeout = 60)
+{
+	char err[1024], url[192];
+	snprintf(url, sizeof(url), "ipc://%s/sat.ipc", work);
+	char *argv[] = {SATELLITE_BIN, "--ports", "0", "--control", url, "--dup-slots", "1024",
+			"-q", NULL};
+	tb_child sat;
+	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	tb_controller *c = open_paced();
+	tb_satellites *s = NULL;
+	for (int i = 0; i < 50 && s == NULL; i++)
+		if (tb_satellites_attach(&s, c, url, "typical", err, sizeof(err)) != TB_OK)
+			usleep(100000);
+	cr_assert_not_null(s, "%s", err);
+	tb_result *r;
+	tb_benchmark_params p = {.trace = true, .spans_per_second = 2000, .runtime_s = 1};
+	cr_assert_eq(tb_benchmark(c, s, &p, &r, err, sizeof(err)), TB_OK, "%s", err);
+	double received, unchecked, dups;
+	cr_assert_eq(tb_result_number(r, "spans_received", &received), TB_OK);
+	cr_assert_eq(tb_result_number(r, "dup_unchecked", &unchecked), TB_OK);
+	cr_assert_eq(tb_result_number(r, "duplicates", &dups), TB_OK);
+	cr_assert_float_eq(received, 2000, 1e-9);
+	cr_assert_float_eq(unchecked, 2000 - 768, 1e-9);
+	cr_assert_float_eq(dups, 0, 1e-9);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	tb_result_print(r, f);
+	fclose(f);
+	cr_assert(strstr(text, "1232 spans were not checked for duplicates") != NULL, "%s", text);
+	free(text);
+	tb_result_free(r);
+	tb_satellites_close(s);
+	tb_controller_close(c);
+	tb_child_stop(&sat, 1000);
+	tb_child_fini(&sat);
 }
 
 Test(api, bad_arguments_are_named)
