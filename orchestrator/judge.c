@@ -30,8 +30,42 @@ static bool push(value *x, double d)
 	return true;
 }
 
-/* reduce applies a list-to-number function to a (not empty). */
-static double reduce(orc_fn fn, const value *a)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* percentile is the q-th percentile (0..100) of a, interpolated linearly between the
+ * two nearest ranks; NAN when out of memory. */
+static double percentile(const value *a, double q)
+{
+	double *v = malloc(a->n * sizeof(*v));
+	if (v == NULL)
+		return NAN;
+	memcpy(v, a->v, a->n * sizeof(*v));
+	qsort(v, a->n, sizeof(*v), cmp_double);
+	double rank = q / 100 * (double)(a->n - 1);
+	size_t lo = (size_t)floor(rank), hi = lo + 1 < a->n ? lo + 1 : lo;
+	double r = v[lo] + (v[hi] - v[lo]) * (rank - (double)lo);
+	free(v);
+	return r;
+}
+
+/* stddev is the sample standard deviation (n - 1); 0 for one value. */
+static double stddev(const value *a, double mean)
+{
+	if (a->n < 2)
+		return 0;
+	double ss = 0;
+	for (size_t i = 0; i < a->n; i++)
+		ss += (a->v[i] - mean) * (a->v[i] - mean);
+	return sqrt(ss / (double)(a->n - 1));
+}
+
+/* reduce applies a list-to-number function to a (not empty); false with why when the
+ * result is undefined. */
+static bool reduce(const orc_expr *e, const value *a, double *r, char *why, size_t len)
 {
 	double sum = 0, mn = a->v[0], mx = a->v[0];
 	for (size_t i = 0; i < a->n; i++) {
@@ -39,15 +73,29 @@ static double reduce(orc_fn fn, const value *a)
 		mn = fmin(mn, a->v[i]);
 		mx = fmax(mx, a->v[i]);
 	}
-	switch (fn) {
-	case ORC_FN_LAST: return a->v[a->n - 1];
-	case ORC_FN_FIRST: return a->v[0];
-	case ORC_FN_COUNT: return (double)a->n;
-	case ORC_FN_SUM: return sum;
-	case ORC_FN_MIN: return mn;
-	case ORC_FN_MAX: return mx;
-	default: return sum / (double)a->n;
+	double mean = sum / (double)a->n;
+	switch (e->fn) {
+	case ORC_FN_LAST: *r = a->v[a->n - 1]; break;
+	case ORC_FN_FIRST: *r = a->v[0]; break;
+	case ORC_FN_COUNT: *r = (double)a->n; break;
+	case ORC_FN_SUM: *r = sum; break;
+	case ORC_FN_MIN: *r = mn; break;
+	case ORC_FN_MAX: *r = mx; break;
+	case ORC_FN_MEDIAN: *r = percentile(a, 50); break;
+	case ORC_FN_P: *r = percentile(a, e->number); break;
+	case ORC_FN_STDDEV: *r = stddev(a, mean); break;
+	case ORC_FN_CV:
+		if (mean == 0) {
+			snprintf(why, len, "cv() of a list whose mean is 0");
+			return false;
+		}
+		*r = stddev(a, mean) / fabs(mean);
+		break;
+	default: *r = mean;
 	}
+	if (isnan(*r))
+		snprintf(why, len, "%s() could not be computed (out of memory?)", orc_fn_name(e->fn));
+	return !isnan(*r);
 }
 
 /* An expression's context: the runs' results and where to say why it failed. */
@@ -104,9 +152,10 @@ static bool eval_call(const orc_expr *e, const ctx *c, value *out)
 		*out = a;
 		return true;
 	}
-	double r = reduce(e->fn, &a);
+	double r;
+	bool ok = reduce(e, &a, &r, c->why, c->len);
 	value_free(&a);
-	return push(out, r);
+	return ok && push(out, r);
 }
 
 /* apply is x op y; false on a division by zero. */

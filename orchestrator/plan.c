@@ -45,7 +45,8 @@ typedef struct parser {
 static const char *const functions[ORC_FN_COUNT_] = {
 	[ORC_FN_LAST] = "last", [ORC_FN_FIRST] = "first", [ORC_FN_MEAN] = "mean",
 	[ORC_FN_MIN] = "min", [ORC_FN_MAX] = "max", [ORC_FN_SUM] = "sum",
-	[ORC_FN_COUNT] = "count", [ORC_FN_ABS] = "abs",
+	[ORC_FN_COUNT] = "count", [ORC_FN_ABS] = "abs", [ORC_FN_MEDIAN] = "median",
+	[ORC_FN_STDDEV] = "stddev", [ORC_FN_CV] = "cv", [ORC_FN_P] = "p",
 };
 
 const char *orc_fn_name(orc_fn fn)
@@ -294,7 +295,25 @@ static const orc_plan_run *find_run(const orc_plan *p, const char *name)
 
 static orc_expr *parse_expr(parser *ps);
 
-/* parse_call reads fn(EXPR) after the name fn. */
+/* take_percentile reads p's first argument, "Q,", Q from 0 to 100. */
+static bool take_percentile(parser *ps, double *q)
+{
+	token v = ps->tok;
+	if (!take_number(ps, q, "a percentile from 0 to 100"))
+		return false;
+	if (!(*q >= 0 && *q <= 100)) {
+		fail_at(ps, &v, "expected a percentile from 0 to 100");
+		return false;
+	}
+	if (!is_punct(&ps->tok, ",")) {
+		fail_at(ps, &ps->tok, "expected ',' and a list after p's percentile");
+		return false;
+	}
+	advance(ps);
+	return true;
+}
+
+/* parse_call reads fn(EXPR), or p(Q, EXPR), after the name fn. */
 static orc_expr *parse_call(parser *ps, const char *name, const token *at)
 {
 	int fn = find_fn(name);
@@ -313,6 +332,10 @@ static orc_expr *parse_call(parser *ps, const char *name, const token *at)
 	if (e == NULL)
 		return NULL;
 	e->fn = (orc_fn)fn;
+	if (e->fn == ORC_FN_P && !take_percentile(ps, &e->number)) {
+		free_expr(e);
+		return NULL;
+	}
 	if ((e->a = parse_expr(ps)) == NULL || !is_punct(&ps->tok, ")")) {
 		if (e->a != NULL)
 			fail_at(ps, &ps->tok, "expected ')'");

@@ -69,9 +69,10 @@ typedef enum orc_expr_kind {
 /* The functions an assertion may call; orc_fn_name gives each one's name. */
 typedef enum orc_fn {
 	ORC_FN_LAST, ORC_FN_FIRST, ORC_FN_MEAN, ORC_FN_MIN, ORC_FN_MAX, ORC_FN_SUM,
-	ORC_FN_COUNT, ORC_FN_ABS,
+	ORC_FN_COUNT, ORC_FN_ABS, ORC_FN_MEDIAN, ORC_FN_STDDEV, ORC_FN_CV,
+	ORC_FN_P,		/* p(q, LIST): the q-th percentile, q in 0..100 (in number) */
 } orc_fn;
-#define ORC_FN_COUNT_ ((int)ORC_FN_ABS + 1)
+#define ORC_FN_COUNT_ ((int)ORC_FN_P + 1)
 
 struct orc_field;
 

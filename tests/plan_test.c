@@ -151,7 +151,7 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"run a sps 1 runtime 1s\nassert b.dropped == 0\n",
 		 "t.plan:2:8: expected the name of a run defined above, got 'b'"},
 		{"run a sps 1 runtime 1s\nassert a.dropt == 0\n", "t.plan:2:10: expected a field"},
-		{"run a sps 1 runtime 1s\nassert median(a.cpu) < 1\n", "t.plan:2:8: expected a function"},
+		{"run a sps 1 runtime 1s\nassert mode(a.cpu) < 1\n", "t.plan:2:8: expected a function"},
 		{"run a sps 1 runtime 1s\nassert a.cpu 1\n", "t.plan:2:14: expected a comparison"},
 		{"run a sps 1 runtime 1s\nassert (a.cpu < 1\n", "t.plan:2:15: expected ')', got '<'"},
 		{"run a sps 1 runtime 1s\nassert a.cpu < 1 extra\n", "t.plan:2:18: expected the end of the line"},
@@ -240,6 +240,18 @@ Test(judge, lists_reducers_and_every_element_semantics)
 	cr_assert(judge_text("count(a.memory) == 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
 	cr_assert(judge_text("a.cpu * 2 > 0.9", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
 	cr_assert(judge_text("sum(a.dropped) + -1 == 2", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	/* Spread: median, percentiles, standard deviation, coefficient of variation. */
+	cr_assert(judge_text("median(a.memory) == 150", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("p(0, a.memory) == 100", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("p(100, a.memory) == 180", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("p(75, a.memory) == 165", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("abs(stddev(a.memory) - 40.4145) < 0.001", runs, 2, &pass, v,
+			     sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("abs(cv(a.memory) - 40.4145 / 143.333) < 0.001", runs, 2, &pass, v,
+			     sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("stddev(b.cpu_usage) == 0", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(!judge_text("cv(a.dropped - a.dropped) < 1", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(strstr(v, "cv() of a list whose mean is 0") != NULL, "%s", v);
 	/* What cannot be evaluated says why. */
 	cr_assert(!judge_text("a.dropped / 0 < 1", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "division by zero") != NULL, "%s", v);
@@ -325,6 +337,28 @@ Test(result_fields, json_round_trips_every_field)
 	free(text);
 	free(again);
 	orc_result_free(&b);
+}
+
+Test(plan, p_takes_a_percentile_from_0_to_100_then_a_list)
+{
+	orc_plan *p;
+	char err[2048];
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(101, a.cpu) < 1\n",
+				    &p, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "q.plan:2:10: expected a percentile from 0 to 100, got '101'") != NULL,
+		  "%s", err);
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(90 a.cpu) < 1\n",
+				    &p, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "expected ',' and a list after p's percentile") != NULL, "%s", err);
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert mode(a.cpu) < 1\n",
+				    &p, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "expected a function: last, first, mean, min, max, sum, count, abs, "
+			      "median, stddev, cv or p") != NULL, "%s", err);
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(99.5, a.cpu) < 1\n",
+				    &p, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(p->asserts[0].lhs->fn, ORC_FN_P);
+	cr_assert_float_eq(p->asserts[0].lhs->number, 99.5, 1e-12);
+	orc_plan_free(p);
 }
 
 Test(result_fields, a_plan_names_any_assertable_field_and_lists_them_when_wrong)
