@@ -23,6 +23,7 @@
 #include "orchestrator/report.h"
 #include "orchestrator/run.h"
 #include "orchestrator/runsfile.h"
+#include "orchestrator/stats.h"
 
 /* make_results_dir creates results_root/<plan name>-<UTC time>/ into dir. */
 static int make_results_dir(const char *root, const char *plan_path, char *dir, size_t len,
@@ -121,11 +122,13 @@ typedef struct execution {
 	orc_calibration cals[MAX_CLIENTS];
 	size_t nclients;
 	size_t run_client[ORC_PLAN_MAX_RUNS];	/* each plan run's index into clients */
-	orc_result *results;			/* every run performed, in order */
-	size_t nall, done;
-	orc_named_results *named;		/* per plan run, into results */
+	orc_result *by_run[ORC_PLAN_MAX_RUNS];	/* each plan run's judged results */
+	orc_result *warm;			/* warm-up rounds: recorded, not judged */
+	size_t nall, done, nwarm;
+	orc_named_results *named;		/* per plan run, into by_run */
 	FILE *jsonl;
 	bool any_failed;
+	bool stopped;				/* on_failure stop: a run failed */
 } execution;
 
 /* client_index adds name to the plan's clients if it is new, and returns its index. */
@@ -168,18 +171,28 @@ static int prepare(execution *x, char *err, size_t errlen)
 		return rc;
 	x->started = true;
 	x->nall = total_runs(plan);
-	x->results = calloc(x->nall ? x->nall : 1, sizeof(*x->results));
+	x->warm = calloc(x->nall ? x->nall : 1, sizeof(*x->warm));
 	x->named = calloc(plan->nruns ? plan->nruns : 1, sizeof(*x->named));
+	if (x->warm == NULL || x->named == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TB_ENOMEM;
+	}
+	/* Every run is named up front: a plan that stops early still judges what ran. */
+	for (size_t i = 0; i < plan->nruns; i++) {
+		const orc_plan_run *pr = &plan->runs[i];
+		x->by_run[i] = calloc(pr->nsps * pr->repeat, sizeof(orc_result));
+		if (x->by_run[i] == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return TB_ENOMEM;
+		}
+		x->named[i] = (orc_named_results){.name = pr->name, .results = x->by_run[i]};
+	}
 	char path[600];
 	snprintf(path, sizeof(path), "%s/runs.jsonl", x->dir);
-	x->jsonl = fopen(path, "w");
-	if (x->results == NULL || x->named == NULL || x->jsonl == NULL) {
+	if ((x->jsonl = fopen(path, "w")) == NULL) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return TB_ESYS;
 	}
-	/* Every run is named up front: a plan that stops early still judges what ran. */
-	for (size_t i = 0; i < plan->nruns; i++)
-		x->named[i].name = plan->runs[i].name;
 	snprintf(path, sizeof(path), "%s/plan.txt", x->dir);
 	copy_file(plan->path, path);
 	return TB_OK;
@@ -208,8 +221,9 @@ static int calibrate(execution *x, char *err, size_t errlen)
 	return TB_OK;
 }
 
-/* perform_one performs run i of the plan at its s'th rate, once, and records it. */
-static int perform_one(execution *x, size_t i, size_t s, unsigned repeat, char *err,
+/* perform_one performs run i of the plan at its s'th rate in round k, and records it;
+ * *failed tells whether it failed. */
+static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *failed, char *err,
 		       size_t errlen)
 {
 	const orc_plan_run *pr = &x->plan->runs[i];
@@ -230,14 +244,20 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned repeat, char *
 	if (pr->protocol[0] != '\0')
 		tb_protocol_parse(pr->protocol, &p.protocol);
 	orc_run_derive(&p, cal->work_per_second, cal->sleep_per_work_ns);
+	bool warmup = k < pr->warmup;
 	fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.3g s%s%s\n", x->done + 1, x->nall,
 		pr->name, p.sps, p.runtime_s, p.trace ? "" : ", untraced",
-		repeat > 0 ? " (repeat)" : "");
-	orc_result *r = &x->results[x->done];
+		warmup ? " (warm-up)" : k > 0 ? " (repeat)" : "");
+	orc_result *r = warmup ? &x->warm[x->nwarm] : &x->by_run[i][x->named[i].n];
 	if ((rc = orc_run(&x->h.env, &p, r, err, errlen)) != TB_OK)
 		return rc;
 	x->done++;
-	x->named[i].n++;
+	if (warmup)
+		x->nwarm++;
+	else
+		x->named[i].n++;
+	r->warmup = warmup;
+	*failed = r->failed;
 	snprintf(r->plan_run, sizeof(r->plan_run), "%s", pr->name);
 	if (orc_runsfile_append(x->jsonl, r) != TB_OK)
 		tb_warn("orchestrator: cannot write run %zu to runs.jsonl", x->done);
@@ -253,31 +273,59 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned repeat, char *
 	return TB_OK;
 }
 
-/* perform_runs performs every run: each sweep value, each repeat, in the plan's order,
- * until the end, a signal, or a failed run in a plan that says on_failure stop. */
+/* perform_step performs one run after checking for a signal; a failed run in a plan that
+ * says on_failure stop sets x->stopped. */
+static int perform_step(execution *x, size_t i, size_t s, unsigned k, char *err, size_t errlen)
+{
+	if (tb_sig_stop_requested()) {
+		snprintf(err, errlen, "interrupted by signal %d after %zu of %zu runs", tb_sig_last(),
+			 x->done, x->nall);
+		return TB_EINTR;
+	}
+	bool failed = false;
+	int rc = perform_one(x, i, s, k, &failed, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (failed && x->plan->stop_on_failure) {
+		printf("  stopping: %s failed and the plan says on_failure stop (%zu of %zu runs "
+		       "done)\n", x->plan->runs[i].name, x->done, x->nall);
+		x->stopped = true;
+	}
+	return TB_OK;
+}
+
+/* group_end is the run after the group of alternating runs that starts at i (i + 1 for
+ * a run that does not alternate). */
+static size_t group_end(const orc_plan *plan, size_t i)
+{
+	size_t j = i + 1;
+	while (plan->runs[i].alternate && j < plan->nruns && plan->runs[j].alternate)
+		j++;
+	return j;
+}
+
+/* perform_runs performs every run, each sweep value and each repeat, in the plan's order:
+ * a run's rounds one after another, or, for runs that alternate, round by round across
+ * the group (A B A B ...). It stops at a signal, or at a failed run in a plan that says
+ * on_failure stop. */
 static int perform_runs(execution *x, char *err, size_t errlen)
 {
 	const orc_plan *plan = x->plan;
-	for (size_t i = 0; i < plan->nruns; i++) {
-		x->named[i].results = &x->results[x->done];
-		for (size_t s = 0; s < plan->runs[i].nsps; s++) {
-			for (unsigned k = 0; k < plan->runs[i].repeat; k++) {
-				if (tb_sig_stop_requested()) {
-					snprintf(err, errlen, "interrupted by signal %d after %zu of "
-							      "%zu runs", tb_sig_last(), x->done, x->nall);
-					return TB_EINTR;
-				}
-				int rc = perform_one(x, i, s, k, err, errlen);
-				if (rc != TB_OK)
-					return rc;
-				if (x->results[x->done - 1].failed && plan->stop_on_failure) {
-					printf("  stopping: %s failed and the plan says on_failure stop "
-					       "(%zu of %zu runs done)\n", plan->runs[i].name, x->done,
-					       x->nall);
-					return TB_OK;
-				}
-			}
-		}
+	for (size_t i = 0; i < plan->nruns;) {
+		size_t end = group_end(plan, i);
+		bool alternate = plan->runs[i].alternate;
+		unsigned rounds = plan->runs[i].repeat;
+		/* Not alternating: the rounds inside each sweep value. */
+		for (unsigned k = 0; k < (alternate ? rounds : 1); k++)
+			for (size_t g = i; g < end; g++)
+				for (size_t s = 0; s < plan->runs[g].nsps; s++)
+					for (unsigned kk = 0; kk < (alternate ? 1 : rounds); kk++) {
+						int rc = perform_step(x, g, s, alternate ? k : kk, err,
+								      errlen);
+						if (rc != TB_OK || x->stopped)
+							return rc;
+					}
+		i = end;
 	}
 	return TB_OK;
 }
@@ -307,6 +355,12 @@ static void judge(execution *x, bool *passed)
 			fputs(line, sum);
 		if (aj != NULL)
 			assertion_json(aj, a, verdict, values);
+	}
+	/* The spread of every run performed more than once. */
+	for (size_t i = 0; i < plan->nruns; i++) {
+		orc_stats_write(stdout, x->named[i].name, x->named[i].results, x->named[i].n);
+		if (sum != NULL)
+			orc_stats_write(sum, x->named[i].name, x->named[i].results, x->named[i].n);
 	}
 	if (x->any_failed) {
 		const char *msg = "FAIL  at least one run failed (see runs.jsonl)\n";
@@ -362,9 +416,14 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, bool *passed, char
 	}
 	if (x->jsonl != NULL)
 		fclose(x->jsonl);
-	for (size_t i = 0; i < x->done; i++)
-		orc_result_free(&x->results[i]);
-	free(x->results);
+	for (size_t i = 0; i < x->plan->nruns; i++) {
+		for (size_t k = 0; x->named != NULL && k < x->named[i].n; k++)
+			orc_result_free(&x->by_run[i][k]);
+		free(x->by_run[i]);
+	}
+	for (size_t i = 0; i < x->nwarm; i++)
+		orc_result_free(&x->warm[i]);
+	free(x->warm);
 	free(x->named);
 	if (x->started)
 		orc_harness_stop(&x->h);

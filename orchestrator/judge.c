@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
+#include "orchestrator/stats.h"
+
 /* A value: a list of numbers (a scalar is a list of one). */
 typedef struct value {
 	double *v;
@@ -30,39 +33,6 @@ static bool push(value *x, double d)
 	return true;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* percentile is the q-th percentile (0..100) of a, interpolated linearly between the
- * two nearest ranks; NAN when out of memory. */
-static double percentile(const value *a, double q)
-{
-	double *v = malloc(a->n * sizeof(*v));
-	if (v == NULL)
-		return NAN;
-	memcpy(v, a->v, a->n * sizeof(*v));
-	qsort(v, a->n, sizeof(*v), cmp_double);
-	double rank = q / 100 * (double)(a->n - 1);
-	size_t lo = (size_t)floor(rank), hi = lo + 1 < a->n ? lo + 1 : lo;
-	double r = v[lo] + (v[hi] - v[lo]) * (rank - (double)lo);
-	free(v);
-	return r;
-}
-
-/* stddev is the sample standard deviation (n - 1); 0 for one value. */
-static double stddev(const value *a, double mean)
-{
-	if (a->n < 2)
-		return 0;
-	double ss = 0;
-	for (size_t i = 0; i < a->n; i++)
-		ss += (a->v[i] - mean) * (a->v[i] - mean);
-	return sqrt(ss / (double)(a->n - 1));
-}
-
 /* reduce applies a list-to-number function to a (not empty); false with why when the
  * result is undefined. */
 static bool reduce(const orc_expr *e, const value *a, double *r, char *why, size_t len)
@@ -81,16 +51,22 @@ static bool reduce(const orc_expr *e, const value *a, double *r, char *why, size
 	case ORC_FN_SUM: *r = sum; break;
 	case ORC_FN_MIN: *r = mn; break;
 	case ORC_FN_MAX: *r = mx; break;
-	case ORC_FN_MEDIAN: *r = percentile(a, 50); break;
-	case ORC_FN_P: *r = percentile(a, e->number); break;
-	case ORC_FN_STDDEV: *r = stddev(a, mean); break;
-	case ORC_FN_CV:
-		if (mean == 0) {
+	case ORC_FN_MEDIAN: *r = orc_percentile(a->v, a->n, 50); break;
+	case ORC_FN_P: *r = orc_percentile(a->v, a->n, e->number); break;
+	case ORC_FN_STDDEV:
+	case ORC_FN_CV: {
+		orc_stats st;
+		if (orc_stats_of(a->v, a->n, &st) != TB_OK)
+			*r = NAN;
+		else if (e->fn == ORC_FN_STDDEV)
+			*r = st.stddev;
+		else if (mean == 0) {
 			snprintf(why, len, "cv() of a list whose mean is 0");
 			return false;
-		}
-		*r = stddev(a, mean) / fabs(mean);
+		} else
+			*r = st.cv;
 		break;
+	}
 	default: *r = mean;
 	}
 	if (isnan(*r))

@@ -624,6 +624,21 @@ static bool set_repeat(parser *ps, orc_plan_run *r)
 	return true;
 }
 
+static bool set_warmup(parser *ps, orc_plan_run *r)
+{
+	token v = ps->tok;
+	double n;
+	if (!take_number(ps, &n, "a warm-up count"))
+		return false;
+	if (n < 0 || n > 999 || n != floor(n)) {
+		fail_at(ps, &v, "expected a warm-up count from 0 to 999");
+		return false;
+	}
+	r->warmup = (unsigned)n;
+	return true;
+}
+
+static bool set_alternate(parser *ps, orc_plan_run *r) { r->alternate = true; return true; }
 static bool set_trace(parser *ps, orc_plan_run *r) { r->trace = true; return true; }
 static bool set_notrace(parser *ps, orc_plan_run *r) { r->trace = false; return true; }
 static bool set_noflush(parser *ps, orc_plan_run *r) { r->no_flush = true; return true; }
@@ -653,6 +668,7 @@ static const struct run_setting {
 	bool (*take)(parser *ps, orc_plan_run *r);
 } run_settings[] = {
 	{"sps", set_sps}, {"runtime", set_runtime}, {"repeat", set_repeat},
+	{"alternate", set_alternate}, {"warmup", set_warmup},
 	{"trace", set_trace}, {"notrace", set_notrace}, {"satellites", set_satellites},
 	{"protocol", set_protocol}, {"client", set_client}, {"noflush", set_noflush},
 	{"notimeout", set_notimeout},
@@ -707,6 +723,26 @@ static void parse_events(parser *ps, orc_plan_run *r)
 	advance(ps);
 }
 
+/* check_rounds: warm-up rounds leave at least one to judge, and runs that alternate
+ * with the one before them repeat as often, warm-up included. */
+static bool check_rounds(parser *ps, const orc_plan_run *r, const token *at)
+{
+	const orc_plan *p = ps->plan;
+	if (r->warmup >= r->repeat) {
+		fail_at(ps, at, "expected fewer warm-up rounds (%u) than repeats (%u) in run '%s'",
+			r->warmup, r->repeat, r->name);
+		return false;
+	}
+	const orc_plan_run *prev = p->nruns > 0 ? &p->runs[p->nruns - 1] : NULL;
+	if (r->alternate && prev != NULL && prev->alternate &&
+	    (prev->repeat != r->repeat || prev->warmup != r->warmup)) {
+		fail_at(ps, at, "expected '%s' to repeat and warm up as often as '%s', which it "
+				"alternates with", r->name, prev->name);
+		return false;
+	}
+	return true;
+}
+
 static void parse_run(parser *ps)
 {
 	orc_plan *p = ps->plan;
@@ -734,6 +770,8 @@ static void parse_run(parser *ps)
 		fail_at(ps, &ps->tok, "expected the run '%s' to give both sps and runtime", r->name);
 		return;
 	}
+	if (!check_rounds(ps, r, &at))
+		return;
 	if (is_punct(&ps->tok, "{"))
 		parse_events(ps, r);
 	if (ps->failed)

@@ -49,6 +49,8 @@ typedef struct orc_plan_run {
 	size_t nsps;
 	double runtime_s;
 	unsigned repeat;
+	unsigned warmup;		/* the first rounds, performed but not judged */
+	bool alternate;			/* interleaved with the alternating runs beside it */
 	tb_sat_mode satellite_mode;	/* TB_SAT_DEFAULT: each group's own */
 	char protocol[16];
 	bool no_flush;

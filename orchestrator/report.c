@@ -18,6 +18,7 @@
 #include "orchestrator/graph.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/runsfile.h"
+#include "orchestrator/stats.h"
 
 #define MAX_JSON_FILE (4u << 20)
 
@@ -356,11 +357,44 @@ static int draw_graphs(const char *dir, const orc_result *rows, size_t n, orc_gr
 	return TB_OK;
 }
 
+/* write_spread writes the statistics of every run name performed more than once (the
+ * rows given are the judged ones, warm-ups left out). */
+static void write_spread(FILE *f, const orc_result *rows, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	orc_result *same = malloc((n ? n : 1) * sizeof(*same));
+	for (size_t i = 0; m != NULL && same != NULL && i < n; i++) {
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = strcmp(rows[j].plan_run, rows[i].plan_run) != 0;
+		if (!first)
+			continue;
+		size_t k = 0;
+		for (size_t j = i; j < n; j++)
+			if (strcmp(rows[j].plan_run, rows[i].plan_run) == 0)
+				same[k++] = rows[j];
+		orc_stats_write(m, rows[i].plan_run, same, k);
+	}
+	free(same);
+	if (m != NULL)
+		fclose(m);
+	if (text != NULL && len > 0) {
+		fputs("<h2 id=\"spread\">Spread</h2>\n<p>Runs performed more than once: median, "
+		      "min&ndash;max, coefficient of variation, and the mean with its 95% "
+		      "confidence interval.</p>\n<pre>", f);
+		html(f, text);
+		fputs("</pre>\n", f);
+	}
+	free(text);
+}
+
 /* write_page writes report.html: the verdict first, then graphs, assertions, runs,
  * environment and raw data. */
 static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t n,
-		       const orc_graph *graphs, size_t ngraphs, const bool *drawn,
-		       const orc_report_outcome *out)
+		       const orc_result *judged, size_t nj, const orc_graph *graphs,
+		       size_t ngraphs, const bool *drawn, const orc_report_outcome *out)
 {
 	char copy[600], title[700];
 	snprintf(copy, sizeof(copy), "%s", dir);
@@ -396,6 +430,7 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 		fputs(asserts, f);
 	free(asserts);
 	write_runs(f, dir, rows, n);
+	write_spread(f, judged, nj);
 	write_environment(f, dir, rows, n);
 	write_raw(f, dir);
 	fprintf(f, "<p><small>Written by %s.</small></p>\n</body>\n</html>\n", TB_SOFTWARE);
@@ -412,12 +447,23 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
 	if (rc != TB_OK)
 		return rc;
+	/* Warm-up rounds are in the table of runs, not in the graphs. */
+	orc_result *judged = malloc((n ? n : 1) * sizeof(*judged));
+	size_t nj = 0;
+	if (judged == NULL) {
+		rc = TB_ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!rows[i].warmup)
+			judged[nj++] = rows[i];	/* shallow: the lists stay rows' */
 	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
 	bool drawn[ORC_PLAN_MAX_GRAPHS] = {false};
-	size_t ngraphs = plan_graphs(dir, rows, n, graphs, ORC_PLAN_MAX_GRAPHS, out->problem,
+	size_t ngraphs = plan_graphs(dir, judged, nj, graphs, ORC_PLAN_MAX_GRAPHS, out->problem,
 				     sizeof(out->problem));
 	out->graphs = ngraphs;
-	rc = draw_graphs(dir, rows, n, graphs, ngraphs, gnuplot, drawn, out, err, errlen);
+	rc = draw_graphs(dir, judged, nj, graphs, ngraphs, gnuplot, drawn, out, err, errlen);
 	if (rc != TB_OK)
 		goto out;
 	snprintf(out->html, sizeof(out->html), "%s/report.html", dir);
@@ -427,12 +473,13 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 		rc = TB_ESYS;
 		goto out;
 	}
-	write_page(f, dir, rows, n, graphs, ngraphs, drawn, out);
+	write_page(f, dir, rows, n, judged, nj, graphs, ngraphs, drawn, out);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
 		rc = TB_ESYS;
 	}
 out:
+	free(judged);
 	orc_runsfile_free(rows, n);
 	return rc;
 }

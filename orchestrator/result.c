@@ -115,6 +115,10 @@ void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t
 		snprintf(buf, len, "%s", (const char *)at(r, f));
 		return;
 	}
+	if (f->type == ORC_FT_BOOL) {
+		snprintf(buf, len, "%s", *(const bool *)at(r, f) ? "yes" : "");
+		return;
+	}
 	double v = orc_field_number(f, r);
 	switch (f->unit) {
 	case ORC_UNIT_SHARE:

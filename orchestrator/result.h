@@ -42,6 +42,8 @@
 	X(satellite_mode, STR16, "satellites", NULL, RUN, NONE, NULL,                         \
 	  "the satellites' mode at the start")                                                \
 	X(run_id, U64, "run_id", NULL, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
+	X(warmup, BOOL, "warmup", NULL, RUN, NONE, "warm-up",                               \
+	  "a warm-up round: performed, recorded, not judged")                                 \
 	X(events, EVENTS, "events", NULL, RUN, NONE, NULL,                                    \
 	  "timed satellite events, as applied")                                               \
 	/* the client's own figures */                                                        \

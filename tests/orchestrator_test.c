@@ -458,6 +458,43 @@ Test(orchestrator, a_plan_calibrates_each_client_it_names, .timeout = 150)
 	cr_assert(strstr(text_of(err_path), "calibrating heavy for 50% CPU") != NULL);
 }
 
+/* Alternating runs interleave, round by round; warm-up rounds are recorded but not judged,
+ * and the summary gives the spread of what was. */
+Test(orchestrator, alternating_runs_interleave_and_warm_ups_are_not_judged, .timeout = 150)
+{
+	tb_child c;
+	start_plan(&c, "client c\nsampling 50ms\n"
+		       "run a sps 200 runtime 0.5s repeat 3 warmup 1 alternate\n"
+		       "run b sps 200 runtime 0.5s repeat 3 warmup 1 alternate notrace\n"
+		       "run z sps 200 runtime 0.5s\n"
+		       "assert count(a.sent) == 2\nassert count(b.sent) == 2\n");
+	int st = finish(&c, 140000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "STATS a.cpu_usage: n 2, median ") != NULL, "%s", out);
+	char *dir = strstr(out, "results: ");
+	cr_assert_not_null(dir);
+	char path[512], body[65536];
+	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(dir + 9, "\n"), dir + 9);
+	tu_read_file(path, body, sizeof(body));
+	/* The order runs.jsonl records them in is the order they ran. */
+	char order[16] = "";
+	size_t k = 0;
+	for (char *at = body; (at = strstr(at, "{\"plan_run\":\"")) != NULL && k < 15; at++)
+		order[k++] = at[13];
+	order[k] = '\0';
+	cr_assert_str_eq(order, "ababab" "z", "%s", body);
+	cr_assert(strstr(body, "\"warmup\":true") != NULL);
+	int warm = 0;
+	for (char *at = body; (at = strstr(at, "\"warmup\":true")) != NULL; at++)
+		warm++;
+	cr_assert_eq(warm, 2, "one warm-up round for each of a and b");
+	snprintf(path, sizeof(path), "/tmp/tb-orc-test-results-%d", (int)getpid());
+	tu_remove_tree(path);
+	snprintf(path, sizeof(path), "/tmp/tb-orc-test-%d-run.plan", (int)getpid());
+	unlink(path);
+}
+
 Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 {
 	char plan[128];

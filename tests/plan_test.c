@@ -339,6 +339,27 @@ Test(result_fields, json_round_trips_every_field)
 	orc_result_free(&b);
 }
 
+Test(plan, alternating_runs_repeat_alike_and_warm_ups_leave_a_round)
+{
+	orc_plan *p;
+	char err[2048];
+	cr_assert_eq(orc_plan_parse("a.plan", "run a sps 1 runtime 1s repeat 3 alternate warmup 1\n"
+				    "run b sps 1 runtime 1s repeat 3 warmup 1 alternate notrace\n",
+				    &p, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert(p->runs[0].alternate && p->runs[1].alternate);
+	cr_assert_eq(p->runs[1].warmup, 1);
+	orc_plan_free(p);
+	cr_assert_eq(orc_plan_parse("a.plan", "run a sps 1 runtime 1s repeat 3 alternate\n"
+				    "run b sps 1 runtime 1s repeat 2 alternate\n", &p, err,
+				    sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "a.plan:2:5: expected 'b' to repeat and warm up as often as 'a'")
+		  != NULL, "%s", err);
+	cr_assert_eq(orc_plan_parse("a.plan", "run a sps 1 runtime 1s repeat 2 warmup 2\n", &p, err,
+				    sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "expected fewer warm-up rounds (2) than repeats (2)") != NULL, "%s",
+		  err);
+}
+
 Test(plan, p_takes_a_percentile_from_0_to_100_then_a_list)
 {
 	orc_plan *p;
