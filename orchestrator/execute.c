@@ -346,6 +346,9 @@ static void judge(execution *x, bool *passed)
 		bool pass;
 		char values[512], line[1024];
 		bool ok = orc_judge(a, x->named, plan->nruns, &pass, values, sizeof(values));
+		if (ok && plan->max_cv > 0 &&
+		    orc_judge_noisy(a, x->named, plan->nruns, plan->max_cv, values, sizeof(values)))
+			ok = false;
 		const char *verdict = !ok ? "ERROR" : pass ? "PASS" : "FAIL";
 		all_pass &= ok && pass;
 		snprintf(line, sizeof(line), "%-5s %s:%d: %s   (%s)\n", verdict, plan->path, a->line,

@@ -255,3 +255,39 @@ bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns,
 	value_free(&r);
 	return true;
 }
+
+/* expr_noisy walks e for RUN.FIELD nodes of per-run fields. */
+static bool expr_noisy(const orc_expr *e, const orc_named_results *runs, size_t nruns,
+		       double max_cv, char *why, size_t len)
+{
+	if (e == NULL)
+		return false;
+	if (e->kind != ORC_EXPR_FIELD)
+		return expr_noisy(e->a, runs, nruns, max_cv, why, len) ||
+		       expr_noisy(e->b, runs, nruns, max_cv, why, len);
+	const orc_named_results *nr = e->run_index < nruns ? &runs[e->run_index] : NULL;
+	if (nr == NULL || nr->n < 2 || orc_field_list(e->fieldp, &nr->results[0]) != NULL)
+		return false;
+	double *v = malloc(nr->n * sizeof(*v));
+	orc_stats st;
+	bool noisy = false;
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < nr->n; i++)
+		v[i] = orc_field_number(e->fieldp, &nr->results[i]);
+	if (orc_stats_of(v, nr->n, &st) == TB_OK && !isnan(st.cv) && st.cv > max_cv) {
+		snprintf(why, len, "too noisy to judge: %s.%s varies by %.1f%% over %zu repeats "
+				   "(max_cv %.1f%%)", e->run, e->field, 100 * st.cv, nr->n,
+			 100 * max_cv);
+		noisy = true;
+	}
+	free(v);
+	return noisy;
+}
+
+bool orc_judge_noisy(const orc_assert *a, const orc_named_results *runs, size_t nruns,
+		     double max_cv, char *why, size_t len)
+{
+	return expr_noisy(a->lhs, runs, nruns, max_cv, why, len) ||
+	       expr_noisy(a->rhs, runs, nruns, max_cv, why, len);
+}

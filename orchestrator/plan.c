@@ -916,63 +916,100 @@ static void parse_satellites(parser *ps)
 	}
 }
 
-static void parse_statement(parser *ps)
+/* ---- plan-level statements: one function each, one table ---- */
+
+static void st_client(parser *ps)
 {
-	orc_plan *p = ps->plan;
-	token kw = ps->tok;
-	if (kw.kind != T_WORD) {
-		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
-				 "satellites, run, assert, graph or on_failure");
+	if (take_name(ps, ps->plan->client, sizeof(ps->plan->client), "a client name"))
+		end_of_statement(ps);
+}
+
+static void st_sampling(parser *ps)
+{
+	token v = ps->tok;
+	double s;
+	if (!take_duration(ps, &s, "the sampling period"))
+		return;
+	if (s < 0.001 || s > 60) {
+		fail_at(ps, &v, "expected a sampling period from 1ms to 60s");
 		return;
 	}
-	advance(ps);
-	if (is_word(&kw, "client")) {
-		if (take_name(ps, p->client, sizeof(p->client), "a client name"))
-			end_of_statement(ps);
-	} else if (is_word(&kw, "sampling")) {
-		token v = ps->tok;
-		double s;
-		if (!take_duration(ps, &s, "the sampling period"))
-			return;
-		if (s < 0.001 || s > 60) {
-			fail_at(ps, &v, "expected a sampling period from 1ms to 60s");
-			return;
-		}
-		p->period_ns = (uint64_t)llround(s * 1e9);
-		end_of_statement(ps);
-	} else if (is_word(&kw, "calibrate")) {
-		token v = ps->tok;
-		if (!take_number(ps, &p->target_cpu, "a target CPU share such as 0.7"))
-			return;
-		if (p->target_cpu < 0.05 || p->target_cpu > 0.95) {
-			fail_at(ps, &v, "expected a target CPU share from 0.05 to 0.95");
-			return;
-		}
-		end_of_statement(ps);
-	} else if (is_word(&kw, "sampler")) {
-		if (take_string(ps, p->sampler_url, sizeof(p->sampler_url),
-				"the sampler agent's URL (\"tcp://host:port\")"))
-			end_of_statement(ps);
-	} else if (is_word(&kw, "satellites")) {
-		parse_satellites(ps);
-	} else if (is_word(&kw, "run")) {
-		parse_run(ps);
-	} else if (is_word(&kw, "assert")) {
-		parse_assert(ps);
-	} else if (is_word(&kw, "graph")) {
-		parse_graph(ps);
-	} else if (is_word(&kw, "on_failure")) {
-		if (is_word(&ps->tok, "continue") || is_word(&ps->tok, "stop")) {
-			p->stop_on_failure = is_word(&ps->tok, "stop");
-			advance(ps);
-			end_of_statement(ps);
-		} else {
-			fail_at(ps, &ps->tok, "expected continue or stop");
-		}
-	} else {
-		fail_at(ps, &kw, "expected a statement: client, sampling, calibrate, sampler, "
-				 "satellites, run, assert, graph or on_failure");
+	ps->plan->period_ns = (uint64_t)llround(s * 1e9);
+	end_of_statement(ps);
+}
+
+static void st_calibrate(parser *ps)
+{
+	token v = ps->tok;
+	double *t = &ps->plan->target_cpu;
+	if (!take_number(ps, t, "a target CPU share such as 0.7"))
+		return;
+	if (*t < 0.05 || *t > 0.95) {
+		fail_at(ps, &v, "expected a target CPU share from 0.05 to 0.95");
+		return;
 	}
+	end_of_statement(ps);
+}
+
+static void st_sampler(parser *ps)
+{
+	if (take_string(ps, ps->plan->sampler_url, sizeof(ps->plan->sampler_url),
+			"the sampler agent's URL (\"tcp://host:port\")"))
+		end_of_statement(ps);
+}
+
+static void st_on_failure(parser *ps)
+{
+	if (!is_word(&ps->tok, "continue") && !is_word(&ps->tok, "stop")) {
+		fail_at(ps, &ps->tok, "expected continue or stop");
+		return;
+	}
+	ps->plan->stop_on_failure = is_word(&ps->tok, "stop");
+	advance(ps);
+	end_of_statement(ps);
+}
+
+static void st_max_cv(parser *ps)
+{
+	token v = ps->tok;
+	double *cv = &ps->plan->max_cv;
+	if (!take_number(ps, cv, "the largest coefficient of variation, such as 0.05"))
+		return;
+	if (!(*cv > 0 && *cv <= 10)) {
+		fail_at(ps, &v, "expected a coefficient of variation above 0, such as 0.05");
+		return;
+	}
+	end_of_statement(ps);
+}
+
+static const struct statement {
+	const char *name;
+	void (*parse)(parser *ps);
+} statements[] = {
+	{"client", st_client}, {"sampling", st_sampling}, {"calibrate", st_calibrate},
+	{"sampler", st_sampler}, {"satellites", parse_satellites}, {"run", parse_run},
+	{"assert", parse_assert}, {"graph", parse_graph}, {"on_failure", st_on_failure},
+	{"max_cv", st_max_cv},
+};
+#define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
+
+static void parse_statement(parser *ps)
+{
+	token kw = ps->tok;
+	for (size_t i = 0; kw.kind == T_WORD && i < NSTATEMENTS; i++) {
+		if (is_word(&kw, statements[i].name)) {
+			advance(ps);
+			statements[i].parse(ps);
+			return;
+		}
+	}
+	char names[256];
+	size_t off = 0;
+	for (size_t i = 0; i < NSTATEMENTS; i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+					i == 0 ? "" : i + 1 == NSTATEMENTS ? " or " : ", ",
+					statements[i].name);
+	fail_at(ps, &kw, "expected a statement: %s", names);
 }
 
 void orc_plan_free(orc_plan *p)

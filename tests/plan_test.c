@@ -339,6 +339,41 @@ Test(result_fields, json_round_trips_every_field)
 	orc_result_free(&b);
 }
 
+/* max_cv: an assertion over repeats that vary more than the plan allows is too noisy to
+ * judge; one over a run performed once, or a per-sample list, is not. */
+Test(judge, repeats_noisier_than_max_cv_are_too_noisy_to_judge)
+{
+	orc_result a[2], b[1];
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	a[0].cpu_usage = 0.60;
+	a[1].cpu_usage = 0.70;
+	a[0].spans_sent = a[1].spans_sent = 1000;
+	b[0].cpu_usage = 0.62;
+	orc_named_results runs[] = {{"a", a, 2}, {"b", b, 1}};
+	orc_plan *p;
+	char err[512], why[512];
+	cr_assert_eq(orc_plan_parse("n.plan", "max_cv 0.05\nrun a sps 1 runtime 1s\n"
+				    "run b sps 1 runtime 1s\nassert mean(a.cpu_usage) < 1\n"
+				    "assert b.cpu_usage < 1\nassert a.sent == 1000\n"
+				    "assert max(a.memory) >= 0\n", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_float_eq(p->max_cv, 0.05, 1e-12);
+	/* stddev 0.0707 / mean 0.65 = 10.9% */
+	cr_assert(orc_judge_noisy(&p->asserts[0], runs, 2, p->max_cv, why, sizeof(why)));
+	cr_assert(strstr(why, "too noisy to judge: a.cpu_usage varies by 10.9% over 2 repeats "
+			      "(max_cv 5.0%)") != NULL, "%s", why);
+	cr_assert(!orc_judge_noisy(&p->asserts[1], runs, 2, p->max_cv, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[2], runs, 2, p->max_cv, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[3], runs, 2, p->max_cv, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[0], runs, 2, 0.2, why, sizeof(why)));
+	orc_plan_free(p);
+	cr_assert_eq(orc_plan_parse("n.plan", "max_cv 0\nrun a sps 1 runtime 1s\n", &p, err,
+				    sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "n.plan:1:8: expected a coefficient of variation above 0") != NULL,
+		  "%s", err);
+}
+
 Test(plan, alternating_runs_repeat_alike_and_warm_ups_leave_a_round)
 {
 	orc_plan *p;
