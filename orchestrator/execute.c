@@ -18,6 +18,7 @@
 #include "common/sig.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/environment.h"
+#include "orchestrator/export.h"
 #include "orchestrator/harness.h"
 #include "orchestrator/judge.h"
 #include "orchestrator/report.h"
@@ -379,15 +380,18 @@ static void judge(execution *x, bool *passed)
 	*passed = all_pass;
 }
 
-/* report writes the report of a plan with graphs; a report that fails is told, but the
- * verdict stands. */
+/* report writes the files for CI systems (export.h) and, for a plan with graphs, the
+ * report; one that fails is told, but the verdict stands. */
 static void report(execution *x)
 {
-	if (x->plan->ngraphs == 0)
-		return;
-	fflush(x->jsonl);
 	orc_report_outcome ro;
 	char why[512];
+	fflush(x->jsonl);
+	if (x->plan->ngraphs == 0) {
+		if (orc_export_write(x->dir, why, sizeof(why)) != TB_OK)
+			tb_error("orchestrator: %s", why);
+		return;
+	}
 	if (orc_report_write(x->dir, NULL, &ro, why, sizeof(why)) != TB_OK) {
 		tb_error("orchestrator: report: %s", why);
 		return;

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/host.h"
+#include "orchestrator/export.h"
 #include "orchestrator/graph.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/runsfile.h"
@@ -166,42 +167,30 @@ static void write_assertions(FILE *f, const char *dir, size_t *held, size_t *tot
 {
 	*held = *total = 0;
 	fputs("<h2 id=\"assertions\">Assertions</h2>\n", f);
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/assertions.jsonl", dir);
-	FILE *in = fopen(path, "r");
-	if (in == NULL) {
+	orc_verdict *v;
+	size_t n;
+	if (orc_verdicts_load(dir, &v, &n) != TB_OK || n == 0) {
 		fputs("<p>No assertions were judged.</p>\n", f);
+		free(v);
 		return;
 	}
 	fputs("<table>\n<tr><th>verdict</th><th>line</th><th>assertion</th><th>values</th></tr>\n",
 	      f);
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, in) > 0) {
-		cJSON *o = cJSON_Parse(line);
-		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItem(o, "verdict"));
-		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(o, "text"));
-		const char *values = cJSON_GetStringValue(cJSON_GetObjectItem(o, "values"));
-		const cJSON *ln = cJSON_GetObjectItem(o, "line");
-		if (verdict != NULL && text != NULL) {
-			(*total)++;
-			*held += strcmp(verdict, "PASS") == 0;
-			fputs("<tr><td class=\"", f);
-			html(f, verdict);
-			fputs("\">", f);
-			html(f, verdict);
-			fprintf(f, "</td><td class=\"num\">%d</td><td><code>",
-				cJSON_IsNumber(ln) ? ln->valueint : 0);
-			html(f, text);
-			fputs("</code></td><td>", f);
-			html(f, values ? values : "");
-			fputs("</td></tr>\n", f);
-		}
-		cJSON_Delete(o);
+	for (size_t i = 0; i < n; i++) {
+		(*total)++;
+		*held += strcmp(v[i].verdict, "PASS") == 0;
+		fputs("<tr><td class=\"", f);
+		html(f, v[i].verdict);
+		fputs("\">", f);
+		html(f, v[i].verdict);
+		fprintf(f, "</td><td class=\"num\">%d</td><td><code>", v[i].line);
+		html(f, v[i].text);
+		fputs("</code></td><td>", f);
+		html(f, v[i].values);
+		fputs("</td></tr>\n", f);
 	}
-	free(line);
-	fclose(in);
-	fputs(*total ? "</table>\n" : "</table>\n<p>The plan has no assertions.</p>\n", f);
+	fputs("</table>\n", f);
+	free(v);
 }
 
 /* write_runs is the table of runs: its numeric columns are the Result fields that name a
@@ -478,6 +467,9 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 		snprintf(err, errlen, "cannot write %s: %s", out->html, strerror(errno));
 		rc = TB_ESYS;
 	}
+	/* The files for CI systems are made from the same files as the page. */
+	if (rc == TB_OK)
+		rc = orc_export_write(dir, err, errlen);
 out:
 	free(judged);
 	orc_runsfile_free(rows, n);

@@ -90,3 +90,46 @@ void orc_runsfile_free(orc_result *rows, size_t n)
 		orc_result_free(&rows[i]);
 	free(rows);
 }
+
+int orc_verdicts_load(const char *dir, orc_verdict **vp, size_t *np)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/assertions.jsonl", dir);
+	*vp = NULL;
+	*np = 0;
+	FILE *in = fopen(path, "r");
+	if (in == NULL)
+		return TB_OK;
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	orc_verdict *v = NULL;
+	int rc = TB_OK;
+	while (rc == TB_OK && getline(&line, &cap, in) > 0) {
+		cJSON *o = cJSON_Parse(line);
+		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItem(o, "verdict"));
+		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(o, "text"));
+		const char *values = cJSON_GetStringValue(cJSON_GetObjectItem(o, "values"));
+		const cJSON *ln = cJSON_GetObjectItem(o, "line");
+		orc_verdict *grown = verdict && text ? realloc(v, (n + 1) * sizeof(*v)) : v;
+		if (grown == NULL) {
+			rc = TB_ENOMEM;
+		} else if (verdict != NULL && text != NULL) {
+			v = grown;
+			snprintf(v[n].verdict, sizeof(v[n].verdict), "%s", verdict);
+			snprintf(v[n].text, sizeof(v[n].text), "%s", text);
+			snprintf(v[n].values, sizeof(v[n].values), "%s", values ? values : "");
+			v[n].line = cJSON_IsNumber(ln) ? ln->valueint : 0;
+			n++;
+		}
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(in);
+	if (rc != TB_OK) {
+		free(v);
+		return rc;
+	}
+	*vp = v;
+	*np = n;
+	return TB_OK;
+}

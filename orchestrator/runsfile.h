@@ -23,4 +23,17 @@ int orc_runsfile_load(const char *path, orc_result **rows, size_t *n, char *err,
 /* orc_runsfile_free frees rows and their lists. */
 void orc_runsfile_free(orc_result *rows, size_t n);
 
+/* One judged assertion, as assertions.jsonl keeps it. */
+typedef struct orc_verdict {
+	char verdict[8];	/* PASS, FAIL or ERROR */
+	int line;
+	char text[256];		/* as written in the plan */
+	char values[512];	/* the values seen, or why it could not be judged */
+} orc_verdict;
+
+/* orc_verdicts_load reads dir/assertions.jsonl into a new array of *n verdicts (none, and
+ * TB_OK, when the file is missing); lines that are not verdicts are skipped. TB_OK or
+ * TB_ENOMEM. */
+int orc_verdicts_load(const char *dir, orc_verdict **v, size_t *n);
+
 #endif

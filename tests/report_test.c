@@ -47,6 +47,14 @@ static int run(char *const argv[], char *const env[], int timeout_ms)
 }
 
 
+/* text_of_err is what the last program run wrote to stderr. */
+static const char *text_of_err(void)
+{
+	static char buf[8192];
+	tu_read_file(err_path, buf, sizeof(buf));
+	return buf;
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -279,4 +287,25 @@ Test(report, a_result_field_reaches_runs_jsonl_assertions_and_the_report, .timeo
 	static char html[1 << 18];
 	tu_read_file(path, html, sizeof(html));
 	cr_assert(strstr(html, "<th>context switches</th>") != NULL, "no column in the report");
+
+	/* The files for CI systems: a CSV row per run, Markdown, and JUnit XML that the
+	 * schema of the format accepts, with the failed assertion failed. */
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strncmp(text, "plan_run,client,trace,", 22) == 0, "%.200s", text);
+	cr_assert(strstr(text, ",context_switches,") != NULL, "%.400s", text);
+	cr_assert(strstr(text, "\nbusy,c,1,") != NULL, "%s", text);
+	snprintf(path, sizeof(path), "%s/summary.md", dir);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "**FAIL**: 1 of 2 assertions held; 0 of 1 runs failed.") != NULL,
+		  "%s", text);
+	cr_assert(strstr(text, "| FAIL | 5 | busy.context\\_switches < 0 |") != NULL, "%s", text);
+	snprintf(path, sizeof(path), "%s/junit.xml", dir);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "tests=\"3\" failures=\"1\" errors=\"0\"") != NULL, "%s", text);
+	cr_assert(strstr(text, "<failure message=\"left = ") != NULL, "%s", text);
+	char *lint[] = {"xmllint", "--noout", "--schema", SOURCE_DIR "/tests/junit.xsd", path,
+			NULL};
+	cr_assert_eq(run(lint, NULL, 30000), 0, "junit.xml does not validate: %s",
+		     text_of_err());
 }

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* export.c - runs.csv, summary.md and junit.xml from a results directory's files. */
+#include "orchestrator/export.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "orchestrator/result.h"
+#include "orchestrator/runsfile.h"
+
+/* A field runs.csv has a column for: one value per run. */
+static bool per_run_value(const orc_field *f)
+{
+	return f->per == ORC_PER_RUN && f->type != ORC_FT_EVENTS && f->type != ORC_FT_LIST;
+}
+
+/* csv_text writes s as one CSV field, quoted when it must be (RFC 4180). */
+static void csv_text(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void write_csv(FILE *f, const orc_result *rows, size_t n)
+{
+	size_t nf;
+	const orc_field *fields = orc_result_fields(&nf);
+	fputs("plan_run", f);
+	for (size_t k = 0; k < nf; k++)
+		if (per_run_value(&fields[k]))
+			fprintf(f, ",%s", fields[k].json);
+	fputc('\n', f);
+	for (size_t i = 0; i < n; i++) {
+		csv_text(f, rows[i].plan_run);
+		for (size_t k = 0; k < nf; k++) {
+			if (!per_run_value(&fields[k]))
+				continue;
+			fputc(',', f);
+			const char *text = orc_field_string(&fields[k], &rows[i]);
+			if (text != NULL)
+				csv_text(f, text);
+			else
+				fprintf(f, "%.17g", orc_field_number(&fields[k], &rows[i]));
+		}
+		fputc('\n', f);
+	}
+}
+
+/* md writes s as the text of one Markdown table cell. */
+static void md(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+static void write_md(FILE *f, const char *name, const orc_result *rows, size_t n,
+		     const orc_verdict *v, size_t nv)
+{
+	size_t held = 0, failed = 0, nf;
+	for (size_t i = 0; i < nv; i++)
+		held += strcmp(v[i].verdict, "PASS") == 0;
+	for (size_t i = 0; i < n; i++)
+		failed += rows[i].failed;
+	bool ok = held == nv && failed == 0;
+	fprintf(f, "## tracebench: ");
+	md(f, name);
+	fprintf(f, "\n\n**%s**: %zu of %zu assertions held; %zu of %zu runs failed.\n\n",
+		ok ? "PASS" : "FAIL", held, nv, failed, n);
+	if (nv > 0)
+		fputs("| verdict | line | assertion | values |\n| --- | ---: | --- | --- |\n", f);
+	for (size_t i = 0; i < nv; i++) {
+		fprintf(f, "| %s | %d | ", v[i].verdict, v[i].line);
+		md(f, v[i].text);
+		fputs(" | ", f);
+		md(f, v[i].values);
+		fputs(" |\n", f);
+	}
+	const orc_field *fields = orc_result_fields(&nf);
+	fputs("\n| # | run |", f);
+	for (size_t k = 0; k < nf; k++)
+		if (fields[k].column != NULL)
+			fprintf(f, " %s |", fields[k].column);
+	fputs(" outcome |\n| ---: | --- |", f);
+	for (size_t k = 0; k < nf; k++)
+		if (fields[k].column != NULL)
+			fputs(fields[k].unit == ORC_UNIT_NONE ? " --- |" : " ---: |", f);
+	fputs(" --- |\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "| %zu | ", i + 1);
+		md(f, rows[i].plan_run);
+		fputs(" |", f);
+		for (size_t k = 0; k < nf; k++) {
+			if (fields[k].column == NULL)
+				continue;
+			char cell[300];
+			orc_field_format(&fields[k], &rows[i], cell, sizeof(cell));
+			fputc(' ', f);
+			md(f, cell);
+			fputs(" |", f);
+		}
+		fputs(rows[i].failed ? " failed: " : " ok", f);
+		if (rows[i].failed)
+			md(f, rows[i].failure);
+		fputs(" |\n", f);
+	}
+}
+
+/* xml writes s with XML's five special characters escaped, and control characters
+ * (which XML 1.0 forbids) as spaces. */
+static void xml(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc((unsigned char)*s < 0x20 && *s != '\t' ? ' ' : *s, f);
+		}
+	}
+}
+
+static void write_junit(FILE *f, const char *name, const orc_result *rows, size_t n,
+			const orc_verdict *v, size_t nv)
+{
+	size_t failures = 0, errors = 0;
+	for (size_t i = 0; i < nv; i++) {
+		failures += strcmp(v[i].verdict, "FAIL") == 0;
+		errors += strcmp(v[i].verdict, "ERROR") == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		failures += rows[i].failed;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tracebench\" "
+		   "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n<testsuite name=\"",
+		nv + n, failures, errors);
+	xml(f, name);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", nv + n, failures, errors);
+	for (size_t i = 0; i < nv; i++) {
+		fputs("<testcase classname=\"assertions\" name=\"", f);
+		fprintf(f, "line %d: ", v[i].line);
+		xml(f, v[i].text);
+		bool pass = strcmp(v[i].verdict, "PASS") == 0;
+		bool error = strcmp(v[i].verdict, "ERROR") == 0;
+		fputs("\">\n", f);
+		if (!pass) {
+			fputs(error ? "<error message=\"" : "<failure message=\"", f);
+			xml(f, v[i].values);
+			fputs("\"/>\n", f);
+		}
+		fputs("<system-out>", f);
+		xml(f, v[i].values);
+		fputs("</system-out>\n</testcase>\n", f);
+	}
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<testcase classname=\"runs\" name=\"run %zu: ", i + 1);
+		xml(f, rows[i].plan_run);
+		fprintf(f, "\" time=\"%.3f\">", rows[i].elapsed_s);
+		if (rows[i].failed) {
+			fputs("\n<failure message=\"", f);
+			xml(f, rows[i].failure);
+			fputs("\"/>\n", f);
+		}
+		fputs("</testcase>\n", f);
+	}
+	fputs("</testsuite>\n</testsuites>\n", f);
+}
+
+/* open_out opens dir/name for writing, its path in path. */
+static int open_out(const char *dir, const char *name, FILE **f, char *path, size_t len,
+		    char *err, size_t errlen)
+{
+	snprintf(path, len, "%s/%s", dir, name);
+	if ((*f = fopen(path, "w")) == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return TB_ESYS;
+	}
+	return TB_OK;
+}
+
+static int close_out(FILE *f, const char *path, char *err, size_t errlen)
+{
+	if (fclose(f) == 0)
+		return TB_OK;
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+	return TB_ESYS;
+}
+
+int orc_export_write(const char *dir, char *err, size_t errlen)
+{
+	char path[1024], copy[600];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	orc_result *rows;
+	size_t n, nv;
+	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	orc_verdict *v = NULL;
+	if ((rc = orc_verdicts_load(dir, &v, &nv)) != TB_OK) {
+		snprintf(err, errlen, "%s/assertions.jsonl: %s", dir, tb_strerror(rc));
+		goto out;
+	}
+	snprintf(copy, sizeof(copy), "%s", dir);
+	const char *name = basename(copy);
+	FILE *f;
+	if ((rc = open_out(dir, "runs.csv", &f, path, sizeof(path), err, errlen)) != TB_OK)
+		goto out;
+	write_csv(f, rows, n);
+	if ((rc = close_out(f, path, err, errlen)) != TB_OK ||
+	    (rc = open_out(dir, "summary.md", &f, path, sizeof(path), err, errlen)) != TB_OK)
+		goto out;
+	write_md(f, name, rows, n, v, nv);
+	if ((rc = close_out(f, path, err, errlen)) != TB_OK ||
+	    (rc = open_out(dir, "junit.xml", &f, path, sizeof(path), err, errlen)) != TB_OK)
+		goto out;
+	write_junit(f, name, rows, n, v, nv);
+	rc = close_out(f, path, err, errlen);
+out:
+	free(v);
+	orc_runsfile_free(rows, n);
+	return rc;
+}
