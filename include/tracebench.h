@@ -208,6 +208,7 @@ typedef struct tb_plan_opts {
 	unsigned control_port;		/* 0: any free port */
 	bool progress;
 	double scale;			/* every duration times this; 0 or 1: as written */
+	const char *export_format;	/* also write this export (tb_results_export), or NULL */
 } tb_plan_opts;
 
 /* tb_plan_run reads, checks and runs the plan at path (docs/plan-format.md), writes its
@@ -230,6 +231,13 @@ typedef struct tb_report_info {
 /* tb_results_report draws a results directory's graphs with gnuplot and writes its
  * report.html. Graphs gnuplot could not draw do not make it fail (see info->problem). */
 TB_EXTERN int tb_results_report(const char *dir, tb_report_info *info, char *err, size_t errlen);
+
+/* tb_results_export writes one more file for a CI system into a results directory;
+ * format "github-benchmark" is github-benchmark.json, github-action-benchmark's
+ * customSmallerIsBetter array (one entry per run name and metric, its median).
+ * runs.csv, summary.md and junit.xml are written with every results directory. A dir of
+ * NULL only checks the format's name. */
+TB_EXTERN int tb_results_export(const char *dir, const char *format, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

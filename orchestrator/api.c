@@ -18,6 +18,7 @@
 #include "common/sig.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/execute.h"
+#include "orchestrator/export.h"
 #include "orchestrator/harness.h"
 #include "orchestrator/report.h"
 #include "orchestrator/result.h"
@@ -363,7 +364,13 @@ int tb_plan_run(const char *path, const tb_plan_opts *o, bool *passed, char *err
 	}
 	tb_info("orchestrator: plan %s (%zu runs, %zu assertions)", path, plan->nruns,
 		plan->nasserts);
+	if (o->export_format != NULL &&
+	    (rc = tb_results_export(NULL, o->export_format, err, errlen)) != TB_OK) {
+		orc_plan_free(plan);
+		return rc;
+	}
 	orc_exec_opts eo = {.client = o->client, .clients_file = clients,
+			    .export_format = o->export_format,
 			    .results_root = o->results_root ? o->results_root : "results",
 			    .control_port = o->control_port, .progress = o->progress,
 			    .scale = scale};
@@ -375,4 +382,14 @@ int tb_plan_run(const char *path, const tb_plan_opts *o, bool *passed, char *err
 int tb_results_report(const char *dir, tb_report_info *info, char *err, size_t errlen)
 {
 	return orc_report_write(dir, NULL, info, err, errlen);
+}
+
+int tb_results_export(const char *dir, const char *format, char *err, size_t errlen)
+{
+	if (format == NULL || strcmp(format, "github-benchmark") != 0) {
+		snprintf(err, errlen, "export \"%s\": expected github-benchmark",
+			 format ? format : "");
+		return TB_EINVAL;
+	}
+	return dir == NULL ? TB_OK : orc_export_github_benchmark(dir, err, errlen);
 }

@@ -387,6 +387,9 @@ static void report(execution *x)
 	orc_report_outcome ro;
 	char why[512];
 	fflush(x->jsonl);
+	if (x->o->export_format != NULL &&
+	    orc_export_github_benchmark(x->dir, why, sizeof(why)) != TB_OK)
+		tb_error("orchestrator: %s", why);
 	if (x->plan->ngraphs == 0) {
 		if (orc_export_write(x->dir, why, sizeof(why)) != TB_OK)
 			tb_error("orchestrator: %s", why);

@@ -17,6 +17,7 @@ typedef struct orc_exec_opts {
 	unsigned control_port;
 	bool progress;
 	double scale;			/* the plan's durations were scaled by this (--scale) */
+	const char *export_format;	/* "github-benchmark" or NULL (checked already) */
 } orc_exec_opts;
 
 /* orc_execute runs plan in five steps: prepare (registry check, results directory,

@@ -12,6 +12,9 @@
 #include "common/error.h"
 #include "orchestrator/result.h"
 #include "orchestrator/runsfile.h"
+#include "orchestrator/stats.h"
+
+#include <cjson/cJSON.h>
 
 /* A field runs.csv has a column for: one value per run. */
 static bool per_run_value(const orc_field *f)
@@ -233,6 +236,66 @@ int orc_export_write(const char *dir, char *err, size_t errlen)
 	write_junit(f, name, rows, n, v, nv);
 	rc = close_out(f, path, err, errlen);
 out:
+	free(v);
+	orc_runsfile_free(rows, n);
+	return rc;
+}
+
+/* bench_entry adds the median of one metric over the judged runs named name. */
+static void bench_entry(cJSON *a, const orc_result *rows, size_t n, const char *name,
+			const orc_field *f, double *v)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!rows[i].warmup && strcmp(rows[i].plan_run, name) == 0)
+			v[k++] = orc_field_number(f, &rows[i]);
+	orc_stats st;
+	if (k == 0 || orc_stats_of(v, k, &st) != TB_OK)
+		return;
+	char label[160], extra[160];
+	snprintf(label, sizeof(label), "%s %s", name, f->plan);
+	snprintf(extra, sizeof(extra), "median of %zu; min %.6g, max %.6g", k, st.min, st.max);
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "name", label);
+	cJSON_AddStringToObject(e, "unit", orc_unit_name(f->unit));
+	cJSON_AddNumberToObject(e, "value", st.median);
+	cJSON_AddStringToObject(e, "extra", extra);
+	cJSON_AddItemToArray(a, e);
+}
+
+int orc_export_github_benchmark(const char *dir, char *err, size_t errlen)
+{
+	static const char *const metrics[] = {"cpu_usage", "peak_rss", "dropped"};
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	orc_result *rows;
+	size_t n;
+	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	cJSON *a = cJSON_CreateArray();
+	double *v = malloc((n ? n : 1) * sizeof(*v));
+	for (size_t i = 0; a != NULL && v != NULL && i < n; i++) {
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = strcmp(rows[j].plan_run, rows[i].plan_run) != 0;
+		for (size_t m = 0; first && m < sizeof(metrics) / sizeof(metrics[0]); m++)
+			bench_entry(a, rows, n, rows[i].plan_run,
+				    orc_result_field_by_plan(metrics[m], strlen(metrics[m])), v);
+	}
+	char *text = a != NULL && v != NULL ? cJSON_Print(a) : NULL;
+	FILE *f = NULL;
+	rc = text == NULL ? TB_ENOMEM : open_out(dir, "github-benchmark.json", &f, path,
+						  sizeof(path), err, errlen);
+	if (rc == TB_OK) {
+		fputs(text, f);
+		fputc('\n', f);
+		rc = close_out(f, path, err, errlen);
+	} else if (rc == TB_ENOMEM) {
+		snprintf(err, errlen, "out of memory");
+	}
+	cJSON_free(text);
+	cJSON_Delete(a);
 	free(v);
 	orc_runsfile_free(rows, n);
 	return rc;

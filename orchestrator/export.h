@@ -13,4 +13,10 @@
  * assertions.jsonl. TB_OK, or an error with err naming the file. */
 int orc_export_write(const char *dir, char *err, size_t errlen);
 
+/* orc_export_github_benchmark writes dir/github-benchmark.json: the array
+ * github-action-benchmark reads as customSmallerIsBetter, one entry per run name and
+ * metric where smaller is better (cpu_usage, peak_rss, dropped), its value the median of
+ * the judged repeats. TB_OK, or an error with err naming the file. */
+int orc_export_github_benchmark(const char *dir, char *err, size_t errlen);
+
 #endif

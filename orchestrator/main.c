@@ -20,15 +20,19 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
 		"                    [--scale F] [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
+		"                    [--export github-benchmark]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
-		"       orchestrator report DIR\n"
+		"       orchestrator report DIR [--export github-benchmark]\n"
 		"\n"
 		"--plan runs a plan (docs/plan-format.md): every run, then its assertions;\n"
 		"results in DIR/<plan>-<time>/ (runs.jsonl, summary.txt, ...). Exit 0: all held;\n"
 		"1: a regression or a failed run; 2: an error (a bad plan fails before starting).\n"
 		"--scale F multiplies every runtime and event time of the plan by F (0.001 to\n"
 		"1000): the same shapes, shorter. A plan with graphs ends with its report.\n"
+		"Every results directory also gets runs.csv, summary.md and junit.xml for CI\n"
+		"systems; --export github-benchmark adds github-benchmark.json, the\n"
+		"customSmallerIsBetter file github-action-benchmark reads.\n"
 
 		"Logs: DIR/benchmark.log (info) and DIR/benchmark_verbose.log (debug), DIR being\n"
 		"./logs unless --logs; the console shows warnings and errors.\n"
@@ -290,6 +294,7 @@ static int cmd_plan(int argc, char **argv)
 		{"control-port", required_argument, NULL, 'P'},
 		{"logs", required_argument, NULL, 'L'},
 		{"scale", required_argument, NULL, 's'},
+		{"export", required_argument, NULL, 'E'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -307,6 +312,7 @@ static int cmd_plan(int argc, char **argv)
 		case 'c': o.client = optarg; break;
 		case 'C': o.clients_file = optarg; break;
 		case 'L': logs = optarg; break;
+		case 'E': o.export_format = optarg; break;
 		case 's':
 			if (!tb_parse_real(optarg, 0.001, 1000, &o.scale)) {
 				fprintf(stderr, "orchestrator: --scale %s: expected a factor from 0.001 "
@@ -349,20 +355,27 @@ static int cmd_plan(int argc, char **argv)
 	return passed ? EXIT_OK : EXIT_REGRESSION;
 }
 
-/* cmd_report runs `orchestrator report DIR`. */
+/* cmd_report runs `orchestrator report DIR [--export FORMAT]`. */
 static int cmd_report(int argc, char **argv)
 {
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "orchestrator: report takes one results directory (see --help)\n");
+	bool export = argc == 4 && strcmp(argv[2], "--export") == 0;
+	if ((argc != 2 && !export) || argv[1][0] == '-') {
+		fprintf(stderr, "orchestrator: report takes one results directory, and optionally "
+				"--export FORMAT (see --help)\n");
 		return EXIT_ERROR;
 	}
 	char err[600];
 	tb_report_info ro;
-	if (tb_results_report(argv[1], &ro, err, sizeof(err)) != TB_OK) {
+	if (export && tb_results_export(NULL, argv[3], err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: report: %s\n", err);
+		return EXIT_ERROR;
+	}
+	if (tb_results_report(argv[1], &ro, err, sizeof(err)) != TB_OK ||
+	    (export && tb_results_export(argv[1], argv[3], err, sizeof(err)) != TB_OK)) {
 		fprintf(stderr, "orchestrator: report: %s\n", err);
 		return EXIT_ERROR;
 	}

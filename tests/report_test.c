@@ -281,8 +281,12 @@ Test(report, a_result_field_reaches_runs_jsonl_assertions_and_the_report, .timeo
 	cr_assert_not_null(at, "%s", text);
 	cr_assert_gt(atof(at + strlen("\"context_switches\":")), 0, "%.80s", at);
 
-	char *rep[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
-	cr_assert_eq(run(rep, NULL, 60000), 0);
+	char *bad[] = {ORCHESTRATOR_BIN, "report", dir, "--export", "nope", NULL};
+	cr_assert_eq(run(bad, NULL, 60000), 2);
+	cr_assert(strstr(text_of_err(), "export \"nope\": expected github-benchmark") != NULL,
+		  "%s", text_of_err());
+	char *rep[] = {ORCHESTRATOR_BIN, "report", dir, "--export", "github-benchmark", NULL};
+	cr_assert_eq(run(rep, NULL, 60000), 0, "%s", text_of_err());
 	snprintf(path, sizeof(path), "%s/report.html", dir);
 	static char html[1 << 18];
 	tu_read_file(path, html, sizeof(html));
@@ -308,4 +312,15 @@ Test(report, a_result_field_reaches_runs_jsonl_assertions_and_the_report, .timeo
 			NULL};
 	cr_assert_eq(run(lint, NULL, 30000), 0, "junit.xml does not validate: %s",
 		     text_of_err());
+
+	/* github-action-benchmark's customSmallerIsBetter: an array of {name, unit, value}. */
+	snprintf(path, sizeof(path), "%s/github-benchmark.json", dir);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(text[0] == '[', "%s", text);
+	static const char *const want[] = {"\"name\":\t\"busy cpu_usage\"",
+					   "\"name\":\t\"busy peak_rss\"",
+					   "\"name\":\t\"busy dropped\"",
+					   "\"unit\":\t\"bytes\"", "\"value\":\t"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert(strstr(text, want[i]) != NULL, "no %s in %s", want[i], text);
 }
