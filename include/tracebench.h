@@ -239,6 +239,24 @@ TB_EXTERN int tb_results_report(const char *dir, tb_report_info *info, char *err
  * NULL only checks the format's name. */
 TB_EXTERN int tb_results_export(const char *dir, const char *format, char *err, size_t errlen);
 
+/* ---- comparing two results directories ---- */
+
+typedef struct tb_compare_opts {
+	const char *metric;		/* a per-run field (plan name), or NULL for cpu_usage,
+					 * peak_rss, dropped and sps */
+	double threshold;		/* the relative change that matters; 0: 0.05 */
+	const char *format;		/* "text" (NULL), "md" or "json" */
+	bool allow_different_hosts;	/* compare results from another host or calibration */
+} tb_compare_opts;
+
+/* tb_compare compares the runs of new_dir with those of base, run name by run name, and
+ * writes a line per run and metric to out: the medians, the relative change, its 95%
+ * bootstrap interval and a verdict (improved, regressed, unchanged within the threshold,
+ * or inconclusive, with the repeats that would settle it). *regressed tells whether any
+ * metric regressed. TB_EINVAL when they cannot be compared, with err saying why. */
+TB_EXTERN int tb_compare(const char *base, const char *new_dir, const tb_compare_opts *o,
+			 FILE *out, bool *regressed, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

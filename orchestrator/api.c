@@ -17,6 +17,7 @@
 #include "common/registry.h"
 #include "common/sig.h"
 #include "orchestrator/calibrate.h"
+#include "orchestrator/compare.h"
 #include "orchestrator/execute.h"
 #include "orchestrator/export.h"
 #include "orchestrator/harness.h"
@@ -392,4 +393,11 @@ int tb_results_export(const char *dir, const char *format, char *err, size_t err
 		return TB_EINVAL;
 	}
 	return dir == NULL ? TB_OK : orc_export_github_benchmark(dir, err, errlen);
+}
+
+int tb_compare(const char *base, const char *new_dir, const tb_compare_opts *o, FILE *out,
+	       bool *regressed, char *err, size_t errlen)
+{
+	static const tb_compare_opts defaults;
+	return orc_compare(base, new_dir, o ? o : &defaults, out, regressed, err, errlen);
 }

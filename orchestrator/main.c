@@ -24,6 +24,8 @@ static void usage(FILE *out)
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
 		"       orchestrator report DIR [--export github-benchmark]\n"
+		"       orchestrator compare BASE_DIR NEW_DIR [--metric FIELD] [--threshold F]\n"
+		"                    [--format text|md|json] [--allow-different-hosts]\n"
 		"\n"
 		"--plan runs a plan (docs/plan-format.md): every run, then its assertions;\n"
 		"results in DIR/<plan>-<time>/ (runs.jsonl, summary.txt, ...). Exit 0: all held;\n"
@@ -36,6 +38,12 @@ static void usage(FILE *out)
 
 		"Logs: DIR/benchmark.log (info) and DIR/benchmark_verbose.log (debug), DIR being\n"
 		"./logs unless --logs; the console shows warnings and errors.\n"
+		"\n"
+		"compare: for each run name of BASE_DIR and NEW_DIR and each metric (cpu_usage,\n"
+		"peak_rss, dropped, sps; or --metric), the medians, the change, its 95%%\n"
+		"bootstrap interval and a verdict: improved, regressed, unchanged (within\n"
+		"--threshold, default 0.05) or inconclusive. Exit 1 on a regression, 0 otherwise,\n"
+		"2 on an error (a run missing from NEW_DIR, results from another host).\n"
 		"\n"
 		"report: draws the graphs of a results directory with gnuplot (DIR/graphs/) and\n"
 		"writes DIR/report.html (graphs, runs, assertions, environment, raw data).\n"
@@ -385,6 +393,51 @@ static int cmd_report(int argc, char **argv)
 	return ro.drawn == ro.graphs ? EXIT_OK : EXIT_ERROR;
 }
 
+/* cmd_compare runs `orchestrator compare BASE NEW [options]`. */
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"metric", required_argument, NULL, 'm'},
+		{"threshold", required_argument, NULL, 't'},
+		{"format", required_argument, NULL, 'f'},
+		{"allow-different-hosts", no_argument, NULL, 'A'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	tb_compare_opts o = {.threshold = 0.05};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm': o.metric = optarg; break;
+		case 'f': o.format = optarg; break;
+		case 'A': o.allow_different_hosts = true; break;
+		case 't':
+			if (!tb_parse_real(optarg, 0.0001, 10, &o.threshold)) {
+				fprintf(stderr, "orchestrator: --threshold %s: expected a relative "
+						"change such as 0.05\n", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_ERROR;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "orchestrator: compare takes two results directories, BASE_DIR "
+				"and NEW_DIR (see --help)\n");
+		return EXIT_ERROR;
+	}
+	char err[1024];
+	bool regressed;
+	if (tb_compare(argv[optind], argv[optind + 1], &o, stdout, &regressed, err,
+		       sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: compare: %s\n", err);
+		return EXIT_ERROR;
+	}
+	return regressed ? EXIT_REGRESSION : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	tb_log_setup("orchestrator", TB_CONSOLE_NORMAL);
@@ -394,6 +447,8 @@ int main(int argc, char **argv)
 		return cmd_plan(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "compare") == 0)
+		return cmd_compare(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "calibrate") == 0)
