@@ -257,12 +257,9 @@ int orc_compare(const char *base, const char *new_dir, const orc_compare_opts *o
 		return rc;
 	orc_result *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0;
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", base);
-	if ((rc = orc_runsfile_load(path, &a, &na, err, errlen)) != TB_OK)
+	if ((rc = orc_runsfile_load_dir(base, &a, &na, err, errlen)) != TB_OK)
 		return rc;
-	snprintf(path, sizeof(path), "%s/runs.jsonl", new_dir);
-	if ((rc = orc_runsfile_load(path, &b, &nb, err, errlen)) != TB_OK)
+	if ((rc = orc_runsfile_load_dir(new_dir, &b, &nb, err, errlen)) != TB_OK)
 		goto out;
 	if (fmt == MD)
 		fputs("| run | metric | base | new | change | 95% CI | verdict |\n"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "orchestrator/markup.h"
 #include "orchestrator/result.h"
 #include "orchestrator/runsfile.h"
 #include "orchestrator/stats.h"
@@ -125,22 +126,6 @@ static void write_md(FILE *f, const char *name, const orc_result *rows, size_t n
 	}
 }
 
-/* xml writes s with XML's five special characters escaped, and control characters
- * (which XML 1.0 forbids) as spaces. */
-static void xml(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default: fputc((unsigned char)*s < 0x20 && *s != '\t' ? ' ' : *s, f);
-		}
-	}
-}
-
 static void write_junit(FILE *f, const char *name, const orc_result *rows, size_t n,
 			const orc_verdict *v, size_t nv)
 {
@@ -154,31 +139,31 @@ static void write_junit(FILE *f, const char *name, const orc_result *rows, size_
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tracebench\" "
 		   "tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n<testsuite name=\"",
 		nv + n, failures, errors);
-	xml(f, name);
+	orc_markup(f, name);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", nv + n, failures, errors);
 	for (size_t i = 0; i < nv; i++) {
 		fputs("<testcase classname=\"assertions\" name=\"", f);
 		fprintf(f, "line %d: ", v[i].line);
-		xml(f, v[i].text);
+		orc_markup(f, v[i].text);
 		bool pass = strcmp(v[i].verdict, "PASS") == 0;
 		bool error = strcmp(v[i].verdict, "ERROR") == 0;
 		fputs("\">\n", f);
 		if (!pass) {
 			fputs(error ? "<error message=\"" : "<failure message=\"", f);
-			xml(f, v[i].values);
+			orc_markup(f, v[i].values);
 			fputs("\"/>\n", f);
 		}
 		fputs("<system-out>", f);
-		xml(f, v[i].values);
+		orc_markup(f, v[i].values);
 		fputs("</system-out>\n</testcase>\n", f);
 	}
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "<testcase classname=\"runs\" name=\"run %zu: ", i + 1);
-		xml(f, rows[i].plan_run);
+		orc_markup(f, rows[i].plan_run);
 		fprintf(f, "\" time=\"%.3f\">", rows[i].elapsed_s);
 		if (rows[i].failed) {
 			fputs("\n<failure message=\"", f);
-			xml(f, rows[i].failure);
+			orc_markup(f, rows[i].failure);
 			fputs("\"/>\n", f);
 		}
 		fputs("</testcase>\n", f);
@@ -209,10 +194,9 @@ static int close_out(FILE *f, const char *path, char *err, size_t errlen)
 int orc_export_write(const char *dir, char *err, size_t errlen)
 {
 	char path[1024], copy[600];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
 	orc_result *rows;
 	size_t n, nv;
-	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
+	int rc = orc_runsfile_load_dir(dir, &rows, &n, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	orc_verdict *v = NULL;
@@ -267,10 +251,9 @@ int orc_export_github_benchmark(const char *dir, char *err, size_t errlen)
 {
 	static const char *const metrics[] = {"cpu_usage", "peak_rss", "dropped"};
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
 	orc_result *rows;
 	size_t n;
-	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
+	int rc = orc_runsfile_load_dir(dir, &rows, &n, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	cJSON *a = cJSON_CreateArray();

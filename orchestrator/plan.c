@@ -610,32 +610,29 @@ static bool set_runtime(parser *ps, orc_plan_run *r)
 	return true;
 }
 
-static bool set_repeat(parser *ps, orc_plan_run *r)
+/* take_count reads a whole number from min to max; what names it in the error. */
+static bool take_count(parser *ps, unsigned min, unsigned max, const char *what, unsigned *out)
 {
 	token v = ps->tok;
 	double n;
-	if (!take_number(ps, &n, "a repeat count"))
+	if (!take_number(ps, &n, what))
 		return false;
-	if (n < 1 || n > 1000 || n != floor(n)) {
-		fail_at(ps, &v, "expected a repeat count from 1 to 1000");
+	if (n < min || n > max || n != floor(n)) {
+		fail_at(ps, &v, "expected %s from %u to %u", what, min, max);
 		return false;
 	}
-	r->repeat = (unsigned)n;
+	*out = (unsigned)n;
 	return true;
+}
+
+static bool set_repeat(parser *ps, orc_plan_run *r)
+{
+	return take_count(ps, 1, 1000, "a repeat count", &r->repeat);
 }
 
 static bool set_warmup(parser *ps, orc_plan_run *r)
 {
-	token v = ps->tok;
-	double n;
-	if (!take_number(ps, &n, "a warm-up count"))
-		return false;
-	if (n < 0 || n > 999 || n != floor(n)) {
-		fail_at(ps, &v, "expected a warm-up count from 0 to 999");
-		return false;
-	}
-	r->warmup = (unsigned)n;
-	return true;
+	return take_count(ps, 0, 999, "a warm-up count", &r->warmup);
 }
 
 static bool set_alternate(parser *ps, orc_plan_run *r) { r->alternate = true; return true; }

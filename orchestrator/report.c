@@ -17,6 +17,7 @@
 #include "common/host.h"
 #include "orchestrator/export.h"
 #include "orchestrator/graph.h"
+#include "orchestrator/markup.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/runsfile.h"
 #include "orchestrator/stats.h"
@@ -30,19 +31,10 @@ static bool exists(const char *dir, const char *rel)
 	return access(path, R_OK) == 0;
 }
 
-/* html writes s with the five characters HTML gives meaning to escaped. */
+/* html writes s escaped for the page. */
 static void html(FILE *f, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	orc_markup(f, s);
 }
 
 /* html_link writes <a href="rel">text</a> when dir/rel exists, else text alone. */
@@ -429,11 +421,9 @@ int orc_report_write(const char *dir, const char *gnuplot, orc_report_outcome *o
 		     size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
 	orc_result *rows;
 	size_t n;
-	int rc = orc_runsfile_load(path, &rows, &n, err, errlen);
+	int rc = orc_runsfile_load_dir(dir, &rows, &n, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	/* Warm-up rounds are in the table of runs, not in the graphs. */

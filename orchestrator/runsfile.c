@@ -84,6 +84,14 @@ int orc_runsfile_load(const char *path, orc_result **rows, size_t *n, char *err,
 	return TB_OK;
 }
 
+int orc_runsfile_load_dir(const char *dir, orc_result **rows, size_t *n, char *err,
+			  size_t errlen)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	return orc_runsfile_load(path, rows, n, err, errlen);
+}
+
 void orc_runsfile_free(orc_result *rows, size_t n)
 {
 	for (size_t i = 0; rows != NULL && i < n; i++)

@@ -20,6 +20,10 @@ int orc_runsfile_append(FILE *f, const orc_result *r);
 int orc_runsfile_load(const char *path, orc_result **rows, size_t *n, char *err,
 		      size_t errlen);
 
+/* orc_runsfile_load_dir is orc_runsfile_load of dir/runs.jsonl. */
+int orc_runsfile_load_dir(const char *dir, orc_result **rows, size_t *n, char *err,
+			  size_t errlen);
+
 /* orc_runsfile_free frees rows and their lists. */
 void orc_runsfile_free(orc_result *rows, size_t n);
 

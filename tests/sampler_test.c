@@ -196,11 +196,20 @@ static smp_source *ring_source(void)
 
 TestSuite(sampler, .init = setup, .fini = teardown, .timeout = 60);
 
-Test(sampler, cpu_total_matches_rusage_within_one_percent)
+/* launch_and_collect launches the registered client name sampled every period_ms into
+ * the ring, and collects its stream to the end. */
+static stream launch_and_collect(const char *name, uint32_t period_ms, int timeout_ms)
 {
 	smp_source *src = ring_source();
-	pid_t pid = launch("burn5", 100, true, false, NULL, 0);
-	stream st = collect(src, pid, 30000);
+	pid_t pid = launch(name, period_ms, true, false, NULL, 0);
+	stream st = collect(src, pid, timeout_ms);
+	smp_source_free(src);
+	return st;
+}
+
+Test(sampler, cpu_total_matches_rusage_within_one_percent)
+{
+	stream st = launch_and_collect("burn5", 100, 30000);
 	const tb_rec_sample *fin = &st.s[st.n - 1], *live = last_ok(&st);
 	cr_assert_eq(fin->status, TB_SAMPLE_EXITED);
 	cr_assert_eq(fin->exit_code, 0);
@@ -216,14 +225,11 @@ Test(sampler, cpu_total_matches_rusage_within_one_percent)
 		cr_assert_lt(st.s[i].t_ns - st.s[i - 1].t_ns, 250 * MS, "gap at sample %zu", i);
 	cr_assert_eq(st.s[0].run_id, 42);
 	free(st.s);
-	smp_source_free(src);
 }
 
 Test(sampler, duty_cycle_of_half_measures_fifty_percent)
 {
-	smp_source *src = ring_source();
-	pid_t pid = launch("duty50", 100, true, false, NULL, 0);
-	stream st = collect(src, pid, 20000);
+	stream st = launch_and_collect("duty50", 100, 20000);
 	/* Skip the first half second (exec, warm-up), measure to the last live sample. */
 	const tb_rec_sample *a = NULL, *b = last_ok(&st);
 	for (size_t i = 0; i < st.n && a == NULL; i++)
@@ -234,7 +240,6 @@ Test(sampler, duty_cycle_of_half_measures_fifty_percent)
 	cr_log_info("duty 50%%: measured %.2f%% over %.2f s", pct, (b->t_ns - a->t_ns) / 1e9);
 	cr_assert(pct > 47.0 && pct < 53.0, "measured %.2f%%", pct);
 	free(st.s);
-	smp_source_free(src);
 }
 
 Test(sampler, allocation_of_200_mib_shows_in_rss_within_one_period)
@@ -301,14 +306,11 @@ Test(sampler, nng_path_delivers_every_sample_in_lz4_batches)
 
 Test(sampler, exit_status_is_reported)
 {
-	smp_source *src = ring_source();
-	pid_t pid = launch("exit7", 10, true, false, NULL, 0);
-	stream st = collect(src, pid, 10000);
+	stream st = launch_and_collect("exit7", 10, 10000);
 	cr_assert_eq(st.s[st.n - 1].status, TB_SAMPLE_EXITED);
 	cr_assert_eq(st.s[st.n - 1].exit_code, 7);
 	cr_assert_eq(st.s[st.n - 1].signal, 0);
 	free(st.s);
-	smp_source_free(src);
 }
 
 Test(sampler, descendants_are_counted_when_asked)
