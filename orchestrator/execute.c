@@ -309,23 +309,42 @@ static size_t group_end(const orc_plan *plan, size_t i)
  * a run's rounds one after another, or, for runs that alternate, round by round across
  * the group (A B A B ...). It stops at a signal, or at a failed run in a plan that says
  * on_failure stop. */
+/* perform_in_order performs run i: each sweep value, each of its rounds in turn. */
+static int perform_in_order(execution *x, size_t i, char *err, size_t errlen)
+{
+	const orc_plan_run *r = &x->plan->runs[i];
+	for (size_t s = 0; s < r->nsps; s++)
+		for (unsigned k = 0; k < r->repeat; k++) {
+			int rc = perform_step(x, i, s, k, err, errlen);
+			if (rc != TB_OK || x->stopped)
+				return rc;
+		}
+	return TB_OK;
+}
+
+/* perform_alternating performs the runs [i, end) round by round: round k of every run
+ * (each sweep value) before round k + 1 of any. */
+static int perform_alternating(execution *x, size_t i, size_t end, char *err, size_t errlen)
+{
+	for (unsigned k = 0; k < x->plan->runs[i].repeat; k++)
+		for (size_t g = i; g < end; g++)
+			for (size_t s = 0; s < x->plan->runs[g].nsps; s++) {
+				int rc = perform_step(x, g, s, k, err, errlen);
+				if (rc != TB_OK || x->stopped)
+					return rc;
+			}
+	return TB_OK;
+}
+
 static int perform_runs(execution *x, char *err, size_t errlen)
 {
 	const orc_plan *plan = x->plan;
-	for (size_t i = 0; i < plan->nruns;) {
+	for (size_t i = 0; i < plan->nruns && !x->stopped;) {
 		size_t end = group_end(plan, i);
-		bool alternate = plan->runs[i].alternate;
-		unsigned rounds = plan->runs[i].repeat;
-		/* Not alternating: the rounds inside each sweep value. */
-		for (unsigned k = 0; k < (alternate ? rounds : 1); k++)
-			for (size_t g = i; g < end; g++)
-				for (size_t s = 0; s < plan->runs[g].nsps; s++)
-					for (unsigned kk = 0; kk < (alternate ? 1 : rounds); kk++) {
-						int rc = perform_step(x, g, s, alternate ? k : kk, err,
-								      errlen);
-						if (rc != TB_OK || x->stopped)
-							return rc;
-					}
+		int rc = plan->runs[i].alternate ? perform_alternating(x, i, end, err, errlen)
+						 : perform_in_order(x, i, err, errlen);
+		if (rc != TB_OK)
+			return rc;
 		i = end;
 	}
 	return TB_OK;

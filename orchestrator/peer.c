@@ -104,16 +104,6 @@ int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, s
 	return rc;
 }
 
-int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err,
-		  size_t errlen)
-{
-	char why[300];
-	int rc = tb_rpc_call(p->rpc, req, repp, why, sizeof(why));
-	if (rc != TB_OK)
-		snprintf(err, errlen, "%s %s: %s", p->role, tb_rpc_body_name(req->body_case), why);
-	return rc;
-}
-
 int orc_peer_call_expect(orc_peer *p, Tb__Envelope *req, Tb__Envelope__BodyCase want,
 			 Tb__Envelope **repp, char *err, size_t errlen)
 {

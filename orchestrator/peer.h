@@ -43,11 +43,6 @@ int orc_peer_spawn(orc_peer *p, const char *role, char *const argv[], const char
 /* orc_peer_attach reaches an agent already listening on url. Same checks. */
 int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, size_t errlen);
 
-/* orc_peer_call sends req and returns the reply, as tb_rpc_call, with the peer named
- * in err. */
-int orc_peer_call(orc_peer *p, Tb__Envelope *req, Tb__Envelope **repp, char *err,
-		  size_t errlen);
-
 /* orc_peer_call_expect sends req and expects a reply of kind want (TB_EPROTO else). */
 int orc_peer_call_expect(orc_peer *p, Tb__Envelope *req, Tb__Envelope__BodyCase want,
 			 Tb__Envelope **repp, char *err, size_t errlen);
