@@ -43,6 +43,26 @@ enum {
 	TB_SAMPLE_F_TICK_CPU = 1u << 2,	 /* cpu_ns from clock ticks, not the CPU clock */
 };
 
+/* A sample's cumulative counters, in the order of its CSV columns: X(member). Each is a
+ * uint64_t of tb_rec_sample and the field of the same name in bench.proto's Sample, so
+ * the copies between them and the CSV writer are made from this list. */
+#define TB_SAMPLE_COUNTERS(X)                                                             \
+	X(cpu_ns)		/* user + system */                                          \
+	X(utime_ns)                                                                       \
+	X(stime_ns)                                                                       \
+	X(rss_bytes)                                                                      \
+	X(hwm_bytes)		/* peak RSS (VmHWM; ru_maxrss in an EXITED sample) */       \
+	X(vol_ctxsw)                                                                      \
+	X(invol_ctxsw)                                                                    \
+	X(minflt)                                                                         \
+	X(majflt)                                                                         \
+	X(io_read_bytes)                                                                  \
+	X(io_write_bytes)                                                                 \
+	X(host_busy_ticks)	/* whole host, /proc/stat, USER_HZ ticks */                 \
+	X(host_total_ticks)                                                               \
+	X(host_steal_ticks)	/* taken by the hypervisor for other guests */              \
+	X(sampler_cpu_ns)	/* the sampler's own CPU time, so its cost is known */
+
 /* One sample of a process (or its tree). Counters are cumulative since it started. */
 typedef struct tb_rec_sample {
 	uint16_t type;		/* TB_REC_SAMPLE */
@@ -54,22 +74,13 @@ typedef struct tb_rec_sample {
 	int32_t exit_code;	/* TB_SAMPLE_EXITED: exit status, or -1 when killed */
 	uint32_t signal;	/* TB_SAMPLE_EXITED: the killing signal, or 0 */
 	uint32_t threads;
+	uint32_t host_cpus;	/* the host's online CPUs, to turn host ticks into cores */
 	uint64_t seq;		/* sampler's sequence number */
 	uint64_t run_id;
 	uint64_t t_ns;		/* run time: ns since the run start the orchestrator sent */
-	uint64_t cpu_ns;	/* user + system */
-	uint64_t utime_ns;
-	uint64_t stime_ns;
-	uint64_t rss_bytes;
-	uint64_t hwm_bytes;	/* peak RSS (VmHWM; ru_maxrss in an EXITED sample) */
-	uint64_t vol_ctxsw;
-	uint64_t invol_ctxsw;
-	uint64_t minflt;
-	uint64_t majflt;
-	uint64_t io_read_bytes;
-	uint64_t io_write_bytes;
-	uint64_t host_busy_ticks;	/* whole host, /proc/stat, USER_HZ ticks */
-	uint64_t host_total_ticks;
+#define TB_SAMPLE_MEMBER(m) uint64_t m;
+	TB_SAMPLE_COUNTERS(TB_SAMPLE_MEMBER)
+#undef TB_SAMPLE_MEMBER
 } tb_rec_sample;
 
 #endif

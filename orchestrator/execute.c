@@ -366,8 +366,8 @@ static void judge(execution *x, bool *passed)
 		bool pass;
 		char values[512], line[1024];
 		bool ok = orc_judge(a, x->named, plan->nruns, &pass, values, sizeof(values));
-		if (ok && plan->max_cv > 0 &&
-		    orc_judge_noisy(a, x->named, plan->nruns, plan->max_cv, values, sizeof(values)))
+		if (ok && orc_judge_noisy(a, x->named, plan->nruns, plan->max_cv, plan->quiet_host,
+					  values, sizeof(values)))
 			ok = false;
 		const char *verdict = !ok ? "ERROR" : pass ? "PASS" : "FAIL";
 		all_pass &= ok && pass;

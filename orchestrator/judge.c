@@ -256,17 +256,35 @@ bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns,
 	return true;
 }
 
-/* expr_noisy walks e for RUN.FIELD nodes of per-run fields. */
+/* host_busy: a run of nr's whose host had more than quiet_host cores of other work. */
+static bool host_busy(const orc_expr *e, const orc_named_results *nr, double quiet_host,
+		      char *why, size_t len)
+{
+	for (size_t i = 0; quiet_host > 0 && i < nr->n; i++)
+		if (nr->results[i].host_other_cpu > quiet_host) {
+			snprintf(why, len, "host too busy to judge: during %s's run %zu of %zu, other "
+					   "work used %.2f cores of the client's host (quiet_host %.2f)",
+				 e->run, i + 1, nr->n, nr->results[i].host_other_cpu, quiet_host);
+			return true;
+		}
+	return false;
+}
+
+/* expr_noisy walks e for RUN.FIELD nodes. */
 static bool expr_noisy(const orc_expr *e, const orc_named_results *runs, size_t nruns,
-		       double max_cv, char *why, size_t len)
+		       double max_cv, double quiet_host, char *why, size_t len)
 {
 	if (e == NULL)
 		return false;
 	if (e->kind != ORC_EXPR_FIELD)
-		return expr_noisy(e->a, runs, nruns, max_cv, why, len) ||
-		       expr_noisy(e->b, runs, nruns, max_cv, why, len);
+		return expr_noisy(e->a, runs, nruns, max_cv, quiet_host, why, len) ||
+		       expr_noisy(e->b, runs, nruns, max_cv, quiet_host, why, len);
 	const orc_named_results *nr = e->run_index < nruns ? &runs[e->run_index] : NULL;
-	if (nr == NULL || nr->n < 2 || orc_field_list(e->fieldp, &nr->results[0]) != NULL)
+	if (nr == NULL)
+		return false;
+	if (host_busy(e, nr, quiet_host, why, len))
+		return true;
+	if (max_cv <= 0 || nr->n < 2 || orc_field_list(e->fieldp, &nr->results[0]) != NULL)
 		return false;
 	double *v = malloc(nr->n * sizeof(*v));
 	orc_stats st;
@@ -286,8 +304,8 @@ static bool expr_noisy(const orc_expr *e, const orc_named_results *runs, size_t 
 }
 
 bool orc_judge_noisy(const orc_assert *a, const orc_named_results *runs, size_t nruns,
-		     double max_cv, char *why, size_t len)
+		     double max_cv, double quiet_host, char *why, size_t len)
 {
-	return expr_noisy(a->lhs, runs, nruns, max_cv, why, len) ||
-	       expr_noisy(a->rhs, runs, nruns, max_cv, why, len);
+	return expr_noisy(a->lhs, runs, nruns, max_cv, quiet_host, why, len) ||
+	       expr_noisy(a->rhs, runs, nruns, max_cv, quiet_host, why, len);
 }

@@ -28,11 +28,12 @@ typedef struct orc_named_results {
 bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns, bool *pass,
 	       char *values, size_t len);
 
-/* orc_judge_noisy tells whether a rests on a run's repeats noisier than max_cv: a
- * per-run field of a run performed more than once whose coefficient of variation is
- * above it. Then why names the first such field and its CV. A list that cannot be
- * summed up (all 0) does not count as noisy. */
+/* orc_judge_noisy tells whether a rests on results too noisy to judge:
+ * - a per-run field of a run performed more than once whose coefficient of variation
+ *   is above max_cv (a list that cannot be summed up, all 0, does not count);
+ * - a run during which other work used more than quiet_host cores of the client's host.
+ * Then why says which and the figure. 0 turns either check off. */
 bool orc_judge_noisy(const orc_assert *a, const orc_named_results *runs, size_t nruns,
-		     double max_cv, char *why, size_t len);
+		     double max_cv, double quiet_host, char *why, size_t len);
 
 #endif

@@ -979,6 +979,19 @@ static void st_max_cv(parser *ps)
 	end_of_statement(ps);
 }
 
+static void st_quiet_host(parser *ps)
+{
+	token v = ps->tok;
+	double *cores = &ps->plan->quiet_host;
+	if (!take_number(ps, cores, "the cores other work may use, such as 0.10"))
+		return;
+	if (!(*cores > 0 && *cores <= 1024)) {
+		fail_at(ps, &v, "expected a number of cores above 0, such as 0.10");
+		return;
+	}
+	end_of_statement(ps);
+}
+
 static const struct statement {
 	const char *name;
 	void (*parse)(parser *ps);
@@ -986,7 +999,7 @@ static const struct statement {
 	{"client", st_client}, {"sampling", st_sampling}, {"calibrate", st_calibrate},
 	{"sampler", st_sampler}, {"satellites", parse_satellites}, {"run", parse_run},
 	{"assert", parse_assert}, {"graph", parse_graph}, {"on_failure", st_on_failure},
-	{"max_cv", st_max_cv},
+	{"max_cv", st_max_cv}, {"quiet_host", st_quiet_host},
 };
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
 

@@ -143,6 +143,8 @@ typedef struct orc_plan {
 	bool stop_on_failure;		/* on_failure stop: a failed run ends the plan */
 	double max_cv;			/* max_cv: noisier repeats make an assertion ERROR;
 					 * 0 = no limit */
+	double quiet_host;		/* quiet_host: cores of other work on the client's
+					 * host that make an assertion ERROR; 0 = no limit */
 } orc_plan;
 
 /* orc_graph_kind_name: "memory", "memory_panels", "tracer_cpu" or "dropped". */

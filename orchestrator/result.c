@@ -166,10 +166,13 @@ void orc_result_print(const orc_result *r, FILE *out)
 		(unsigned long long)r->spans_received, (unsigned long long)r->reports,
 		(unsigned long long)r->bytes_received, (unsigned long long)r->duplicates,
 		(unsigned long long)r->rejected);
-	fprintf(out, "  client CPU %.3f s by its own count; peak RSS %.1f MiB; host CPU %.1f%%; "
-		     "%zu samples at %.0f ms\n",
-		r->program_time, (double)r->peak_rss_bytes / 1048576.0, 100.0 * r->host_cpu,
-		r->memory_list.n, r->period_s * 1e3);
+	fprintf(out, "  client CPU %.3f s by its own count; peak RSS %.1f MiB; %zu samples at "
+		     "%.0f ms\n",
+		r->program_time, (double)r->peak_rss_bytes / 1048576.0, r->memory_list.n,
+		r->period_s * 1e3);
+	fprintf(out, "  host CPU %.1f%%; other work on the client's host %.2f cores, steal %.2f "
+		     "cores\n",
+		100.0 * r->host_cpu, r->host_other_cpu, r->steal);
 	if (r->tracer[0] != '\0')
 		fprintf(out, "  tracer: %s\n", r->tracer);
 	if (r->dup_unchecked > 0)

@@ -85,6 +85,10 @@
 	  "client CPU seconds / wall seconds")                                 \
 	X(host_cpu, F64, "host_cpu", "host_cpu", RUN, HOST_SHARE, "host CPU %",                    \
 	  "the whole host's busy share during the run")                                       \
+	X(host_other_cpu, F64, "host_other_cpu", "host_other_cpu", RUN, SHARE, "other CPU %",  \
+	  "CPU that work other than the benchmark's used on the client's host, in cores")     \
+	X(steal, F64, "steal", "steal", RUN, SHARE, NULL,                                     \
+	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
 	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, BYTES, "peak RSS MiB",      \
 	  "client peak RSS")                                                                  \
 	X(context_switches, U64, "context_switches", "context_switches", RUN, COUNT,          \

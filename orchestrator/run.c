@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/sig.h"
+#include "orchestrator/noise.h"
 #include "orchestrator/sampler_client.h"
 #include "orchestrator/satellite_client.h"
 #include "sampler/csv.h"
@@ -35,7 +36,7 @@ void orc_run_derive(orc_run_params *p, double work_per_second, double sleep_per_
 typedef struct trace {
 	size_t n, cap;
 	uint64_t *t_ns, *cpu_ns, *rss;
-	uint64_t host_busy0, host_total0, host_busy1, host_total1;
+	orc_noise noise;
 	uint64_t peak_rss;
 	uint64_t ctxsw;		/* voluntary + involuntary, the highest seen */
 	bool exited;
@@ -51,14 +52,7 @@ static void trace_free(trace *t)
 
 static bool trace_add(trace *t, const tb_rec_sample *s)
 {
-	if (s->host_total_ticks > 0) {
-		if (t->host_total0 == 0) {
-			t->host_busy0 = s->host_busy_ticks;
-			t->host_total0 = s->host_total_ticks;
-		}
-		t->host_busy1 = s->host_busy_ticks;
-		t->host_total1 = s->host_total_ticks;
-	}
+	orc_noise_sample(&t->noise, s);
 	if (s->hwm_bytes > t->peak_rss)
 		t->peak_rss = s->hwm_bytes;
 	if (s->vol_ctxsw + s->invol_ctxsw > t->ctxsw)
@@ -190,15 +184,16 @@ static void add_buckets(orc_result *r, const orc_sat_counts *c)
 		l->v[i] += c->spans_per_bucket[i];
 }
 
-/* satellite_counts sums the satellites' counters into r. */
-static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_ns, char *err,
+/* satellite_counts sums the satellites' counters into r, and into *cpu_here_ns the CPU
+ * time of those on the client's host (the sampler's) since their reset. */
+static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns, char *err,
 			    size_t errlen)
 {
 	r->spans_received = r->duplicates = r->rejected = r->reports = r->bytes_received = 0;
 	r->dup_unchecked = 0;
 	for (size_t i = 0; i < r->received_list.n; i++)
 		r->received_list.v[i] = 0;
-	*last_report_ns = 0;
+	*cpu_here_ns = 0;
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		orc_sat_counts c;
 		int rc = orc_sat_get_counters(&env->satellites[i], &c, err, errlen);
@@ -210,8 +205,8 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *last_report_n
 		r->rejected += c.rejected;
 		r->reports += c.reports;
 		r->bytes_received += c.bytes_wire;
-		if (c.last_report_ns > *last_report_ns)
-			*last_report_ns = c.last_report_ns;
+		if (strcmp(env->satellites[i].host_id, env->sampler->host_id) == 0)
+			*cpu_here_ns += c.cpu_ns;
 		add_buckets(r, &c);
 		orc_sat_counts_fini(&c);
 	}
@@ -388,12 +383,12 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 
 /* settle waits until the satellites stop receiving: every span sent has arrived, or
  * nothing new came for SETTLE_QUIET_NS, or SETTLE_MAX_NS passed. */
-static int settle(orc_env *env, orc_result *r, char *err, size_t errlen)
+static int settle(orc_env *env, orc_result *r, uint64_t *sat_cpu_here_ns, char *err,
+		  size_t errlen)
 {
 	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
 	for (;;) {
-		uint64_t last_report;
-		int rc = satellite_counts(env, r, &last_report, err, errlen);
+		int rc = satellite_counts(env, r, sat_cpu_here_ns, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		uint64_t now = tb_now_ns();
@@ -458,9 +453,6 @@ static void summarise(orc_env *env, const trace *t, orc_result *r)
 	else if (t->n >= 2)
 		r->cpu_usage = (double)(t->cpu_ns[t->n - 1] - t->cpu_ns[0]) /
 			       (double)(t->t_ns[t->n - 1] - t->t_ns[0]);
-	if (t->host_total1 > t->host_total0)
-		r->host_cpu = (double)(t->host_busy1 - t->host_busy0) /
-			      (double)(t->host_total1 - t->host_total0);
 	if (r->clock_time > 0)
 		r->spans_per_second = (double)r->spans_sent / r->clock_time;
 	r->exit_code = t->exited ? t->exit.exit_code : -1;
@@ -479,6 +471,7 @@ static int sample_client(orc_env *env, const orc_run_params *p, const tb_command
 	if (rc != TB_OK)
 		return rc;
 	uint64_t origin = env->sampler->same_host ? tb_now_ns() : 0;
+	orc_noise_start(&t->noise);
 	char *csv_text = NULL;
 	size_t csv_len = 0;
 	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
@@ -571,6 +564,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	cmd.no_flush = p->no_flush;
 	cmd.protocol = p->protocol;
 	cmd.run_id = p->run_id;
+	uint64_t reset_ns = tb_now_ns();
 	int rc = prepare_satellites(env, p, &cmd, err, errlen);
 	if (rc != TB_OK)
 		return rc;
@@ -593,9 +587,14 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_channel_disarm(env->channel);
 	summarise(env, &t, r);
 	judge_exit(&t, r);
-	trace_free(&t);
-	if (settle(env, r, err, errlen) != TB_OK)
+	uint64_t sat_cpu_ns = 0;
+	if (settle(env, r, &sat_cpu_ns, err, errlen) != TB_OK)
 		fail(r, "cannot read the satellites' counters: %s", err);
+	double sat_s = (double)(tb_now_ns() - reset_ns) / 1e9;
+	orc_noise_finish(&t.noise, env->sampler->same_host,
+			 sat_s > 0 ? (double)sat_cpu_ns / 1e9 / sat_s : 0, r);
+	orc_noise_warn(r);
+	trace_free(&t);
 	tb_debug("orchestrator: run %llu settled: %llu of %llu spans received, %llu reports, "
 		 "%zu samples", (unsigned long long)r->run_id,
 		 (unsigned long long)r->spans_received, (unsigned long long)r->spans_sent,

@@ -60,6 +60,7 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 	c->spans = m->spans;
 	c->duplicates = m->duplicates;
 	c->dup_unchecked = m->dup_unchecked;
+	c->cpu_ns = m->cpu_ns;
 	c->rejected = m->rejected;
 	c->bytes_wire = m->bytes_wire;
 	c->last_report_ns = m->last_report_ns;

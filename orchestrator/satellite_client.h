@@ -26,6 +26,7 @@ typedef struct orc_sat_counts {
 	uint64_t run_id;
 	uint64_t reports, spans, duplicates, rejected, bytes_wire;
 	uint64_t dup_unchecked;		/* spans its full duplicate set could not check */
+	uint64_t cpu_ns;		/* the satellite's CPU time since the reset */
 	uint64_t last_report_ns;
 	uint32_t bucket_ms;		/* width of a bucket; 0: no buckets */
 	uint32_t *spans_per_bucket;	/* nbuckets, malloc'd: orc_sat_counts_fini */

@@ -18,21 +18,12 @@ void smp_sample_to_proto(const tb_rec_sample *r, Tb__Sample *p)
 	p->t_ns = r->t_ns;
 	p->status = (Tb__SampleStatus)r->status;
 	p->flags = r->flags;
-	p->cpu_ns = r->cpu_ns;
-	p->utime_ns = r->utime_ns;
-	p->stime_ns = r->stime_ns;
-	p->rss_bytes = r->rss_bytes;
-	p->hwm_bytes = r->hwm_bytes;
+#define TO_PROTO(m) p->m = r->m;
+	TB_SAMPLE_COUNTERS(TO_PROTO)
+#undef TO_PROTO
 	p->threads = r->threads;
 	p->nprocs = r->nprocs;
-	p->vol_ctxsw = r->vol_ctxsw;
-	p->invol_ctxsw = r->invol_ctxsw;
-	p->minflt = r->minflt;
-	p->majflt = r->majflt;
-	p->io_read_bytes = r->io_read_bytes;
-	p->io_write_bytes = r->io_write_bytes;
-	p->host_busy_ticks = r->host_busy_ticks;
-	p->host_total_ticks = r->host_total_ticks;
+	p->host_cpus = r->host_cpus;
 	p->exit_code = r->exit_code;
 	p->signal = r->signal;
 }
@@ -48,21 +39,12 @@ void smp_sample_from_proto(const Tb__Sample *p, tb_rec_sample *r)
 	r->t_ns = p->t_ns;
 	r->status = (uint8_t)p->status;
 	r->flags = (uint8_t)p->flags;
-	r->cpu_ns = p->cpu_ns;
-	r->utime_ns = p->utime_ns;
-	r->stime_ns = p->stime_ns;
-	r->rss_bytes = p->rss_bytes;
-	r->hwm_bytes = p->hwm_bytes;
+#define FROM_PROTO(m) r->m = p->m;
+	TB_SAMPLE_COUNTERS(FROM_PROTO)
+#undef FROM_PROTO
 	r->threads = p->threads;
 	r->nprocs = (uint16_t)(p->nprocs > UINT16_MAX ? UINT16_MAX : p->nprocs);
-	r->vol_ctxsw = p->vol_ctxsw;
-	r->invol_ctxsw = p->invol_ctxsw;
-	r->minflt = p->minflt;
-	r->majflt = p->majflt;
-	r->io_read_bytes = p->io_read_bytes;
-	r->io_write_bytes = p->io_write_bytes;
-	r->host_busy_ticks = p->host_busy_ticks;
-	r->host_total_ticks = p->host_total_ticks;
+	r->host_cpus = p->host_cpus;
 	r->exit_code = p->exit_code;
 	r->signal = p->signal;
 }

@@ -140,7 +140,7 @@ static void parse_io(const char *buf, tb_rec_sample *s)
 	s->io_write_bytes += status_value(buf, "wchar:");
 }
 
-bool smp_host_cpu(int fd, uint64_t *busy, uint64_t *total)
+bool smp_host_cpu(int fd, uint64_t *busy, uint64_t *total, uint64_t *steal)
 {
 	char buf[HOST_BUF];
 	if (fd < 0 || read_fd(fd, buf, sizeof(buf)) < 5 || strncmp(buf, "cpu ", 4) != 0)
@@ -157,6 +157,7 @@ bool smp_host_cpu(int fd, uint64_t *busy, uint64_t *total)
 	}
 	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
 	*busy = *total - v[3] - v[4];
+	*steal = v[7];
 	return true;
 }
 
@@ -330,7 +331,7 @@ static int read_slow(smp_proc *p, stat_fields *f, uint64_t now_ns)
 	p->slow_at_ns = now_ns;
 	p->vol_ctxsw = p->invol_ctxsw = 0;
 	thread_ctxsw(p->pid, &p->vol_ctxsw, &p->invol_ctxsw);
-	p->host_ok = smp_host_cpu(p->host_fd, &p->host_busy, &p->host_total);
+	p->host_ok = smp_host_cpu(p->host_fd, &p->host_busy, &p->host_total, &p->host_steal);
 	if (read_fd(p->status_fd, buf, STATUS_BUF) > 0) {
 		uint64_t hwm = status_value(buf, "VmHWM:") * 1024;
 		if (hwm > p->hwm)
@@ -344,9 +345,9 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 	char buf[STATUS_BUF];
 	stat_fields f = {0};
 
-	s->cpu_ns = s->utime_ns = s->stime_ns = s->rss_bytes = s->hwm_bytes = 0;
-	s->vol_ctxsw = s->invol_ctxsw = s->minflt = s->majflt = 0;
-	s->io_read_bytes = s->io_write_bytes = s->host_busy_ticks = s->host_total_ticks = 0;
+#define ZERO(m) s->m = 0;
+	TB_SAMPLE_COUNTERS(ZERO)
+#undef ZERO
 	s->threads = 0;
 	s->nprocs = 0;
 	s->flags = 0;
@@ -396,6 +397,7 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns)
 	if (p->host_ok) {
 		s->host_busy_ticks = p->host_busy;
 		s->host_total_ticks = p->host_total;
+		s->host_steal_ticks = p->host_steal;
 	} else {
 		s->flags |= TB_SAMPLE_F_NO_HOST;
 	}

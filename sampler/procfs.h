@@ -37,7 +37,7 @@ typedef struct smp_proc {
 	bool has_clock;
 	uint64_t slow_at_ns;	/* when the slow readings were last refreshed */
 	uint64_t vol_ctxsw, invol_ctxsw;
-	uint64_t host_busy, host_total;
+	uint64_t host_busy, host_total, host_steal;
 	bool host_ok;
 	uint64_t hwm;		/* peak RSS known so far */
 	/* the last slow readings */
@@ -59,8 +59,8 @@ int smp_proc_read(smp_proc *p, tb_rec_sample *s, uint64_t now_ns);
 /* smp_proc_close closes the files. Safe to call twice. */
 void smp_proc_close(smp_proc *p);
 
-/* smp_host_cpu reads the host's cumulative busy and total CPU ticks from the open
- * /proc/stat fd. Returns false if it cannot. */
-bool smp_host_cpu(int fd, uint64_t *busy, uint64_t *total);
+/* smp_host_cpu reads the host's cumulative busy, total and steal CPU ticks from the
+ * open /proc/stat fd. Returns false if it cannot. */
+bool smp_host_cpu(int fd, uint64_t *busy, uint64_t *total, uint64_t *steal);
 
 #endif

@@ -36,6 +36,7 @@ struct smp_session {
 	atomic_bool has_result;	/* result is set (an argv client that ended) */
 	tb_client_result result;
 	tb_rec_sample last;	/* the last good sample, for what the exit sample carries */
+	uint32_t host_cpus;
 };
 
 static uint64_t run_time(const smp_session *s, uint64_t now)
@@ -51,6 +52,9 @@ static void emit(smp_session *s, tb_rec_sample *r, int status, uint64_t now)
 	r->pid = (uint32_t)s->cfg.pid;
 	r->run_id = s->cfg.run_id;
 	r->t_ns = run_time(s, now);
+	/* Its own cost rides along, so a run can tell the harness's CPU from others'. */
+	r->sampler_cpu_ns = tb_process_cpu_ns(0);
+	r->host_cpus = s->host_cpus;
 	smp_sink_put(s->sink, r, s->cfg.to_ring);
 }
 
@@ -188,6 +192,8 @@ int smp_session_start(smp_session **sp, const smp_session_cfg *cfg, smp_sink *si
 		return TB_ENOMEM;
 	s->cfg = *cfg;
 	s->sink = sink;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	s->host_cpus = cpus > 0 ? (uint32_t)cpus : 1;
 	if (cfg->child != NULL) {
 		s->child = *cfg->child;
 		s->has_child = true;

@@ -20,6 +20,7 @@ typedef struct proto_counts {
 struct sat_counters {
 	_Atomic uint64_t run_id;
 	_Atomic uint64_t start_ns;
+	_Atomic uint64_t cpu_at_reset;	/* the process's CPU time then */
 	_Atomic uint64_t reports, spans, bytes_wire, bytes_decoded, duplicates, unchecked;
 	_Atomic uint64_t first_ns, last_ns;
 	_Atomic uint64_t rejected[SAT_REJ_COUNT];
@@ -83,6 +84,7 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 		SET(c->buckets[i], 0);
 	SET(c->used_buckets, 0);
 	SET(c->start_ns, now_ns);
+	SET(c->cpu_at_reset, tb_process_cpu_ns(0));
 	SET(c->run_id, run_id);
 }
 
@@ -158,6 +160,8 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	out->mode = (char *)st->mode;
 	out->dup_capacity = st->dup_capacity;
 	out->dup_unchecked = GET(c->unchecked);
+	uint64_t cpu = tb_process_cpu_ns(0), cpu0 = GET(c->cpu_at_reset);
+	out->cpu_ns = cpu > cpu0 ? cpu - cpu0 : 0;
 
 	out->rejected_by_reason = calloc(SAT_REJ_COUNT, sizeof(*out->rejected_by_reason));
 	out->by_protocol = calloc(SAT_PROTO_COUNT, sizeof(*out->by_protocol));
@@ -242,6 +246,7 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 	add_u64(o, "duplicates", snap.duplicates);
 	add_u64(o, "dup_capacity", snap.dup_capacity);
 	add_u64(o, "dup_unchecked", snap.dup_unchecked);
+	add_u64(o, "cpu_ns", snap.cpu_ns);
 	add_u64(o, "rejected", snap.rejected);
 	rej = cJSON_AddObjectToObject(o, "rejected_by_reason");
 	for (size_t i = 0; rej && i < snap.n_rejected_by_reason; i++)

@@ -43,7 +43,8 @@ int sat_counters_alloc(sat_counters **cp);
 /* sat_counters_free releases c. NULL is fine. */
 void sat_counters_free(sat_counters *c);
 
-/* sat_counters_reset zeroes everything for run run_id starting at now_ns. Not atomic
+/* sat_counters_reset zeroes everything for run run_id starting at now_ns, and notes the
+ * process's CPU time, so that the counters tell what the run cost the satellite. Not atomic
  * with respect to reports being counted at that instant: reset between runs. */
 void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns);
 

@@ -161,6 +161,34 @@ Test(orchestrator, a_calibrated_run_counts_every_span_and_prints_the_result)
 	cr_assert(strstr(text, "0 duplicates") != NULL, "%s", text);
 }
 
+/* Work that is not the benchmark's shows in the Result: a process spinning on the host
+ * during the run is counted as other work, in cores, and warned about. */
+Test(orchestrator, other_work_on_the_host_is_measured_and_warned_about)
+{
+	pid_t spin = fork();
+	cr_assert(spin >= 0);
+	if (spin == 0) {
+		alarm(30);
+		for (volatile unsigned long i = 0;; i++)
+			;
+	}
+	tb_child c;
+	start(&c, "c", "200", "2");
+	int st = finish(&c, 60000);
+	kill(spin, SIGKILL);
+	waitpid(spin, NULL, 0);
+	char text[4096];
+	tu_read_file(err_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "the host looks busy during run") != NULL, "%s", text);
+	tu_read_file(out_path, text, sizeof(text));
+	const char *at = strstr(text, "other work on the client's host ");
+	cr_assert(at != NULL, "%s", text);
+	double cores = atof(at + strlen("other work on the client's host "));
+	/* One spinning process is one core, give or take the host's own housekeeping. */
+	cr_assert(cores > 0.6 && cores < 1.6, "%.2f cores: %s", cores, text);
+}
+
 /* The local sampler's lease is 30 s; samples through the ring tell it nothing, so the
  * orchestrator must keep it alive or every long run would lose its client at 30 s. */
 Test(orchestrator, a_run_longer_than_the_samplers_lease_completes, .timeout = 90)

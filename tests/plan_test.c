@@ -339,6 +339,35 @@ Test(result_fields, json_round_trips_every_field)
 	orc_result_free(&b);
 }
 
+/* quiet_host: an assertion over a run whose host had more than that many cores of other
+ * work is an error with the figure; one over quieter runs is judged. */
+Test(judge, a_run_on_a_busy_host_is_too_noisy_to_judge)
+{
+	orc_result a[2], b[1];
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	a[0].host_other_cpu = 0.02;
+	a[1].host_other_cpu = 0.35;
+	b[0].host_other_cpu = 0.05;
+	orc_named_results runs[] = {{"a", a, 2}, {"b", b, 1}};
+	orc_plan *p;
+	char err[512], why[512];
+	cr_assert_eq(orc_plan_parse("n.plan", "quiet_host 0.10\nrun a sps 1 runtime 1s\n"
+				    "run b sps 1 runtime 1s\nassert mean(a.cpu_usage) < 1\n"
+				    "assert b.cpu_usage < 1\n", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_float_eq(p->quiet_host, 0.10, 1e-12);
+	cr_assert(orc_judge_noisy(&p->asserts[0], runs, 2, 0, p->quiet_host, why, sizeof(why)));
+	cr_assert(strstr(why, "host too busy to judge: during a's run 2 of 2, other work used "
+			      "0.35 cores of the client's host (quiet_host 0.10)") != NULL, "%s", why);
+	cr_assert(!orc_judge_noisy(&p->asserts[1], runs, 2, 0, p->quiet_host, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[0], runs, 2, 0, 0.5, why, sizeof(why)));
+	orc_plan_free(p);
+	cr_assert_eq(orc_plan_parse("n.plan", "quiet_host 0\n", &p, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "n.plan:1:12: expected a number of cores above 0") != NULL, "%s",
+		  err);
+}
+
 /* max_cv: an assertion over repeats that vary more than the plan allows is too noisy to
  * judge; one over a run performed once, or a per-sample list, is not. */
 Test(judge, repeats_noisier_than_max_cv_are_too_noisy_to_judge)
@@ -360,13 +389,13 @@ Test(judge, repeats_noisier_than_max_cv_are_too_noisy_to_judge)
 		     "%s", err);
 	cr_assert_float_eq(p->max_cv, 0.05, 1e-12);
 	/* stddev 0.0707 / mean 0.65 = 10.9% */
-	cr_assert(orc_judge_noisy(&p->asserts[0], runs, 2, p->max_cv, why, sizeof(why)));
+	cr_assert(orc_judge_noisy(&p->asserts[0], runs, 2, p->max_cv, 0, why, sizeof(why)));
 	cr_assert(strstr(why, "too noisy to judge: a.cpu_usage varies by 10.9% over 2 repeats "
 			      "(max_cv 5.0%)") != NULL, "%s", why);
-	cr_assert(!orc_judge_noisy(&p->asserts[1], runs, 2, p->max_cv, why, sizeof(why)));
-	cr_assert(!orc_judge_noisy(&p->asserts[2], runs, 2, p->max_cv, why, sizeof(why)));
-	cr_assert(!orc_judge_noisy(&p->asserts[3], runs, 2, p->max_cv, why, sizeof(why)));
-	cr_assert(!orc_judge_noisy(&p->asserts[0], runs, 2, 0.2, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[1], runs, 2, p->max_cv, 0, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[2], runs, 2, p->max_cv, 0, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[3], runs, 2, p->max_cv, 0, why, sizeof(why)));
+	cr_assert(!orc_judge_noisy(&p->asserts[0], runs, 2, 0.2, 0, why, sizeof(why)));
 	orc_plan_free(p);
 	cr_assert_eq(orc_plan_parse("n.plan", "max_cv 0\nrun a sps 1 runtime 1s\n", &p, err,
 				    sizeof(err)), TB_EINVAL);

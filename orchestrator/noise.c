@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* noise.c - the CPU other work used on the client's host during a run (noise.h). */
+#include "orchestrator/noise.h"
+
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+void orc_noise_start(orc_noise *n)
+{
+	*n = (orc_noise){.orc_cpu0 = tb_process_cpu_ns(0), .orc_t0 = tb_now_ns()};
+}
+
+void orc_noise_sample(orc_noise *n, const tb_rec_sample *s)
+{
+	/* An exit sample's CPU is from rusage at the exit while its host ticks are from the
+	 * last reading: only live samples pair the two at one instant. */
+	if (s->status != TB_SAMPLE_OK || (s->flags & TB_SAMPLE_F_NO_HOST) ||
+	    s->host_total_ticks == 0)
+		return;
+	if (!n->has_host)
+		n->first = *s;
+	n->last = *s;
+	n->has_host = true;
+}
+
+static double per_s(uint64_t a, uint64_t b, double wall_s)
+{
+	return b > a && wall_s > 0 ? (double)(b - a) / 1e9 / wall_s : 0;
+}
+
+void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_result *r)
+{
+	const tb_rec_sample *a = &n->first, *b = &n->last;
+	if (!n->has_host || b->host_total_ticks <= a->host_total_ticks || b->t_ns <= a->t_ns)
+		return;
+	double total = (double)(b->host_total_ticks - a->host_total_ticks);
+	double cpus = b->host_cpus ? b->host_cpus : 1;
+	double busy = (double)(b->host_busy_ticks - a->host_busy_ticks) / total;
+	double steal = b->host_steal_ticks > a->host_steal_ticks
+			       ? (double)(b->host_steal_ticks - a->host_steal_ticks) / total
+			       : 0;
+	double wall = (double)(b->t_ns - a->t_ns) / 1e9;
+	double ours = per_s(a->cpu_ns, b->cpu_ns, wall) +
+		      per_s(a->sampler_cpu_ns, b->sampler_cpu_ns, wall) + sat_cores;
+	if (orc_here) {
+		uint64_t now = tb_now_ns();
+		double orc_wall = (double)(now - n->orc_t0) / 1e9;
+		ours += per_s(n->orc_cpu0, tb_process_cpu_ns(0), orc_wall);
+	}
+	r->host_cpu = busy;
+	r->steal = steal * cpus;
+	double other = (busy - steal) * cpus - ours;
+	r->host_other_cpu = other > 0 ? other : 0;
+}
+
+void orc_noise_warn(const orc_result *r)
+{
+	if (r->host_other_cpu + r->steal <= ORC_NOISE_WARN_CORES)
+		return;
+	tb_warn("orchestrator: the host looks busy during run %llu: other work used %.2f cores "
+		"and the hypervisor took %.2f: its figures will be noisy",
+		(unsigned long long)r->run_id, r->host_other_cpu, r->steal);
+}

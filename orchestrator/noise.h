@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* noise.h - how busy the client's host was with work other than the benchmark's during a
+ * run. A run on a host where something else took a core measures that something as much
+ * as the tracer, so each Result records it, and a plan can refuse to judge such runs
+ * (quiet_host).
+ *
+ * The figures come from the sampler's samples, which carry the host's /proc/stat ticks,
+ * its CPU count and the sampler's own CPU time: other work = host busy - steal - client
+ * - sampler - satellites on that host - the orchestrator (when it runs there too). Steal
+ * is time the hypervisor gave to other guests; it is reported on its own. */
+#ifndef ORC_NOISE_H
+#define ORC_NOISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/records.h"
+#include "orchestrator/result.h"
+
+/* Other work above this many cores gets a warning after the run, in every mode. */
+#define ORC_NOISE_WARN_CORES 0.25
+
+typedef struct orc_noise {
+	bool has_host;
+	tb_rec_sample first, last;	/* the first and last live samples with host figures */
+	uint64_t orc_cpu0, orc_t0;	/* the orchestrator's CPU time and clock at the start */
+} orc_noise;
+
+/* orc_noise_start notes the orchestrator's CPU time and clock before the client starts. */
+void orc_noise_start(orc_noise *n);
+
+/* orc_noise_sample takes one of the client's samples. */
+void orc_noise_sample(orc_noise *n, const tb_rec_sample *s);
+
+/* orc_noise_finish sets r's host_cpu, host_other_cpu and steal. orc_here: the
+ * orchestrator runs on the client's host; sat_cores: the CPU (in cores) that satellites
+ * on the client's host used during the run. Without host figures all three stay 0. */
+void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_result *r);
+
+/* orc_noise_warn warns when r's host was busy with other work or the hypervisor stole
+ * time, naming the run (as "run 12" or the plan's name) and the figures. */
+void orc_noise_warn(const orc_result *r);
+
+#endif
