@@ -26,6 +26,7 @@
 static const char *tag_keys[MAX_KEYS], *log_keys[MAX_KEYS];
 static volatile double work_sink;
 static uint64_t steps_per_unit = 1;	/* --work-cost */
+static uint64_t extra_ns_per_span;	/* --extra-ns-per-span */
 
 /* do_work is units of dependent floating-point steps the compiler cannot drop. */
 static void do_work(uint64_t units)
@@ -34,6 +35,20 @@ static void do_work(uint64_t units)
 	for (uint64_t i = 0; i < units * steps_per_unit; i++)
 		x = x * 1.0000001 + 0.0000001;
 	work_sink = x;
+}
+
+/* burn_cpu spins until this thread has used ns more CPU time: a cost counted in CPU,
+ * so preemption on a busy host does not shorten it. */
+static void burn_cpu(uint64_t ns)
+{
+	struct timespec ts;
+	if (ns == 0 || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return;
+	uint64_t end = (uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec + ns;
+	do {
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+			return;
+	} while ((uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec < end);
 }
 
 /* make_keys builds the tag and log key names once, so spans borrow static strings. */
@@ -81,6 +96,8 @@ static void chain(workload *w, const tb_span *parent, int depth)
 	for (uint32_t i = 0; i < w->cmd->num_tags; i++)
 		tb_span_set_tag(w->tracer, s, tag_keys[i], "some-tag-value");
 	do_work(w->cmd->work);
+	if (w->cmd->trace)
+		burn_cpu(extra_ns_per_span);
 	for (uint32_t i = 0; i < w->cmd->num_logs; i++)
 		tb_span_add_log(w->tracer, s, log_keys[i], "a log message of moderate length");
 	pay_sleep(w);
@@ -170,6 +187,8 @@ static void usage(FILE *out)
 		"\n"
 		"  --work-cost N        steps per work unit (1): the same workload N times heavier,\n"
 		"                       as a slower program or host would run it\n"
+		"  --extra-ns-per-span N  a test aid: N ns more CPU per span in traced runs, as a\n"
+		"                       costlier tracer would take (0)\n"
 		"  -h, --help\n",
 		TB_SHIM_DEFAULT_URL);
 }
@@ -202,7 +221,7 @@ typedef struct args {
 } args;
 
 enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
-       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST };
+       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST, O_EXTRA };
 
 static const struct option longopts[] = {
 	{"trace", required_argument, NULL, O_TRACE},
@@ -219,6 +238,7 @@ static const struct option longopts[] = {
 	{"max-buffered", required_argument, NULL, O_MAXBUF},
 	{"flush-ms", required_argument, NULL, O_FLUSH},
 	{"work-cost", required_argument, NULL, O_COST},
+	{"extra-ns-per-span", required_argument, NULL, O_EXTRA},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -253,6 +273,10 @@ static bool take_option(args *a, int opt, const char *arg)
 		ok = tb_parse_uint(arg, 1000000, &v) && v > 0;
 		steps_per_unit = v;
 		break;
+	case O_EXTRA:
+		ok = tb_parse_uint(arg, 1000000000, &v);
+		extra_ns_per_span = v;
+		break;
 	}
 	return ok;
 }
@@ -280,7 +304,7 @@ static int parse_args(int argc, char **argv, args *a)
 			usage(stdout);
 			return 0;
 		}
-		if (opt < O_TRACE || opt > O_COST) {
+		if (opt < O_TRACE || opt > O_EXTRA) {
 			usage(stderr);
 			return 2;
 		}

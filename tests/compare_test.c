@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* compare_test.c - `orchestrator compare` and tb_compare over results directories written
- * here: a directory against itself is never a regression, a candidate 30% costlier is,
- * too few repeats are inconclusive, and directories that cannot be compared are refused
- * with the reason. */
+ * here and measured by real plans: a directory against itself is never a regression, a
+ * candidate 30% costlier is, too few repeats are inconclusive, and directories that
+ * cannot be compared are refused with the reason. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -169,4 +169,69 @@ Test(compare, the_command_exits_1_on_a_regression)
 	snprintf(cmd, sizeof(cmd), "%s compare %s > %s/out 2>&1", ORCHESTRATOR_BIN, a, work);
 	st = system(cmd);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
+/* measure runs a small plan with the C client, whose tracer costs extra_ns more CPU per
+ * span than it does by itself, into work/name; returns the results directory. */
+static const char *measure(const char *name, unsigned extra_ns)
+{
+	static char dirs[8][400];
+	static int next;
+	char reg[300], plan[300], out[300], cmd[1600], line[512];
+	snprintf(reg, sizeof(reg), "%s/%s.conf", work, name);
+	snprintf(plan, sizeof(plan), "%s/gate.plan", work);
+	snprintf(out, sizeof(out), "%s/%s.out", work, name);
+	FILE *f = fopen(reg, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "[c]\ncommand = %s --extra-ns-per-span %u\n", CLIENT_BIN, extra_ns);
+	fclose(f);
+	f = fopen(plan, "w");
+	cr_assert_not_null(f);
+	fputs("client c\nsampling 50ms\ncalibrate 0.10\nsatellites local\n"
+	      "run cost sps 2000 runtime 1s repeat 5 trace\n", f);
+	fclose(f);
+	/* One calibration cache for all: the untraced client is the same in every one. */
+	snprintf(cmd, sizeof(cmd), "XDG_CACHE_HOME=%s/cache %s --plan %s --results %s/%s "
+		 "--clients %s --control-port 0 > %s 2>&1", work, ORCHESTRATOR_BIN, plan, work,
+		 name, reg, out);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the plan failed: %s", cmd);
+	char *d = dirs[next++ % 8];
+	d[0] = '\0';
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "results: ", 9) == 0)
+			snprintf(d, 400, "%.*s", (int)strcspn(line + 9, "\n"), line + 9);
+	fclose(f);
+	cr_assert(d[0] != '\0', "no results directory in %s", out);
+	return d;
+}
+
+/* The gate on real runs: a tracer 30% costlier per span (130 us of CPU against 100 us)
+ * is a regression of cpu_usage, and the same tracer measured again three times never
+ * is. */
+Test(compare, on_real_runs_a_costlier_tracer_regressed_and_the_same_one_never_did,
+     .timeout = 240)
+{
+	const char *base = measure("base", 100000);
+	const char *costlier = measure("costlier", 130000);
+	tb_compare_opts o = {.metric = "cpu_usage", .threshold = 0.05, .format = "text"};
+	char text[4096];
+	int rc;
+	cr_assert(compare(base, costlier, &o, text, sizeof(text), &rc), "%s", text);
+	cr_assert_eq(rc, TB_OK, "%s", text);
+	cr_assert(strstr(text, "regressed") != NULL, "%s", text);
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "%s compare %s %s --metric cpu_usage > %s/out 2>&1",
+		 ORCHESTRATOR_BIN, base, costlier, work);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "again%d", i);
+		const char *again = measure(name, 100000);
+		cr_assert(!compare(base, again, &o, text, sizeof(text), &rc), "A/A %d: %s", i, text);
+		cr_assert_eq(rc, TB_OK, "%s", text);
+	}
 }
