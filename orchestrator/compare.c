@@ -64,9 +64,12 @@ static int bootstrap(const double *a, size_t na, const double *b, size_t nb, row
 		free(tmp);
 		return TB_ENOMEM;
 	}
-	for (size_t i = 0; i < RESAMPLES; i++)
-		ch[i] = relative(resampled_median(a, na, tmp, &seed),
-				 resampled_median(b, nb, tmp, &seed));
+	for (size_t i = 0; i < RESAMPLES; i++) {
+		/* Two statements: the order of the draws must not be the compiler's choice. */
+		double ma = resampled_median(a, na, tmp, &seed);
+		double mb = resampled_median(b, nb, tmp, &seed);
+		ch[i] = relative(ma, mb);
+	}
 	r->base = orc_percentile(a, na, 50);
 	r->new_ = orc_percentile(b, nb, 50);
 	r->change = relative(r->base, r->new_);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "orchestrator/mannwhitney.h"
 #include "orchestrator/stats.h"
 
 /* A value: a list of numbers (a scalar is a list of one). */
@@ -230,6 +231,43 @@ static void describe(const value *x, char *buf, size_t len)
 		snprintf(buf + off, len - off, "]");
 }
 
+/* smallest_p is the smallest one-sided p an exact test of nx against ny values can
+ * give: one split of all C(nx + ny, nx) is the most extreme. */
+static double smallest_p(size_t nx, size_t ny)
+{
+	double c = 1;
+	for (size_t i = 1; i <= nx; i++)
+		c = c * (double)(ny + i) / (double)i;
+	return 1 / c;
+}
+
+/* significant judges significant(l < r) or (l > r) with a one-sided Mann-Whitney U test
+ * at ORC_SIGNIFICANCE. Too few values to ever reach it cannot be judged. */
+static bool significant(const orc_assert *a, const value *l, const value *r, bool *pass,
+			char *values, size_t len)
+{
+	orc_mwu m;
+	if (l->n + r->n <= ORC_MWU_EXACT_MAX && smallest_p(l->n, r->n) > ORC_SIGNIFICANCE) {
+		snprintf(values, len, "%zu and %zu values can never be significant at %g: the "
+				      "smallest p they can give is %.3g; repeat each run 4 times or more",
+			 l->n, r->n, ORC_SIGNIFICANCE, smallest_p(l->n, r->n));
+		return false;
+	}
+	if (orc_mwu_test(l->v, l->n, r->v, r->n, &m) != TB_OK) {
+		snprintf(values, len, "the values cannot be ranked (not finite)");
+		return false;
+	}
+	double p = a->cmp == ORC_GT ? m.p_greater : m.p_less;
+	*pass = p <= ORC_SIGNIFICANCE;
+	char ls[200], rs[200];
+	describe(l, ls, sizeof(ls));
+	describe(r, rs, sizeof(rs));
+	snprintf(values, len, "one-sided p = %.3g, Mann-Whitney U = %g of %zu (%s), left = %s, "
+			      "right = %s", p, m.u, l->n * r->n, m.exact ? "exact" : "normal approx.",
+		 ls, rs);
+	return true;
+}
+
 bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns, bool *pass,
 	       char *values, size_t len)
 {
@@ -241,6 +279,12 @@ bool orc_judge(const orc_assert *a, const orc_named_results *runs, size_t nruns,
 	if (!eval(a->rhs, &c, &r)) {
 		value_free(&l);
 		return false;
+	}
+	if (a->significant) {
+		bool judged = significant(a, &l, &r, pass, values, len);
+		value_free(&l);
+		value_free(&r);
+		return judged;
 	}
 	bool ok = true;
 	for (size_t i = 0; i < l.n && ok; i++)

@@ -451,6 +451,27 @@ static orc_expr *parse_expr(parser *ps)
 
 /* ---- statements ---- */
 
+/* end_significant checks that significant() compares with < or > and takes its ). */
+static bool end_significant(parser *ps, orc_assert *a, const token *op)
+{
+	const char *why = NULL;
+	const token *at = op;
+	if (a->cmp != ORC_LT && a->cmp != ORC_GT) {
+		why = "expected < or > in significant(A < B)";
+	} else if (!is_punct(&ps->tok, ")")) {
+		why = "expected ) to end significant(";
+		at = &ps->tok;
+	}
+	if (why != NULL) {
+		fail_at(ps, at, "%s", why);
+		free_expr(a->lhs);
+		free_expr(a->rhs);
+		return false;
+	}
+	advance(ps);
+	return true;
+}
+
 static void parse_assert(parser *ps)
 {
 	orc_plan *p = ps->plan;
@@ -461,6 +482,15 @@ static void parse_assert(parser *ps)
 	orc_assert *a = &p->asserts[p->nasserts];
 	a->line = ps->tok.line;
 	const char *start = ps->tok.start;
+	if (is_word(&ps->tok, "significant")) {
+		a->significant = true;
+		advance(ps);
+		if (!is_punct(&ps->tok, "(")) {
+			fail_at(ps, &ps->tok, "expected ( after significant");
+			return;
+		}
+		advance(ps);
+	}
 	if ((a->lhs = parse_expr(ps)) == NULL)
 		return;
 	static const struct {
@@ -479,11 +509,14 @@ static void parse_assert(parser *ps)
 		free_expr(a->lhs);
 		return;
 	}
+	token op = ps->tok;
 	advance(ps);
 	if ((a->rhs = parse_expr(ps)) == NULL) {
 		free_expr(a->lhs);
 		return;
 	}
+	if (a->significant && !end_significant(ps, a, &op))
+		return;
 	const char *end = ps->prev_end;
 	snprintf(a->text, sizeof(a->text), "%.*s", (int)(end - start), start);
 	p->nasserts++;

@@ -93,10 +93,15 @@ typedef struct orc_expr {
 
 typedef enum orc_cmp { ORC_LT, ORC_LE, ORC_GT, ORC_GE, ORC_EQ, ORC_NE } orc_cmp;
 
+/* The level significant() tests at. */
+#define ORC_SIGNIFICANCE 0.05
+
 typedef struct orc_assert {
 	orc_expr *lhs;
 	orc_cmp cmp;
 	orc_expr *rhs;
+	bool significant;	/* significant(lhs < rhs): a Mann-Whitney U test at 5%,
+				 * one-sided; cmp is ORC_LT or ORC_GT */
 	char text[256];		/* as written, for the summary */
 	int line;
 } orc_assert;

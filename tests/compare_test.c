@@ -111,6 +111,27 @@ Test(compare, a_candidate_30_percent_costlier_regressed)
 	cJSON_Delete(j);
 }
 
+/* The bootstrap interval, pinned to the same resampling (splitmix64 from the same seed,
+ * 2000 draws of each side's median, linear percentiles) written again in Python 3.11:
+ * base the 8 noisy values, new them times 1.1. */
+Test(compare, the_bootstrap_interval_matches_an_independent_computation)
+{
+	const char *a = results("a", 8, 1.0, "h"), *b = results("b", 8, 1.1, "h");
+	char text[4096];
+	int rc;
+	tb_compare_opts o = {.metric = "cpu_usage", .format = "json"};
+	compare(a, b, &o, text, sizeof(text), &rc);
+	cr_assert_eq(rc, TB_OK, "%s", text);
+	cJSON *j = cJSON_Parse(text);
+	cJSON *row = cJSON_GetArrayItem(j, 0);
+	cr_assert_not_null(row, "%s", text);
+	cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(row, "ci_low")),
+			   0.080633802817, 1e-9, "%s", text);
+	cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(row, "ci_high")),
+			   0.119784172662, 1e-9, "%s", text);
+	cJSON_Delete(j);
+}
+
 Test(compare, too_few_repeats_are_inconclusive_and_say_how_many_would_do)
 {
 	const char *a = results("a", 2, 1.0, "h"), *b = results("b", 2, 1.3, "h");

@@ -339,6 +339,62 @@ Test(result_fields, json_round_trips_every_field)
 	orc_result_free(&b);
 }
 
+/* significant(A > B) holds only when a one-sided Mann-Whitney test rejects equality at
+ * 5%; too few repeats to ever show it are an error, and only < or > may be asked. */
+Test(judge, significant_asks_a_rank_test_and_needs_enough_repeats)
+{
+	orc_result a[4], b[4];
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	for (int i = 0; i < 4; i++) {
+		a[i].cpu_usage = 0.50 + 0.01 * i;
+		b[i].cpu_usage = 0.40 + 0.01 * i;
+	}
+	orc_named_results runs[] = {{"a", a, 4}, {"b", b, 4}};
+	orc_plan *p;
+	char err[512], values[512];
+	bool pass;
+	cr_assert_eq(orc_plan_parse("s.plan", "run a sps 1 runtime 1s repeat 4\n"
+				    "run b sps 1 runtime 1s repeat 4\n"
+				    "assert significant(a.cpu_usage > b.cpu_usage)\n"
+				    "assert significant(a.cpu_usage < b.cpu_usage)\n", &p, err,
+				    sizeof(err)), TB_OK, "%s", err);
+	cr_assert(p->asserts[0].significant);
+	cr_assert_str_eq(p->asserts[0].text, "significant(a.cpu_usage > b.cpu_usage)");
+	cr_assert(orc_judge(&p->asserts[0], runs, 2, &pass, values, sizeof(values)), "%s", values);
+	cr_assert(pass, "%s", values);
+	cr_assert(strstr(values, "one-sided p = 0.0143, Mann-Whitney U = 16 of 16 (exact)") != NULL,
+		  "%s", values);
+	cr_assert(orc_judge(&p->asserts[1], runs, 2, &pass, values, sizeof(values)));
+	cr_assert(!pass, "%s", values);
+	/* Overlapping values: not significant, so FAIL, not PASS. */
+	b[3].cpu_usage = 0.505;
+	b[2].cpu_usage = 0.515;
+	cr_assert(orc_judge(&p->asserts[0], runs, 2, &pass, values, sizeof(values)));
+	cr_assert(!pass, "%s", values);
+	/* 3 and 2 can never get to p = 0.05: one split of C(5, 2) = 10 is 0.1. */
+	runs[0].n = 3;
+	runs[1].n = 2;
+	cr_assert(!orc_judge(&p->asserts[0], runs, 2, &pass, values, sizeof(values)));
+	cr_assert(strstr(values, "3 and 2 values can never be significant at 0.05: the smallest p "
+				 "they can give is 0.1") != NULL, "%s", values);
+	orc_plan_free(p);
+	static const char *const bad[][2] = {
+		{"assert significant(a.cpu_usage == b.cpu_usage)\n",
+		 "b.plan:3:32: expected < or > in significant(A < B)"},
+		{"assert significant(a.cpu_usage > b.cpu_usage\n", "b.plan:3:45: expected ) to end significant(, got the end of the line"},
+		{"assert significant a.cpu_usage > 1\n", "b.plan:3:20: expected ( after significant"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "run a sps 1 runtime 1s\nrun b sps 1 runtime 1s\n%s",
+			 bad[i][0]);
+		cr_assert_eq(orc_plan_parse("b.plan", text, &p, err, sizeof(err)), TB_EINVAL, "%s",
+			     bad[i][0]);
+		cr_assert(strstr(err, bad[i][1]) != NULL, "%s", err);
+	}
+}
+
 /* quiet_host: an assertion over a run whose host had more than that many cores of other
  * work is an error with the figure; one over quieter runs is judged. */
 Test(judge, a_run_on_a_busy_host_is_too_noisy_to_judge)

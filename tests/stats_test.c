@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* stats_test.c - the statistics verdicts rest on, pinned to values computed
+ * independently in Python 3.11: the Mann-Whitney p-values by enumerating every split of
+ * the pooled values with itertools.combinations (not the counting this code does), the
+ * normal approximation with statistics.NormalDist, the spread with statistics.stdev and
+ * the percentile with statistics.quantiles(method="inclusive"). */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "common/error.h"
+#include "orchestrator/mannwhitney.h"
+#include "orchestrator/stats.h"
+
+static orc_mwu mwu(const double *x, size_t nx, const double *y, size_t ny)
+{
+	orc_mwu m;
+	cr_assert_eq(orc_mwu_test(x, nx, y, ny, &m), TB_OK);
+	return m;
+}
+
+Test(mannwhitney, exact_p_values_match_a_full_enumeration)
+{
+	/* Every x above every y: U = 16 and only 1 of the 70 splits is as extreme. */
+	double a[] = {5, 6, 7, 8}, b[] = {1, 2, 3, 4};
+	orc_mwu m = mwu(a, 4, b, 4);
+	cr_assert(m.exact);
+	cr_assert_float_eq(m.u, 16, 1e-12);
+	cr_assert_float_eq(m.p_greater, 1.0 / 70, 1e-12);
+	cr_assert_float_eq(m.p_less, 1.0, 1e-12);
+	/* 3 against 3 can never do better than 1/20. */
+	double c[] = {0.30, 0.31, 0.29}, d[] = {0.28, 0.27, 0.26};
+	m = mwu(c, 3, d, 3);
+	cr_assert_float_eq(m.u, 9, 1e-12);
+	cr_assert_float_eq(m.p_greater, 0.05, 1e-12);
+	/* Ties take mid-ranks: 462 splits. */
+	double e[] = {1, 2, 2, 3, 5}, f[] = {2, 3, 4, 4, 6, 7};
+	m = mwu(e, 5, f, 6);
+	cr_assert_float_eq(m.u, 6.5, 1e-12);
+	cr_assert_float_eq(m.p_greater, 0.9502164502164502, 1e-12);
+	cr_assert_float_eq(m.p_less, 0.06277056277056277, 1e-12);
+	/* CPU shares of six repeats each, overlapping: 924 splits. */
+	double g[] = {0.512, 0.498, 0.530, 0.505, 0.521, 0.517};
+	double h[] = {0.501, 0.495, 0.508, 0.499, 0.503, 0.510};
+	m = mwu(g, 6, h, 6);
+	cr_assert_float_eq(m.u, 29, 1e-12);
+	cr_assert_float_eq(m.p_greater, 0.046536796536796536, 1e-12);
+	cr_assert_float_eq(m.p_less, 0.9675324675324676, 1e-12);
+}
+
+Test(mannwhitney, large_samples_use_the_tie_corrected_normal_approximation)
+{
+	double x[30], y[30];
+	for (int i = 0; i < 30; i++) {
+		x[i] = (double)(i * 7 % 31) / 10 + 0.4;
+		y[i] = (double)(i * 11 % 31) / 10;
+	}
+	orc_mwu m = mwu(x, 30, y, 30);
+	cr_assert(!m.exact);
+	cr_assert_float_eq(m.u, 555, 1e-9);
+	cr_assert_float_eq(m.p_greater, 0.06112453887723479, 1e-9);
+}
+
+Test(mannwhitney, bad_input_is_refused)
+{
+	double x[] = {1, NAN}, y[] = {2};
+	orc_mwu m;
+	cr_assert_eq(orc_mwu_test(x, 2, y, 1, &m), TB_EINVAL);
+	cr_assert_eq(orc_mwu_test(x, 0, y, 1, &m), TB_EINVAL);
+}
+
+Test(stats, spread_and_interval_match_pythons_statistics)
+{
+	double v[] = {0.512, 0.498, 0.530, 0.505, 0.521, 0.517};
+	orc_stats st;
+	cr_assert_eq(orc_stats_of(v, 6, &st), TB_OK);
+	cr_assert_float_eq(st.mean, 0.513833333333, 1e-11);
+	cr_assert_float_eq(st.median, 0.5145, 1e-12);
+	cr_assert_float_eq(st.stddev, 0.011444066876, 1e-11);
+	cr_assert_float_eq(st.cv, 0.022271943321, 1e-11);
+	/* t(0.975, 5) = 2.571 */
+	cr_assert_float_eq(st.ci95, 0.012011765318, 1e-11);
+	cr_assert_float_eq(orc_percentile(v, 6, 90), 0.5255, 1e-12);
+	cr_assert_eq(orc_stats_of(v, 1, &st), TB_OK);
+	cr_assert_float_eq(st.stddev, 0, 1e-12);
+	cr_assert_float_eq(st.ci95, 0, 1e-12);
+}
