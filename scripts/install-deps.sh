@@ -11,7 +11,7 @@ PKGS=(
 	libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev
 	libcriterion-dev libinih-dev libhttp-parser-dev
 	clang libclang-rt-14-dev
-	procps iproute2 libxml2-utils
+	procps iproute2 libxml2-utils python3 python3-yaml
 	gnuplot-nox chromium fonts-dejavu-core
 )
 
