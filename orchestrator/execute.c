@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/registry.h"
 #include "common/sig.h"
+#include "orchestrator/accounting.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/environment.h"
 #include "orchestrator/export.h"
@@ -267,6 +268,11 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 	       (unsigned long long)r->dropped_spans, (unsigned long long)r->spans_sent,
 	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
 	       r->failed ? r->failure : "");
+	if (r->trace && !r->failed) {
+		char line[256];
+		orc_account_line(r, line, sizeof(line));
+		printf("  %-16s %s\n", "", line);
+	}
 	if (r->dup_unchecked > 0)
 		printf("  %-16s %llu spans not checked for duplicates: the duplicate set was full\n",
 		       "", (unsigned long long)r->dup_unchecked);
@@ -350,6 +356,27 @@ static int perform_runs(execution *x, char *err, size_t errlen)
 	return TB_OK;
 }
 
+/* flag_unexplained names, on stdout and in sum, every run whose lost spans are not all
+ * accounted for, and runs that sent spans again after they were acknowledged. */
+static void flag_unexplained(const execution *x, FILE *sum)
+{
+	for (size_t i = 0; i < x->plan->nruns; i++)
+		for (size_t k = 0; k < x->named[i].n; k++) {
+			const orc_result *r = &x->named[i].results[k];
+			char acc[256], line[512];
+			if (r->unexplained == 0 && r->dup_after_ack == 0)
+				continue;
+			orc_account_line(r, acc, sizeof(acc));
+			snprintf(line, sizeof(line), "WARN  %s run %zu of %zu: %llu spans unexplained, "
+				 "%llu sent again after acknowledgment (%s)\n", x->named[i].name, k + 1,
+				 x->named[i].n, (unsigned long long)r->unexplained,
+				 (unsigned long long)r->dup_after_ack, acc);
+			fputs(line, stdout);
+			if (sum != NULL)
+				fputs(line, sum);
+		}
+}
+
 /* judge judges every assertion over what ran, into stdout, summary.txt and
  * assertions.jsonl; *passed when all held and no run failed. */
 static void judge(execution *x, bool *passed)
@@ -379,6 +406,7 @@ static void judge(execution *x, bool *passed)
 		if (aj != NULL)
 			assertion_json(aj, a, verdict, values);
 	}
+	flag_unexplained(x, sum);
 	/* The spread of every run performed more than once. */
 	for (size_t i = 0; i < plan->nruns; i++) {
 		orc_stats_write(stdout, x->named[i].name, x->named[i].results, x->named[i].n);

@@ -2,6 +2,7 @@
 /* result.c - the Result's field table as data, and what is derived from it: lookups,
  * formatting, the docs' table, JSON both ways, and the printout for people. */
 #include "orchestrator/result.h"
+#include "orchestrator/accounting.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -173,6 +174,15 @@ void orc_result_print(const orc_result *r, FILE *out)
 	fprintf(out, "  host CPU %.1f%%; other work on the client's host %.2f cores, steal %.2f "
 		     "cores\n",
 		100.0 * r->host_cpu, r->host_other_cpu, r->steal);
+	if (r->trace) {
+		char line[256];
+		orc_account_line(r, line, sizeof(line));
+		fprintf(out, "  %s\n", line);
+		fprintf(out, "  copies: %llu resent, %llu after acknowledgment; %llu refused, %llu "
+			     "unacknowledged\n",
+			(unsigned long long)r->resent, (unsigned long long)r->dup_after_ack,
+			(unsigned long long)r->refused_spans, (unsigned long long)r->unacked);
+	}
 	if (r->tracer[0] != '\0')
 		fprintf(out, "  tracer: %s\n", r->tracer);
 	if (r->dup_unchecked > 0)

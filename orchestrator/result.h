@@ -62,11 +62,27 @@
 	X(tracer, STR128, "tracer", NULL, RUN, NONE, NULL, "what the client says traced it")  \
 	/* the satellites' counts */                                                          \
 	X(spans_received, U64, "spans_received", "received", RUN, SPANS, "received",          \
-	  "spans the satellites received")                                                    \
+	  "distinct spans received: each once, at its first copy whose 2xx answer was delivered") \
 	X(dropped_spans, U64, "dropped_spans", "dropped", RUN, SPANS, "dropped",              \
-	  "spans sent - spans received (0 when untraced, or when more arrived)")              \
+	  "spans sent that never arrived: sent - received (0 when untraced)")                 \
+	X(lost_by_tracer, U64, "lost_by_tracer", "lost_by_tracer", RUN, SPANS, NULL,          \
+	  "of the dropped: what the tracer says it dropped or still held at exit")            \
+	X(lost_refused, U64, "lost_refused", "lost_refused", RUN, SPANS, NULL,                \
+	  "of the dropped: refused or left unacknowledged, and never accepted later")         \
+	X(lost_in_flight, U64, "lost_in_flight", "lost_in_flight", RUN, SPANS, NULL,          \
+	  "of the dropped: in answers still being delivered when the run was settled")        \
+	X(unexplained, U64, "unexplained", "unexplained", RUN, SPANS, "unexplained",          \
+	  "of the dropped: what none of the causes above accounts for")                       \
 	X(duplicates, U64, "duplicates", "duplicates", RUN, SPANS, "duplicates",              \
-	  "spans the satellites saw more than once")                                          \
+	  "copies of spans beyond the first: resent + dup_after_ack")                         \
+	X(resent, U64, "resent", "resent", RUN, SPANS, NULL,                                  \
+	  "copies of spans no answer had acknowledged yet: the tracer's retries")             \
+	X(dup_after_ack, U64, "dup_after_ack", "dup_after_ack", RUN, SPANS, "dup after ack",  \
+	  "copies of spans already acknowledged: sent again after a delivered 2xx")           \
+	X(unacked, U64, "unacked", "unacked", RUN, SPANS, NULL,                               \
+	  "copies in reports answered 2xx whose answer was never delivered")                  \
+	X(refused_spans, U64, "refused_spans", "refused_spans", RUN, SPANS, NULL,             \
+	  "copies in reports the satellites answered with an error or closed")                \
 	X(dup_unchecked, U64, "dup_unchecked", "dup_unchecked", RUN, SPANS, NULL,            \
 	  "spans not checked for duplicates: the satellites' duplicate sets were full")       \
 	X(rejected, U64, "rejected_reports", "rejected", RUN, REPORTS, "rejected",            \

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/sig.h"
+#include "orchestrator/accounting.h"
 #include "orchestrator/noise.h"
 #include "orchestrator/sampler_client.h"
 #include "orchestrator/satellite_client.h"
@@ -185,12 +186,13 @@ static void add_buckets(orc_result *r, const orc_sat_counts *c)
 }
 
 /* satellite_counts sums the satellites' counters into r, and into *cpu_here_ns the CPU
- * time of those on the client's host (the sampler's) since their reset. */
-static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns, char *err,
-			    size_t errlen)
+ * time of those on the client's host (the sampler's) since their reset; *never_acked and
+ * *in_flight get the spans seen but never acknowledged, and those of answers still
+ * being delivered. */
+static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
+			    uint64_t *never_acked, uint64_t *in_flight, char *err, size_t errlen)
 {
-	r->spans_received = r->duplicates = r->rejected = r->reports = r->bytes_received = 0;
-	r->dup_unchecked = 0;
+	orc_sat_counts total = {0};
 	for (size_t i = 0; i < r->received_list.n; i++)
 		r->received_list.v[i] = 0;
 	*cpu_here_ns = 0;
@@ -199,17 +201,26 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns, 
 		int rc = orc_sat_get_counters(&env->satellites[i], &c, err, errlen);
 		if (rc != TB_OK)
 			return rc;
-		r->spans_received += c.spans;
-		r->duplicates += c.duplicates;
-		r->dup_unchecked += c.dup_unchecked;
-		r->rejected += c.rejected;
-		r->reports += c.reports;
-		r->bytes_received += c.bytes_wire;
+#define SUM(f) total.f += c.f;
+		ORC_SAT_COUNTS(SUM)
+#undef SUM
 		if (strcmp(env->satellites[i].host_id, env->sampler->host_id) == 0)
 			*cpu_here_ns += c.cpu_ns;
 		add_buckets(r, &c);
 		orc_sat_counts_fini(&c);
 	}
+	r->spans_received = total.spans;
+	r->duplicates = total.duplicates;
+	r->resent = total.resent;
+	r->dup_after_ack = total.dup_after_ack;
+	r->dup_unchecked = total.dup_unchecked;
+	r->unacked = total.unacked;
+	r->refused_spans = total.refused_spans;
+	r->rejected = total.rejected;
+	r->reports = total.reports;
+	r->bytes_received = total.bytes_wire;
+	*never_acked = total.never_acked;
+	*in_flight = total.in_flight;
 	return TB_OK;
 }
 
@@ -383,12 +394,13 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 
 /* settle waits until the satellites stop receiving: every span sent has arrived, or
  * nothing new came for SETTLE_QUIET_NS, or SETTLE_MAX_NS passed. */
-static int settle(orc_env *env, orc_result *r, uint64_t *sat_cpu_here_ns, char *err,
-		  size_t errlen)
+static int settle(orc_env *env, orc_result *r, uint64_t *sat_cpu_here_ns,
+		  uint64_t *never_acked, uint64_t *in_flight, char *err, size_t errlen)
 {
 	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
 	for (;;) {
-		int rc = satellite_counts(env, r, sat_cpu_here_ns, err, errlen);
+		int rc = satellite_counts(env, r, sat_cpu_here_ns, never_acked, in_flight, err,
+					  errlen);
 		if (rc != TB_OK)
 			return rc;
 		uint64_t now = tb_now_ns();
@@ -396,7 +408,7 @@ static int settle(orc_env *env, orc_result *r, uint64_t *sat_cpu_here_ns, char *
 			last_seen = r->spans_received;
 			quiet_since = now;
 		}
-		if ((r->client_result && r->spans_received >= r->spans_sent) ||
+		if ((r->client_result && r->spans_received >= r->spans_sent && *in_flight == 0) ||
 		    now - quiet_since >= SETTLE_QUIET_NS || now - start >= SETTLE_MAX_NS)
 			return TB_OK;
 		tb_sleep_ns(50 * TB_NS_PER_MS);
@@ -587,8 +599,8 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_channel_disarm(env->channel);
 	summarise(env, &t, r);
 	judge_exit(&t, r);
-	uint64_t sat_cpu_ns = 0;
-	if (settle(env, r, &sat_cpu_ns, err, errlen) != TB_OK)
+	uint64_t sat_cpu_ns = 0, never_acked = 0, in_flight = 0;
+	if (settle(env, r, &sat_cpu_ns, &never_acked, &in_flight, err, errlen) != TB_OK)
 		fail(r, "cannot read the satellites' counters: %s", err);
 	double sat_s = (double)(tb_now_ns() - reset_ns) / 1e9;
 	orc_noise_finish(&t.noise, env->sampler->same_host,
@@ -601,8 +613,10 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		 (unsigned long long)r->reports, r->memory_list.n);
 	if (r->failed)
 		tb_warn("orchestrator: run %llu failed: %s", (unsigned long long)r->run_id, r->failure);
-	/* An untraced run sends nothing, so it cannot drop anything. */
-	r->dropped_spans = r->trace && r->spans_sent > r->spans_received
-				   ? r->spans_sent - r->spans_received : 0;
+	if (r->trace) {
+		char why[256];
+		if (!orc_account(r, never_acked, in_flight, why, sizeof(why)))
+			fail(r, "%s", why);
+	}
 	return TB_OK;
 }

@@ -56,13 +56,9 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 		return rc;
 	const Tb__SatCounters *m = rep->sat_counters;
 	c->run_id = m->run_id;
-	c->reports = m->reports;
-	c->spans = m->spans;
-	c->duplicates = m->duplicates;
-	c->dup_unchecked = m->dup_unchecked;
-	c->cpu_ns = m->cpu_ns;
-	c->rejected = m->rejected;
-	c->bytes_wire = m->bytes_wire;
+#define COPY(f) c->f = m->f;
+	ORC_SAT_COUNTS(COPY)
+#undef COPY
 	c->last_report_ns = m->last_report_ns;
 	c->bucket_ms = m->bucket_ms;
 	if (m->n_spans_per_bucket > 0) {

@@ -21,12 +21,19 @@ typedef struct orc_sat_faults {
 	uint32_t extra_latency_us;
 } orc_sat_faults;
 
+/* The counts a satellite keeps since its last reset that add up across satellites, each
+ * named as in bench.proto's SatCounters (whose comments say what each counts). */
+#define ORC_SAT_COUNTS(X)                                                                 \
+	X(reports) X(spans) X(duplicates) X(dup_unchecked) X(rejected) X(bytes_wire)     \
+	X(resent) X(dup_after_ack) X(unacked) X(refused_spans) X(in_flight)              \
+	X(never_acked) X(cpu_ns)
+
 /* What a satellite counted since its last reset. */
 typedef struct orc_sat_counts {
 	uint64_t run_id;
-	uint64_t reports, spans, duplicates, rejected, bytes_wire;
-	uint64_t dup_unchecked;		/* spans its full duplicate set could not check */
-	uint64_t cpu_ns;		/* the satellite's CPU time since the reset */
+#define ORC_SAT_COUNT_MEMBER(m) uint64_t m;
+	ORC_SAT_COUNTS(ORC_SAT_COUNT_MEMBER)
+#undef ORC_SAT_COUNT_MEMBER
 	uint64_t last_report_ns;
 	uint32_t bucket_ms;		/* width of a bucket; 0: no buckets */
 	uint32_t *spans_per_bucket;	/* nbuckets, malloc'd: orc_sat_counts_fini */

@@ -22,6 +22,8 @@ struct sat_counters {
 	_Atomic uint64_t start_ns;
 	_Atomic uint64_t cpu_at_reset;	/* the process's CPU time then */
 	_Atomic uint64_t reports, spans, bytes_wire, bytes_decoded, duplicates, unchecked;
+	_Atomic uint64_t fresh, acked_fresh, resent, after_ack, unacked, refused_spans;
+	_Atomic int64_t in_flight;
 	_Atomic uint64_t first_ns, last_ns;
 	_Atomic uint64_t rejected[SAT_REJ_COUNT];
 	proto_counts by_proto[SAT_PROTO_COUNT];
@@ -71,6 +73,13 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	SET(c->bytes_decoded, 0);
 	SET(c->duplicates, 0);
 	SET(c->unchecked, 0);
+	SET(c->fresh, 0);
+	SET(c->acked_fresh, 0);
+	SET(c->resent, 0);
+	SET(c->after_ack, 0);
+	SET(c->unacked, 0);
+	SET(c->refused_spans, 0);
+	SET(c->in_flight, 0);
 	SET(c->first_ns, 0);
 	SET(c->last_ns, 0);
 	for (int i = 0; i < SAT_REJ_COUNT; i++)
@@ -93,10 +102,39 @@ uint64_t sat_counters_run_id(const sat_counters *c)
 	return GET(((sat_counters *)c)->run_id);
 }
 
-void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t spans,
-			     uint64_t duplicates, uint64_t unchecked, uint64_t bytes_wire,
-			     uint64_t bytes_decoded, uint64_t now_ns)
+void sat_counters_offered(sat_counters *c, sat_proto proto, const sat_dup_counts *d,
+			  uint64_t bytes_wire, uint64_t bytes_decoded)
 {
+	ADD(c->fresh, d->fresh);
+	ADD(c->resent, d->resent);
+	ADD(c->after_ack, d->after_ack);
+	ADD(c->duplicates, d->resent + d->after_ack);
+	ADD(c->unchecked, d->unchecked);
+	ADD(c->bytes_wire, bytes_wire);
+	ADD(c->bytes_decoded, bytes_decoded);
+	ADD(c->by_proto[proto].bytes_wire, bytes_wire);
+}
+
+void sat_counters_refused(sat_counters *c, sat_reject why, uint64_t spans)
+{
+	sat_counters_reject(c, why);
+	ADD(c->refused_spans, spans);
+}
+
+void sat_counters_in_flight(sat_counters *c, int64_t spans)
+{
+	ADD(c->in_flight, spans);
+}
+
+void sat_counters_unacked(sat_counters *c, uint64_t spans)
+{
+	ADD(c->unacked, spans);
+}
+
+void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t first_acks,
+			     uint64_t unknown, uint64_t now_ns)
+{
+	uint64_t spans = first_acks + unknown;
 	uint64_t start = GET(c->start_ns);
 	uint64_t bucket = now_ns > start ? (now_ns - start) / (SAT_BUCKET_MS * 1000000ull) : 0;
 	uint64_t zero = 0, last;
@@ -106,13 +144,9 @@ void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t spans,
 		bucket = SAT_BUCKETS - 1;
 	ADD(c->reports, 1);
 	ADD(c->spans, spans);
-	ADD(c->bytes_wire, bytes_wire);
-	ADD(c->bytes_decoded, bytes_decoded);
-	ADD(c->duplicates, duplicates);
-	ADD(c->unchecked, unchecked);
+	ADD(c->acked_fresh, first_acks);
 	ADD(c->by_proto[proto].reports, 1);
 	ADD(c->by_proto[proto].spans, spans);
-	ADD(c->by_proto[proto].bytes_wire, bytes_wire);
 	ADD(c->buckets[bucket], (uint32_t)spans);
 	used = GET(c->used_buckets);
 	while (used < bucket + 1 &&
@@ -160,6 +194,14 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	out->mode = (char *)st->mode;
 	out->dup_capacity = st->dup_capacity;
 	out->dup_unchecked = GET(c->unchecked);
+	out->resent = GET(c->resent);
+	out->dup_after_ack = GET(c->after_ack);
+	out->unacked = GET(c->unacked);
+	out->refused_spans = GET(c->refused_spans);
+	int64_t fl = GET(c->in_flight);
+	out->in_flight = fl > 0 ? (uint64_t)fl : 0;
+	uint64_t fresh = GET(c->fresh), acked = GET(c->acked_fresh);
+	out->never_acked = fresh > acked ? fresh - acked : 0;
 	uint64_t cpu = tb_process_cpu_ns(0), cpu0 = GET(c->cpu_at_reset);
 	out->cpu_ns = cpu > cpu0 ? cpu - cpu0 : 0;
 
@@ -247,6 +289,12 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 	add_u64(o, "dup_capacity", snap.dup_capacity);
 	add_u64(o, "dup_unchecked", snap.dup_unchecked);
 	add_u64(o, "cpu_ns", snap.cpu_ns);
+	add_u64(o, "resent", snap.resent);
+	add_u64(o, "dup_after_ack", snap.dup_after_ack);
+	add_u64(o, "unacked", snap.unacked);
+	add_u64(o, "refused_spans", snap.refused_spans);
+	add_u64(o, "in_flight", snap.in_flight);
+	add_u64(o, "never_acked", snap.never_acked);
 	add_u64(o, "rejected", snap.rejected);
 	rej = cJSON_AddObjectToObject(o, "rejected_by_reason");
 	for (size_t i = 0; rej && i < snap.n_rejected_by_reason; i++)

@@ -12,6 +12,7 @@
 
 #include "proto/bench.pb-c.h"
 #include "satellite/decode.h"
+#include "satellite/dupset.h"
 
 /* Spans are bucketed by arrival time since the reset, 100 ms a bucket, for an hour; later
  * arrivals fall in the last bucket. */
@@ -51,10 +52,28 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns);
 /* sat_counters_run_id returns the current run id. */
 uint64_t sat_counters_run_id(const sat_counters *c);
 
-/* sat_counters_add_report counts one report answered 2xx. */
-void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t spans,
-			     uint64_t duplicates, uint64_t unchecked, uint64_t bytes_wire,
-			     uint64_t bytes_decoded, uint64_t now_ns);
+/* sat_counters_offered counts a decoded report's bytes and what the duplicate set found
+ * of its spans, whatever its answer will be. */
+void sat_counters_offered(sat_counters *c, sat_proto proto, const sat_dup_counts *d,
+			  uint64_t bytes_wire, uint64_t bytes_decoded);
+
+/* sat_counters_refused counts a decoded report of spans answered with an injected error
+ * or closed without an answer. */
+void sat_counters_refused(sat_counters *c, sat_reject why, uint64_t spans);
+
+/* sat_counters_in_flight adds spans (or, negative, takes them away) to the spans of
+ * reports answered 2xx whose answer is not yet delivered. */
+void sat_counters_in_flight(sat_counters *c, int64_t spans);
+
+/* sat_counters_unacked counts spans of a report answered 2xx whose answer was never
+ * delivered (the connection closed, the group went down, the client gave up). */
+void sat_counters_unacked(sat_counters *c, uint64_t spans);
+
+/* sat_counters_add_report counts one report acknowledged: its 2xx answer was fully sent.
+ * first_acks of its spans were acknowledged for the first time, and unknown more could
+ * not be checked (the duplicate set was full): both are received now. */
+void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t first_acks,
+			     uint64_t unknown, uint64_t now_ns);
 
 /* sat_counters_reject counts one request not counted, by reason. */
 void sat_counters_reject(sat_counters *c, sat_reject why);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* dupset.c - a lock-free, insert-only open-addressing set of 64-bit span fingerprints.
+/* dupset.c - a lock-free, insert-only open-addressing set of 63-bit span fingerprints,
+ * each with an acknowledged bit.
  *
  * Linear probing over a power-of-two table of _Atomic uint64_t, 0 meaning empty. An insert
  * walks from the fingerprint's home slot: an equal value means seen; an empty slot is
@@ -67,16 +68,22 @@ static inline uint64_t mix(uint64_t x)
 	return x;
 }
 
+/* A slot holds a 63-bit fingerprint; the top bit says whether the span was acknowledged. */
+#define ACKED (1ull << 63)
+
+static sat_dup_result seen_as(uint64_t slot)
+{
+	return slot & ACKED ? SAT_DUP_AFTER_ACK : SAT_DUP_RESENT;
+}
+
 static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
 {
-	if (fp == 0)
-		fp = 1; /* 0 marks an empty slot */
 	size_t mask = d->nslots - 1;
 	size_t i = (size_t)fp & mask;
 	for (size_t probes = 0; probes < d->nslots; probes++, i = (i + 1) & mask) {
 		uint64_t cur = atomic_load_explicit(&d->slots[i], memory_order_relaxed);
-		if (cur == fp)
-			return SAT_DUP_SEEN;
+		if ((cur & ~ACKED) == fp)
+			return seen_as(cur);
 		if (cur != 0)
 			continue;
 		/* Claim the slot only while under the limit: reserve a place in count first. */
@@ -91,11 +98,39 @@ static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
 							    memory_order_relaxed))
 			return SAT_DUP_NEW;
 		atomic_fetch_sub_explicit(&d->count, 1, memory_order_relaxed);
-		if (expected == fp)
-			return SAT_DUP_SEEN;
+		if ((expected & ~ACKED) == fp)
+			return seen_as(expected);
 		/* Someone else took the slot with another value: keep probing. */
 	}
 	return SAT_DUP_UNCHECKED;
+}
+
+typedef enum ack_result { ACK_AGAIN = 0, ACK_FIRST, ACK_ABSENT } ack_result;
+
+/* ack_fp sets fp's acknowledged bit: ACK_FIRST when this call set it, ACK_ABSENT when fp
+ * is not in the set (offered while the set was full: it cannot be told apart). */
+static ack_result ack_fp(sat_dupset *d, uint64_t fp)
+{
+	size_t mask = d->nslots - 1;
+	size_t i = (size_t)fp & mask;
+	for (size_t probes = 0; probes < d->nslots;) {
+		uint64_t cur = atomic_load_explicit(&d->slots[i], memory_order_relaxed);
+		if (cur == 0)
+			return ACK_ABSENT;
+		if ((cur & ~ACKED) != fp) {
+			probes++;
+			i = (i + 1) & mask;
+			continue;
+		}
+		if (cur & ACKED)
+			return ACK_AGAIN;
+		if (atomic_compare_exchange_weak_explicit(&d->slots[i], &cur, cur | ACKED,
+							  memory_order_relaxed,
+							  memory_order_relaxed))
+			return ACK_FIRST;
+		/* Lost to another acknowledgment of the same span: read the slot again. */
+	}
+	return ACK_ABSENT;
 }
 
 static inline uint64_t fingerprint(const uint8_t *trace_id, const uint8_t *span_id)
@@ -105,7 +140,8 @@ static inline uint64_t fingerprint(const uint8_t *trace_id, const uint8_t *span_
 	memcpy(&hi, trace_id, 8);
 	memcpy(&lo, trace_id + 8, 8);
 	memcpy(&s, span_id, 8);
-	return mix(mix(hi ^ mix(lo)) ^ s);
+	uint64_t fp = mix(mix(hi ^ mix(lo)) ^ s) & ~ACKED;
+	return fp ? fp : 1;	/* 0 marks an empty slot */
 }
 
 sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
@@ -119,7 +155,7 @@ sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
 #define PREFETCH_AHEAD 8
 
 void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
-			    uint64_t *dups, uint64_t *unchecked)
+			    sat_dup_counts *c)
 {
 	const uint8_t *base = ids;
 	uint64_t fps[PREFETCH_AHEAD];
@@ -128,16 +164,40 @@ void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t str
 	for (size_t i = 0; i < n + PREFETCH_AHEAD; i++) {
 		if (i >= PREFETCH_AHEAD) {
 			sat_dup_result r = insert_fp(d, fps[i % PREFETCH_AHEAD]);
-			*dups += r == SAT_DUP_SEEN;
-			*unchecked += r == SAT_DUP_UNCHECKED;
+			c->fresh += r == SAT_DUP_NEW;
+			c->resent += r == SAT_DUP_RESENT;
+			c->after_ack += r == SAT_DUP_AFTER_ACK;
+			c->unchecked += r == SAT_DUP_UNCHECKED;
 		}
 		if (i < n) {
 			const uint8_t *id = base + i * stride;
 			uint64_t fp = fingerprint(id, id + 16);
 			fps[i % PREFETCH_AHEAD] = fp;
-			__builtin_prefetch((const void *)&d->slots[(fp ? fp : 1) & mask], 1);
+			__builtin_prefetch((const void *)&d->slots[fp & mask], 1);
 		}
 	}
+}
+
+uint64_t sat_dupset_ack_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
+			     uint64_t *absent)
+{
+	const uint8_t *base = ids;
+	uint64_t first = 0;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *id = base + i * stride;
+		ack_result r = ack_fp(d, fingerprint(id, id + 16));
+		first += r == ACK_FIRST;
+		*absent += r == ACK_ABSENT;
+	}
+	return first;
+}
+
+bool sat_dupset_ack_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id)
+{
+	uint8_t t[16] = {0}, s[8];
+	memcpy(t + 8, &trace_id, 8);
+	memcpy(s, &span_id, 8);
+	return ack_fp(d, fingerprint(t, s)) != ACK_AGAIN;
 }
 
 sat_dup_result sat_dupset_insert_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id)

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* dupset.h - the satellite's per-run set of span identities, to count duplicate spans
- * (the same trace id + span id received twice in one run).
+/* dupset.h - the satellite's per-run set of span identities, to count each span once
+ * and to tell why a copy came again (the same trace id + span id twice in one run).
+ *
+ * Each identity is in one of two states: seen (a copy arrived, no answer to it has been
+ * delivered yet) or acknowledged (a copy's 2xx answer was fully sent). A copy offered
+ * while its span is seen is a resend (the tracer retried after an error, a cut
+ * connection, or its own timeout); offered while acknowledged, it is a duplicate after
+ * acknowledgment, which a correct tracer never sends.
  *
  * Memory is bounded and fixed at allocation: `slots` 8-byte entries (default 16 Mi slots =
  * 128 MiB of address space, touched only as it fills, in transparent huge pages where the
@@ -15,6 +21,7 @@
 #ifndef SAT_DUPSET_H
 #define SAT_DUPSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,9 +31,15 @@ typedef struct sat_dupset sat_dupset;
 
 typedef enum sat_dup_result {
 	SAT_DUP_NEW = 0,	/* first time this run */
-	SAT_DUP_SEEN,		/* a duplicate */
+	SAT_DUP_RESENT,		/* seen before, never acknowledged */
+	SAT_DUP_AFTER_ACK,	/* seen before and acknowledged */
 	SAT_DUP_UNCHECKED,	/* the set is full: not checked */
 } sat_dup_result;
+
+/* What offering a report's spans found. */
+typedef struct sat_dup_counts {
+	uint64_t fresh, resent, after_ack, unchecked;
+} sat_dup_counts;
 
 /* sat_dupset_alloc reserves a set of `slots` entries (a power of two, at least 1024).
  * Returns TB_OK, TB_EINVAL (slots not a power of two) or TB_ENOMEM. */
@@ -35,20 +48,31 @@ int sat_dupset_alloc(sat_dupset **dp, size_t slots);
 /* sat_dupset_free releases the set. NULL is fine. */
 void sat_dupset_free(sat_dupset *d);
 
-/* sat_dupset_insert records one span identity. trace_id is 16 bytes (LightStep's 64-bit
- * ids go in the low 8 with the high 8 zero), span_id 8 bytes. */
+/* sat_dupset_insert offers one copy of a span: a new identity is stored as seen.
+ * trace_id is 16 bytes (LightStep's 64-bit ids go in the low 8 with the high 8 zero),
+ * span_id 8 bytes. */
 sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
 				 const uint8_t span_id[8]);
 
 /* sat_dupset_insert_u64 is sat_dupset_insert for LightStep's 64-bit ids. */
 sat_dup_result sat_dupset_insert_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id);
 
-/* sat_dupset_insert_many inserts n identities, each a 16-byte trace id followed by an
- * 8-byte span id, `stride` bytes apart (an array of sat_span_id), prefetching ahead so the
- * cache misses of a large report overlap. Adds the duplicates found to *dups and the spans
- * not checked (set full) to *unchecked. */
+/* sat_dupset_ack_u64 marks a span acknowledged; true when it was not yet (the first
+ * acknowledged copy: the span is received now). An identity the set could not hold
+ * counts as received each time. */
+bool sat_dupset_ack_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id);
+
+/* sat_dupset_insert_many offers n identities, each a 16-byte trace id followed by an
+ * 8-byte span id, `stride` bytes apart (an array of sat_span_id), prefetching ahead so
+ * the cache misses of a large report overlap. Adds what it found to *c. */
 void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
-			    uint64_t *dups, uint64_t *unchecked);
+			    sat_dup_counts *c);
+
+/* sat_dupset_ack_many acknowledges n identities laid out as for insert_many and returns
+ * how many of them were acknowledged for the first time; *absent gets those the set does
+ * not hold (offered while it was full). */
+uint64_t sat_dupset_ack_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
+			     uint64_t *absent);
 
 /* sat_dupset_reset empties the set for a new run and gives its memory back to the system
  * (pages are touched again only as the next run fills them). */
@@ -57,7 +81,8 @@ void sat_dupset_reset(sat_dupset *d);
 /* sat_dupset_capacity returns how many spans the set checks per run (3/4 of its slots). */
 size_t sat_dupset_capacity(const sat_dupset *d);
 
-/* sat_dupset_count returns how many distinct identities the set holds. */
+/* sat_dupset_count returns how many distinct identities the set holds, acknowledged or
+ * not. */
 size_t sat_dupset_count(const sat_dupset *d);
 
 #endif

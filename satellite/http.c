@@ -6,8 +6,13 @@
  *             declared Content-Length against max_body; answer errors at once
  *   body      append chunks (throttled by the bandwidth limit: the connection is
  *             suspended until tokens refill); past max_body, discard and answer 413
- *   complete  inflate, decode, draw the fault verdict, count, and answer now or after
- *             the delay (suspended in the delay queue, no thread held)
+ *   complete  inflate, decode, draw the fault verdict, offer the spans to the duplicate
+ *             set, and answer now or after the delay (suspended in the delay queue, no
+ *             thread held)
+ *   delivered libmicrohttpd says the answer was fully sent: only then are the spans of
+ *             a 2xx report acknowledged and received. An answer cut off (the group went
+ *             down, the client gave up) leaves them unacknowledged, so their resends
+ *             are counted as resends, not as spans received twice.
  */
 #include "satellite/http.h"
 
@@ -87,6 +92,8 @@ typedef struct request {
 	struct MHD_Response *held;	/* the answer waiting in ST_HELD */
 	unsigned held_status;
 	bool answered;		/* a response was queued or the request counted */
+	sat_ids acking;		/* a 2xx report's spans, acknowledged once it is delivered */
+	bool has_acking;
 } request;
 
 /* ---- answering ---- */
@@ -166,6 +173,19 @@ static bool hold(sat_http *h, struct MHD_Connection *c, uint64_t deadline)
 		return false;
 	}
 	return true;
+}
+
+/* peer_closed tells whether the client has closed its end of c: its socket reads end of
+ * file. Bytes waiting (a pipelined request) mean it has not. */
+static bool peer_closed(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char b;
+	if (ci == NULL)
+		return false;
+	ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 /* ---- routing (first call: headers only) ---- */
@@ -379,22 +399,50 @@ static bool decode_body(sat_http *h, struct MHD_Connection *c, request *rq, sat_
 	return false;
 }
 
-/* respond builds the answer to a decoded report: for 200, the spans are counted and
- * checked for duplicates (*dups) first. NULL when out of memory. */
+/* offer counts a decoded report's spans against the duplicate set, whatever its answer:
+ * a copy refused now and sent again later is then known as a resend. */
+static void offer(sat_http *h, const request *rq, const sat_ids *ids, size_t plain_len,
+		  sat_dup_counts *dc)
+{
+	*dc = (sat_dup_counts){0};
+	if (h->o.dups != NULL)
+		sat_dupset_insert_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]), dc);
+	else
+		dc->fresh = ids->n;
+	sat_counters_offered(h->o.counters, rq->dec->proto, dc, rq->wire_len, plain_len);
+}
+
+/* acknowledge receives a 2xx report's spans once libmicrohttpd has delivered its answer,
+ * or counts them unacknowledged when it could not. */
+static void acknowledge(sat_http *h, request *rq, bool delivered)
+{
+	sat_ids *ids = &rq->acking;
+	sat_counters_in_flight(h->o.counters, -(int64_t)ids->n);
+	if (!delivered) {
+		sat_counters_unacked(h->o.counters, ids->n);
+	} else if (h->o.dups == NULL) {
+		sat_counters_add_report(h->o.counters, rq->dec->proto, ids->n, 0, tb_now_ns());
+	} else {
+		uint64_t absent = 0;
+		uint64_t first = sat_dupset_ack_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]),
+						     &absent);
+		sat_counters_add_report(h->o.counters, rq->dec->proto, first, absent, tb_now_ns());
+	}
+	sat_ids_fini(ids);
+}
+
+/* respond builds the answer to a decoded report; a 2xx report's spans wait in rq for
+ * its delivery. NULL when out of memory. */
 static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict *v,
-				    const sat_ids *ids, size_t plain_len, uint64_t now,
-				    uint64_t *dups)
+				    sat_ids *ids)
 {
 	uint8_t reply[256];
-	uint64_t unchecked = 0;
 	struct MHD_Response *resp;
-	*dups = 0;
 	if (v->status == 200) {
-		if (h->o.dups != NULL)
-			sat_dupset_insert_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]), dups,
-					       &unchecked);
-		sat_counters_add_report(h->o.counters, rq->dec->proto, ids->n, *dups, unchecked,
-					rq->wire_len, plain_len, now);
+		rq->acking = *ids;
+		rq->has_acking = true;
+		*ids = (sat_ids){0};
+		sat_counters_in_flight(h->o.counters, (int64_t)rq->acking.n);
 		size_t reply_len = rq->dec->reply(reply, sizeof(reply), tb_wall_ns() / 1000);
 		resp = MHD_create_response_from_buffer(reply_len, reply, MHD_RESPMEM_MUST_COPY);
 		if (resp != NULL)
@@ -403,7 +451,7 @@ static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict 
 		return resp;
 	}
 	int n = snprintf((char *)reply, sizeof(reply), "injected error %u\n", v->status);
-	sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_ERROR);
+	sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_ERROR, ids->n);
 	resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
 	if (resp != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
@@ -415,7 +463,7 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 	sat_ids ids = {0};
 	sat_verdict v;
 	size_t plain_len;
-	uint64_t dups = 0;
+	sat_dup_counts dc;
 	enum MHD_Result ret;
 
 	if (rq->stage == ST_DISCARD)
@@ -427,14 +475,16 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 	sat_faults_decide(h->o.faults, ids.n, &v);
 	uint64_t now = tb_now_ns();
 	rq->answered = true;
+	offer(h, rq, &ids, plain_len, &dc);
 	if (v.drop) {
-		sat_counters_reject(h->o.counters, SAT_REJ_INJECTED_DROP);
-		write_record(h, rq, 0, ids.n, 0, now);
+		sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_DROP, ids.n);
+		write_record(h, rq, 0, ids.n, dc.resent + dc.after_ack, now);
 		sat_ids_fini(&ids);
 		return MHD_NO;	/* libmicrohttpd closes the connection without an answer */
 	}
-	struct MHD_Response *resp = respond(h, rq, &v, &ids, plain_len, now, &dups);
-	write_record(h, rq, v.status, ids.n, dups, now);
+	size_t nspans = ids.n;
+	struct MHD_Response *resp = respond(h, rq, &v, &ids);
+	write_record(h, rq, v.status, nspans, dc.resent + dc.after_ack, now);
 	sat_ids_fini(&ids);
 	if (resp == NULL)
 		return MHD_NO;
@@ -493,8 +543,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		struct MHD_Response *resp = rq->held;
 		enum MHD_Result qr;
 		rq->held = NULL;
-		if (resp == NULL)
+		/* A client that gave up while the answer was held has closed its end; the
+		 * kernel would still take the answer, and it would count as delivered. */
+		if (resp == NULL || peer_closed(c)) {
+			if (resp != NULL)
+				MHD_destroy_response(resp);
 			return MHD_NO;
+		}
 		qr = MHD_queue_response(c, rq->held_status, resp);
 		MHD_destroy_response(resp);
 		return qr;
@@ -525,6 +580,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			sat_counters_reject(h->o.counters, SAT_REJ_BAD_FRAMING);
 	}
 	if (rq != NULL) {
+		if (rq->has_acking)
+			acknowledge(h, rq, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 		if (rq->held != NULL)
 			MHD_destroy_response(rq->held);
 		/* Hand the buffer back to the connection for its next report. */

@@ -16,12 +16,42 @@ Test(dupset, a_span_is_new_once_then_seen)
 	memset(trace, 7, sizeof(trace));
 	memset(span, 9, sizeof(span));
 	cr_assert_eq(sat_dupset_insert(d, trace, span), SAT_DUP_NEW);
-	cr_assert_eq(sat_dupset_insert(d, trace, span), SAT_DUP_SEEN);
+	cr_assert_eq(sat_dupset_insert(d, trace, span), SAT_DUP_RESENT);
 	span[7] ^= 1; /* same trace, other span */
 	cr_assert_eq(sat_dupset_insert(d, trace, span), SAT_DUP_NEW);
 	trace[0] ^= 1; /* same span id in another trace */
 	cr_assert_eq(sat_dupset_insert(d, trace, span), SAT_DUP_NEW);
 	cr_assert_eq(sat_dupset_count(d), 3);
+	sat_dupset_free(d);
+}
+
+/* A copy offered before any was acknowledged is a resend; after, a duplicate after
+ * acknowledgment. Only the first acknowledgment receives the span. */
+Test(dupset, acknowledgment_tells_resends_from_duplicates_after_ack)
+{
+	sat_dupset *d;
+	cr_assert_eq(sat_dupset_alloc(&d, 1024), TB_OK);
+	cr_assert_eq(sat_dupset_insert_u64(d, 7, 1), SAT_DUP_NEW);
+	cr_assert_eq(sat_dupset_insert_u64(d, 7, 1), SAT_DUP_RESENT);
+	cr_assert(sat_dupset_ack_u64(d, 7, 1));
+	cr_assert(!sat_dupset_ack_u64(d, 7, 1), "a second acknowledgment receives nothing");
+	cr_assert_eq(sat_dupset_insert_u64(d, 7, 1), SAT_DUP_AFTER_ACK);
+	cr_assert_eq(sat_dupset_count(d), 1);
+	/* In bulk, as the HTTP server does it: ids of 16 + 8 bytes. */
+	uint8_t ids[3][24] = {{0}};
+	for (int i = 0; i < 3; i++)
+		ids[i][16] = (uint8_t)(i + 1);
+	sat_dup_counts c = {0};
+	sat_dupset_insert_many(d, ids, 3, 24, &c);
+	cr_assert_eq(c.fresh, 3);
+	uint64_t absent = 0;
+	cr_assert_eq(sat_dupset_ack_many(d, ids, 2, 24, &absent), 2);
+	cr_assert_eq(absent, 0);
+	memset(&c, 0, sizeof(c));
+	sat_dupset_insert_many(d, ids, 3, 24, &c);
+	cr_assert_eq(c.after_ack, 2);
+	cr_assert_eq(c.resent, 1);
+	cr_assert_eq(sat_dupset_ack_many(d, ids, 3, 24, &absent), 1);
 	sat_dupset_free(d);
 }
 
@@ -42,7 +72,7 @@ Test(dupset, a_full_set_says_unchecked_never_new)
 		cr_assert_eq(sat_dupset_insert_u64(d, 1, i), SAT_DUP_NEW);
 	cr_assert_eq(sat_dupset_insert_u64(d, 1, cap), SAT_DUP_UNCHECKED);
 	/* Spans already held are still recognised. */
-	cr_assert_eq(sat_dupset_insert_u64(d, 1, 5), SAT_DUP_SEEN);
+	cr_assert_eq(sat_dupset_insert_u64(d, 1, 5), SAT_DUP_RESENT);
 	cr_assert_eq(sat_dupset_count(d), cap);
 	sat_dupset_free(d);
 }
@@ -68,14 +98,14 @@ Test(dupset, ten_million_distinct_spans_fit_in_the_default_set, .timeout = 120)
 	size_t seen = 0, unchecked = 0;
 	for (uint64_t i = 0; i < 10000000; i++) {
 		sat_dup_result r = sat_dupset_insert_u64(d, i / 6, i); /* 6 spans per trace */
-		seen += r == SAT_DUP_SEEN;
+		seen += r == SAT_DUP_RESENT;
 		unchecked += r == SAT_DUP_UNCHECKED;
 	}
 	cr_assert_eq(unchecked, 0);
 	/* Fingerprints may collide with probability ~n^2/2^65: allow none here. */
 	cr_assert_eq(seen, 0);
-	cr_assert_eq(sat_dupset_insert_u64(d, 0, 0), SAT_DUP_SEEN);
-	cr_assert_eq(sat_dupset_insert_u64(d, 9999999 / 6, 9999999), SAT_DUP_SEEN);
+	cr_assert_eq(sat_dupset_insert_u64(d, 0, 0), SAT_DUP_RESENT);
+	cr_assert_eq(sat_dupset_insert_u64(d, 9999999 / 6, 9999999), SAT_DUP_RESENT);
 	sat_dupset_free(d);
 }
 
@@ -91,7 +121,7 @@ static void *race(void *arg)
 	for (uint64_t i = 0; i < r->n; i++) {
 		sat_dup_result x = sat_dupset_insert_u64(r->d, i % 1000, i);
 		r->news += x == SAT_DUP_NEW;
-		r->seens += x == SAT_DUP_SEEN;
+		r->seens += x == SAT_DUP_RESENT;
 	}
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +144,7 @@ static void reset(uint64_t run_id)
 	control_ok(&req);
 }
 
-/* counters returns the SatCounters reply (free with tb_rpc_free). */
-static Tb__Envelope *counters(void)
+static Tb__Envelope *counters_now(void)
 {
 	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
@@ -153,6 +153,20 @@ static Tb__Envelope *counters(void)
 	req.sat_get_counters = &g;
 	rep = call(&req);
 	cr_assert_eq(rep->body_case, TB__ENVELOPE__BODY_SAT_COUNTERS);
+	return rep;
+}
+
+/* counters returns the SatCounters reply (free with tb_rpc_free) once no answer is in
+ * flight: a client can read a 2xx answer a moment before libmicrohttpd tells the
+ * satellite it was delivered, which is when its spans are received. */
+static Tb__Envelope *counters(void)
+{
+	Tb__Envelope *rep = counters_now();
+	for (int i = 0; i < 100 && rep->sat_counters->in_flight > 0; i++) {
+		tb_rpc_free(rep);
+		tb_sleep_ns(10 * TB_NS_PER_MS);
+		rep = counters_now();
+	}
 	return rep;
 }
 
@@ -327,13 +341,19 @@ Test(satellite, lightstep_report_is_counted_and_answered_with_a_report_response)
 	tb_rpc_free(rep);
 }
 
+/* Spans are received once each; a copy of a span already acknowledged is a duplicate
+ * after acknowledgment, not a resend. */
 Test(satellite, duplicates_are_spans_seen_twice_in_a_run)
 {
 	cr_assert_eq(post_lightstep(100, 1).status, 200);
 	cr_assert_eq(post_lightstep(100, 51).status, 200);	/* ids 51..100 repeat */
 	Tb__Envelope *rep = counters();
-	cr_assert_eq(rep->sat_counters->spans, 200);
+	cr_assert_eq(rep->sat_counters->spans, 150);
+	cr_assert_eq(rep->sat_counters->reports, 2);
 	cr_assert_eq(rep->sat_counters->duplicates, 50);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 50);
+	cr_assert_eq(rep->sat_counters->resent, 0);
+	cr_assert_eq(rep->sat_counters->never_acked, 0);
 	tb_rpc_free(rep);
 }
 
@@ -439,6 +459,7 @@ Test(satellite, deflate_otlp_protobuf)
 Test(satellite, spans_received_and_stats_report_the_counters)
 {
 	cr_assert_eq(post_lightstep(7, 1).status, 200);
+	tb_rpc_free(counters());	/* until the answer's delivery has been noted */
 	reply r = http("GET", "/spans_received", NULL, NULL, 0, false);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "7");
@@ -797,15 +818,19 @@ Test(satellite, slow_fail_answers_an_error_and_counts_no_spans)
 	Tb__Envelope *rep = counters();
 	cr_assert_eq(rep->sat_counters->spans, 0);
 	cr_assert_eq(rejected(rep->sat_counters, "injected_error"), 1);
+	cr_assert_eq(rep->sat_counters->refused_spans, 10);
+	cr_assert_eq(rep->sat_counters->never_acked, 10);
 	tb_rpc_free(rep);
-	/* Back to typical: the same spans now count, and are not duplicates. */
+	/* Back to typical: the same spans sent again are resends, and received once. */
 	f.mode = "typical";
 	f.override_delays = false;
 	set_faults(&f);
 	cr_assert_eq(post_lightstep(10, 1).status, 200);
 	rep = counters();
 	cr_assert_eq(rep->sat_counters->spans, 10);
-	cr_assert_eq(rep->sat_counters->duplicates, 0);
+	cr_assert_eq(rep->sat_counters->resent, 10);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 0);
+	cr_assert_eq(rep->sat_counters->never_acked, 0);
 	tb_rpc_free(rep);
 }
 
@@ -884,7 +909,8 @@ Test(satellite, a_group_bandwidth_limit_is_shared_by_the_ports)
 	cr_assert(group > shared * 0.8 && group < shared * 2 + 1,
 		  "per group: 2 x %zu bytes took %.2f s, expected about %.2f", len, group, shared);
 	Tb__Envelope *rep = counters();
-	cr_assert_eq(rep->sat_counters->spans, 150);
+	cr_assert_eq(rep->sat_counters->spans, 75);	/* the same 75 spans, twice */
+	cr_assert_eq(rep->sat_counters->duplicates, 75);
 	tb_rpc_free(rep);
 }
 
@@ -902,6 +928,74 @@ Test(satellite, down_refuses_connections_and_up_serves_again)
 	rep = counters();
 	cr_assert_eq(rep->sat_counters->spans, 4);
 	cr_assert_eq(rep->sat_counters->listening, true);
+	tb_rpc_free(rep);
+}
+
+static void *post_ten(void *arg)
+{
+	*(reply *)arg = post_lightstep(10, 1);
+	return NULL;
+}
+
+/* An answer decided 2xx but held, then cut off by going down, was never delivered: its
+ * spans are unacknowledged, and their resend is a resend, received once. */
+Test(satellite, an_answer_cut_off_before_delivery_leaves_its_spans_unacknowledged)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.extra_latency_us = 2000000;
+	set_faults(&f);
+	reply first;
+	pthread_t t;
+	pthread_create(&t, NULL, post_ten, &first);
+	Tb__Envelope *rep;
+	for (int i = 0; i < 200; i++) {	/* until the satellite holds it */
+		rep = counters_now();
+		bool held = rep->sat_counters->in_flight == 10;
+		tb_rpc_free(rep);
+		if (held)
+			break;
+		tb_sleep_ns(10 * TB_NS_PER_MS);
+	}
+	set_listening(false);
+	pthread_join(t, NULL);
+	cr_assert_neq(first.status, 200, "the held answer was delivered");
+	set_listening(true);
+	f.extra_latency_us = 0;
+	set_faults(&f);
+	cr_assert_eq(post_lightstep(10, 1).status, 200);
+	rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 10);
+	cr_assert_eq(rep->sat_counters->unacked, 10);
+	cr_assert_eq(rep->sat_counters->resent, 10);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 0);
+	cr_assert_eq(rep->sat_counters->in_flight, 0);
+	cr_assert_eq(rep->sat_counters->reports, 1);
+	tb_rpc_free(rep);
+}
+
+/* A client that gives up on a held answer and closes has not been answered either. */
+Test(satellite, a_client_that_gave_up_before_the_answer_is_not_acknowledged)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.extra_latency_us = 500000;
+	set_faults(&f);
+	size_t len;
+	uint8_t *b = tb_report_lightstep(10, 1, &len);
+	char head[256], out[1024];
+	int n = snprintf(head, sizeof(head), "POST /api/v2/reports HTTP/1.1\r\nHost: x\r\n"
+			 "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n",
+			 len);
+	char *req = malloc((size_t)n + len);
+	memcpy(req, head, (size_t)n);
+	memcpy(req + n, b, len);
+	raw(req, (size_t)n + len, out, sizeof(out), 100);	/* closes after 100 ms */
+	free(req);
+	free(b);
+	tb_sleep_ns(700 * TB_NS_PER_MS);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->in_flight, 0);
+	cr_assert_eq(rep->sat_counters->spans, 0, "acknowledged to a closed connection");
+	cr_assert_eq(rep->sat_counters->unacked, 10);
 	tb_rpc_free(rep);
 }
 
