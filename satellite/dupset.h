@@ -10,14 +10,14 @@
  *
  * Memory is bounded and fixed at allocation: `slots` 8-byte entries (default 16 Mi slots =
  * 128 MiB of address space, touched only as it fills, in transparent huge pages where the
- * kernel allows them, and handed back at each reset). A span is stored as a 64-bit
- * fingerprint of its ids; two different spans share a fingerprint with probability about
- * n^2 / 2^65 per run (under 1e-5 at 10 million spans), which is the price of fitting 10
+ * kernel allows them, and handed back at each reset). A span is stored as a 63-bit
+ * fingerprint of its ids beside its acknowledged bit; two different spans share a
+ * fingerprint with probability about n^2 / 2^64 per run (under 1e-5 at 10 million spans), which is the price of fitting 10
  * million spans in 128 MiB. The set accepts up to 3/4 of its slots; spans beyond that are
  * counted as unchecked, never silently treated as new.
  *
- * Thread-safe without locks: inserts race through compare-and-swap on the slots, so the
- * HTTP server's threads can all record spans at once. Reset is not concurrent with inserts. */
+ * Thread-safe without locks: inserts and acknowledgments race through compare-and-swap
+ * on the slots, so the HTTP server's threads can all record spans at once. Reset is not concurrent with inserts. */
 #ifndef SAT_DUPSET_H
 #define SAT_DUPSET_H
 
