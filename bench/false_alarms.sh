@@ -43,25 +43,30 @@ plan() {
 	sed -n 's/^results: //p' "$2"
 }
 
-declare -A alarms=([compare]=0 [blocks]=0 [alternate]=0)
+declare -A alarms=([compare]=0 [blocks]=0 [alternate]=0) errors=([compare]=0 [blocks]=0 [alternate]=0)
 for i in $(seq 1 "$pairs"); do
 	a=$(plan "$work/one.plan" "$work/a.out")
 	b=$(plan "$work/one.plan" "$work/b.out")
 	st=0
 	"$orc" compare "$a" "$b" --metric cpu_usage > "$work/cmp.out" 2>&1 || st=$?
 	[ "$st" -eq 1 ] && alarms[compare]=$((alarms[compare] + 1))
-	line="pair $i: compare $(sed -n 's/.*\]: //p' "$work/cmp.out" | head -1)"
+	[ "$st" -eq 2 ] && errors[compare]=$((errors[compare] + 1))
+	line="pair $i: compare $(sed -n 's/.*\]: //p' "$work/cmp.out" | head -1 || true)"
 	for how in blocks alternate; do
 		plan "$work/$how.plan" "$work/$how.out" > /dev/null
+		p=$(grep -o 'one-sided p = [0-9.e-]*' "$work/$how.out" | head -1 || true)
 		if grep -q '^PASS' "$work/$how.out"; then
 			alarms[$how]=$((alarms[$how] + 1))
-			line="$line, $how ALARM"
+			line="$line, $how ALARM ($p)"
+		elif [ -n "$p" ]; then
+			line="$line, $how $p"
 		else
-			line="$line, $how $(grep -o 'one-sided p = [0-9.e-]*' "$work/$how.out" | head -1)"
+			errors[$how]=$((errors[$how] + 1))
+			line="$line, $how no verdict: $(grep -m1 -E 'ERROR|FAIL' "$work/$how.out" || true)"
 		fi
 	done
 	echo "$line"
 done
 for how in compare blocks alternate; do
-	echo "false alarms, $how: ${alarms[$how]} of $pairs"
+	echo "false alarms, $how: ${alarms[$how]} of $pairs (no verdict: ${errors[$how]})"
 done

@@ -29,6 +29,7 @@ typedef struct tb_span {
 	tb_kv *tags;
 	size_t nlogs, logs_cap;
 	tb_span_log *logs;
+	uint32_t attempts;	/* reports it was in that failed */
 } tb_span;
 
 #endif

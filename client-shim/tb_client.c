@@ -115,6 +115,8 @@ static double cpu_seconds(void)
 }
 
 /* run does the workload and fills r. Returns 0, or 1 when the tracer cannot start. */
+static bool no_retry;	/* --no-retry */
+
 static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
 	       tb_client_result *r)
 {
@@ -127,6 +129,7 @@ static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
 			sats[i] = cmd->satellites[i];
 		tb_tracer_opts o = {.protocol = cmd->protocol, .satellites = sats,
 				    .n_satellites = cmd->n_satellites, .max_buffered = max_buffered,
+				    .no_retry = no_retry,
 				    .flush_ns = flush_ns};
 		rc = tb_tracer_report_alloc(&t, &o, err, sizeof(err));
 	} else {
@@ -151,7 +154,8 @@ static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
 	r->spans_sent = w.made;
 	r->clock_time = (double)(tb_now_ns() - t0) / 1e9;
 	r->program_time = cpu_seconds() - cpu0;
-	r->has_dropped = r->has_buffered = true;
+	r->has_dropped = r->has_buffered = r->has_resent = true;
+	r->spans_resent = st.resent;
 	r->spans_dropped = st.dropped;
 	r->spans_buffered = st.buffered;
 	if (cmd->trace)
@@ -184,6 +188,8 @@ static void usage(FILE *out)
 		"Tracer settings (both modes):\n"
 		"  --max-buffered N     spans the tracer buffers before dropping (10000)\n"
 		"  --flush-ms MS        flush period (200)\n"
+		"  --no-retry           count a failed report's spans as dropped instead of sending\n"
+		"                       them again with the next flush\n"
 		"\n"
 		"  --work-cost N        steps per work unit (1): the same workload N times heavier,\n"
 		"                       as a slower program or host would run it\n"
@@ -221,7 +227,7 @@ typedef struct args {
 } args;
 
 enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
-       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST, O_EXTRA };
+       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST, O_EXTRA, O_NORETRY };
 
 static const struct option longopts[] = {
 	{"trace", required_argument, NULL, O_TRACE},
@@ -239,6 +245,7 @@ static const struct option longopts[] = {
 	{"flush-ms", required_argument, NULL, O_FLUSH},
 	{"work-cost", required_argument, NULL, O_COST},
 	{"extra-ns-per-span", required_argument, NULL, O_EXTRA},
+	{"no-retry", no_argument, NULL, O_NORETRY},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -273,6 +280,7 @@ static bool take_option(args *a, int opt, const char *arg)
 		ok = tb_parse_uint(arg, 1000000, &v) && v > 0;
 		steps_per_unit = v;
 		break;
+	case O_NORETRY: no_retry = true; break;
 	case O_EXTRA:
 		ok = tb_parse_uint(arg, 1000000000, &v);
 		extra_ns_per_span = v;
@@ -304,7 +312,7 @@ static int parse_args(int argc, char **argv, args *a)
 			usage(stdout);
 			return 0;
 		}
-		if (opt < O_TRACE || opt > O_EXTRA) {
+		if (opt < O_TRACE || opt > O_NORETRY) {
 			usage(stderr);
 			return 2;
 		}

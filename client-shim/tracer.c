@@ -181,8 +181,26 @@ static bool post_report(tb_tracer *t, const uint8_t *body, size_t len)
 	return cc == CURLE_OK && status >= 200 && status <= 299;
 }
 
-/* flush_once takes what is buffered and reports it. */
-static void flush_once(tb_tracer *t)
+/* requeue puts the spans of a failed report back at the head of the buffer, oldest
+ * first, so that the next flush sends them again; those that no longer fit are dropped.
+ * Called with mu held. */
+static void requeue(tb_tracer *t, tb_span **spans, size_t k)
+{
+	size_t room = t->o.max_buffered - t->nbuf, keep = k < room ? k : room;
+	memmove(t->buf + keep, t->buf, t->nbuf * sizeof(*t->buf));
+	for (size_t i = 0; i < keep; i++) {
+		spans[i]->attempts++;
+		t->buf[i] = spans[i];
+	}
+	t->nbuf += keep;
+	for (size_t i = keep; i < k; i++)
+		span_free(spans[i]);
+	t->st.dropped += k - keep;
+}
+
+/* flush_once takes what is buffered and reports it; true when every report was
+ * answered 2xx. */
+static bool flush_once(tb_tracer *t)
 {
 	pthread_mutex_lock(&t->mu);
 	size_t n = t->nbuf;
@@ -193,13 +211,14 @@ static void flush_once(tb_tracer *t)
 		if (t->buf == NULL) { /* keep the old buffer; try again next time */
 			t->buf = batch;
 			pthread_mutex_unlock(&t->mu);
-			return;
+			return false;
 		}
 		t->nbuf = 0;
 	}
 	pthread_mutex_unlock(&t->mu);
 	if (n == 0)
-		return;
+		return true;
+	bool all_ok = true;
 
 	/* Reports of at most MAX_PER_REPORT spans, as real tracers cap theirs. */
 	for (size_t off = 0; off < n; off += MAX_PER_REPORT) {
@@ -209,21 +228,32 @@ static void flush_once(tb_tracer *t)
 		int rc = t->o.protocol == TB_PROTO_OTLP
 				 ? tb_encode_otlp(batch + off, k, t->o.service, &body, &len)
 				 : tb_encode_lightstep(batch + off, k, t->reporter_id, &body, &len);
+		uint64_t again = 0;
+		for (size_t i = 0; i < k; i++)
+			again += batch[off + i]->attempts > 0;
 		bool ok = rc == TB_OK && post_report(t, body, len);
 		free(body);
 		pthread_mutex_lock(&t->mu);
+		t->st.resent += rc == TB_OK ? again : 0;
 		if (ok) {
 			t->st.sent += k;
 			t->st.reports_ok++;
-		} else {
+			for (size_t i = 0; i < k; i++)
+				span_free(batch[off + i]);
+		} else if (t->o.no_retry) {
 			t->st.dropped += k;
 			t->st.reports_failed++;
+			for (size_t i = 0; i < k; i++)
+				span_free(batch[off + i]);
+		} else {
+			t->st.reports_failed++;
+			requeue(t, batch + off, k);
 		}
+		all_ok &= ok;
 		pthread_mutex_unlock(&t->mu);
 	}
-	for (size_t i = 0; i < n; i++)
-		span_free(batch[i]);
 	free(batch);
+	return all_ok;
 }
 
 static void *flush_main(void *arg)
@@ -247,8 +277,14 @@ static void *flush_main(void *arg)
 	}
 	bool final = t->flush_on_stop;
 	pthread_mutex_unlock(&t->mu);
-	if (final)
-		flush_once(t);
+	/* The last flush retries a failed report twice, 100 ms apart; what still fails
+	 * stays buffered and is told as such. */
+	for (int attempt = 0; final && attempt < 3; attempt++) {
+		if (attempt > 0)
+			tb_sleep_ns(100 * TB_NS_PER_MS);
+		if (flush_once(t))
+			break;
+	}
 	return NULL;
 }
 

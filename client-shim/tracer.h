@@ -6,8 +6,11 @@
  *           are dropped and counted); a flush thread, every 200 ms by default, packs
  *           them into reports of at most 4096 spans (LightStep or OTLP protobuf,
  *           client-shim/encode.h) and posts each to the next satellite round-robin, over one keep-alive libcurl
- *           connection per satellite. A report that fails (connection refused, non-2xx)
- *           is counted as dropped, not retried. Production-like settings, as LightStep Benchmarks'.
+ *           connection per satellite. A report that fails (connection refused, non-2xx,
+ *           timeout) puts its spans back at the head of the buffer for the next flush,
+ *           as lightstep-tracer and the OpenTelemetry SDKs retry; what no longer fits
+ *           is dropped and counted. Closing with a flush tries up to three times.
+ *           Production-like settings, as LightStep Benchmarks'.
  *
  * Strings passed to spans (operation names, tag and log keys and values) are borrowed
  * and must outlive the tracer: the reference client's are static. Spans may be started
@@ -31,12 +34,14 @@ typedef struct tb_tracer_opts {
 	size_t max_buffered;		/* 0: 10,000 */
 	uint64_t flush_ns;		/* 0: 200 ms */
 	const char *service;		/* OTLP service.name; NULL: "tracebench-c-client" */
+	bool no_retry;			/* count a failed report's spans as dropped instead */
 } tb_tracer_opts;
 
 typedef struct tb_tracer_stats {
 	uint64_t finished;	/* spans finished */
 	uint64_t sent;		/* in reports the satellites answered 2xx */
-	uint64_t dropped;	/* buffer full, or in a failed report */
+	uint64_t dropped;	/* buffer full, or a failed report's spans with no room left */
+	uint64_t resent;	/* copies posted again after a failed report */
 	uint64_t buffered;	/* still waiting for a flush */
 	uint64_t reports_ok;
 	uint64_t reports_failed;

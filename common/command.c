@@ -183,6 +183,8 @@ char *tb_client_result_to_json(const tb_client_result *r)
 		cJSON_AddNumberToObject(o, "SpansDropped", (double)r->spans_dropped);
 	if (r->has_buffered)
 		cJSON_AddNumberToObject(o, "SpansBuffered", (double)r->spans_buffered);
+	if (r->has_resent)
+		cJSON_AddNumberToObject(o, "SpansResent", (double)r->spans_resent);
 	if (r->tracer[0] != '\0')
 		cJSON_AddStringToObject(o, "Tracer", r->tracer);
 	char *text = cJSON_PrintUnformatted(o);
@@ -244,6 +246,8 @@ int tb_client_result_from_json(const char *text, size_t len, tb_client_result *r
 		      errlen) ||
 	    !get_uint(o, "SpansBuffered", MAX_EXACT, &r->spans_buffered, &r->has_buffered, err,
 		      errlen) ||
+	    !get_uint(o, "SpansResent", MAX_EXACT, &r->spans_resent, &r->has_resent, err,
+		      errlen) ||
 	    !get_tracer(o, r->tracer, sizeof(r->tracer), err, errlen))
 		goto out;
 	rc = TB_OK;
@@ -261,7 +265,8 @@ int tb_client_result_from_pairs(size_t n, const char *const names[], const char 
 	if (o == NULL)
 		return TB_ENOMEM;
 	static const char *const known[] = {"SpansSent", "ProgramTime", "ClockTime",
-					    "SpansDropped", "SpansBuffered", "Tracer"};
+					    "SpansDropped", "SpansBuffered", "SpansResent",
+					    "Tracer"};
 	for (size_t i = 0; i < n; i++) {
 		bool ok = false;
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)

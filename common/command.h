@@ -41,6 +41,8 @@ typedef struct tb_client_result {
 	uint64_t spans_dropped;		/* SpansDropped, where the tracer tells */
 	bool has_buffered;
 	uint64_t spans_buffered;	/* SpansBuffered: still in the tracer at exit */
+	bool has_resent;
+	uint64_t spans_resent;		/* SpansResent: copies sent again after a failure */
 	char tracer[128];		/* Tracer: which library and version, "" if untold */
 } tb_client_result;
 

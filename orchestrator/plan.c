@@ -65,21 +65,38 @@ static int find_fn(const char *name)
 
 void orc_event_describe(const orc_event *ev, char *buf, size_t len)
 {
+	const char *who = ev->group >= 0 ? ev->group_name : "satellites";
 	switch (ev->kind) {
 	case ORC_EV_SATELLITES_DOWN:
-		snprintf(buf, len, "satellites down");
+		snprintf(buf, len, "%s down", who);
 		break;
 	case ORC_EV_SATELLITES_UP:
-		snprintf(buf, len, "satellites up");
+		snprintf(buf, len, "%s up", who);
 		break;
 	case ORC_EV_MODE:
-		snprintf(buf, len, "mode %s", tb_sat_mode_name(ev->mode));
+		snprintf(buf, len, "%s mode %s", who, tb_sat_mode_name(ev->mode));
 		break;
 	case ORC_EV_ERRORS:
-		snprintf(buf, len, "errors %g status %u", ev->probability, ev->status);
+		snprintf(buf, len, "%s errors %g status %u%s", who, ev->probability, ev->status,
+			 ev->retry_after_s > 0 ? " retry_after" : "");
+		if (ev->retry_after_s > 0) {
+			size_t n = strlen(buf);
+			snprintf(buf + n, len > n ? len - n : 0, " %gs", ev->retry_after_s);
+		}
 		break;
 	case ORC_EV_LATENCY:
-		snprintf(buf, len, "latency %gms", ev->latency_s * 1e3);
+		snprintf(buf, len, "%s latency %gms per_span %gus", who, ev->latency_s * 1e3,
+			 ev->per_span_s * 1e6);
+		break;
+	case ORC_EV_BANDWIDTH:
+		if (ev->bytes_per_s > 0)
+			snprintf(buf, len, "%s bandwidth %gKB/s per %s", who, ev->bytes_per_s / 1024,
+				 ev->per_connection ? "connection" : "group");
+		else
+			snprintf(buf, len, "%s bandwidth unlimited", who);
+		break;
+	case ORC_EV_CLOSE:
+		snprintf(buf, len, "%s close %g", who, ev->probability);
 		break;
 	default:
 		snprintf(buf, len, "event %d", (int)ev->kind);
@@ -523,6 +540,168 @@ static void parse_assert(parser *ps)
 	end_of_statement(ps);
 }
 
+/* take_probability reads a probability from 0 to 1. */
+static bool take_probability(parser *ps, double *p, const char *what)
+{
+	token at = ps->tok;
+	if (!take_number(ps, p, what))
+		return false;
+	if (*p < 0 || *p > 1) {
+		fail_at(ps, &at, "expected %s", what);
+		return false;
+	}
+	return true;
+}
+
+/* ev_errors: errors P [status 429|500|503] [retry_after DURATION] */
+static bool ev_errors(parser *ps, orc_event *e)
+{
+	e->status = 500;
+	if (!take_probability(ps, &e->probability, "an error probability from 0 to 1"))
+		return false;
+	while (ps->tok.kind == T_WORD) {
+		if (is_word(&ps->tok, "status")) {
+			advance(ps);
+			double st;
+			token at = ps->tok;
+			if (!take_number(ps, &st, "an HTTP status: 429, 500 or 503"))
+				return false;
+			if (st != 429 && st != 500 && st != 503) {
+				fail_at(ps, &at, "expected an HTTP status: 429, 500 or 503");
+				return false;
+			}
+			e->status = (unsigned)st;
+		} else if (is_word(&ps->tok, "retry_after")) {
+			advance(ps);
+			token at = ps->tok;
+			if (!take_duration(ps, &e->retry_after_s, "the Retry-After time"))
+				return false;
+			if (e->retry_after_s < 1 || e->retry_after_s > 3600) {
+				fail_at(ps, &at, "expected a Retry-After of 1s to 3600s");
+				return false;
+			}
+		} else {
+			fail_at(ps, &ps->tok, "expected status or retry_after");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ev_latency: latency DURATION [per_span DURATION] */
+static bool ev_latency(parser *ps, orc_event *e)
+{
+	if (!take_duration(ps, &e->latency_s, "the extra latency"))
+		return false;
+	if (is_word(&ps->tok, "per_span")) {
+		advance(ps);
+		token at = ps->tok;
+		if (!take_duration(ps, &e->per_span_s, "the extra latency per span"))
+			return false;
+		if (e->per_span_s > 0.004) {
+			fail_at(ps, &at, "expected at most 4ms per span");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ev_bandwidth: bandwidth SIZE/s [per connection | per group], or bandwidth unlimited */
+static bool ev_bandwidth(parser *ps, orc_event *e)
+{
+	if (is_word(&ps->tok, "unlimited")) {
+		advance(ps);
+		return true;
+	}
+	char buf[32];
+	token at = ps->tok;
+	size_t bytes = 0;
+	size_t len = at.len;
+	if (at.kind == T_NUMBER && len > 1 && len < sizeof(buf) &&
+	    (at.start[len - 1] == 'B' || at.start[len - 1] == 'b'))
+		len--;	/* 50MB: the B is the unit tb_parse_size leaves out */
+	if (at.kind == T_NUMBER && len < sizeof(buf))
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, at.start);
+	if (at.kind != T_NUMBER || len >= sizeof(buf) || !tb_parse_size(buf, &bytes)) {
+		fail_at(ps, &at, "expected a rate such as 50MB/s or 512KB/s, or unlimited");
+		return false;
+	}
+	advance(ps);
+	if (!is_punct(&ps->tok, "/")) {
+		fail_at(ps, &ps->tok, "expected /s after the size");
+		return false;
+	}
+	advance(ps);
+	if (!is_word(&ps->tok, "s")) {
+		fail_at(ps, &ps->tok, "expected /s after the size");
+		return false;
+	}
+	advance(ps);
+	e->bytes_per_s = (double)bytes;
+	if (is_word(&ps->tok, "per")) {
+		advance(ps);
+		if (!is_word(&ps->tok, "connection") && !is_word(&ps->tok, "group")) {
+			fail_at(ps, &ps->tok, "expected per connection or per group");
+			return false;
+		}
+		e->per_connection = is_word(&ps->tok, "connection");
+		advance(ps);
+	}
+	return true;
+}
+
+static bool ev_close(parser *ps, orc_event *e)
+{
+	return take_probability(ps, &e->probability, "a probability of closing from 0 to 1");
+}
+
+static bool ev_mode(parser *ps, orc_event *e)
+{
+	return take_mode(ps, &e->mode);
+}
+
+static bool ev_nothing(parser *ps, orc_event *e)
+{
+	return true;
+}
+
+/* What an event may do, after its time and the group it names. */
+static const struct event_syntax {
+	const char *word;
+	orc_event_kind kind;
+	bool (*parse)(parser *ps, orc_event *e);
+} event_syntax[] = {
+	{"down", ORC_EV_SATELLITES_DOWN, ev_nothing},
+	{"up", ORC_EV_SATELLITES_UP, ev_nothing},
+	{"mode", ORC_EV_MODE, ev_mode},
+	{"errors", ORC_EV_ERRORS, ev_errors},
+	{"latency", ORC_EV_LATENCY, ev_latency},
+	{"bandwidth", ORC_EV_BANDWIDTH, ev_bandwidth},
+	{"close", ORC_EV_CLOSE, ev_close},
+};
+#define NEVENT_SYNTAX (sizeof(event_syntax) / sizeof(event_syntax[0]))
+
+/* event_target reads what an event names: `satellites` or a group's name (or nothing:
+ * every group). */
+static bool event_target(parser *ps, orc_event *e)
+{
+	e->group = -1;
+	if (is_word(&ps->tok, "satellites")) {
+		advance(ps);
+		return true;
+	}
+	for (size_t i = 0; i < ps->plan->nsatellites; i++) {
+		const char *name = ps->plan->satellites[i].name;
+		if (name[0] != '\0' && is_word(&ps->tok, name)) {
+			e->group = (int)i;
+			snprintf(e->group_name, sizeof(e->group_name), "%s", name);
+			advance(ps);
+			return true;
+		}
+	}
+	return true;
+}
+
 static void parse_event(parser *ps, orc_plan_run *r)
 {
 	if (r->nevents == ORC_PLAN_MAX_EVENTS) {
@@ -530,63 +709,29 @@ static void parse_event(parser *ps, orc_plan_run *r)
 		return;
 	}
 	orc_event *e = &r->events[r->nevents];
+	memset(e, 0, sizeof(*e));
 	e->line = ps->tok.line;
 	if (!is_word(&ps->tok, "at")) {
-		fail_at(ps, &ps->tok, "expected an event: at TIME satellites down|up, at TIME mode "
-				      "MODE, at TIME errors P [status N], at TIME latency TIME");
+		fail_at(ps, &ps->tok, "expected an event: at TIME [GROUP] down|up|mode|errors|"
+				      "latency|bandwidth|close ...");
 		return;
 	}
 	advance(ps);
-	if (!take_duration(ps, &e->at_s, "the event's time"))
+	if (!take_duration(ps, &e->at_s, "the event's time") || !event_target(ps, e))
 		return;
-	if (is_word(&ps->tok, "satellites")) {
-		advance(ps);
-		if (is_word(&ps->tok, "down"))
-			e->kind = ORC_EV_SATELLITES_DOWN;
-		else if (is_word(&ps->tok, "up"))
-			e->kind = ORC_EV_SATELLITES_UP;
-		else {
-			fail_at(ps, &ps->tok, "expected down or up");
-			return;
-		}
-		advance(ps);
-	} else if (is_word(&ps->tok, "mode")) {
-		advance(ps);
-		e->kind = ORC_EV_MODE;
-		if (!take_mode(ps, &e->mode))
-			return;
-	} else if (is_word(&ps->tok, "errors")) {
-		advance(ps);
-		e->kind = ORC_EV_ERRORS;
-		e->status = 500;
-		token at = ps->tok;
-		if (!take_number(ps, &e->probability, "an error probability from 0 to 1"))
-			return;
-		if (e->probability < 0 || e->probability > 1) {
-			fail_at(ps, &at, "expected an error probability from 0 to 1");
-			return;
-		}
-		if (is_word(&ps->tok, "status")) {
-			advance(ps);
-			double st;
-			at = ps->tok;
-			if (!take_number(ps, &st, "an HTTP status: 429, 500 or 503"))
-				return;
-			if (st != 429 && st != 500 && st != 503) {
-				fail_at(ps, &at, "expected an HTTP status: 429, 500 or 503");
-				return;
-			}
-			e->status = (unsigned)st;
-		}
-	} else if (is_word(&ps->tok, "latency")) {
-		advance(ps);
-		e->kind = ORC_EV_LATENCY;
-		if (!take_duration(ps, &e->latency_s, "the extra latency"))
-			return;
-	} else {
-		fail_at(ps, &ps->tok, "expected satellites, mode, errors or latency");
+	const struct event_syntax *es = NULL;
+	for (size_t i = 0; i < NEVENT_SYNTAX && es == NULL; i++)
+		if (is_word(&ps->tok, event_syntax[i].word))
+			es = &event_syntax[i];
+	if (es == NULL) {
+		fail_at(ps, &ps->tok, "expected down, up, mode, errors, latency, bandwidth or close%s",
+			ps->plan->nsatellites ? ", after satellites or a group's name" : "");
 		return;
 	}
+	advance(ps);
+	e->kind = es->kind;
+	if (!es->parse(ps, e))
+		return;
 	r->nevents++;
 	end_of_statement(ps);
 }
@@ -903,6 +1048,25 @@ void orc_plan_scale(orc_plan *p, double factor)
 	}
 }
 
+/* group_name_ok: a group's name is new, and not a word an event uses. */
+static bool group_name_ok(parser *ps, const char *name, const token *at)
+{
+	bool taken = strcmp(name, "satellites") == 0 || strcmp(name, "at") == 0;
+	for (size_t i = 0; i < NEVENT_SYNTAX; i++)
+		taken |= strcmp(name, event_syntax[i].word) == 0;
+	if (taken) {
+		fail_at(ps, at, "expected a group name that is not an event's word");
+		return false;
+	}
+	for (size_t i = 0; i < ps->plan->nsatellites; i++)
+		if (strcmp(ps->plan->satellites[i].name, name) == 0) {
+			fail_at(ps, at, "expected a new group name: %s is on line %d", name,
+				ps->plan->satellites[i].line);
+			return false;
+		}
+	return true;
+}
+
 static void parse_satellites(parser *ps)
 {
 	orc_plan *p = ps->plan;
@@ -927,7 +1091,14 @@ static void parse_satellites(parser *ps)
 		return;
 	}
 	while (!ps->failed && ps->tok.kind == T_WORD) {
-		if (is_word(&ps->tok, "ports") && !s->remote) {
+		if (is_word(&ps->tok, "name")) {
+			advance(ps);
+			token at = ps->tok;
+			if (!take_name(ps, s->name, sizeof(s->name), "the group's name"))
+				return;
+			if (!group_name_ok(ps, s->name, &at))
+				return;
+		} else if (is_word(&ps->tok, "ports") && !s->remote) {
 			advance(ps);
 			if (!take_string(ps, s->ports, sizeof(s->ports), "a port list (\"8360-8367\")"))
 				return;
@@ -936,7 +1107,8 @@ static void parse_satellites(parser *ps)
 			if (!take_mode(ps, &s->mode))
 				return;
 		} else {
-			fail_at(ps, &ps->tok, s->remote ? "expected mode" : "expected ports or mode");
+			fail_at(ps, &ps->tok, s->remote ? "expected name or mode"
+						       : "expected name, ports or mode");
 			return;
 		}
 	}

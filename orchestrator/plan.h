@@ -23,21 +23,31 @@
 #define ORC_PLAN_MAX_GRAPHS 32
 #define ORC_GRAPH_MAX_RUNS 8
 
+/* A timed event changes one thing of the satellites it names (a group, or all) and
+ * leaves the rest of their faults as they were. */
 typedef enum orc_event_kind {
 	ORC_EV_SATELLITES_DOWN,	/* stop listening: connections refused */
 	ORC_EV_SATELLITES_UP,
 	ORC_EV_MODE,		/* a satellite mode */
-	ORC_EV_ERRORS,		/* error probability (and status) */
-	ORC_EV_LATENCY,		/* extra latency */
+	ORC_EV_ERRORS,		/* error probability, status and Retry-After */
+	ORC_EV_LATENCY,		/* extra latency, and per span */
+	ORC_EV_BANDWIDTH,	/* a bandwidth limit on report bodies */
+	ORC_EV_CLOSE,		/* abrupt closes without an answer, with a probability */
 } orc_event_kind;
 
 typedef struct orc_event {
 	double at_s;
 	orc_event_kind kind;
+	int group;			/* index in the plan's satellites; -1 = every group */
+	char group_name[ORC_PLAN_NAME];
 	tb_sat_mode mode;
-	double probability;
+	double probability;		/* ERRORS, CLOSE */
 	unsigned status;
+	double retry_after_s;		/* ERRORS: 0 = no Retry-After */
 	double latency_s;
+	double per_span_s;		/* LATENCY */
+	double bytes_per_s;		/* BANDWIDTH: 0 = unlimited */
+	bool per_connection;		/* BANDWIDTH: else shared by the group */
 	int line;
 } orc_event;
 
@@ -124,6 +134,7 @@ typedef struct orc_graph {
 } orc_graph;
 
 typedef struct orc_plan_satellites {
+	char name[ORC_PLAN_NAME];	/* "" = unnamed; events may name a group */
 	bool remote;
 	char url[160];		/* remote: the satellite agent's control URL */
 	char ports[64];		/* local: "0,0" or a list or range */

@@ -59,6 +59,8 @@
 	  "spans the tracer itself says it dropped")                                          \
 	X(client_buffered, OPTU64, "client_buffered", "client_buffered", RUN, SPANS, NULL,    \
 	  "spans the tracer says were still buffered at exit")                                \
+	X(client_resent, OPTU64, "client_resent", "client_resent", RUN, SPANS, NULL,          \
+	  "copies the tracer says it sent again after a report failed")                       \
 	X(tracer, STR128, "tracer", NULL, RUN, NONE, NULL, "what the client says traced it")  \
 	/* the satellites' counts */                                                          \
 	X(spans_received, U64, "spans_received", "received", RUN, SPANS, "received",          \

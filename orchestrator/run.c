@@ -249,25 +249,50 @@ static void stop_client(orc_env *env, pid_t pid)
 		tb_warn("orchestrator: cannot stop client %d: %s", (int)pid, err);
 }
 
-/* apply_event applies a timed event to every satellite. The faults it changes are kept
- * in fs, since SatSetFaults replaces all of them at once. */
-static void apply_event(orc_env *env, const orc_event *ev, orc_sat_faults *fs, orc_result *r)
+/* change_faults changes in fs what ev names, and only that. */
+static void change_faults(const orc_event *ev, orc_sat_faults *fs)
 {
-	if (ev->kind == ORC_EV_MODE) {
+	switch (ev->kind) {
+	case ORC_EV_MODE:
 		fs->mode = ev->mode;
-	} else if (ev->kind == ORC_EV_ERRORS) {
+		break;
+	case ORC_EV_ERRORS:
 		fs->error_probability = ev->probability;
 		fs->error_status = ev->status;
-	} else if (ev->kind == ORC_EV_LATENCY) {
-		fs->extra_latency_us = (uint32_t)(ev->latency_s * 1e6);
+		fs->retry_after_s = (uint32_t)lround(ev->retry_after_s);
+		break;
+	case ORC_EV_LATENCY:
+		fs->extra_latency_us = (uint32_t)lround(ev->latency_s * 1e6);
+		fs->extra_per_span_ns = (uint32_t)lround(ev->per_span_s * 1e9);
+		break;
+	case ORC_EV_BANDWIDTH: {
+		double kbps = ceil(ev->bytes_per_s / 1024);
+		fs->bandwidth_kbps = kbps > UINT32_MAX ? UINT32_MAX : (uint32_t)kbps;
+		fs->bandwidth_per_connection = ev->per_connection;
+		break;
 	}
+	case ORC_EV_CLOSE:
+		fs->close_probability = ev->probability;
+		break;
+	default:
+		break;
+	}
+}
+
+/* apply_event applies a timed event to the satellite groups it names. Each group's
+ * faults are kept in fs[group], since SatSetFaults replaces all of them at once. */
+static void apply_event(orc_env *env, const orc_event *ev, orc_sat_faults *fs, orc_result *r)
+{
 	bool listening_only = ev->kind == ORC_EV_SATELLITES_DOWN || ev->kind == ORC_EV_SATELLITES_UP;
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		char err[256];
+		if (ev->group >= 0 && (size_t)ev->group != i)
+			continue;
+		change_faults(ev, &fs[i]);
 		int rc = listening_only ? orc_sat_set_listening(&env->satellites[i],
 							      ev->kind == ORC_EV_SATELLITES_UP, err,
 							      sizeof(err))
-					: orc_sat_set_faults(&env->satellites[i], fs, err, sizeof(err));
+					: orc_sat_set_faults(&env->satellites[i], &fs[i], err, sizeof(err));
 		if (rc != TB_OK)
 			fail(r, "a timed event could not be applied: %s", err);
 	}
@@ -303,6 +328,7 @@ static void take_client_result(orc_result *r, const tb_client_result *cr)
 	r->spans_sent = cr->spans_sent;
 	r->client_dropped = (orc_optu64){cr->has_dropped, cr->spans_dropped};
 	r->client_buffered = (orc_optu64){cr->has_buffered, cr->spans_buffered};
+	r->client_resent = (orc_optu64){cr->has_resent, cr->spans_resent};
 	snprintf(r->tracer, sizeof(r->tracer), "%s", cr->tracer);
 }
 
@@ -318,9 +344,12 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
 	bool killed = false;
 	bool done[ORC_PLAN_MAX_EVENTS] = {false};
-	orc_sat_faults fs = {.error_status = 500};
-	fs.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
-		  : env->nsatellites > 0 ? env->satellites[0].mode : TB_SAT_TYPICAL;
+	orc_sat_faults fs[ORC_PLAN_MAX_SATELLITES];
+	for (size_t i = 0; i < ORC_PLAN_MAX_SATELLITES; i++)
+		fs[i] = (orc_sat_faults){
+			.error_status = 500,
+			.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
+				: i < env->nsatellites ? env->satellites[i].mode : TB_SAT_TYPICAL};
 	uint64_t last_ping = t0;
 	while (!t->exited) {
 		size_t n;
@@ -353,7 +382,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 		uint64_t now = tb_now_ns();
 		for (size_t i = 0; i < p->nevents && i < ORC_PLAN_MAX_EVENTS; i++)
 			if (!done[i] && (double)(now - t0) / 1e9 >= p->events[i].at_s) {
-				apply_event(env, &p->events[i], &fs, r);
+				apply_event(env, &p->events[i], fs, r);
 				done[i] = true;
 			}
 		progress(env, p, t, now - t0);

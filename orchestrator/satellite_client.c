@@ -27,6 +27,11 @@ int orc_sat_set_faults(orc_peer *s, const orc_sat_faults *f, char *err, size_t e
 	m.error_probability = f->error_probability;
 	m.error_status = f->error_status;
 	m.extra_latency_us = f->extra_latency_us;
+	m.retry_after_s = f->retry_after_s;
+	m.extra_per_span_ns = f->extra_per_span_ns;
+	m.bandwidth_kbps = f->bandwidth_kbps;
+	m.bandwidth_per_connection = f->bandwidth_per_connection;
+	m.drop_probability = f->close_probability;
 	sf.faults = &m;
 	req.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
 	req.sat_set_faults = &sf;

@@ -13,12 +13,18 @@
 #include "common/satmode.h"
 #include "orchestrator/peer.h"
 
-/* The faults a run sets. SatSetFaults replaces all of them at once. */
+/* The faults a run sets. SatSetFaults replaces all of them at once, so a run keeps each
+ * group's and changes only what an event names. */
 typedef struct orc_sat_faults {
 	tb_sat_mode mode;
 	double error_probability;	/* 0..1 */
 	unsigned error_status;		/* 429, 500 or 503; 0 is the satellite's default */
+	uint32_t retry_after_s;		/* Retry-After on errors; 0 = none */
 	uint32_t extra_latency_us;
+	uint32_t extra_per_span_ns;
+	uint32_t bandwidth_kbps;	/* KiB/s; 0 = unlimited */
+	bool bandwidth_per_connection;
+	double close_probability;	/* 0..1: close without an answer */
 } orc_sat_faults;
 
 /* The counts a satellite keeps since its last reset that add up across satellites, each

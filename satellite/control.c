@@ -51,10 +51,11 @@ static void set_faults(sat_service *s, tb_rpc_server *srv, const Tb__SatSetFault
 		return;
 	}
 	sat_faults_set(s->faults, &next);
-	tb_info("satellite: mode %s, delay %u us + %u ns/span + %u us, errors %.3f (%u), "
-		"drops %.3f, bandwidth %u KiB/s%s", tb_sat_mode_name(next.mode), next.base_latency_us,
-		next.per_span_ns, next.extra_latency_us, next.error_probability,
-		next.error_status, next.drop_probability, next.bandwidth_kbps,
+	tb_info("satellite: mode %s, delay %u us + %u ns/span + %u us, errors %.3f (%u, "
+		"Retry-After %u s), drops %.3f, bandwidth %u KiB/s%s", tb_sat_mode_name(next.mode),
+		next.base_latency_us, next.per_span_ns + next.extra_per_span_ns,
+		next.extra_latency_us, next.error_probability, next.error_status,
+		next.retry_after_s, next.drop_probability, next.bandwidth_kbps,
 		next.bandwidth_per_connection ? " per connection" : "");
 	tb_rpc_server_reply_ok(srv);
 }

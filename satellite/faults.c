@@ -54,6 +54,10 @@ int sat_fault_config_from_proto(const Tb__SatFaults *m, const sat_fault_config *
 		snprintf(err, errlen, "error_status %u is not 429, 500 or 503", m->error_status);
 		return TB_EINVAL;
 	}
+	if (m->retry_after_s > 3600) {
+		snprintf(err, errlen, "retry_after_s %u is over 3600", m->retry_after_s);
+		return TB_EINVAL;
+	}
 	sat_fault_config_preset(mode, out);
 	if (m->override_delays) {
 		out->base_latency_us = m->base_latency_us;
@@ -66,6 +70,8 @@ int sat_fault_config_from_proto(const Tb__SatFaults *m, const sat_fault_config *
 	out->bandwidth_kbps = m->bandwidth_kbps;
 	out->bandwidth_per_connection = m->bandwidth_per_connection;
 	out->drop_probability = m->drop_probability;
+	out->extra_per_span_ns = m->extra_per_span_ns;
+	out->retry_after_s = m->retry_after_s;
 	return TB_OK;
 }
 
@@ -127,8 +133,10 @@ void sat_faults_decide(sat_faults *f, uint64_t spans, sat_verdict *v)
 	v->status = c.mode == TB_SAT_SLOW_FAIL ? c.error_status : 200;
 	if (v->status == 200 && c.error_probability > 0 && draw() < c.error_probability)
 		v->status = c.error_status;
-	v->delay_ns = (uint64_t)c.base_latency_us * 1000 + spans * c.per_span_ns +
+	v->delay_ns = (uint64_t)c.base_latency_us * 1000 +
+		      spans * ((uint64_t)c.per_span_ns + c.extra_per_span_ns) +
 		      (uint64_t)c.extra_latency_us * 1000;
+	v->retry_after_s = v->status != 200 ? c.retry_after_s : 0;
 }
 
 /* take_locked grants up to want bytes from b at rate bytes/s with a burst of 50 ms of

@@ -35,6 +35,8 @@ typedef struct sat_fault_config {
 	uint32_t bandwidth_kbps;	/* KiB/s of request body; 0 = unlimited */
 	bool bandwidth_per_connection;	/* else one budget for the whole port group */
 	double drop_probability;	/* 0..1: close the connection instead of answering */
+	uint32_t extra_per_span_ns;	/* added per span to any mode's delay */
+	uint32_t retry_after_s;		/* Retry-After on injected errors; 0 = none */
 } sat_fault_config;
 
 /* What to do with one report. */
@@ -42,6 +44,7 @@ typedef struct sat_verdict {
 	unsigned status;	/* 200 or an error status */
 	uint64_t delay_ns;	/* wait before answering */
 	bool drop;		/* close the connection without answering */
+	uint32_t retry_after_s;	/* an error status: the Retry-After to send, 0 = none */
 } sat_verdict;
 
 /* A token bucket: one per connection, or the group's inside sat_faults. */

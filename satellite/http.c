@@ -455,6 +455,11 @@ static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict 
 	resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
 	if (resp != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (resp != NULL && v->retry_after_s > 0) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%u", v->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	return resp;
 }
 

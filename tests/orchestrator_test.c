@@ -34,10 +34,12 @@ static void setup(void)
 		"[hang]\ncommand = %s sleep 61.25\n"
 		"[c-argv]\ncommand = %s\nmode = argv\n"
 		"[heavy]\ncommand = %s --work-cost 4\n"
+		"[c-no-retry]\ncommand = %s --no-retry\n"
 		"[lsb-argv]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' lsb-argv\n"
 		"mode = argv\n"
 		"[gone]\ncommand = ./no/such/tb-client\n",
-		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, args_path);
+		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, CLIENT_BIN,
+		args_path);
 	fclose(f);
 }
 
@@ -554,4 +556,51 @@ Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 	snprintf(want, sizeof(want), "%s: client 'nope' is not in %s (known: c,", plan, reg);
 	cr_assert(strstr(text_of(err_path), want) != NULL, "%s", text_of(err_path));
 	unlink(plan);
+}
+
+/* The C tracer retries: at 50% injected errors every span it sent is accounted for,
+ * none is counted twice, and the satellites saw exactly the copies it says it re-sent.
+ * With --no-retry the failed reports' spans are the tracer's own drops, still explained. */
+Test(orchestrator, at_half_errors_every_span_is_accounted_for_and_resends_agree,
+     .timeout = 150)
+{
+	static const char plan[] =
+		"client c\nsampling 50ms\ncalibrate 0.30\n"
+		"run errors sps 1000 runtime 3s trace {\nat 0s errors 0.5\n}\n"
+		"run no_retry sps 1000 runtime 2s trace client c-no-retry {\nat 0s errors 0.5\n}\n"
+		"assert errors.unexplained == 0\n"
+		"assert errors.dup_after_ack == 0\n"
+		"assert errors.received == errors.sent\n"
+		"assert errors.resent == errors.client_resent\n"
+		"assert errors.resent > 0\n"
+		"assert errors.refused_spans == errors.resent\n"
+		"assert no_retry.unexplained == 0\n"
+		"assert no_retry.resent == 0\n"
+		"assert no_retry.lost_by_tracer > 0\n";
+	int st = run_plan(plan, 120000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, "FAIL") == NULL && strstr(out, "ERROR") == NULL, "%s", out);
+	cr_assert(strstr(out, "sent 3000 = received 3000 + tracer-dropped 0 + refused 0 + "
+			      "in flight 0 + unexplained 0") != NULL, "%s", out);
+}
+
+/* An event aimed at one named group changes that group only: with every report to east
+ * refused, the tracer's retries reach west, and every span arrives. */
+Test(orchestrator, an_event_naming_a_group_changes_that_group_only, .timeout = 150)
+{
+	static const char plan[] =
+		"client c\nsampling 50ms\ncalibrate 0.30\n"
+		"satellites local name east\nsatellites local name west\n"
+		"run split sps 1000 runtime 3s trace {\n"
+		"  at 0.2s east errors 1.0 status 503\n"
+		"  at 0.4s west latency 10ms per_span 1us\n"
+		"  at 0.6s east bandwidth 512KB/s per connection\n"
+		"}\n"
+		"assert split.received == split.sent\n"
+		"assert split.refused_spans > 0\n"
+		"assert split.unexplained == 0\n";
+	int st = run_plan(plan, 120000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
 }

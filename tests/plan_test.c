@@ -126,6 +126,52 @@ Test(plan, every_setting_lands_where_it_should)
 	orc_plan_free(p);
 }
 
+/* Every fault is a plan event, aimed at every group or at one by name, and changes only
+ * what it names. */
+Test(plan, fault_events_parse_and_name_their_group)
+{
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_parse("f.plan",
+				    "satellites local name east\nsatellites local name west\n"
+				    "run a sps 10 runtime 60s {\n"
+				    "  at 1s bandwidth 50MB/s per connection\n"
+				    "  at 2s east close 0.25\n"
+				    "  at 3s errors 0.3 status 503 retry_after 2s\n"
+				    "  at 4s west latency 100ms per_span 20us\n"
+				    "  at 5s east down\n"
+				    "  at 6s east up\n"
+				    "  at 7s west bandwidth 512KB/s\n"
+				    "  at 8s satellites mode slow_fail\n"
+				    "  at 9s bandwidth unlimited\n"
+				    "}\n", &p, err, sizeof(err)), TB_OK, "%s", err);
+	const orc_plan_run *r = &p->runs[0];
+	cr_assert_eq(r->nevents, 9);
+	cr_assert_str_eq(p->satellites[0].name, "east");
+	const orc_event *e = r->events;
+	cr_assert(e[0].kind == ORC_EV_BANDWIDTH && e[0].group == -1 && e[0].per_connection);
+	cr_assert_float_eq(e[0].bytes_per_s, 50.0 * 1048576, 1e-6);
+	cr_assert(e[1].kind == ORC_EV_CLOSE && e[1].group == 0);
+	cr_assert_float_eq(e[1].probability, 0.25, 1e-12);
+	cr_assert(e[2].kind == ORC_EV_ERRORS && e[2].status == 503 && e[2].group == -1);
+	cr_assert_float_eq(e[2].retry_after_s, 2, 1e-12);
+	cr_assert(e[3].kind == ORC_EV_LATENCY && e[3].group == 1);
+	cr_assert_float_eq(e[3].per_span_s, 20e-6, 1e-15);
+	cr_assert(e[4].kind == ORC_EV_SATELLITES_DOWN && e[4].group == 0);
+	cr_assert(e[5].kind == ORC_EV_SATELLITES_UP && e[5].group == 0);
+	cr_assert(e[6].kind == ORC_EV_BANDWIDTH && !e[6].per_connection && e[6].group == 1);
+	cr_assert(e[7].kind == ORC_EV_MODE && e[7].mode == TB_SAT_SLOW_FAIL && e[7].group == -1);
+	cr_assert(e[8].kind == ORC_EV_BANDWIDTH && e[8].bytes_per_s == 0);
+	char text[128];
+	orc_event_describe(&e[2], text, sizeof(text));
+	cr_assert_str_eq(text, "satellites errors 0.3 status 503 retry_after 2s");
+	orc_event_describe(&e[4], text, sizeof(text));
+	cr_assert_str_eq(text, "east down");
+	orc_event_describe(&e[3], text, sizeof(text));
+	cr_assert_str_eq(text, "west latency 100ms per_span 20us");
+	orc_plan_free(p);
+}
+
 Test(plan, mistakes_fail_with_position_and_expectation)
 {
 	static const struct {
@@ -144,7 +190,29 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"run a sps 1 runtime 10s {\n at 20s satellites down\n}\n",
 		 "t.plan:2:2: expected an event before the run ends (10 s)"},
 		{"run a sps 1 runtime 10s {\n at 2s satellites sideways\n}\n",
-		 "t.plan:2:19: expected down or up, got 'sideways'"},
+		 "t.plan:2:19: expected down, up, mode, errors, latency, bandwidth or close, got "
+		 "'sideways'"},
+		{"satellites local name east\nrun a sps 1 runtime 10s {\n at 2s west down\n}\n",
+		 "t.plan:3:8: expected down, up, mode, errors, latency, bandwidth or close, after "
+		 "satellites or a group's name, got 'west'"},
+		{"run a sps 1 runtime 10s {\n at 2s bandwidth 50MB\n}\n",
+		 "t.plan:2:22: expected /s after the size"},
+		{"run a sps 1 runtime 10s {\n at 2s bandwidth fast\n}\n",
+		 "t.plan:2:18: expected a rate such as 50MB/s"},
+		{"run a sps 1 runtime 10s {\n at 2s bandwidth 1MB/s per host\n}\n",
+		 "t.plan:2:28: expected per connection or per group"},
+		{"run a sps 1 runtime 10s {\n at 2s close 2\n}\n",
+		 "t.plan:2:14: expected a probability of closing from 0 to 1"},
+		{"run a sps 1 runtime 10s {\n at 2s errors 0.3 retry_after 0s\n}\n",
+		 "t.plan:2:31: expected a Retry-After of 1s to 3600s"},
+		{"run a sps 1 runtime 10s {\n at 2s errors 0.3 then\n}\n",
+		 "t.plan:2:19: expected status or retry_after"},
+		{"run a sps 1 runtime 10s {\n at 2s latency 1ms per_span 1s\n}\n",
+		 "t.plan:2:29: expected at most 4ms per span"},
+		{"satellites local name close\nrun a sps 1 runtime 1s\n",
+		 "t.plan:1:23: expected a group name that is not an event's word"},
+		{"satellites local name e\nsatellites local name e\nrun a sps 1 runtime 1s\n",
+		 "t.plan:2:23: expected a new group name: e is on line 1"},
 		{"run a sps 1 runtime 10s {\n at 2s satellites down\n", "expected '}' to close"},
 		{"run a sps 1 runtime 10s {\n at 2s errors 1.5\n}\n",
 		 "t.plan:2:15: expected an error probability from 0 to 1"},

@@ -852,6 +852,32 @@ Test(satellite, error_probability_answers_the_chosen_status)
 	cr_assert(errors > 60 && errors < 140, "%d of 200 errored at p=0.5", errors);
 }
 
+/* An injected error can ask the tracer to wait, as collectors do under load. */
+Test(satellite, injected_errors_carry_the_retry_after_asked_for)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.error_probability = 1;
+	f.error_status = 503;
+	f.retry_after_s = 2;
+	set_faults(&f);
+	static const char req[] = "POST /api/v2/reports HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Type: application/octet-stream\r\nContent-Length: 0\r\n"
+				  "Connection: close\r\n\r\n";
+	char out[2048];
+	raw(req, sizeof(req) - 1, out, sizeof(out), 2000);
+	cr_assert(strncmp(out, "HTTP/1.1 503", 12) == 0, "%s", out);
+	cr_assert(strcasestr(out, "\r\nRetry-After: 2\r\n") != NULL, "%s", out);
+	f.retry_after_s = 3601;
+	Tb__Envelope req2 = TB__ENVELOPE__INIT;
+	Tb__SatSetFaults sf = TB__SAT_SET_FAULTS__INIT;
+	sf.faults = &f;
+	req2.body_case = TB__ENVELOPE__BODY_SAT_SET_FAULTS;
+	req2.sat_set_faults = &sf;
+	char err[256];
+	cr_assert_neq(control(&req2, err, sizeof(err)), TB_OK);
+	cr_assert(strstr(err, "retry_after_s 3601 is over 3600") != NULL, "%s", err);
+}
+
 Test(satellite, drop_probability_closes_the_connection_without_an_answer)
 {
 	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
