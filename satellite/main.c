@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/agent.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/host.h"
 #include "common/log.h"
@@ -38,7 +39,19 @@ static void usage(FILE *out)
 		"  --threads N          HTTP worker threads (default: one per core)\n"
 		"  --idle-timeout S     close connections idle for S seconds (default 30)\n"
 		"  --dup-slots N        duplicate-set slots, a power of two (default 16777216:\n"
-		"                       128 MiB, checks 12.5 M spans per run)\n"
+		"                       128 MiB, checks 12.5 M spans per run; 8 bytes a slot,\n"
+		"                       3/4 of them used: 10.7 MiB per million spans)\n"
+		"\n"
+		"Faults from the start (the orchestrator changes them at run time):\n"
+		"  --latency DUR        extra delay before every answer (100ms)\n"
+		"  --per-span DUR       extra delay per span of a report (20us)\n"
+		"  --errors P           answer an error with probability P (0 to 1)\n"
+		"  --error-status N     429, 500 (default) or 503\n"
+		"  --retry-after DUR    injected errors carry Retry-After (1s to 3600s)\n"
+		"  --close P            close the connection without an answer, probability P\n"
+		"  --bandwidth RATE     limit report bodies to RATE per second (512K, 50M; 50MB/s),\n"
+		"                       shared by the ports\n"
+		"  --bandwidth-per-connection  the limit applies to each connection instead\n"
 		TB_AGENT_USAGE
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n");
@@ -89,7 +102,95 @@ typedef struct options {
 	tb_sat_mode mode;
 	size_t max_body, dup_slots;
 	unsigned long threads, idle;
+	Tb__SatFaults faults;	/* the fault flags, checked as a SatSetFaults would be */
 } options;
+
+enum { O_LATENCY = 256, O_PER_SPAN, O_ERRORS, O_STATUS, O_RETRY, O_CLOSE, O_BW, O_BW_CONN };
+
+/* parse_rate reads a bandwidth: a size (512K, 50M) per second, "/s" and a B optional. */
+static bool parse_rate(const char *arg, uint32_t *kbps)
+{
+	char buf[32];
+	size_t n = strlen(arg);
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, arg, n + 1);
+	if (n > 2 && strcmp(buf + n - 2, "/s") == 0)
+		buf[n -= 2] = '\0';
+	if (n > 1 && (buf[n - 1] == 'B' || buf[n - 1] == 'b'))
+		buf[--n] = '\0';
+	size_t bytes;
+	if (!tb_parse_size(buf, &bytes) || bytes / 1024 > UINT32_MAX)
+		return false;
+	*kbps = (uint32_t)((bytes + 1023) / 1024);
+	return true;
+}
+
+/* The fault flags, in one table: getopt's entries and the names errors quote. */
+#define FAULT_LONGOPTS                                                                    \
+	{"latency", required_argument, NULL, O_LATENCY},                                  \
+	{"per-span", required_argument, NULL, O_PER_SPAN},                                \
+	{"errors", required_argument, NULL, O_ERRORS},                                    \
+	{"error-status", required_argument, NULL, O_STATUS},                              \
+	{"retry-after", required_argument, NULL, O_RETRY},                                \
+	{"close", required_argument, NULL, O_CLOSE},                                      \
+	{"bandwidth", required_argument, NULL, O_BW},                                     \
+	{"bandwidth-per-connection", no_argument, NULL, O_BW_CONN}
+
+static const char *fault_flag_name(int opt)
+{
+	static const struct option flags[] = {FAULT_LONGOPTS};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (flags[i].val == opt)
+			return flags[i].name;
+	return "?";
+}
+
+/* fault_option takes one of the fault flags into o->faults; false when its value is bad. */
+static bool fault_option(options *o, int opt, const char *arg)
+{
+	Tb__SatFaults *f = &o->faults;
+	uint64_t ns;
+	double p;
+	unsigned long v;
+	switch (opt) {
+	case O_LATENCY:
+		if (!tb_parse_duration(arg, TB_NS_PER_MS, &ns) || ns / 1000 > UINT32_MAX)
+			break;
+		f->extra_latency_us = (uint32_t)(ns / 1000);
+		return true;
+	case O_PER_SPAN:
+		if (!tb_parse_duration(arg, TB_NS_PER_US, &ns) || ns > 4 * TB_NS_PER_MS)
+			break;
+		f->extra_per_span_ns = (uint32_t)ns;
+		return true;
+	case O_ERRORS:
+	case O_CLOSE:
+		if (!tb_parse_real(arg, 0, 1, &p))
+			break;
+		*(opt == O_ERRORS ? &f->error_probability : &f->drop_probability) = p;
+		return true;
+	case O_STATUS:
+		if (!tb_parse_uint(arg, 599, &v) || (v != 429 && v != 500 && v != 503))
+			break;
+		f->error_status = (uint32_t)v;
+		return true;
+	case O_RETRY:
+		if (!tb_parse_duration(arg, TB_NS_PER_S, &ns) || ns < TB_NS_PER_S ||
+		    ns > 3600 * TB_NS_PER_S)
+			break;
+		f->retry_after_s = (uint32_t)(ns / TB_NS_PER_S);
+		return true;
+	case O_BW:
+		if (!parse_rate(arg, &f->bandwidth_kbps))
+			break;
+		return true;
+	case O_BW_CONN:
+		f->bandwidth_per_connection = true;
+		return true;
+	}
+	return false;
+}
 
 /* own_option takes one of the satellite's own options; false (message printed) when its
  * value is bad. */
@@ -98,6 +199,13 @@ static bool own_option(void *ctx, int opt, const char *arg)
 	options *o = ctx;
 	char err[512];
 	unsigned long v;
+	if (opt >= O_LATENCY && opt <= O_BW_CONN) {
+		if (fault_option(o, opt, arg))
+			return true;
+		fprintf(stderr, "satellite: --%s %s: not a valid value (see --help)\n",
+			fault_flag_name(opt), arg);
+		return false;
+	}
 	switch (opt) {
 	case 'b': o->bind_addr = arg; return true;
 	case 'p':
@@ -156,6 +264,7 @@ static int parse_args(int argc, char **argv, options *o)
 		{"threads", required_argument, NULL, 't'},
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"dup-slots", required_argument, NULL, 'd'},
+		FAULT_LONGOPTS,
 		TB_AGENT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -170,6 +279,7 @@ static int parse_args(int argc, char **argv, options *o)
 	o->dup_slots = SAT_DUPSET_DEFAULT_SLOTS;
 	o->threads = (unsigned long)sysconf(_SC_NPROCESSORS_ONLN);
 	o->idle = 30;
+	tb__sat_faults__init(&o->faults);
 	int status = tb_agent_getopt(&o->agent, argc, argv, "vqhV", longopts, usage, own_option, o);
 	if (status >= 0)
 		return status;
@@ -198,6 +308,14 @@ static int satellite_start(satellite *s, options *o)
 		tb_error("satellite: cannot allocate its state: %s", tb_strerror(rv));
 		return rv;
 	}
+	/* The fault flags go through the same checks as a SatSetFaults. */
+	sat_fault_config cur, cfg;
+	sat_faults_get(s->svc.faults, &cur);
+	if (sat_fault_config_from_proto(&o->faults, &cur, &cfg, err, sizeof(err)) != TB_OK) {
+		tb_error("satellite: the fault flags: %s", err);
+		return TB_EINVAL;
+	}
+	sat_faults_set(s->svc.faults, &cfg);
 	if ((rv = tb_agent_ring_create(&o->agent, sizeof(tb_rec_report), &s->ring, s->ring_name,
 				       sizeof(s->ring_name))) != TB_OK)
 		return rv;

@@ -630,6 +630,42 @@ Test(satellite, bad_chunked_framing_is_rejected)
 	tb_rpc_free(rep);
 }
 
+/* Faults can be set from the command line, as a SatSetFaults would set them. */
+Test(satellite_opts, fault_flags_set_the_faults_from_the_start)
+{
+	start_satellite("--errors", "1");
+	reply r = post_lightstep(3, 1);
+	cr_assert_eq(r.status, 500, "%ld", r.status);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "injected_error"), 1);
+	cr_assert_eq(rep->sat_counters->refused_spans, 3);
+	tb_rpc_free(rep);
+	teardown();
+	start_satellite("--latency", "150ms");
+	r = post_lightstep(3, 1);
+	cr_assert_eq(r.status, 200);
+	cr_assert(r.seconds >= 0.14, "took %.3f s", r.seconds);
+	teardown();
+	/* A bad value is named, and the satellite does not start. */
+	char *argv[] = {SATELLITE_BIN, "--ports", "0", "--close", "1.5", NULL};
+	char err[256], errpath[128], text[512];
+	snprintf(errpath, sizeof(errpath), "/tmp/tb-sat-test-%d.err", (int)getpid());
+	tb_child_opts o = {.stderr_path = errpath};
+	tb_child bad;
+	cr_assert_eq(tb_child_spawn(&bad, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&bad, 5000), TB_OK);
+	cr_assert(WIFEXITED(bad.status) && WEXITSTATUS(bad.status) == 2);
+	tb_child_fini(&bad);
+	FILE *ef = fopen(errpath, "r");
+	cr_assert_not_null(ef);
+	size_t got = fread(text, 1, sizeof(text) - 1, ef);
+	text[got] = '\0';
+	fclose(ef);
+	unlink(errpath);
+	cr_assert(strstr(text, "--close 1.5: not a valid value") != NULL, "%s", text);
+	start_satellite(NULL, NULL);	/* for the suite's teardown */
+}
+
 Test(satellite_opts, over_max_body_is_413_declared_or_chunked)
 {
 	start_satellite("--max-body", "64k");
