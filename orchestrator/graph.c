@@ -138,13 +138,46 @@ static void draw_memory(drawing *d, const orc_graph *g, const orc_result *rows, 
 	fputs("\n", d->body);
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
 static const char *event_colour(const char *what)
 {
-	if (strcmp(what, "satellites down") == 0)
+	if (ends_with(what, " down"))
 		return "red";
-	if (strcmp(what, "satellites up") == 0)
+	if (ends_with(what, " up"))
 		return "dark-green";
 	return "gray40";
+}
+
+/* draw_recovery marks, after each `up` that followed a `down`, when the first report was
+ * acknowledged and when the backlog had drained (orchestrator/recovery.h). */
+static void draw_recovery(drawing *d, const orc_result *r)
+{
+	size_t k = 0;
+	bool down = false;
+	for (size_t e = 0; e < r->events.n; e++) {
+		const char *what = r->events.v[e].what;
+		down |= ends_with(what, " down");
+		if (!ends_with(what, " up") || !down)
+			continue;
+		down = false;
+		double up = r->events.v[e].at_s;
+		const double t[2] = {k < r->recovery_first_ack.n ? r->recovery_first_ack.v[k] : -1,
+				     k < r->recovery_drained.n ? r->recovery_drained.v[k] : -1};
+		static const char *const name[2] = {"first ack", "drained"};
+		for (int i = 0; i < 2; i++)
+			if (t[i] >= 0)
+				fprintf(d->body,
+					"set arrow from %.3f, graph 0 to %.3f, graph 0.8 nohead dt 2 "
+					"lw 1.5 lc rgb \"dark-green\"\nset label \"%s +%.2f s\" at %.3f, "
+					"graph %.2f offset 0.5, 0 textcolor rgb \"dark-green\"\n",
+					up + t[i], up + t[i], name[i], t[i], up + t[i], 0.85 - 0.08 * i);
+		k++;
+	}
 }
 
 static void draw_panels(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
@@ -186,6 +219,7 @@ static void draw_panels(drawing *d, const orc_graph *g, const orc_result *rows, 
 						event_colour(r->events.v[e].what), text, r->events.v[e].at_s,
 						event_colour(r->events.v[e].what));
 				}
+				draw_recovery(d, r);
 				events_drawn = true;
 			}
 			series_title(rows, n, i, title, sizeof(title));

@@ -115,7 +115,19 @@ static bool eval_field(const orc_expr *e, const ctx *c, value *out)
 
 static bool eval_call(const orc_expr *e, const ctx *c, value *out)
 {
-	value a;
+	value a = {0};
+	/* count() of a list may be 0: a run without outages has no recovery times. */
+	if (e->fn == ORC_FN_COUNT && e->a->kind == ORC_EXPR_FIELD) {
+		const orc_named_results *nr =
+			e->a->run_index < c->nruns ? &c->runs[e->a->run_index] : NULL;
+		size_t n = 0;
+		for (size_t i = 0; nr != NULL && i < nr->n; i++) {
+			const orc_list *l = orc_field_list(e->a->fieldp, &nr->results[i]);
+			n += l != NULL ? l->n : 1;
+		}
+		if (nr != NULL && nr->n > 0)
+			return push(out, (double)n);
+	}
 	if (!eval(e->a, c, &a))
 		return false;
 	if (a.n == 0) {

@@ -133,7 +133,7 @@ void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t
 
 void orc_result_fields_markdown(FILE *out)
 {
-	static const char *const per[] = {"run", "sample", "bucket"};
+	static const char *const per[] = {"run", "sample", "bucket", "up event"};
 	fputs("| field | per | unit | meaning |\n| --- | --- | --- | --- |\n", out);
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (fields[i].plan != NULL)

@@ -96,6 +96,10 @@
 	  "the width of one received_list bucket")                                            \
 	X(received_list, LIST, "received_list", NULL, BUCKET, SPANS, NULL,                    \
 	  "spans received per bucket, all satellites, from the run's start")                  \
+	X(recovery_first_ack, LIST, "recovery_first_ack", "recovery_first_ack", UP, SECONDS,  \
+	  NULL, "after each up event: until the first acknowledged report (-1: none came)")    \
+	X(recovery_drained, LIST, "recovery_drained", "recovery_drained", UP, SECONDS, NULL,  \
+	  "after each up event: until the backlog drained (-1: it did not)")                  \
 	/* the sampler's view */                                                              \
 	X(spans_per_second, F64, "spans_per_second", "sps", RUN, SPANS_PER_S, "spans/s",      \
 	  "spans sent per second of the client's wall time")                                  \
@@ -182,7 +186,10 @@ typedef enum orc_field_type {
 	ORC_FT_STR64, ORC_FT_STR128, ORC_FT_STR256, ORC_FT_LIST, ORC_FT_EVENTS,
 } orc_field_type;
 
-typedef enum orc_field_per { ORC_PER_RUN, ORC_PER_SAMPLE, ORC_PER_BUCKET } orc_field_per;
+typedef enum orc_field_per {
+	ORC_PER_RUN, ORC_PER_SAMPLE, ORC_PER_BUCKET,
+	ORC_PER_UP,	/* one value per `up` event of the run */
+} orc_field_per;
 
 typedef enum orc_unit {
 	ORC_UNIT_NONE,

@@ -16,6 +16,7 @@
 #include "common/sig.h"
 #include "orchestrator/accounting.h"
 #include "orchestrator/noise.h"
+#include "orchestrator/recovery.h"
 #include "orchestrator/sampler_client.h"
 #include "orchestrator/satellite_client.h"
 #include "sampler/csv.h"
@@ -38,6 +39,7 @@ typedef struct trace {
 	size_t n, cap;
 	uint64_t *t_ns, *cpu_ns, *rss;
 	orc_noise noise;
+	uint64_t t0_ns;		/* when the run's clock started: events are timed from it */
 	uint64_t peak_rss;
 	uint64_t ctxsw;		/* voluntary + involuntary, the highest seen */
 	bool exited;
@@ -341,6 +343,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 {
 	static tb_rec_sample buf[4096];
 	uint64_t t0 = tb_now_ns();
+	t->t0_ns = t0;
 	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
 	bool killed = false;
 	bool done[ORC_PLAN_MAX_EVENTS] = {false};
@@ -635,6 +638,8 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_noise_finish(&t.noise, env->sampler->same_host,
 			 sat_s > 0 ? (double)sat_cpu_ns / 1e9 / sat_s : 0, r);
 	orc_noise_warn(r);
+	if (t.t0_ns > reset_ns)
+		orc_recovery_measure(r, p->events, p->nevents, (double)(t.t0_ns - reset_ns) / 1e9);
 	trace_free(&t);
 	tb_debug("orchestrator: run %llu settled: %llu of %llu spans received, %llu reports, "
 		 "%zu samples", (unsigned long long)r->run_id,

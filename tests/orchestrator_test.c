@@ -604,3 +604,29 @@ Test(orchestrator, an_event_naming_a_group_changes_that_group_only, .timeout = 1
 	const char *out = text_of(out_path);
 	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
 }
+
+/* After an outage from 1 s to 3 s the Result says how long the tracer took to have a
+ * report acknowledged and to drain its backlog; a run without one has no such times. */
+Test(orchestrator, an_outage_gets_both_recovery_times_and_a_calm_run_none, .timeout = 150)
+{
+	static const char plan[] =
+		"client c\nsampling 50ms\ncalibrate 0.30\n"
+		"run outage sps 1000 runtime 5s trace {\n"
+		"  at 1s satellites down\n"
+		"  at 3s satellites up\n"
+		"}\n"
+		"run calm sps 1000 runtime 2s trace\n"
+		"assert count(outage.recovery_first_ack) == 1\n"
+		"assert min(outage.recovery_first_ack) > 0\n"
+		"assert max(outage.recovery_first_ack) < 5\n"
+		"assert count(outage.recovery_drained) == 1\n"
+		"assert min(outage.recovery_drained) > 0\n"
+		"assert max(outage.recovery_drained) < 5\n"
+		"assert count(calm.recovery_first_ack) == 0\n"
+		"assert count(calm.recovery_drained) == 0\n"
+		"assert outage.unexplained == 0\n";
+	int st = run_plan(plan, 120000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, "ERROR") == NULL && strstr(out, "FAIL") == NULL, "%s", out);
+}
