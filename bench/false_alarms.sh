@@ -7,13 +7,20 @@
 #   blocks       one plan, runs x and y alike, 5 repeats each, x's all before y's:
 #                a false alarm is `significant(x.cpu_usage > y.cpu_usage)` holding;
 #   alternate    the same with `repeat 5 alternate`: x y x y ...
-# Usage: bench/false_alarms.sh [BUILD_DIR] [PAIRS]   (defaults: build-Release, 20)
+# Usage: bench/false_alarms.sh [DIR] [PAIRS]   (defaults: build-Release, 20)
+#   DIR is a build tree or an install prefix (cmake --install), which a rebuild meanwhile
+#   cannot disturb.
 # Prints one line per pair and the rates. Takes about 20 minutes at 20 pairs on 2 vCPUs.
 set -euo pipefail
 build=${1:-build-Release}
 pairs=${2:-20}
-orc="$build/orchestrator/orchestrator"
-client="$build/client-shim/tb-client"
+if [ -x "$build/bin/orchestrator" ]; then
+	orc="$build/bin/orchestrator"
+	client="$build/bin/tb-client"
+else
+	orc="$build/orchestrator/orchestrator"
+	client="$build/client-shim/tb-client"
+fi
 work=$(mktemp -d /tmp/tb-false-alarms.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export XDG_CACHE_HOME="$work/cache"

@@ -133,7 +133,7 @@ void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t
 
 void orc_result_fields_markdown(FILE *out)
 {
-	static const char *const per[] = {"run", "sample", "bucket", "up event"};
+	static const char *const per[] = {"run", "sample", "bucket", "up event", "resend"};
 	fputs("| field | per | unit | meaning |\n| --- | --- | --- | --- |\n", out);
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (fields[i].plan != NULL)
@@ -182,6 +182,17 @@ void orc_result_print(const orc_result *r, FILE *out)
 			     "unacknowledged\n",
 			(unsigned long long)r->resent, (unsigned long long)r->dup_after_ack,
 			(unsigned long long)r->refused_spans, (unsigned long long)r->unacked);
+	}
+	if (r->resend_delays.n > 0) {
+		double lo = r->resend_delays.v[0], hi = lo, sum = 0;
+		for (size_t i = 0; i < r->resend_delays.n; i++) {
+			double d = r->resend_delays.v[i];
+			lo = d < lo ? d : lo;
+			hi = d > hi ? d : hi;
+			sum += d;
+		}
+		fprintf(out, "  %zu resends timed: %.3f s to %.3f s after the refusal, mean %.3f s\n",
+			r->resend_delays.n, lo, hi, sum / (double)r->resend_delays.n);
 	}
 	if (r->tracer[0] != '\0')
 		fprintf(out, "  tracer: %s\n", r->tracer);

@@ -96,6 +96,8 @@
 	  "the width of one received_list bucket")                                            \
 	X(received_list, LIST, "received_list", NULL, BUCKET, SPANS, NULL,                    \
 	  "spans received per bucket, all satellites, from the run's start")                  \
+	X(resend_delays, LIST, "resend_delays", "resend_delays", RESEND, SECONDS, NULL,        \
+	  "from a refused report to its resend, per resend the satellites timed (up to 256 each)") \
 	X(recovery_first_ack, LIST, "recovery_first_ack", "recovery_first_ack", UP, SECONDS,  \
 	  NULL, "after each up event: until the first acknowledged report (-1: none came)")    \
 	X(recovery_drained, LIST, "recovery_drained", "recovery_drained", UP, SECONDS, NULL,  \
@@ -189,6 +191,7 @@ typedef enum orc_field_type {
 typedef enum orc_field_per {
 	ORC_PER_RUN, ORC_PER_SAMPLE, ORC_PER_BUCKET,
 	ORC_PER_UP,	/* one value per `up` event of the run */
+	ORC_PER_RESEND,	/* one value per resent report the satellites timed */
 } orc_field_per;
 
 typedef enum orc_unit {

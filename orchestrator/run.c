@@ -187,6 +187,21 @@ static void add_buckets(orc_result *r, const orc_sat_counts *c)
 		l->v[i] += c->spans_per_bucket[i];
 }
 
+/* add_delays appends one satellite's resend delays, in seconds, to r's. */
+static void add_delays(orc_result *r, const orc_sat_counts *c)
+{
+	orc_list *l = &r->resend_delays;
+	if (c->ndelays == 0)
+		return;
+	double *grown = realloc(l->v, (l->n + c->ndelays) * sizeof(double));
+	if (grown == NULL)
+		return;
+	for (size_t i = 0; i < c->ndelays; i++)
+		grown[l->n + i] = c->resend_delays_ms[i] / 1e3;
+	l->v = grown;
+	l->n += c->ndelays;
+}
+
 /* satellite_counts sums the satellites' counters into r, and into *cpu_here_ns the CPU
  * time of those on the client's host (the sampler's) since their reset; *never_acked and
  * *in_flight get the spans seen but never acknowledged, and those of answers still
@@ -197,6 +212,7 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
 	orc_sat_counts total = {0};
 	for (size_t i = 0; i < r->received_list.n; i++)
 		r->received_list.v[i] = 0;
+	r->resend_delays.n = 0;
 	*cpu_here_ns = 0;
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		orc_sat_counts c;
@@ -209,6 +225,7 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
 		if (strcmp(env->satellites[i].host_id, env->sampler->host_id) == 0)
 			*cpu_here_ns += c.cpu_ns;
 		add_buckets(r, &c);
+		add_delays(r, &c);
 		orc_sat_counts_fini(&c);
 	}
 	r->spans_received = total.spans;

@@ -77,6 +77,18 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 		       m->n_spans_per_bucket * sizeof(uint32_t));
 		c->nbuckets = m->n_spans_per_bucket;
 	}
+	if (m->n_resend_delays_ms > 0) {
+		c->resend_delays_ms = malloc(m->n_resend_delays_ms * sizeof(uint32_t));
+		if (c->resend_delays_ms == NULL) {
+			orc_sat_counts_fini(c);
+			tb_rpc_free(rep);
+			snprintf(err, errlen, "out of memory");
+			return TB_ENOMEM;
+		}
+		memcpy(c->resend_delays_ms, m->resend_delays_ms,
+		       m->n_resend_delays_ms * sizeof(uint32_t));
+		c->ndelays = m->n_resend_delays_ms;
+	}
 	tb_rpc_free(rep);
 	return TB_OK;
 }
@@ -86,4 +98,7 @@ void orc_sat_counts_fini(orc_sat_counts *c)
 	free(c->spans_per_bucket);
 	c->spans_per_bucket = NULL;
 	c->nbuckets = 0;
+	free(c->resend_delays_ms);
+	c->resend_delays_ms = NULL;
+	c->ndelays = 0;
 }

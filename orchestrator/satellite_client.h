@@ -44,6 +44,8 @@ typedef struct orc_sat_counts {
 	uint32_t bucket_ms;		/* width of a bucket; 0: no buckets */
 	uint32_t *spans_per_bucket;	/* nbuckets, malloc'd: orc_sat_counts_fini */
 	size_t nbuckets;
+	uint32_t *resend_delays_ms;	/* ndelays, malloc'd: refused report to its resend */
+	size_t ndelays;
 } orc_sat_counts;
 
 /* orc_sat_reset zeroes the satellite's counters and starts counting for run_id. */

@@ -5,6 +5,7 @@
 #include "satellite/counters.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,10 @@ struct sat_counters {
 	proto_counts by_proto[SAT_PROTO_COUNT];
 	_Atomic uint32_t buckets[SAT_BUCKETS];
 	_Atomic uint32_t used_buckets;	/* 1 + highest bucket written */
+	sat_resend *resend;		/* refused reports, to time their resends */
+	pthread_mutex_t delay_mu;
+	uint32_t delays_ms[SAT_RESEND_DELAYS];	/* the first ones of the run */
+	size_t ndelays;
 };
 
 static const char *reject_names[SAT_REJ_COUNT] = {
@@ -54,12 +59,22 @@ int sat_counters_alloc(sat_counters **cp)
 	*cp = calloc(1, sizeof(**cp));
 	if (*cp == NULL)
 		return TB_ENOMEM;
+	if (sat_resend_alloc(&(*cp)->resend) != TB_OK) {
+		free(*cp);
+		*cp = NULL;
+		return TB_ENOMEM;
+	}
+	pthread_mutex_init(&(*cp)->delay_mu, NULL);
 	atomic_store(&(*cp)->start_ns, tb_now_ns());	/* run 0 starts now */
 	return TB_OK;
 }
 
 void sat_counters_free(sat_counters *c)
 {
+	if (c == NULL)
+		return;
+	sat_resend_free(c->resend);
+	pthread_mutex_destroy(&c->delay_mu);
 	free(c);
 }
 
@@ -92,6 +107,10 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	for (uint32_t i = 0; i < used && i < SAT_BUCKETS; i++)
 		SET(c->buckets[i], 0);
 	SET(c->used_buckets, 0);
+	sat_resend_reset(c->resend);
+	pthread_mutex_lock(&c->delay_mu);
+	c->ndelays = 0;
+	pthread_mutex_unlock(&c->delay_mu);
 	SET(c->start_ns, now_ns);
 	SET(c->cpu_at_reset, tb_process_cpu_ns(0));
 	SET(c->run_id, run_id);
@@ -119,6 +138,24 @@ void sat_counters_refused(sat_counters *c, sat_reject why, uint64_t spans)
 {
 	sat_counters_reject(c, why);
 	ADD(c->refused_spans, spans);
+}
+
+void sat_counters_refused_report(sat_counters *c, const sat_ids *ids, uint64_t now_ns)
+{
+	if (ids->n > 0)
+		sat_resend_refused(c->resend, &ids->v[0], now_ns);
+}
+
+void sat_counters_arrived_report(sat_counters *c, const sat_ids *ids, uint64_t now_ns)
+{
+	uint64_t delay;
+	if (ids->n == 0 || !sat_resend_arrived(c->resend, &ids->v[0], now_ns, &delay))
+		return;
+	uint64_t ms = delay / 1000000;
+	pthread_mutex_lock(&c->delay_mu);
+	if (c->ndelays < SAT_RESEND_DELAYS)
+		c->delays_ms[c->ndelays++] = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	pthread_mutex_unlock(&c->delay_mu);
 }
 
 void sat_counters_in_flight(sat_counters *c, int64_t spans)
@@ -208,7 +245,9 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	out->rejected_by_reason = calloc(SAT_REJ_COUNT, sizeof(*out->rejected_by_reason));
 	out->by_protocol = calloc(SAT_PROTO_COUNT, sizeof(*out->by_protocol));
 	out->spans_per_bucket = calloc(used ? used : 1, sizeof(uint32_t));
-	if (!out->rejected_by_reason || !out->by_protocol || !out->spans_per_bucket) {
+	out->resend_delays_ms = calloc(SAT_RESEND_DELAYS, sizeof(uint32_t));
+	if (!out->rejected_by_reason || !out->by_protocol || !out->spans_per_bucket ||
+	    !out->resend_delays_ms) {
 		sat_counters_proto_fini(out);
 		return TB_ENOMEM;
 	}
@@ -246,6 +285,10 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	for (uint32_t i = 0; i < used; i++)
 		out->spans_per_bucket[i] = GET(c->buckets[i]);
 	out->n_spans_per_bucket = used;
+	pthread_mutex_lock(&c->delay_mu);
+	memcpy(out->resend_delays_ms, c->delays_ms, c->ndelays * sizeof(uint32_t));
+	out->n_resend_delays_ms = c->ndelays;
+	pthread_mutex_unlock(&c->delay_mu);
 	return TB_OK;
 }
 
@@ -258,6 +301,7 @@ void sat_counters_proto_fini(Tb__SatCounters *out)
 	free(out->rejected_by_reason);
 	free(out->by_protocol);
 	free(out->spans_per_bucket);
+	free(out->resend_delays_ms);
 	tb__sat_counters__init(out);
 }
 

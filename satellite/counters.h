@@ -13,6 +13,10 @@
 #include "proto/bench.pb-c.h"
 #include "satellite/decode.h"
 #include "satellite/dupset.h"
+#include "satellite/resend.h"
+
+/* Resend delays kept per run: the first ones. */
+#define SAT_RESEND_DELAYS 256
 
 /* Spans are bucketed by arrival time since the reset, 100 ms a bucket, for an hour; later
  * arrivals fall in the last bucket. */
@@ -60,6 +64,13 @@ void sat_counters_offered(sat_counters *c, sat_proto proto, const sat_dup_counts
 /* sat_counters_refused counts a decoded report of spans answered with an injected error
  * or closed without an answer. */
 void sat_counters_refused(sat_counters *c, sat_reject why, uint64_t spans);
+
+/* sat_counters_refused_report remembers a decoded report that was refused or whose
+ * answer was not delivered, so that its resend can be timed (satellite/resend.h). */
+void sat_counters_refused_report(sat_counters *c, const sat_ids *ids, uint64_t now_ns);
+
+/* sat_counters_arrived_report times a report that resends a refused one. */
+void sat_counters_arrived_report(sat_counters *c, const sat_ids *ids, uint64_t now_ns);
 
 /* sat_counters_in_flight adds spans (or, negative, takes them away) to the spans of
  * reports answered 2xx whose answer is not yet delivered. */

@@ -420,6 +420,7 @@ static void acknowledge(sat_http *h, request *rq, bool delivered)
 	sat_counters_in_flight(h->o.counters, -(int64_t)ids->n);
 	if (!delivered) {
 		sat_counters_unacked(h->o.counters, ids->n);
+		sat_counters_refused_report(h->o.counters, ids, tb_now_ns());
 	} else if (h->o.dups == NULL) {
 		sat_counters_add_report(h->o.counters, rq->dec->proto, ids->n, 0, tb_now_ns());
 	} else {
@@ -452,6 +453,7 @@ static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict 
 	}
 	int n = snprintf((char *)reply, sizeof(reply), "injected error %u\n", v->status);
 	sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_ERROR, ids->n);
+	sat_counters_refused_report(h->o.counters, ids, tb_now_ns());
 	resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
 	if (resp != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
@@ -481,8 +483,10 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 	uint64_t now = tb_now_ns();
 	rq->answered = true;
 	offer(h, rq, &ids, plain_len, &dc);
+	sat_counters_arrived_report(h->o.counters, &ids, now);
 	if (v.drop) {
 		sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_DROP, ids.n);
+		sat_counters_refused_report(h->o.counters, &ids, now);
 		write_record(h, rq, 0, ids.n, dc.resent + dc.after_ack, now);
 		sat_ids_fini(&ids);
 		return MHD_NO;	/* libmicrohttpd closes the connection without an answer */

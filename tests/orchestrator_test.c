@@ -630,3 +630,30 @@ Test(orchestrator, an_outage_gets_both_recovery_times_and_a_calm_run_none, .time
 	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
 	cr_assert(strstr(out, "ERROR") == NULL && strstr(out, "FAIL") == NULL, "%s", out);
 }
+
+/* The satellites time a real exporter's resends: the OpenTelemetry JS OTLP exporter
+ * against 503s, with and without Retry-After. Whether it waits as asked is a finding
+ * about that exporter (client-shim/README.md), so only the timing is asserted here. */
+Test(orchestrator, the_satellites_time_a_real_exporters_resends, .timeout = 150)
+{
+	static const char plan[] =
+		"client js-otel\nsampling 100ms\ncalibrate 0.30\n"
+		"run asked sps 200 runtime 8s trace protocol otlp {\n"
+		"  at 0s errors 1.0 status 503 retry_after 2s\n"
+		"  at 6s errors 0\n"
+		"}\n"
+		"run plain sps 200 runtime 8s trace protocol otlp {\n"
+		"  at 0s errors 1.0 status 503\n"
+		"  at 6s errors 0\n"
+		"}\n"
+		"assert count(asked.resend_delays) > 0\n"
+		"assert count(plain.resend_delays) > 0\n"
+		"assert min(asked.resend_delays) > 0\n";
+	FILE *f = fopen(reg, "a");
+	cr_assert_not_null(f);
+	fprintf(f, "[js-otel]\ncommand = node %s/client-shim/js/js-otel.js\n", SOURCE_DIR);
+	fclose(f);
+	int st = run_plan(plan, 120000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+}

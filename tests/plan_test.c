@@ -26,6 +26,14 @@ Test(plan, shipped_plans_parse)
 		cr_assert_eq(p->ngraphs, i == 2 ? 4 : 0);
 		orc_plan_free(p);
 	}
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_load(SOURCE_DIR "/plans/faults.plan", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_eq(p->nruns, 2);
+	cr_assert_eq(p->runs[0].nevents, 12);
+	cr_assert_float_eq(p->runs[0].sps[0] * p->runs[0].runtime_s, 1e6, 1e-6);
+	orc_plan_free(p);
 }
 
 Test(plan, graphs_name_their_runs_and_scale_shrinks_every_duration)
