@@ -1171,30 +1171,30 @@ static void st_on_failure(parser *ps)
 	end_of_statement(ps);
 }
 
-static void st_max_cv(parser *ps)
+/* take_limit reads a plan-level limit above 0 and at most max, then the line's end. */
+static void take_limit(parser *ps, double *out, double max, const char *what,
+		       const char *range)
 {
 	token v = ps->tok;
-	double *cv = &ps->plan->max_cv;
-	if (!take_number(ps, cv, "the largest coefficient of variation, such as 0.05"))
+	if (!take_number(ps, out, what))
 		return;
-	if (!(*cv > 0 && *cv <= 10)) {
-		fail_at(ps, &v, "expected a coefficient of variation above 0, such as 0.05");
+	if (!(*out > 0 && *out <= max)) {
+		fail_at(ps, &v, "expected %s", range);
 		return;
 	}
 	end_of_statement(ps);
 }
 
+static void st_max_cv(parser *ps)
+{
+	take_limit(ps, &ps->plan->max_cv, 10, "the largest coefficient of variation, such as 0.05",
+		   "a coefficient of variation above 0, such as 0.05");
+}
+
 static void st_quiet_host(parser *ps)
 {
-	token v = ps->tok;
-	double *cores = &ps->plan->quiet_host;
-	if (!take_number(ps, cores, "the cores other work may use, such as 0.10"))
-		return;
-	if (!(*cores > 0 && *cores <= 1024)) {
-		fail_at(ps, &v, "expected a number of cores above 0, such as 0.10");
-		return;
-	}
-	end_of_statement(ps);
+	take_limit(ps, &ps->plan->quiet_host, 1024, "the cores other work may use, such as 0.10",
+		   "a number of cores above 0, such as 0.10");
 }
 
 static const struct statement {

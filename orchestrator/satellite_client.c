@@ -48,6 +48,20 @@ int orc_sat_set_listening(orc_peer *s, bool listening, char *err, size_t errlen)
 	return orc_peer_call_ok(s, &req, err, errlen);
 }
 
+/* copy_u32s copies n values into a new array *out (NULL when n is 0). */
+static bool copy_u32s(const uint32_t *v, size_t n, uint32_t **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return true;
+	if ((*out = malloc(n * sizeof(uint32_t))) == NULL)
+		return false;
+	memcpy(*out, v, n * sizeof(uint32_t));
+	*nout = n;
+	return true;
+}
+
 int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -66,28 +80,14 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 #undef COPY
 	c->last_report_ns = m->last_report_ns;
 	c->bucket_ms = m->bucket_ms;
-	if (m->n_spans_per_bucket > 0) {
-		c->spans_per_bucket = malloc(m->n_spans_per_bucket * sizeof(uint32_t));
-		if (c->spans_per_bucket == NULL) {
-			tb_rpc_free(rep);
-			snprintf(err, errlen, "out of memory");
-			return TB_ENOMEM;
-		}
-		memcpy(c->spans_per_bucket, m->spans_per_bucket,
-		       m->n_spans_per_bucket * sizeof(uint32_t));
-		c->nbuckets = m->n_spans_per_bucket;
-	}
-	if (m->n_resend_delays_ms > 0) {
-		c->resend_delays_ms = malloc(m->n_resend_delays_ms * sizeof(uint32_t));
-		if (c->resend_delays_ms == NULL) {
-			orc_sat_counts_fini(c);
-			tb_rpc_free(rep);
-			snprintf(err, errlen, "out of memory");
-			return TB_ENOMEM;
-		}
-		memcpy(c->resend_delays_ms, m->resend_delays_ms,
-		       m->n_resend_delays_ms * sizeof(uint32_t));
-		c->ndelays = m->n_resend_delays_ms;
+	if (!copy_u32s(m->spans_per_bucket, m->n_spans_per_bucket, &c->spans_per_bucket,
+		       &c->nbuckets) ||
+	    !copy_u32s(m->resend_delays_ms, m->n_resend_delays_ms, &c->resend_delays_ms,
+		       &c->ndelays)) {
+		orc_sat_counts_fini(c);
+		tb_rpc_free(rep);
+		snprintf(err, errlen, "out of memory");
+		return TB_ENOMEM;
 	}
 	tb_rpc_free(rep);
 	return TB_OK;
