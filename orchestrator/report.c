@@ -221,6 +221,11 @@ static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t 
 			fputs("<td class=\"failed\">failed: ", f);
 			html(f, r->failure);
 			fputs("</td>", f);
+		} else if (r->unexplained > 0 || r->dup_after_ack > 0) {
+			fprintf(f, "<td class=\"failed\">%llu spans unexplained, %llu sent again "
+				   "after acknowledgment</td>",
+				(unsigned long long)r->unexplained,
+				(unsigned long long)r->dup_after_ack);
 		} else {
 			fputs("<td>ok</td>", f);
 		}
@@ -384,9 +389,11 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 	fputs("<h1>", f);
 	html(f, title);
 	fputs("</h1>\n", f);
-	size_t failed = 0;
-	for (size_t i = 0; i < n; i++)
+	size_t failed = 0, unexplained = 0;
+	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].failed;
+		unexplained += !rows[i].failed && rows[i].unexplained > 0;
+	}
 	/* The assertions are written into a buffer first so their tally can lead the page. */
 	char *asserts = NULL;
 	size_t asserts_len = 0, held = 0, total = 0;
@@ -398,6 +405,9 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 	bool ok = held == total && failed == 0;
 	fprintf(f, "<p class=\"%s\">%s: %zu of %zu assertions held; %zu of %zu runs failed.</p>\n",
 		ok ? "PASS" : "FAIL", ok ? "PASS" : "FAIL", held, total, failed, n);
+	if (unexplained > 0)
+		fprintf(f, "<p class=\"failed\">%zu of %zu runs lost spans that nothing accounts "
+			   "for (the runs table's unexplained column).</p>\n", unexplained, n);
 	if (out->problem[0] != '\0') {
 		fputs("<p class=\"failed\">", f);
 		html(f, out->problem);
