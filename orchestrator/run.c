@@ -353,6 +353,16 @@ static void take_client_result(orc_result *r, const tb_client_result *cr)
 
 #define PING_EVERY_NS (2 * TB_NS_PER_S)
 
+/* initial_faults: each group's faults at a run's start, which its events change. */
+static void initial_faults(const orc_env *env, const orc_run_params *p, orc_sat_faults *fs)
+{
+	for (size_t i = 0; i < ORC_PLAN_MAX_SATELLITES; i++)
+		fs[i] = (orc_sat_faults){
+			.error_status = 500,
+			.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
+				: i < env->nsatellites ? env->satellites[i].mode : TB_SAT_TYPICAL};
+}
+
 /* watch reads samples and the client's result until the client has exited, enforcing
  * the timeout. */
 static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const launched *l,
@@ -365,11 +375,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 	bool killed = false;
 	bool done[ORC_PLAN_MAX_EVENTS] = {false};
 	orc_sat_faults fs[ORC_PLAN_MAX_SATELLITES];
-	for (size_t i = 0; i < ORC_PLAN_MAX_SATELLITES; i++)
-		fs[i] = (orc_sat_faults){
-			.error_status = 500,
-			.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
-				: i < env->nsatellites ? env->satellites[i].mode : TB_SAT_TYPICAL};
+	initial_faults(env, p, fs);
 	uint64_t last_ping = t0;
 	while (!t->exited) {
 		size_t n;
