@@ -182,12 +182,22 @@ uint64_t sat_dupset_ack_many(sat_dupset *d, const void *ids, size_t n, size_t st
 			     uint64_t *absent)
 {
 	const uint8_t *base = ids;
-	uint64_t first = 0;
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *id = base + i * stride;
-		ack_result r = ack_fp(d, fingerprint(id, id + 16));
-		first += r == ACK_FIRST;
-		*absent += r == ACK_ABSENT;
+	uint64_t first = 0, fps[PREFETCH_AHEAD];
+	size_t mask = d->nslots - 1;
+	/* The slots were read when the report arrived, but a large set has evicted them
+	 * since: prefetch as insert_many does. */
+	for (size_t i = 0; i < n + PREFETCH_AHEAD; i++) {
+		if (i >= PREFETCH_AHEAD) {
+			ack_result r = ack_fp(d, fps[i % PREFETCH_AHEAD]);
+			first += r == ACK_FIRST;
+			*absent += r == ACK_ABSENT;
+		}
+		if (i < n) {
+			const uint8_t *id = base + i * stride;
+			uint64_t fp = fingerprint(id, id + 16);
+			fps[i % PREFETCH_AHEAD] = fp;
+			__builtin_prefetch((const void *)&d->slots[fp & mask], 1);
+		}
 	}
 	return first;
 }
