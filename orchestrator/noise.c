@@ -59,7 +59,12 @@ void orc_noise_warn(const orc_result *r)
 {
 	if (r->host_other_cpu + r->steal <= ORC_NOISE_WARN_CORES)
 		return;
-	tb_warn("orchestrator: the host looks busy during run %llu: other work used %.2f cores "
-		"and the hypervisor took %.2f: its figures will be noisy",
-		(unsigned long long)r->run_id, r->host_other_cpu, r->steal);
+	char which[48];
+	if (r->run_id == 0)
+		snprintf(which, sizeof(which), "a calibration run");
+	else
+		snprintf(which, sizeof(which), "run %llu", (unsigned long long)r->run_id);
+	tb_warn("orchestrator: the host looks busy during %s: other work used %.2f cores and "
+		"the hypervisor took %.2f: its figures will be noisy", which, r->host_other_cpu,
+		r->steal);
 }

@@ -38,7 +38,7 @@ void orc_noise_sample(orc_noise *n, const tb_rec_sample *s);
 void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_result *r);
 
 /* orc_noise_warn warns when r's host was busy with other work or the hypervisor stole
- * time, naming the run (as "run 12" or the plan's name) and the figures. */
+ * time, naming the run ("run 12", or a calibration run) and the figures. */
 void orc_noise_warn(const orc_result *r);
 
 #endif
