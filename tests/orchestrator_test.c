@@ -327,7 +327,8 @@ Test(orchestrator, bad_command_lines_are_named)
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
 	/* An unknown client is named before anything starts, with the ones there are. */
-	cr_assert(strstr(text_of(err_path), "(known: c, crash, hang, c-argv, heavy, lsb-argv, gone)") != NULL);
+	cr_assert(strstr(text_of(err_path),
+			 "(known: c, crash, hang, c-argv, heavy, c-no-retry, lsb-argv, gone)") != NULL);
 }
 
 /* A registered command that cannot be executed is named with the reason, not reported
