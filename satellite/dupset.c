@@ -76,12 +76,14 @@ static sat_dup_result seen_as(uint64_t slot)
 	return slot & ACKED ? SAT_DUP_AFTER_ACK : SAT_DUP_RESENT;
 }
 
-static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
+static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp, size_t *slot)
 {
 	size_t mask = d->nslots - 1;
 	size_t i = (size_t)fp & mask;
+	*slot = SIZE_MAX;
 	for (size_t probes = 0; probes < d->nslots; probes++, i = (i + 1) & mask) {
 		uint64_t cur = atomic_load_explicit(&d->slots[i], memory_order_relaxed);
+		*slot = i;
 		if ((cur & ~ACKED) == fp)
 			return seen_as(cur);
 		if (cur != 0)
@@ -90,6 +92,7 @@ static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
 		size_t n = atomic_fetch_add_explicit(&d->count, 1, memory_order_relaxed);
 		if (n >= d->limit) {
 			atomic_fetch_sub_explicit(&d->count, 1, memory_order_relaxed);
+			*slot = SIZE_MAX;
 			return SAT_DUP_UNCHECKED;
 		}
 		uint64_t expected = 0;
@@ -102,6 +105,7 @@ static sat_dup_result insert_fp(sat_dupset *d, uint64_t fp)
 			return seen_as(expected);
 		/* Someone else took the slot with another value: keep probing. */
 	}
+	*slot = SIZE_MAX;
 	return SAT_DUP_UNCHECKED;
 }
 
@@ -147,7 +151,8 @@ static inline uint64_t fingerprint(const uint8_t *trace_id, const uint8_t *span_
 sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
 				 const uint8_t span_id[8])
 {
-	return insert_fp(d, fingerprint(trace_id, span_id));
+	size_t slot;
+	return insert_fp(d, fingerprint(trace_id, span_id), &slot);
 }
 
 /* How many inserts ahead to prefetch: enough to cover a DRAM miss with the work of the
@@ -155,7 +160,7 @@ sat_dup_result sat_dupset_insert(sat_dupset *d, const uint8_t trace_id[16],
 #define PREFETCH_AHEAD 8
 
 void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
-			    sat_dup_counts *c)
+			    sat_dup_counts *c, sat_dup_ref *refs)
 {
 	const uint8_t *base = ids;
 	uint64_t fps[PREFETCH_AHEAD];
@@ -163,7 +168,11 @@ void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t str
 
 	for (size_t i = 0; i < n + PREFETCH_AHEAD; i++) {
 		if (i >= PREFETCH_AHEAD) {
-			sat_dup_result r = insert_fp(d, fps[i % PREFETCH_AHEAD]);
+			uint64_t fp = fps[i % PREFETCH_AHEAD];
+			size_t slot;
+			sat_dup_result r = insert_fp(d, fp, &slot);
+			if (refs != NULL)
+				refs[i - PREFETCH_AHEAD] = (sat_dup_ref){fp, slot};
 			c->fresh += r == SAT_DUP_NEW;
 			c->resent += r == SAT_DUP_RESENT;
 			c->after_ack += r == SAT_DUP_AFTER_ACK;
@@ -178,26 +187,34 @@ void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t str
 	}
 }
 
-uint64_t sat_dupset_ack_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
+/* ack_slot acknowledges ref at the slot insert found, or looks it up again when the
+ * slot holds another span now (the set was reset in between). */
+static ack_result ack_slot(sat_dupset *d, const sat_dup_ref *ref)
+{
+	if (ref->slot == SIZE_MAX)
+		return ACK_ABSENT;
+	_Atomic uint64_t *s = &d->slots[ref->slot];
+	uint64_t cur = atomic_load_explicit(s, memory_order_relaxed);
+	while ((cur & ~ACKED) == ref->fp) {
+		if (cur & ACKED)
+			return ACK_AGAIN;
+		if (atomic_compare_exchange_weak_explicit(s, &cur, cur | ACKED, memory_order_relaxed,
+							  memory_order_relaxed))
+			return ACK_FIRST;
+	}
+	return ack_fp(d, ref->fp);
+}
+
+uint64_t sat_dupset_ack_refs(sat_dupset *d, const sat_dup_ref *refs, size_t n,
 			     uint64_t *absent)
 {
-	const uint8_t *base = ids;
-	uint64_t first = 0, fps[PREFETCH_AHEAD];
-	size_t mask = d->nslots - 1;
-	/* The slots were read when the report arrived, but a large set has evicted them
-	 * since: prefetch as insert_many does. */
-	for (size_t i = 0; i < n + PREFETCH_AHEAD; i++) {
-		if (i >= PREFETCH_AHEAD) {
-			ack_result r = ack_fp(d, fps[i % PREFETCH_AHEAD]);
-			first += r == ACK_FIRST;
-			*absent += r == ACK_ABSENT;
-		}
-		if (i < n) {
-			const uint8_t *id = base + i * stride;
-			uint64_t fp = fingerprint(id, id + 16);
-			fps[i % PREFETCH_AHEAD] = fp;
-			__builtin_prefetch((const void *)&d->slots[fp & mask], 1);
-		}
+	uint64_t first = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n && refs[i + PREFETCH_AHEAD].slot != SIZE_MAX)
+			__builtin_prefetch((const void *)&d->slots[refs[i + PREFETCH_AHEAD].slot], 1);
+		ack_result r = ack_slot(d, &refs[i]);
+		first += r == ACK_FIRST;
+		*absent += r == ACK_ABSENT;
 	}
 	return first;
 }

@@ -36,6 +36,13 @@ typedef enum sat_dup_result {
 	SAT_DUP_UNCHECKED,	/* the set is full: not checked */
 } sat_dup_result;
 
+/* Where an offered span's identity sits in the set, so that acknowledging it later
+ * needs no hashing or probing. slot is SIZE_MAX for a span the full set could not hold. */
+typedef struct sat_dup_ref {
+	uint64_t fp;
+	size_t slot;
+} sat_dup_ref;
+
 /* What offering a report's spans found. */
 typedef struct sat_dup_counts {
 	uint64_t fresh, resent, after_ack, unchecked;
@@ -64,14 +71,15 @@ bool sat_dupset_ack_u64(sat_dupset *d, uint64_t trace_id, uint64_t span_id);
 
 /* sat_dupset_insert_many offers n identities, each a 16-byte trace id followed by an
  * 8-byte span id, `stride` bytes apart (an array of sat_span_id), prefetching ahead so
- * the cache misses of a large report overlap. Adds what it found to *c. */
+ * the cache misses of a large report overlap. Adds what it found to *c, and where each
+ * one is to refs[0..n) unless refs is NULL. */
 void sat_dupset_insert_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
-			    sat_dup_counts *c);
+			    sat_dup_counts *c, sat_dup_ref *refs);
 
-/* sat_dupset_ack_many acknowledges n identities laid out as for insert_many and returns
- * how many of them were acknowledged for the first time; *absent gets those the set does
- * not hold (offered while it was full). */
-uint64_t sat_dupset_ack_many(sat_dupset *d, const void *ids, size_t n, size_t stride,
+/* sat_dupset_ack_refs acknowledges the n spans insert_many gave refs for and returns how
+ * many were acknowledged for the first time; *absent gets those the set does not hold
+ * (offered while it was full). A set reset since is looked up again. */
+uint64_t sat_dupset_ack_refs(sat_dupset *d, const sat_dup_ref *refs, size_t n,
 			     uint64_t *absent);
 
 /* sat_dupset_reset empties the set for a new run and gives its memory back to the system

@@ -92,8 +92,12 @@ typedef struct request {
 	struct MHD_Response *held;	/* the answer waiting in ST_HELD */
 	unsigned held_status;
 	bool answered;		/* a response was queued or the request counted */
-	sat_ids acking;		/* a 2xx report's spans, acknowledged once it is delivered */
+	/* A 2xx report's spans, acknowledged once its answer is delivered: where the
+	 * duplicate set holds them, how many, and the first (to time a resend). */
 	bool has_acking;
+	sat_dup_ref *refs;
+	size_t nspans;
+	sat_span_id first;
 } request;
 
 /* ---- answering ---- */
@@ -400,50 +404,61 @@ static bool decode_body(sat_http *h, struct MHD_Connection *c, request *rq, sat_
 }
 
 /* offer counts a decoded report's spans against the duplicate set, whatever its answer:
- * a copy refused now and sent again later is then known as a resend. */
-static void offer(sat_http *h, const request *rq, const sat_ids *ids, size_t plain_len,
-		  sat_dup_counts *dc)
+ * a copy refused now and sent again later is then known as a resend. *refs (malloc'd,
+ * NULL without a set) says where each span is, for acknowledging it. False when out of
+ * memory. */
+static bool offer(sat_http *h, const request *rq, const sat_ids *ids, size_t plain_len,
+		  sat_dup_counts *dc, sat_dup_ref **refs)
 {
 	*dc = (sat_dup_counts){0};
-	if (h->o.dups != NULL)
-		sat_dupset_insert_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]), dc);
-	else
+	*refs = NULL;
+	if (h->o.dups != NULL) {
+		if (ids->n > 0 && (*refs = malloc(ids->n * sizeof(**refs))) == NULL)
+			return false;
+		sat_dupset_insert_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]), dc, *refs);
+	} else {
 		dc->fresh = ids->n;
+	}
 	sat_counters_offered(h->o.counters, rq->dec->proto, dc, rq->wire_len, plain_len);
+	return true;
 }
 
 /* acknowledge receives a 2xx report's spans once libmicrohttpd has delivered its answer,
  * or counts them unacknowledged when it could not. */
 static void acknowledge(sat_http *h, request *rq, bool delivered)
 {
-	sat_ids *ids = &rq->acking;
-	sat_counters_in_flight(h->o.counters, -(int64_t)ids->n);
+	sat_counters_in_flight(h->o.counters, -(int64_t)rq->nspans);
 	if (!delivered) {
-		sat_counters_unacked(h->o.counters, ids->n);
-		sat_counters_refused_report(h->o.counters, ids, tb_now_ns());
+		sat_counters_unacked(h->o.counters, rq->nspans);
+		sat_ids first = {.v = &rq->first, .n = rq->nspans > 0};
+		sat_counters_refused_report(h->o.counters, &first, tb_now_ns());
 	} else if (h->o.dups == NULL) {
-		sat_counters_add_report(h->o.counters, rq->dec->proto, ids->n, 0, tb_now_ns());
+		sat_counters_add_report(h->o.counters, rq->dec->proto, rq->nspans, 0, tb_now_ns());
 	} else {
 		uint64_t absent = 0;
-		uint64_t first = sat_dupset_ack_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]),
-						     &absent);
+		uint64_t first = sat_dupset_ack_refs(h->o.dups, rq->refs, rq->nspans, &absent);
 		sat_counters_add_report(h->o.counters, rq->dec->proto, first, absent, tb_now_ns());
 	}
-	sat_ids_fini(ids);
+	free(rq->refs);
+	rq->refs = NULL;
+	rq->has_acking = false;
 }
 
 /* respond builds the answer to a decoded report; a 2xx report's spans wait in rq for
  * its delivery. NULL when out of memory. */
 static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict *v,
-				    sat_ids *ids)
+				    const sat_ids *ids, sat_dup_ref **refs)
 {
 	uint8_t reply[256];
 	struct MHD_Response *resp;
 	if (v->status == 200) {
-		rq->acking = *ids;
 		rq->has_acking = true;
-		*ids = (sat_ids){0};
-		sat_counters_in_flight(h->o.counters, (int64_t)rq->acking.n);
+		rq->refs = *refs;
+		*refs = NULL;
+		rq->nspans = ids->n;
+		if (ids->n > 0)
+			rq->first = ids->v[0];
+		sat_counters_in_flight(h->o.counters, (int64_t)rq->nspans);
 		size_t reply_len = rq->dec->reply(reply, sizeof(reply), tb_wall_ns() / 1000);
 		resp = MHD_create_response_from_buffer(reply_len, reply, MHD_RESPMEM_MUST_COPY);
 		if (resp != NULL)
@@ -471,6 +486,7 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 	sat_verdict v;
 	size_t plain_len;
 	sat_dup_counts dc;
+	sat_dup_ref *refs = NULL;
 	enum MHD_Result ret;
 
 	if (rq->stage == ST_DISCARD)
@@ -482,18 +498,22 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 	sat_faults_decide(h->o.faults, ids.n, &v);
 	uint64_t now = tb_now_ns();
 	rq->answered = true;
-	offer(h, rq, &ids, plain_len, &dc);
+	if (!offer(h, rq, &ids, plain_len, &dc, &refs)) {
+		sat_ids_fini(&ids);
+		return MHD_NO;
+	}
 	sat_counters_arrived_report(h->o.counters, &ids, now);
 	if (v.drop) {
+		free(refs);
 		sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_DROP, ids.n);
 		sat_counters_refused_report(h->o.counters, &ids, now);
 		write_record(h, rq, 0, ids.n, dc.resent + dc.after_ack, now);
 		sat_ids_fini(&ids);
 		return MHD_NO;	/* libmicrohttpd closes the connection without an answer */
 	}
-	size_t nspans = ids.n;
-	struct MHD_Response *resp = respond(h, rq, &v, &ids);
-	write_record(h, rq, v.status, nspans, dc.resent + dc.after_ack, now);
+	struct MHD_Response *resp = respond(h, rq, &v, &ids, &refs);
+	write_record(h, rq, v.status, ids.n, dc.resent + dc.after_ack, now);
+	free(refs);	/* kept by respond for a 2xx answer */
 	sat_ids_fini(&ids);
 	if (resp == NULL)
 		return MHD_NO;

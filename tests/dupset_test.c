@@ -42,16 +42,45 @@ Test(dupset, acknowledgment_tells_resends_from_duplicates_after_ack)
 	for (int i = 0; i < 3; i++)
 		ids[i][16] = (uint8_t)(i + 1);
 	sat_dup_counts c = {0};
-	sat_dupset_insert_many(d, ids, 3, 24, &c);
+	sat_dup_ref refs[3];
+	sat_dupset_insert_many(d, ids, 3, 24, &c, refs);
 	cr_assert_eq(c.fresh, 3);
 	uint64_t absent = 0;
-	cr_assert_eq(sat_dupset_ack_many(d, ids, 2, 24, &absent), 2);
+	cr_assert_eq(sat_dupset_ack_refs(d, refs, 2, &absent), 2);
 	cr_assert_eq(absent, 0);
 	memset(&c, 0, sizeof(c));
-	sat_dupset_insert_many(d, ids, 3, 24, &c);
+	sat_dupset_insert_many(d, ids, 3, 24, &c, refs);
 	cr_assert_eq(c.after_ack, 2);
 	cr_assert_eq(c.resent, 1);
-	cr_assert_eq(sat_dupset_ack_many(d, ids, 3, 24, &absent), 1);
+	cr_assert_eq(sat_dupset_ack_refs(d, refs, 3, &absent), 1);
+	/* Reset between the offer and the acknowledgment: the refs find the spans again. */
+	memset(&c, 0, sizeof(c));
+	sat_dupset_insert_many(d, ids, 3, 24, &c, refs);
+	sat_dupset_reset(d);
+	sat_dupset_insert_u64(d, 99, 99);
+	cr_assert_eq(sat_dupset_ack_refs(d, refs, 3, &absent), 0);
+	cr_assert_eq(absent, 3, "spans the reset set does not hold are absent");
+	sat_dupset_free(d);
+}
+
+/* A full set cannot hold more spans: they are acknowledged as absent, never as new. */
+Test(dupset, spans_a_full_set_could_not_hold_are_acknowledged_as_absent)
+{
+	sat_dupset *d;
+	cr_assert_eq(sat_dupset_alloc(&d, 1024), TB_OK);
+	size_t cap = sat_dupset_capacity(d);
+	for (uint64_t i = 0; i < cap; i++)
+		sat_dupset_insert_u64(d, 1, i);
+	uint8_t ids[1][24] = {{0}};
+	ids[0][16] = 0xee;
+	ids[0][20] = 0x5a;
+	sat_dup_counts c = {0};
+	sat_dup_ref ref;
+	sat_dupset_insert_many(d, ids, 1, 24, &c, &ref);
+	cr_assert_eq(c.unchecked, 1);
+	uint64_t absent = 0;
+	cr_assert_eq(sat_dupset_ack_refs(d, &ref, 1, &absent), 0);
+	cr_assert_eq(absent, 1);
 	sat_dupset_free(d);
 }
 
