@@ -502,7 +502,10 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 		sat_ids_fini(&ids);
 		return MHD_NO;
 	}
-	sat_counters_arrived_report(h->o.counters, &ids, now);
+	/* Only a report holding spans seen before can be a resend: the others skip the
+	 * resend table's lock. */
+	if (dc.resent > 0 || h->o.dups == NULL)
+		sat_counters_arrived_report(h->o.counters, &ids, now);
 	if (v.drop) {
 		free(refs);
 		sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_DROP, ids.n);
