@@ -427,7 +427,6 @@ static bool offer(sat_http *h, const request *rq, const sat_ids *ids, size_t pla
  * or counts them unacknowledged when it could not. */
 static void acknowledge(sat_http *h, request *rq, bool delivered)
 {
-	sat_counters_in_flight(h->o.counters, -(int64_t)rq->nspans);
 	if (!delivered) {
 		sat_counters_unacked(h->o.counters, rq->nspans);
 		sat_ids first = {.v = &rq->first, .n = rq->nspans > 0};
@@ -439,6 +438,8 @@ static void acknowledge(sat_http *h, request *rq, bool delivered)
 		uint64_t first = sat_dupset_ack_refs(h->o.dups, rq->refs, rq->nspans, &absent);
 		sat_counters_add_report(h->o.counters, rq->dec->proto, first, absent, tb_now_ns());
 	}
+	/* Out of flight last: a reader that sees none in flight sees them counted. */
+	sat_counters_in_flight(h->o.counters, -(int64_t)rq->nspans);
 	free(rq->refs);
 	rq->refs = NULL;
 	rq->has_acking = false;
