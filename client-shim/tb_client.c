@@ -15,96 +15,17 @@
 
 #include "client-shim/shim.h"
 #include "client-shim/tracer.h"
+#include "client-shim/workload.h"
 #include "common/clock.h"
 #include "common/command.h"
 #include "common/error.h"
 #include "common/host.h"
 #include "common/units.h"
 
-#define MAX_KEYS 1000
+#define MAX_KEYS TB_WORKLOAD_MAX_KEYS
 
-static const char *tag_keys[MAX_KEYS], *log_keys[MAX_KEYS];
-static volatile double work_sink;
 static uint64_t steps_per_unit = 1;	/* --work-cost */
 static uint64_t extra_ns_per_span;	/* --extra-ns-per-span */
-
-/* do_work is units of dependent floating-point steps the compiler cannot drop. */
-static void do_work(uint64_t units)
-{
-	double x = work_sink + 1.0;
-	for (uint64_t i = 0; i < units * steps_per_unit; i++)
-		x = x * 1.0000001 + 0.0000001;
-	work_sink = x;
-}
-
-/* burn_cpu spins until this thread has used ns more CPU time: a cost counted in CPU,
- * so preemption on a busy host does not shorten it. */
-static void burn_cpu(uint64_t ns)
-{
-	struct timespec ts;
-	if (ns == 0 || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return;
-	uint64_t end = (uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec + ns;
-	do {
-		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-			return;
-	} while ((uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec < end);
-}
-
-/* make_keys builds the tag and log key names once, so spans borrow static strings. */
-static void make_keys(void)
-{
-	for (int i = 0; i < MAX_KEYS; i++) {
-		char *k = malloc(16), *l = malloc(16);
-		if (k == NULL || l == NULL)
-			abort();
-		snprintf(k, 16, "tag.%d", i);
-		snprintf(l, 16, "event.%d", i);
-		tag_keys[i] = k;
-		log_keys[i] = l;
-	}
-}
-
-typedef struct workload {
-	const tb_command *cmd;
-	tb_tracer *tracer;
-	uint64_t made;
-	int64_t owed_ns;	/* below 0 when the last sleep overran: credit */
-} workload;
-
-/* pay_sleep pays the sleep owed once a SleepInterval of it is due. What is paid off is the
- * time actually slept: a sleep that overruns (50-100 us at a time on a VM) is credited,
- * so the client keeps the rate asked for instead of falling 5-15% behind it. */
-static void pay_sleep(workload *w)
-{
-	int64_t interval = (int64_t)w->cmd->sleep_interval_ns;
-	w->owed_ns += (int64_t)w->cmd->sleep_ns;
-	while (interval > 0 && w->owed_ns >= interval) {
-		uint64_t t0 = tb_now_ns();
-		tb_sleep_ns((uint64_t)w->owed_ns);
-		w->owed_ns -= (int64_t)(tb_now_ns() - t0);
-	}
-}
-
-static void chain(workload *w, const tb_span *parent, int depth)
-{
-	static const char *const ops[] = {"client", "server", "db"};
-	if (w->made == w->cmd->repeat)
-		return;
-	w->made++;
-	tb_span *s = tb_tracer_start(w->tracer, ops[depth], parent);
-	for (uint32_t i = 0; i < w->cmd->num_tags; i++)
-		tb_span_set_tag(w->tracer, s, tag_keys[i], "some-tag-value");
-	do_work(w->cmd->work);
-	if (w->cmd->trace)
-		burn_cpu(extra_ns_per_span);
-	for (uint32_t i = 0; i < w->cmd->num_logs; i++)
-		tb_span_add_log(w->tracer, s, log_keys[i], "a log message of moderate length");
-	pay_sleep(w);
-	if (depth < 2)
-		chain(w, s, depth + 1);
-	tb_tracer_finish(w->tracer, s);
-}
 
 static double cpu_seconds(void)
 {
@@ -140,13 +61,11 @@ static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
 		fprintf(stderr, "tb-client: %s\n", err);
 		return 1;
 	}
-	workload w = {.cmd = cmd, .tracer = t};
+	tb_workload w = {.cmd = cmd, .tracer = t, .pay = TB_PAY_ALL,
+			 .steps_per_unit = steps_per_unit, .extra_ns_per_span = extra_ns_per_span};
 	double cpu0 = cpu_seconds();
 	uint64_t t0 = tb_now_ns();
-	while (w.made < cmd->repeat)
-		chain(&w, NULL, 0);
-	if (w.owed_ns > 0)
-		tb_sleep_ns((uint64_t)w.owed_ns);
+	tb_workload_run(&w);
 	tb_tracer_close(t, !cmd->no_flush);
 	tb_tracer_stats st;
 	tb_tracer_get_stats(t, &st);
@@ -352,7 +271,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tb-client: NumTags and NumLogs must be at most %d\n", MAX_KEYS);
 		return 2;
 	}
-	make_keys();
+	tb_workload_keys();
 	tb_client_result r;
 	if (run(&a.cmd, a.max_buffered, (uint64_t)a.flush_ms * TB_NS_PER_MS, &r) != 0)
 		return 1;

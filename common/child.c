@@ -25,7 +25,8 @@ struct exec_report {
 	int err;  /* its errno */
 };
 
-enum { STEP_READY = 0, STEP_PDEATHSIG, STEP_STDOUT, STEP_STDERR, STEP_CHDIR, STEP_EXEC };
+enum { STEP_READY = 0, STEP_PDEATHSIG, STEP_STDOUT, STEP_STDERR, STEP_CHDIR, STEP_EXEC,
+       STEP_INTERP };
 
 static const char *step_name(int step)
 {
@@ -38,6 +39,8 @@ static const char *step_name(int step)
 		return "open stderr file";
 	case STEP_CHDIR:
 		return "change directory";
+	case STEP_INTERP:
+		return "find the #! interpreter of";
 	default:
 		return "execute";
 	}
@@ -50,6 +53,62 @@ static void child_report(int fd, int step)
 	ssize_t n = write(fd, &r, sizeof(r));
 	(void)n;
 	_exit(127);
+}
+
+/* find_program puts where execvpe would find prog into out: prog itself when it has a
+ * '/', else the first executable file of that name in envp's PATH. In the child, so no
+ * malloc. -1 with errno set when there is none. */
+static int find_program(const char *prog, char *const *envp, char *out, size_t len)
+{
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	size_t plen = strlen(prog);
+	if (strchr(prog, '/') != NULL) {
+		if (plen >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(out, prog, plen + 1);
+		return access(out, X_OK);
+	}
+	for (char *const *e = envp ? envp : environ; *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	for (const char *d = path; *d != '\0';) {
+		size_t dlen = strcspn(d, ":");
+		if (dlen > 0 && dlen + 1 + plen < len) {
+			memcpy(out, d, dlen);
+			out[dlen] = '/';
+			memcpy(out + dlen + 1, prog, plen + 1);
+			if (access(out, X_OK) == 0)
+				return 0;
+		}
+		d += dlen + (d[dlen] == ':');
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* check_runnable reports, as exec would fail later, a program that cannot be found or
+ * executed, or a script whose #! interpreter is missing. In the child. */
+static void check_runnable(const char *prog, char *const *envp, int report_fd)
+{
+	char file[PATH_MAX], head[256];
+	if (find_program(prog, envp, file, sizeof(file)) != 0)
+		child_report(report_fd, STEP_EXEC);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		child_report(report_fd, STEP_EXEC);
+	ssize_t n = read(fd, head, sizeof(head) - 1);
+	close(fd);
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return;
+	head[n] = '\0';
+	char *interp = head + 2;
+	while (*interp == ' ' || *interp == '\t')
+		interp++;
+	interp[strcspn(interp, " \t\r\n")] = '\0';
+	if (access(interp, X_OK) != 0)
+		child_report(report_fd, STEP_INTERP);
 }
 
 static int redirect(const char *path, int target)
@@ -129,9 +188,8 @@ static void child_main(char *const argv[], const tb_child_opts *o, char **envp, 
 
 	if (hold_fd >= 0) {
 		/* A held child cannot report an exec error later (the parent stopped
-		 * listening at READY), so a command named by path is checked now. */
-		if (strchr(argv[0], '/') != NULL && access(argv[0], X_OK) != 0)
-			child_report(report_fd, STEP_EXEC);
+		 * listening at READY), so what exec would trip on is checked now. */
+		check_runnable(argv[0], envp, report_fd);
 		/* Tell the parent set-up went well, then wait for its go (one byte) or
 		 * its death (EOF). */
 		struct exec_report ready = {.step = STEP_READY, .err = 0};

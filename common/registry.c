@@ -13,7 +13,9 @@
 #include <string.h>
 #include <wordexp.h>
 
+#include "common/clock.h"
 #include "common/error.h"
+#include "common/units.h"
 
 #define MAX_CLIENTS 256
 
@@ -45,6 +47,13 @@ int tb_registry_require(const char *path, const char *name, char *err, size_t er
 	}
 	tb_registry_free(r);
 	return rc;
+}
+
+uint64_t tb_client_sleep_interval(const tb_client_def *d)
+{
+	if (d->sleep_interval_ns > 0)
+		return d->sleep_interval_ns;
+	return d->mode == TB_CLIENT_ARGV ? TB_ARGV_SLEEP_INTERVAL_NS : TB_HTTP_SLEEP_INTERVAL_NS;
 }
 
 const char *tb_client_mode_name(tb_client_mode m)
@@ -218,12 +227,25 @@ static bool key_description(load_state *st, tb_client_def *d, const char *value)
 	return !st->nomem;
 }
 
+static bool key_sleep_interval(load_state *st, tb_client_def *d, const char *value)
+{
+	uint64_t ns;
+	if (!tb_parse_duration(value, TB_NS_PER_MS, &ns) || ns < TB_NS_PER_US ||
+	    ns > 10 * TB_NS_PER_S) {
+		snprintf(st->msg, sizeof(st->msg), "[%s] sleep_interval '%s' is not a duration "
+			 "from 1us to 10s (100ms)", d->name, value);
+		return false;
+	}
+	d->sleep_interval_ns = ns;
+	return true;
+}
+
 static const struct registry_key {
 	const char *name;
 	bool (*take)(load_state *st, tb_client_def *d, const char *value);
 } keys[] = {
 	{"command", key_command}, {"mode", key_mode}, {"cwd", key_cwd}, {"env", key_env},
-	{"description", key_description},
+	{"description", key_description}, {"sleep_interval", key_sleep_interval},
 };
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)

@@ -12,6 +12,7 @@
  *     mode = http            ; http (control channel) or argv (LightStep Benchmarks' flags)
  *     cwd = .                ; relative to this file's directory (the default)
  *     env = TB_FLUSH_MS=200  ; KEY=VALUE words added to the environment
+ *     sleep_interval = 100ms ; the SleepInterval its runs get unless a run sets one
  *
  * `command` and `env` are split into words like a shell does (quotes, $VAR), by
  * wordexp(3) with command substitution refused and undefined variables an error. A
@@ -20,6 +21,7 @@
 #define TB_REGISTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum tb_client_mode {
 	TB_CLIENT_HTTP = 0,	/* fetches its command from the HTTP control channel */
@@ -33,12 +35,24 @@ typedef struct tb_client_def {
 	char *cwd;		/* absolute */
 	tb_client_mode mode;
 	char *description;	/* "" if none */
+	uint64_t sleep_interval_ns;	/* 0: the mode's (tb_client_sleep_interval) */
 } tb_client_def;
+
+/* The SleepInterval a client gets when neither its run nor its registry entry sets one.
+ * LightStep Benchmarks always sent 100 ms, and its clients pay at most one interval of
+ * sleep per loop of spans: at 1 ms they fall behind on their sleep and run hot. The
+ * clients of the HTTP channel pay all they owe, in any chunk size. */
+#define TB_ARGV_SLEEP_INTERVAL_NS 100000000ull
+#define TB_HTTP_SLEEP_INTERVAL_NS 1000000ull
+
+/* tb_client_sleep_interval gives d's SleepInterval: its registry entry's, else its
+ * mode's default. */
+uint64_t tb_client_sleep_interval(const tb_client_def *d);
 
 typedef struct tb_registry tb_registry;
 
 /* tb_registry_load reads path. Errors name the place: "clients.conf:7: unknown key
- * 'comand' in [c-report] (expected command, mode, cwd, env, description)". Returns TB_OK,
+ * 'comand' in [c-report] (expected command, mode, cwd, env, description, sleep_interval)". Returns TB_OK,
  * TB_ENOENT (no such file), TB_EINVAL (a bad entry) or TB_ENOMEM. */
 int tb_registry_load(tb_registry **rp, const char *path, char *err, size_t errlen);
 

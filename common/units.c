@@ -82,3 +82,35 @@ bool tb_parse_duration(const char *s, uint64_t default_unit_ns, uint64_t *ns)
 	*ns = (uint64_t)(r + 0.5);
 	return true;
 }
+
+size_t tb_parse_ports(const char *s, uint16_t *ports, size_t max)
+{
+	size_t n = 0;
+	char *end;
+	unsigned long a, b;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (end != s && *end == '-' && s[0] != '-') {
+		const char *s2 = end + 1;
+		if (*s2 < '0' || *s2 > '9')
+			return 0;
+		b = strtoul(s2, &end, 10);
+		if (*end != '\0' || errno != 0 || a == 0 || b < a || b > 65535 || b - a + 1 > max)
+			return 0;
+		for (unsigned long p = a; p <= b; p++)
+			ports[n++] = (uint16_t)p;
+		return n;
+	}
+	for (const char *p = s;; p = end + 1) {
+		errno = 0;
+		if (*p < '0' || *p > '9')
+			return 0;
+		a = strtoul(p, &end, 10);
+		if (errno != 0 || a > 65535 || (*end != ',' && *end != '\0') || n == max)
+			return 0;
+		ports[n++] = (uint16_t)a;
+		if (*end == '\0')
+			return n;
+	}
+}

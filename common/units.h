@@ -25,4 +25,9 @@ bool tb_parse_size(const char *s, size_t *out);
  * (e.g. TB_NS_PER_MS for flags documented in milliseconds). */
 bool tb_parse_duration(const char *s, uint64_t default_unit_ns, uint64_t *ns);
 
+/* tb_parse_ports reads a port list: a range "A-B" (1-65535) or numbers "A,B,C" (0-65535;
+ * 0 asks for a free port), at most max of them, into ports. Returns the count, or 0 when
+ * s is not such a list. */
+size_t tb_parse_ports(const char *s, uint16_t *ports, size_t max);
+
 #endif

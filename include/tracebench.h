@@ -134,10 +134,17 @@ TB_EXTERN void tb_controller_set_calibration(tb_controller *c, const tb_calibrat
 
 typedef struct tb_satellites tb_satellites;
 
-/* tb_satellites_open starts a satellite group of two free ports in mode ("typical",
- * "slow_succeed" or "slow_fail"), where c's clients can reach it. */
+/* tb_satellites_open starts a satellite group in mode ("typical", "slow_succeed" or
+ * "slow_fail"), where c's clients can reach it, on LightStep Benchmarks' ports
+ * 8360-8367: when one is taken, on eight free ports instead, with a warning, as clients
+ * with those ports fixed in their code will miss the group. */
 TB_EXTERN int tb_satellites_open(tb_satellites **sp, tb_controller *c, const char *mode, char *err,
 		       size_t errlen);
+
+/* tb_satellites_open_ports is tb_satellites_open on the ports of a list ("8360-8363",
+ * "0,0": 0 is a free port); a port taken is an error. ports NULL is tb_satellites_open. */
+TB_EXTERN int tb_satellites_open_ports(tb_satellites **sp, tb_controller *c, const char *mode,
+				       const char *ports, char *err, size_t errlen);
 
 /* tb_satellites_attach reaches a satellite agent already serving url; mode as above, or
  * NULL to keep its own. Closing it leaves the agent running. */
@@ -160,6 +167,9 @@ typedef struct tb_benchmark_params {
 	const char *protocol;		/* "lightstep" (NULL) or "otlp" */
 	bool no_flush;			/* the client exits without flushing its tracer */
 	const char *samples_path;	/* keep every sample here as LZ4-framed CSV, or NULL */
+	uint64_t sleep_interval_ns;	/* SleepInterval; 0: the client's own (100 ms for
+					 * argv clients, 1 ms for the others, or its
+					 * registry entry's sleep_interval) */
 } tb_benchmark_params;
 
 /* tb_benchmark runs one benchmark of c's client reporting to sats (NULL: to a port

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/registry.h"
 #include "common/sig.h"
+#include "common/units.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/compare.h"
 #include "orchestrator/execute.h"
@@ -192,12 +193,29 @@ static int take_mode(const char *mode, tb_sat_mode *out, char *err, size_t errle
 	return TB_EINVAL;
 }
 
+int tb_satellites_open_ports(tb_satellites **sp, tb_controller *c, const char *mode,
+			     const char *ports, char *err, size_t errlen)
+{
+	orc_plan_satellites g = {0};
+	uint16_t list[ORC_PLAN_MAX_PORTS];
+	*sp = NULL;
+	if (ports != NULL && (strlen(ports) >= sizeof(g.ports) ||
+			      tb_parse_ports(ports, list, ORC_PLAN_MAX_PORTS) == 0)) {
+		snprintf(err, errlen, "ports \"%.80s\": expected a range (8360-8367) or ports "
+				      "separated by commas (8360,0), at most %d", ports,
+			 ORC_PLAN_MAX_PORTS);
+		return TB_EINVAL;
+	}
+	if (ports != NULL)
+		snprintf(g.ports, sizeof(g.ports), "%s", ports);
+	int rc = take_mode(mode ? mode : "typical", &g.mode, err, errlen);
+	return rc == TB_OK ? satellites_start(sp, c, &g, err, errlen) : rc;
+}
+
 int tb_satellites_open(tb_satellites **sp, tb_controller *c, const char *mode, char *err,
 		       size_t errlen)
 {
-	orc_plan_satellites g = {.ports = "0,0"};
-	int rc = take_mode(mode ? mode : "typical", &g.mode, err, errlen);
-	return rc == TB_OK ? satellites_start(sp, c, &g, err, errlen) : rc;
+	return tb_satellites_open_ports(sp, c, mode, NULL, err, errlen);
 }
 
 int tb_satellites_attach(tb_satellites **sp, tb_controller *c, const char *url,
@@ -233,7 +251,8 @@ int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_param
 	orc_run_params params = {.client = c->client, .trace = p->trace, .sps = p->spans_per_second,
 			      .runtime_s = p->runtime_s, .satellite_mode = TB_SAT_DEFAULT,
 			      .no_flush = p->no_flush, .no_timeout = p->no_timeout,
-			      .run_id = ++c->runs, .samples_path = p->samples_path};
+			      .run_id = ++c->runs, .samples_path = p->samples_path,
+			      .sleep_interval_ns = p->sleep_interval_ns};
 	if (p->protocol != NULL && tb_protocol_parse(p->protocol, &params.protocol) != TB_OK) {
 		snprintf(err, errlen, "protocol \"%s\": expected lightstep or otlp", p->protocol);
 		return TB_EINVAL;

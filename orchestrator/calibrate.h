@@ -6,13 +6,18 @@
  * run of a plan costs the untraced client the same CPU share, and what the tracer adds
  * shows as the difference.
  *
- * Method: one unpaced probe measures work_per_second; the first guess for sleep_per_work
- * follows from it; short paced runs then correct the guess by the CPU share measured
- * (sleeps overshoot, spans cost more than their work) until it is within 2 points. The
- * share is the client's own: its CPU time over its wall time for the workload, so
- * process start-up (large for Node.js) does not count against a one-second check. On a
- * host too noisy to get within 2 points in six checks, the closest check is kept and a
- * warning says so.
+ * Method: one unpaced probe measures work_per_second; paced one-second checks at 500
+ * spans/s then steer two things per span to their targets at once: CPU time, by the
+ * work, and off-CPU time, by the sleep, each step scaled by the slope the last two
+ * checks measured. So a client whose CPU includes threads of its own beside the span
+ * loop (a runtime's garbage collector) converges too, and so does one that pays its
+ * sleep in whole intervals: the checks cap SleepInterval at 10 ms, so at most 10 ms of
+ * sleep is left unpaid at the end of a check. The share is the client's own: its CPU
+ * time over its wall time for the workload, so process start-up (large for Node.js)
+ * does not count against a one-second check. Within 2 points and 8% of the rate it
+ * stops; after six checks it keeps the closest and a warning says what the checks
+ * measured: CPU that did not fall as sleep rose (the client does not pay its sleep),
+ * the host's other load when there was some, or the shares seen.
  * Results are cached per client and host in $XDG_CACHE_HOME/tracebench (or
  * ~/.cache/tracebench), so a plan calibrates once. */
 #ifndef ORC_CALIBRATE_H
@@ -30,7 +35,9 @@ typedef struct orc_calibration {
 	double measured_cpu;	/* the last check's CPU share */
 	double seconds;		/* time calibration took */
 	int runs;
-	double host_cpu;	/* the host's busy share meanwhile (others' load shows here) */
+	double host_cpu;	/* the host's busy share meanwhile */
+	double host_other_cpu;	/* cores other work used meanwhile (orc_result's) */
+	bool settled;		/* within 2 points; else the closest check was kept */
 } orc_calibration;
 
 /* orc_calibrate calibrates client. TB_OK, or an error with err filled (a calibration run

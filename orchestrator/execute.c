@@ -162,8 +162,9 @@ static int prepare(execution *x, char *err, size_t errlen)
 	if ((rc = make_results_dir(x->o->results_root, plan->path, x->dir, sizeof(x->dir), err,
 				   errlen)) != TB_OK)
 		return rc;
-	/* A plan that names no satellite group gets one local group of two ports. */
-	static const orc_plan_satellites local = {.ports = "0,0", .mode = TB_SAT_TYPICAL};
+	/* A plan that names no satellite group gets one local group on LightStep
+	 * Benchmarks' ports. */
+	static const orc_plan_satellites local = {.mode = TB_SAT_TYPICAL};
 	orc_harness_opts ho = {.clients = x->o->clients_file, .sampler_url = plan->sampler_url,
 			       .groups = plan->nsatellites ? plan->satellites : &local,
 			       .ngroups = plan->nsatellites ? plan->nsatellites : 1,
@@ -240,6 +241,7 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = pr->sps[s],
 		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode,
 		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
+		.sleep_interval_ns = pr->sleep_interval_ns,
 		.events = pr->events, .nevents = pr->nevents, .samples_path = samples,
 		.step = x->done + 1, .steps = x->nall,
 	};

@@ -2,7 +2,11 @@
 /* harness.c - starting and stopping the satellites, sampler and control channel. */
 #include "orchestrator/harness.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,12 +28,49 @@ static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, s
 	return orc_peer_spawn(&h->sampler, "sampler", argv, url, err, errlen);
 }
 
+/* port_taken tells whether nothing could listen on addr:port now. */
+static bool port_taken(const char *addr, uint16_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	bool taken;
+	if (fd < 0 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	taken = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno == EADDRINUSE;
+	close(fd);
+	return taken;
+}
+
+/* warn_if_moved says so when a group asked for LightStep Benchmarks' ports serves
+ * others: a client with those ports in its code reports to nothing. */
+static void warn_if_moved(const orc_peer *p, const orc_plan_satellites *g, const char *bind)
+{
+	if (p->nports > 0 && p->ports[0] == ORC_LSB_FIRST_PORT)
+		return;
+	uint16_t taken = ORC_LSB_FIRST_PORT;
+	for (uint16_t i = 0; i < ORC_LSB_NPORTS; i++)
+		if (port_taken(bind, (uint16_t)(ORC_LSB_FIRST_PORT + i))) {
+			taken = (uint16_t)(ORC_LSB_FIRST_PORT + i);
+			break;
+		}
+	tb_warn("orchestrator: port %u on %s is taken, so satellite group %s serves free "
+		"ports from %u instead of %s: clients with fixed ports (LightStep Benchmarks' "
+		"own) will miss it. Free the port, or give the group ports.",
+		taken, bind, g->name[0] ? g->name : "1", p->nports ? p->ports[0] : 0,
+		ORC_LSB_PORTS);
+}
+
 int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *bind,
 			char *err, size_t errlen)
 {
 	/* Each satellite this process starts gets its own control socket. */
 	static unsigned started;
 	int rc;
+	bool lsb = !g->remote && g->ports[0] == '\0';
 	if (g->remote) {
 		rc = orc_peer_attach(p, "satellite", g->url, err, errlen);
 	} else {
@@ -38,14 +79,16 @@ int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *b
 		snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-sat%u.ipc", (int)getpid(),
 			 started++);
 		snprintf(mode, sizeof(mode), "%s", tb_sat_mode_name(g->mode));
-		snprintf(ports, sizeof(ports), "%s", g->ports[0] ? g->ports : "0,0");
+		snprintf(ports, sizeof(ports), "%s", lsb ? ORC_LSB_PORTS : g->ports);
 		snprintf(addr, sizeof(addr), "%s", bind);
 		char *argv[] = {bin, "--ports", ports, "--bind", addr, "--control", url,
-				"--mode", mode, "-q", NULL};
+				"--mode", mode, "-q", lsb ? "--fallback-ports" : NULL, NULL};
 		rc = orc_peer_spawn(p, "satellite", argv, url, err, errlen);
 	}
 	if (rc == TB_OK)
 		p->mode = g->mode;
+	if (rc == TB_OK && lsb)
+		warn_if_moved(p, g, bind);
 	return rc;
 }
 
@@ -74,8 +117,14 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 		}
 		snprintf(h->bind, sizeof(h->bind), "%s", h->sampler.local_addr);
 	}
+	bool lsb_given = false;
 	for (size_t i = 0; rc == TB_OK && i < o->ngroups && i < ORC_PLAN_MAX_SATELLITES; i++) {
 		h->groups[i] = o->groups[i];
+		orc_plan_satellites *g = &h->groups[i];
+		/* LightStep Benchmarks' ports go to the first group that names none. */
+		if (!g->remote && g->ports[0] == '\0' && lsb_given)
+			snprintf(g->ports, sizeof(g->ports), "0,0,0,0,0,0,0,0");
+		lsb_given |= !g->remote && g->ports[0] == '\0';
 		if ((rc = start_group(h, i, err, errlen)) == TB_OK)
 			h->nsatellites++;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/units.h"
 #include "tracebench.h"
 
@@ -59,6 +60,11 @@ static void usage(FILE *out)
 		"  --runtime S          seconds to generate them for\n"
 		"  --satellites MODE    typical (default), slow_succeed, slow_fail, or none (the\n"
 		"                       client reports to a port nothing listens on)\n"
+		"  --ports LIST         the satellites' ports (8360-8363, or 0,0 for two free\n"
+		"                       ones); default LightStep Benchmarks' 8360-8367, or free\n"
+		"                       ports with a warning when one of those is taken\n"
+		"  --sleep-interval DUR the client pays its sleep in chunks of DUR (default:\n"
+		"                       100ms for argv clients, 1ms for the others)\n"
 		"  --protocol P         lightstep (default) or otlp\n"
 		"  --no-flush           the client exits without flushing its tracer\n"
 		"  --no-timeout         never kill the client (default: after 2 x runtime + 5 s)\n"
@@ -79,6 +85,7 @@ static void usage(FILE *out)
 /* What `run` and `calibrate` are asked for. */
 typedef struct run_args {
 	const char *client, *clients, *mode;	/* mode NULL: no satellites */
+	const char *ports;	/* NULL: LightStep Benchmarks' 8360-8367, if free */
 	tb_benchmark_params p;
 	bool json, uncalibrated, recalibrate;
 	double wps, spw, target_cpu;
@@ -88,7 +95,7 @@ typedef struct run_args {
 
 enum { O_CLIENT = 256, O_TRACE, O_NOTRACE, O_SPS, O_RUNTIME, O_SATS, O_PROTO, O_NOFLUSH,
        O_NOTIMEOUT, O_JSON, O_CLIENTS, O_PERIOD, O_WPS, O_SPW, O_PORT, O_UNCAL, O_TARGET,
-       O_RECAL };
+       O_RECAL, O_PORTS, O_INTERVAL };
 
 /* The numeric options of `run`, with their ranges: one row each. */
 typedef struct real_option {
@@ -126,6 +133,14 @@ static bool run_option(run_args *a, int opt, const char *arg)
 	case O_TRACE: a->p.trace = true; return true;
 	case O_NOTRACE: a->p.trace = false; return true;
 	case O_SATS: a->mode = strcmp(arg, "none") != 0 ? arg : NULL; return true;
+	case O_PORTS: a->ports = arg; return true;
+	case O_INTERVAL:
+		if (tb_parse_duration(arg, TB_NS_PER_MS, &a->p.sleep_interval_ns) &&
+		    a->p.sleep_interval_ns >= TB_NS_PER_US && a->p.sleep_interval_ns <= 10 * TB_NS_PER_S)
+			return true;
+		fprintf(stderr, "orchestrator run: --sleep-interval %s: expected a duration from "
+				"1us to 10s (100ms)\n", arg);
+		return false;
 	case O_PROTO: a->p.protocol = arg; return true;
 	case O_NOFLUSH: a->p.no_flush = true; return true;
 	case O_NOTIMEOUT: a->p.no_timeout = true; return true;
@@ -160,6 +175,8 @@ static int parse_run_args(int argc, char **argv, bool calibrate_only, run_args *
 		{"sps", required_argument, NULL, O_SPS},
 		{"runtime", required_argument, NULL, O_RUNTIME},
 		{"satellites", required_argument, NULL, O_SATS},
+		{"ports", required_argument, NULL, O_PORTS},
+		{"sleep-interval", required_argument, NULL, O_INTERVAL},
 		{"protocol", required_argument, NULL, O_PROTO},
 		{"no-flush", no_argument, NULL, O_NOFLUSH},
 		{"no-timeout", no_argument, NULL, O_NOTIMEOUT},
@@ -278,7 +295,7 @@ static int cmd_run(int argc, char **argv, bool calibrate_only)
 	}
 	status = EXIT_ERROR;
 	if (a.mode != NULL && !calibrate_only &&
-	    tb_satellites_open(&sats, c, a.mode, err, sizeof(err)) != TB_OK) {
+	    tb_satellites_open_ports(&sats, c, a.mode, a.ports, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "orchestrator: --satellites %s: %s\n", a.mode, err);
 		goto out;
 	}

@@ -819,6 +819,20 @@ static bool set_notrace(parser *ps, orc_plan_run *r) { r->trace = false; return 
 static bool set_noflush(parser *ps, orc_plan_run *r) { r->no_flush = true; return true; }
 static bool set_notimeout(parser *ps, orc_plan_run *r) { r->no_timeout = true; return true; }
 
+static bool set_sleep_interval(parser *ps, orc_plan_run *r)
+{
+	token v = ps->tok;
+	double s;
+	if (!take_duration(ps, &s, "the sleep interval"))
+		return false;
+	if (!(s >= 1e-6 && s <= 10)) {
+		fail_at(ps, &v, "expected a sleep interval from 1us to 10s");
+		return false;
+	}
+	r->sleep_interval_ns = (uint64_t)llround(s * 1e9);
+	return true;
+}
+
 static bool set_satellites(parser *ps, orc_plan_run *r)
 {
 	return take_mode(ps, &r->satellite_mode);
@@ -846,7 +860,7 @@ static const struct run_setting {
 	{"alternate", set_alternate}, {"warmup", set_warmup},
 	{"trace", set_trace}, {"notrace", set_notrace}, {"satellites", set_satellites},
 	{"protocol", set_protocol}, {"client", set_client}, {"noflush", set_noflush},
-	{"notimeout", set_notimeout},
+	{"notimeout", set_notimeout}, {"sleep_interval", set_sleep_interval},
 };
 #define NSETTINGS (sizeof(run_settings) / sizeof(run_settings[0]))
 
@@ -1077,7 +1091,6 @@ static void parse_satellites(parser *ps)
 	orc_plan_satellites *s = &p->satellites[p->nsatellites];
 	memset(s, 0, sizeof(*s));
 	s->line = ps->tok.line;
-	snprintf(s->ports, sizeof(s->ports), "0,0");
 	s->mode = TB_SAT_TYPICAL;
 	if (is_word(&ps->tok, "local")) {
 		advance(ps);
@@ -1100,8 +1113,16 @@ static void parse_satellites(parser *ps)
 				return;
 		} else if (is_word(&ps->tok, "ports") && !s->remote) {
 			advance(ps);
+			token at = ps->tok;
+			uint16_t ports[ORC_PLAN_MAX_PORTS];
 			if (!take_string(ps, s->ports, sizeof(s->ports), "a port list (\"8360-8367\")"))
 				return;
+			if (tb_parse_ports(s->ports, ports, ORC_PLAN_MAX_PORTS) == 0) {
+				fail_at(ps, &at, "expected a port list: a range (\"8360-8367\") or "
+						 "ports separated by commas (\"8360,0\"), at most %d",
+					ORC_PLAN_MAX_PORTS);
+				return;
+			}
 		} else if (is_word(&ps->tok, "mode")) {
 			advance(ps);
 			if (!take_mode(ps, &s->mode))

@@ -65,6 +65,7 @@ typedef struct orc_plan_run {
 	char protocol[16];
 	bool no_flush;
 	bool no_timeout;
+	uint64_t sleep_interval_ns;	/* 0: the client's own */
 	orc_event events[ORC_PLAN_MAX_EVENTS];
 	size_t nevents;
 	int line;
@@ -133,11 +134,18 @@ typedef struct orc_graph {
 	int line;
 } orc_graph;
 
+/* LightStep Benchmarks' satellite ports, fixed in its clients' code: a local group
+ * given no ports takes them (the first such group; free ports when one is taken). */
+#define ORC_LSB_PORTS "8360-8367"
+#define ORC_LSB_FIRST_PORT 8360
+#define ORC_LSB_NPORTS 8
+#define ORC_PLAN_MAX_PORTS 64	/* per local group, as a satellite serves */
+
 typedef struct orc_plan_satellites {
 	char name[ORC_PLAN_NAME];	/* "" = unnamed; events may name a group */
 	bool remote;
 	char url[160];		/* remote: the satellite agent's control URL */
-	char ports[64];		/* local: "0,0" or a list or range */
+	char ports[64];		/* local: a list or range; "" = ORC_LSB_PORTS if free */
 	tb_sat_mode mode;
 	int line;
 } orc_plan_satellites;

@@ -167,6 +167,9 @@ void orc_result_print(const orc_result *r, FILE *out)
 		(unsigned long long)r->spans_received, (unsigned long long)r->reports,
 		(unsigned long long)r->bytes_received, (unsigned long long)r->duplicates,
 		(unsigned long long)r->rejected);
+	if (r->metrics_reports > 0)
+		fprintf(out, "  and %llu runtime-metrics reports (/metrics)\n",
+			(unsigned long long)r->metrics_reports);
 	fprintf(out, "  client CPU %.3f s by its own count; peak RSS %.1f MiB; %zu samples at "
 		     "%.0f ms\n",
 		r->program_time, (double)r->peak_rss_bytes / 1048576.0, r->memory_list.n,

@@ -92,6 +92,8 @@
 	X(reports, U64, "reports", "reports", RUN, REPORTS, NULL, "reports the satellites answered") \
 	X(bytes_received, U64, "bytes_received", "bytes_received", RUN, BYTES, NULL,          \
 	  "report bytes as sent on the wire")                                                 \
+	X(metrics_reports, U64, "metrics_reports", "metrics_reports", RUN, REPORTS, NULL,     \
+	  "runtime-metrics reports (LightStep's /metrics) the satellites accepted")           \
 	X(received_bucket_s, F64, "received_bucket", NULL, RUN, SECONDS, NULL,                \
 	  "the width of one received_list bucket")                                            \
 	X(received_list, LIST, "received_list", NULL, BUCKET, SPANS, NULL,                    \

@@ -238,6 +238,7 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
 	r->rejected = total.rejected;
 	r->reports = total.reports;
 	r->bytes_received = total.bytes_wire;
+	r->metrics_reports = total.metrics_reports;
 	*never_acked = total.never_acked;
 	*in_flight = total.in_flight;
 	return TB_OK;
@@ -607,6 +608,24 @@ static void judge_exit(const trace *t, orc_result *r)
 		fail(r, "%s", "the client sent no result");
 }
 
+/* sleep_interval is the run's SleepInterval: its own, else what the sampler's registry
+ * gives the client, within the cap. */
+static int sleep_interval(orc_env *env, const orc_run_params *p, uint64_t *ns, char *err,
+			  size_t errlen)
+{
+	orc_smp_client_info info;
+	*ns = p->sleep_interval_ns;
+	if (*ns == 0) {
+		int rc = orc_smp_describe(env->sampler, p->client, &info, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		*ns = info.sleep_interval_ns;
+	}
+	if (p->sleep_interval_cap_ns > 0 && *ns > p->sleep_interval_cap_ns)
+		*ns = p->sleep_interval_cap_ns;
+	return TB_OK;
+}
+
 int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
@@ -624,6 +643,9 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 
 	tb_command cmd;
 	tb_command_init(&cmd);
+	int rc = sleep_interval(env, p, &cmd.sleep_interval_ns, err, errlen);
+	if (rc != TB_OK)
+		return rc;
 	cmd.trace = p->trace;
 	cmd.work = p->work;
 	cmd.sleep_ns = p->sleep_ns;
@@ -632,7 +654,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	cmd.protocol = p->protocol;
 	cmd.run_id = p->run_id;
 	uint64_t reset_ns = tb_now_ns();
-	int rc = prepare_satellites(env, p, &cmd, err, errlen);
+	rc = prepare_satellites(env, p, &cmd, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	if (cmd.n_satellites == 0) {

@@ -40,6 +40,8 @@ typedef struct orc_run_params {
 	tb_protocol protocol;
 	uint64_t work;		/* per span; from calibration */
 	uint64_t sleep_ns;	/* per span; from calibration */
+	uint64_t sleep_interval_ns;	/* 0: the client's own (its registry entry or mode) */
+	uint64_t sleep_interval_cap_ns;	/* 0, or at most this (calibration's short checks) */
 	uint64_t run_id;
 	const orc_event *events;	/* timed satellite events, by at_s */
 	size_t nevents;

@@ -51,6 +51,29 @@ int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid,
 	return TB_OK;
 }
 
+int orc_smp_describe(orc_peer *smp, const char *client, orc_smp_client_info *info, char *err,
+		     size_t errlen)
+{
+	Tb__SmpDescribe d = TB__SMP_DESCRIBE__INIT;
+	d.client_name = (char *)client;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	req.body_case = TB__ENVELOPE__BODY_SMP_DESCRIBE;
+	req.smp_describe = &d;
+	int rc = orc_peer_call_expect(smp, &req, TB__ENVELOPE__BODY_SMP_CLIENT_INFO, &rep, err,
+				      errlen);
+	if (rc != TB_OK)
+		return rc;
+	info->argv = strcmp(rep->smp_client_info->mode, "argv") == 0;
+	info->sleep_interval_ns = rep->smp_client_info->sleep_interval_ns;
+	tb_rpc_free(rep);
+	if (info->sleep_interval_ns == 0) {
+		snprintf(err, errlen, "the sampler %s gave client '%s' no sleep interval", smp->url,
+			 client);
+		return TB_EPROTO;
+	}
+	return TB_OK;
+}
+
 int orc_smp_get_result(orc_peer *smp, pid_t pid, bool *ready, tb_client_result *res,
 		       char *err, size_t errlen)
 {

@@ -31,6 +31,16 @@ typedef struct orc_smp_launch_args {
 int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid,
 		   bool *from_sampler, char *err, size_t errlen);
 
+/* What the sampler's registry says of a client. */
+typedef struct orc_smp_client_info {
+	bool argv;			/* mode = argv */
+	uint64_t sleep_interval_ns;	/* its registry entry's, else its mode's default */
+} orc_smp_client_info;
+
+/* orc_smp_describe asks the sampler about client (TB_ENOENT: not in its registry). */
+int orc_smp_describe(orc_peer *smp, const char *client, orc_smp_client_info *info, char *err,
+		     size_t errlen);
+
 /* orc_smp_get_result asks for the result of an argv client; *ready is false until the
  * client has ended. */
 int orc_smp_get_result(orc_peer *smp, pid_t pid, bool *ready, tb_client_result *res,

@@ -32,7 +32,7 @@ typedef struct orc_sat_faults {
 #define ORC_SAT_COUNTS(X)                                                                 \
 	X(reports) X(spans) X(duplicates) X(dup_unchecked) X(rejected) X(bytes_wire)     \
 	X(resent) X(dup_after_ack) X(unacked) X(refused_spans) X(in_flight)              \
-	X(never_acked) X(cpu_ns)
+	X(never_acked) X(cpu_ns) X(metrics_reports)
 
 /* What a satellite counted since its last reset. */
 typedef struct orc_sat_counts {

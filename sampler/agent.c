@@ -321,6 +321,30 @@ static void handle_launch(smp_agent *a, tb_rpc_server *srv, const Tb__SmpLaunch 
 	tb_rpc_server_reply(srv, &rep);
 }
 
+/* handle_describe answers with what the registry says of a client. */
+static void handle_describe(smp_agent *a, tb_rpc_server *srv, const Tb__SmpDescribe *m)
+{
+	char names[1024];
+	const tb_client_def *d = a->cfg.registry ? tb_registry_find(a->cfg.registry,
+								     m->client_name) : NULL;
+	if (d == NULL) {
+		tb_rpc_server_reply_error(srv, TB__ERROR_CODE__ERR_NOT_FOUND,
+					  "unknown client '%.64s' (known: %s)", m->client_name,
+					  a->cfg.registry ? tb_registry_names(a->cfg.registry, names,
+									      sizeof(names))
+							  : "none: no --clients registry");
+		return;
+	}
+	Tb__SmpClientInfo info = TB__SMP_CLIENT_INFO__INIT;
+	info.mode = (char *)tb_client_mode_name(d->mode);
+	info.sleep_interval_ns = tb_client_sleep_interval(d);
+	info.description = d->description;
+	Tb__Envelope rep = TB__ENVELOPE__INIT;
+	rep.body_case = TB__ENVELOPE__BODY_SMP_CLIENT_INFO;
+	rep.smp_client_info = &info;
+	tb_rpc_server_reply(srv, &rep);
+}
+
 /* handle_get_result answers with an argv client's result: from its session while the
  * agent still holds it, else from the results of sessions already ended. */
 static void handle_get_result(smp_agent *a, tb_rpc_server *srv, const Tb__SmpGetResult *m)
@@ -406,6 +430,9 @@ bool smp_agent_handle(smp_agent *a, tb_rpc_server *srv, const Tb__Envelope *req)
 		return false;
 	case TB__ENVELOPE__BODY_SMP_GET_RESULT:
 		handle_get_result(a, srv, req->smp_get_result);
+		return false;
+	case TB__ENVELOPE__BODY_SMP_DESCRIBE:
+		handle_describe(a, srv, req->smp_describe);
 		return false;
 	default:
 		return tb_agent_handle_other("sampler", srv, req);

@@ -37,6 +37,7 @@
 #include "satellite/decode.h"
 #include "satellite/delayq.h"
 #include "satellite/inflate.h"
+#include "satellite/metrics.h"
 
 struct sat_http {
 	sat_http_opts o;
@@ -83,6 +84,7 @@ typedef struct conn_ctx {
 
 typedef struct request {
 	stage stage;
+	bool metrics;		/* a runtime-metrics report, not spans: dec is NULL */
 	const sat_decoder *dec;
 	sat_encoding enc;
 	conn_ctx *conn;
@@ -98,6 +100,7 @@ typedef struct request {
 	sat_dup_ref *refs;
 	size_t nspans;
 	sat_span_id first;
+	uint64_t points;	/* a metrics report's */
 } request;
 
 /* ---- answering ---- */
@@ -215,27 +218,43 @@ static bool media_type_is(const char *value, const char *want)
 						    value[n] == ' ');
 }
 
-static const sat_decoder *pick_decoder(const char *url, const char *type, bool *known_path)
+/* What a POST is for: the spans of one protocol, or a runtime-metrics report. */
+enum { TARGET_METRICS = SAT_PROTO_COUNT };
+
+/* Every endpoint that takes a POST, with each Content-Type it accepts (NULL: none sent). */
+static const struct route {
+	const char *path, *type;
+	int target;
+} routes[] = {
+	{"/api/v2/reports", NULL, SAT_PROTO_LIGHTSTEP},
+	{"/api/v2/reports", "application/octet-stream", SAT_PROTO_LIGHTSTEP},
+	{"/api/v2/reports", "application/x-protobuf", SAT_PROTO_LIGHTSTEP},
+	{"/api/v2/reports", "application/protobuf", SAT_PROTO_LIGHTSTEP},
+	{"/v1/traces", "application/x-protobuf", SAT_PROTO_OTLP_PROTO},
+	{"/v1/traces", "application/protobuf", SAT_PROTO_OTLP_PROTO},
+	{"/v1/traces", "application/json", SAT_PROTO_OTLP_JSON},
+	{"/api/v0/reports", NULL, SAT_PROTO_LIGHTSTEP_JSON},
+	{"/api/v0/reports", "application/json", SAT_PROTO_LIGHTSTEP_JSON},
+	{"/metrics", NULL, TARGET_METRICS},
+	{"/metrics", "application/octet-stream", TARGET_METRICS},
+	{"/metrics", "application/x-protobuf", TARGET_METRICS},
+	{"/metrics", "application/protobuf", TARGET_METRICS},
+};
+
+/* route_of finds what a POST to url with Content-Type type is for: a target, or -1 with
+ * *known_path telling a known path (a bad type) from an unknown one. */
+static int route_of(const char *url, const char *type, bool *known_path)
 {
-	*known_path = true;
-	if (strcmp(url, "/api/v2/reports") == 0) {
-		if (type == NULL || media_type_is(type, "application/octet-stream") ||
-		    media_type_is(type, "application/x-protobuf") ||
-		    media_type_is(type, "application/protobuf"))
-			return sat_decoder_get(SAT_PROTO_LIGHTSTEP);
-	} else if (strcmp(url, "/v1/traces") == 0) {
-		if (media_type_is(type, "application/x-protobuf") ||
-		    media_type_is(type, "application/protobuf"))
-			return sat_decoder_get(SAT_PROTO_OTLP_PROTO);
-		if (media_type_is(type, "application/json"))
-			return sat_decoder_get(SAT_PROTO_OTLP_JSON);
-	} else if (strcmp(url, "/api/v0/reports") == 0) {
-		if (type == NULL || media_type_is(type, "application/json"))
-			return sat_decoder_get(SAT_PROTO_LIGHTSTEP_JSON);
-	} else {
-		*known_path = false;
+	*known_path = false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		if (strcmp(url, r->path) != 0)
+			continue;
+		*known_path = true;
+		if (r->type == NULL ? type == NULL : media_type_is(type, r->type))
+			return r->target;
 	}
-	return NULL;
+	return -1;
 }
 
 static enum MHD_Result serve_get(sat_http *h, struct MHD_Connection *c, const char *url)
@@ -263,8 +282,8 @@ static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const c
 {
 	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
 	const char *type, *encoding, *length;
-	const sat_decoder *dec;
 	bool known;
+	int target;
 	request *rq;
 
 	if (strcmp(url, "/spans_received") == 0 || strcmp(url, "/stats") == 0) {
@@ -274,18 +293,19 @@ static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const c
 		return serve_get(h, c, url);
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	dec = pick_decoder(url, type, &known);
+	target = route_of(url, type, &known);
 	if (!known)
 		return reject(h, c, NULL, 404, SAT_REJ_NOT_FOUND, "no endpoint %s", url);
 	if (!is_post)
 		return reject(h, c, NULL, 405, SAT_REJ_BAD_METHOD, "%s needs POST, not %s", url,
 			      method);
-	if (dec == NULL)
+	if (target < 0)
 		return reject(h, c, NULL, 415, SAT_REJ_BAD_TYPE,
 			      "%s does not take Content-Type %s", url, type ? type : "(none)");
 	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return MHD_NO;
-	rq->dec = dec;
+	rq->metrics = target == TARGET_METRICS;
+	rq->dec = rq->metrics ? NULL : sat_decoder_get((sat_proto)target);
 	rq->conn = ctx_of(c);
 	encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					       MHD_HTTP_HEADER_CONTENT_ENCODING);
@@ -393,7 +413,10 @@ static bool decode_body(sat_http *h, struct MHD_Connection *c, request *rq, sat_
 	} else if (rq->body != NULL) {
 		rq->body[rq->len] = '\0';	/* the JSON decoders read a C string */
 	}
-	rv = rq->dec->decode(plain, *plain_len, ids, err, sizeof(err));
+	if (rq->metrics)
+		rv = sat_metrics_decode(plain, *plain_len, &rq->points, err, sizeof(err));
+	else
+		rv = rq->dec->decode(plain, *plain_len, ids, err, sizeof(err));
 	free(inflated);
 	if (rv == TB_OK)
 		return true;
@@ -496,6 +519,12 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 			      h->o.max_body);
 	if (!decode_body(h, c, rq, &ids, &plain_len, &ret))
 		return ret;
+	if (rq->metrics) {
+		/* Faults are for span reports: a tracer's metrics are simply taken. */
+		rq->answered = true;
+		sat_counters_metrics(h->o.counters, rq->points);
+		return send_buf(c, 200, SAT_METRICS_REPLY_TYPE, "", 0);
+	}
 	sat_faults_decide(h->o.faults, ids.n, &v);
 	uint64_t now = tb_now_ns();
 	rq->answered = true;
@@ -838,7 +867,13 @@ int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errl
 		goto fail_early;
 	}
 	/* Bind here, in the caller's thread, so a port in use is reported at start-up. */
-	if ((rv = open_listeners(h, err, errlen)) != TB_OK)
+	rv = open_listeners(h, err, errlen);
+	if (rv == TB_EADDR && o->fallback_free) {
+		tb_info("satellite: %s; serving %zu free ports instead", err, h->nports);
+		memset(h->ports, 0, sizeof(h->ports));
+		rv = open_listeners(h, err, errlen);
+	}
+	if (rv != TB_OK)
 		goto fail_early;
 	h->want = h->have = true;
 	if ((rv = sat_delayq_alloc(&h->delayq)) != TB_OK) {

@@ -10,6 +10,7 @@
  *   POST /api/v2/reports  LightStep protobuf ReportRequest  -> ReportResponse
  *   POST /v1/traces       OTLP protobuf or JSON             -> ExportTraceServiceResponse
  *   POST /api/v0/reports  LightStep thrift-JSON (gzip)      -> {}
+ *   POST /metrics         LightStep runtime metrics         -> IngestResponse (empty)
  *   GET  /spans_received  spans counted this run, as a plain integer
  *   GET  /stats           every counter, as JSON
  * Unknown path 404, wrong method 405, unsupported Content-Type or Content-Encoding 415,
@@ -32,6 +33,7 @@ typedef struct sat_http_opts {
 	const char *bind;		/* IPv4 address to listen on; NULL = 127.0.0.1 */
 	const uint16_t *ports;		/* 0 picks a free port */
 	size_t nports;
+	bool fallback_free;		/* a port taken at start: serve free ports instead */
 	size_t max_body;		/* bytes, before and after decompression */
 	unsigned threads;		/* HTTP worker threads */
 	unsigned idle_timeout_s;	/* close a connection silent this long */
@@ -44,8 +46,9 @@ typedef struct sat_http_opts {
 typedef struct sat_http sat_http;
 
 /* sat_http_alloc binds every port and starts serving. The objects in o must outlive the
- * server. Returns TB_OK, TB_EADDR (bad address or a port in use, named in err), TB_ESYS
- * or TB_ENOMEM. */
+ * server. With o->fallback_free, a port in use makes it serve as many free ports
+ * instead (logged, and seen in sat_http_ports). Returns TB_OK, TB_EADDR (bad address or
+ * a port in use, named in err), TB_ESYS or TB_ENOMEM. */
 int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errlen);
 
 /* sat_http_free stops serving (open connections are closed) and frees h. NULL is fine. */

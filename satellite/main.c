@@ -28,12 +28,15 @@ static void usage(FILE *out)
 		"usage: satellite [options]\n"
 		"\n"
 		"A mock trace collector: real tracers report spans to it over HTTP (LightStep\n"
-		"protobuf and thrift-JSON, OTLP protobuf and JSON); it counts, validates, finds\n"
-		"duplicates, and misbehaves on request.\n"
+		"protobuf and thrift-JSON, OTLP protobuf and JSON) and LightStep tracers post\n"
+		"their runtime metrics (/metrics); it counts, validates, finds duplicates, and\n"
+		"misbehaves on request.\n"
 		"\n"
 		"  --bind ADDR          IPv4 address for the HTTP ports (default 127.0.0.1)\n"
 		"  --ports LIST         ports, as a range or a list: 8360-8367 (default), 8360,8361;\n"
 		"                       0 picks a free port\n"
+		"  --fallback-ports     if a port is taken, serve as many free ports instead\n"
+		"                       (the control channel's Hello tells which)\n"
 		"  --mode MODE          typical (default), slow_succeed or slow_fail\n"
 		"  --max-body SIZE      largest request body, before and after gzip (default 32M)\n"
 		"  --threads N          HTTP worker threads (default: one per core)\n"
@@ -57,40 +60,15 @@ static void usage(FILE *out)
 		"  -V, --version        print the version\n");
 }
 
-/* parse_ports reads "A-B" or "A,B,C" into ports; returns the count or 0 with err set. */
+/* parse_ports reads --ports; returns the count or 0 with err set. */
 static size_t parse_ports(const char *s, uint16_t *ports, char *err, size_t errlen)
 {
-	size_t n = 0;
-	char *end;
-	unsigned long a, b;
-
-	a = strtoul(s, &end, 10);
-	if (end != s && *end == '-') {
-		const char *s2 = end + 1;
-		b = strtoul(s2, &end, 10);
-		if (end == s2 || *end != '\0' || a == 0 || a > 65535 || b < a || b > 65535 ||
-		    b - a + 1 > SAT_HTTP_MAX_PORTS) {
-			snprintf(err, errlen, "--ports %s: expected a range like 8360-8367 of at "
-					      "most %d ports", s, SAT_HTTP_MAX_PORTS);
-			return 0;
-		}
-		for (unsigned long p = a; p <= b; p++)
-			ports[n++] = (uint16_t)p;
-		return n;
-	}
-	for (const char *p = s;; p = end + 1) {
-		errno = 0;
-		a = strtoul(p, &end, 10);
-		if (end == p || errno != 0 || a > 65535 || (*end != ',' && *end != '\0') ||
-		    n == SAT_HTTP_MAX_PORTS) {
-			snprintf(err, errlen, "--ports %s: expected port numbers (0-65535) separated "
-					      "by commas, at most %d", s, SAT_HTTP_MAX_PORTS);
-			return 0;
-		}
-		ports[n++] = (uint16_t)a;
-		if (*end == '\0')
-			return n;
-	}
+	size_t n = tb_parse_ports(s, ports, SAT_HTTP_MAX_PORTS);
+	if (n == 0)
+		snprintf(err, errlen, "--ports %s: expected a range like 8360-8367 or port numbers "
+				      "(0-65535, 0 for a free one) separated by commas, at most %d",
+			 s, SAT_HTTP_MAX_PORTS);
+	return n;
 }
 
 /* What the command line asks for. */
@@ -99,6 +77,7 @@ typedef struct options {
 	const char *bind_addr;
 	uint16_t ports[SAT_HTTP_MAX_PORTS];
 	size_t nports;
+	bool fallback_ports;
 	tb_sat_mode mode;
 	size_t max_body, dup_slots;
 	unsigned long threads, idle;
@@ -208,6 +187,7 @@ static bool own_option(void *ctx, int opt, const char *arg)
 	}
 	switch (opt) {
 	case 'b': o->bind_addr = arg; return true;
+	case 'F': o->fallback_ports = true; return true;
 	case 'p':
 		if ((o->nports = parse_ports(arg, o->ports, err, sizeof(err))) == 0) {
 			fprintf(stderr, "satellite: %s\n", err);
@@ -264,6 +244,7 @@ static int parse_args(int argc, char **argv, options *o)
 		{"threads", required_argument, NULL, 't'},
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"dup-slots", required_argument, NULL, 'd'},
+		{"fallback-ports", no_argument, NULL, 'F'},
 		FAULT_LONGOPTS,
 		TB_AGENT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
@@ -323,6 +304,7 @@ static int satellite_start(satellite *s, options *o)
 	s->svc.http_host = o->bind_addr;
 	sat_http_opts ho = {
 		.bind = o->bind_addr, .ports = o->ports, .nports = o->nports,
+		.fallback_free = o->fallback_ports,
 		.max_body = o->max_body, .threads = (unsigned)o->threads,
 		.idle_timeout_s = (unsigned)o->idle, .counters = s->svc.counters,
 		.faults = s->svc.faults, .dups = s->svc.dups, .ring = s->ring,

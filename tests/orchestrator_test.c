@@ -4,12 +4,15 @@
  * clients. A good run counts every span; a crashing client, a hanging client, a
  * satellite killed mid-run and SIGINT mid-run each end the right way, and leave no
  * process and no shared-memory segment behind. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,9 +40,13 @@ static void setup(void)
 		"[c-no-retry]\ncommand = %s --no-retry\n"
 		"[lsb-argv]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' lsb-argv\n"
 		"mode = argv\n"
-		"[gone]\ncommand = ./no/such/tb-client\n",
+		"[gone]\ncommand = ./no/such/tb-client\n"
+		"[nopath]\ncommand = no-such-program-in-path --x\n"
+		"[lsb-c]\ncommand = %s\nmode = argv\n"
+		"[lsb-c-gc]\ncommand = %s --runtime-threads 0.3\nmode = argv\n"
+		"[lsb-1ms]\ncommand = %s\nmode = argv\nsleep_interval = 1ms\n",
 		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, CLIENT_BIN,
-		args_path);
+		args_path, LSB_CLIENT_BIN, LSB_CLIENT_BIN, LSB_CLIENT_BIN);
 	fclose(f);
 }
 
@@ -328,7 +335,8 @@ Test(orchestrator, bad_command_lines_are_named)
 	}
 	/* An unknown client is named before anything starts, with the ones there are. */
 	cr_assert(strstr(text_of(err_path),
-			 "(known: c, crash, hang, c-argv, heavy, c-no-retry, lsb-argv, gone)") != NULL);
+			 "(known: c, crash, hang, c-argv, heavy, c-no-retry, lsb-argv, gone, "
+			 "nopath, lsb-c, lsb-c-gc, lsb-1ms)") != NULL);
 }
 
 /* A registered command that cannot be executed is named with the reason, not reported
@@ -346,6 +354,119 @@ Test(orchestrator, a_client_command_that_cannot_run_is_named)
 	cr_assert(strstr(text, "client 'gone': cannot execute ./no/such/tb-client: No such file "
 			       "or directory") != NULL, "%s", text);
 	cr_assert(strstr(text_of(out_path), "signal") == NULL, "%s", text_of(out_path));
+
+	/* A bare program name is looked up in PATH before the client is released. */
+	argv[3] = "nopath";
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+	cr_assert_eq(finish(&c, 30000), 2);
+	text = text_of(err_path);
+	cr_assert(strstr(text, "client 'nopath': cannot execute no-such-program-in-path: No such "
+			       "file or directory") != NULL, "%s", text);
+}
+
+/* ---- clients written for LightStep Benchmarks ---- */
+
+/* calibrated_share reads "calibrated NAME in S s (...): ..., P% CPU measured" from the
+ * orchestrator's stderr; false when there is no such line. */
+static bool calibrated_share(const char *text, const char *client, double *seconds,
+			     double *pct, bool *settled)
+{
+	char head[96];
+	snprintf(head, sizeof(head), "calibrated %s in ", client);
+	const char *p = strstr(text, head), *m;
+	if (p == NULL || (m = strstr(p, "% CPU measured")) == NULL)
+		return false;
+	*seconds = strtod(p + strlen(head), NULL);
+	while (m > p && (m[-1] == '.' || (m[-1] >= '0' && m[-1] <= '9')))
+		m--;
+	*pct = strtod(m, NULL);
+	*settled = strstr(p, "not within 2 points") == NULL ||
+		   strstr(p, "not within 2 points") > strchr(p, '\n');
+	return true;
+}
+
+/* A client that reports to 8360 fixed, pays one SleepInterval per loop, posts /metrics
+ * and prints nothing runs with no options beyond its name: the satellites take 8360,
+ * it gets 100 ms sleep intervals, and calibration settles within 2 points. */
+Test(orchestrator, a_lightstep_benchmarks_style_client_runs_unchanged, .timeout = 150)
+{
+	tb_child c;
+	start_run(&c, "lsb-c", "300", "2", true);
+	int st = finish(&c, 120000);
+	const char *err_text = text_of(err_path);
+	char text[4096];
+	tu_read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, text, err_text);
+	cr_assert(strstr(text, "0.00% dropped out of 600 sent") != NULL, "%s", text);
+	cr_assert(strstr(text, "received 600 spans") != NULL, "%s", text);
+	cr_assert(strstr(text, "and 2 runtime-metrics reports") != NULL, "%s", text);
+	double secs, pct;
+	bool settled;
+	cr_assert(calibrated_share(err_text, "lsb-c", &secs, &pct, &settled), "%s", err_text);
+	cr_assert(settled && pct >= 68 && pct <= 72 && secs <= 10, "%.1f%% in %.1f s: %s", pct,
+		  secs, err_text);
+}
+
+/* A client whose CPU includes a thread beside its span loop (a runtime's GC) settles;
+ * one paying at most one 1 ms interval per loop cannot, and the warning says it does
+ * not pay its sleep, not that the host is busy. */
+Test(orchestrator, calibration_settles_beside_gc_threads_and_names_unpaid_sleep,
+     .timeout = 150)
+{
+	char *argv[] = {ORCHESTRATOR_BIN, "calibrate", "--client", "lsb-c-gc", "--clients", reg,
+			"--control-port", "0", "--recalibrate", NULL};
+	char cache[160], err[256];
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=/tmp/tb-orc-test-cache-%d", (int)getpid());
+	char *env[] = {cache, NULL};
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
+	tb_child c;
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(finish(&c, 60000), 0, "%s", text_of(err_path));
+	double secs, pct;
+	bool settled;
+	cr_assert(calibrated_share(text_of(err_path), "lsb-c-gc", &secs, &pct, &settled));
+	cr_assert(settled && pct >= 68 && pct <= 72 && secs <= 10, "%.1f%% in %.1f s: %s", pct,
+		  secs, text_of(err_path));
+
+	argv[3] = "lsb-1ms";
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(finish(&c, 60000), 0, "%s", text_of(err_path));
+	const char *text = text_of(err_path);
+	cr_assert(strstr(text, "its CPU did not fall as its sleep rose") != NULL, "%s", text);
+	cr_assert(strstr(text, "not paying the sleep it owes") != NULL, "%s", text);
+	cr_assert(strstr(text, "busy") == NULL, "%s", text);
+}
+
+/* When one of 8360-8367 is taken the group serves free ports and says which port was
+ * taken; a client told its satellites still counts exactly. --ports with a taken port
+ * is an error naming it. */
+Test(orchestrator, a_taken_lightstep_port_falls_back_with_a_warning, .timeout = 90)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(8363),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "8363 is in use here");
+	cr_assert_eq(listen(fd, 1), 0);
+	tb_child c;
+	start(&c, "c", "200", "1");
+	int st = finish(&c, 60000);
+	const char *text = text_of(err_path);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "port 8363 on 127.0.0.1 is taken") != NULL, "%s", text);
+	cr_assert(strstr(text, "clients with fixed ports") != NULL, "%s", text);
+	cr_assert(strstr(text_of(out_path), "0.00% dropped out of 200 sent") != NULL, "%s",
+		  text_of(out_path));
+
+	char *argv[] = {ORCHESTRATOR_BIN, "run", "--client", "c", "--sps", "10", "--runtime", "1",
+			"--uncalibrated", "--clients", reg, "--control-port", "0", "--ports",
+			"8362-8363", NULL};
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+	cr_assert_eq(finish(&c, 30000), 2);
+	cr_assert(strstr(text_of(err_path), "8363") != NULL, "%s", text_of(err_path));
+	close(fd);
 }
 
 /* ---- plans ---- */
@@ -587,12 +708,14 @@ Test(orchestrator, at_half_errors_every_span_is_accounted_for_and_resends_agree,
 }
 
 /* An event aimed at one named group changes that group only: with every report to east
- * refused, the tracer's retries reach west, and every span arrives. */
+ * refused, the tracer's retries reach west, and every span arrives. Two ports each, so
+ * round-robin alternates between the groups every other report. */
 Test(orchestrator, an_event_naming_a_group_changes_that_group_only, .timeout = 150)
 {
 	static const char plan[] =
 		"client c\nsampling 50ms\ncalibrate 0.30\n"
-		"satellites local name east\nsatellites local name west\n"
+		"satellites local name east ports \"0,0\"\n"
+		"satellites local name west ports \"0,0\"\n"
 		"run split sps 1000 runtime 3s trace {\n"
 		"  at 0.2s east errors 1.0 status 503\n"
 		"  at 0.4s west latency 10ms per_span 1us\n"

@@ -61,6 +61,24 @@ Test(registry, entries_load_with_words_mode_cwd_and_env)
 	tb_registry_free(r);
 }
 
+Test(registry, sleep_interval_defaults_by_mode_and_the_entry_overrides_it)
+{
+	char conf[64], err[256];
+	snprintf(conf, sizeof(conf), "/tmp/tb-reg-si-%d.conf", (int)getpid());
+	FILE *f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fputs("[h]\ncommand = x\n[a]\ncommand = x\nmode = argv\n"
+	      "[s]\ncommand = x\nmode = argv\nsleep_interval = 5ms\n", f);
+	fclose(f);
+	tb_registry *r;
+	cr_assert_eq(tb_registry_load(&r, conf, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_client_sleep_interval(tb_registry_find(r, "h")), 1000000);
+	cr_assert_eq(tb_client_sleep_interval(tb_registry_find(r, "a")), 100000000);
+	cr_assert_eq(tb_client_sleep_interval(tb_registry_find(r, "s")), 5000000);
+	tb_registry_free(r);
+	unlink(conf);
+}
+
 Test(registry, mistakes_are_reported_with_line_and_expectation)
 {
 	static const struct {
@@ -70,6 +88,8 @@ Test(registry, mistakes_are_reported_with_line_and_expectation)
 		{"command = x\n", ":1: 'command' before any [client] section"},
 		{"[a]\ncomand = x\n", ":2: unknown key 'comand' in [a] (expected command"},
 		{"[a]\ncommand = x\nmode = grpc\n", ":3: [a] mode 'grpc' is not http or argv"},
+		{"[a]\ncommand = x\nsleep_interval = 1 week\n",
+		 ":3: [a] sleep_interval '1 week' is not a duration from 1us to 10s"},
 		{"[a b]\ncommand = x\n", ":2: client name [a b] must be"},
 		{"[a]\ncommand = x\n[b]\ncommand = y\n[a]\ncommand = z\n",
 		 ":6: client [a] is defined twice"},

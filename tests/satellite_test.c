@@ -25,6 +25,8 @@
 #include "common/ring.h"
 #include "common/rpc.h"
 #include "proto/collector.pb-c.h"
+#include "proto/metrics.pb-c.h"
+#include <sys/wait.h>
 
 /* ---- the satellite under test ---- */
 
@@ -1080,4 +1082,96 @@ Test(satellite, going_down_closes_open_keep_alive_connections)
 	cr_assert_leq(read(fd, buf, sizeof(buf)), 0, "connection still open after going down");
 	close(fd);
 	set_listening(true);
+}
+
+/* ---- LightStep's runtime metrics ---- */
+
+static uint8_t *metrics_report(size_t npoints, size_t *len)
+{
+	Lightstep__Metrics__MetricPoint pts[8], *pp[8];
+	for (size_t i = 0; i < npoints && i < 8; i++) {
+		lightstep__metrics__metric_point__init(&pts[i]);
+		pts[i].kind = LIGHTSTEP__METRICS__METRIC_KIND__GAUGE;
+		pts[i].metric_name = "cpu.user";
+		pts[i].value_case = LIGHTSTEP__METRICS__METRIC_POINT__VALUE_DOUBLE_VALUE;
+		pts[i].double_value = 1.5;
+		pp[i] = &pts[i];
+	}
+	Lightstep__Metrics__IngestRequest m = LIGHTSTEP__METRICS__INGEST_REQUEST__INIT;
+	m.idempotency_key = "k";
+	m.n_points = npoints;
+	m.points = pp;
+	*len = lightstep__metrics__ingest_request__get_packed_size(&m);
+	uint8_t *b = malloc(*len ? *len : 1);
+	lightstep__metrics__ingest_request__pack(&m, b);
+	return b;
+}
+
+Test(satellite, metrics_reports_are_answered_200_and_counted_as_metrics_not_spans)
+{
+	size_t len;
+	uint8_t *b = metrics_report(3, &len);
+	reply r = http("POST", "/metrics", ls_headers, b, len, false);
+	cr_assert_eq(r.status, 200, "%ld: %s", r.status, r.body);
+	cr_assert_eq(r.len, 0, "an IngestResponse is empty on the wire");
+	cr_assert_str_eq(r.type, "application/octet-stream");
+	static const char *const no_type[] = {"Content-Type:", NULL};
+	r = http("POST", "/metrics", no_type, b, len, false);	/* none at all */
+	cr_assert_eq(r.status, 200, "%ld", r.status);
+	free(b);
+	static const uint8_t bad[] = {0x1a, 0x09, 0x12};	/* a point running past the end */
+	r = http("POST", "/metrics", ls_headers, bad, sizeof(bad), false);
+	cr_assert_eq(r.status, 400, "%ld", r.status);
+	cr_assert(strstr(r.body, "metrics report") != NULL, "%s", r.body);
+	r = http("POST", "/metrics", json_headers, "{}", 2, false);
+	cr_assert_eq(r.status, 415, "%ld", r.status);
+
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->metrics_reports, 2);
+	cr_assert_eq(rep->sat_counters->metric_points, 6);
+	cr_assert_eq(rep->sat_counters->spans, 0);
+	cr_assert_eq(rep->sat_counters->reports, 0);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), 1);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_content_type"), 1);
+	tb_rpc_free(rep);
+	r = http("GET", "/stats", NULL, NULL, 0, false);
+	cr_assert(strstr(r.body, "\"metrics_reports\":2") != NULL, "%s", r.body);
+}
+
+/* A group asked for fixed ports that one of which is taken serves free ports instead,
+ * when told to; without --fallback-ports it refuses to start, naming the port. */
+Test(satellite_opts, a_taken_port_falls_back_to_free_ports_only_when_asked)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	char ports[32], err[256];
+	snprintf(ports, sizeof(ports), "%u,0", ntohs(sa.sin_port));
+
+	char *argv[] = {SATELLITE_BIN, "--ports", ports, "-q", NULL};
+	tb_child c;
+	tb_child_opts o = {.stderr_path = "/dev/null"};
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_child_wait(&c, 10000), TB_OK);
+	cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) != 0);
+	tb_child_fini(&c);
+
+	snprintf(ctl_url, sizeof(ctl_url), "ipc:///tmp/tb-sat-test-%d.ipc", (int)getpid());
+	char *argv2[] = {SATELLITE_BIN, "--ports", ports, "--fallback-ports", "--control",
+			 ctl_url, NULL};
+	cr_assert_eq(tb_child_spawn(&sat, argv2, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	Tb__Envelope *rep;
+	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_hello(ctl, "test", &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
+	cr_assert_eq(rep->hello_reply->n_ports, 2);
+	cr_assert_neq(rep->hello_reply->ports[0], ntohs(sa.sin_port));
+	cr_assert_neq(rep->hello_reply->ports[0], 0);
+	port[0] = (uint16_t)rep->hello_reply->ports[0];
+	tb_rpc_free(rep);
+	close(fd);
+	cr_assert_eq(post_lightstep(2, 1).status, 200);
 }
