@@ -141,46 +141,26 @@ static void usage(FILE *out)
 		"  -h, --help\n");
 }
 
-enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
-       O_THREADS };
+enum { O_FLAG0 = 256, O_THREADS = O_FLAG0 + TB_ARGV_FLAGS };
 
-static const struct option longopts[] = {
-	{"trace", required_argument, NULL, O_TRACE},
-	{"sleep", required_argument, NULL, O_SLEEP},
-	{"sleep_interval", required_argument, NULL, O_INTERVAL},
-	{"work", required_argument, NULL, O_WORK},
-	{"repeat", required_argument, NULL, O_REPEAT},
-	{"no_flush", required_argument, NULL, O_NOFLUSH},
-	{"num_tags", required_argument, NULL, O_TAGS},
-	{"num_logs", required_argument, NULL, O_LOGS},
-	{"runtime-threads", required_argument, NULL, O_THREADS},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
+/* LightStep Benchmarks' flags (common/command.h), then ours. */
+static struct option longopts[TB_ARGV_FLAGS + 3];
+
+static void build_longopts(void)
+{
+	for (size_t i = 0; i < TB_ARGV_FLAGS; i++)
+		longopts[i] = (struct option){tb_argv_flag_names[i], required_argument, NULL,
+					      O_FLAG0 + (int)i};
+	longopts[TB_ARGV_FLAGS] = (struct option){"runtime-threads", required_argument, NULL,
+						  O_THREADS};
+	longopts[TB_ARGV_FLAGS + 1] = (struct option){"help", no_argument, NULL, 'h'};
+}
 
 static bool take_option(tb_command *cmd, double *share, int opt, const char *arg)
 {
-	unsigned long v = 0;
-	bool ok = true;
-	switch (opt) {
-	case O_TRACE: ok = tb_parse_uint(arg, 1, &v); cmd->trace = v; break;
-	case O_SLEEP: ok = tb_parse_uint(arg, ~0ul, &v); cmd->sleep_ns = v; break;
-	case O_INTERVAL: ok = tb_parse_uint(arg, ~0ul, &v); cmd->sleep_interval_ns = v; break;
-	case O_WORK: ok = tb_parse_uint(arg, ~0ul, &v); cmd->work = v; break;
-	case O_REPEAT: ok = tb_parse_uint(arg, ~0ul, &v) && v > 0; cmd->repeat = v; break;
-	case O_NOFLUSH: ok = tb_parse_uint(arg, 1, &v); cmd->no_flush = v; break;
-	case O_TAGS:
-		ok = tb_parse_uint(arg, TB_WORKLOAD_MAX_KEYS, &v);
-		cmd->num_tags = (uint32_t)v;
-		break;
-	case O_LOGS:
-		ok = tb_parse_uint(arg, TB_WORKLOAD_MAX_KEYS, &v);
-		cmd->num_logs = (uint32_t)v;
-		break;
-	case O_THREADS: ok = tb_parse_real(arg, 0, 10, share); break;
-	default: ok = false;
-	}
-	return ok;
+	if (opt == O_THREADS)
+		return tb_parse_real(arg, 0, 10, share);
+	return tb_argv_flag_set(cmd, (size_t)(opt - O_FLAG0), arg);
 }
 
 /* parse_args fills cmd and share. Returns -1 to go on, else the exit status. */
@@ -188,19 +168,20 @@ static int parse_args(int argc, char **argv, tb_command *cmd, double *share)
 {
 	tb_command_init(cmd);
 	cmd->repeat = 0;
+	build_longopts();
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		if (opt < O_TRACE || opt > O_THREADS) {
+		if (opt < O_FLAG0 || opt > O_THREADS) {
 			usage(stderr);
 			return 2;
 		}
 		if (!take_option(cmd, share, opt, optarg)) {
 			fprintf(stderr, "tb-lsb-client: --%s %s: not a valid value (see --help)\n",
-				longopts[opt - O_TRACE].name, optarg);
+				longopts[opt - O_FLAG0].name, optarg);
 			return 2;
 		}
 	}

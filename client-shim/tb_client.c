@@ -145,18 +145,11 @@ typedef struct args {
 	unsigned long max_buffered, flush_ms;
 } args;
 
-enum { O_TRACE = 256, O_SLEEP, O_INTERVAL, O_WORK, O_REPEAT, O_NOFLUSH, O_TAGS, O_LOGS,
-       O_SATS, O_PROTO, O_CONTROL, O_MAXBUF, O_FLUSH, O_COST, O_EXTRA, O_NORETRY };
+enum { O_FLAG0 = 256, O_SATS = O_FLAG0 + TB_ARGV_FLAGS, O_PROTO, O_CONTROL, O_MAXBUF,
+       O_FLUSH, O_COST, O_EXTRA, O_NORETRY };
 
-static const struct option longopts[] = {
-	{"trace", required_argument, NULL, O_TRACE},
-	{"sleep", required_argument, NULL, O_SLEEP},
-	{"sleep_interval", required_argument, NULL, O_INTERVAL},
-	{"work", required_argument, NULL, O_WORK},
-	{"repeat", required_argument, NULL, O_REPEAT},
-	{"no_flush", required_argument, NULL, O_NOFLUSH},
-	{"num_tags", required_argument, NULL, O_TAGS},
-	{"num_logs", required_argument, NULL, O_LOGS},
+/* LightStep Benchmarks' flags (common/command.h), then ours, in O_ order. */
+static const struct option own_options[] = {
 	{"satellites", required_argument, NULL, O_SATS},
 	{"protocol", required_argument, NULL, O_PROTO},
 	{"control", required_argument, NULL, O_CONTROL},
@@ -168,6 +161,15 @@ static const struct option longopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
+static struct option longopts[TB_ARGV_FLAGS + sizeof(own_options) / sizeof(own_options[0])];
+
+static void build_longopts(void)
+{
+	for (size_t i = 0; i < TB_ARGV_FLAGS; i++)
+		longopts[i] = (struct option){tb_argv_flag_names[i], required_argument, NULL,
+					      O_FLAG0 + (int)i};
+	memcpy(longopts + TB_ARGV_FLAGS, own_options, sizeof(own_options));
+}
 
 /* take_option takes one option's value; false when it is not valid. */
 static bool take_option(args *a, int opt, const char *arg)
@@ -175,21 +177,13 @@ static bool take_option(args *a, int opt, const char *arg)
 	tb_command *cmd = &a->cmd;
 	unsigned long v = 0;
 	bool ok = true;
-	if (opt >= O_TRACE && opt <= O_PROTO)
+	if (opt <= O_PROTO)
 		a->argv_mode = true;
+	if (opt < O_SATS) {
+		a->has_repeat |= strcmp(tb_argv_flag_names[opt - O_FLAG0], "repeat") == 0;
+		return tb_argv_flag_set(cmd, (size_t)(opt - O_FLAG0), arg);
+	}
 	switch (opt) {
-	case O_TRACE: ok = tb_parse_uint(arg, 1, &v); cmd->trace = v; break;
-	case O_SLEEP: ok = tb_parse_uint(arg, ~0ul, &v); cmd->sleep_ns = v; break;
-	case O_INTERVAL: ok = tb_parse_uint(arg, ~0ul, &v); cmd->sleep_interval_ns = v; break;
-	case O_WORK: ok = tb_parse_uint(arg, ~0ul, &v); cmd->work = v; break;
-	case O_REPEAT:
-		ok = tb_parse_uint(arg, ~0ul, &v);
-		cmd->repeat = v;
-		a->has_repeat = true;
-		break;
-	case O_NOFLUSH: ok = tb_parse_uint(arg, 1, &v); cmd->no_flush = v; break;
-	case O_TAGS: ok = tb_parse_uint(arg, MAX_KEYS, &v); cmd->num_tags = (uint32_t)v; break;
-	case O_LOGS: ok = tb_parse_uint(arg, MAX_KEYS, &v); cmd->num_logs = (uint32_t)v; break;
 	case O_SATS: ok = set_satellites(cmd, arg); break;
 	case O_PROTO: ok = tb_protocol_parse(arg, &cmd->protocol) == TB_OK; break;
 	case O_CONTROL: a->control = arg; break;
@@ -225,19 +219,20 @@ static int parse_args(int argc, char **argv, args *a)
 		return 2;
 	}
 	a->control = tb_shim_control_url();
+	build_longopts();
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		if (opt < O_TRACE || opt > O_NORETRY) {
+		if (opt < O_FLAG0 || opt > O_NORETRY) {
 			usage(stderr);
 			return 2;
 		}
 		if (!take_option(a, opt, optarg)) {
 			fprintf(stderr, "tb-client: --%s %s: not a valid value (see --help)\n",
-				longopts[opt - O_TRACE].name, optarg);
+				longopts[opt - O_FLAG0].name, optarg);
 			return 2;
 		}
 	}

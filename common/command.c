@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/units.h"
 
 /* JSON numbers are doubles: integers above 2^53 would lose digits, so they are refused. */
 #define MAX_EXACT 9007199254740992.0
@@ -298,4 +299,34 @@ int tb_client_result_from_pairs(size_t n, const char *const names[], const char 
 	int rc = tb_client_result_from_json(text, strlen(text), r, err, errlen);
 	cJSON_free(text);
 	return rc;
+}
+
+const char *const tb_argv_flag_names[TB_ARGV_FLAGS] = {
+	"trace", "sleep", "sleep_interval", "work", "repeat", "no_flush", "num_tags", "num_logs",
+};
+
+uint64_t tb_argv_flag_get(const tb_command *c, size_t i)
+{
+	const uint64_t v[TB_ARGV_FLAGS] = {c->trace, c->sleep_ns, c->sleep_interval_ns, c->work,
+					   c->repeat, c->no_flush, c->num_tags, c->num_logs};
+	return i < TB_ARGV_FLAGS ? v[i] : 0;
+}
+
+bool tb_argv_flag_set(tb_command *c, size_t i, const char *arg)
+{
+	static const unsigned long max[TB_ARGV_FLAGS] = {1, ~0ul, ~0ul, ~0ul, ~0ul, 1, 1000, 1000};
+	unsigned long v;
+	if (i >= TB_ARGV_FLAGS || !tb_parse_uint(arg, max[i], &v))
+		return false;
+	switch (i) {
+	case 0: c->trace = v; break;
+	case 1: c->sleep_ns = v; break;
+	case 2: c->sleep_interval_ns = v; break;
+	case 3: c->work = v; break;
+	case 4: c->repeat = v; break;
+	case 5: c->no_flush = v; break;
+	case 6: c->num_tags = (uint32_t)v; break;
+	default: c->num_logs = (uint32_t)v; break;
+	}
+	return true;
 }

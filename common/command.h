@@ -46,6 +46,19 @@ typedef struct tb_client_result {
 	char tracer[128];		/* Tracer: which library and version, "" if untold */
 } tb_client_result;
 
+/* LightStep Benchmarks' argv form: the command as flags, in the order the sampler renders
+ * them (--trace 1 --sleep NS ... --num_logs N). One table for the sampler that writes
+ * them and the clients that read them. */
+#define TB_ARGV_FLAGS 8
+extern const char *const tb_argv_flag_names[TB_ARGV_FLAGS];	/* "trace", "sleep", ... */
+
+/* tb_argv_flag_get gives flag i's value in c. */
+uint64_t tb_argv_flag_get(const tb_command *c, size_t i);
+
+/* tb_argv_flag_set reads flag i's value from arg into c: false when arg is not a
+ * number in the flag's range (0 or 1 for the booleans, at most 1000 tags or logs). */
+bool tb_argv_flag_set(tb_command *c, size_t i, const char *arg);
+
 /* tb_command_init sets the defaults (NumTags 10, NumLogs 15, SleepInterval 1 ms, ...). */
 void tb_command_init(tb_command *c);
 

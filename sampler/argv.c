@@ -54,13 +54,21 @@ int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base
 	size_t n = 0, used = 0;
 	while (base[n] != NULL && n < SMP_ARGV_MAX - 16)
 		r->argv[n] = base[n], n++;
-	static char *const names[] = {"--trace", "--sleep", "--sleep_interval", "--work",
-				      "--repeat", "--no_flush", "--num_tags", "--num_logs"};
-	uint64_t v[] = {c->trace, c->sleep_ns, c->sleep_interval_ns, c->work, c->repeat,
-			c->no_flush, c->num_tags, c->num_logs};
-	for (size_t i = 0; i < 8; i++) {
-		snprintf(r->values[i], sizeof(r->values[i]), "%llu", (unsigned long long)v[i]);
-		r->argv[n++] = names[i];
+	tb_command cmd;
+	tb_command_init(&cmd);
+	cmd.trace = c->trace;
+	cmd.sleep_ns = c->sleep_ns;
+	cmd.sleep_interval_ns = c->sleep_interval_ns;
+	cmd.work = c->work;
+	cmd.repeat = c->repeat;
+	cmd.no_flush = c->no_flush;
+	cmd.num_tags = c->num_tags;
+	cmd.num_logs = c->num_logs;
+	for (size_t i = 0; i < TB_ARGV_FLAGS; i++) {
+		snprintf(r->flags[i], sizeof(r->flags[i]), "--%s", tb_argv_flag_names[i]);
+		snprintf(r->values[i], sizeof(r->values[i]), "%llu",
+			 (unsigned long long)tb_argv_flag_get(&cmd, i));
+		r->argv[n++] = r->flags[i];
 		r->argv[n++] = r->values[i];
 	}
 	r->argv[n] = NULL;

@@ -24,7 +24,8 @@
 
 typedef struct smp_argv_run {
 	char *argv[SMP_ARGV_MAX + 1];	/* the registered argv, then the flags; NULL-ended */
-	char values[8][24];		/* the flags' rendered numbers */
+	char flags[TB_ARGV_FLAGS][20];	/* "--trace", ... */
+	char values[TB_ARGV_FLAGS][24];	/* the flags' rendered numbers */
 	char env_sats[600];		/* "TB_SATELLITES=h:p,h:p" */
 	char env_proto[32];		/* "TB_PROTOCOL=lightstep" */
 	char out_path[128];		/* the client's stdout */
