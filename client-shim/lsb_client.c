@@ -148,9 +148,7 @@ static struct option longopts[TB_ARGV_FLAGS + 3];
 
 static void build_longopts(void)
 {
-	for (size_t i = 0; i < TB_ARGV_FLAGS; i++)
-		longopts[i] = (struct option){tb_argv_flag_names[i], required_argument, NULL,
-					      O_FLAG0 + (int)i};
+	tb_argv_flag_options(longopts, O_FLAG0);
 	longopts[TB_ARGV_FLAGS] = (struct option){"runtime-threads", required_argument, NULL,
 						  O_THREADS};
 	longopts[TB_ARGV_FLAGS + 1] = (struct option){"help", no_argument, NULL, 'h'};

@@ -165,9 +165,7 @@ static struct option longopts[TB_ARGV_FLAGS + sizeof(own_options) / sizeof(own_o
 
 static void build_longopts(void)
 {
-	for (size_t i = 0; i < TB_ARGV_FLAGS; i++)
-		longopts[i] = (struct option){tb_argv_flag_names[i], required_argument, NULL,
-					      O_FLAG0 + (int)i};
+	tb_argv_flag_options(longopts, O_FLAG0);
 	memcpy(longopts + TB_ARGV_FLAGS, own_options, sizeof(own_options));
 }
 

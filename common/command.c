@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,13 @@ int tb_client_result_from_pairs(size_t n, const char *const names[], const char 
 const char *const tb_argv_flag_names[TB_ARGV_FLAGS] = {
 	"trace", "sleep", "sleep_interval", "work", "repeat", "no_flush", "num_tags", "num_logs",
 };
+
+void tb_argv_flag_options(struct option *out, int first_val)
+{
+	for (size_t i = 0; i < TB_ARGV_FLAGS; i++)
+		out[i] = (struct option){tb_argv_flag_names[i], required_argument, NULL,
+					 first_val + (int)i};
+}
 
 uint64_t tb_argv_flag_get(const tb_command *c, size_t i)
 {

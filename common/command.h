@@ -52,6 +52,12 @@ typedef struct tb_client_result {
 #define TB_ARGV_FLAGS 8
 extern const char *const tb_argv_flag_names[TB_ARGV_FLAGS];	/* "trace", "sleep", ... */
 
+struct option;
+
+/* tb_argv_flag_options writes getopt_long entries for the flags into out (TB_ARGV_FLAGS
+ * of them), flag i returning first_val + i: a client adds its own options after them. */
+void tb_argv_flag_options(struct option *out, int first_val);
+
 /* tb_argv_flag_get gives flag i's value in c. */
 uint64_t tb_argv_flag_get(const tb_command *c, size_t i);
 
