@@ -19,7 +19,7 @@ typedef struct tb_rec_report {
 	uint16_t size;		/* sizeof(tb_rec_report) */
 	uint16_t status;	/* HTTP status answered (0: connection dropped) */
 	uint8_t protocol;	/* sat_proto of the report */
-	uint8_t reserved;
+	uint8_t transport;	/* 0: HTTP/1.1, 1: gRPC */
 	uint64_t t_ns;		/* when the answer was decided */
 	uint64_t run_id;
 	uint32_t spans;

@@ -38,6 +38,7 @@
 #include "satellite/delayq.h"
 #include "satellite/inflate.h"
 #include "satellite/metrics.h"
+#include "satellite/report.h"
 
 struct sat_http {
 	sat_http_opts o;
@@ -62,6 +63,7 @@ struct sat_http {
 	int fds[SAT_HTTP_MAX_PORTS];
 
 	pthread_mutex_t ring_mu;	/* the ring has one producer: serialise the threads */
+	sat_report_env env;		/* what reports write to (report.h) */
 };
 
 /* The life of one request on a report endpoint. */
@@ -84,23 +86,13 @@ typedef struct conn_ctx {
 
 typedef struct request {
 	stage stage;
-	bool metrics;		/* a runtime-metrics report, not spans: dec is NULL */
-	const sat_decoder *dec;
-	sat_encoding enc;
+	sat_report rep;		/* what it carries, decoded and counted by report.c */
 	conn_ctx *conn;
 	uint8_t *body;		/* conn->buf while receiving */
 	size_t len, cap;
-	size_t wire_len;	/* bytes received, as sent (compressed) */
 	struct MHD_Response *held;	/* the answer waiting in ST_HELD */
 	unsigned held_status;
 	bool answered;		/* a response was queued or the request counted */
-	/* A 2xx report's spans, acknowledged once its answer is delivered: where the
-	 * duplicate set holds them, how many, and the first (to time a resend). */
-	bool has_acking;
-	sat_dup_ref *refs;
-	size_t nspans;
-	sat_span_id first;
-	uint64_t points;	/* a metrics report's */
 } request;
 
 /* ---- answering ---- */
@@ -147,28 +139,6 @@ static enum MHD_Result reject(sat_http *h, struct MHD_Connection *c, request *rq
 		rq->answered = true;
 	tb_debug("satellite: %u %s: %s", status, sat_reject_name(why), line);
 	return send_buf(c, status, "text/plain", line, (size_t)n);
-}
-
-static void write_record(sat_http *h, const request *rq, unsigned status, uint64_t spans,
-			 uint64_t dups, uint64_t now)
-{
-	tb_rec_report rec = {
-		.type = TB_REC_REPORT,
-		.size = sizeof(rec),
-		.status = (uint16_t)status,
-		.protocol = (uint8_t)rq->dec->proto,
-		.t_ns = now,
-		.run_id = sat_counters_run_id(h->o.counters),
-		.spans = (uint32_t)spans,
-		.duplicates = (uint32_t)dups,
-		.bytes_wire = rq->wire_len,
-	};
-
-	if (h->o.ring == NULL)
-		return;
-	pthread_mutex_lock(&h->ring_mu);
-	tb_ring_write(h->o.ring, &rec, sizeof(rec));
-	pthread_mutex_unlock(&h->ring_mu);
 }
 
 /* hold suspends c until deadline; false if the delay queue refuses (group going down). */
@@ -304,12 +274,12 @@ static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const c
 			      "%s does not take Content-Type %s", url, type ? type : "(none)");
 	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return MHD_NO;
-	rq->metrics = target == TARGET_METRICS;
-	rq->dec = rq->metrics ? NULL : sat_decoder_get((sat_proto)target);
+	rq->rep.metrics = target == TARGET_METRICS;
+	rq->rep.dec = rq->rep.metrics ? NULL : sat_decoder_get((sat_proto)target);
 	rq->conn = ctx_of(c);
 	encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					       MHD_HTTP_HEADER_CONTENT_ENCODING);
-	if (!sat_encoding_parse(encoding, &rq->enc)) {
+	if (!sat_encoding_parse(encoding, &rq->rep.enc)) {
 		free(rq);
 		return reject(h, c, NULL, 415, SAT_REJ_BAD_ENCODING,
 			      "Content-Encoding %s is not supported (gzip, deflate)", encoding);
@@ -346,7 +316,7 @@ static enum MHD_Result on_body(sat_http *h, struct MHD_Connection *c, request *r
 	uint64_t wait;
 
 	if (rq->stage == ST_DISCARD) {
-		rq->wire_len += want;
+		rq->rep.wire_len += want;
 		*size = 0;
 		return MHD_YES;
 	}
@@ -358,7 +328,7 @@ static enum MHD_Result on_body(sat_http *h, struct MHD_Connection *c, request *r
 		rq->body = NULL;
 		rq->len = rq->cap = 0;
 		rq->stage = ST_DISCARD;
-		rq->wire_len += want;
+		rq->rep.wire_len += want;
 		*size = 0;
 		return MHD_YES;
 	}
@@ -379,7 +349,7 @@ static enum MHD_Result on_body(sat_http *h, struct MHD_Connection *c, request *r
 	}
 	memcpy(rq->body + rq->len, data, granted);
 	rq->len += granted;
-	rq->wire_len += granted;
+	rq->rep.wire_len += granted;
 	*size = want - granted;
 	if (wait > 0 && !hold(h, c, tb_now_ns() + wait))
 		return MHD_NO;
@@ -388,111 +358,22 @@ static enum MHD_Result on_body(sat_http *h, struct MHD_Connection *c, request *r
 
 /* ---- complete ---- */
 
-/* decode_body inflates and decodes the request's body into ids. True to go on; false
- * when the request has been answered already (*ret: a rejection, or MHD_NO). */
-static bool decode_body(sat_http *h, struct MHD_Connection *c, request *rq, sat_ids *ids,
-			size_t *plain_len, enum MHD_Result *ret)
-{
-	uint8_t *plain = rq->body ? rq->body : (uint8_t *)"", *inflated = NULL;
-	size_t inflated_len = 0;
-	char err[300];
-	int rv;
-	*plain_len = rq->len;
-	*ret = MHD_NO;
-	if (rq->enc != SAT_ENC_IDENTITY) {
-		rv = sat_inflate(rq->enc, plain, *plain_len, h->o.max_body, &inflated,
-				 &inflated_len, err, sizeof(err));
-		if (rv == TB_EMSGSIZE)
-			*ret = reject(h, c, rq, 413, SAT_REJ_TOO_LARGE, "%s", err);
-		else if (rv == TB_EPROTO)
-			*ret = reject(h, c, rq, 400, SAT_REJ_BAD_ENCODING, "%s", err);
-		if (rv != TB_OK)
-			return false;
-		plain = inflated;
-		*plain_len = inflated_len;
-	} else if (rq->body != NULL) {
-		rq->body[rq->len] = '\0';	/* the JSON decoders read a C string */
-	}
-	if (rq->metrics)
-		rv = sat_metrics_decode(plain, *plain_len, &rq->points, err, sizeof(err));
-	else
-		rv = rq->dec->decode(plain, *plain_len, ids, err, sizeof(err));
-	free(inflated);
-	if (rv == TB_OK)
-		return true;
-	sat_ids_fini(ids);
-	if (rv != TB_ENOMEM)
-		*ret = reject(h, c, rq, 400, SAT_REJ_BAD_BODY, "%s", err);
-	return false;
-}
-
-/* offer counts a decoded report's spans against the duplicate set, whatever its answer:
- * a copy refused now and sent again later is then known as a resend. *refs (malloc'd,
- * NULL without a set) says where each span is, for acknowledging it. False when out of
- * memory. */
-static bool offer(sat_http *h, const request *rq, const sat_ids *ids, size_t plain_len,
-		  sat_dup_counts *dc, sat_dup_ref **refs)
-{
-	*dc = (sat_dup_counts){0};
-	*refs = NULL;
-	if (h->o.dups != NULL) {
-		if (ids->n > 0 && (*refs = malloc(ids->n * sizeof(**refs))) == NULL)
-			return false;
-		sat_dupset_insert_many(h->o.dups, ids->v, ids->n, sizeof(ids->v[0]), dc, *refs);
-	} else {
-		dc->fresh = ids->n;
-	}
-	sat_counters_offered(h->o.counters, rq->dec->proto, dc, rq->wire_len, plain_len);
-	return true;
-}
-
-/* acknowledge receives a 2xx report's spans once libmicrohttpd has delivered its answer,
- * or counts them unacknowledged when it could not. */
-static void acknowledge(sat_http *h, request *rq, bool delivered)
-{
-	if (!delivered) {
-		sat_counters_unacked(h->o.counters, rq->nspans);
-		sat_ids first = {.v = &rq->first, .n = rq->nspans > 0};
-		sat_counters_refused_report(h->o.counters, &first, tb_now_ns());
-	} else if (h->o.dups == NULL) {
-		sat_counters_add_report(h->o.counters, rq->dec->proto, rq->nspans, 0, tb_now_ns());
-	} else {
-		uint64_t absent = 0;
-		uint64_t first = sat_dupset_ack_refs(h->o.dups, rq->refs, rq->nspans, &absent);
-		sat_counters_add_report(h->o.counters, rq->dec->proto, first, absent, tb_now_ns());
-	}
-	/* Out of flight last: a reader that sees none in flight sees them counted. */
-	sat_counters_in_flight(h->o.counters, -(int64_t)rq->nspans);
-	free(rq->refs);
-	rq->refs = NULL;
-	rq->has_acking = false;
-}
-
-/* respond builds the answer to a decoded report; a 2xx report's spans wait in rq for
- * its delivery. NULL when out of memory. */
-static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict *v,
-				    const sat_ids *ids, sat_dup_ref **refs)
+/* respond builds the answer to a report sat_report_take accepted or refused with an
+ * injected error. NULL when out of memory. */
+static struct MHD_Response *respond(request *rq, sat_answer a, const sat_verdict *v)
 {
 	uint8_t reply[256];
 	struct MHD_Response *resp;
-	if (v->status == 200) {
-		rq->has_acking = true;
-		rq->refs = *refs;
-		*refs = NULL;
-		rq->nspans = ids->n;
-		if (ids->n > 0)
-			rq->first = ids->v[0];
-		sat_counters_in_flight(h->o.counters, (int64_t)rq->nspans);
-		size_t reply_len = rq->dec->reply(reply, sizeof(reply), tb_wall_ns() / 1000);
-		resp = MHD_create_response_from_buffer(reply_len, reply, MHD_RESPMEM_MUST_COPY);
+	if (a == SAT_ANSWER_OK) {
+		size_t n = sat_report_reply(&rq->rep, reply, sizeof(reply));
+		resp = MHD_create_response_from_buffer(n, reply, MHD_RESPMEM_MUST_COPY);
 		if (resp != NULL)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-						rq->dec->reply_type);
+						rq->rep.metrics ? SAT_METRICS_REPLY_TYPE
+								: rq->rep.dec->reply_type);
 		return resp;
 	}
 	int n = snprintf((char *)reply, sizeof(reply), "injected error %u\n", v->status);
-	sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_ERROR, ids->n);
-	sat_counters_refused_report(h->o.counters, ids, tb_now_ns());
 	resp = MHD_create_response_from_buffer((size_t)n, reply, MHD_RESPMEM_MUST_COPY);
 	if (resp != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
@@ -506,55 +387,35 @@ static struct MHD_Response *respond(sat_http *h, request *rq, const sat_verdict 
 
 static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq)
 {
-	sat_ids ids = {0};
 	sat_verdict v;
-	size_t plain_len;
-	sat_dup_counts dc;
-	sat_dup_ref *refs = NULL;
-	enum MHD_Result ret;
+	unsigned status = 0;
+	char err[300];
 
 	if (rq->stage == ST_DISCARD)
 		return reject(h, c, rq, 413, SAT_REJ_TOO_LARGE,
-			      "body of %zu bytes is over the limit of %zu", rq->wire_len,
+			      "body of %zu bytes is over the limit of %zu", rq->rep.wire_len,
 			      h->o.max_body);
-	if (!decode_body(h, c, rq, &ids, &plain_len, &ret))
-		return ret;
-	if (rq->metrics) {
-		/* Faults are for span reports: a tracer's metrics are simply taken. */
-		rq->answered = true;
-		sat_counters_metrics(h->o.counters, rq->points);
-		return send_buf(c, 200, SAT_METRICS_REPLY_TYPE, "", 0);
-	}
-	sat_faults_decide(h->o.faults, ids.n, &v);
-	uint64_t now = tb_now_ns();
-	rq->answered = true;
-	if (!offer(h, rq, &ids, plain_len, &dc, &refs)) {
-		sat_ids_fini(&ids);
+	if (rq->body == NULL && (rq->body = malloc(1)) == NULL)
 		return MHD_NO;
+	sat_answer a = sat_report_take(&h->env, &rq->rep, rq->body, rq->len, &v, &status, err,
+				       sizeof(err));
+	rq->answered = true;
+	if (a == SAT_ANSWER_REJECT) {
+		char line[320];
+		int n = snprintf(line, sizeof(line), "%s\n", err);
+		tb_debug("satellite: %u: %s", status, err);
+		return send_buf(c, status, "text/plain", line, (size_t)n);
 	}
-	/* Only a report holding spans seen before can be a resend: the others skip the
-	 * resend table's lock. */
-	if (dc.resent > 0 || h->o.dups == NULL)
-		sat_counters_arrived_report(h->o.counters, &ids, now);
-	if (v.drop) {
-		free(refs);
-		sat_counters_refused(h->o.counters, SAT_REJ_INJECTED_DROP, ids.n);
-		sat_counters_refused_report(h->o.counters, &ids, now);
-		write_record(h, rq, 0, ids.n, dc.resent + dc.after_ack, now);
-		sat_ids_fini(&ids);
+	if (a == SAT_ANSWER_DROP || a == SAT_ANSWER_NOMEM)
 		return MHD_NO;	/* libmicrohttpd closes the connection without an answer */
-	}
-	struct MHD_Response *resp = respond(h, rq, &v, &ids, &refs);
-	write_record(h, rq, v.status, ids.n, dc.resent + dc.after_ack, now);
-	free(refs);	/* kept by respond for a 2xx answer */
-	sat_ids_fini(&ids);
+	struct MHD_Response *resp = respond(rq, a, &v);
 	if (resp == NULL)
 		return MHD_NO;
 	if (v.delay_ns > 0) {
 		rq->held = resp;
 		rq->held_status = v.status;
 		rq->stage = ST_HELD;
-		if (hold(h, c, now + v.delay_ns))
+		if (hold(h, c, tb_now_ns() + v.delay_ns))
 			return MHD_YES;
 		rq->held = NULL;	/* going down: answer now */
 	}
@@ -642,8 +503,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			sat_counters_reject(h->o.counters, SAT_REJ_BAD_FRAMING);
 	}
 	if (rq != NULL) {
-		if (rq->has_acking)
-			acknowledge(h, rq, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		sat_report_done(&h->env, &rq->rep, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 		if (rq->held != NULL)
 			MHD_destroy_response(rq->held);
 		/* Hand the buffer back to the connection for its next report. */
@@ -859,6 +719,8 @@ int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errl
 	pthread_mutex_init(&h->daemon_mu, NULL);
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_mutex_init(&h->ring_mu, NULL);
+	h->env = (sat_report_env){.counters = o->counters, .faults = o->faults, .dups = o->dups,
+				  .ring = o->ring, .ring_mu = &h->ring_mu, .max_body = o->max_body};
 	pthread_cond_init(&h->cv, NULL);
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (h->wake_fd < 0) {
