@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* http.c - the satellite's HTTP server: listening sockets and the accept thread, the
- * libmicrohttpd daemon, routing, and the life of one report request:
+/* http.c - the satellite's HTTP server: the libmicrohttpd daemon, the hand-over of each
+ * connection the port group's listeners accept (listen.h: HTTP/1.1 here, HTTP/2 to
+ * grpc.h), routing, and the life of one report request:
  *
  *   headers   route by path and method, check Content-Type, Content-Encoding and a
  *             declared Content-Length against max_body; answer errors at once
@@ -16,17 +17,14 @@
  */
 #include "satellite/http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,30 +35,20 @@
 #include "satellite/decode.h"
 #include "satellite/delayq.h"
 #include "satellite/inflate.h"
+#include "satellite/grpc.h"
+#include "satellite/listen.h"
 #include "satellite/metrics.h"
 #include "satellite/report.h"
 
 struct sat_http {
 	sat_http_opts o;
-	struct in_addr addr;
-	uint16_t ports[SAT_HTTP_MAX_PORTS];
-	size_t nports;
+	sat_listen *listen;	/* the ports, and which connections speak HTTP/2 */
+	sat_grpc *grpc;		/* HTTP/2 connections: gRPC calls */
 
 	/* The daemon is replaced when the group goes down, so readers lock. */
 	pthread_mutex_t daemon_mu;
 	struct MHD_Daemon *daemon;
 	sat_delayq *delayq;
-
-	/* The accept thread owns the listening sockets; others ask it through `want` and
-	 * wait on `cv` for `have` to match, with any error in `listen_err`. */
-	pthread_t accept_thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int wake_fd;
-	bool want, have, stop;
-	int listen_rv;
-	char listen_err[256];
-	int fds[SAT_HTTP_MAX_PORTS];
 
 	pthread_mutex_t ring_mu;	/* the ring has one producer: serialise the threads */
 	sat_report_env env;		/* what reports write to (report.h) */
@@ -558,134 +546,49 @@ static struct MHD_Daemon *start_daemon(sat_http *h)
 		MHD_OPTION_END);
 }
 
-/* ---- listening sockets and the accept thread ---- */
+/* ---- connections from the accept thread ---- */
 
-static void close_listeners(sat_http *h)
-{
-	for (size_t i = 0; i < h->nports; i++) {
-		if (h->fds[i] >= 0)
-			close(h->fds[i]);
-		h->fds[i] = -1;
-	}
-}
-
-/* open_listeners binds every port, resolving port 0; all or nothing. */
-static int open_listeners(sat_http *h, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < h->nports; i++) {
-		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = h->addr,
-					 .sin_port = htons(h->ports[i])};
-		socklen_t sl = sizeof(sa);
-		int one = 1;
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-		if (fd < 0) {
-			snprintf(err, errlen, "socket: %s", strerror(errno));
-			close_listeners(h);
-			return TB_ESYS;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1024) != 0) {
-			char a[INET_ADDRSTRLEN];
-			snprintf(err, errlen, "cannot listen on %s:%u: %s",
-				 inet_ntop(AF_INET, &h->addr, a, sizeof(a)), h->ports[i],
-				 strerror(errno));
-			close(fd);
-			close_listeners(h);
-			return TB_EADDR;
-		}
-		getsockname(fd, (struct sockaddr *)&sa, &sl);
-		h->ports[i] = ntohs(sa.sin_port);
-		h->fds[i] = fd;
-	}
-	return TB_OK;
-}
-
-static void accept_ready(sat_http *h, int lfd)
-{
-	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR)
-				continue;
-			return;	/* EAGAIN, or a transient error such as EMFILE: poll again */
-		}
-		pthread_mutex_lock(&h->daemon_mu);
-		/* MHD_add_connection closes fd itself when it fails. */
-		if (h->daemon == NULL ||
-		    MHD_add_connection(h->daemon, fd, (struct sockaddr *)&ss, sl) != MHD_YES) {
-			if (h->daemon == NULL)
-				close(fd);
-			tb_warn("satellite: could not take a connection: %s", strerror(errno));
-		}
-		pthread_mutex_unlock(&h->daemon_mu);
-	}
-}
-
-static void *accept_main(void *arg)
+static void take_connection(void *arg, int fd, const struct sockaddr *sa, socklen_t sl,
+			    sat_wire wire)
 {
 	sat_http *h = arg;
-	struct pollfd pfd[SAT_HTTP_MAX_PORTS + 1];
-
-	pthread_mutex_lock(&h->mu);
-	for (;;) {
-		size_t n = 0;
-		uint64_t v;
-
-		if (h->stop)
-			break;
-		if (h->want != h->have) {
-			if (h->want) {
-				h->listen_rv = open_listeners(h, h->listen_err,
-							      sizeof(h->listen_err));
-				h->have = h->listen_rv == TB_OK;
-				if (!h->have)
-					h->want = false;
-			} else {
-				close_listeners(h);
-				h->have = false;
-				h->listen_rv = TB_OK;
-			}
-			pthread_cond_broadcast(&h->cv);
-		}
-		pfd[n++] = (struct pollfd){.fd = h->wake_fd, .events = POLLIN};
-		for (size_t i = 0; h->have && i < h->nports; i++)
-			pfd[n++] = (struct pollfd){.fd = h->fds[i], .events = POLLIN};
-		pthread_mutex_unlock(&h->mu);
-		poll(pfd, n, -1);
-		if (pfd[0].revents & POLLIN)
-			(void)!read(h->wake_fd, &v, sizeof(v));
-		for (size_t i = 1; i < n; i++)
-			if (pfd[i].revents & POLLIN)
-				accept_ready(h, pfd[i].fd);
-		pthread_mutex_lock(&h->mu);
+	if (wire == SAT_WIRE_H2) {
+		sat_grpc_add(h->grpc, fd);
+		return;
 	}
-	close_listeners(h);
-	h->have = false;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
+	pthread_mutex_lock(&h->daemon_mu);
+	/* MHD_add_connection closes fd itself when it fails. */
+	if (h->daemon == NULL || MHD_add_connection(h->daemon, fd, sa, sl) != MHD_YES) {
+		if (h->daemon == NULL)
+			close(fd);
+		tb_warn("satellite: could not take a connection: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&h->daemon_mu);
 }
 
-/* ask_listening hands the accept thread a new wish and waits until it is carried out. */
-static int ask_listening(sat_http *h, bool on, char *err, size_t errlen)
+/* start_serving starts what takes connections, then the listeners that hand them over. */
+static int start_serving(sat_http *h, char *err, size_t errlen)
 {
-	uint64_t one = 1;
 	int rv;
-
-	pthread_mutex_lock(&h->mu);
-	h->want = on;
-	(void)!write(h->wake_fd, &one, sizeof(one));
-	while (h->have != on && h->want == on && !h->stop)
-		pthread_cond_wait(&h->cv, &h->mu);
-	rv = h->have == on ? TB_OK : h->listen_rv;
-	if (rv != TB_OK)
-		snprintf(err, errlen, "%s", h->listen_err);
-	pthread_mutex_unlock(&h->mu);
-	return rv;
+	sat_grpc_opts go = {.env = &h->env, .idle_timeout_s = h->o.idle_timeout_s};
+	if ((rv = sat_delayq_alloc(&h->delayq)) != TB_OK) {
+		snprintf(err, errlen, "cannot start the delay queue: %s", tb_strerror(rv));
+		return rv;
+	}
+	if ((h->daemon = start_daemon(h)) == NULL) {
+		snprintf(err, errlen, "libmicrohttpd would not start");
+		return TB_ESYS;
+	}
+	if ((rv = sat_grpc_alloc(&h->grpc, &go, err, errlen)) != TB_OK)
+		return rv;
+	sat_listen_opts lo = {
+		.bind = h->o.bind, .ports = h->o.ports, .nports = h->o.nports,
+		.grpc_ports = h->o.grpc_ports, .ngrpc_ports = h->o.ngrpc_ports,
+		.fallback_free = h->o.fallback_free,
+		.sniff_timeout_s = h->o.idle_timeout_s ? h->o.idle_timeout_s : 30,
+		.counters = h->o.counters, .take = take_connection, .take_arg = h,
+	};
+	return sat_listen_alloc(&h->listen, &lo, err, errlen);
 }
 
 int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errlen)
@@ -694,10 +597,6 @@ int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errl
 	int rv;
 
 	*hp = NULL;
-	if (o->nports == 0 || o->nports > SAT_HTTP_MAX_PORTS) {
-		snprintf(err, errlen, "need 1 to %d ports, not %zu", SAT_HTTP_MAX_PORTS, o->nports);
-		return TB_EINVAL;
-	}
 	if ((rv = sat_decode_init()) != TB_OK) {
 		snprintf(err, errlen, "cannot build the decoders' tables: %s", tb_strerror(rv));
 		return rv;
@@ -707,62 +606,16 @@ int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errl
 	h->o = *o;
 	if (h->o.threads == 0)
 		h->o.threads = 1;
-	if (inet_pton(AF_INET, o->bind ? o->bind : "127.0.0.1", &h->addr) != 1) {
-		snprintf(err, errlen, "bind address \"%s\" is not an IPv4 address", o->bind);
-		free(h);
-		return TB_EADDR;
-	}
-	memcpy(h->ports, o->ports, o->nports * sizeof(o->ports[0]));
-	h->nports = o->nports;
-	for (size_t i = 0; i < SAT_HTTP_MAX_PORTS; i++)
-		h->fds[i] = -1;
 	pthread_mutex_init(&h->daemon_mu, NULL);
-	pthread_mutex_init(&h->mu, NULL);
 	pthread_mutex_init(&h->ring_mu, NULL);
 	h->env = (sat_report_env){.counters = o->counters, .faults = o->faults, .dups = o->dups,
 				  .ring = o->ring, .ring_mu = &h->ring_mu, .max_body = o->max_body};
-	pthread_cond_init(&h->cv, NULL);
-	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (h->wake_fd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		rv = TB_ESYS;
-		goto fail_early;
-	}
-	/* Bind here, in the caller's thread, so a port in use is reported at start-up. */
-	rv = open_listeners(h, err, errlen);
-	if (rv == TB_EADDR && o->fallback_free) {
-		tb_info("satellite: %s; serving %zu free ports instead", err, h->nports);
-		memset(h->ports, 0, sizeof(h->ports));
-		rv = open_listeners(h, err, errlen);
-	}
-	if (rv != TB_OK)
-		goto fail_early;
-	h->want = h->have = true;
-	if ((rv = sat_delayq_alloc(&h->delayq)) != TB_OK) {
-		snprintf(err, errlen, "cannot start the delay queue: %s", tb_strerror(rv));
-		goto fail_early;
-	}
-	if ((h->daemon = start_daemon(h)) == NULL) {
-		snprintf(err, errlen, "libmicrohttpd would not start");
-		rv = TB_ESYS;
-		goto fail_early;
-	}
-	if (pthread_create(&h->accept_thread, NULL, accept_main, h) != 0) {
-		snprintf(err, errlen, "cannot start the accept thread");
-		rv = TB_ESYS;
-		goto fail_early;
+	if ((rv = start_serving(h, err, errlen)) != TB_OK) {
+		sat_http_free(h);
+		return rv;
 	}
 	*hp = h;
 	return TB_OK;
-fail_early:
-	if (h->daemon != NULL)
-		MHD_stop_daemon(h->daemon);
-	sat_delayq_free(h->delayq);
-	close_listeners(h);
-	if (h->wake_fd >= 0)
-		close(h->wake_fd);
-	free(h);
-	return rv;
 }
 
 /* restart_daemon closes every open connection by replacing the daemon. */
@@ -781,12 +634,13 @@ static int restart_daemon(sat_http *h)
 	h->daemon = start_daemon(h);
 	pthread_mutex_unlock(&h->daemon_mu);
 	sat_delayq_hold(h->delayq, false);
+	sat_grpc_close_all(h->grpc);
 	return h->daemon ? TB_OK : TB_ESYS;
 }
 
 int sat_http_set_listening(sat_http *h, bool on, char *err, size_t errlen)
 {
-	int rv = ask_listening(h, on, err, errlen);
+	int rv = sat_listen_set(h->listen, on, err, errlen);
 
 	if (rv == TB_OK && !on && restart_daemon(h) != TB_OK) {
 		snprintf(err, errlen, "libmicrohttpd would not restart");
@@ -807,38 +661,31 @@ void sat_http_status(sat_http *h, sat_status *st)
 
 bool sat_http_listening(sat_http *h)
 {
-	bool up;
-
-	pthread_mutex_lock(&h->mu);
-	up = h->have;
-	pthread_mutex_unlock(&h->mu);
-	return up;
+	return sat_listen_up(h->listen);
 }
 
 const uint16_t *sat_http_ports(const sat_http *h, size_t *n)
 {
-	*n = h->nports;
-	return h->ports;
+	return sat_listen_ports(h->listen, n);
+}
+
+const uint16_t *sat_http_grpc_ports(const sat_http *h, size_t *n)
+{
+	return sat_listen_grpc_ports(h->listen, n);
 }
 
 void sat_http_free(sat_http *h)
 {
-	uint64_t one = 1;
-
 	if (h == NULL)
 		return;
-	pthread_mutex_lock(&h->mu);
-	h->stop = true;
-	(void)!write(h->wake_fd, &one, sizeof(one));
-	pthread_mutex_unlock(&h->mu);
-	pthread_join(h->accept_thread, NULL);
-	sat_delayq_hold(h->delayq, true);
+	/* Listeners first, so nothing new arrives; then what serves connections. */
+	sat_listen_free(h->listen);
+	if (h->delayq != NULL)
+		sat_delayq_hold(h->delayq, true);
 	if (h->daemon != NULL)
 		MHD_stop_daemon(h->daemon);
 	sat_delayq_free(h->delayq);
-	close(h->wake_fd);
-	pthread_cond_destroy(&h->cv);
-	pthread_mutex_destroy(&h->mu);
+	sat_grpc_free(h->grpc);
 	pthread_mutex_destroy(&h->daemon_mu);
 	pthread_mutex_destroy(&h->ring_mu);
 	free(h);

@@ -27,12 +27,16 @@
 #include "satellite/dupset.h"
 #include "satellite/faults.h"
 
-#define SAT_HTTP_MAX_PORTS 64
+#include "satellite/listen.h"
+
+#define SAT_HTTP_MAX_PORTS SAT_LISTEN_MAX_PORTS
 
 typedef struct sat_http_opts {
 	const char *bind;		/* IPv4 address to listen on; NULL = 127.0.0.1 */
 	const uint16_t *ports;		/* 0 picks a free port */
 	size_t nports;
+	const uint16_t *grpc_ports;	/* gRPC only (4317 is OTLP's); may be none */
+	size_t ngrpc_ports;
 	bool fallback_free;		/* a port taken at start: serve free ports instead */
 	size_t max_body;		/* bytes, before and after decompression */
 	unsigned threads;		/* HTTP worker threads */
@@ -67,7 +71,9 @@ bool sat_http_listening(sat_http *h);
  * duplicate set's capacity. */
 void sat_http_status(sat_http *h, sat_status *st);
 
-/* sat_http_ports returns the ports served (ports given as 0 resolved) and their count. */
+/* sat_http_ports returns the ports served (ports given as 0 resolved) and their count;
+ * sat_http_grpc_ports the gRPC-only ones. */
 const uint16_t *sat_http_ports(const sat_http *h, size_t *n);
+const uint16_t *sat_http_grpc_ports(const sat_http *h, size_t *n);
 
 #endif

@@ -27,14 +27,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: satellite [options]\n"
 		"\n"
-		"A mock trace collector: real tracers report spans to it over HTTP (LightStep\n"
-		"protobuf and thrift-JSON, OTLP protobuf and JSON) and LightStep tracers post\n"
-		"their runtime metrics (/metrics); it counts, validates, finds duplicates, and\n"
+		"A mock trace collector: real tracers report spans to it over HTTP/1.1 (LightStep\n"
+		"protobuf and thrift-JSON, OTLP protobuf and JSON) or gRPC (OTLP TraceService,\n"
+		"LightStep CollectorService), and LightStep tracers post their runtime metrics\n"
+		"(/metrics, MetricsService); it counts, validates, finds duplicates, and\n"
 		"misbehaves on request.\n"
 		"\n"
 		"  --bind ADDR          IPv4 address for the HTTP ports (default 127.0.0.1)\n"
 		"  --ports LIST         ports, as a range or a list: 8360-8367 (default), 8360,8361;\n"
 		"                       0 picks a free port\n"
+		"                       Each port serves HTTP/1.1 and gRPC (h2c), told apart by\n"
+		"                       a connection's first bytes\n"
+		"  --grpc-ports LIST    ports for gRPC only, as OTLP's 4317 (default none)\n"
 		"  --fallback-ports     if a port is taken, serve as many free ports instead\n"
 		"                       (the control channel's Hello tells which)\n"
 		"  --mode MODE          typical (default), slow_succeed or slow_fail\n"
@@ -78,6 +82,8 @@ typedef struct options {
 	uint16_t ports[SAT_HTTP_MAX_PORTS];
 	size_t nports;
 	bool fallback_ports;
+	uint16_t grpc_ports[SAT_HTTP_MAX_PORTS];
+	size_t ngrpc_ports;
 	tb_sat_mode mode;
 	size_t max_body, dup_slots;
 	unsigned long threads, idle;
@@ -188,6 +194,12 @@ static bool own_option(void *ctx, int opt, const char *arg)
 	switch (opt) {
 	case 'b': o->bind_addr = arg; return true;
 	case 'F': o->fallback_ports = true; return true;
+	case 'G':
+		if ((o->ngrpc_ports = parse_ports(arg, o->grpc_ports, err, sizeof(err))) == 0) {
+			fprintf(stderr, "satellite: --grpc-ports: %s\n", err);
+			return false;
+		}
+		return true;
 	case 'p':
 		if ((o->nports = parse_ports(arg, o->ports, err, sizeof(err))) == 0) {
 			fprintf(stderr, "satellite: %s\n", err);
@@ -245,6 +257,7 @@ static int parse_args(int argc, char **argv, options *o)
 		{"idle-timeout", required_argument, NULL, 'i'},
 		{"dup-slots", required_argument, NULL, 'd'},
 		{"fallback-ports", no_argument, NULL, 'F'},
+		{"grpc-ports", required_argument, NULL, 'G'},
 		FAULT_LONGOPTS,
 		TB_AGENT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
@@ -304,6 +317,7 @@ static int satellite_start(satellite *s, options *o)
 	s->svc.http_host = o->bind_addr;
 	sat_http_opts ho = {
 		.bind = o->bind_addr, .ports = o->ports, .nports = o->nports,
+		.grpc_ports = o->grpc_ports, .ngrpc_ports = o->ngrpc_ports,
 		.fallback_free = o->fallback_ports,
 		.max_body = o->max_body, .threads = (unsigned)o->threads,
 		.idle_timeout_s = (unsigned)o->idle, .counters = s->svc.counters,
@@ -315,12 +329,16 @@ static int satellite_start(satellite *s, options *o)
 	}
 	if ((rv = tb_agent_server_alloc(&o->agent, &s->srv)) != TB_OK)
 		return rv;
-	size_t n;
+	size_t n, ng;
 	const uint16_t *p = sat_http_ports(s->svc.http, &n);
-	char list[SAT_HTTP_MAX_PORTS * 7] = "";
+	const uint16_t *g = sat_http_grpc_ports(s->svc.http, &ng);
+	char list[SAT_HTTP_MAX_PORTS * 7 + 32] = "";
 	size_t off = 0;
 	for (size_t i = 0; i < n; i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", i ? "," : "", p[i]);
+	for (size_t i = 0; i < ng; i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", i ? "," : " (HTTP/1.1 "
+					"and gRPC), gRPC only ", g[i]);
 	tb_info("satellite: serving %s ports %s in mode %s%s%s", o->bind_addr, list,
 		tb_sat_mode_name(o->mode), s->srv ? ", control on " : "",
 		s->srv ? tb_rpc_server_url(s->srv) : "");

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "bench/reportgen.h"
+#include "grpc_client.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -26,6 +27,8 @@
 #include "common/rpc.h"
 #include "proto/collector.pb-c.h"
 #include "proto/metrics.pb-c.h"
+
+#define SAT_TEST_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #include <sys/wait.h>
 
 /* ---- the satellite under test ---- */
@@ -1174,4 +1177,238 @@ Test(satellite_opts, a_taken_port_falls_back_to_free_ports_only_when_asked)
 	tb_rpc_free(rep);
 	close(fd);
 	cr_assert_eq(post_lightstep(2, 1).status, 200);
+}
+
+/* ---- gRPC over h2c, on the same ports ---- */
+
+#define OTLP_EXPORT "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+#define LS_REPORT "/lightstep.collector.CollectorService/Report"
+#define LS_METRICS "/lightstep.metrics.MetricsService/Report"
+
+static tg_reply grpc_otlp(size_t spans, uint64_t first, bool gzip)
+{
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(spans, first, &len);
+	tg_reply r;
+	cr_assert(tg_once(port[0], OTLP_EXPORT, b, len, gzip, &r), "the call timed out");
+	free(b);
+	return r;
+}
+
+Test(satellite, grpc_otlp_and_lightstep_are_counted_on_the_http_ports)
+{
+	tg_reply r = grpc_otlp(10, 1, false);
+	cr_assert_eq(r.http_status, 200);
+	cr_assert_eq(r.grpc_status, 0, "%d %s", r.grpc_status, r.grpc_message);
+	cr_assert_eq(r.len, 5, "an empty ExportTraceServiceResponse, framed");
+
+	size_t len;
+	uint8_t *b = tb_report_lightstep(7, 100, &len);
+	cr_assert(tg_once(port[1], LS_REPORT, b, len, true, &r));	/* gzip, the other port */
+	free(b);
+	cr_assert_eq(r.grpc_status, 0, "%d %s", r.grpc_status, r.grpc_message);
+	cr_assert_gt(r.len, 5);
+	Lightstep__Collector__ReportResponse *rr =
+		lightstep__collector__report_response__unpack(NULL, r.len - 5, r.body + 5);
+	cr_assert_not_null(rr, "the answer is a ReportResponse");
+	cr_assert_not_null(rr->receive_timestamp);
+	lightstep__collector__report_response__free_unpacked(rr, NULL);
+
+	uint8_t *m = metrics_report(2, &len);
+	cr_assert(tg_once(port[0], LS_METRICS, m, len, false, &r));
+	free(m);
+	cr_assert_eq(r.grpc_status, 0);
+
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 17);
+	cr_assert_eq(rep->sat_counters->reports, 2);
+	cr_assert_eq(rep->sat_counters->metrics_reports, 1);
+	cr_assert_eq(rep->sat_counters->rejected, 0);
+	tb_rpc_free(rep);
+}
+
+/* HTTP/1.1 and gRPC clients on one port at once are each counted exactly. */
+Test(satellite, http1_and_grpc_clients_on_one_port_at_once_are_both_exact)
+{
+	tg_conn *g = tg_open(port[0]);
+	cr_assert_not_null(g);
+	for (int i = 0; i < 20; i++) {
+		size_t len;
+		uint8_t *b = tb_report_otlp_proto(50, 1000 + (uint64_t)i * 50, &len);
+		tg_reply r;
+		cr_assert(tg_call(g, OTLP_EXPORT, b, len, i % 2, NULL, 10000, &r));
+		free(b);
+		cr_assert_eq(r.grpc_status, 0, "call %d: %d %s", i, r.grpc_status, r.grpc_message);
+		cr_assert_eq(post_lightstep(50, 100000 + (uint64_t)i * 50).status, 200);
+	}
+	tg_close(g);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 2000);
+	cr_assert_eq(rep->sat_counters->duplicates, 0);
+	cr_assert_eq(rep->sat_counters->reports, 40);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, grpc_bad_calls_are_refused_with_a_status_and_counted)
+{
+	tg_reply r;
+	static const uint8_t junk[] = {1, 2, 3};
+	cr_assert(tg_once(port[0], "/no.Such/Method", junk, sizeof(junk), false, &r));
+	cr_assert_eq(r.grpc_status, 12, "UNIMPLEMENTED, not %d", r.grpc_status);
+	cr_assert(tg_once(port[0], OTLP_EXPORT, (const uint8_t *)"\x0a\x05\x0a", 3, false, &r));
+	cr_assert_eq(r.grpc_status, 3, "INVALID_ARGUMENT, not %d", r.grpc_status);
+	cr_assert(strstr(r.grpc_message, "does not decode") != NULL, "%s", r.grpc_message);
+	tg_conn *c = tg_open(port[0]);
+	static const uint8_t short_frame[] = {0, 0, 0, 0, 9, 1};
+	cr_assert(tg_call_raw(c, OTLP_EXPORT, short_frame, sizeof(short_frame), NULL, 5000, &r));
+	cr_assert_eq(r.grpc_status, 13, "INTERNAL for bad framing, not %d", r.grpc_status);
+	const char *br[] = {"grpc-encoding: br", NULL};
+	cr_assert(tg_call(c, OTLP_EXPORT, junk, 0, false, br, 5000, &r));
+	cr_assert_eq(r.grpc_status, 12, "an unknown encoding: %d", r.grpc_status);
+	const char *json[] = {"content-type: application/json", NULL};
+	cr_assert(tg_call(c, OTLP_EXPORT, junk, 0, false, json, 5000, &r));
+	cr_assert_eq(r.http_status, 415);
+	tg_close(c);
+
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "not_found"), 1);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), 1);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_framing"), 1);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_encoding"), 1);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_content_type"), 1);
+	cr_assert_eq(rep->sat_counters->spans, 0);
+	tb_rpc_free(rep);
+	cr_assert_eq(grpc_otlp(3, 1, false).grpc_status, 0, "still serving");
+}
+
+/* Garbage after the preface, and a preface then silence, cost the satellite nothing. */
+Test(satellite_opts, grpc_garbage_and_stalled_clients_are_closed)
+{
+	start_satellite("--idle-timeout", "1");
+	char out[256];
+	static const char garbage[] = SAT_TEST_PREFACE "\x00\x00\x04\x99\x00garbage-garbage";
+	size_t n = raw(garbage, sizeof(garbage) - 1, out, sizeof(out), 3000);
+	(void)n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port[0]),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(send(fd, SAT_TEST_PREFACE, 24, 0), 24);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	uint64_t t0 = tb_now_ns();
+	char b[512];
+	while (poll(&p, 1, 5000) > 0 && recv(fd, b, sizeof(b), 0) > 0)
+		;	/* the server's SETTINGS, then end of file */
+	double waited = (double)(tb_now_ns() - t0) / 1e9;
+	close(fd);
+	cr_assert(waited > 0.5 && waited < 4, "closed after %.2f s", waited);
+	int fd2 = socket(AF_INET, SOCK_STREAM, 0);	/* a client that sends nothing */
+	cr_assert_eq(connect(fd2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	p.fd = fd2;
+	cr_assert(poll(&p, 1, 5000) > 0 && recv(fd2, b, sizeof(b), 0) == 0);
+	close(fd2);
+	Tb__Envelope *rep = counters();
+	cr_assert_geq(rejected(rep->sat_counters, "bad_framing"), 1);
+	cr_assert_geq(rejected(rep->sat_counters, "timeout"), 2);
+	tb_rpc_free(rep);
+	cr_assert_eq(grpc_otlp(3, 1, false).grpc_status, 0, "still serving");
+}
+
+Test(satellite_opts, grpc_over_max_body_is_resource_exhausted)
+{
+	start_satellite("--max-body", "4096");
+	tg_reply r = grpc_otlp(200, 1, false);
+	cr_assert_eq(r.grpc_status, 8, "RESOURCE_EXHAUSTED, not %d", r.grpc_status);
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(300, 1, &len);	/* small when gzipped, not after */
+	cr_assert(tg_once(port[0], OTLP_EXPORT, b, len, true, &r));
+	free(b);
+	cr_assert_eq(r.grpc_status, 8, "inflated over the limit: %d", r.grpc_status);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "too_large"), 2);
+	tb_rpc_free(rep);
+}
+
+/* Faults on gRPC: errors become UNAVAILABLE or RESOURCE_EXHAUSTED, latency holds the
+ * answer, close resets the stream, down refuses connections; the spans are accounted
+ * for as on HTTP. */
+Test(satellite, grpc_faults_map_to_grpc_statuses)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.error_probability = 1;
+	f.error_status = 503;
+	set_faults(&f);
+	cr_assert_eq(grpc_otlp(5, 1, false).grpc_status, 14);
+	f.error_status = 429;
+	set_faults(&f);
+	cr_assert_eq(grpc_otlp(5, 1, false).grpc_status, 8);
+	f.error_probability = 0;
+	f.drop_probability = 1;
+	set_faults(&f);
+	tg_reply r = grpc_otlp(5, 1, false);
+	cr_assert(r.reset && r.grpc_status == -1, "reset %d, status %d", r.reset, r.grpc_status);
+	f.drop_probability = 0;
+	f.extra_latency_us = 300000;
+	set_faults(&f);
+	r = grpc_otlp(5, 1, false);
+	cr_assert_eq(r.grpc_status, 0);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 5, "received once, after three refusals");
+	cr_assert_eq(rep->sat_counters->refused_spans, 15);
+	cr_assert_eq(rep->sat_counters->resent, 15);
+	cr_assert_eq(rejected(rep->sat_counters, "injected_error"), 2);
+	cr_assert_eq(rejected(rep->sat_counters, "injected_drop"), 1);
+	tb_rpc_free(rep);
+
+	set_listening(false);
+	cr_assert_null(tg_open(port[0]), "down refuses connections");
+	set_listening(true);
+	cr_assert_eq(grpc_otlp(2, 900, false).grpc_status, 0);
+}
+
+/* A held answer cut off by down leaves its spans unacknowledged; their next copy is a
+ * resend, not a duplicate. */
+Test(satellite, grpc_held_answer_cut_off_by_down_is_unacknowledged)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.extra_latency_us = 2000000;
+	set_faults(&f);
+	tg_conn *c = tg_open(port[0]);
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(10, 1, &len);
+	tg_reply r;
+	tg_call(c, OTLP_EXPORT, b, len, false, NULL, 300, &r);	/* held: times out here */
+	Tb__Envelope *rep = counters_now();
+	cr_assert_eq(rep->sat_counters->in_flight, 10);
+	tb_rpc_free(rep);
+	set_listening(false);
+	tg_close(c);
+	set_listening(true);
+	f.extra_latency_us = 0;
+	set_faults(&f);
+	cr_assert(tg_once(port[0], OTLP_EXPORT, b, len, false, &r));
+	free(b);
+	cr_assert_eq(r.grpc_status, 0);
+	rep = counters();
+	cr_assert_eq(rep->sat_counters->unacked, 10);
+	cr_assert_eq(rep->sat_counters->resent, 10);
+	cr_assert_eq(rep->sat_counters->spans, 10);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 0);
+	tb_rpc_free(rep);
+}
+
+Test(satellite, grpc_bandwidth_limit_slows_the_upload)
+{
+	Tb__SatFaults f = TB__SAT_FAULTS__INIT;
+	f.bandwidth_kbps = 256;
+	set_faults(&f);
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(2000, 1, &len);
+	uint64_t t0 = tb_now_ns();
+	tg_reply r;
+	cr_assert(tg_once(port[0], OTLP_EXPORT, b, len, false, &r));
+	double s = (double)(tb_now_ns() - t0) / 1e9, want = (double)len / (256 * 1024);
+	free(b);
+	cr_assert_eq(r.grpc_status, 0);
+	cr_assert(s > want * 0.6 && s < want * 2 + 1, "%zu bytes in %.2f s at 256 KiB/s", len, s);
 }
