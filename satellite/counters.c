@@ -25,7 +25,7 @@ struct sat_counters {
 	_Atomic uint64_t reports, spans, bytes_wire, bytes_decoded, duplicates, unchecked;
 	_Atomic uint64_t fresh, acked_fresh, resent, after_ack, unacked, refused_spans;
 	_Atomic int64_t in_flight;
-	_Atomic uint64_t metrics_reports, metric_points;
+	_Atomic uint64_t metrics_reports, metric_points, grpc_reports;
 	_Atomic uint64_t first_ns, last_ns;
 	_Atomic uint64_t rejected[SAT_REJ_COUNT];
 	proto_counts by_proto[SAT_PROTO_COUNT];
@@ -98,6 +98,7 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	SET(c->in_flight, 0);
 	SET(c->metrics_reports, 0);
 	SET(c->metric_points, 0);
+	SET(c->grpc_reports, 0);
 	SET(c->first_ns, 0);
 	SET(c->last_ns, 0);
 	for (int i = 0; i < SAT_REJ_COUNT; i++)
@@ -198,6 +199,11 @@ void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t first_ac
 		;
 }
 
+void sat_counters_grpc_report(sat_counters *c)
+{
+	ADD(c->grpc_reports, 1);
+}
+
 void sat_counters_metrics(sat_counters *c, uint64_t points)
 {
 	ADD(c->metrics_reports, 1);
@@ -250,6 +256,7 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	out->never_acked = fresh > acked ? fresh - acked : 0;
 	out->metrics_reports = GET(c->metrics_reports);
 	out->metric_points = GET(c->metric_points);
+	out->grpc_reports = GET(c->grpc_reports);
 	uint64_t cpu = tb_process_cpu_ns(0), cpu0 = GET(c->cpu_at_reset);
 	out->cpu_ns = cpu > cpu0 ? cpu - cpu0 : 0;
 
@@ -352,6 +359,7 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 	add_u64(o, "never_acked", snap.never_acked);
 	add_u64(o, "metrics_reports", snap.metrics_reports);
 	add_u64(o, "metric_points", snap.metric_points);
+	add_u64(o, "grpc_reports", snap.grpc_reports);
 	add_u64(o, "rejected", snap.rejected);
 	rej = cJSON_AddObjectToObject(o, "rejected_by_reason");
 	for (size_t i = 0; rej && i < snap.n_rejected_by_reason; i++)

@@ -86,6 +86,10 @@ void sat_counters_unacked(sat_counters *c, uint64_t spans);
 void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t first_acks,
 			     uint64_t unknown, uint64_t now_ns);
 
+/* sat_counters_grpc_report counts one report acknowledged over gRPC (also counted by
+ * sat_counters_add_report). */
+void sat_counters_grpc_report(sat_counters *c);
+
 /* sat_counters_metrics counts one runtime-metrics report accepted, of points points. */
 void sat_counters_metrics(sat_counters *c, uint64_t points);
 

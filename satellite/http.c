@@ -52,6 +52,7 @@ struct sat_http {
 
 	pthread_mutex_t ring_mu;	/* the ring has one producer: serialise the threads */
 	sat_report_env env;		/* what reports write to (report.h) */
+	sat_report_env grpc_env;	/* the same, for reports that come over gRPC */
 };
 
 /* The life of one request on a report endpoint. */
@@ -570,7 +571,9 @@ static void take_connection(void *arg, int fd, const struct sockaddr *sa, sockle
 static int start_serving(sat_http *h, char *err, size_t errlen)
 {
 	int rv;
-	sat_grpc_opts go = {.env = &h->env, .idle_timeout_s = h->o.idle_timeout_s};
+	h->grpc_env = h->env;
+	h->grpc_env.transport = SAT_TRANSPORT_GRPC;
+	sat_grpc_opts go = {.env = &h->grpc_env, .idle_timeout_s = h->o.idle_timeout_s};
 	if ((rv = sat_delayq_alloc(&h->delayq)) != TB_OK) {
 		snprintf(err, errlen, "cannot start the delay queue: %s", tb_strerror(rv));
 		return rv;

@@ -174,6 +174,8 @@ void sat_report_done(const sat_report_env *e, sat_report *r, bool delivered)
 		uint64_t first = sat_dupset_ack_refs(e->dups, r->refs, r->nspans, &absent);
 		sat_counters_add_report(e->counters, r->dec->proto, first, absent, tb_now_ns());
 	}
+	if (delivered && e->transport == SAT_TRANSPORT_GRPC)
+		sat_counters_grpc_report(e->counters);
 	/* Out of flight last: a reader that sees none in flight sees them counted. */
 	sat_counters_in_flight(e->counters, -(int64_t)r->nspans);
 	free(r->refs);

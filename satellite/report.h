@@ -21,6 +21,8 @@
 #include "satellite/faults.h"
 #include "satellite/inflate.h"
 
+enum { SAT_TRANSPORT_HTTP1 = 0, SAT_TRANSPORT_GRPC = 1 };
+
 /* What every report of a port group writes to. */
 typedef struct sat_report_env {
 	sat_counters *counters;
@@ -29,7 +31,7 @@ typedef struct sat_report_env {
 	tb_ring *ring;			/* NULL: no records */
 	pthread_mutex_t *ring_mu;	/* the ring has one producer: its writers lock */
 	size_t max_body;
-	uint8_t transport;		/* TB_REC_REPORT's transport: 0 HTTP/1.1, 1 gRPC */
+	uint8_t transport;		/* SAT_TRANSPORT_*, also in TB_REC_REPORT */
 } sat_report_env;
 
 /* One report. The transport sets dec (NULL with metrics set: a runtime-metrics report),

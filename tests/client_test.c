@@ -409,6 +409,9 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	char by[96];
 	snprintf(by, sizeof(by), "by_protocol.%s.spans", endpoint);
 	cr_assert_eq(sat_stat(by), 500.0, "the spans must come as %s", endpoint);
+	bool grpc = strcmp(transport, "grpc") == 0;
+	cr_assert_eq(sat_stat("grpc_reports") == sat_stat("reports"), grpc,
+		     "%.0f of %.0f reports over gRPC", sat_stat("grpc_reports"), sat_stat("reports"));
 	orc_channel_disarm(chan);
 }
 
@@ -432,4 +435,10 @@ Test(client, js_lightstep_thrift_json_loses_nothing, .timeout = 90)
 Test(client, js_otel_json_loses_nothing, .timeout = 90)
 {
 	check_js_client("js-otel.js", "json", TB_PROTO_OTLP, "otlp-json", 13);
+}
+
+/* OTLP/gRPC, as the OpenTelemetry SDKs export by default, on the same port as HTTP. */
+Test(client, js_otel_grpc_loses_nothing, .timeout = 90)
+{
+	check_js_client("js-otel.js", "grpc", TB_PROTO_OTLP, "otlp-proto", 14);
 }

@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: MIT
 // js-otel.js - a tracebench client traced by the real OpenTelemetry JS SDK:
 // BasicTracerProvider, BatchSpanProcessor (queue 10,000, every 200 ms: LightStep Benchmarks'
-// production-like settings) and an OTLP/HTTP exporter (POST /v1/traces), protobuf (the
-// default) or JSON, to the first satellite given. SpansDropped is the processor's count
+// production-like settings) and an OTLP exporter to the first satellite given: OTLP/HTTP
+// (POST /v1/traces) protobuf (the default) or JSON, or OTLP/gRPC (TraceService/Export
+// over h2c, --transport grpc). SpansDropped is the processor's count
 // of spans it dropped because its queue was full.
 'use strict';
 
@@ -17,11 +18,12 @@ const SDK_VERSION = packageVersion('@opentelemetry/sdk-trace-base');
 const EXPORTERS = {
   proto: '@opentelemetry/exporter-trace-otlp-proto',
   json: '@opentelemetry/exporter-trace-otlp-http',
+  grpc: '@opentelemetry/exporter-trace-otlp-grpc',
 };
 const API_VERSION = packageVersion('@opentelemetry/api');
 
 const CLIENT = {
-  about: 'A tracebench client traced by the OpenTelemetry JS SDK, exporting OTLP/HTTP to\n' +
+  about: 'A tracebench client traced by the OpenTelemetry JS SDK, exporting OTLP to\n' +
     'the first satellite given; Trace 0 runs the API\'s no-op tracer.',
   transports: Object.keys(EXPORTERS),
 };
@@ -37,7 +39,10 @@ run((cmd, transport) => {
       `@opentelemetry/api ${API_VERSION} no-op`);
   }
   const { OTLPTraceExporter } = require(EXPORTERS[transport]);
-  const exporter = new OTLPTraceExporter({ url: `http://${cmd.Satellites[0]}/v1/traces` });
+  // An http:// URL makes the gRPC exporter speak cleartext HTTP/2 (insecure credentials).
+  const url = transport === 'grpc' ? `http://${cmd.Satellites[0]}`
+    : `http://${cmd.Satellites[0]}/v1/traces`;
+  const exporter = new OTLPTraceExporter({ url });
   const processor = new BatchSpanProcessor(exporter, {
     maxQueueSize: 10000,
     scheduledDelayMillis: 200,
