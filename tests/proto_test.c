@@ -4,9 +4,13 @@
  * protobuf-c) decode to the right values and re-encode identically. */
 #include "proto/bench.pb-c.h"
 #include "proto/collector.pb-c.h"
+#include "proto/metrics.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
+#include "satellite/decode.h"
+#include "satellite/grpc_frame.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 struct field_spec {
@@ -68,6 +72,48 @@ Test(proto, collector_field_numbers_match_lightstep)
 	check_fields(f, sizeof(f) / sizeof(f[0]));
 }
 #undef M
+
+#define M(x) &lightstep__metrics__##x##__descriptor
+Test(proto, metrics_field_numbers_match_lightstep)
+{
+	static const struct field_spec f[] = {
+		{M(ingest_request), "idempotency_key", 1, PROTOBUF_C_TYPE_STRING},
+		{M(ingest_request), "reporter", 2, PROTOBUF_C_TYPE_MESSAGE},
+		{M(ingest_request), "points", 3, PROTOBUF_C_TYPE_MESSAGE},
+		{M(metric_point), "kind", 1, PROTOBUF_C_TYPE_ENUM},
+		{M(metric_point), "metric_name", 2, PROTOBUF_C_TYPE_STRING},
+		{M(metric_point), "start", 3, PROTOBUF_C_TYPE_MESSAGE},
+		{M(metric_point), "duration", 4, PROTOBUF_C_TYPE_MESSAGE},
+		{M(metric_point), "labels", 5, PROTOBUF_C_TYPE_MESSAGE},
+		{M(metric_point), "uint64_value", 6, PROTOBUF_C_TYPE_UINT64},
+		{M(metric_point), "double_value", 7, PROTOBUF_C_TYPE_DOUBLE},
+	};
+	check_fields(f, sizeof(f) / sizeof(f[0]));
+}
+#undef M
+
+/* The gRPC paths the satellite serves for LightStep are its services' own: package,
+ * service and method names as the compiled descriptors spell them. */
+Test(proto, lightstep_grpc_paths_come_from_the_service_definitions)
+{
+	static const struct {
+		const ProtobufCServiceDescriptor *svc;
+		int target;
+	} s[] = {
+		{&lightstep__collector__collector_service__descriptor, SAT_PROTO_LIGHTSTEP},
+		{&lightstep__metrics__metrics_service__descriptor, SAT_GRPC_METRICS},
+	};
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		char path[160];
+		cr_assert_eq(s[i].svc->n_methods, 1);
+		snprintf(path, sizeof(path), "/%s/%s", s[i].svc->name, s[i].svc->methods[0].name);
+		cr_assert_eq(sat_grpc_route(path), s[i].target, "%s is not served", path);
+	}
+	cr_assert_str_eq(lightstep__collector__collector_service__descriptor.name,
+			 "lightstep.collector.CollectorService");
+	cr_assert_eq(sat_grpc_route("/opentelemetry.proto.collector.trace.v1.TraceService/Export"),
+		     SAT_PROTO_OTLP_PROTO);
+}
 
 #define M(x) &otlp__##x##__descriptor
 Test(proto, otlp_field_numbers_and_types_match_opentelemetry)

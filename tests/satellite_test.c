@@ -1412,3 +1412,32 @@ Test(satellite, grpc_bandwidth_limit_slows_the_upload)
 	cr_assert_eq(r.grpc_status, 0);
 	cr_assert(s > want * 0.6 && s < want * 2 + 1, "%zu bytes in %.2f s at 256 KiB/s", len, s);
 }
+
+/* A gRPC-only port takes gRPC, and an HTTP/1.1 request there gets nothing useful. */
+Test(satellite_opts, a_grpc_only_port_serves_grpc_alone)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	close(fd);
+	char gp[16];
+	snprintf(gp, sizeof(gp), "%u", ntohs(sa.sin_port));
+	start_satellite("--grpc-ports", gp);
+	size_t len;
+	uint8_t *b = tb_report_otlp_proto(4, 1, &len);
+	tg_reply r;
+	cr_assert(tg_once(ntohs(sa.sin_port), OTLP_EXPORT, b, len, false, &r));
+	free(b);
+	cr_assert_eq(r.grpc_status, 0, "%d %s", r.grpc_status, r.grpc_message);
+	uint16_t shared = port[0];
+	port[0] = ntohs(sa.sin_port);
+	reply h = post_lightstep(3, 100);
+	port[0] = shared;
+	cr_assert_neq(h.status, 200, "HTTP/1.1 on a gRPC-only port");
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 4);
+	cr_assert_eq(rep->sat_counters->grpc_reports, 1);
+	tb_rpc_free(rep);
+}
