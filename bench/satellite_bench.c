@@ -6,13 +6,16 @@
  * bench/httpload.c (one at a time or pipelined). For each case it prints reports/s,
  * spans/s, spans per satellite CPU-second (the satellite's utime+stime from /proc),
  * p50/p99 latency, and cross-checks the satellite's counters against what was sent
- * (exactly). A final soak run watches the satellite's RSS. Beside the targets it prints
+ * (exactly). OTLP reports over gRPC (h2c, bench/grpcclient.c) are set beside the same
+ * reports over HTTP/1.1. A final soak run watches the satellite's RSS. Beside the targets it prints
  * this machine's floors (bench/tcpfloor.c): no HTTP server, however quick, can go past
  * what plain loopback TCP does.
  *
  *   satellite_bench [--seconds S] [--soak S] [--satellite PATH] [--only SPANS:CONNS:DEPTH]
+ *                   [--grpc]
  * Targets (2-core machine): >= 2,000,000 spans per satellite CPU-second with 1000-span
- * reports, >= 50,000 reports/s with 1-span reports, RSS flat over a 60 s soak. */
+ * reports, >= 50,000 reports/s with 1-span reports, OTLP/gRPC within 1.5x of OTLP/HTTP/1.1
+ * in spans per satellite CPU-second, RSS flat over a 60 s soak. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <getopt.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/grpcclient.h"
 #include "bench/httpload.h"
 #include "bench/reportgen.h"
 #include "bench/tcpfloor.h"
@@ -50,7 +54,11 @@ typedef struct worker {
 	size_t nlat, caplat;
 	unsigned first_body;
 	int depth;	/* 0: libcurl, one request at a time; n: httpload, n in flight */
+	const char *path, *type;	/* the endpoint posted to */
 } worker;
+
+/* What a case sends: LightStep over HTTP/1.1, or OTLP protobuf over HTTP/1.1 or gRPC. */
+typedef enum wire { W_LS_HTTP = 0, W_OTLP_HTTP, W_OTLP_GRPC } wire;
 
 static size_t sink(char *p, size_t sz, size_t n, void *arg)
 {
@@ -86,7 +94,13 @@ static void *post_loop(void *arg)
 	unsigned k = w->first_body;
 
 	hl = curl_slist_append(hl, "Expect:");
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/v2/reports", w->port);
+	if (strcmp(w->type, "application/octet-stream") != 0) {
+		curl_slist_free_all(hl);
+		char ct[96];
+		snprintf(ct, sizeof(ct), "Content-Type: %s", w->type);
+		hl = curl_slist_append(curl_slist_append(NULL, ct), "Expect:");
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", w->port, w->path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
@@ -109,6 +123,31 @@ static void *post_loop(void *arg)
 	}
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
+	return NULL;
+}
+
+/* grpc_loop makes unary OTLP/gRPC calls one at a time on one connection, as an
+ * exporter does. */
+static void *grpc_loop(void *arg)
+{
+	worker *w = arg;
+	tg_conn *c = tg_open(w->port);
+	unsigned k = w->first_body;
+	static __thread tg_reply r;
+	while (c != NULL && tb_now_ns() < w->deadline) {
+		uint64_t t0 = tb_now_ns();
+		if (!tg_call(c, "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+			     w->bodies[k % BODIES], w->lens[k % BODIES], false, NULL, 10000, &r) ||
+		    r.grpc_status != 0) {
+			w->failed++;
+			continue;
+		}
+		w->sent++;
+		k++;
+		if (w->nlat < w->caplat)
+			w->lat[w->nlat++] = tb_now_ns() - t0;
+	}
+	tg_close(c);
 	return NULL;
 }
 
@@ -196,8 +235,8 @@ typedef struct result {
 	int exact;
 } result;
 
-static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns, int depth,
-		       double secs, uint64_t run)
+static result run_case(pid_t sat, const uint16_t *ports, wire wi, size_t spans, int conns,
+		       int depth, double secs, uint64_t run)
 {
 	static uint8_t *bodies[BODIES];
 	static size_t lens[BODIES];
@@ -208,7 +247,9 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 	result r = {0};
 
 	for (int i = 0; i < BODIES; i++)
-		bodies[i] = tb_report_lightstep(spans, 1 + (uint64_t)i * spans, &lens[i]);
+		bodies[i] = wi == W_LS_HTTP ? tb_report_lightstep(spans, 1 + (uint64_t)i * spans, &lens[i])
+					    : tb_report_otlp_proto(spans, 1 + (uint64_t)i * spans,
+								   &lens[i]);
 	reset(run);
 	memset(w, 0, sizeof(w));
 	t0 = cpu_ticks(sat);
@@ -222,7 +263,11 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 		w[i].lat = malloc(w[i].caplat * sizeof(uint64_t));
 		w[i].first_body = (unsigned)i * 7;
 		w[i].depth = depth;
-		pthread_create(&w[i].t, NULL, depth > 0 ? raw_loop : post_loop, &w[i]);
+		w[i].path = wi == W_LS_HTTP ? "/api/v2/reports" : "/v1/traces";
+		w[i].type = wi == W_LS_HTTP ? "application/octet-stream" : "application/x-protobuf";
+		pthread_create(&w[i].t, NULL,
+			       wi == W_OTLP_GRPC ? grpc_loop : depth > 0 ? raw_loop : post_loop,
+			       &w[i]);
 	}
 	for (int i = 0; i < conns; i++) {
 		pthread_join(w[i].t, NULL);
@@ -274,19 +319,44 @@ static result run_case(pid_t sat, const uint16_t *ports, size_t spans, int conns
 	return r;
 }
 
-/* print_row prints one case as a line of the table. */
-static void print_row(size_t spans, int conns, int depth, const result *r)
+/* print_row prints one case as a line of the table; label names the client, or NULL
+ * for curl or the lean generator by depth. */
+static void print_row(size_t spans, int conns, int depth, const char *label, const result *r)
 {
 	char client[16];
 
-	if (depth == 0)
+	if (label != NULL)
+		snprintf(client, sizeof(client), "%s", label);
+	else if (depth == 0)
 		snprintf(client, sizeof(client), "curl");
 	else
 		snprintf(client, sizeof(client), "raw x%d", depth);
-	printf("%6zu %5d %-8s %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", spans, conns,
+	printf("%6zu %5d %-9s %11.0f %12.0f %16.0f %7.0f%% %9.0f %9.0f %6s\n", spans, conns,
 	       client, r->reports_s, r->spans_s, r->spans_per_cpu_s, r->cpu_pct, r->p50_us,
 	       r->p99_us, r->exact ? "yes" : "NO");
 	fflush(stdout);
+}
+
+/* run_grpc_table sets OTLP over gRPC beside OTLP over HTTP/1.1: 1000-span reports, one
+ * call at a time per connection, as exporters send. Returns whether counts were exact. */
+static bool run_grpc_table(pid_t sat, const uint16_t *ports, double secs, uint64_t *run)
+{
+	double best[2] = {0, 0};
+	bool ok = true;
+	for (int g = 0; g < 2; g++)
+		for (int conns = 1; conns <= 4; conns += 3) {
+			result r = run_case(sat, ports, g ? W_OTLP_GRPC : W_OTLP_HTTP, 1000, conns, 0,
+					    secs, (*run)++);
+			print_row(1000, conns, 0, g ? "otlp grpc" : "otlp curl", &r);
+			ok &= r.exact;
+			if (r.spans_per_cpu_s > best[g])
+				best[g] = r.spans_per_cpu_s;
+		}
+	double ratio = best[1] > 0 ? best[0] / best[1] : 0;
+	printf("target: OTLP/gRPC within 1.5x of OTLP/HTTP/1.1 in spans per satellite "
+	       "CPU-second at 1000 spans/report: %.0f vs %.0f, HTTP/1.1 does %.2fx (%s)\n",
+	       best[1], best[0], ratio, ratio > 0 && ratio <= 1.5 ? "met" : "NOT met");
+	return ok;
 }
 
 /* What the command line asks for. */
@@ -295,6 +365,7 @@ typedef struct options {
 	char sat_path[PATH_MAX];
 	size_t only_spans;	/* 0: every case */
 	int only_conns, only_depth;
+	bool only_grpc;		/* --grpc: the gRPC comparison alone */
 } options;
 
 /* parse_args fills o. Returns -1 to go on, else the exit status. */
@@ -305,6 +376,7 @@ static int parse_args(int argc, char **argv, options *o)
 		{"soak", required_argument, NULL, 'k'},
 		{"satellite", required_argument, NULL, 'S'},
 		{"only", required_argument, NULL, 'o'},
+		{"grpc", no_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -327,6 +399,7 @@ static int parse_args(int argc, char **argv, options *o)
 			}
 			break;
 		case 'S': snprintf(o->sat_path, sizeof(o->sat_path), "%s", optarg); break;
+		case 'g': o->only_grpc = true; break;
 		case 'o':
 			if (sscanf(optarg, "%zu:%d:%d%n", &o->only_spans, &o->only_conns,
 				   &o->only_depth, &used) != 3 || optarg[used] != '\0' ||
@@ -339,7 +412,8 @@ static int parse_args(int argc, char **argv, options *o)
 			break;
 		case 'h':
 			printf("usage: satellite_bench [--seconds S (3)] [--soak S (60, 0 = skip)] "
-			       "[--satellite PATH] [--only SPANS:CONNS:DEPTH]\n"
+			       "[--satellite PATH] [--only SPANS:CONNS:DEPTH] [--grpc]\n"
+			       "  --grpc runs only OTLP over gRPC beside OTLP over HTTP/1.1\n"
 			       "  --only runs that one case and nothing else (DEPTH 0: libcurl; "
 			       "n: the lean generator, n requests in flight)\n");
 			return 0;
@@ -367,8 +441,9 @@ static bool run_table(pid_t sat, const uint16_t *ports, double secs, uint64_t *r
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t spans = cases[i].spans;
 		int depth = cases[i].depth;
-		result r = run_case(sat, ports, spans, cases[i].conns, depth, secs, (*run)++);
-		print_row(spans, cases[i].conns, depth, &r);
+		result r = run_case(sat, ports, W_LS_HTTP, spans, cases[i].conns, depth, secs,
+				    (*run)++);
+		print_row(spans, cases[i].conns, depth, NULL, &r);
 		ok &= r.exact;
 		if (spans == 1000 && r.spans_per_cpu_s > best_1000)
 			best_1000 = r.spans_per_cpu_s;
@@ -401,7 +476,7 @@ static bool run_soak(pid_t sat, const uint16_t *ports, double soak, uint64_t *ru
 	bool ok = true;
 	printf("soak: 1000-span reports on 4 connections for %.0f s; satellite RSS:", soak);
 	for (int i = 0; i < 12; i++) {
-		result r = run_case(sat, ports, 1000, 4, 0, step, (*run)++);
+		result r = run_case(sat, ports, W_LS_HTTP, 1000, 4, 0, step, (*run)++);
 		long rss = rss_kib(sat);
 		ok &= r.exact;
 		spans_sent += (uint64_t)(r.spans_s * step);
@@ -456,17 +531,20 @@ int main(int argc, char **argv)
 		return 2;
 	printf("satellite_bench: LightStep reports of ~930-byte spans, %.0f s per case, "
 	       "satellite pid %d on %ld cores\n", o.secs, (int)sat.pid, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%6s %5s %-8s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "client",
+	printf("%6s %5s %-9s %11s %12s %16s %8s %9s %9s %6s\n", "spans", "conns", "client",
 	       "reports/s", "spans/s", "spans/sat-CPU-s", "sat CPU", "p50 us", "p99 us", "exact");
 	bool ok = true;
 	uint64_t run = 1;
 	if (o.only_spans > 0) {
-		result r = run_case(sat.pid, ports, o.only_spans, o.only_conns, o.only_depth, o.secs,
-				    run++);
-		print_row(o.only_spans, o.only_conns, o.only_depth, &r);
+		result r = run_case(sat.pid, ports, W_LS_HTTP, o.only_spans, o.only_conns,
+				    o.only_depth, o.secs, run++);
+		print_row(o.only_spans, o.only_conns, o.only_depth, NULL, &r);
 		ok = r.exact;
+	} else if (o.only_grpc) {
+		ok = run_grpc_table(sat.pid, ports, o.secs, &run);
 	} else {
 		ok = run_table(sat.pid, ports, o.secs, &run);
+		ok &= run_grpc_table(sat.pid, ports, o.secs, &run);
 		if (o.soak > 0)
 			ok &= run_soak(sat.pid, ports, o.soak, &run);
 	}

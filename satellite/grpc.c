@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -401,6 +403,9 @@ static void conn_open(sat_grpc *g, int fd)
 	c->g = g;
 	c->fd = fd;
 	c->last_ns = tb_now_ns();
+	/* An answer is a few small frames: Nagle would hold them for the client's ACK. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	nghttp2_submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, 2);
 	nghttp2_session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, 1 << 24);
 	struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};

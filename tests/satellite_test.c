@@ -18,7 +18,7 @@
 #include <zlib.h>
 
 #include "bench/reportgen.h"
-#include "grpc_client.h"
+#include "bench/grpcclient.h"
 #include "common/child.h"
 #include "common/clock.h"
 #include "common/error.h"

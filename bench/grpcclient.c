@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* grpc_client.c - the tests' gRPC client (grpc_client.h). */
-#include "grpc_client.h"
+/* grpcclient.c - a gRPC client for tests and benchmarks (grpcclient.h). */
+#include "bench/grpcclient.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
 #include <poll.h>
 #include <stdio.h>
@@ -100,6 +101,8 @@ tg_conn *tg_open(uint16_t port)
 		free(c);
 		return NULL;
 	}
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	nghttp2_session_callbacks_new(&cb);
 	nghttp2_session_callbacks_set_send_callback(cb, on_send);
 	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);

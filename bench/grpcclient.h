@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* grpc_client.h - a small gRPC client for the tests, on libnghttp2: unary calls over
+/* grpcclient.h - a small gRPC client for tests and benchmarks, on libnghttp2: unary calls over
  * h2c with prior knowledge, as exporters make them, on one connection or several. */
-#ifndef TB_TEST_GRPC_CLIENT_H
-#define TB_TEST_GRPC_CLIENT_H
+#ifndef TB_BENCH_GRPCCLIENT_H
+#define TB_BENCH_GRPCCLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
