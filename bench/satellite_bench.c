@@ -85,6 +85,19 @@ static void *raw_loop(void *arg)
 	return NULL;
 }
 
+/* tally counts one report sent at t0, answered ok or not; 1 to move to the next body. */
+static unsigned tally(worker *w, bool ok, uint64_t t0)
+{
+	if (!ok) {
+		w->failed++;
+		return 0;
+	}
+	w->sent++;
+	if (w->nlat < w->caplat)
+		w->lat[w->nlat++] = tb_now_ns() - t0;
+	return 1;
+}
+
 static void *post_loop(void *arg)
 {
 	worker *w = arg;
@@ -112,14 +125,7 @@ static void *post_loop(void *arg)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)w->lens[k % BODIES]);
 		if (curl_easy_perform(c) == CURLE_OK)
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		if (status != 200) {
-			w->failed++;
-			continue;
-		}
-		w->sent++;
-		k++;
-		if (w->nlat < w->caplat)
-			w->lat[w->nlat++] = tb_now_ns() - t0;
+		k += tally(w, status == 200, t0);
 	}
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
@@ -136,16 +142,10 @@ static void *grpc_loop(void *arg)
 	static __thread tg_reply r;
 	while (c != NULL && tb_now_ns() < w->deadline) {
 		uint64_t t0 = tb_now_ns();
-		if (!tg_call(c, "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-			     w->bodies[k % BODIES], w->lens[k % BODIES], false, NULL, 10000, &r) ||
-		    r.grpc_status != 0) {
-			w->failed++;
-			continue;
-		}
-		w->sent++;
-		k++;
-		if (w->nlat < w->caplat)
-			w->lat[w->nlat++] = tb_now_ns() - t0;
+		bool ok = tg_call(c, "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+				  w->bodies[k % BODIES], w->lens[k % BODIES], false, NULL, 10000,
+				  &r) && r.grpc_status == 0;
+		k += tally(w, ok, t0);
 	}
 	tg_close(c);
 	return NULL;
