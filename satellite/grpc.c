@@ -28,6 +28,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "satellite/grpc_frame.h"
+#include "satellite/listen.h"
 
 enum { ST_RECV = 0, ST_HELD, ST_ANSWERED };
 
@@ -488,15 +489,6 @@ static void conn_io(gconn *c, uint32_t events)
 		conn_watch(c);
 }
 
-/* peer_closed tells whether the client has closed its end: its socket reads end of
- * file. A held answer is not sent to a client that gave up on it. */
-static bool peer_closed(gconn *c)
-{
-	char b;
-	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 /* ---- the loop ---- */
 
 /* timers answers held streams that are due, resumes throttled connections, and closes
@@ -514,7 +506,7 @@ static int timers(sat_grpc *g, uint64_t now)
 				next = st->deadline < next ? st->deadline : next;
 				continue;
 			}
-			if (peer_closed(c))
+			if (sat_peer_closed(c->fd))
 				c->dead = true;
 			else
 				answer_report(st);

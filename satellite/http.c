@@ -141,17 +141,12 @@ static bool hold(sat_http *h, struct MHD_Connection *c, uint64_t deadline)
 	return true;
 }
 
-/* peer_closed tells whether the client has closed its end of c: its socket reads end of
- * file. Bytes waiting (a pipelined request) mean it has not. */
+/* peer_closed tells whether the client has closed its end of c. */
 static bool peer_closed(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	char b;
-	if (ci == NULL)
-		return false;
-	ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+	return ci != NULL && sat_peer_closed(ci->connect_fd);
 }
 
 /* ---- routing (first call: headers only) ---- */

@@ -319,6 +319,13 @@ const uint16_t *sat_listen_grpc_ports(const sat_listen *l, size_t *n)
 	return l->ports + l->nports;
 }
 
+bool sat_peer_closed(int fd)
+{
+	char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void sat_listen_free(sat_listen *l)
 {
 	uint64_t one = 1;

@@ -56,6 +56,12 @@ bool sat_listen_up(sat_listen *l);
 const uint16_t *sat_listen_ports(const sat_listen *l, size_t *n);
 const uint16_t *sat_listen_grpc_ports(const sat_listen *l, size_t *n);
 
+/* sat_peer_closed tells whether the peer of connected socket fd has closed its end:
+ * the socket reads end of file. Bytes waiting (a pipelined request) mean it has not. An
+ * answer held for a client that gave up is not sent: the kernel would take it anyway,
+ * and it would count as delivered. */
+bool sat_peer_closed(int fd);
+
 /* sat_listen_free stops the thread and closes every socket it holds. NULL is fine. */
 void sat_listen_free(sat_listen *l);
 
