@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,9 @@ struct sat_http {
 	/* The daemon is replaced when the group goes down, so readers lock. */
 	pthread_mutex_t daemon_mu;
 	struct MHD_Daemon *daemon;
+	/* Set while the group goes down: held answers resumed for the old daemon's stop are
+	 * dropped, not sent. */
+	_Atomic bool going_down;
 	sat_delayq *delayq;
 
 	pthread_mutex_t ring_mu;	/* the ring has one producer: serialise the threads */
@@ -401,7 +405,9 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 		rq->stage = ST_HELD;
 		if (hold(h, c, tb_now_ns() + v.delay_ns))
 			return MHD_YES;
-		rq->held = NULL;	/* going down: answer now */
+		rq->held = NULL;	/* the group is going down: no answer */
+		MHD_destroy_response(resp);
+		return MHD_NO;
 	}
 	enum MHD_Result qr = MHD_queue_response(c, v.status, resp);
 	MHD_destroy_response(resp);
@@ -452,7 +458,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rq->held = NULL;
 		/* A client that gave up while the answer was held has closed its end; the
 		 * kernel would still take the answer, and it would count as delivered. */
-		if (resp == NULL || peer_closed(c)) {
+		if (resp == NULL || atomic_load(&h->going_down) || peer_closed(c)) {
 			if (resp != NULL)
 				MHD_destroy_response(resp);
 			return MHD_NO;
@@ -621,6 +627,7 @@ static int restart_daemon(sat_http *h)
 {
 	struct MHD_Daemon *old;
 
+	atomic_store(&h->going_down, true);
 	sat_delayq_hold(h->delayq, true);
 	pthread_mutex_lock(&h->daemon_mu);
 	old = h->daemon;
@@ -632,6 +639,7 @@ static int restart_daemon(sat_http *h)
 	h->daemon = start_daemon(h);
 	pthread_mutex_unlock(&h->daemon_mu);
 	sat_delayq_hold(h->delayq, false);
+	atomic_store(&h->going_down, false);
 	sat_grpc_close_all(h->grpc);
 	return h->daemon ? TB_OK : TB_ESYS;
 }
