@@ -64,14 +64,15 @@ static void usage(FILE *out)
 		"  -V, --version        print the version\n");
 }
 
-/* parse_ports reads --ports; returns the count or 0 with err set. */
-static size_t parse_ports(const char *s, uint16_t *ports, char *err, size_t errlen)
+/* parse_ports reads a port list given as flag; returns the count or 0 with err set. */
+static size_t parse_ports(const char *flag, const char *s, uint16_t *ports, char *err,
+			  size_t errlen)
 {
 	size_t n = tb_parse_ports(s, ports, SAT_HTTP_MAX_PORTS);
 	if (n == 0)
-		snprintf(err, errlen, "--ports %s: expected a range like 8360-8367 or port numbers "
+		snprintf(err, errlen, "%s %s: expected a range like 8360-8367 or port numbers "
 				      "(0-65535, 0 for a free one) separated by commas, at most %d",
-			 s, SAT_HTTP_MAX_PORTS);
+			 flag, s, SAT_HTTP_MAX_PORTS);
 	return n;
 }
 
@@ -195,13 +196,14 @@ static bool own_option(void *ctx, int opt, const char *arg)
 	case 'b': o->bind_addr = arg; return true;
 	case 'F': o->fallback_ports = true; return true;
 	case 'G':
-		if ((o->ngrpc_ports = parse_ports(arg, o->grpc_ports, err, sizeof(err))) == 0) {
-			fprintf(stderr, "satellite: --grpc-ports: %s\n", err);
+		if ((o->ngrpc_ports = parse_ports("--grpc-ports", arg, o->grpc_ports, err,
+						  sizeof(err))) == 0) {
+			fprintf(stderr, "satellite: %s\n", err);
 			return false;
 		}
 		return true;
 	case 'p':
-		if ((o->nports = parse_ports(arg, o->ports, err, sizeof(err))) == 0) {
+		if ((o->nports = parse_ports("--ports", arg, o->ports, err, sizeof(err))) == 0) {
 			fprintf(stderr, "satellite: %s\n", err);
 			return false;
 		}
@@ -267,7 +269,7 @@ static int parse_args(int argc, char **argv, options *o)
 	char err[512];
 	tb_agent_opts_init(&o->agent, "satellite");
 	o->bind_addr = "127.0.0.1";
-	o->nports = parse_ports(DEFAULT_PORTS, o->ports, err, sizeof(err));
+	o->nports = parse_ports("--ports", DEFAULT_PORTS, o->ports, err, sizeof(err));
 	o->mode = TB_SAT_TYPICAL;
 	o->max_body = 32u << 20;
 	o->dup_slots = SAT_DUPSET_DEFAULT_SLOTS;
