@@ -67,7 +67,7 @@ static int bench_start(bench *b, const char *smp_path)
 	char *targv[] = {"sleep", "100000", NULL};
 	if (tb_child_spawn(&b->smp, sargv, NULL, err, sizeof(err)) != TB_OK ||
 	    tb_child_spawn(&b->target, targv, NULL, err, sizeof(err)) != TB_OK ||
-	    tb_rpc_client_alloc(&b->cl, url, 5000, err, sizeof(err)) != TB_OK) {
+	    tb_rpc_client_alloc(&b->cl, url, 5000, NULL, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "sampler_bench: %s\n", err);
 		return TB_ESYS;
 	}

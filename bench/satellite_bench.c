@@ -502,7 +502,7 @@ static int start_satellite(const options *o, tb_child *sat, uint16_t *ports)
 		fprintf(stderr, "satellite_bench: cannot start %s: %s\n", o->sat_path, err);
 		return TB_ESYS;
 	}
-	if (tb_rpc_client_alloc(&ctl, url, 5000, err, sizeof(err)) != TB_OK) {
+	if (tb_rpc_client_alloc(&ctl, url, 5000, NULL, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "satellite_bench: %s\n", err);
 		tb_child_stop(sat, 0);
 		tb_child_fini(sat);

@@ -83,7 +83,7 @@ static int start_satellite(const char *sat_path, tb_child *sat, tb_rpc_client **
 	snprintf(url, sizeof(url), "ipc:///tmp/tb-tracer-bench-%d.ipc", (int)getpid());
 	char *sargv[] = {(char *)sat_path, "--ports", "0", "--control", url, NULL};
 	if (tb_child_spawn(sat, sargv, NULL, err, sizeof(err)) != TB_OK ||
-	    tb_rpc_client_alloc(cl, url, 5000, err, sizeof(err)) != TB_OK) {
+	    tb_rpc_client_alloc(cl, url, 5000, NULL, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tracer_bench: %s\n", err);
 		return TB_ESYS;
 	}

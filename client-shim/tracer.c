@@ -18,6 +18,8 @@
 #define DEFAULT_MAX_BUFFERED 10000
 #define DEFAULT_FLUSH_NS (200ull * TB_NS_PER_MS)
 #define MAX_PER_REPORT 4096
+#define FINAL_FLUSH_NS (2ull * TB_NS_PER_S)
+#define FINAL_RETRY_NS (50ull * TB_NS_PER_MS)
 
 struct tb_tracer {
 	bool noop;
@@ -277,11 +279,17 @@ static void *flush_main(void *arg)
 	}
 	bool final = t->flush_on_stop;
 	pthread_mutex_unlock(&t->mu);
-	/* The last flush retries a failed report twice, 100 ms apart; what still fails
-	 * stays buffered and is told as such. */
-	for (int attempt = 0; final && attempt < 3; attempt++) {
-		if (attempt > 0)
-			tb_sleep_ns(100 * TB_NS_PER_MS);
+	/* The last flush keeps retrying, 50 ms apart, for up to FINAL_FLUSH_NS: a
+	 * collector refusing half its reports still gets every span, and one that is down
+	 * holds the client up no longer than that. What still fails stays buffered and is
+	 * told as such. */
+	uint64_t give_up = tb_now_ns() + FINAL_FLUSH_NS;
+	for (int attempt = 0; final; attempt++) {
+		if (attempt > 0) {
+			if (tb_now_ns() + FINAL_RETRY_NS > give_up)
+				break;
+			tb_sleep_ns(FINAL_RETRY_NS);
+		}
 		if (flush_once(t))
 			break;
 	}

@@ -21,6 +21,11 @@ int tb_agent_option(tb_agent_opts *o, int opt, const char *arg)
 	switch (opt) {
 	case TB_AGENT_O_CONTROL: o->control = arg; return 1;
 	case TB_AGENT_O_ALLOW_REMOTE: o->allow_remote = true; return 1;
+	case TB_AGENT_O_INSECURE: o->insecure = true; return 1;
+	case TB_AGENT_O_TLS_CERT: o->tls_opts.cert = arg; return 1;
+	case TB_AGENT_O_TLS_KEY: o->tls_opts.key = arg; return 1;
+	case TB_AGENT_O_TLS_CA: o->tls_opts.ca = arg; return 1;
+	case TB_AGENT_O_TLS_ALLOW: o->tls_opts.allow = arg; return 1;
 	case TB_AGENT_O_RING: o->ring_arg = arg; return 1;
 	case TB_AGENT_O_LOG: o->log_path = arg; return 1;
 	case TB_AGENT_O_LOG_LEVEL:
@@ -61,7 +66,14 @@ int tb_agent_getopt(tb_agent_opts *o, int argc, char **argv, const char *shortop
 	return -1;
 }
 
-int tb_agent_opts_check(const tb_agent_opts *o)
+/* policy is how o lets --control listen. */
+static tb_listen_policy policy(const tb_agent_opts *o)
+{
+	return (tb_listen_policy){.allow_remote = o->allow_remote, .insecure = o->insecure,
+				  .tls = o->tls};
+}
+
+int tb_agent_opts_check(tb_agent_opts *o)
 {
 	char err[512];
 	if (o->log_path != NULL &&
@@ -69,12 +81,23 @@ int tb_agent_opts_check(const tb_agent_opts *o)
 		fprintf(stderr, "%s: %s\n", o->program, err);
 		return TB_EINVAL;
 	}
-	if (o->control != NULL &&
-	    tb_url_check(o->control, o->allow_remote, err, sizeof(err)) != TB_OK) {
+	if (tb_tls_opts_given(&o->tls_opts) &&
+	    tb_tls_load(&o->tls, &o->tls_opts, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "%s: %s\n", o->program, err);
+		return TB_EINVAL;
+	}
+	tb_listen_policy p = policy(o);
+	if (o->control != NULL && tb_url_check(o->control, &p, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "%s: --control %s: %s\n", o->program, o->control, err);
 		return TB_EINVAL;
 	}
 	return TB_OK;
+}
+
+void tb_agent_opts_fini(tb_agent_opts *o)
+{
+	tb_tls_free(o->tls);
+	o->tls = NULL;
 }
 
 int tb_agent_ring_create(const tb_agent_opts *o, size_t record_size, tb_ring **ring,
@@ -98,7 +121,8 @@ int tb_agent_server_alloc(const tb_agent_opts *o, tb_rpc_server **srv)
 	*srv = NULL;
 	if (o->control == NULL)
 		return TB_OK;
-	int rc = tb_rpc_server_alloc(srv, o->control, o->allow_remote, err, sizeof(err));
+	tb_listen_policy p = policy(o);
+	int rc = tb_rpc_server_alloc(srv, o->control, &p, err, sizeof(err));
 	if (rc != TB_OK) {
 		tb_error("%s: --control %s: %s", o->program, o->control, err);
 		return rc;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* agent.h - what the satellite and sampler agents share: the options that put a program
- * on the control channel (--control, --allow-remote, --ring, --log, --log-level,
- * --verbose, --quiet) and the loop that serves it until Shutdown or a signal.
+ * on the control channel (--control, --allow-remote, --insecure, --tls-*, --ring,
+ * --log, --log-level, --verbose, --quiet) and the loop that serves it until Shutdown or
+ * a signal.
  *
  * A program adds TB_AGENT_LONGOPTS to its getopt_long table, hands every option it does
  * not know to tb_agent_option, checks the result once with tb_agent_opts_check, and
@@ -17,6 +18,7 @@
 #include "common/log.h"
 #include "common/ring.h"
 #include "common/rpc.h"
+#include "common/tls.h"
 
 /* Option codes, above every character getopt returns. */
 enum {
@@ -25,11 +27,21 @@ enum {
 	TB_AGENT_O_RING,
 	TB_AGENT_O_LOG,
 	TB_AGENT_O_LOG_LEVEL,
+	TB_AGENT_O_INSECURE,
+	TB_AGENT_O_TLS_CERT,
+	TB_AGENT_O_TLS_KEY,
+	TB_AGENT_O_TLS_CA,
+	TB_AGENT_O_TLS_ALLOW,
 };
 
 #define TB_AGENT_LONGOPTS                                                                  \
 	{"control", required_argument, NULL, TB_AGENT_O_CONTROL},                           \
 	{"allow-remote", no_argument, NULL, TB_AGENT_O_ALLOW_REMOTE},                       \
+	{"insecure", no_argument, NULL, TB_AGENT_O_INSECURE},                               \
+	{"tls-cert", required_argument, NULL, TB_AGENT_O_TLS_CERT},                         \
+	{"tls-key", required_argument, NULL, TB_AGENT_O_TLS_KEY},                           \
+	{"tls-ca", required_argument, NULL, TB_AGENT_O_TLS_CA},                             \
+	{"tls-allow", required_argument, NULL, TB_AGENT_O_TLS_ALLOW},                       \
 	{"ring", required_argument, NULL, TB_AGENT_O_RING},                                 \
 	{"log", required_argument, NULL, TB_AGENT_O_LOG},                                   \
 	{"log-level", required_argument, NULL, TB_AGENT_O_LOG_LEVEL},                       \
@@ -39,8 +51,16 @@ enum {
 /* The help lines for those options, to put in a program's usage text. */
 #define TB_AGENT_USAGE                                                                     \
 	"  --control URL        serve the orchestrator's control channel on an nng URL\n"   \
-	"                       (ipc:///path or tcp://127.0.0.1:PORT)\n"                    \
-	"  --allow-remote       let --control listen on a non-loopback address\n"           \
+	"                       (ipc:///path, tcp://127.0.0.1:PORT, tls+tcp://HOST:PORT)\n" \
+	"  --allow-remote       let --control listen on a non-loopback address (with\n"     \
+	"                       tls+tcp://, or tcp:// and --insecure)\n"                    \
+	"  --insecure           allow --allow-remote on plain tcp://: anyone who reaches\n" \
+	"                       the port can steer this agent\n"                            \
+	"  --tls-cert FILE      this agent's PEM certificate, for tls+tcp://\n"             \
+	"  --tls-key FILE       its unencrypted PEM key\n"                                  \
+	"  --tls-ca FILE        the CA the orchestrator's certificate must be signed by\n"  \
+	"  --tls-allow NAME     accept only an orchestrator certificate naming NAME (a DNS\n"\
+	"                       subjectAltName, or the CN when it has none)\n"             \
 	"  --ring NAME|auto     write records to a shared-memory ring for a same-host\n"    \
 	"                       orchestrator\n"                                              \
 	"  --log FILE           also log to FILE (at --log-level, default info)\n"          \
@@ -52,6 +72,9 @@ typedef struct tb_agent_opts {
 	const char *program;		/* for messages: "satellite" */
 	const char *control;		/* NULL: no control channel */
 	bool allow_remote;
+	bool insecure;
+	tb_tls_opts tls_opts;		/* the --tls-* files, as given */
+	tb_tls *tls;			/* loaded by tb_agent_opts_check when given */
 	const char *ring_arg;		/* NULL: no ring */
 	const char *log_path;
 	tb_log_level file_level;
@@ -74,9 +97,12 @@ int tb_agent_getopt(tb_agent_opts *o, int argc, char **argv, const char *shortop
 		    const struct option *longopts, void (*usage)(FILE *out),
 		    bool (*own)(void *ctx, int opt, const char *arg), void *ctx);
 
-/* tb_agent_opts_check validates the options together and opens the log file. TB_OK, or
- * TB_EINVAL with the message printed. */
-int tb_agent_opts_check(const tb_agent_opts *o);
+/* tb_agent_opts_check validates the options together, loads the TLS files and opens the
+ * log file. TB_OK, or TB_EINVAL with the message printed. */
+int tb_agent_opts_check(tb_agent_opts *o);
+
+/* tb_agent_opts_fini frees what tb_agent_opts_check loaded. */
+void tb_agent_opts_fini(tb_agent_opts *o);
 
 /* tb_agent_ring_create creates the --ring ring, if asked for, of record_size records,
  * its name in name. TB_OK (ring NULL when not asked for) or an error, logged. */

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/host.h"
 #include "common/log.h"
+#include "common/stalled.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -22,50 +23,102 @@
 struct tb_rpc_client {
 	nng_socket sock;
 	char url[256];
+	const tb_tls *tls;	/* tls+tcp://: the credentials, to explain a failed dial */
+	char host[128], port[16];
 	int timeout_ms;
 	char local_addr[64];	/* this side's address on the last reply's connection */
 };
 
 #define REPLY_LINGER_NS (50 * TB_NS_PER_MS)
 
+/* A connection without a pipe this long is stuck before its TLS handshake: nng's own
+ * negotiation limit, which cannot fire while the handshake waits for the peer. */
+#define STALLED_NS (10 * TB_NS_PER_S)
+#define SWEEP_NS (1 * TB_NS_PER_S)
+
 struct tb_rpc_server {
 	nng_socket sock;
 	nng_listener listener;
 	int recv_fd;	/* nng's "a message is waiting" descriptor */
 	uint64_t replied_ns;	/* when the last reply was queued */
+	tb_stalled *stalled;	/* tls+tcp://: connections stuck before their handshake */
+	uint16_t port;		/* tcp: the bound port */
+	uint64_t next_sweep_ns;
 	int wake_fd;	/* -1, or a descriptor that ends a wait early */
 	char url[256];
 };
 
-int tb_url_check(const char *url, bool allow_remote, char *err, size_t errlen)
+/* scheme_kind sorts a URL scheme: 0 local (ipc, inproc), 1 tcp, 2 tls+tcp, -1 other. */
+static int scheme_kind(const char *scheme)
+{
+	if (strcmp(scheme, "ipc") == 0 || strcmp(scheme, "inproc") == 0)
+		return 0;
+	if (strncmp(scheme, "tls+tcp", 7) == 0)
+		return 2;
+	if (strncmp(scheme, "tcp", 3) == 0)
+		return 1;
+	return -1;
+}
+
+static bool is_loopback(const char *h)
+{
+	return strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "[::1]") == 0 ||
+	       strcmp(h, "localhost") == 0;
+}
+
+/* check_listen applies the listening rules to a parsed URL of kind k. */
+static int check_listen(const char *url, int k, const char *host, const tb_listen_policy *p,
+			char *err, size_t errlen)
+{
+	if (k == 2 && p->tls == NULL) {
+		snprintf(err, errlen, "'%s' is TLS: it needs --tls-cert, --tls-key and --tls-ca",
+			 url);
+		return TB_EADDR;
+	}
+	if (k == 1 && p->tls != NULL) {
+		snprintf(err, errlen, "'%s' is plain TCP, but TLS files were given: use tls+tcp://",
+			 url);
+		return TB_EADDR;
+	}
+	if (k == 0 || is_loopback(host))
+		return TB_OK;
+	if (!p->allow_remote) {
+		snprintf(err, errlen, "'%s' is not a loopback address; pass --allow-remote to "
+			 "expose it", url);
+		return TB_EADDR;
+	}
+	if (k == 1 && !p->insecure) {
+		snprintf(err, errlen, "--allow-remote on plain TCP ('%s') lets anyone who reaches "
+			 "the port steer this program; use tls+tcp:// with --tls-cert, --tls-key "
+			 "and --tls-ca, or add --insecure to accept that", url);
+		return TB_EADDR;
+	}
+	return TB_OK;
+}
+
+int tb_url_check(const char *url, const tb_listen_policy *p, char *err, size_t errlen)
 {
 	nng_url *u;
 	if (url == NULL || nng_url_parse(&u, url) != 0) {
-		snprintf(err, errlen, "'%s' is not a URL (expected ipc:///path or tcp://host:port)",
-			 url ? url : "(null)");
+		snprintf(err, errlen, "'%s' is not a URL (expected ipc:///path, tcp://host:port "
+			 "or tls+tcp://host:port)", url ? url : "(null)");
 		return TB_EADDR;
 	}
-	int rv = TB_OK;
-	const char *scheme = u->u_scheme;
-	if (strcmp(scheme, "ipc") == 0 || strcmp(scheme, "inproc") == 0) {
-		rv = TB_OK;
-	} else if (strncmp(scheme, "tcp", 3) == 0) {
-		const char *h = u->u_hostname ? u->u_hostname : "";
-		bool loopback = strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
-				strcmp(h, "[::1]") == 0 || strcmp(h, "localhost") == 0;
-		if (!loopback && !allow_remote) {
-			snprintf(err, errlen,
-				 "'%s' is not a loopback address; pass --allow-remote to expose it",
-				 url);
-			rv = TB_EADDR;
-		}
-	} else {
-		snprintf(err, errlen, "'%s': unsupported transport '%s' (use ipc:// or tcp://)",
-			 url, scheme);
+	int rv = TB_OK, k = scheme_kind(u->u_scheme);
+	if (k < 0) {
+		snprintf(err, errlen, "'%s': unsupported transport '%s' (use ipc://, tcp:// or "
+			 "tls+tcp://)", url, u->u_scheme);
 		rv = TB_EADDR;
+	} else if (p != NULL) {
+		rv = check_listen(url, k, u->u_hostname ? u->u_hostname : "", p, err, errlen);
 	}
 	nng_url_free(u);
 	return rv;
+}
+
+bool tb_url_is_tls(const char *url)
+{
+	return url != NULL && strncmp(url, "tls+tcp", 7) == 0;
 }
 
 const char *tb_rpc_body_name(Tb__Envelope__BodyCase c)
@@ -113,10 +166,42 @@ static Tb__Envelope *unpack_msg(nng_msg *m, Tb__ErrorCode *code, char *err, size
 	return e;
 }
 
-int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms, char *err,
-			size_t errlen)
+/* dial_start dials c->url in the background, with TLS for a tls+tcp:// URL. */
+static int dial_start(tb_rpc_client *c, const tb_tls *tls, char *err, size_t errlen)
 {
-	int rv = tb_url_check(url, true, err, errlen);
+	nng_dialer d;
+	nng_url *u = NULL;
+	int rv = nng_dialer_create(&d, c->sock, c->url);
+	if (rv == 0 && tb_url_is_tls(c->url)) {
+		if (tls == NULL) {
+			snprintf(err, errlen, "%s is TLS: it needs --tls-cert, --tls-key and --tls-ca",
+				 c->url);
+			return TB_EADDR;
+		}
+		if ((rv = nng_url_parse(&u, c->url)) != 0)
+			goto out;
+		snprintf(c->host, sizeof(c->host), "%s", u->u_hostname);
+		snprintf(c->port, sizeof(c->port), "%s", u->u_port);
+		c->tls = tls;
+		int rc = tb_tls_dialer_setup(tls, d, u->u_hostname, err, errlen);
+		nng_url_free(u);
+		if (rc != TB_OK)
+			return rc;
+	}
+	if (rv == 0)
+		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
+out:
+	if (rv != 0) {
+		snprintf(err, errlen, "cannot dial %s: %s", c->url, nng_strerror(rv));
+		return tb_err_from_nng(rv);
+	}
+	return TB_OK;
+}
+
+int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms,
+			const tb_tls *tls, char *err, size_t errlen)
+{
+	int rv = tb_url_check(url, NULL, err, errlen);
 	if (rv != TB_OK)
 		return rv;
 	tb_rpc_client *c = calloc(1, sizeof(*c));
@@ -134,11 +219,10 @@ int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms, cha
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, TB_RPC_MAX_MSG);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 10);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 200);
-	if ((rv = nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
-		snprintf(err, errlen, "cannot dial %s: %s", url, nng_strerror(rv));
+	if ((rv = dial_start(c, tls, err, errlen)) != TB_OK) {
 		nng_close(c->sock);
 		free(c);
-		return tb_err_from_nng(rv);
+		return rv;
 	}
 	*cp = c;
 	return TB_OK;
@@ -176,6 +260,23 @@ const char *tb_rpc_client_local_addr(const tb_rpc_client *c, char *buf, size_t l
 	return buf;
 }
 
+/* explain_timeout says a call got no reply; over TLS, a handshake of our own tells
+ * whether the link never came up, and why (nng's background dial keeps that to
+ * itself). */
+static void explain_timeout(const tb_rpc_client *c, const Tb__Envelope *req, bool sent,
+			    uint64_t start, char *err, size_t errlen)
+{
+	int n = snprintf(err, errlen, sent ? "%s: no reply to %s within %.1f s"
+					   : "%s: no connection to send %s over within %.1f s",
+			 c->url, tb_rpc_body_name(req->body_case),
+			 (double)(tb_now_ns() - start) / 1e9);
+	char why[400];
+	if (c->tls == NULL || n < 0 || (size_t)n >= errlen ||
+	    tb_tls_probe(c->tls, c->host, c->port, 3000, why, sizeof(why)) == TB_OK)
+		return;
+	snprintf(err + n, errlen - (size_t)n, ": %s", why);
+}
+
 int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *err,
 		size_t errlen)
 {
@@ -193,15 +294,16 @@ int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *
 	uint64_t start = tb_now_ns();
 	if ((rv = nng_sendmsg(c->sock, m, 0)) != 0) {
 		nng_msg_free(m);
-		snprintf(err, errlen, "%s: cannot send %s: %s", c->url,
-			 tb_rpc_body_name(req->body_case), nng_strerror(rv));
+		if (rv == NNG_ETIMEDOUT)
+			explain_timeout(c, req, false, start, err, errlen);
+		else
+			snprintf(err, errlen, "%s: cannot send %s: %s", c->url,
+				 tb_rpc_body_name(req->body_case), nng_strerror(rv));
 		return tb_err_from_nng(rv);
 	}
 	if ((rv = nng_recvmsg(c->sock, &m, 0)) != 0) {
 		if (rv == NNG_ETIMEDOUT)
-			snprintf(err, errlen, "%s: no reply to %s within %.1f s", c->url,
-				 tb_rpc_body_name(req->body_case),
-				 (double)(tb_now_ns() - start) / 1e9);
+			explain_timeout(c, req, true, start, err, errlen);
 		else
 			snprintf(err, errlen, "%s: %s", c->url, nng_strerror(rv));
 		return tb_err_from_nng(rv);
@@ -228,10 +330,13 @@ int tb_rpc_call(tb_rpc_client *c, Tb__Envelope *req, Tb__Envelope **repp, char *
 	return TB_OK;
 }
 
-int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, bool allow_remote, char *err,
-			size_t errlen)
+int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, const tb_listen_policy *p,
+			char *err, size_t errlen)
 {
-	int rv = tb_url_check(url, allow_remote, err, errlen);
+	static const tb_listen_policy local = {0};
+	if (p == NULL)
+		p = &local;
+	int rv = tb_url_check(url, p, err, errlen);
 	if (rv != TB_OK)
 		return rv;
 	tb_rpc_server *s = calloc(1, sizeof(*s));
@@ -250,24 +355,39 @@ int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, bool allow_remote, 
 		goto fail;
 	if (strncmp(url, "ipc://", 6) == 0)
 		nng_listener_set_int(s->listener, NNG_OPT_IPC_PERMISSIONS, 0600);
+	if (tb_url_is_tls(url)) {
+		int rc = tb_tls_listener_setup(p->tls, s->listener, err, errlen);
+		if (rc == TB_OK)
+			rc = tb_stalled_alloc(&s->stalled, s->sock);
+		if (rc != TB_OK) {
+			nng_close(s->sock);
+			free(s);
+			return rc;
+		}
+	}
 	if ((rv = nng_listener_start(s->listener, 0)) != 0)
 		goto fail;
 
 	snprintf(s->url, sizeof(s->url), "%s", url);
 	int port;
-	if (strncmp(url, "tcp", 3) == 0 &&
+	if ((strncmp(url, "tcp", 3) == 0 || tb_url_is_tls(url)) &&
 	    nng_listener_get_int(s->listener, NNG_OPT_TCP_BOUND_PORT, &port) == 0) {
+		s->port = (uint16_t)port;
 		/* Replace the port given (maybe 0) with the one bound. */
 		char *colon = strrchr(s->url, ':');
 		if (colon)
 			snprintf(colon + 1, sizeof(s->url) - (size_t)(colon + 1 - s->url), "%d",
 				 port);
 	}
+	if (strncmp(url, "tcp", 3) == 0 && p->insecure)
+		tb_warn("listening on plain TCP at %s (--insecure): anyone who can reach this "
+			"port can launch clients, post results or shut this program down", s->url);
 	*sp = s;
 	return TB_OK;
 fail:
 	snprintf(err, errlen, "cannot listen on %s: %s", url, nng_strerror(rv));
 	nng_close(s->sock);
+	tb_stalled_free(s->stalled);
 	free(s);
 	return tb_err_from_nng(rv) == TB_ESYS ? TB_EADDR : tb_err_from_nng(rv);
 }
@@ -282,6 +402,7 @@ void tb_rpc_server_free(tb_rpc_server *s)
 	if (s->replied_ns != 0 && since < REPLY_LINGER_NS)
 		tb_sleep_ns(REPLY_LINGER_NS - since);
 	nng_close(s->sock);
+	tb_stalled_free(s->stalled);
 	free(s);
 }
 
@@ -299,6 +420,20 @@ void tb_rpc_server_set_wake_fd(tb_rpc_server *s, int fd)
  * timeout: an nng timeout wakes nng's expiry threads, and on a VM every wake-up costs
  * tens of microseconds, which an idle sampler or satellite would pay several times a
  * second for nothing. */
+/* sweep_stalled, over TLS, shuts down connections stuck before their handshake, once
+ * a second; returns how long a wait may be before the next sweep (-1: no limit). */
+static int sweep_stalled(tb_rpc_server *s)
+{
+	if (s->stalled == NULL)
+		return -1;
+	uint64_t now = tb_now_ns();
+	if (now >= s->next_sweep_ns) {
+		tb_stalled_sweep(s->stalled, s->port, now, STALLED_NS);
+		s->next_sweep_ns = now + SWEEP_NS;
+	}
+	return tb_ms_left(s->next_sweep_ns);
+}
+
 int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp)
 {
 	*reqp = NULL;
@@ -312,6 +447,9 @@ int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp)
 			int t = timeout_ms < 0 ? -1 : tb_ms_left(deadline);
 			if (timeout_ms >= 0 && t == 0)
 				return TB_ETIMEDOUT;
+			int sweep = sweep_stalled(s);
+			if (sweep >= 0 && (t < 0 || sweep < t))
+				t = sweep;
 			int n = poll(fds, 2, t);
 			if (n < 0 && errno != EINTR)
 				return TB_ESYS;

@@ -5,8 +5,9 @@
  * Every message is stamped with TB_PROTO_VERSION and checked on arrival: a peer with
  * another version gets Error{ERR_VERSION} naming both versions, and a call to it returns
  * TB_EVERSION with that text. Undecodable messages get Error{ERR_MALFORMED}. Timeouts are
- * per call. Listeners bind to loopback (or ipc://) unless allow_remote is set, so a
- * control port is never exposed to a network by accident.
+ * per call. Listeners bind to loopback (or ipc://) unless their policy says otherwise,
+ * so a control port is never exposed to a network by accident, and never without TLS
+ * unless asked for by name (--insecure).
  *
  * Teardown: tb_rpc_client_free / tb_rpc_server_free close the socket, which cancels any
  * call in progress in another thread (it returns TB_ECLOSED). */
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/tls.h"
 #include "proto/bench.pb-c.h"
 
 /* Bump when a change to bench.proto would be misread by an older peer. */
@@ -28,16 +30,32 @@
 typedef struct tb_rpc_client tb_rpc_client;
 typedef struct tb_rpc_server tb_rpc_server;
 
-/* tb_url_check tells whether url is a transport we use (ipc://, inproc://, tcp://) and,
- * unless allow_remote, one that stays on this host (ipc, inproc, or tcp on 127.0.0.0/8,
- * ::1 or localhost). Returns TB_OK or TB_EADDR with the reason in err. */
-int tb_url_check(const char *url, bool allow_remote, char *err, size_t errlen);
+/* How a listener may be exposed. A non-loopback address needs allow_remote; on plain
+ * tcp:// it also needs insecure (and is warned about), since anyone who reaches the
+ * port could steer the program. tls+tcp:// needs tls. */
+typedef struct tb_listen_policy {
+	bool allow_remote;	/* --allow-remote */
+	bool insecure;		/* --insecure */
+	const tb_tls *tls;	/* credentials for tls+tcp://; NULL: none */
+} tb_listen_policy;
+
+/* tb_url_check tells whether url is a transport we use (ipc://, inproc://, tcp://,
+ * tls+tcp://) and, for a listener (p not NULL), whether p lets it listen there:
+ * loopback (127.0.0.0/8, ::1, localhost) and ipc are always fine. Returns TB_OK or
+ * TB_EADDR with the reason, naming the flag to add, in err. */
+int tb_url_check(const char *url, const tb_listen_policy *p, char *err, size_t errlen);
+
+/* tb_url_is_tls tells whether url is tls+tcp:// (tls+tcp4, tls+tcp6). */
+bool tb_url_is_tls(const char *url);
 
 /* tb_rpc_client_alloc opens a REQ socket dialing url in the background: the peer need not
  * be up yet, calls wait for it within their timeout. timeout_ms bounds each call (send
- * and reply together). Returns TB_OK, TB_EADDR (bad URL) or TB_ENOMEM, with err filled. */
-int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms, char *err,
-			size_t errlen);
+ * and reply together). A tls+tcp:// url needs tls (kept, not copied: it must outlive
+ * the client); a call that times out over TLS says why the link did not come up.
+ * Returns TB_OK, TB_EADDR (bad URL, TLS without credentials) or TB_ENOMEM, with err
+ * filled. */
+int tb_rpc_client_alloc(tb_rpc_client **cp, const char *url, int timeout_ms,
+			const tb_tls *tls, char *err, size_t errlen);
 
 /* tb_rpc_client_free closes the socket and frees c. NULL is fine. */
 void tb_rpc_client_free(tb_rpc_client *c);
@@ -74,12 +92,16 @@ void tb_rpc_shutdown(tb_rpc_client *c);
 /* tb_rpc_free frees an Envelope returned by tb_rpc_call or tb_rpc_server_recv. */
 void tb_rpc_free(Tb__Envelope *e);
 
-/* tb_rpc_server_alloc opens a REP socket listening on url (see tb_url_check for
- * allow_remote). ipc:// sockets are made 0600. tcp port 0 picks a free port: read it back
- * with tb_rpc_server_url. Returns TB_OK, TB_EADDR (bad, non-local or in-use address),
- * TB_ENOMEM, with a reason in err. */
-int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, bool allow_remote, char *err,
-			size_t errlen);
+/* tb_rpc_server_alloc opens a REP socket listening on url, as p allows (NULL: loopback
+ * and ipc only; see tb_url_check). ipc:// sockets are made 0600. tcp port 0 picks a
+ * free port: read it back with tb_rpc_server_url. Over tls+tcp:// a peer must show a
+ * certificate from p->tls's CA (and its allowed name); a connection that stalls before
+ * its handshake is shut down after 10 s by tb_rpc_server_recv, and never holds up
+ * other peers.
+ * Returns TB_OK, TB_EADDR (bad, refused or in-use address), TB_ENOMEM, with a reason
+ * in err. */
+int tb_rpc_server_alloc(tb_rpc_server **sp, const char *url, const tb_listen_policy *p,
+			char *err, size_t errlen);
 
 /* tb_rpc_server_free closes the socket and frees s. NULL is fine. */
 void tb_rpc_server_free(tb_rpc_server *s);
@@ -91,7 +113,8 @@ const char *tb_rpc_server_url(const tb_rpc_server *s);
  * that do not decode, or carry another version, are answered with Error here and not
  * returned. On TB_OK, *reqp is the request; exactly one tb_rpc_server_reply* call must
  * follow before the next recv. Returns TB_ETIMEDOUT (also when the wake descriptor
- * became readable) or TB_ECLOSED otherwise. Waiting costs no wake-ups. */
+ * became readable) or TB_ECLOSED otherwise. Waiting costs no wake-ups, except one a
+ * second over tls+tcp:// to drop connections stuck before their handshake (stalled.h). */
 int tb_rpc_server_recv(tb_rpc_server *s, int timeout_ms, Tb__Envelope **reqp);
 
 /* tb_rpc_server_set_wake_fd makes tb_rpc_server_recv return early once fd is readable

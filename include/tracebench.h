@@ -219,6 +219,8 @@ typedef struct tb_plan_opts {
 	bool progress;
 	double scale;			/* every duration times this; 0 or 1: as written */
 	const char *export_format;	/* also write this export (tb_results_export), or NULL */
+	/* PEM files for tls+tcp:// agents; each NULL: the plan's tls statement's */
+	const char *tls_cert, *tls_key, *tls_ca;
 } tb_plan_opts;
 
 /* tb_plan_run reads, checks and runs the plan at path (docs/plan-format.md), writes its

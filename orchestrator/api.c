@@ -170,7 +170,7 @@ static int satellites_start(tb_satellites **sp, tb_controller *c, const orc_plan
 		snprintf(err, errlen, "out of memory");
 		return TB_ENOMEM;
 	}
-	int rc = orc_satellite_start(&s->peer, g, c->h.bind, err, errlen);
+	int rc = orc_satellite_start(&s->peer, g, c->h.bind, c->h.tls, err, errlen);
 	if (rc != TB_OK) {
 		free(s);
 		return rc;
@@ -393,7 +393,8 @@ int tb_plan_run(const char *path, const tb_plan_opts *o, bool *passed, char *err
 			    .export_format = o->export_format,
 			    .results_root = o->results_root ? o->results_root : "results",
 			    .control_port = o->control_port, .progress = o->progress,
-			    .scale = scale};
+			    .scale = scale,
+			    .tls = {.cert = o->tls_cert, .key = o->tls_key, .ca = o->tls_ca}};
 	rc = orc_execute(plan, &eo, passed, err, errlen);
 	orc_plan_free(plan);
 	return rc;

@@ -120,6 +120,7 @@ typedef struct execution {
 	char dir[512];				/* the results directory */
 	orc_harness h;
 	bool started;
+	tb_tls *tls;				/* for tls+tcp:// agents; NULL: none */
 	const char *clients[MAX_CLIENTS];	/* every client the plan uses, once each */
 	orc_calibration cals[MAX_CLIENTS];
 	size_t nclients;
@@ -143,6 +144,36 @@ static size_t client_index(execution *x, const char *name)
 	return x->nclients++;
 }
 
+/* plan_relative writes path, relative to the plan's directory unless absolute. */
+static const char *plan_relative(const orc_plan *plan, const char *path, char *buf,
+				 size_t len)
+{
+	const char *slash = strrchr(plan->path, '/');
+	if (path[0] == '/' || slash == NULL)
+		snprintf(buf, len, "%s", path);
+	else
+		snprintf(buf, len, "%.*s/%s", (int)(slash - plan->path), plan->path, path);
+	return buf;
+}
+
+/* load_tls loads the credentials for tls+tcp:// agents: each --tls-* flag, else the
+ * plan's tls statement. */
+static int load_tls(execution *x, char *err, size_t errlen)
+{
+	const orc_plan *plan = x->plan;
+	char cert[600], key[600], ca[600];
+	tb_tls_opts t = x->o->tls;
+	if (t.cert == NULL && plan->tls_cert[0] != '\0')
+		t.cert = plan_relative(plan, plan->tls_cert, cert, sizeof(cert));
+	if (t.key == NULL && plan->tls_key[0] != '\0')
+		t.key = plan_relative(plan, plan->tls_key, key, sizeof(key));
+	if (t.ca == NULL && plan->tls_ca[0] != '\0')
+		t.ca = plan_relative(plan, plan->tls_ca, ca, sizeof(ca));
+	if (!tb_tls_opts_given(&t))
+		return TB_OK;
+	return tb_tls_load(&x->tls, &t, err, errlen);
+}
+
 /* prepare checks the clients, creates the results directory and starts the harness. */
 static int prepare(execution *x, char *err, size_t errlen)
 {
@@ -159,6 +190,8 @@ static int prepare(execution *x, char *err, size_t errlen)
 	for (size_t i = 0; i < plan->nruns; i++)
 		x->run_client[i] = client_index(x, plan->runs[i].client[0] ? plan->runs[i].client
 									    : x->client);
+	if ((rc = load_tls(x, err, errlen)) != TB_OK)
+		return rc;
 	if ((rc = make_results_dir(x->o->results_root, plan->path, x->dir, sizeof(x->dir), err,
 				   errlen)) != TB_OK)
 		return rc;
@@ -169,7 +202,8 @@ static int prepare(execution *x, char *err, size_t errlen)
 			       .groups = plan->nsatellites ? plan->satellites : &local,
 			       .ngroups = plan->nsatellites ? plan->nsatellites : 1,
 			       .control_port = (uint16_t)x->o->control_port,
-			       .period_ns = plan->period_ns, .progress = x->o->progress};
+			       .period_ns = plan->period_ns, .progress = x->o->progress,
+			       .tls = x->tls};
 	if ((rc = orc_harness_start(&x->h, &ho, err, errlen)) != TB_OK)
 		return rc;
 	x->started = true;
@@ -486,6 +520,7 @@ int orc_execute(const orc_plan *plan, const orc_exec_opts *o, bool *passed, char
 	free(x->named);
 	if (x->started)
 		orc_harness_stop(&x->h);
+	tb_tls_free(x->tls);
 	free(x);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/tls.h"
 #include "orchestrator/plan.h"
 
 typedef struct orc_exec_opts {
@@ -18,6 +19,7 @@ typedef struct orc_exec_opts {
 	bool progress;
 	double scale;			/* the plan's durations were scaled by this (--scale) */
 	const char *export_format;	/* "github-benchmark" or NULL (checked already) */
+	tb_tls_opts tls;		/* --tls-*: override the plan's tls statement */
 } orc_exec_opts;
 
 /* orc_execute runs plan in five steps: prepare (registry check, results directory,

@@ -19,7 +19,8 @@
 static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
 {
 	if (o->sampler_url != NULL && o->sampler_url[0] != '\0')
-		return orc_peer_attach(&h->sampler, "sampler", o->sampler_url, err, errlen);
+		return orc_peer_attach(&h->sampler, "sampler", o->sampler_url, o->tls, err,
+				       errlen);
 	char bin[PATH_MAX], url[128];
 	tb_program_path(bin, sizeof(bin), "sampler");
 	snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
@@ -65,6 +66,7 @@ static void warn_if_moved(const orc_peer *p, const orc_plan_satellites *g, const
 }
 
 int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *bind,
+			const tb_tls *tls,
 			char *err, size_t errlen)
 {
 	/* Each satellite this process starts gets its own control socket. */
@@ -72,7 +74,7 @@ int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *b
 	int rc;
 	bool lsb = !g->remote && g->ports[0] == '\0';
 	if (g->remote) {
-		rc = orc_peer_attach(p, "satellite", g->url, err, errlen);
+		rc = orc_peer_attach(p, "satellite", g->url, tls, err, errlen);
 	} else {
 		char bin[PATH_MAX], url[128], mode[16], ports[64], addr[64];
 		tb_program_path(bin, sizeof(bin), "satellite");
@@ -95,12 +97,14 @@ int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *b
 /* start_group starts (or reaches) satellite group i as h->groups[i] says. */
 static int start_group(orc_harness *h, size_t i, char *err, size_t errlen)
 {
-	return orc_satellite_start(&h->satellites[i], &h->groups[i], h->bind, err, errlen);
+	return orc_satellite_start(&h->satellites[i], &h->groups[i], h->bind, h->tls, err,
+				   errlen);
 }
 
 int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
 {
 	memset(h, 0, sizeof(*h));
+	h->tls = o->tls;
 	int removed = 0;
 	tb_ring_reap_stale(&removed);
 	if (removed > 0)

@@ -28,6 +28,7 @@ typedef struct orc_harness_opts {
 	uint16_t control_port;
 	uint64_t period_ns;
 	bool progress;
+	const tb_tls *tls;		/* credentials for tls+tcp:// agents; NULL: none */
 } orc_harness_opts;
 
 typedef struct orc_harness {
@@ -35,6 +36,7 @@ typedef struct orc_harness {
 	orc_plan_satellites groups[ORC_PLAN_MAX_SATELLITES];	/* what each was started as */
 	size_t nsatellites;
 	char bind[64];		/* where local satellites and the channel listen */
+	const tb_tls *tls;	/* for remote agents, as the options gave it */
 	orc_peer sampler;
 	orc_channel *channel;
 	orc_env env;		/* what runs use, pointing into this struct */
@@ -48,6 +50,7 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
  * (orc_harness.bind), or reaches a remote one (g->remote). TB_OK, or an error with err
  * filled and nothing left running. */
 int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *bind,
+			const tb_tls *tls,
 			char *err, size_t errlen);
 
 /* orc_harness_revive starts again, on fresh ports, every local satellite that has died

@@ -22,6 +22,7 @@ static void usage(FILE *out)
 		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
 		"                    [--scale F] [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
 		"                    [--export github-benchmark]\n"
+		"                    [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
 		"       orchestrator report DIR [--export github-benchmark]\n"
@@ -36,6 +37,9 @@ static void usage(FILE *out)
 		"Every results directory also gets runs.csv, summary.md and junit.xml for CI\n"
 		"systems; --export github-benchmark adds github-benchmark.json, the\n"
 		"customSmallerIsBetter file github-action-benchmark reads.\n"
+		"--tls-cert, --tls-key, --tls-ca: this orchestrator's PEM certificate, its\n"
+		"unencrypted key, and the CA agents' certificates must come from, for\n"
+		"tls+tcp:// agents (docs/multi-host.md); each overrides the plan's tls statement.\n"
 
 		"Logs: DIR/benchmark.log (info) and DIR/benchmark_verbose.log (debug), DIR being\n"
 		"./logs unless --logs; the console shows warnings and errors.\n"
@@ -95,7 +99,7 @@ typedef struct run_args {
 
 enum { O_CLIENT = 256, O_TRACE, O_NOTRACE, O_SPS, O_RUNTIME, O_SATS, O_PROTO, O_NOFLUSH,
        O_NOTIMEOUT, O_JSON, O_CLIENTS, O_PERIOD, O_WPS, O_SPW, O_PORT, O_UNCAL, O_TARGET,
-       O_RECAL, O_PORTS, O_INTERVAL };
+       O_RECAL, O_PORTS, O_INTERVAL, O_TLS_CERT, O_TLS_KEY, O_TLS_CA };
 
 /* The numeric options of `run`, with their ranges: one row each. */
 typedef struct real_option {
@@ -320,6 +324,9 @@ static int cmd_plan(int argc, char **argv)
 		{"logs", required_argument, NULL, 'L'},
 		{"scale", required_argument, NULL, 's'},
 		{"export", required_argument, NULL, 'E'},
+		{"tls-cert", required_argument, NULL, O_TLS_CERT},
+		{"tls-key", required_argument, NULL, O_TLS_KEY},
+		{"tls-ca", required_argument, NULL, O_TLS_CA},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -338,6 +345,9 @@ static int cmd_plan(int argc, char **argv)
 		case 'C': o.clients_file = optarg; break;
 		case 'L': logs = optarg; break;
 		case 'E': o.export_format = optarg; break;
+		case O_TLS_CERT: o.tls_cert = optarg; break;
+		case O_TLS_KEY: o.tls_key = optarg; break;
+		case O_TLS_CA: o.tls_ca = optarg; break;
 		case 's':
 			if (!tb_parse_real(optarg, 0.001, 1000, &o.scale)) {
 				fprintf(stderr, "orchestrator: --scale %s: expected a factor from 0.001 "

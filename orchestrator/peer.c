@@ -56,12 +56,12 @@ int orc_peer_ping(orc_peer *p, char *err, size_t errlen)
 	return rc;
 }
 
-static int connect_peer(orc_peer *p, const char *role, const char *url, char *err,
-			size_t errlen)
+static int connect_peer(orc_peer *p, const char *role, const char *url, const tb_tls *tls,
+			char *err, size_t errlen)
 {
 	snprintf(p->role, sizeof(p->role), "%s", role);
 	snprintf(p->url, sizeof(p->url), "%s", url);
-	int rc = tb_rpc_client_alloc(&p->rpc, url, 10000, err, errlen);
+	int rc = tb_rpc_client_alloc(&p->rpc, url, 10000, tls, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	rc = hello(p, err, errlen);
@@ -80,7 +80,7 @@ int orc_peer_spawn(orc_peer *p, const char *role, char *const argv[], const char
 		return rc;
 	}
 	p->local = true;
-	rc = connect_peer(p, role, url, err, errlen);
+	rc = connect_peer(p, role, url, NULL, err, errlen);
 	if (rc != TB_OK) {
 		if (tb_child_wait(&p->child, 0) == TB_OK) {
 			char st[64];
@@ -93,10 +93,11 @@ int orc_peer_spawn(orc_peer *p, const char *role, char *const argv[], const char
 	return rc;
 }
 
-int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, size_t errlen)
+int orc_peer_attach(orc_peer *p, const char *role, const char *url, const tb_tls *tls,
+		    char *err, size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
-	int rc = connect_peer(p, role, url, err, errlen);
+	int rc = connect_peer(p, role, url, tls, err, errlen);
 	if (rc != TB_OK) {
 		tb_rpc_client_free(p->rpc);
 		p->rpc = NULL;

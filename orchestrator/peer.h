@@ -41,7 +41,8 @@ int orc_peer_spawn(orc_peer *p, const char *role, char *const argv[], const char
 		   char *err, size_t errlen);
 
 /* orc_peer_attach reaches an agent already listening on url. Same checks. */
-int orc_peer_attach(orc_peer *p, const char *role, const char *url, char *err, size_t errlen);
+int orc_peer_attach(orc_peer *p, const char *role, const char *url, const tb_tls *tls,
+		    char *err, size_t errlen);
 
 /* orc_peer_call_expect sends req and expects a reply of kind want (TB_EPROTO else). */
 int orc_peer_call_expect(orc_peer *p, Tb__Envelope *req, Tb__Envelope__BodyCase want,

@@ -1181,6 +1181,33 @@ static void st_sampler(parser *ps)
 		end_of_statement(ps);
 }
 
+/* st_tls reads `tls cert "FILE" key "FILE" ca "FILE"`, each key once, all three. */
+static void st_tls(parser *ps)
+{
+	static const char *keys[] = {"cert", "key", "ca"};
+	char *vals[] = {ps->plan->tls_cert, ps->plan->tls_key, ps->plan->tls_ca};
+	token first = ps->tok;
+	while (!ps->failed && ps->tok.kind == T_WORD) {
+		size_t k = 0;
+		while (k < 3 && !is_word(&ps->tok, keys[k]))
+			k++;
+		if (k == 3 || vals[k][0] != '\0') {
+			fail_at(ps, &ps->tok, k == 3 ? "expected cert, key or ca"
+						     : "given twice in one tls statement");
+			return;
+		}
+		advance(ps);
+		if (!take_string(ps, vals[k], sizeof(ps->plan->tls_cert), "a PEM file's path"))
+			return;
+	}
+	for (size_t k = 0; !ps->failed && k < 3; k++)
+		if (vals[k][0] == '\0') {
+			fail_at(ps, &first, "tls needs cert, key and ca; %s is missing", keys[k]);
+			return;
+		}
+	end_of_statement(ps);
+}
+
 static void st_on_failure(parser *ps)
 {
 	if (!is_word(&ps->tok, "continue") && !is_word(&ps->tok, "stop")) {
@@ -1225,7 +1252,7 @@ static const struct statement {
 	{"client", st_client}, {"sampling", st_sampling}, {"calibrate", st_calibrate},
 	{"sampler", st_sampler}, {"satellites", parse_satellites}, {"run", parse_run},
 	{"assert", parse_assert}, {"graph", parse_graph}, {"on_failure", st_on_failure},
-	{"max_cv", st_max_cv}, {"quiet_host", st_quiet_host},
+	{"max_cv", st_max_cv}, {"quiet_host", st_quiet_host}, {"tls", st_tls},
 };
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
 

@@ -156,6 +156,9 @@ typedef struct orc_plan {
 	uint64_t period_ns;		/* sampling, default 100 ms */
 	double target_cpu;		/* calibration, default 0.70 */
 	char sampler_url[160];		/* "" = a local sampler */
+	/* tls: this orchestrator's credentials for tls+tcp:// agents, as written (relative
+	 * to the plan's directory); "" = none */
+	char tls_cert[256], tls_key[256], tls_ca[256];
 	orc_plan_satellites satellites[ORC_PLAN_MAX_SATELLITES];
 	size_t nsatellites;
 	orc_plan_run runs[ORC_PLAN_MAX_RUNS];

@@ -193,8 +193,10 @@ static bool check_modes(const options *o)
 				"(see --help)\n");
 		return false;
 	}
-	if (a->control == NULL && (o->clients != NULL || a->ring_arg != NULL || a->allow_remote)) {
-		fprintf(stderr, "sampler: --clients, --ring and --allow-remote need --control\n");
+	if (a->control == NULL && (o->clients != NULL || a->ring_arg != NULL || a->allow_remote ||
+				   a->insecure || tb_tls_opts_given(&a->tls_opts))) {
+		fprintf(stderr, "sampler: --clients, --ring, --allow-remote, --insecure and --tls-* "
+				"need --control\n");
 		return false;
 	}
 	if (a->control != NULL && o->output != NULL) {
@@ -327,6 +329,7 @@ int main(int argc, char **argv)
 		status = tb_agent_serve(&o.agent, a.srv, &calls);
 	}
 	agent_stop(&a);
+	tb_agent_opts_fini(&o.agent);
 	tb_log_close();
 	return status;
 }

@@ -378,6 +378,7 @@ int main(int argc, char **argv)
 		status = tb_agent_serve(&o.agent, s.srv, &calls);
 	}
 	satellite_stop(&s);
+	tb_agent_opts_fini(&o.agent);
 	tb_log_close();
 	return status;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
 	build-essential cmake pkg-config git
-	libnng-dev libprotobuf-c-dev protobuf-c-compiler
+	libnng-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler openssl
 	liblz4-dev lz4 zlib1g-dev
 	libmicrohttpd-dev libnghttp2-dev libcurl4-openssl-dev libcjson-dev
 	libcriterion-dev libinih-dev libhttp-parser-dev

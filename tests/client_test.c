@@ -87,7 +87,7 @@ static void sat_reset(uint64_t run_id)
 	tb_rpc_client *c;
 	char url[96], err[256];
 	snprintf(url, sizeof(url), "ipc:///tmp/tb-client-test-%d.ipc", (int)getpid());
-	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, NULL, err, sizeof(err)), TB_OK);
 	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
 	Tb__SatReset r = TB__SAT_RESET__INIT;
 	r.run_id = run_id;
@@ -106,7 +106,7 @@ static void setup(void)
 			NULL};
 	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	tb_rpc_client *c;
-	cr_assert_eq(tb_rpc_client_alloc(&c, ctl, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&c, ctl, 5000, NULL, err, sizeof(err)), TB_OK);
 	Tb__Envelope *rep;
 	cr_assert_eq(tb_rpc_hello(c, "test", &rep, err, sizeof(err)), TB_OK, "%s", err);
 	sat_port = (uint16_t)rep->hello_reply->ports[0];

@@ -95,9 +95,13 @@ static int finish(tb_child *c, int timeout_ms)
 
 static const char *text_of(const char *path)
 {
-	static char buf[8192];
-	tu_read_file(path, buf, sizeof(buf));
-	return buf;
+	/* Two buffers, so that one assertion can show both a run's stdout and its stderr. */
+	static char buf[2][8192];
+	static int next;
+	char *b = buf[next];
+	next = !next;
+	tu_read_file(path, b, sizeof(buf[0]));
+	return b;
 }
 
 /* children_named lists processes whose parent is ppid and whose name is comm. */

@@ -4,7 +4,8 @@
  * satellite agent run inside it, reached over tcp://, and the plan also keeps a satellite
  * group here. The client, launched by the remote sampler from its own registry, must
  * reach the control channel and both groups across the link, and its samples must come
- * back over nng, not shared memory. Needs root (ip netns); skipped otherwise. */
+ * back over nng, not shared memory; over tls+tcp://, only an orchestrator with the lab's
+ * certificate gets in. Needs root (ip netns); skipped otherwise. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -25,7 +26,7 @@ static bool have_ns, have_sampler, have_satellite;
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
-	char cmd[512];
+	char cmd[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
@@ -123,23 +124,41 @@ static long remote_spans(void)
 }
 
 
-Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group)
+/* start_agents starts a sampler and a satellite agent in the namespace, on tcp:// with
+ * --insecure, or on tls+tcp:// with the certificates make-certs.sh made for the
+ * namespace's address, allowing only the orchestrator named "orc". */
+static void start_agents(bool tls, char *smp_url, char *sat_url, size_t len)
 {
-	if (!have_ns)
-		cr_skip_test("needs root, ip netns and veth to stand in for another host");
-	char smp_url[64], sat_url[64], bind[48];
-	snprintf(smp_url, sizeof(smp_url), "tcp://%s.2:17100", net);
-	snprintf(sat_url, sizeof(sat_url), "tcp://%s.2:17200", net);
+	const char *scheme = tls ? "tls+tcp" : "tcp";
+	char bind[48], cert[200], key[200], ca[200];
+	snprintf(smp_url, len, "%s://%s.2:17100", scheme, net);
+	snprintf(sat_url, len, "%s://%s.2:17200", scheme, net);
 	snprintf(bind, sizeof(bind), "%s.2", net);
-	char *smp[] = {SAMPLER_BIN, "--control", smp_url, "--allow-remote", "--clients", reg,
-		       "--lease", "20s", NULL};
-	char *sat[] = {SATELLITE_BIN, "--bind", bind, "--ports", "18361,18362", "--control",
-		       sat_url, "--allow-remote", NULL};
+	snprintf(cert, sizeof(cert), "%s/certs/%s.2.crt", work, net);
+	snprintf(key, sizeof(key), "%s/certs/%s.2.key", work, net);
+	snprintf(ca, sizeof(ca), "%s/certs/ca.crt", work);
+	char *smp[20] = {SAMPLER_BIN, "--control", smp_url, "--allow-remote", "--clients", reg,
+			 "--lease", "20s"};
+	char *sat[20] = {SATELLITE_BIN, "--bind", bind, "--ports", "18361,18362", "--control",
+			 sat_url, "--allow-remote"};
+	char *extra[] = {"--tls-cert", cert, "--tls-key", key, "--tls-ca", ca, "--tls-allow",
+			 "orc", NULL};
+	char *plain[] = {"--insecure", NULL};
+	char **add = tls ? extra : plain;
+	for (size_t i = 0; add[i] != NULL; i++) {
+		smp[8 + i] = add[i];
+		sat[8 + i] = add[i];
+	}
 	in_ns(&sampler, smp, "sampler.log");
 	have_sampler = true;
 	in_ns(&satellite, sat, "satellite.log");
 	have_satellite = true;
+}
 
+/* run_plan runs text as a plan in work (its relative paths are work's); returns the
+ * exit status, stdout in out, stderr in errs. */
+static int run_plan(const char *text, char *out, size_t outlen, char *errs, size_t errlen)
+{
 	char plan[300], results[300], logs[300], cache[300];
 	snprintf(plan, sizeof(plan), "%s/remote.plan", work);
 	snprintf(results, sizeof(results), "%s/results", work);
@@ -147,33 +166,34 @@ Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group
 	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
 	FILE *f = fopen(plan, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "client c\nsampling 50ms\nsampler \"%s\"\n"
-		   "satellites remote \"%s\"\nsatellites local\n"
-		   "run spread sps 300 runtime 2s\nassert spread.dropped == 0\n"
-		   "assert spread.received == 600\n", smp_url, sat_url);
+	fputs(text, f);
 	fclose(f);
 	char *env[] = {cache, NULL};
 	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--logs", logs,
 			"--control-port", "0", "--clients", reg, NULL};
 	tb_child c;
 	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
-	char err[256], text[16384];
+	char err[256];
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(tb_child_wait(&c, 120000), TB_OK, "the plan did not finish");
 	int st = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1;
 	tb_child_fini(&c);
-	tu_read_file(out_path, text, sizeof(text));
-	char errs[8192];
-	tu_read_file(err_path, errs, sizeof(errs));
-	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
-	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
+	tu_read_file(out_path, out, outlen);
+	tu_read_file(err_path, errs, errlen);
+	return st;
+}
 
+/* check_spread checks what a passed plan of run_plan left: both groups got spans, the
+ * samples came over nng, and the agents stay or go as they should. */
+static void check_spread(void)
+{
+	char text[16384];
 	/* The client round-robins over both groups: the remote one took its share. */
 	long remote = remote_spans();
 	cr_assert(remote > 0 && remote < 600, "the remote group received %ld of 600", remote);
 	/* Samples came over nng: the two hosts share no memory. */
 	char path[400];
-	snprintf(path, sizeof(path), "%s/benchmark.log", logs);
+	snprintf(path, sizeof(path), "%s/logs/benchmark.log", work);
 	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "samples by nng") != NULL, "%s", text);
 	cr_assert(strstr(text, "samples by ring") == NULL, "%s", text);
@@ -182,4 +202,51 @@ Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group
 	tb_child_fini(&sampler);
 	have_sampler = false;
 	cr_assert_neq(tb_child_wait(&satellite, 100), TB_OK, "the satellite agent was stopped");
+}
+
+static const char spread_plan[] =
+	"client c\nsampling 50ms\nsampler \"%s\"\n%s"
+	"satellites remote \"%s\"\nsatellites local\n"
+	"run spread sps 300 runtime 2s\nassert spread.dropped == 0\n"
+	"assert spread.received == 600\n";
+
+Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group)
+{
+	if (!have_ns)
+		cr_skip_test("needs root, ip netns and veth to stand in for another host");
+	char smp_url[64], sat_url[64], plan[1024], text[16384], errs[8192];
+	start_agents(false, smp_url, sat_url, sizeof(smp_url));
+	snprintf(plan, sizeof(plan), spread_plan, smp_url, "", sat_url);
+	int st = run_plan(plan, text, sizeof(text), errs, sizeof(errs));
+	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
+	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
+	check_spread();
+}
+
+/* Over mutual TLS: an orchestrator whose certificate comes from another CA is refused,
+ * told why, and leaves the agents serving the one with the lab's certificate, whose
+ * plan passes with exact counts. */
+Test(remote, over_tls_only_the_labs_orchestrator_gets_in_and_counts_stay_exact)
+{
+	if (!have_ns)
+		cr_skip_test("needs root, ip netns and veth to stand in for another host");
+	cr_assert_eq(sh("%s %s/certs %s.2 orc >/dev/null && %s %s/other orc >/dev/null",
+			MAKE_CERTS, work, net, MAKE_CERTS, work), 0);
+	char smp_url[64], sat_url[64], plan[1024], text[16384], errs[8192];
+	start_agents(true, smp_url, sat_url, sizeof(smp_url));
+
+	snprintf(plan, sizeof(plan), spread_plan, smp_url,
+		 "tls cert \"other/orc.crt\" key \"other/orc.key\" ca \"certs/ca.crt\"\n",
+		 sat_url);
+	int st = run_plan(plan, text, sizeof(text), errs, sizeof(errs));
+	cr_assert_eq(st, 2, "a stranger's plan: exit %d\n%s\n%s", st, text, errs);
+	cr_assert(strstr(errs, "refused our certificate") != NULL, "%s", errs);
+
+	snprintf(plan, sizeof(plan), spread_plan, smp_url,
+		 "tls cert \"certs/orc.crt\" key \"certs/orc.key\" ca \"certs/ca.crt\"\n",
+		 sat_url);
+	st = run_plan(plan, text, sizeof(text), errs, sizeof(errs));
+	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
+	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
+	check_spread();
 }

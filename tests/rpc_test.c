@@ -3,6 +3,7 @@
  * checks, malformed messages, timeouts and the loopback-only rule. */
 #include "common/error.h"
 #include "common/rpc.h"
+#include "testutil.h"
 
 #include <criterion/criterion.h>
 #include <nng/nng.h>
@@ -18,34 +19,6 @@ static char url[128];
 static void make_url(const char *tag)
 {
 	snprintf(url, sizeof(url), "ipc:///tmp/tracebench-rpc-%s-%d.ipc", tag, (int)getpid());
-}
-
-/* A peer that answers Hello with HelloReply and anything else with Error, until Shutdown. */
-static void *serve(void *arg)
-{
-	tb_rpc_server *s = arg;
-	Tb__Envelope *req;
-	while (tb_rpc_server_recv(s, 5000, &req) == TB_OK) {
-		Tb__Envelope__BodyCase c = req->body_case;
-		if (c == TB__ENVELOPE__BODY_HELLO) {
-			Tb__Envelope rep = TB__ENVELOPE__INIT;
-			Tb__HelloReply hr = TB__HELLO_REPLY__INIT;
-			hr.role = "satellite";
-			hr.pid = (uint32_t)getpid();
-			rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
-			rep.hello_reply = &hr;
-			tb_rpc_server_reply(s, &rep);
-		} else if (c == TB__ENVELOPE__BODY_SHUTDOWN) {
-			tb_rpc_server_reply_ok(s);
-			tb_rpc_free(req);
-			break;
-		} else {
-			tb_rpc_server_reply_error(s, TB__ERROR_CODE__ERR_UNSUPPORTED,
-						  "%s is not handled here", tb_rpc_body_name(c));
-		}
-		tb_rpc_free(req);
-	}
-	return NULL;
 }
 
 static Tb__Envelope hello(void)
@@ -78,8 +51,8 @@ struct peer {
 static void start_peer(struct peer *p, const char *tag)
 {
 	make_url(tag);
-	cr_assert_eq(tb_rpc_server_alloc(&p->s, url, false, err, sizeof(err)), TB_OK, "%s", err);
-	pthread_create(&p->t, NULL, serve, p->s);
+	cr_assert_eq(tb_rpc_server_alloc(&p->s, url, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	pthread_create(&p->t, NULL, tu_rpc_serve, p->s);
 }
 
 /* Stops the peer through c (Shutdown), then frees both. */
@@ -96,11 +69,11 @@ Test(rpc, hello_round_trip_before_the_peer_is_even_listening)
 	make_url("hello");
 	tb_rpc_client *c;
 	/* Dial first: the call must wait for the listener, not fail. */
-	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	tb_rpc_server *s;
-	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_rpc_server_alloc(&s, url, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	pthread_t t;
-	pthread_create(&t, NULL, serve, s);
+	pthread_create(&t, NULL, tu_rpc_serve, s);
 
 	Tb__Envelope e = hello();
 	Tb__Envelope *rep;
@@ -121,7 +94,7 @@ Test(rpc, peer_error_comes_back_as_epeer_with_its_message)
 	struct peer peer;
 	start_peer(&peer, "peererr");
 	tb_rpc_client *c;
-	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, NULL, err, sizeof(err)), TB_OK);
 
 	Tb__Envelope e = TB__ENVELOPE__INIT;
 	Tb__SatReset r = TB__SAT_RESET__INIT;
@@ -180,7 +153,7 @@ Test(rpc, malformed_and_other_version_messages_get_error_replies)
 
 	/* The server is still serving. */
 	tb_rpc_client *c;
-	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 5000, NULL, err, sizeof(err)), TB_OK);
 	stop_peer(&peer, c);
 }
 
@@ -188,9 +161,9 @@ Test(rpc, a_silent_peer_times_out_with_a_clear_message)
 {
 	make_url("silent");
 	tb_rpc_server *s; /* listens, never answers */
-	cr_assert_eq(tb_rpc_server_alloc(&s, url, false, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_rpc_server_alloc(&s, url, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	tb_rpc_client *c;
-	cr_assert_eq(tb_rpc_client_alloc(&c, url, 200, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&c, url, 200, NULL, err, sizeof(err)), TB_OK);
 	Tb__Envelope e = hello();
 	Tb__Envelope *rep;
 	cr_assert_eq(tb_rpc_call(c, &e, &rep, err, sizeof(err)), TB_ETIMEDOUT);
@@ -203,13 +176,13 @@ Test(rpc, a_silent_peer_times_out_with_a_clear_message)
 Test(rpc, listeners_stay_on_loopback_unless_told_otherwise)
 {
 	tb_rpc_server *s;
-	cr_assert_eq(tb_rpc_server_alloc(&s, "tcp://0.0.0.0:0", false, err, sizeof(err)), TB_EADDR);
+	cr_assert_eq(tb_rpc_server_alloc(&s, "tcp://0.0.0.0:0", NULL, err, sizeof(err)), TB_EADDR);
 	cr_assert(strstr(err, "--allow-remote") != NULL, "%s", err);
-	cr_assert_eq(tb_rpc_server_alloc(&s, "http://127.0.0.1:1", false, err, sizeof(err)),
+	cr_assert_eq(tb_rpc_server_alloc(&s, "http://127.0.0.1:1", NULL, err, sizeof(err)),
 		     TB_EADDR);
-	cr_assert_eq(tb_rpc_server_alloc(&s, "not a url", false, err, sizeof(err)), TB_EADDR);
+	cr_assert_eq(tb_rpc_server_alloc(&s, "not a url", NULL, err, sizeof(err)), TB_EADDR);
 
-	cr_assert_eq(tb_rpc_server_alloc(&s, "tcp://127.0.0.1:0", false, err, sizeof(err)), TB_OK,
+	cr_assert_eq(tb_rpc_server_alloc(&s, "tcp://127.0.0.1:0", NULL, err, sizeof(err)), TB_OK,
 		     "%s", err);
 	const char *bound = tb_rpc_server_url(s);
 	cr_assert(strncmp(bound, "tcp://127.0.0.1:", 16) == 0, "%s", bound);
@@ -217,11 +190,22 @@ Test(rpc, listeners_stay_on_loopback_unless_told_otherwise)
 
 	/* The same port twice is refused, naming the address. */
 	tb_rpc_server *s2;
-	cr_assert_eq(tb_rpc_server_alloc(&s2, bound, false, err, sizeof(err)), TB_EADDR);
+	cr_assert_eq(tb_rpc_server_alloc(&s2, bound, NULL, err, sizeof(err)), TB_EADDR);
 	cr_assert(strstr(err, bound) != NULL, "%s", err);
 	tb_rpc_server_free(s);
 
-	cr_assert_eq(tb_url_check("tcp://10.1.2.3:5000", true, err, sizeof(err)), TB_OK);
-	cr_assert_eq(tb_url_check("tcp://[::1]:5000", false, err, sizeof(err)), TB_OK);
-	cr_assert_eq(tb_url_check("ipc:///tmp/x", false, err, sizeof(err)), TB_OK);
+	const tb_listen_policy local = {0}, remote = {.allow_remote = true},
+			       insecure = {.allow_remote = true, .insecure = true};
+	cr_assert_eq(tb_url_check("tcp://[::1]:5000", &local, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_url_check("ipc:///tmp/x", &local, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_url_check("tcp://127.0.0.1:5000", &remote, err, sizeof(err)), TB_OK);
+	/* Dialing may go anywhere; listening on plain TCP beyond loopback needs both flags. */
+	cr_assert_eq(tb_url_check("tcp://10.1.2.3:5000", NULL, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_url_check("tcp://10.1.2.3:5000", &remote, err, sizeof(err)), TB_EADDR);
+	cr_assert(strstr(err, "--insecure") != NULL && strstr(err, "tls+tcp://") != NULL, "%s",
+		  err);
+	cr_assert_eq(tb_url_check("tcp://10.1.2.3:5000", &insecure, err, sizeof(err)), TB_OK);
+	/* tls+tcp:// without credentials names what is missing. */
+	cr_assert_eq(tb_url_check("tls+tcp://10.1.2.3:5000", &remote, err, sizeof(err)), TB_EADDR);
+	cr_assert(strstr(err, "--tls-cert") != NULL, "%s", err);
 }

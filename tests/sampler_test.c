@@ -78,7 +78,7 @@ static void start_sampler(tb_child *c, tb_rpc_client **cp, char *url, size_t url
 		argv[n++] = (char *)extra2;
 	argv[n] = NULL;
 	cr_assert_eq(tb_child_spawn(c, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
-	cr_assert_eq(tb_rpc_client_alloc(cp, url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(cp, url, 5000, NULL, err, sizeof(err)), TB_OK);
 }
 
 static void setup(void)

@@ -62,7 +62,7 @@ static void start_satellite(const char *extra1, const char *extra2)
 		argv[n++] = (char *)extra2;
 	argv[n] = NULL;
 	cr_assert_eq(tb_child_spawn(&sat, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
-	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, NULL, err, sizeof(err)), TB_OK);
 	cr_assert_eq(tb_rpc_hello(ctl, "test", &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
 	cr_assert_str_eq(rep->hello_reply->role, "satellite");
 	cr_assert_eq(rep->hello_reply->n_ports, 2);
@@ -1168,7 +1168,7 @@ Test(satellite_opts, a_taken_port_falls_back_to_free_ports_only_when_asked)
 			 ctl_url, NULL};
 	cr_assert_eq(tb_child_spawn(&sat, argv2, NULL, err, sizeof(err)), TB_OK, "%s", err);
 	Tb__Envelope *rep;
-	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, err, sizeof(err)), TB_OK);
+	cr_assert_eq(tb_rpc_client_alloc(&ctl, ctl_url, 5000, NULL, err, sizeof(err)), TB_OK);
 	cr_assert_eq(tb_rpc_hello(ctl, "test", &rep, err, sizeof(err)), TB_OK, "hello: %s", err);
 	cr_assert_eq(rep->hello_reply->n_ports, 2);
 	cr_assert_neq(rep->hello_reply->ports[0], ntohs(sa.sin_port));

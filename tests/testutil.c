@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* testutil.c - small helpers the test programs share. */
 #include "testutil.h"
+#include "common/error.h"
+#include "common/rpc.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -43,4 +45,32 @@ bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t wo
 		return false;
 	fprintf(f, "[c]\ncommand = %s\n", client_bin);
 	return fclose(f) == 0;
+}
+
+/* A peer that answers Hello with HelloReply and anything else with Error, until Shutdown. */
+void *tu_rpc_serve(void *arg)
+{
+	tb_rpc_server *s = arg;
+	Tb__Envelope *req;
+	while (tb_rpc_server_recv(s, 30000, &req) == TB_OK) {
+		Tb__Envelope__BodyCase c = req->body_case;
+		if (c == TB__ENVELOPE__BODY_HELLO) {
+			Tb__Envelope rep = TB__ENVELOPE__INIT;
+			Tb__HelloReply hr = TB__HELLO_REPLY__INIT;
+			hr.role = "satellite";
+			hr.pid = (uint32_t)getpid();
+			rep.body_case = TB__ENVELOPE__BODY_HELLO_REPLY;
+			rep.hello_reply = &hr;
+			tb_rpc_server_reply(s, &rep);
+		} else if (c == TB__ENVELOPE__BODY_SHUTDOWN) {
+			tb_rpc_server_reply_ok(s);
+			tb_rpc_free(req);
+			break;
+		} else {
+			tb_rpc_server_reply_error(s, TB__ERROR_CODE__ERR_UNSUPPORTED,
+						  "%s is not handled here", tb_rpc_body_name(c));
+		}
+		tb_rpc_free(req);
+	}
+	return NULL;
 }

@@ -19,4 +19,9 @@ void tu_remove_tree(const char *path);
 bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t worklen,
 		 char *reg, size_t reglen);
 
+/* tu_rpc_serve is a thread body serving arg (a tb_rpc_server *): Hello gets a
+ * HelloReply as "satellite", Shutdown an Ok and the end of the loop, anything else an
+ * Error; it also ends after 30 s without a request. */
+void *tu_rpc_serve(void *arg);
+
 #endif
