@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/command.h"
 #include "common/error.h"
 
 #define MAX_REPLY (1u << 20)
@@ -63,9 +64,16 @@ static int request(const char *base_url, const char *path, const char *post_body
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (post_body != NULL) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, post_body);
 	}
+	const char *token = getenv(TB_TOKEN_ENV);
+	if (token != NULL && token[0] != '\0' && strlen(token) <= 64) {
+		char line[100];
+		snprintf(line, sizeof(line), "%s: %s", TB_TOKEN_HEADER, token);
+		hdr = curl_slist_append(hdr, line);
+	}
+	if (hdr != NULL)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	CURLcode cc = curl_easy_perform(h);
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

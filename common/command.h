@@ -13,6 +13,12 @@
 
 #define TB_CMD_MAX_SATELLITES 64
 
+/* A control channel that listens beyond loopback gives each client of a run a secret in
+ * its environment; the client sends it back in this header with every request. */
+#define TB_TOKEN_ENV "TB_CONTROL_TOKEN"
+#define TB_TOKEN_HEADER "X-Tracebench-Token"
+#define TB_TOKEN_LEN 32		/* hex digits */
+
 typedef enum tb_protocol {
 	TB_PROTO_LIGHTSTEP = 0,	/* LightStep collector protobuf, POST /api/v2/reports */
 	TB_PROTO_OTLP,		/* OTLP/HTTP protobuf, POST /v1/traces */

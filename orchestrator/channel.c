@@ -4,6 +4,7 @@
 #include "orchestrator/channel.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "common/clock.h"
@@ -27,6 +29,9 @@ struct orc_channel {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	char *command_json;	/* NULL when disarmed */
+	bool need_token;	/* listening beyond loopback */
+	char token[TB_TOKEN_LEN + 1];	/* this run's secret; "" when not needed */
+	uint64_t refused;	/* requests refused for their token, this run */
 	bool have_result;
 	int result_rc;		/* TB_OK or TB_EPROTO */
 	tb_client_result result;
@@ -113,12 +118,51 @@ static enum MHD_Result collect_pair(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
+/* token_ok tells whether conn carries this run's token, when one is needed. The
+ * comparison takes the same time wherever the first wrong digit is. */
+static bool token_ok(orc_channel *c, struct MHD_Connection *conn)
+{
+	if (!c->need_token)
+		return true;
+	const char *got = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, TB_TOKEN_HEADER);
+	pthread_mutex_lock(&c->mu);
+	unsigned diff = c->token[0] == '\0' || got == NULL || strlen(got) != TB_TOKEN_LEN;
+	for (size_t i = 0; !diff && i < TB_TOKEN_LEN; i++)
+		diff |= (unsigned)(got[i] ^ c->token[i]);
+	pthread_mutex_unlock(&c->mu);
+	return diff == 0;
+}
+
+/* refuse answers 403 to a request without this run's token, counting it. */
+static enum MHD_Result refuse(orc_channel *c, struct MHD_Connection *conn, const char *url)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	if (ci != NULL && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+			  sizeof(addr));
+	bool given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, TB_TOKEN_HEADER) != NULL;
+	pthread_mutex_lock(&c->mu);
+	uint64_t n = ++c->refused;
+	pthread_mutex_unlock(&c->mu);
+	tb_warn("control channel: refused %s from %s: %s " TB_TOKEN_HEADER " (%" PRIu64
+		" refused this run)", url, addr, given ? "wrong" : "no", n);
+	return send_error(conn, MHD_HTTP_FORBIDDEN,
+			  given ? "wrong " TB_TOKEN_HEADER : "missing " TB_TOKEN_HEADER
+							     " (from $" TB_TOKEN_ENV ")");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	orc_channel *c = cls;
 	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
+	/* Checked on the first call for a request, before any body is read. */
+	if (*con_cls == NULL && (strcmp(url, "/control") == 0 || strcmp(url, "/result") == 0) &&
+	    !token_ok(c, conn))
+		return refuse(c, conn, url);
 
 	if (strcmp(url, "/control") == 0) {
 		if (!is_get)
@@ -204,6 +248,7 @@ int orc_channel_alloc(orc_channel **cp, const char *bind, uint16_t port, char *e
 	orc_channel *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return TB_ENOMEM;
+	c->need_token = strncmp(bind, "127.", 4) != 0;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -245,14 +290,49 @@ uint16_t orc_channel_port(const orc_channel *c)
 	return c->port;
 }
 
-void orc_channel_arm(orc_channel *c, const tb_command *cmd)
+/* new_token writes TB_TOKEN_LEN random hex digits. */
+static int new_token(char *out)
 {
+	unsigned char raw[TB_TOKEN_LEN / 2];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return TB_ESYS;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return TB_OK;
+}
+
+int orc_channel_arm(orc_channel *c, const tb_command *cmd, char *err, size_t errlen)
+{
+	char token[TB_TOKEN_LEN + 1] = "";
+	if (c->need_token && new_token(token) != TB_OK) {
+		snprintf(err, errlen, "no random bytes for the control channel's token");
+		return TB_ESYS;
+	}
 	char *json = tb_command_to_json(cmd);
 	pthread_mutex_lock(&c->mu);
 	free(c->command_json);
 	c->command_json = json;
 	c->have_result = false;
+	c->refused = 0;
+	memcpy(c->token, token, sizeof(token));
 	pthread_mutex_unlock(&c->mu);
+	return TB_OK;
+}
+
+const char *orc_channel_token(orc_channel *c, char *buf, size_t len)
+{
+	pthread_mutex_lock(&c->mu);
+	snprintf(buf, len, "%s", c->token);
+	pthread_mutex_unlock(&c->mu);
+	return buf;
+}
+
+uint64_t orc_channel_refused(orc_channel *c)
+{
+	pthread_mutex_lock(&c->mu);
+	uint64_t n = c->refused;
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }
 
 void orc_channel_disarm(orc_channel *c)
@@ -261,6 +341,7 @@ void orc_channel_disarm(orc_channel *c)
 	free(c->command_json);
 	c->command_json = NULL;
 	c->have_result = false;
+	c->token[0] = '\0';
 	pthread_mutex_unlock(&c->mu);
 }
 

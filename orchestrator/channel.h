@@ -6,7 +6,12 @@
  *
  * One run at a time: orc_channel_arm publishes the next run's command and forgets the
  * previous result; orc_channel_wait_result waits for this run's result. A malformed
- * result is answered 400 with the reason, and the run learns it failed (TB_EPROTO). */
+ * result is answered 400 with the reason, and the run learns it failed (TB_EPROTO).
+ *
+ * Bound to anything but loopback, the channel also wants each run's secret token (in
+ * the TB_TOKEN_HEADER header) with every /control and /result request: it reaches the
+ * client through the sampler's TLS link, in its environment. A request without it is
+ * answered 403, counted and logged, and changes nothing. */
 #ifndef ORC_CHANNEL_H
 #define ORC_CHANNEL_H
 
@@ -32,8 +37,16 @@ void orc_channel_free(orc_channel *c);
 /* orc_channel_port returns the port served. */
 uint16_t orc_channel_port(const orc_channel *c);
 
-/* orc_channel_arm makes cmd the answer to GET /control and clears any result. */
-void orc_channel_arm(orc_channel *c, const tb_command *cmd);
+/* orc_channel_arm makes cmd the answer to GET /control, clears any result and the
+ * refused count, and draws a new token when one is needed. TB_OK, or TB_ESYS (no
+ * random bytes) with err filled. */
+int orc_channel_arm(orc_channel *c, const tb_command *cmd, char *err, size_t errlen);
+
+/* orc_channel_token writes the run's token into buf ("" when none is needed). */
+const char *orc_channel_token(orc_channel *c, char *buf, size_t len);
+
+/* orc_channel_refused returns how many requests this run were refused for their token. */
+uint64_t orc_channel_refused(orc_channel *c);
 
 /* orc_channel_disarm answers GET /control with 503 again (between runs). */
 void orc_channel_disarm(orc_channel *c);

@@ -3,6 +3,7 @@
  * channel, launch, watch until the client exits, settle, count. */
 #include "orchestrator/run.h"
 
+#include <inttypes.h>
 #include <lz4frame.h>
 #include <math.h>
 #include <stdio.h>
@@ -253,10 +254,12 @@ typedef struct launched {
 static int launch(orc_env *env, const orc_run_params *p, const tb_command *cmd, bool use_ring,
 		  uint64_t origin, launched *l, char *err, size_t errlen)
 {
-	char url[128];
+	char url[128], token[TB_TOKEN_LEN + 1];
 	snprintf(url, sizeof(url), "http://%s:%u", env->control_host,
 		 orc_channel_port(env->channel));
+	orc_channel_token(env->channel, token, sizeof(token));
 	orc_smp_launch_args a = {.client = p->client, .cmd = cmd, .control_url = url,
+				 .token = token,
 				 .period_ns = env->period_ns, .run_id = p->run_id,
 				 .run_start_ns = origin, .use_ring = use_ring};
 	return orc_smp_launch(env->sampler, &a, &l->pid, &l->from_sampler, err, errlen);
@@ -662,7 +665,8 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		snprintf(cmd.satellites[0], sizeof(cmd.satellites[0]), "127.0.0.1:1");
 		cmd.n_satellites = 1;
 	}
-	orc_channel_arm(env->channel, &cmd);
+	if ((rc = orc_channel_arm(env->channel, &cmd, err, errlen)) != TB_OK)
+		return rc;
 
 	trace t = {0};
 	launched l = {0};
@@ -673,6 +677,11 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		return rc;
 	}
 	collect_result(env, &l, r);
+	uint64_t refused = orc_channel_refused(env->channel);
+	if (refused > 0)
+		tb_warn("orchestrator: run %" PRIu64 ": the control channel refused %" PRIu64
+			" request%s without the run's token; they changed nothing",
+			p->run_id, refused, refused == 1 ? "" : "s");
 	orc_channel_disarm(env->channel);
 	summarise(env, &t, r);
 	judge_exit(&t, r);

@@ -19,6 +19,7 @@ typedef struct orc_smp_launch_args {
 	const char *client;		/* name in the sampler's registry */
 	const tb_command *cmd;		/* rendered as flags for a client of mode = argv */
 	const char *control_url;	/* the control channel, given as TB_CONTROL_URL */
+	const char *token;		/* "" or the channel's token, as TB_TOKEN_ENV */
 	uint64_t period_ns;		/* sampling period */
 	uint64_t run_id;
 	uint64_t run_start_ns;		/* samples' time origin; 0: the sampler's own */

@@ -24,6 +24,13 @@ static uint16_t sat_port;
 static orc_channel *chan;
 static char chan_url[64];
 
+/* arm publishes cmd on the channel, as a run does. */
+static void arm(orc_channel *c, const tb_command *cmd)
+{
+	char why[128];
+	cr_assert_eq(orc_channel_arm(c, cmd, why, sizeof(why)), TB_OK, "%s", why);
+}
+
 /* ---- HTTP helpers (libcurl) ---- */
 
 typedef struct buf {
@@ -43,23 +50,34 @@ static size_t on_data(char *p, size_t size, size_t n, void *u)
 	return size * n;
 }
 
-/* http does one request; returns the status, the body in *out. */
-static long http(const char *method, const char *url, const char *body, buf *out)
+/* http_with does one request, with header (NULL: none); returns the status, the body
+ * in *out. */
+static long http_with(const char *method, const char *url, const char *header,
+		      const char *body, buf *out)
 {
 	CURL *h = curl_easy_init();
+	struct curl_slist *hdr = header ? curl_slist_append(NULL, header) : NULL;
 	out->len = 0;
 	out->data[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	if (body != NULL)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	cr_assert_eq(curl_easy_perform(h), CURLE_OK, "%s %s", method, url);
 	long status;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(h);
+	curl_slist_free_all(hdr);
 	return status;
+}
+
+/* http does one request; returns the status, the body in *out. */
+static long http(const char *method, const char *url, const char *body, buf *out)
+{
+	return http_with(method, url, NULL, body, out);
 }
 
 /* sat_stat reads one number from the satellite's /stats, by a dotted path
@@ -136,9 +154,11 @@ static tb_command command(uint64_t repeat)
 	return c;
 }
 
-/* run_client starts tb-client with argv (after the program name) and waits for it;
- * returns its exit status, stdout in out_path. */
-static int run_client(const char *const *args, const char *out_path, const char *err_path)
+/* run_client_env starts tb-client with argv (after the program name) and env added to
+ * its environment (NULL: none) and waits for it; returns its exit status, stdout in
+ * out_path. */
+static int run_client_env(const char *const *args, char **env, const char *out_path,
+			  const char *err_path)
 {
 	char *argv[32];
 	int n = 0;
@@ -148,7 +168,7 @@ static int run_client(const char *const *args, const char *out_path, const char 
 	argv[n] = NULL;
 	tb_child c;
 	char err[256];
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path, .extra_env = env};
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(tb_child_wait(&c, 30000), TB_OK, "tb-client hung");
 	int st = c.status;
@@ -156,11 +176,17 @@ static int run_client(const char *const *args, const char *out_path, const char 
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* run_client is run_client_env with nothing added to the environment. */
+static int run_client(const char *const *args, const char *out_path, const char *err_path)
+{
+	return run_client_env(args, NULL, out_path, err_path);
+}
+
 /* run_armed arms the channel with c, runs tb-client against it, and returns the result
  * it posted. */
 static tb_client_result run_armed(const tb_command *c)
 {
-	orc_channel_arm(chan, c);
+	arm(chan, c);
 	const char *args[] = {"--control", chan_url, NULL};
 	cr_assert_eq(run_client(args, NULL, NULL), 0);
 	tb_client_result r;
@@ -197,12 +223,59 @@ Test(client, http_mode_otlp_repeat_n_arrives_exactly_once)
 	check_http_run(TB_PROTO_OTLP, 5003, 2);
 }
 
+/* Beyond loopback the channel wants the run's token: requests without it, or with a
+ * wrong one, get 403 and change nothing; the client given it in its environment gets
+ * through, and its real result is the one the run keeps. */
+Test(client, a_channel_beyond_loopback_refuses_requests_without_the_runs_token)
+{
+	orc_channel *wide;
+	char err[256], url[64], token[TB_TOKEN_LEN + 1], env0[96], hdr[96];
+	cr_assert_eq(orc_channel_alloc(&wide, "0.0.0.0", 0, err, sizeof(err)), TB_OK, "%s", err);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", orc_channel_port(wide));
+	sat_reset(9);
+	tb_command c = command(500);
+	arm(wide, &c);
+	orc_channel_token(wide, token, sizeof(token));
+	cr_assert_eq(strlen(token), TB_TOKEN_LEN, "token '%s'", token);
+
+	char control[96], result[96];
+	snprintf(control, sizeof(control), "%s/control", url);
+	snprintf(result, sizeof(result), "%s/result", url);
+	const char *forged = "{\"SpansSent\":999,\"ProgramTime\":1,\"ClockTime\":1}";
+	buf b;
+	cr_assert_eq(http("GET", control, NULL, &b), 403, "%s", b.data);
+	cr_assert(strstr(b.data, "missing " TB_TOKEN_HEADER) != NULL, "%s", b.data);
+	cr_assert_eq(http("POST", result, forged, &b), 403, "%s", b.data);
+	cr_assert_eq(http_with("POST", result, TB_TOKEN_HEADER ": 00000000000000000000000000000000",
+			       forged, &b), 403, "%s", b.data);
+	cr_assert(strstr(b.data, "wrong " TB_TOKEN_HEADER) != NULL, "%s", b.data);
+	cr_assert_eq(orc_channel_refused(wide), 3);
+	snprintf(hdr, sizeof(hdr), TB_TOKEN_HEADER ": %s", token);
+	cr_assert_eq(http_with("GET", control, hdr, NULL, &b), 200, "%s", b.data);
+
+	snprintf(env0, sizeof(env0), TB_TOKEN_ENV "=%s", token);
+	char *env[] = {env0, NULL};
+	const char *args[] = {"--control", url, NULL};
+	cr_assert_eq(run_client_env(args, env, NULL, NULL), 0);
+	tb_client_result r;
+	cr_assert_eq(orc_channel_wait_result(wide, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(r.spans_sent, 500, "the forged result was taken");
+	cr_assert_eq(sat_stat("spans"), 500);
+
+	/* Each run draws its own. */
+	char next[TB_TOKEN_LEN + 1];
+	arm(wide, &c);
+	cr_assert_str_neq(orc_channel_token(wide, next, sizeof(next)), token);
+	cr_assert_eq(orc_channel_refused(wide), 0);
+	orc_channel_free(wide);
+}
+
 Test(client, no_flush_leaves_spans_behind_and_says_so)
 {
 	sat_reset(3);
 	tb_command c = command(2000);
 	c.no_flush = true;
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	/* A flush period longer than the run: only the final flush could send them. */
 	const char *args[] = {"--control", chan_url, "--flush-ms", "60000", NULL};
 	cr_assert_eq(run_client(args, NULL, NULL), 0);
@@ -290,32 +363,32 @@ Test(client, channel_answers_bad_results_with_400_and_the_run_learns_it)
 
 	cr_assert_eq(http("POST", url, "{\"SpansSent\":1,\"ProgramTime\":1,\"ClockTime\":1}", &b),
 		     409, "no run armed");
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	cr_assert_eq(http("POST", url, "{\"SpansSent\":\"many\",\"ProgramTime\":1}", &b), 400);
 	cr_assert(strstr(b.data, "SpansSent must be a whole number") != NULL, "%s", b.data);
 	cr_assert_eq(orc_channel_wait_result(chan, 1000, &r, err, sizeof(err)), TB_EPROTO);
 	cr_assert(strstr(err, "SpansSent") != NULL, "%s", err);
 
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	cr_assert_eq(http("POST", url, "not json at all", &b), 400);
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	cr_assert_eq(http("POST", url, "{\"SpansSent\":5,\"ProgramTime\":-1,\"ClockTime\":1}", &b),
 		     400);
 	cr_assert(strstr(b.data, "ProgramTime") != NULL, "%s", b.data);
 
 	/* The old query-string form. */
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	snprintf(url, sizeof(url), "%s/result?SpansSent=5&ProgramTime=1.5&ClockTime=2", chan_url);
 	cr_assert_eq(http("GET", url, NULL, &b), 200);
 	cr_assert_eq(orc_channel_wait_result(chan, 1000, &r, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(r.spans_sent, 5);
 	cr_assert_float_eq(r.program_time, 1.5, 1e-9);
 	cr_assert_eq(http("GET", url, NULL, &b), 409, "a second result for the same run");
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	snprintf(url, sizeof(url), "%s/result?SpansSent=5&ProgramTime=abc&ClockTime=2", chan_url);
 	cr_assert_eq(http("GET", url, NULL, &b), 400);
 	snprintf(url, sizeof(url), "%s/result?Bogus=1", chan_url);
-	orc_channel_arm(chan, &c);
+	arm(chan, &c);
 	cr_assert_eq(http("GET", url, NULL, &b), 400);
 	cr_assert(strstr(b.data, "unknown result field 'Bogus'") != NULL, "%s", b.data);
 
@@ -374,8 +447,9 @@ Test(command, json_rules_name_the_bad_field)
 
 /* ---- clients with real tracers (Node.js, from npm) ---- */
 
-/* check_js_client runs script with --transport transport under the channel, 500 spans at
- * 100 spans/s, and checks that the satellite counted every span once. */
+/* check_js_client runs script with --transport transport under a channel that listens
+ * beyond loopback (so the client must send the token it finds in its environment), 500
+ * spans at 100 spans/s, and checks that the satellite counted every span once. */
 static void check_js_client(const char *script, const char *transport, tb_protocol proto,
 			    const char *endpoint, uint64_t run_id)
 {
@@ -385,20 +459,28 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	c.work = 0;
 	c.sleep_ns = 10 * 1000 * 1000; /* 10 ms owed per span: 100 spans/s for 5 s */
 	c.sleep_interval_ns = 10 * 1000 * 1000;
-	orc_channel_arm(chan, &c);
+	orc_channel *wide;
+	char err[256], url[64], token[TB_TOKEN_LEN + 1], env0[96];
+	cr_assert_eq(orc_channel_alloc(&wide, "0.0.0.0", 0, err, sizeof(err)), TB_OK, "%s", err);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", orc_channel_port(wide));
+	arm(wide, &c);
+	snprintf(env0, sizeof(env0), TB_TOKEN_ENV "=%s",
+		 orc_channel_token(wide, token, sizeof(token)));
+	char *env[] = {env0, NULL};
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", JS_DIR, script);
-	char *argv[] = {"node", path, "--transport", (char *)transport, "--control", chan_url,
-			NULL};
+	char *argv[] = {"node", path, "--transport", (char *)transport, "--control", url, NULL};
 	tb_child ch;
-	char err[256];
-	cr_assert_eq(tb_child_spawn(&ch, argv, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	tb_child_opts o = {.extra_env = env};
+	cr_assert_eq(tb_child_spawn(&ch, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(tb_child_wait(&ch, 40000), TB_OK, "%s hung", script);
 	cr_assert(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0, "%s: status %d", script,
 		  ch.status);
 	tb_child_fini(&ch);
 	tb_client_result r;
-	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(orc_channel_wait_result(wide, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(orc_channel_refused(wide), 0, "the client did not send its token");
+	orc_channel_free(wide);
 	cr_log_info("%s --transport %s: %llu spans in %.2f s, %.2f CPU s, satellite received "
 		    "%.0f", script, transport, (unsigned long long)r.spans_sent, r.clock_time,
 		    r.program_time, sat_stat("spans"));
@@ -412,7 +494,6 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	bool grpc = strcmp(transport, "grpc") == 0;
 	cr_assert_eq(sat_stat("grpc_reports") == sat_stat("reports"), grpc,
 		     "%.0f of %.0f reports over gRPC", sat_stat("grpc_reports"), sat_stat("reports"));
-	orc_channel_disarm(chan);
 }
 
 Test(client, js_lightstep_at_100_spans_per_second_loses_nothing, .timeout = 90)

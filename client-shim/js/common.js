@@ -21,11 +21,20 @@ function fail(msg) {
   process.exit(1);
 }
 
+// A control channel beyond loopback hands each client a secret (TB_CONTROL_TOKEN) to
+// send back with every request.
+function requestHeaders(body) {
+  const h = body ? { 'Content-Type': 'application/json',
+                     'Content-Length': Buffer.byteLength(body) } : {};
+  const token = process.env.TB_CONTROL_TOKEN;
+  if (token) h['X-Tracebench-Token'] = token;
+  return h;
+}
+
 function request(method, url, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, timeout: 10000,
-      headers: body ? { 'Content-Type': 'application/json',
-                        'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
+      headers: requestHeaders(body) }, (res) => {
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { data += c; });
