@@ -146,14 +146,13 @@ static int pack_msg(Tb__Envelope *e, nng_msg **mp)
 	return TB_OK;
 }
 
-/* Decodes and version-checks msg; on failure err says why and *code what to answer. */
-static Tb__Envelope *unpack_msg(nng_msg *m, Tb__ErrorCode *code, char *err, size_t errlen)
+Tb__Envelope *tb_rpc_decode(const void *data, size_t len, Tb__ErrorCode *code, char *err,
+			    size_t errlen)
 {
-	Tb__Envelope *e = tb__envelope__unpack(NULL, nng_msg_len(m), nng_msg_body(m));
+	Tb__Envelope *e = len > TB_RPC_MAX_MSG ? NULL : tb__envelope__unpack(NULL, len, data);
 	if (e == NULL) {
 		*code = TB__ERROR_CODE__ERR_MALFORMED;
-		snprintf(err, errlen, "message of %zu bytes is not a bench.proto Envelope",
-			 nng_msg_len(m));
+		snprintf(err, errlen, "message of %zu bytes is not a bench.proto Envelope", len);
 		return NULL;
 	}
 	if (e->version != TB_PROTO_VERSION) {
@@ -164,6 +163,11 @@ static Tb__Envelope *unpack_msg(nng_msg *m, Tb__ErrorCode *code, char *err, size
 		return NULL;
 	}
 	return e;
+}
+
+static Tb__Envelope *unpack_msg(nng_msg *m, Tb__ErrorCode *code, char *err, size_t errlen)
+{
+	return tb_rpc_decode(nng_msg_body(m), nng_msg_len(m), code, err, errlen);
 }
 
 /* dial_start dials c->url in the background, with TLS for a tls+tcp:// URL. */

@@ -89,6 +89,13 @@ int tb_rpc_hello(tb_rpc_client *c, const char *role, Tb__Envelope **repp, char *
 /* tb_rpc_shutdown asks the peer to shut down and waits for its answer, if any. */
 void tb_rpc_shutdown(tb_rpc_client *c);
 
+/* tb_rpc_decode is how every message from a peer is read: an Envelope of at most
+ * TB_RPC_MAX_MSG bytes, of this TB_PROTO_VERSION. NULL when it is not, with *code the
+ * Error to answer (ERR_MALFORMED, ERR_VERSION) and err the reason. Free with
+ * tb_rpc_free. */
+Tb__Envelope *tb_rpc_decode(const void *data, size_t len, Tb__ErrorCode *code, char *err,
+			    size_t errlen);
+
 /* tb_rpc_free frees an Envelope returned by tb_rpc_call or tb_rpc_server_recv. */
 void tb_rpc_free(Tb__Envelope *e);
 

@@ -260,7 +260,8 @@ int sat_listen_alloc(sat_listen **lp, const sat_listen_opts *o, char *err, size_
 		return TB_EADDR;
 	}
 	memcpy(l->ports, o->ports, o->nports * sizeof(o->ports[0]));
-	memcpy(l->ports + o->nports, o->grpc_ports, o->ngrpc_ports * sizeof(o->ports[0]));
+	if (o->ngrpc_ports > 0) /* grpc_ports may be NULL then */
+		memcpy(l->ports + o->nports, o->grpc_ports, o->ngrpc_ports * sizeof(o->ports[0]));
 	l->nports = o->nports;
 	l->nall = o->nports + o->ngrpc_ports;
 	for (size_t i = 0; i < SAT_LISTEN_MAX_PORTS; i++)
