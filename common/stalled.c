@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -25,11 +27,12 @@
 
 typedef struct pipe_entry {
 	uint32_t id;
-	char key[KEY_LEN];	/* the remote address as /proc/net/tcp writes it */
+	char key[KEY_LEN];	/* the remote address, as addr_key writes it */
 } pipe_entry;
 
 typedef struct conn_entry {
-	uint64_t inode;
+	uint64_t inode;		/* the socket's, so a reused descriptor is not mistaken */
+	int fd;
 	uint64_t first_ns;
 	char key[KEY_LEN];
 	bool seen;
@@ -43,8 +46,8 @@ struct tb_stalled {
 	size_t nconns;
 };
 
-/* addr_key writes a remote address the way /proc/net/tcp and tcp6 do: the address
- * bytes as 32-bit words in host order, in hex, then the port. */
+/* addr_key writes a remote address as a key: the address bytes as 32-bit words in host
+ * order, in hex, then the port. */
 static void addr_key(const nng_sockaddr *sa, char *key, size_t len)
 {
 	key[0] = '\0';
@@ -111,7 +114,7 @@ static bool has_pipe(tb_stalled *s, const char *key)
 }
 
 /* note_conn marks a pipe-less connection seen now, tracking it if it is new. */
-static void note_conn(tb_stalled *s, uint64_t inode, const char *key, uint64_t now_ns)
+static void note_conn(tb_stalled *s, uint64_t inode, int fd, const char *key, uint64_t now_ns)
 {
 	for (size_t i = 0; i < s->nconns; i++)
 		if (s->conns[i].inode == inode) {
@@ -121,58 +124,64 @@ static void note_conn(tb_stalled *s, uint64_t inode, const char *key, uint64_t n
 	if (s->nconns == MAX_CONNS)
 		return;
 	conn_entry *c = &s->conns[s->nconns++];
-	*c = (conn_entry){.inode = inode, .first_ns = now_ns, .seen = true};
+	*c = (conn_entry){.inode = inode, .fd = fd, .first_ns = now_ns, .seen = true};
 	snprintf(c->key, sizeof(c->key), "%s", key);
 }
 
-/* scan_table reads one of /proc/self/net/tcp{,6}: established connections to our port
- * without a pipe are noted. */
-static void scan_table(tb_stalled *s, const char *path, uint16_t port, uint64_t now_ns)
+/* sock_key writes the peer of a TCP socket fd as addr_key does; false when fd is not an
+ * established TCP connection to port. */
+static bool sock_key(int fd, uint16_t port, char *key, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	char line[512];
-	if (fgets(line, sizeof(line), f) == NULL) { /* the header */
-		fclose(f);
-		return;
+	struct sockaddr_storage local, peer;
+	socklen_t ll = sizeof(local), pl = sizeof(peer);
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) != 0 ||
+	    (local.ss_family != AF_INET && local.ss_family != AF_INET6))
+		return false;
+	uint16_t lport = local.ss_family == AF_INET
+				 ? ntohs(((struct sockaddr_in *)&local)->sin_port)
+				 : ntohs(((struct sockaddr_in6 *)&local)->sin6_port);
+	if (lport != port || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) != 0 ||
+	    ti.tcpi_state != TCP_ESTABLISHED || getpeername(fd, (struct sockaddr *)&peer, &pl) != 0)
+		return false;
+	nng_sockaddr sa;
+	memset(&sa, 0, sizeof(sa));
+	if (peer.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&peer;
+		sa.s_in.sa_family = NNG_AF_INET;
+		sa.s_in.sa_addr = in->sin_addr.s_addr;
+		sa.s_in.sa_port = in->sin_port;
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&peer;
+		sa.s_in6.sa_family = NNG_AF_INET6;
+		memcpy(sa.s_in6.sa_addr, &in6->sin6_addr, 16);
+		sa.s_in6.sa_port = in6->sin6_port;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char local[KEY_LEN], remote[KEY_LEN], state[8];
-		unsigned long long inode;
-		if (sscanf(line, " %*s %47s %47s %7s %*s %*s %*s %*s %*s %llu", local, remote,
-			   state, &inode) != 4)
-			continue;
-		const char *colon = strrchr(local, ':');
-		if (colon == NULL || strtoul(colon + 1, NULL, 16) != port ||
-		    strcmp(state, "01") != 0 || inode == 0 || has_pipe(s, remote))
-			continue;
-		note_conn(s, inode, remote, now_ns);
-	}
-	fclose(f);
+	addr_key(&sa, key, len);
+	return true;
 }
 
-/* fd_of finds this process's descriptor for a socket inode; -1 if none. */
-static int fd_of(uint64_t inode)
+/* scan_fds looks at this process's own sockets: established connections to port
+ * without a pipe are noted, with their descriptor. Reading our descriptors is cheap;
+ * /proc/net/tcp would walk the kernel's whole connection table on every read. */
+static void scan_fds(tb_stalled *s, uint16_t port, uint64_t now_ns)
 {
 	DIR *d = opendir("/proc/self/fd");
-	int found = -1;
 	struct dirent *de;
-	char want[64];
-	snprintf(want, sizeof(want), "socket:[%" PRIu64 "]", inode);
-	while (d != NULL && found < 0 && (de = readdir(d)) != NULL) {
-		char path[300], target[64];
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
-		ssize_t n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0)
+	int self = d != NULL ? dirfd(d) : -1;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+		struct stat st;
+		char key[KEY_LEN];
+		if (de->d_name[0] == '.' || fd == self || fstat(fd, &st) != 0 ||
+		    !S_ISSOCK(st.st_mode) || !sock_key(fd, port, key, sizeof(key)) ||
+		    has_pipe(s, key))
 			continue;
-		target[n] = '\0';
-		if (strcmp(target, want) == 0)
-			found = atoi(de->d_name);
+		note_conn(s, (uint64_t)st.st_ino, fd, key, now_ns);
 	}
 	if (d != NULL)
 		closedir(d);
-	return found;
 }
 
 /* key_text writes a key as "address:port" (the inverse of addr_key). */
@@ -195,11 +204,10 @@ static void key_text(const char *key, char *buf, size_t len)
 /* drop shuts a connection down if its descriptor still is that socket. */
 static bool drop(const conn_entry *c, uint16_t port, uint64_t age_ns)
 {
-	int fd = fd_of(c->inode);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || (uint64_t)st.st_ino != c->inode)
+	if (fstat(c->fd, &st) != 0 || (uint64_t)st.st_ino != c->inode)
 		return false;
-	shutdown(fd, SHUT_RDWR);
+	shutdown(c->fd, SHUT_RDWR);
 	char peer[80];
 	key_text(c->key, peer, sizeof(peer));
 	tb_warn("port %u: dropped the connection from %s: no TLS handshake after %.0f s", port,
@@ -211,8 +219,7 @@ size_t tb_stalled_sweep(tb_stalled *s, uint16_t port, uint64_t now_ns, uint64_t 
 {
 	for (size_t i = 0; i < s->nconns; i++)
 		s->conns[i].seen = false;
-	scan_table(s, "/proc/self/net/tcp", port, now_ns);
-	scan_table(s, "/proc/self/net/tcp6", port, now_ns);
+	scan_fds(s, port, now_ns);
 	size_t dropped = 0;
 	for (size_t i = 0; i < s->nconns;) {
 		conn_entry *c = &s->conns[i];

@@ -6,8 +6,8 @@
  * connects and says nothing keeps its socket, and its memory, for as long as it likes,
  * and enough of them exhaust the agent's descriptors. A tracker learns which remote
  * addresses have a pipe (nng's pipe events), and a sweep finds this process's other
- * established connections on the listening port in /proc; one without a pipe past the
- * limit is shut down (shutdown(2), not close: the descriptor stays nng's to close once
+ * established connections on the listening port among its own descriptors; one without
+ * a pipe past the limit is shut down (shutdown(2), not close: the descriptor stays nng's to close once
  * its handshake fails). */
 #ifndef TB_STALLED_H
 #define TB_STALLED_H
