@@ -8,7 +8,6 @@
  *
  *   sampler_bench [--seconds S] [--sampler PATH]
  * Target: <= 0.5% of one core at 10 ms. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "common/host.h"
 #include "common/rpc.h"
 #include "common/units.h"
+#include "bench/samplerargs.h"
 #include "sampler/source.h"
 
 /* floor_pct measures what merely waking up every period costs on this machine: a bare
@@ -155,33 +155,12 @@ static void bench_stop(bench *b)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"seconds", required_argument, NULL, 's'},
-		{"sampler", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	double secs = 30;
 	char smp_path[PATH_MAX];
-	int opt;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tb_program_path(smp_path, sizeof(smp_path), "sampler");
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			if (!tb_parse_real(optarg, 1, 3600, &secs)) {
-				fprintf(stderr, "sampler_bench: --seconds %s: expected 1 to 3600\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'S': snprintf(smp_path, sizeof(smp_path), "%s", optarg); break;
-		case 'h':
-			printf("usage: sampler_bench [--seconds S (30)] [--sampler PATH]\n");
-			return 0;
-		default: return 2;
-		}
-	}
+	int st = tb_sampler_args("sampler_bench", argc, argv, &secs, smp_path, sizeof(smp_path));
+	if (st >= 0)
+		return st;
 	static bench b;
 	int status = 2;
 	if (bench_start(&b, smp_path) != TB_OK)

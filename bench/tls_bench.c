@@ -7,7 +7,6 @@
  * sampler's CPU and this side's CPU as shares of one core, and then what TLS added.
  *
  *   tls_bench [--seconds S] [--sampler PATH] */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "common/rpc.h"
 #include "common/tls.h"
 #include "common/units.h"
+#include "bench/samplerargs.h"
 #include "sampler/source.h"
 
 typedef struct link_figures {
@@ -174,32 +174,12 @@ static int make_certs(const char *dir)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"seconds", required_argument, NULL, 's'},
-		{"sampler", required_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	double secs = 20;
 	char smp_path[PATH_MAX];
-	int opt;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	tb_program_path(smp_path, sizeof(smp_path), "sampler");
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			if (!tb_parse_real(optarg, 1, 3600, &secs)) {
-				fprintf(stderr, "tls_bench: --seconds %s: expected 1 to 3600\n", optarg);
-				return 2;
-			}
-			break;
-		case 'S': snprintf(smp_path, sizeof(smp_path), "%s", optarg); break;
-		case 'h':
-			printf("usage: tls_bench [--seconds S (20)] [--sampler PATH]\n");
-			return 0;
-		default: return 2;
-		}
-	}
+	int st = tb_sampler_args("tls_bench", argc, argv, &secs, smp_path, sizeof(smp_path));
+	if (st >= 0)
+		return st;
 	char dir[64], cert[128], key[128], ca[128], ocert[128], okey[128];
 	snprintf(dir, sizeof(dir), "/tmp/tb-tls-bench-%d", (int)getpid());
 	snprintf(cert, sizeof(cert), "%s/127.0.0.1.crt", dir);
