@@ -97,11 +97,14 @@ typedef struct tb_controller_opts {
 	const char *clients_file;	/* the registry; NULL: ./clients.conf, else the
 					 * installed PREFIX/share/tracebench/clients.conf */
 	const char *sampler_url;	/* NULL: a sampler on this host; else a sampler
-					 * agent's tcp:// URL, and the client runs there */
+					 * agent's tls+tcp:// (or tcp://) URL, and the
+					 * client runs there */
 	double target_cpu;		/* calibration's target CPU share; 0: 0.70 */
 	uint64_t sample_period_ns;	/* 0: 100 ms */
 	unsigned control_port;		/* the clients' HTTP channel; 0: any free port */
 	bool progress;			/* a live progress line on stderr */
+	/* PEM files for tls+tcp:// agents (docs/multi-host.md); NULL: no TLS */
+	const char *tls_cert, *tls_key, *tls_ca;
 } tb_controller_opts;
 
 /* tb_controller_open checks that client is in the registry and starts its sampler and

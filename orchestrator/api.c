@@ -28,6 +28,7 @@
 
 struct tb_controller {
 	orc_harness h;
+	tb_tls *tls;		/* for tls+tcp:// agents; NULL: none */
 	char client[64];
 	char clients_file[4096];
 	double target_cpu;
@@ -113,14 +114,18 @@ int tb_controller_open(tb_controller **cp, const char *client, const tb_controll
 	bool remote = o->sampler_url != NULL && o->sampler_url[0] != '\0';
 	if (!remote && tb_registry_require(c->clients_file, c->client, err, errlen) != TB_OK)
 		rc = TB_EINVAL;
+	tb_tls_opts to = {.cert = o->tls_cert, .key = o->tls_key, .ca = o->tls_ca};
+	if (rc == TB_OK && tb_tls_opts_given(&to))
+		rc = tb_tls_load(&c->tls, &to, err, errlen);
 	orc_harness_opts ho = {.clients = c->clients_file, .sampler_url = o->sampler_url,
 			       .control_port = (uint16_t)o->control_port,
 			       .period_ns = o->sample_period_ns ? o->sample_period_ns
 								: 100 * TB_NS_PER_MS,
-			       .progress = o->progress};
+			       .progress = o->progress, .tls = c->tls};
 	if (rc == TB_OK)
 		rc = orc_harness_start(&c->h, &ho, err, errlen);
 	if (rc != TB_OK) {
+		tb_tls_free(c->tls);
 		free(c);
 		return rc;
 	}
@@ -133,6 +138,7 @@ void tb_controller_close(tb_controller *c)
 	if (c == NULL)
 		return;
 	orc_harness_stop(&c->h);
+	tb_tls_free(c->tls);
 	free(c);
 }
 
