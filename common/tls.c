@@ -197,7 +197,7 @@ void tb_tls_free(tb_tls *t)
 static int config_alloc(const tb_tls *t, nng_tls_mode mode, const char *name,
 			nng_tls_config **cfgp, char *err, size_t errlen)
 {
-	nng_tls_config *cfg;
+	nng_tls_config *cfg = NULL;
 	int rv = nng_tls_config_alloc(&cfg, mode);
 	if (rv != 0) {
 		snprintf(err, errlen, "TLS configuration: %s", nng_strerror(rv));
@@ -220,7 +220,7 @@ static int config_alloc(const tb_tls *t, nng_tls_mode mode, const char *name,
 
 int tb_tls_listener_setup(const tb_tls *t, nng_listener l, char *err, size_t errlen)
 {
-	nng_tls_config *cfg;
+	nng_tls_config *cfg = NULL;
 	int rc = config_alloc(t, NNG_TLS_MODE_SERVER, t->allow, &cfg, err, errlen);
 	if (rc != TB_OK)
 		return rc;
@@ -236,7 +236,7 @@ int tb_tls_listener_setup(const tb_tls *t, nng_listener l, char *err, size_t err
 int tb_tls_dialer_setup(const tb_tls *t, nng_dialer d, const char *host, char *err,
 			size_t errlen)
 {
-	nng_tls_config *cfg;
+	nng_tls_config *cfg = NULL;
 	int rc = config_alloc(t, NNG_TLS_MODE_CLIENT, host, &cfg, err, errlen);
 	if (rc != TB_OK)
 		return rc;

@@ -312,6 +312,9 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 	if (r->dup_unchecked > 0)
 		printf("  %-16s %llu spans not checked for duplicates: the duplicate set was full\n",
 		       "", (unsigned long long)r->dup_unchecked);
+	if (r->harness_bound)
+		printf("  %-16s this result may measure the harness, not the tracer: %s\n", "",
+		       r->harness_note);
 	x->any_failed |= r->failed;
 	return TB_OK;
 }
@@ -413,6 +416,25 @@ static void flag_unexplained(const execution *x, FILE *sum)
 		}
 }
 
+/* flag_harness_bound names, on stdout and in sum, every run whose figures may be the
+ * harness's: a satellite or the client's host was the bottleneck. */
+static void flag_harness_bound(const execution *x, FILE *sum)
+{
+	for (size_t i = 0; i < x->plan->nruns; i++)
+		for (size_t k = 0; k < x->named[i].n; k++) {
+			const orc_result *r = &x->named[i].results[k];
+			char line[512];
+			if (!r->harness_bound)
+				continue;
+			snprintf(line, sizeof(line), "WARN  %s run %zu of %zu: this result may "
+				 "measure the harness, not the tracer: %s\n", x->named[i].name, k + 1,
+				 x->named[i].n, r->harness_note);
+			fputs(line, stdout);
+			if (sum != NULL)
+				fputs(line, sum);
+		}
+}
+
 /* judge judges every assertion over what ran, into stdout, summary.txt and
  * assertions.jsonl; *passed when all held and no run failed. */
 static void judge(execution *x, bool *passed)
@@ -443,6 +465,7 @@ static void judge(execution *x, bool *passed)
 			assertion_json(aj, a, verdict, values);
 	}
 	flag_unexplained(x, sum);
+	flag_harness_bound(x, sum);
 	/* The spread of every run performed more than once. */
 	for (size_t i = 0; i < plan->nruns; i++) {
 		orc_stats_write(stdout, x->named[i].name, x->named[i].results, x->named[i].n);

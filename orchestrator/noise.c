@@ -2,6 +2,7 @@
 /* noise.c - the CPU other work used on the client's host during a run (noise.h). */
 #include "orchestrator/noise.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -67,4 +68,24 @@ void orc_noise_warn(const orc_result *r)
 	tb_warn("orchestrator: the host looks busy during %s: other work used %.2f cores and "
 		"the hypervisor took %.2f: its figures will be noisy", which, r->host_other_cpu,
 		r->steal);
+}
+
+void orc_noise_judge_harness(orc_result *r)
+{
+	char sat[128] = "", host[128] = "";
+	if (r->satellite_cpu > ORC_HARNESS_SATELLITE_CPU)
+		snprintf(sat, sizeof(sat), "a satellite used %.0f%% of a core",
+			 100.0 * r->satellite_cpu);
+	if (r->host_cpu > ORC_HARNESS_HOST_CPU)
+		snprintf(host, sizeof(host), "the client's host was %.0f%% busy (steal %.2f cores)",
+			 100.0 * r->host_cpu, r->steal);
+	r->harness_bound = sat[0] != '\0' || host[0] != '\0';
+	if (!r->harness_bound) {
+		r->harness_note[0] = '\0';
+		return;
+	}
+	snprintf(r->harness_note, sizeof(r->harness_note), "%s%s%s", sat,
+		 sat[0] && host[0] ? "; " : "", host);
+	tb_warn("orchestrator: run %llu may measure the harness, not the tracer: %s",
+		(unsigned long long)r->run_id, r->harness_note);
 }

@@ -18,6 +18,7 @@
 #include "orchestrator/export.h"
 #include "orchestrator/graph.h"
 #include "orchestrator/markup.h"
+#include "orchestrator/noise.h"
 #include "orchestrator/plan.h"
 #include "orchestrator/runsfile.h"
 #include "orchestrator/stats.h"
@@ -226,6 +227,10 @@ static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t 
 				   "after acknowledgment</td>",
 				(unsigned long long)r->unexplained,
 				(unsigned long long)r->dup_after_ack);
+		} else if (r->harness_bound) {
+			fputs("<td class=\"failed\">may measure the harness, not the tracer: ", f);
+			html(f, r->harness_note);
+			fputs("</td>", f);
 		} else {
 			fputs("<td>ok</td>", f);
 		}
@@ -389,10 +394,11 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 	fputs("<h1>", f);
 	html(f, title);
 	fputs("</h1>\n", f);
-	size_t failed = 0, unexplained = 0;
+	size_t failed = 0, unexplained = 0, bound = 0;
 	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].failed;
 		unexplained += !rows[i].failed && rows[i].unexplained > 0;
+		bound += !rows[i].failed && rows[i].harness_bound;
 	}
 	/* The assertions are written into a buffer first so their tally can lead the page. */
 	char *asserts = NULL;
@@ -408,6 +414,11 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 	if (unexplained > 0)
 		fprintf(f, "<p class=\"failed\">%zu of %zu runs lost spans that nothing accounts "
 			   "for (the runs table's unexplained column).</p>\n", unexplained, n);
+	if (bound > 0)
+		fprintf(f, "<p class=\"failed\">%zu of %zu runs may measure the harness, not the "
+			   "tracer: a satellite used more than %.0f%% of a core or the client's host "
+			   "was more than %.0f%% busy (the runs table's outcome column).</p>\n", bound,
+			n, 100 * ORC_HARNESS_SATELLITE_CPU, 100 * ORC_HARNESS_HOST_CPU);
 	if (out->problem[0] != '\0') {
 		fputs("<p class=\"failed\">", f);
 		html(f, out->problem);

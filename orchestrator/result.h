@@ -115,6 +115,15 @@
 	  "CPU that work other than the benchmark's used on the client's host, in cores")     \
 	X(steal, F64, "steal", "steal", RUN, SHARE, NULL,                                     \
 	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
+	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, SHARE, "satellite CPU %",  \
+	  "the busiest satellite's own CPU over the run, as a share of one core")            \
+	X(satellite_rss_bytes, U64, "satellite_rss_bytes", "satellite_rss", RUN, BYTES, NULL,  \
+	  "the largest satellite's resident memory at the end of the run")                   \
+	X(harness_bound, BOOL, "harness_bound", "harness_bound", RUN, NONE, NULL,             \
+	  "the result may measure the harness, not the tracer: a satellite used more than "   \
+	  "80% of a core, or the client's host was more than 90% busy")                       \
+	X(harness_note, STR256, "harness_note", NULL, RUN, NONE, NULL,                        \
+	  "why harness_bound is set, with the figures")                                       \
 	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, BYTES, "peak RSS MiB",      \
 	  "client peak RSS")                                                                  \
 	X(context_switches, U64, "context_switches", "context_switches", RUN, COUNT,          \

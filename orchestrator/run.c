@@ -203,18 +203,24 @@ static void add_delays(orc_result *r, const orc_sat_counts *c)
 	l->n += c->ndelays;
 }
 
-/* satellite_counts sums the satellites' counters into r, and into *cpu_here_ns the CPU
- * time of those on the client's host (the sampler's) since their reset; *never_acked and
- * *in_flight get the spans seen but never acknowledged, and those of answers still
- * being delivered. */
-static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
-			    uint64_t *never_acked, uint64_t *in_flight, char *err, size_t errlen)
+/* What the satellites themselves used since their reset, beside what they counted. */
+typedef struct sat_load {
+	uint64_t cpu_here_ns;		/* those on the client's host (the sampler's), summed */
+	uint64_t busiest_cpu_ns;	/* the one that used the most */
+	uint64_t max_rss_bytes;
+	uint64_t never_acked;		/* spans seen but never acknowledged */
+	uint64_t in_flight;		/* spans in answers still being delivered */
+} sat_load;
+
+/* satellite_counts sums the satellites' counters into r, and what they used into *load. */
+static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *err,
+			    size_t errlen)
 {
 	orc_sat_counts total = {0};
 	for (size_t i = 0; i < r->received_list.n; i++)
 		r->received_list.v[i] = 0;
 	r->resend_delays.n = 0;
-	*cpu_here_ns = 0;
+	*load = (sat_load){0};
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		orc_sat_counts c;
 		int rc = orc_sat_get_counters(&env->satellites[i], &c, err, errlen);
@@ -224,7 +230,11 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
 		ORC_SAT_COUNTS(SUM)
 #undef SUM
 		if (strcmp(env->satellites[i].host_id, env->sampler->host_id) == 0)
-			*cpu_here_ns += c.cpu_ns;
+			load->cpu_here_ns += c.cpu_ns;
+		if (c.cpu_ns > load->busiest_cpu_ns)
+			load->busiest_cpu_ns = c.cpu_ns;
+		if (c.rss_bytes > load->max_rss_bytes)
+			load->max_rss_bytes = c.rss_bytes;
 		add_buckets(r, &c);
 		add_delays(r, &c);
 		orc_sat_counts_fini(&c);
@@ -240,8 +250,8 @@ static int satellite_counts(orc_env *env, orc_result *r, uint64_t *cpu_here_ns,
 	r->reports = total.reports;
 	r->bytes_received = total.bytes_wire;
 	r->metrics_reports = total.metrics_reports;
-	*never_acked = total.never_acked;
-	*in_flight = total.in_flight;
+	load->never_acked = total.never_acked;
+	load->in_flight = total.in_flight;
 	return TB_OK;
 }
 
@@ -453,13 +463,11 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 
 /* settle waits until the satellites stop receiving: every span sent has arrived, or
  * nothing new came for SETTLE_QUIET_NS, or SETTLE_MAX_NS passed. */
-static int settle(orc_env *env, orc_result *r, uint64_t *sat_cpu_here_ns,
-		  uint64_t *never_acked, uint64_t *in_flight, char *err, size_t errlen)
+static int settle(orc_env *env, orc_result *r, sat_load *load, char *err, size_t errlen)
 {
 	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
 	for (;;) {
-		int rc = satellite_counts(env, r, sat_cpu_here_ns, never_acked, in_flight, err,
-					  errlen);
+		int rc = satellite_counts(env, r, load, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		uint64_t now = tb_now_ns();
@@ -467,7 +475,7 @@ static int settle(orc_env *env, orc_result *r, uint64_t *sat_cpu_here_ns,
 			last_seen = r->spans_received;
 			quiet_since = now;
 		}
-		if ((r->client_result && r->spans_received >= r->spans_sent && *in_flight == 0) ||
+		if ((r->client_result && r->spans_received >= r->spans_sent && load->in_flight == 0) ||
 		    now - quiet_since >= SETTLE_QUIET_NS || now - start >= SETTLE_MAX_NS)
 			return TB_OK;
 		tb_sleep_ns(50 * TB_NS_PER_MS);
@@ -685,13 +693,16 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_channel_disarm(env->channel);
 	summarise(env, &t, r);
 	judge_exit(&t, r);
-	uint64_t sat_cpu_ns = 0, never_acked = 0, in_flight = 0;
-	if (settle(env, r, &sat_cpu_ns, &never_acked, &in_flight, err, errlen) != TB_OK)
+	sat_load load = {0};
+	if (settle(env, r, &load, err, errlen) != TB_OK)
 		fail(r, "cannot read the satellites' counters: %s", err);
 	double sat_s = (double)(tb_now_ns() - reset_ns) / 1e9;
 	orc_noise_finish(&t.noise, env->sampler->same_host,
-			 sat_s > 0 ? (double)sat_cpu_ns / 1e9 / sat_s : 0, r);
+			 sat_s > 0 ? (double)load.cpu_here_ns / 1e9 / sat_s : 0, r);
 	orc_noise_warn(r);
+	r->satellite_cpu = sat_s > 0 ? (double)load.busiest_cpu_ns / 1e9 / sat_s : 0;
+	r->satellite_rss_bytes = load.max_rss_bytes;
+	orc_noise_judge_harness(r);
 	if (t.t0_ns > reset_ns)
 		orc_recovery_measure(r, p->events, p->nevents, (double)(t.t0_ns - reset_ns) / 1e9);
 	trace_free(&t);
@@ -703,7 +714,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		tb_warn("orchestrator: run %llu failed: %s", (unsigned long long)r->run_id, r->failure);
 	if (r->trace) {
 		char why[256];
-		if (!orc_account(r, never_acked, in_flight, why, sizeof(why)))
+		if (!orc_account(r, load.never_acked, load.in_flight, why, sizeof(why)))
 			fail(r, "%s", why);
 	}
 	return TB_OK;

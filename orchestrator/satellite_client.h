@@ -41,6 +41,7 @@ typedef struct orc_sat_counts {
 	ORC_SAT_COUNTS(ORC_SAT_COUNT_MEMBER)
 #undef ORC_SAT_COUNT_MEMBER
 	uint64_t last_report_ns;
+	uint64_t rss_bytes;		/* its resident memory when read: not summed */
 	uint32_t bucket_ms;		/* width of a bucket; 0: no buckets */
 	uint32_t *spans_per_bucket;	/* nbuckets, malloc'd: orc_sat_counts_fini */
 	size_t nbuckets;

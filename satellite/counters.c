@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "common/clock.h"
 #include "common/error.h"
 
@@ -226,6 +228,19 @@ const char *sat_reject_name(sat_reject why)
 	return (unsigned)why < SAT_REJ_COUNT ? reject_names[why] : "unknown";
 }
 
+/* self_rss_bytes is this process's resident memory, from /proc/self/statm. */
+static uint64_t self_rss_bytes(void)
+{
+	unsigned long long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatCounters *out)
 {
 	sat_counters *c = (sat_counters *)cc;
@@ -259,6 +274,7 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	out->grpc_reports = GET(c->grpc_reports);
 	uint64_t cpu = tb_process_cpu_ns(0), cpu0 = GET(c->cpu_at_reset);
 	out->cpu_ns = cpu > cpu0 ? cpu - cpu0 : 0;
+	out->rss_bytes = self_rss_bytes();
 
 	out->rejected_by_reason = calloc(SAT_REJ_COUNT, sizeof(*out->rejected_by_reason));
 	out->by_protocol = calloc(SAT_PROTO_COUNT, sizeof(*out->by_protocol));
@@ -351,6 +367,7 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 	add_u64(o, "dup_capacity", snap.dup_capacity);
 	add_u64(o, "dup_unchecked", snap.dup_unchecked);
 	add_u64(o, "cpu_ns", snap.cpu_ns);
+	add_u64(o, "rss_bytes", snap.rss_bytes);
 	add_u64(o, "resent", snap.resent);
 	add_u64(o, "dup_after_ack", snap.dup_after_ack);
 	add_u64(o, "unacked", snap.unacked);

@@ -176,20 +176,32 @@ Test(orchestrator, a_calibrated_run_counts_every_span_and_prints_the_result)
 
 /* Work that is not the benchmark's shows in the Result: a process spinning on the host
  * during the run is counted as other work, in cores, and warned about. */
-Test(orchestrator, other_work_on_the_host_is_measured_and_warned_about)
+/* spin starts a process that burns a core for at most 30 s. */
+static pid_t spin(void)
 {
-	pid_t spin = fork();
-	cr_assert(spin >= 0);
-	if (spin == 0) {
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
 		alarm(30);
 		for (volatile unsigned long i = 0;; i++)
 			;
 	}
+	return pid;
+}
+
+static void unspin(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+Test(orchestrator, other_work_on_the_host_is_measured_and_warned_about)
+{
+	pid_t spinner = spin();
 	tb_child c;
 	start(&c, "c", "200", "2");
 	int st = finish(&c, 60000);
-	kill(spin, SIGKILL);
-	waitpid(spin, NULL, 0);
+	unspin(spinner);
 	char text[4096];
 	tu_read_file(err_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s", st, text);
@@ -200,6 +212,27 @@ Test(orchestrator, other_work_on_the_host_is_measured_and_warned_about)
 	double cores = atof(at + strlen("other work on the client's host "));
 	/* One spinning process is one core, give or take the host's own housekeeping. */
 	cr_assert(cores > 0.6 && cores < 1.6, "%.2f cores: %s", cores, text);
+}
+
+/* With every core of the host busy, the run may have measured the harness's want of CPU
+ * rather than the tracer: the Result says so, and why. */
+Test(orchestrator, a_run_on_a_saturated_host_is_flagged_as_maybe_measuring_the_harness)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	pid_t spinners[64];
+	for (long i = 0; i < cores && i < 64; i++)
+		spinners[i] = spin();
+	tb_child c;
+	start(&c, "c", "200", "2");
+	int st = finish(&c, 60000);
+	for (long i = 0; i < cores && i < 64; i++)
+		unspin(spinners[i]);
+	char text[4096];
+	tu_read_file(out_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text);
+	cr_assert(strstr(text, "this result may measure the harness, not the tracer: the "
+			       "client's host was") != NULL, "%s", text);
+	cr_assert(strstr(text, "busiest satellite ") != NULL, "%s", text);
 }
 
 /* The local sampler's lease is 30 s; samples through the ring tell it nothing, so the
