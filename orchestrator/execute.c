@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/registry.h"
@@ -130,6 +131,9 @@ typedef struct execution {
 	size_t nall, done, nwarm;
 	orc_named_results *named;		/* per plan run, into by_run */
 	FILE *jsonl;
+	double runtime_left_s;			/* of the steps not started yet */
+	double runtime_done_s;			/* of the steps done */
+	uint64_t first_step_ns;			/* when the first step started */
 	bool any_failed;
 	bool stopped;				/* on_failure stop: a run failed */
 } execution;
@@ -208,6 +212,9 @@ static int prepare(execution *x, char *err, size_t errlen)
 		return rc;
 	x->started = true;
 	x->nall = total_runs(plan);
+	for (size_t i = 0; i < plan->nruns; i++)
+		x->runtime_left_s += plan->runs[i].runtime_s * (double)plan->runs[i].nsps *
+				     plan->runs[i].repeat;
 	x->warm = calloc(x->nall ? x->nall : 1, sizeof(*x->warm));
 	x->named = calloc(plan->nruns ? plan->nruns : 1, sizeof(*x->named));
 	if (x->warm == NULL || x->named == NULL) {
@@ -258,6 +265,23 @@ static int calibrate(execution *x, char *err, size_t errlen)
 	return TB_OK;
 }
 
+/* eta_after estimates how long the steps after pr's will take: their runtimes, plus
+ * what each step so far took beyond its runtime (start, settle, calibration aside). */
+static double eta_after(execution *x, const orc_plan_run *pr)
+{
+	uint64_t now = tb_now_ns();
+	if (x->first_step_ns == 0)
+		x->first_step_ns = now;
+	x->runtime_left_s -= pr->runtime_s;
+	double overhead = 3; /* a first guess, before any step has been timed */
+	if (x->done > 0) {
+		double over = (double)(now - x->first_step_ns) / 1e9 - x->runtime_done_s;
+		overhead = over > 0 ? over / (double)x->done : 0;
+	}
+	size_t later = x->nall > x->done + 1 ? x->nall - x->done - 1 : 0;
+	return (x->runtime_left_s > 0 ? x->runtime_left_s : 0) + (double)later * overhead;
+}
+
 /* perform_one performs run i of the plan at its s'th rate in round k, and records it;
  * *failed tells whether it failed. */
 static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *failed, char *err,
@@ -277,7 +301,7 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
 		.sleep_interval_ns = pr->sleep_interval_ns,
 		.events = pr->events, .nevents = pr->nevents, .samples_path = samples,
-		.step = x->done + 1, .steps = x->nall,
+		.step = x->done + 1, .steps = x->nall, .eta_after_s = eta_after(x, pr),
 	};
 	if (pr->protocol[0] != '\0')
 		tb_protocol_parse(pr->protocol, &p.protocol);
@@ -290,6 +314,7 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 	if ((rc = orc_run(&x->h.env, &p, r, err, errlen)) != TB_OK)
 		return rc;
 	x->done++;
+	x->runtime_done_s += pr->runtime_s;
 	if (warmup)
 		x->nwarm++;
 	else

@@ -4,12 +4,13 @@
 #include "orchestrator/run.h"
 
 #include <inttypes.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <lz4frame.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -333,22 +334,87 @@ static void apply_event(orc_env *env, const orc_event *ev, orc_sat_faults *fs, o
 		(unsigned long long)r->run_id, ev->at_s, ev->line);
 }
 
-static void progress(const orc_env *env, const orc_run_params *p, const trace *t,
+/* What the progress line shows of the satellites, read once a second. */
+typedef struct live {
+	uint64_t at_ns;			/* when last read; 0: never */
+	uint64_t spans, refused;	/* received and refused since the run's reset */
+	uint64_t cpu_ns[ORC_PLAN_MAX_SATELLITES];
+	double received_per_s, busiest_cpu;
+} live;
+
+/* live_update reads every satellite's counters, at most once a second. Only a terminal
+ * asks for it: nothing the Result holds comes from here. */
+static void live_update(orc_env *env, live *lv, uint64_t now)
+{
+	if (lv->at_ns != 0 && now - lv->at_ns < TB_NS_PER_S)
+		return;
+	uint64_t spans = 0, refused = 0;
+	double dt = lv->at_ns != 0 ? (double)(now - lv->at_ns) / 1e9 : 0, busiest = 0;
+	for (size_t i = 0; i < env->nsatellites && i < ORC_PLAN_MAX_SATELLITES; i++) {
+		orc_sat_counts c;
+		char err[256];
+		if (orc_sat_get_counters(&env->satellites[i], &c, err, sizeof(err)) != TB_OK)
+			return;
+		spans += c.spans;
+		refused += c.refused_spans;
+		if (dt > 0 && c.cpu_ns >= lv->cpu_ns[i] &&
+		    (double)(c.cpu_ns - lv->cpu_ns[i]) / 1e9 / dt > busiest)
+			busiest = (double)(c.cpu_ns - lv->cpu_ns[i]) / 1e9 / dt;
+		lv->cpu_ns[i] = c.cpu_ns;
+		orc_sat_counts_fini(&c);
+	}
+	if (dt > 0) {
+		lv->received_per_s = spans >= lv->spans ? (double)(spans - lv->spans) / dt : 0;
+		lv->busiest_cpu = busiest;
+	}
+	lv->spans = spans;
+	lv->refused = refused;
+	lv->at_ns = now;
+}
+
+/* eta_text writes s seconds as "1h02m", "4m10s" or "12s". */
+static void eta_text(double s, char *buf, size_t len)
+{
+	long v = s > 0 ? (long)(s + 0.5) : 0;
+	if (v >= 3600)
+		snprintf(buf, len, "%ldh%02ldm", v / 3600, v / 60 % 60);
+	else if (v >= 60)
+		snprintf(buf, len, "%ldm%02lds", v / 60, v % 60);
+	else
+		snprintf(buf, len, "%lds", v);
+}
+
+/* progress rewrites the terminal's live line: where the plan is, the client's rate and
+ * figures, and what the satellites took in. */
+static void progress(orc_env *env, const orc_run_params *p, const trace *t, live *lv,
 		     uint64_t elapsed_ns)
 {
 	if (!env->progress || t->n == 0)
 		return;
-	double cpu = 0;
+	live_update(env, lv, tb_now_ns());
+	double cpu = 0, el = (double)elapsed_ns / 1e9;
 	if (t->n >= 2) {
 		size_t a = t->n >= 11 ? t->n - 11 : 0, b = t->n - 1;
 		cpu = (double)(t->cpu_ns[b] - t->cpu_ns[a]) / (double)(t->t_ns[b] - t->t_ns[a] + 1);
 	}
-	char step[32] = "";
+	char step[32] = "", eta[48];
 	if (p->steps > 0)
 		snprintf(step, sizeof(step), "[%zu/%zu] ", p->step, p->steps);
-	fprintf(stderr, "\r  %srun %llu: %5.1f / %.1f s, CPU %5.1f%%, RSS %6.1f MiB   ", step,
-		(unsigned long long)p->run_id, (double)elapsed_ns / 1e9, p->runtime_s, 100 * cpu,
-		(double)t->rss[t->n - 1] / 1048576.0);
+	eta_text((p->runtime_s > el ? p->runtime_s - el : 0) + p->eta_after_s, eta, sizeof(eta));
+	double asked = p->sps * (el < p->runtime_s ? el : p->runtime_s);
+	char line[512];
+	snprintf(line, sizeof(line), "  %srun %llu: %.1f/%.1f s, plan ETA %s | %d client, %.0f "
+		 "spans/s asked, %.0f/s received, %llu of ~%.0f in, %llu refused | CPU %.1f%%, "
+		 "RSS %.1f MiB | busiest satellite %.1f%%", step, (unsigned long long)p->run_id,
+		 el, p->runtime_s, eta, t->exited ? 0 : 1, p->sps, lv->received_per_s,
+		 (unsigned long long)lv->spans, asked, (unsigned long long)lv->refused, 100 * cpu,
+		 (double)t->rss[t->n - 1] / 1048576.0, 100 * lv->busiest_cpu);
+	/* One physical line: a wrapped one could not be rewritten in place. */
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
+	    strlen(line) >= ws.ws_col)
+		line[ws.ws_col - 1] = '\0';
+	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 }
 
@@ -391,6 +457,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 	orc_sat_faults fs[ORC_PLAN_MAX_SATELLITES];
 	initial_faults(env, p, fs);
 	uint64_t last_ping = t0;
+	live lv = {0};
 	while (!t->exited) {
 		size_t n;
 		int rc = smp_source_read(src, buf, 4096, &n, err, errlen);
@@ -425,7 +492,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 				apply_event(env, &p->events[i], fs, r);
 				done[i] = true;
 			}
-		progress(env, p, t, now - t0);
+		progress(env, p, t, &lv, now - t0);
 		if (!killed && tb_sig_stop_requested()) {
 			stop_client(env, l->pid);
 			fail(r, "%s", "interrupted by a signal");
@@ -456,7 +523,7 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 		}
 	}
 	if (env->progress)
-		fprintf(stderr, "\r%*s\r", 70, "");
+		fputs("\r\033[K", stderr);
 	r->elapsed_s = (double)(tb_now_ns() - t0) / 1e9;
 	return TB_OK;
 }

@@ -47,6 +47,7 @@ typedef struct orc_run_params {
 	size_t nevents;
 	const char *samples_path;	/* write every sample here as LZ4-framed CSV, or NULL */
 	size_t step, steps;		/* for the progress line: run i of N in a plan */
+	double eta_after_s;		/* ... and how long the plan's later runs should take */
 } orc_run_params;
 
 /* orc_run_derive fills work and sleep for sps from a calibration: Work =

@@ -744,6 +744,42 @@ Test(orchestrator, at_half_errors_every_span_is_accounted_for_and_resends_agree,
 			      "in flight 0 + unexplained 0") != NULL, "%s", out);
 }
 
+/* On a terminal a plan keeps one live line: which step, the run's time and the plan's
+ * ETA, the rate asked and received, the client's figures and the busiest satellite's
+ * CPU; rewritten in place, and cleared when the run ends. */
+Test(orchestrator, a_plan_on_a_terminal_shows_one_live_progress_line, .timeout = 150)
+{
+	char plan[128], results[128], cache[160], cmd[1024], typescript[128];
+	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d-live.plan", (int)getpid());
+	snprintf(results, sizeof(results), "/tmp/tb-orc-test-results-%d", (int)getpid());
+	snprintf(cache, sizeof(cache), "/tmp/tb-orc-test-cache-%d", (int)getpid());
+	snprintf(typescript, sizeof(typescript), "/tmp/tb-orc-test-%d.tty", (int)getpid());
+	FILE *f = fopen(plan, "w");
+	fputs("client c\nsampling 50ms\nrun first sps 500 runtime 3s\n"
+	      "run second sps 500 runtime 2s\n", f);
+	fclose(f);
+	/* script(1) gives the orchestrator a pseudo-terminal for stderr, as a user's shell. */
+	snprintf(cmd, sizeof(cmd), "XDG_CACHE_HOME=%s timeout 120 script -qec 'stty cols 400; %s "
+		 "--plan %s --results %s --clients %s --control-port 0' %s >/dev/null 2>&1",
+		 cache, ORCHESTRATOR_BIN, plan, results, reg, typescript);
+	int st = system(cmd);
+	static char text[1 << 20];
+	tu_read_file(typescript, text, sizeof(text));
+	unlink(plan);
+	unlink(typescript);
+	tu_remove_tree(results);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %.2000s", st, text);
+	const char *line = strstr(text, "\r  [2/2] run 2: ");
+	cr_assert_not_null(line, "no live line for the second step: %.3000s", text);
+	cr_assert(strstr(text, "[1/2] run 1: ") != NULL, "%.3000s", text);
+	char one[400];
+	snprintf(one, sizeof(one), "%.*s", (int)strcspn(line + 1, "\r\n\033"), line + 1);
+	cr_assert(strstr(one, "plan ETA ") && strstr(one, "1 client, 500 spans/s asked") &&
+		  strstr(one, "received") && strstr(one, "refused") && strstr(one, "RSS") &&
+		  strstr(one, "busiest satellite"), "%s", one);
+	cr_assert(strstr(text, "\033[K") != NULL, "the line is not cleared as it is rewritten");
+}
+
 /* An event aimed at one named group changes that group only: with every report to east
  * refused, the tracer's retries reach west, and every span arrives. Two ports each, so
  * round-robin alternates between the groups every other report. */
