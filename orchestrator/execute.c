@@ -107,7 +107,7 @@ static size_t total_runs(const orc_plan *plan)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < plan->nruns; i++)
-		n += plan->runs[i].nsps * plan->runs[i].repeat;
+		n += orc_plan_run_steps(&plan->runs[i]);
 	return n;
 }
 
@@ -136,6 +136,7 @@ typedef struct execution {
 	uint64_t first_step_ns;			/* when the first step started */
 	bool any_failed;
 	bool stopped;				/* on_failure stop: a run failed */
+	char ramp_lines[ORC_PLAN_MAX_RUNS][300];	/* each ramp's outcome, for the summary */
 } execution;
 
 /* client_index adds name to the plan's clients if it is new, and returns its index. */
@@ -213,8 +214,8 @@ static int prepare(execution *x, char *err, size_t errlen)
 	x->started = true;
 	x->nall = total_runs(plan);
 	for (size_t i = 0; i < plan->nruns; i++)
-		x->runtime_left_s += plan->runs[i].runtime_s * (double)plan->runs[i].nsps *
-				     plan->runs[i].repeat;
+		x->runtime_left_s += plan->runs[i].runtime_s *
+				     (double)orc_plan_run_steps(&plan->runs[i]);
 	x->warm = calloc(x->nall ? x->nall : 1, sizeof(*x->warm));
 	x->named = calloc(plan->nruns ? plan->nruns : 1, sizeof(*x->named));
 	if (x->warm == NULL || x->named == NULL) {
@@ -224,7 +225,8 @@ static int prepare(execution *x, char *err, size_t errlen)
 	/* Every run is named up front: a plan that stops early still judges what ran. */
 	for (size_t i = 0; i < plan->nruns; i++) {
 		const orc_plan_run *pr = &plan->runs[i];
-		x->by_run[i] = calloc(pr->nsps * pr->repeat, sizeof(orc_result));
+		x->by_run[i] = calloc(orc_plan_run_steps(pr) ? orc_plan_run_steps(pr) : 1,
+				      sizeof(orc_result));
 		if (x->by_run[i] == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return TB_ENOMEM;
@@ -282,11 +284,22 @@ static double eta_after(execution *x, const orc_plan_run *pr)
 	return (x->runtime_left_s > 0 ? x->runtime_left_s : 0) + (double)later * overhead;
 }
 
-/* perform_one performs run i of the plan at its s'th rate in round k, and records it;
- * *failed tells whether it failed. */
-static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *failed, char *err,
-		       size_t errlen)
+/* One step of a plan: run i at sps, in round k. A ramp's steps are recorded in
+ * runs.jsonl when the ramp ends, with its breaking point. */
+typedef struct step {
+	size_t i;
+	double sps;
+	unsigned k;
+	bool defer_record;
+} step;
+
+/* perform_one performs a step and records it; *failed tells whether it failed, and
+ * *out, when not NULL, gets its Result. */
+static int perform_one(execution *x, const step *st, bool *failed, orc_result **out,
+		       char *err, size_t errlen)
 {
+	size_t i = st->i;
+	unsigned k = st->k;
 	const orc_plan_run *pr = &x->plan->runs[i];
 	const orc_calibration *cal = &x->cals[x->run_client[i]];
 	/* A local satellite a run saw die is started again for the next. */
@@ -296,7 +309,7 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 	char samples[700];
 	snprintf(samples, sizeof(samples), "%s/run-%03zu-%s.csv.lz4", x->dir, x->done + 1, pr->name);
 	orc_run_params p = {
-		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = pr->sps[s],
+		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = st->sps,
 		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode,
 		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
 		.sleep_interval_ns = pr->sleep_interval_ns,
@@ -322,7 +335,9 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 	r->warmup = warmup;
 	*failed = r->failed;
 	snprintf(r->plan_run, sizeof(r->plan_run), "%s", pr->name);
-	if (orc_runsfile_append(x->jsonl, r) != TB_OK)
+	if (out != NULL)
+		*out = r;
+	if (!st->defer_record && orc_runsfile_append(x->jsonl, r) != TB_OK)
 		tb_warn("orchestrator: cannot write run %zu to runs.jsonl", x->done);
 	printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  RSS %.1f MiB%s%s\n",
 	       pr->name, r->spans_per_second, 100 * r->cpu_usage,
@@ -346,7 +361,8 @@ static int perform_one(execution *x, size_t i, size_t s, unsigned k, bool *faile
 
 /* perform_step performs one run after checking for a signal; a failed run in a plan that
  * says on_failure stop sets x->stopped. */
-static int perform_step(execution *x, size_t i, size_t s, unsigned k, char *err, size_t errlen)
+static int perform_step(execution *x, const step *st, orc_result **out, char *err,
+			size_t errlen)
 {
 	if (tb_sig_stop_requested()) {
 		snprintf(err, errlen, "interrupted by signal %d after %zu of %zu runs", tb_sig_last(),
@@ -354,12 +370,12 @@ static int perform_step(execution *x, size_t i, size_t s, unsigned k, char *err,
 		return TB_EINTR;
 	}
 	bool failed = false;
-	int rc = perform_one(x, i, s, k, &failed, err, errlen);
+	int rc = perform_one(x, st, &failed, out, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	if (failed && x->plan->stop_on_failure) {
 		printf("  stopping: %s failed and the plan says on_failure stop (%zu of %zu runs "
-		       "done)\n", x->plan->runs[i].name, x->done, x->nall);
+		       "done)\n", x->plan->runs[st->i].name, x->done, x->nall);
 		x->stopped = true;
 	}
 	return TB_OK;
@@ -385,10 +401,98 @@ static int perform_in_order(execution *x, size_t i, char *err, size_t errlen)
 	const orc_plan_run *r = &x->plan->runs[i];
 	for (size_t s = 0; s < r->nsps; s++)
 		for (unsigned k = 0; k < r->repeat; k++) {
-			int rc = perform_step(x, i, s, k, err, errlen);
+			step st = {.i = i, .sps = r->sps[s], .k = k};
+			int rc = perform_step(x, &st, NULL, err, errlen);
 			if (rc != TB_OK || x->stopped)
 				return rc;
 		}
+	return TB_OK;
+}
+
+/* ramp_broken tells which of the ramp's conditions r meets (a failed run breaks it too);
+ * NULL when none does. */
+static const char *ramp_broken(const orc_ramp *rp, const orc_result *r)
+{
+	if (r->failed)
+		return "the run failed";
+	double dropped = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
+						     (double)r->spans_sent
+					   : 0;
+	for (size_t c = 0; c < rp->nconds; c++) {
+		double v = rp->conds[c].what == ORC_RAMP_DROPPED ? dropped : r->cpu_usage;
+		if (v > rp->conds[c].limit)
+			return rp->conds[c].text;
+	}
+	return NULL;
+}
+
+/* ramp_step performs one rate of a ramp; *broke gets the condition it met, if any. */
+static int ramp_step(execution *x, size_t i, double sps, const char **broke, char *err,
+		     size_t errlen)
+{
+	step st = {.i = i, .sps = sps, .defer_record = true};
+	orc_result *r = NULL;
+	int rc = perform_step(x, &st, &r, err, errlen);
+	*broke = rc == TB_OK && r != NULL ? ramp_broken(&x->plan->runs[i].ramp, r) : NULL;
+	if (*broke != NULL)
+		printf("  %-16s %.0f spans/s broke the ramp: %s\n", "", sps, *broke);
+	return rc;
+}
+
+/* ramp_finish gives every run of ramp i its breaking point and what broke it, writes
+ * them to runs.jsonl, and says where the ramp broke. */
+static void ramp_finish(execution *x, size_t i, double good, double bad, const char *why)
+{
+	const orc_plan_run *pr = &x->plan->runs[i];
+	for (size_t k = 0; k < x->named[i].n; k++) {
+		orc_result *r = &x->by_run[i][k];
+		r->breaking_point = good;
+		snprintf(r->broken_by, sizeof(r->broken_by), "%s", why ? why : "");
+		if (orc_runsfile_append(x->jsonl, r) != TB_OK)
+			tb_warn("orchestrator: cannot write a run of %s to runs.jsonl", pr->name);
+	}
+	char line[300];
+	if (why != NULL)
+		snprintf(line, sizeof(line), "ramp %s: breaking point %.0f spans/s (%.0f spans/s "
+			 "broke it: %s)", pr->name, good, bad, why);
+	else
+		snprintf(line, sizeof(line), "ramp %s: held up to %.0f spans/s, the highest rate "
+			 "asked", pr->name, good);
+	snprintf(x->ramp_lines[i], sizeof(x->ramp_lines[i]), "%s", line);
+	printf("  %s\n", line);
+}
+
+/* perform_ramp raises ramp i's rate by its factor until a condition holds, then bisects
+ * between the last rate that held and the first that broke, refine times. */
+static int perform_ramp(execution *x, size_t i, char *err, size_t errlen)
+{
+	const orc_ramp *rp = &x->plan->runs[i].ramp;
+	double good = 0, bad = 0, sps = rp->from;
+	const char *why = NULL, *broke;
+	for (; sps <= rp->to * (1 + 1e-9); sps *= rp->factor) {
+		int rc = ramp_step(x, i, sps, &broke, err, errlen);
+		if (rc != TB_OK || x->stopped)
+			return rc;
+		if (broke != NULL) {
+			bad = sps;
+			why = broke;
+			break;
+		}
+		good = sps;
+	}
+	for (unsigned n = 0; why != NULL && n < rp->refine; n++) {
+		double mid = (good + bad) / 2;
+		int rc = ramp_step(x, i, mid, &broke, err, errlen);
+		if (rc != TB_OK || x->stopped)
+			return rc;
+		if (broke != NULL) {
+			bad = mid;
+			why = broke;
+		} else {
+			good = mid;
+		}
+	}
+	ramp_finish(x, i, good, bad, why);
 	return TB_OK;
 }
 
@@ -399,7 +503,8 @@ static int perform_alternating(execution *x, size_t i, size_t end, char *err, si
 	for (unsigned k = 0; k < x->plan->runs[i].repeat; k++)
 		for (size_t g = i; g < end; g++)
 			for (size_t s = 0; s < x->plan->runs[g].nsps; s++) {
-				int rc = perform_step(x, g, s, k, err, errlen);
+				step st = {.i = g, .sps = x->plan->runs[g].sps[s], .k = k};
+				int rc = perform_step(x, &st, NULL, err, errlen);
 				if (rc != TB_OK || x->stopped)
 					return rc;
 			}
@@ -411,8 +516,9 @@ static int perform_runs(execution *x, char *err, size_t errlen)
 	const orc_plan *plan = x->plan;
 	for (size_t i = 0; i < plan->nruns && !x->stopped;) {
 		size_t end = group_end(plan, i);
-		int rc = plan->runs[i].alternate ? perform_alternating(x, i, end, err, errlen)
-						 : perform_in_order(x, i, err, errlen);
+		int rc = plan->runs[i].ramp.on	   ? perform_ramp(x, i, err, errlen)
+			 : plan->runs[i].alternate ? perform_alternating(x, i, end, err, errlen)
+						   : perform_in_order(x, i, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		i = end;
@@ -491,8 +597,17 @@ static void judge(execution *x, bool *passed)
 	}
 	flag_unexplained(x, sum);
 	flag_harness_bound(x, sum);
-	/* The spread of every run performed more than once. */
+	for (size_t i = 0; i < plan->nruns; i++)
+		if (x->ramp_lines[i][0] != '\0') {
+			printf("RAMP  %s\n", x->ramp_lines[i]);
+			if (sum != NULL)
+				fprintf(sum, "RAMP  %s\n", x->ramp_lines[i]);
+		}
+	/* The spread of every run performed more than once (a ramp's rates differ on
+	 * purpose: no spread to speak of). */
 	for (size_t i = 0; i < plan->nruns; i++) {
+		if (plan->runs[i].ramp.on)
+			continue;
 		orc_stats_write(stdout, x->named[i].name, x->named[i].results, x->named[i].n);
 		if (sum != NULL)
 			orc_stats_write(sum, x->named[i].name, x->named[i].results, x->named[i].n);

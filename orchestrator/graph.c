@@ -426,6 +426,58 @@ static void draw_dropped(drawing *d, const orc_graph *g, const orc_result *rows,
 	fprintf(d->body, "%s\n", plot);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* draw_ramp draws a ramp's rates: % dropped and the client's CPU against spans/s asked,
+ * the breaking point a vertical line. */
+static void draw_ramp(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
+{
+	const char *run = g->runs[0];
+	double x[ORC_RAMP_MAX_STEPS];
+	size_t k = rates(rows, n, run, x, ORC_RAMP_MAX_STEPS);
+	qsort(x, k, sizeof(x[0]), cmp_double); /* refinements come after the rates they split */
+	double bp = 0;
+	char broke[80] = "", text[160];
+	begin_block(d, "ramp: spans/s asked, dropped %, client CPU %");
+	fputs("# spans/s\tdropped_pct\tcpu_pct\n", d->dat);
+	for (size_t i = 0; i < k; i++) {
+		trials s = collect(rows, n, run, x[i], dropped_pct);
+		trials c = collect(rows, n, run, x[i], cpu_points);
+		if (s.n > 0)
+			fprintf(d->dat, "%g\t%.4f\t%.2f\n", x[i], stat_mean(&s), stat_mean(&c));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].plan_run, run) == 0) {
+			bp = rows[i].breaking_point;
+			snprintf(broke, sizeof(broke), "%s", rows[i].broken_by);
+		}
+	gp_text(text, sizeof(text), g->title[0] ? g->title : run);
+	fprintf(d->body, "set title \"%s\"\nset xlabel \"spans per second (asked)\"\n"
+			 "set ylabel \"spans dropped, %% of sent\"\nset y2label \"client CPU, %% "
+			 "of a core\"\nset yrange [0:*]\nset y2range [0:*]\nset ytics nomirror\n"
+			 "set y2tics\nset key outside right top\nset grid\n", text);
+	if (k == 0) {
+		fputs("set label \"no data\" at graph 0.5, 0.5 center\nplot [0:1] [0:1] -1 "
+		      "notitle\n", d->body);
+		return;
+	}
+	if (bp > 0) {
+		gp_text(text, sizeof(text), broke);
+		fprintf(d->body, "set arrow from %g, graph 0 to %g, graph 1 nohead lw 2 dt 2 lc "
+				 "rgb \"#cc0000\"\nset label \"breaking point %.0f spans/s%s%s\" at "
+				 "%g, graph 0.95 right offset -0.5, 0 tc rgb \"#cc0000\"\n", bp, bp, bp,
+			broke[0] ? ": " : "", text, bp);
+	}
+	log_x_if_wide(d, x, k);
+	fprintf(d->body, "plot '%s.dat' index 0 using 1:2 with linespoints lw 2 pt 7 title "
+			 "\"dropped %%\", \\\n    '' index 0 using 1:3 axes x1y2 with linespoints lw 2 "
+			 "pt 5 title \"client CPU %%\"\n", d->name);
+}
+
 static int write_script(const char *path, const char *name, const char *body, size_t nruns,
 			orc_graph_kind kind)
 {
@@ -472,6 +524,7 @@ int orc_graph_write(const orc_graph *g, const orc_result *rows, size_t n, const 
 	case ORC_GRAPH_PANELS: draw_panels(&d, g, rows, n); break;
 	case ORC_GRAPH_TRACER_CPU: draw_tracer_cpu(&d, g, rows, n); break;
 	case ORC_GRAPH_DROPPED: draw_dropped(&d, g, rows, n); break;
+	case ORC_GRAPH_RAMP: draw_ramp(&d, g, rows, n); break;
 	}
 	int rc = fclose(d.dat) == 0 ? TB_OK : TB_ESYS;
 	fclose(d.body);

@@ -932,26 +932,37 @@ static bool check_rounds(parser *ps, const orc_plan_run *r, const token *at)
 	return true;
 }
 
-static void parse_run(parser *ps)
+/* new_run starts the plan's next run at its name; NULL (failed) when there is no room
+ * or the name is taken. */
+static orc_plan_run *new_run(parser *ps, const token *at)
 {
 	orc_plan *p = ps->plan;
-	token at = ps->tok;
 	if (p->nruns == ORC_PLAN_MAX_RUNS) {
-		fail_at(ps, &at, "expected at most %d runs", ORC_PLAN_MAX_RUNS);
-		return;
+		fail_at(ps, at, "expected at most %d runs", ORC_PLAN_MAX_RUNS);
+		return NULL;
 	}
 	orc_plan_run *r = &p->runs[p->nruns];
 	memset(r, 0, sizeof(*r));
-	r->line = at.line;
+	r->line = at->line;
 	r->trace = true;
 	r->repeat = 1;
 	r->satellite_mode = TB_SAT_DEFAULT;
 	if (!take_name(ps, r->name, sizeof(r->name), "the run's name"))
-		return;
+		return NULL;
 	if (find_run(p, r->name) != NULL) {
-		fail_at(ps, &at, "expected a new run name ('%s' is used above)", r->name);
-		return;
+		fail_at(ps, at, "expected a new run name ('%s' is used above)", r->name);
+		return NULL;
 	}
+	return r;
+}
+
+static void parse_run(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	token at = ps->tok;
+	orc_plan_run *r = new_run(ps, &at);
+	if (r == NULL)
+		return;
 	parse_settings(ps, r);
 	if (ps->failed)
 		return;
@@ -969,18 +980,156 @@ static void parse_run(parser *ps)
 	end_of_statement(ps);
 }
 
+/* take_word_then requires the word w, then reads a number above lo into *out. */
+static bool take_word_then(parser *ps, const char *w, double lo, double *out, const char *what)
+{
+	if (!is_word(&ps->tok, w)) {
+		fail_at(ps, &ps->tok, "expected '%s' and %s", w, what);
+		return false;
+	}
+	advance(ps);
+	token v = ps->tok;
+	if (!take_number(ps, out, what))
+		return false;
+	if (!(*out > lo)) {
+		fail_at(ps, &v, "expected %s above %g", what, lo);
+		return false;
+	}
+	return true;
+}
+
+/* take_ramp_cond reads `dropped > N%` or `cpu > X`. */
+static bool take_ramp_cond(parser *ps, orc_ramp_cond *c)
+{
+	token at = ps->tok;
+	bool dropped = is_word(&at, "dropped"), cpu = is_word(&at, "cpu");
+	if (!dropped && !cpu) {
+		fail_at(ps, &at, "expected a ramp condition: dropped > N%% or cpu > X");
+		return false;
+	}
+	advance(ps);
+	if (!is_punct(&ps->tok, ">")) {
+		fail_at(ps, &ps->tok, "expected '>' (a ramp stops when its figure rises above)");
+		return false;
+	}
+	advance(ps);
+	token v = ps->tok;
+	if (!take_number(ps, &c->limit, dropped ? "a percentage such as 1%" : "a CPU share "
+						  "such as 0.9"))
+		return false;
+	if (dropped && !is_punct(&ps->tok, "%")) {
+		fail_at(ps, &ps->tok, "expected '%%' after the dropped percentage");
+		return false;
+	}
+	if (dropped)
+		advance(ps);
+	if (c->limit < 0 || (dropped && c->limit > 100) || (cpu && c->limit > 64)) {
+		fail_at(ps, &v, dropped ? "expected a percentage from 0 to 100"
+					: "expected a CPU share from 0 to 64 cores");
+		return false;
+	}
+	c->what = dropped ? ORC_RAMP_DROPPED : ORC_RAMP_CPU;
+	snprintf(c->text, sizeof(c->text), dropped ? "dropped > %g%%" : "cpu > %g", c->limit);
+	return true;
+}
+
+/* parse_ramp_head reads `from A to B factor F until COND [or COND...] [refine N]`. */
+static bool parse_ramp_head(parser *ps, orc_ramp *rp)
+{
+	if (!take_word_then(ps, "from", 0, &rp->from, "the first rate in spans/s") ||
+	    !take_word_then(ps, "to", rp->from * (1 - 1e-9), &rp->to, "the highest rate") ||
+	    !take_word_then(ps, "factor", 1, &rp->factor, "the factor from one rate to the next"))
+		return false;
+	if (!is_word(&ps->tok, "until")) {
+		fail_at(ps, &ps->tok, "expected 'until' and the condition that stops the ramp");
+		return false;
+	}
+	do {
+		advance(ps);
+		if (rp->nconds == ORC_RAMP_MAX_CONDS) {
+			fail_at(ps, &ps->tok, "expected at most %d conditions", ORC_RAMP_MAX_CONDS);
+			return false;
+		}
+		if (!take_ramp_cond(ps, &rp->conds[rp->nconds++]))
+			return false;
+	} while (is_word(&ps->tok, "or"));
+	if (is_word(&ps->tok, "refine")) {
+		advance(ps);
+		token v = ps->tok;
+		double n;
+		if (!take_number(ps, &n, "the number of bisections"))
+			return false;
+		if (n < 0 || n > ORC_RAMP_MAX_REFINE || n != floor(n)) {
+			fail_at(ps, &v, "expected 0 to %d bisections", ORC_RAMP_MAX_REFINE);
+			return false;
+		}
+		rp->refine = (unsigned)n;
+	}
+	rp->on = true;
+	return true;
+}
+
+/* parse_ramp reads `ramp NAME HEAD SETTINGS [{ EVENTS }]`: a run whose rates rise. */
+static void parse_ramp(parser *ps)
+{
+	orc_plan *p = ps->plan;
+	token at = ps->tok;
+	orc_plan_run *r = new_run(ps, &at);
+	if (r == NULL || !parse_ramp_head(ps, &r->ramp))
+		return;
+	if (orc_plan_run_steps(r) > ORC_RAMP_MAX_STEPS) {
+		fail_at(ps, &at, "expected at most %d steps: raise the factor or narrow from..to",
+			ORC_RAMP_MAX_STEPS);
+		return;
+	}
+	token settings = ps->tok;
+	parse_settings(ps, r);
+	if (ps->failed)
+		return;
+	if (r->nsps > 0 || r->repeat != 1 || r->warmup > 0 || r->alternate) {
+		fail_at(ps, &settings, "expected a ramp without sps, repeat, warmup or alternate: "
+				       "it chooses its own rates and performs each once");
+		return;
+	}
+	if (r->runtime_s == 0) {
+		fail_at(ps, &ps->tok, "expected the ramp '%s' to give a runtime", r->name);
+		return;
+	}
+	if (is_punct(&ps->tok, "{"))
+		parse_events(ps, r);
+	if (ps->failed)
+		return;
+	p->nruns++;
+	end_of_statement(ps);
+}
+
+size_t orc_plan_run_steps(const orc_plan_run *r)
+{
+	if (!r->ramp.on)
+		return r->nsps * r->repeat;
+	size_t n = 0;
+	for (double v = r->ramp.from; v <= r->ramp.to * (1 + 1e-9) && n <= ORC_RAMP_MAX_STEPS;
+	     v *= r->ramp.factor)
+		n++;
+	return n + r->ramp.refine;
+}
+
 static const char *const graph_kinds[] = {"memory", "memory_panels", "tracer_cpu", "dropped",
-					  NULL};
+					  "ramp", NULL};
 
 const char *orc_graph_kind_name(orc_graph_kind k)
 {
-	return (unsigned)k < 4 ? graph_kinds[k] : "?";
+	return (unsigned)k <= ORC_GRAPH_RAMP ? graph_kinds[k] : "?";
 }
 
 /* check_graph_runs holds a graph to what its kind can draw. */
 static void check_graph_runs(parser *ps, const orc_graph *g, const token *at)
 {
 	const orc_plan *p = ps->plan;
+	if (g->kind == ORC_GRAPH_RAMP && (g->nruns != 1 || !find_run(p, g->runs[0])->ramp.on)) {
+		fail_at(ps, at, "expected one ramp for a ramp graph");
+		return;
+	}
 	if (g->kind == ORC_GRAPH_TRACER_CPU) {
 		const orc_plan_run *a = find_run(p, g->runs[0]);
 		const orc_plan_run *b = g->nruns == 2 ? find_run(p, g->runs[1]) : NULL;
@@ -1253,6 +1402,7 @@ static const struct statement {
 	{"sampler", st_sampler}, {"satellites", parse_satellites}, {"run", parse_run},
 	{"assert", parse_assert}, {"graph", parse_graph}, {"on_failure", st_on_failure},
 	{"max_cv", st_max_cv}, {"quiet_host", st_quiet_host}, {"tls", st_tls},
+	{"ramp", parse_ramp},
 };
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
 

@@ -51,8 +51,36 @@ typedef struct orc_event {
 	int line;
 } orc_event;
 
+/* A ramp's stop condition: its figure above limit. */
+typedef enum orc_ramp_what {
+	ORC_RAMP_DROPPED,	/* dropped spans, in percent of those sent */
+	ORC_RAMP_CPU,		/* the client's CPU, as a share of one core */
+} orc_ramp_what;
+
+typedef struct orc_ramp_cond {
+	orc_ramp_what what;
+	double limit;
+	char text[48];		/* as written: "dropped > 1%" */
+} orc_ramp_cond;
+
+#define ORC_RAMP_MAX_CONDS 4
+#define ORC_RAMP_MAX_REFINE 10
+#define ORC_RAMP_MAX_STEPS 64	/* rising rates and refinements together */
+
+/* `ramp NAME from A to B factor F until COND [or COND...] [refine N]`: rates from A,
+ * each F times the last, up to B, until a condition holds; then N bisections between
+ * the last rate that held and the first that broke. */
+typedef struct orc_ramp {
+	bool on;
+	double from, to, factor;
+	orc_ramp_cond conds[ORC_RAMP_MAX_CONDS];
+	size_t nconds;
+	unsigned refine;
+} orc_ramp;
+
 typedef struct orc_plan_run {
 	char name[ORC_PLAN_NAME];
+	orc_ramp ramp;			/* on: a ramp, whose rates are its own (no sps) */
 	char client[ORC_PLAN_NAME];	/* "" = the plan's client */
 	bool trace;
 	double sps[ORC_PLAN_MAX_SWEEP];	/* one value, or a sweep */
@@ -123,6 +151,7 @@ typedef enum orc_graph_kind {
 	ORC_GRAPH_PANELS,	/* one panel per run: RSS, spans received per second, events */
 	ORC_GRAPH_TRACER_CPU,	/* traced - untraced CPU against spans/s; two runs */
 	ORC_GRAPH_DROPPED,	/* % of spans dropped against spans/s */
+	ORC_GRAPH_RAMP,		/* a ramp: dropped % and CPU against rate, breaking point marked */
 } orc_graph_kind;
 
 typedef struct orc_graph {
@@ -183,6 +212,10 @@ const char *orc_fn_name(orc_fn fn);
 /* orc_event_describe writes an event as plan text ("satellites down", "errors 0.5
  * status 503", ...) into buf. */
 void orc_event_describe(const orc_event *ev, char *buf, size_t len);
+
+/* orc_plan_run_steps tells how many runs r makes at most: each sweep value times its
+ * repeats, or a ramp's rising rates and refinements. */
+size_t orc_plan_run_steps(const orc_plan_run *r);
 
 /* orc_plan_parse parses text (named path in errors) into a new plan. TB_OK, or
  * TB_EINVAL with "path:line:col: ..." in err, or TB_ENOMEM. */

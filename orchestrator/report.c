@@ -68,22 +68,9 @@ static cJSON *read_json(const char *dir, const char *name)
 	return o;
 }
 
-/* The graphs to draw: the plan's, or one memory graph of every run when it has none. */
-static size_t plan_graphs(const char *dir, const orc_result *rows, size_t n, orc_graph *out,
-			  size_t max, char *problem, size_t plen)
+/* memory_graph fills g with one memory graph of every run in rows. */
+static void memory_graph(orc_graph *g, const orc_result *rows, size_t n)
 {
-	char path[1024], err[512];
-	snprintf(path, sizeof(path), "%s/plan.txt", dir);
-	orc_plan *plan = NULL;
-	size_t k = 0;
-	if (access(path, R_OK) == 0 && orc_plan_load(path, &plan, err, sizeof(err)) != TB_OK)
-		snprintf(problem, plen, "plan.txt does not parse (%.400s); drawing memory only", err);
-	for (size_t i = 0; plan != NULL && i < plan->ngraphs && k < max; i++)
-		out[k++] = plan->graphs[i];
-	orc_plan_free(plan);
-	if (k > 0)
-		return k;
-	orc_graph *g = &out[0];
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "memory");
 	snprintf(g->title, sizeof(g->title), "Client memory over time");
@@ -95,7 +82,52 @@ static size_t plan_graphs(const char *dir, const orc_result *rows, size_t n, orc
 		if (!seen)
 			snprintf(g->runs[g->nruns++], sizeof(g->runs[0]), "%s", rows[i].plan_run);
 	}
-	return 1;
+}
+
+/* ramp_graphs adds a graph of every ramp of plan that out[0..k) does not draw yet. */
+static size_t ramp_graphs(const orc_plan *plan, orc_graph *out, size_t k, size_t max)
+{
+	for (size_t i = 0; i < plan->nruns && k < max; i++) {
+		const orc_plan_run *pr = &plan->runs[i];
+		bool drawn = false;
+		for (size_t j = 0; j < k; j++)
+			drawn |= out[j].kind == ORC_GRAPH_RAMP && strcmp(out[j].runs[0], pr->name) == 0;
+		if (!pr->ramp.on || drawn)
+			continue;
+		orc_graph *g = &out[k++];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->name, sizeof(g->name), "ramp-%.48s", pr->name);
+		int used = snprintf(g->title, sizeof(g->title), "ramp %.32s: until", pr->name);
+		for (size_t c = 0; c < pr->ramp.nconds && used > 0 && (size_t)used < sizeof(g->title);
+		     c++)
+			used += snprintf(g->title + used, sizeof(g->title) - (size_t)used, "%s %s",
+					 c ? " or" : "", pr->ramp.conds[c].text);
+		g->kind = ORC_GRAPH_RAMP;
+		g->nruns = 1;
+		snprintf(g->runs[0], sizeof(g->runs[0]), "%s", pr->name);
+	}
+	return k;
+}
+
+/* The graphs to draw: the plan's, or one memory graph of every run when it has none;
+ * and every ramp's, whether or not the plan asks. */
+static size_t plan_graphs(const char *dir, const orc_result *rows, size_t n, orc_graph *out,
+			  size_t max, char *problem, size_t plen)
+{
+	char path[1024], err[512];
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	orc_plan *plan = NULL;
+	size_t k = 0;
+	if (access(path, R_OK) == 0 && orc_plan_load(path, &plan, err, sizeof(err)) != TB_OK)
+		snprintf(problem, plen, "plan.txt does not parse (%.400s); drawing memory only", err);
+	for (size_t i = 0; plan != NULL && i < plan->ngraphs && k < max; i++)
+		out[k++] = plan->graphs[i];
+	if (k == 0 && max > 0)
+		memory_graph(&out[k++], rows, n);
+	if (plan != NULL)
+		k = ramp_graphs(plan, out, k, max);
+	orc_plan_free(plan);
+	return k;
 }
 
 static void write_head(FILE *f, const char *title)

@@ -42,6 +42,10 @@
 	X(satellite_mode, STR16, "satellites", NULL, RUN, NONE, NULL,                         \
 	  "the satellites' mode at the start")                                                \
 	X(run_id, U64, "run_id", NULL, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
+	X(breaking_point, F64, "breaking_point", "breaking_point", RUN, SPANS_PER_S, NULL,     \
+	  "a ramp's highest rate that held, on each of its runs (0: its first rate broke)")  \
+	X(broken_by, STR64, "broken_by", NULL, RUN, NONE, NULL,                               \
+	  "the ramp's condition that held at the first rate that broke (\"\": none did)")    \
 	X(warmup, BOOL, "warmup", NULL, RUN, NONE, "warm-up",                               \
 	  "a warm-up round: performed, recorded, not judged")                                 \
 	X(events, EVENTS, "events", NULL, RUN, NONE, NULL,                                    \

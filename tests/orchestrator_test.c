@@ -44,9 +44,10 @@ static void setup(void)
 		"[nopath]\ncommand = no-such-program-in-path --x\n"
 		"[lsb-c]\ncommand = %s\nmode = argv\n"
 		"[lsb-c-gc]\ncommand = %s --runtime-threads 0.3\nmode = argv\n"
-		"[lsb-1ms]\ncommand = %s\nmode = argv\nsleep_interval = 1ms\n",
+		"[lsb-1ms]\ncommand = %s\nmode = argv\nsleep_interval = 1ms\n"
+		"[tiny]\ncommand = %s --max-buffered 300\n",
 		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, CLIENT_BIN,
-		args_path, LSB_CLIENT_BIN, LSB_CLIENT_BIN, LSB_CLIENT_BIN);
+		args_path, LSB_CLIENT_BIN, LSB_CLIENT_BIN, LSB_CLIENT_BIN, CLIENT_BIN);
 	fclose(f);
 }
 
@@ -572,15 +573,21 @@ static void start_plan(tb_child *c, const char *text)
 	cr_assert_eq(tb_child_spawn(c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
 }
 
-/* finish_plan waits for a plan start_plan started and returns its exit status. */
-static int finish_plan(tb_child *c, int timeout_ms)
+/* remove_plan_files removes what start_plan wrote, results and all. */
+static void remove_plan_files(void)
 {
 	char path[128];
-	int st = finish(c, timeout_ms);
 	snprintf(path, sizeof(path), "/tmp/tb-orc-test-%d-run.plan", (int)getpid());
 	unlink(path);
 	snprintf(path, sizeof(path), "/tmp/tb-orc-test-results-%d", (int)getpid());
 	tu_remove_tree(path);
+}
+
+/* finish_plan waits for a plan start_plan started and returns its exit status. */
+static int finish_plan(tb_child *c, int timeout_ms)
+{
+	int st = finish(c, timeout_ms);
+	remove_plan_files();
 	return st;
 }
 
@@ -778,6 +785,40 @@ Test(orchestrator, a_plan_on_a_terminal_shows_one_live_progress_line, .timeout =
 		  strstr(one, "received") && strstr(one, "refused") && strstr(one, "RSS") &&
 		  strstr(one, "busiest satellite"), "%s", one);
 	cr_assert(strstr(text, "\033[K") != NULL, "the line is not cleared as it is rewritten");
+}
+
+/* A ramp whose third rate breaks stops there: the breaking point is the second rate,
+ * summary.txt and the assertions say so, and the report draws it. The client buffers
+ * 300 spans and flushes every 200 ms: 200 a flush at 1000 spans/s fit, 400 at 2000 do
+ * not. */
+Test(orchestrator, a_ramp_stops_at_the_rate_that_breaks_and_keeps_the_one_before,
+     .timeout = 150)
+{
+	static const char plan[] =
+		"client c\nsampling 50ms\ncalibrate 0.30\n"
+		"ramp climb from 500 to 8000 factor 2 until dropped > 1% or cpu > 0.98 runtime 2s "
+		"client tiny\n"
+		"assert climb.breaking_point == 1000\n"
+		"assert count(climb.sps_asked) == 3\n"
+		"assert max(climb.sps_asked) == 2000\n";
+	tb_child c;
+	start_plan(&c, plan);
+	int st = finish(&c, 120000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, "RAMP  ramp climb: breaking point 1000 spans/s (2000 spans/s broke "
+			      "it: dropped > 1%)") != NULL, "%s", out);
+	char path[512], text[8192];
+	const char *res = strstr(out, "results: ");
+	cr_assert_not_null(res, "%s", out);
+	snprintf(path, sizeof(path), "%.*s/summary.txt", (int)strcspn(res + 9, "\n"), res + 9);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "RAMP  ramp climb: breaking point 1000 spans/s") != NULL, "%s", text);
+	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "\"breaking_point\":1000") != NULL, "%.2000s", text);
+	cr_assert(strstr(text, "\"broken_by\":\"dropped > 1%\"") != NULL, "%.2000s", text);
+	remove_plan_files();
 }
 
 /* An event aimed at one named group changes that group only: with every report to east

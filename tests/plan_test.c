@@ -265,6 +265,62 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 	}
 }
 
+/* A ramp: its rates, conditions and refinements as written, its steps counted, and
+ * every way to get it wrong named. */
+Test(plan, ramps_parse_count_their_steps_and_refuse_what_they_cannot_do)
+{
+	orc_plan *p;
+	char err[512];
+	const char *text = "ramp up from 1000 to 8000 factor 2 until dropped > 1% or cpu > 0.9 "
+			   "refine 3 runtime 5s client js\n"
+			   "graph g ramp up\nassert up.breaking_point > 3000\n";
+	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
+	const orc_plan_run *r = &p->runs[0];
+	cr_assert(r->ramp.on);
+	cr_assert_float_eq(r->ramp.from, 1000, 1e-9);
+	cr_assert_float_eq(r->ramp.to, 8000, 1e-9);
+	cr_assert_float_eq(r->ramp.factor, 2, 1e-9);
+	cr_assert_eq(r->ramp.nconds, 2);
+	cr_assert_eq(r->ramp.conds[0].what, ORC_RAMP_DROPPED);
+	cr_assert_float_eq(r->ramp.conds[0].limit, 1, 1e-9);
+	cr_assert_str_eq(r->ramp.conds[1].text, "cpu > 0.9");
+	cr_assert_eq(r->ramp.refine, 3);
+	cr_assert_str_eq(r->client, "js");
+	cr_assert_eq(orc_plan_run_steps(r), 4 + 3, "1000, 2000, 4000, 8000 and 3 bisections");
+	cr_assert_eq(p->graphs[0].kind, ORC_GRAPH_RAMP);
+	orc_plan_free(p);
+
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"ramp r to 10 factor 2 until cpu > 0.9 runtime 1s\n", "expected 'from'"},
+		{"ramp r from 100 to 50 factor 2 until cpu > 0.9 runtime 1s\n",
+		 "expected the highest rate above"},
+		{"ramp r from 100 to 500 factor 1 until cpu > 0.9 runtime 1s\n",
+		 "expected the factor from one rate to the next above 1"},
+		{"ramp r from 100 to 500 factor 2 runtime 1s\n", "expected 'until'"},
+		{"ramp r from 100 to 500 factor 2 until memory > 3 runtime 1s\n",
+		 "expected a ramp condition: dropped > N% or cpu > X"},
+		{"ramp r from 100 to 500 factor 2 until dropped > 1 runtime 1s\n",
+		 "expected '%' after the dropped percentage"},
+		{"ramp r from 100 to 500 factor 2 until dropped < 1% runtime 1s\n", "expected '>'"},
+		{"ramp r from 100 to 500 factor 2 until cpu > 0.9 refine 11 runtime 1s\n",
+		 "expected 0 to 10 bisections"},
+		{"ramp r from 1 to 1e9 factor 1.01 until cpu > 0.9 runtime 1s\n",
+		 "expected at most 64 steps"},
+		{"ramp r from 100 to 500 factor 2 until cpu > 0.9 sps 5 runtime 1s\n",
+		 "expected a ramp without sps, repeat, warmup or alternate"},
+		{"ramp r from 100 to 500 factor 2 until cpu > 0.9\n",
+		 "expected the ramp 'r' to give a runtime"},
+		{"run a sps 1 runtime 1s\ngraph g ramp a\n", "expected one ramp for a ramp graph"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(orc_plan_parse("t.plan", bad[i].text, &p, err, sizeof(err)), TB_EINVAL,
+			     "accepted: %s", bad[i].text);
+		cr_assert(strstr(err, bad[i].want) != NULL, "%s\n  got: %s", bad[i].text, err);
+	}
+}
+
 Test(plan, unreadable_and_binary_files_are_named)
 {
 	orc_plan *p;
