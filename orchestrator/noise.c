@@ -73,7 +73,12 @@ void orc_noise_warn(const orc_result *r)
 void orc_noise_judge_harness(orc_result *r)
 {
 	char sat[128] = "", host[128] = "";
-	if (r->satellite_cpu > ORC_HARNESS_SATELLITE_CPU)
+	double lim = r->satellite_cpu_limit;
+	if (lim > 0 && lim < 1 && r->satellite_cpu > ORC_HARNESS_SATELLITE_CPU * lim)
+		snprintf(sat, sizeof(sat), "a satellite used %.0f%% of the %.2f cores its cgroup "
+			 "allows (throttled %llu times)", 100.0 * r->satellite_cpu / lim, lim,
+			 (unsigned long long)r->satellite_throttled);
+	else if (r->satellite_cpu > ORC_HARNESS_SATELLITE_CPU)
 		snprintf(sat, sizeof(sat), "a satellite used %.0f%% of a core",
 			 100.0 * r->satellite_cpu);
 	if (r->host_cpu > ORC_HARNESS_HOST_CPU)

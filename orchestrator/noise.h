@@ -41,9 +41,10 @@ void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_r
  * time, naming the run ("run 12", or a calibration run) and the figures. */
 void orc_noise_warn(const orc_result *r);
 
-/* A satellite busier than this share of a core, or a client's host busier than this
- * share of all its cores (steal included), may have held the tracer back: the result
- * then measures the harness as much as the tracer. */
+/* A satellite busier than this share of a core (or of its cgroup's CPU quota, when that
+ * is less), or a client's host busier than this share of all its cores (steal
+ * included), may have held the tracer back: the result then measures the harness as
+ * much as the tracer. */
 #define ORC_HARNESS_SATELLITE_CPU 0.80
 #define ORC_HARNESS_HOST_CPU 0.90
 

@@ -177,8 +177,12 @@ void orc_result_print(const orc_result *r, FILE *out)
 	fprintf(out, "  host CPU %.1f%%; other work on the client's host %.2f cores, steal %.2f "
 		     "cores\n",
 		100.0 * r->host_cpu, r->host_other_cpu, r->steal);
-	fprintf(out, "  busiest satellite %.1f%% of a core; largest satellite RSS %.1f MiB\n",
-		100.0 * r->satellite_cpu, (double)r->satellite_rss_bytes / 1048576.0);
+	fprintf(out, "  busiest satellite %.1f%% of a core", 100.0 * r->satellite_cpu);
+	if (r->satellite_cpu_limit > 0)
+		fprintf(out, " (its cgroup allows %.2f cores; throttled %llu times)",
+			r->satellite_cpu_limit, (unsigned long long)r->satellite_throttled);
+	fprintf(out, "; largest satellite RSS %.1f MiB\n",
+		(double)r->satellite_rss_bytes / 1048576.0);
 	if (r->harness_bound)
 		fprintf(out, "  this result may measure the harness, not the tracer: %s\n",
 			r->harness_note);

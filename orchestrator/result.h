@@ -120,12 +120,18 @@
 	X(steal, F64, "steal", "steal", RUN, SHARE, NULL,                                     \
 	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
 	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, SHARE, "satellite CPU %",  \
-	  "the busiest satellite's own CPU over the run, as a share of one core")            \
+	  "the busiest satellite's own CPU over the run, as a share of one core (busiest: "   \
+	  "nearest the CPU it may use, a core or its cgroup's quota)")                        \
+	X(satellite_cpu_limit, F64, "satellite_cpu_limit", "satellite_cpu_limit", RUN, SHARE,  \
+	  NULL, "the CPU quota of that satellite's cgroup, in cores (0: none)")              \
+	X(satellite_throttled, U64, "satellite_throttled", "satellite_throttled", RUN, COUNT,  \
+	  NULL, "periods the satellites' cgroups held them back for their quota")            \
 	X(satellite_rss_bytes, U64, "satellite_rss_bytes", "satellite_rss", RUN, BYTES, NULL,  \
 	  "the largest satellite's resident memory at the end of the run")                   \
 	X(harness_bound, BOOL, "harness_bound", "harness_bound", RUN, NONE, NULL,             \
 	  "the result may measure the harness, not the tracer: a satellite used more than "   \
-	  "80% of a core, or the client's host was more than 90% busy")                       \
+	  "80% of a core (or of its cgroup's quota), or the client's host was more than 90% " \
+	  "busy")                                                                             \
 	X(harness_note, STR256, "harness_note", NULL, RUN, NONE, NULL,                        \
 	  "why harness_bound is set, with the figures")                                       \
 	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, BYTES, "peak RSS MiB",      \

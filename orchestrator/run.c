@@ -207,11 +207,34 @@ static void add_delays(orc_result *r, const orc_sat_counts *c)
 /* What the satellites themselves used since their reset, beside what they counted. */
 typedef struct sat_load {
 	uint64_t cpu_here_ns;		/* those on the client's host (the sampler's), summed */
-	uint64_t busiest_cpu_ns;	/* the one that used the most */
+	uint64_t cpu_ns[ORC_PLAN_MAX_SATELLITES];	/* each one's */
+	double limit[ORC_PLAN_MAX_SATELLITES];		/* each one's cgroup quota; 0: none */
+	uint64_t throttled;		/* periods their cgroups were throttled, summed */
 	uint64_t max_rss_bytes;
 	uint64_t never_acked;		/* spans seen but never acknowledged */
 	uint64_t in_flight;		/* spans in answers still being delivered */
 } sat_load;
+
+/* busiest_satellite puts into r the satellite nearest the CPU it may use (a core, or
+ * its cgroup's quota when less): its share of a core and its quota; and the largest
+ * RSS and the throttling of them all. */
+static void busiest_satellite(const orc_env *env, const sat_load *load, double wall_s,
+			      orc_result *r)
+{
+	double worst = -1;
+	for (size_t i = 0; i < env->nsatellites && i < ORC_PLAN_MAX_SATELLITES && wall_s > 0;
+	     i++) {
+		double share = (double)load->cpu_ns[i] / 1e9 / wall_s;
+		double allowed = load->limit[i] > 0 && load->limit[i] < 1 ? load->limit[i] : 1;
+		if (share / allowed > worst) {
+			worst = share / allowed;
+			r->satellite_cpu = share;
+			r->satellite_cpu_limit = load->limit[i];
+		}
+	}
+	r->satellite_rss_bytes = load->max_rss_bytes;
+	r->satellite_throttled = load->throttled;
+}
 
 /* satellite_counts sums the satellites' counters into r, and what they used into *load. */
 static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *err,
@@ -232,8 +255,11 @@ static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *e
 #undef SUM
 		if (strcmp(env->satellites[i].host_id, env->sampler->host_id) == 0)
 			load->cpu_here_ns += c.cpu_ns;
-		if (c.cpu_ns > load->busiest_cpu_ns)
-			load->busiest_cpu_ns = c.cpu_ns;
+		if (i < ORC_PLAN_MAX_SATELLITES) {
+			load->cpu_ns[i] = c.cpu_ns;
+			load->limit[i] = c.cpu_limit_cores;
+		}
+		load->throttled += c.throttled;
 		if (c.rss_bytes > load->max_rss_bytes)
 			load->max_rss_bytes = c.rss_bytes;
 		add_buckets(r, &c);
@@ -767,8 +793,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_noise_finish(&t.noise, env->sampler->same_host,
 			 sat_s > 0 ? (double)load.cpu_here_ns / 1e9 / sat_s : 0, r);
 	orc_noise_warn(r);
-	r->satellite_cpu = sat_s > 0 ? (double)load.busiest_cpu_ns / 1e9 / sat_s : 0;
-	r->satellite_rss_bytes = load.max_rss_bytes;
+	busiest_satellite(env, &load, sat_s, r);
 	orc_noise_judge_harness(r);
 	if (t.t0_ns > reset_ns)
 		orc_recovery_measure(r, p->events, p->nevents, (double)(t.t0_ns - reset_ns) / 1e9);

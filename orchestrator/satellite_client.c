@@ -80,6 +80,8 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 #undef COPY
 	c->last_report_ns = m->last_report_ns;
 	c->rss_bytes = m->rss_bytes;
+	c->cpu_limit_cores = m->cpu_limit_cores;
+	c->throttled = m->throttled;
 	c->bucket_ms = m->bucket_ms;
 	if (!copy_u32s(m->spans_per_bucket, m->n_spans_per_bucket, &c->spans_per_bucket,
 		       &c->nbuckets) ||

@@ -42,6 +42,8 @@ typedef struct orc_sat_counts {
 #undef ORC_SAT_COUNT_MEMBER
 	uint64_t last_report_ns;
 	uint64_t rss_bytes;		/* its resident memory when read: not summed */
+	double cpu_limit_cores;		/* its cgroup's CPU quota; 0: none */
+	uint64_t throttled;		/* periods its cgroup was throttled since the reset */
 	uint32_t bucket_ms;		/* width of a bucket; 0: no buckets */
 	uint32_t *spans_per_bucket;	/* nbuckets, malloc'd: orc_sat_counts_fini */
 	size_t nbuckets;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/cpulimit.h"
 #include "common/error.h"
 
 typedef struct proto_counts {
@@ -24,6 +25,7 @@ struct sat_counters {
 	_Atomic uint64_t run_id;
 	_Atomic uint64_t start_ns;
 	_Atomic uint64_t cpu_at_reset;	/* the process's CPU time then */
+	_Atomic uint64_t throttled_at_reset;	/* its cgroup's throttled periods then */
 	_Atomic uint64_t reports, spans, bytes_wire, bytes_decoded, duplicates, unchecked;
 	_Atomic uint64_t fresh, acked_fresh, resent, after_ack, unacked, refused_spans;
 	_Atomic int64_t in_flight;
@@ -119,6 +121,9 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	pthread_mutex_unlock(&c->delay_mu);
 	SET(c->start_ns, now_ns);
 	SET(c->cpu_at_reset, tb_process_cpu_ns(0));
+	tb_cpu_limit lim;
+	tb_cpu_limit_self(&lim);
+	SET(c->throttled_at_reset, lim.throttled);
 	SET(c->run_id, run_id);
 }
 
@@ -275,6 +280,11 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	uint64_t cpu = tb_process_cpu_ns(0), cpu0 = GET(c->cpu_at_reset);
 	out->cpu_ns = cpu > cpu0 ? cpu - cpu0 : 0;
 	out->rss_bytes = self_rss_bytes();
+	tb_cpu_limit lim;
+	tb_cpu_limit_self(&lim);
+	uint64_t thr0 = GET(c->throttled_at_reset);
+	out->cpu_limit_cores = lim.cores;
+	out->throttled = lim.throttled > thr0 ? lim.throttled - thr0 : 0;
 
 	out->rejected_by_reason = calloc(SAT_REJ_COUNT, sizeof(*out->rejected_by_reason));
 	out->by_protocol = calloc(SAT_PROTO_COUNT, sizeof(*out->by_protocol));
@@ -368,6 +378,8 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 	add_u64(o, "dup_unchecked", snap.dup_unchecked);
 	add_u64(o, "cpu_ns", snap.cpu_ns);
 	add_u64(o, "rss_bytes", snap.rss_bytes);
+	cJSON_AddNumberToObject(o, "cpu_limit_cores", snap.cpu_limit_cores);
+	add_u64(o, "throttled", snap.throttled);
 	add_u64(o, "resent", snap.resent);
 	add_u64(o, "dup_after_ack", snap.dup_after_ack);
 	add_u64(o, "unacked", snap.unacked);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* harness_flag_test.c - the rule that marks a Result as maybe measuring the harness
- * rather than the tracer: a satellite above 80% of a core, or the client's host above
- * 90% busy, and neither just below. */
+ * rather than the tracer: a satellite above 80% of a core (or of its cgroup's quota), or
+ * the client's host above 90% busy, and neither just below. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -33,6 +33,23 @@ Test(harness_flag, a_busy_satellite_or_host_flags_the_run_and_says_which)
 	r = judged(0.81, 0.91, 0);
 	cr_assert(strstr(r.harness_note, "satellite") && strstr(r.harness_note, "; the client's"),
 		  "%s", r.harness_note);
+}
+
+Test(harness_flag, a_satellite_near_its_cgroup_quota_is_the_bottleneck)
+{
+	orc_result r;
+	memset(&r, 0, sizeof(r));
+	r.satellite_cpu = 0.09;
+	r.satellite_cpu_limit = 0.10;
+	r.satellite_throttled = 42;
+	orc_noise_judge_harness(&r);
+	cr_assert(r.harness_bound);
+	cr_assert_str_eq(r.harness_note,
+			 "a satellite used 90% of the 0.10 cores its cgroup allows (throttled 42 "
+			 "times)");
+	r.satellite_cpu = 0.07;
+	orc_noise_judge_harness(&r);
+	cr_assert_not(r.harness_bound, "%s", r.harness_note);
 }
 
 Test(harness_flag, figures_at_the_limits_leave_the_run_unflagged)

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -749,6 +750,63 @@ Test(orchestrator, at_half_errors_every_span_is_accounted_for_and_resends_agree,
 	cr_assert(strstr(out, "FAIL") == NULL && strstr(out, "ERROR") == NULL, "%s", out);
 	cr_assert(strstr(out, "sent 3000 = received 3000 + tracer-dropped 0 + refused 0 + "
 			      "in flight 0 + unexplained 0") != NULL, "%s", out);
+}
+
+/* cpu_cgroup makes a v1 cpu cgroup allowing quota_us per 100 ms and returns its
+ * directory, or "" where this machine has none to make. */
+static const char *cpu_cgroup(int quota_us)
+{
+	static char dir[128];
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/tb-orc-test-%d", (int)getpid());
+	char path[200];
+	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+	FILE *f = NULL;
+	if (mkdir(dir, 0755) != 0 || (f = fopen(path, "w")) == NULL) {
+		rmdir(dir);
+		return "";
+	}
+	fprintf(f, "%d\n", quota_us);
+	return fclose(f) == 0 ? dir : "";
+}
+
+/* A satellite its cgroup throttles to 0.03 cores is the bottleneck long before it uses
+ * 80% of a core: the run is flagged, naming the quota. */
+Test(orchestrator, a_satellite_throttled_by_its_cgroup_flags_the_run, .timeout = 150)
+{
+	const char *cg = cpu_cgroup(3000);
+	if (cg[0] == '\0')
+		cr_skip_test("needs a writable cgroup v1 cpu hierarchy (root)");
+	tb_child c;
+	start_plan(&c, "client c\nsampling 50ms\ncalibrate 0.30\n"
+		       "run hot sps 1000 runtime 2s notimeout\nassert hot.harness_bound == 1\n");
+	pid_t sat[4];
+	int n = 0;
+	for (int i = 0; i < 200 && (n = children_named(c.pid, "satellite", sat, 4)) == 0; i++)
+		tb_sleep_ns(20 * TB_NS_PER_MS);
+	cr_assert_eq(n, 1, "no satellite child found");
+	char path[200];
+	snprintf(path, sizeof(path), "%s/tasks", cg);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	/* Every thread of the satellite, not only its first. */
+	char task_dir[64];
+	snprintf(task_dir, sizeof(task_dir), "/proc/%d/task", (int)sat[0]);
+	DIR *d = opendir(task_dir);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			fprintf(f, "%s\n", de->d_name);
+			fflush(f);
+		}
+	if (d != NULL)
+		closedir(d);
+	fclose(f);
+	int st = finish(&c, 120000);
+	const char *out = text_of(out_path);
+	remove_plan_files();
+	rmdir(cg);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, "the 0.03 cores its cgroup allows (throttled") != NULL, "%s", out);
 }
 
 /* On a terminal a plan keeps one live line: which step, the run's time and the plan's
