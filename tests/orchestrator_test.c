@@ -57,6 +57,8 @@ static void teardown(void)
 	char dir[160];
 	snprintf(dir, sizeof(dir), "/tmp/tb-orc-test-cache-%d", (int)getpid());
 	tu_remove_tree(dir);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/tb-orc-test-%d", (int)getpid());
+	rmdir(dir); /* a cgroup a failed test left; empty once its satellite is gone */
 	unlink(reg);
 	unlink(out_path);
 	unlink(err_path);
