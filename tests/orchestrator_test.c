@@ -377,7 +377,7 @@ Test(orchestrator, bad_command_lines_are_named)
 	/* An unknown client is named before anything starts, with the ones there are. */
 	cr_assert(strstr(text_of(err_path),
 			 "(known: c, crash, hang, c-argv, heavy, c-no-retry, lsb-argv, gone, "
-			 "nopath, lsb-c, lsb-c-gc, lsb-1ms)") != NULL);
+			 "nopath, lsb-c, lsb-c-gc, lsb-1ms, tiny)") != NULL);
 }
 
 /* A registered command that cannot be executed is named with the reason, not reported
