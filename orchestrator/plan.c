@@ -207,6 +207,17 @@ static bool take_name(parser *ps, char *buf, size_t len, const char *what)
 	return true;
 }
 
+/* take_punct requires the punctuation p next, else fails with why, what was expected. */
+static bool take_punct(parser *ps, const char *p, const char *why)
+{
+	if (!is_punct(&ps->tok, p)) {
+		fail_at(ps, &ps->tok, "%s", why);
+		return false;
+	}
+	advance(ps);
+	return true;
+}
+
 static bool take_number(parser *ps, double *out, const char *what)
 {
 	char buf[64];
@@ -322,12 +333,7 @@ static bool take_percentile(parser *ps, double *q)
 		fail_at(ps, &v, "expected a percentile from 0 to 100");
 		return false;
 	}
-	if (!is_punct(&ps->tok, ",")) {
-		fail_at(ps, &ps->tok, "expected ',' and a list after p's percentile");
-		return false;
-	}
-	advance(ps);
-	return true;
+	return take_punct(ps, ",", "expected ',' and a list after p's percentile");
 }
 
 /* parse_call reads fn(EXPR), or p(Q, EXPR), after the name fn. */
@@ -502,11 +508,8 @@ static void parse_assert(parser *ps)
 	if (is_word(&ps->tok, "significant")) {
 		a->significant = true;
 		advance(ps);
-		if (!is_punct(&ps->tok, "(")) {
-			fail_at(ps, &ps->tok, "expected ( after significant");
+		if (!take_punct(ps, "(", "expected ( after significant"))
 			return;
-		}
-		advance(ps);
 	}
 	if ((a->lhs = parse_expr(ps)) == NULL)
 		return;
@@ -627,11 +630,8 @@ static bool ev_bandwidth(parser *ps, orc_event *e)
 		return false;
 	}
 	advance(ps);
-	if (!is_punct(&ps->tok, "/")) {
-		fail_at(ps, &ps->tok, "expected /s after the size");
+	if (!take_punct(ps, "/", "expected /s after the size"))
 		return false;
-	}
-	advance(ps);
 	if (!is_word(&ps->tok, "s")) {
 		fail_at(ps, &ps->tok, "expected /s after the size");
 		return false;
@@ -768,12 +768,7 @@ static bool set_sps(parser *ps, orc_plan_run *r)
 			return false;
 		r->nsps++;
 	} while (is_punct(&ps->tok, ","));
-	if (!is_punct(&ps->tok, "]")) {
-		fail_at(ps, &ps->tok, "expected ',' or ']'");
-		return false;
-	}
-	advance(ps);
-	return true;
+	return take_punct(ps, "]", "expected ',' or ']'");
 }
 
 static bool set_runtime(parser *ps, orc_plan_run *r)
@@ -1008,21 +1003,14 @@ static bool take_ramp_cond(parser *ps, orc_ramp_cond *c)
 		return false;
 	}
 	advance(ps);
-	if (!is_punct(&ps->tok, ">")) {
-		fail_at(ps, &ps->tok, "expected '>' (a ramp stops when its figure rises above)");
+	if (!take_punct(ps, ">", "expected '>' (a ramp stops when its figure rises above)"))
 		return false;
-	}
-	advance(ps);
 	token v = ps->tok;
 	if (!take_number(ps, &c->limit, dropped ? "a percentage such as 1%" : "a CPU share "
 						  "such as 0.9"))
 		return false;
-	if (dropped && !is_punct(&ps->tok, "%")) {
-		fail_at(ps, &ps->tok, "expected '%%' after the dropped percentage");
+	if (dropped && !take_punct(ps, "%", "expected '%' after the dropped percentage"))
 		return false;
-	}
-	if (dropped)
-		advance(ps);
 	if (c->limit < 0 || (dropped && c->limit > 100) || (cpu && c->limit > 64)) {
 		fail_at(ps, &v, dropped ? "expected a percentage from 0 to 100"
 					: "expected a CPU share from 0 to 64 cores");
