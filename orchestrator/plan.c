@@ -951,9 +951,19 @@ static orc_plan_run *new_run(parser *ps, const token *at)
 	return r;
 }
 
+/* end_run reads the run's events, if any, and counts it in the plan. */
+static void end_run(parser *ps, orc_plan_run *r)
+{
+	if (is_punct(&ps->tok, "{"))
+		parse_events(ps, r);
+	if (ps->failed)
+		return;
+	ps->plan->nruns++;
+	end_of_statement(ps);
+}
+
 static void parse_run(parser *ps)
 {
-	orc_plan *p = ps->plan;
 	token at = ps->tok;
 	orc_plan_run *r = new_run(ps, &at);
 	if (r == NULL)
@@ -967,12 +977,7 @@ static void parse_run(parser *ps)
 	}
 	if (!check_rounds(ps, r, &at))
 		return;
-	if (is_punct(&ps->tok, "{"))
-		parse_events(ps, r);
-	if (ps->failed)
-		return;
-	p->nruns++;
-	end_of_statement(ps);
+	end_run(ps, r);
 }
 
 /* take_word_then requires the word w, then reads a number above lo into *out. */
@@ -1060,7 +1065,6 @@ static bool parse_ramp_head(parser *ps, orc_ramp *rp)
 /* parse_ramp reads `ramp NAME HEAD SETTINGS [{ EVENTS }]`: a run whose rates rise. */
 static void parse_ramp(parser *ps)
 {
-	orc_plan *p = ps->plan;
 	token at = ps->tok;
 	orc_plan_run *r = new_run(ps, &at);
 	if (r == NULL || !parse_ramp_head(ps, &r->ramp))
@@ -1083,12 +1087,7 @@ static void parse_ramp(parser *ps)
 		fail_at(ps, &ps->tok, "expected the ramp '%s' to give a runtime", r->name);
 		return;
 	}
-	if (is_punct(&ps->tok, "{"))
-		parse_events(ps, r);
-	if (ps->failed)
-		return;
-	p->nruns++;
-	end_of_statement(ps);
+	end_run(ps, r);
 }
 
 size_t orc_plan_run_steps(const orc_plan_run *r)
