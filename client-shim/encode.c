@@ -118,8 +118,8 @@ static void ls_fill_span(ls_pool *p, size_t i, const tb_span *s)
 	}
 }
 
-int tb_encode_lightstep(tb_span *const *spans, size_t n, uint64_t reporter_id, uint8_t **bufp,
-			size_t *lenp)
+int tb_encode_lightstep(tb_span *const *spans, size_t n, uint64_t reporter_id,
+			const char *access_token, uint8_t **bufp, size_t *lenp)
 {
 	size_t ntags = count_tags(spans, n), nlogs = count_logs(spans, n);
 	ls_pool p = {
@@ -143,7 +143,7 @@ int tb_encode_lightstep(tb_span *const *spans, size_t n, uint64_t reporter_id, u
 	Lightstep__Collector__Reporter rep = LIGHTSTEP__COLLECTOR__REPORTER__INIT;
 	rep.reporter_id = reporter_id;
 	Lightstep__Collector__Auth auth = LIGHTSTEP__COLLECTOR__AUTH__INIT;
-	auth.access_token = "tracebench";
+	auth.access_token = (char *)access_token;
 	Lightstep__Collector__ReportRequest req = LIGHTSTEP__COLLECTOR__REPORT_REQUEST__INIT;
 	req.reporter = &rep;
 	req.auth = &auth;

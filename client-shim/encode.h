@@ -11,9 +11,9 @@
 #include "client-shim/span.h"
 
 /* tb_encode_lightstep packs spans into a malloc'd *bufp of *lenp bytes. TB_OK or
- * TB_ENOMEM. reporter_id names this tracer instance. */
-int tb_encode_lightstep(tb_span *const *spans, size_t n, uint64_t reporter_id, uint8_t **bufp,
-			size_t *lenp);
+ * TB_ENOMEM. reporter_id names this tracer instance; access_token goes in the auth. */
+int tb_encode_lightstep(tb_span *const *spans, size_t n, uint64_t reporter_id,
+			const char *access_token, uint8_t **bufp, size_t *lenp);
 
 /* tb_encode_otlp packs spans as one resource (service.name = service) and one scope. */
 int tb_encode_otlp(tb_span *const *spans, size_t n, const char *service, uint8_t **bufp,

@@ -11,7 +11,7 @@
 #include "common/error.h"
 
 #define MAX_REPLY (1u << 20)
-#define TIMEOUT_MS 10000L
+#define TIMEOUT_MS 30000L	/* a run of several clients holds GET /control until all ask */
 
 typedef struct reply {
 	char *data;

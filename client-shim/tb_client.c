@@ -50,7 +50,7 @@ static int run(const tb_command *cmd, size_t max_buffered, uint64_t flush_ns,
 			sats[i] = cmd->satellites[i];
 		tb_tracer_opts o = {.protocol = cmd->protocol, .satellites = sats,
 				    .n_satellites = cmd->n_satellites, .max_buffered = max_buffered,
-				    .no_retry = no_retry,
+				    .no_retry = no_retry, .access_token = cmd->access_token,
 				    .flush_ns = flush_ns};
 		rc = tb_tracer_report_alloc(&t, &o, err, sizeof(err));
 	} else {
@@ -216,6 +216,9 @@ static int parse_args(int argc, char **argv, args *a)
 		fprintf(stderr, "tb-client: TB_PROTOCOL=%s is not lightstep or otlp\n", env_proto);
 		return 2;
 	}
+	const char *env_token = getenv(TB_ACCESS_TOKEN_ENV);
+	if (env_token != NULL && env_token[0] != '\0')
+		snprintf(a->cmd.access_token, sizeof(a->cmd.access_token), "%s", env_token);
 	a->control = tb_shim_control_url();
 	build_longopts();
 	int opt;

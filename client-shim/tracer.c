@@ -29,6 +29,8 @@ struct tb_tracer {
 	size_t next_sat;
 	CURL **curl;		/* one keep-alive handle per satellite */
 	uint64_t reporter_id;
+	char access_token[TB_ACCESS_TOKEN_LEN];
+	char token_header[TB_ACCESS_TOKEN_LEN + 32];
 	uint64_t rng;		/* xorshift state for ids */
 
 	pthread_mutex_t mu;
@@ -172,6 +174,9 @@ static bool post_report(tb_tracer *t, const uint8_t *body, size_t len)
 	struct curl_slist *hdr = curl_slist_append(
 		NULL, otlp ? "Content-Type: application/x-protobuf"
 			   : "Content-Type: application/octet-stream");
+	struct curl_slist *both = hdr ? curl_slist_append(hdr, t->token_header) : NULL;
+	if (both != NULL)
+		hdr = both;
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
@@ -229,7 +234,8 @@ static bool flush_once(tb_tracer *t)
 		size_t len = 0;
 		int rc = t->o.protocol == TB_PROTO_OTLP
 				 ? tb_encode_otlp(batch + off, k, t->o.service, &body, &len)
-				 : tb_encode_lightstep(batch + off, k, t->reporter_id, &body, &len);
+				 : tb_encode_lightstep(batch + off, k, t->reporter_id,
+								      t->access_token, &body, &len);
 		uint64_t again = 0;
 		for (size_t i = 0; i < k; i++)
 			again += batch[off + i]->attempts > 0;
@@ -312,6 +318,11 @@ int tb_tracer_report_alloc(tb_tracer **tp, const tb_tracer_opts *o, char *err, s
 		t->o.flush_ns = DEFAULT_FLUSH_NS;
 	if (t->o.service == NULL)
 		t->o.service = "tracebench-c-client";
+	snprintf(t->access_token, sizeof(t->access_token), "%s",
+		 o->access_token ? o->access_token : TB_ACCESS_TOKEN_DEFAULT);
+	t->o.access_token = NULL; /* copied: the caller's may go */
+	snprintf(t->token_header, sizeof(t->token_header), TB_ACCESS_TOKEN_HEADER ": %s",
+		 t->access_token);
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);

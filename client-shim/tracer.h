@@ -35,6 +35,7 @@ typedef struct tb_tracer_opts {
 	uint64_t flush_ns;		/* 0: 200 ms */
 	const char *service;		/* OTLP service.name; NULL: "tracebench-c-client" */
 	bool no_retry;			/* count a failed report's spans as dropped instead */
+	const char *access_token;	/* sent with every report; NULL: TB_ACCESS_TOKEN_DEFAULT */
 } tb_tracer_opts;
 
 typedef struct tb_tracer_stats {

@@ -24,6 +24,32 @@ void tb_command_init(tb_command *c)
 	c->num_tags = 10;
 	c->num_logs = 15;
 	c->protocol = TB_PROTO_LIGHTSTEP;
+	c->clients = 1;
+	snprintf(c->access_token, sizeof(c->access_token), "%s", TB_ACCESS_TOKEN_DEFAULT);
+}
+
+#define ACCESS_PREFIX "tracebench-client-"
+
+void tb_access_token_for(uint32_t index, char *buf, size_t len)
+{
+	snprintf(buf, len, ACCESS_PREFIX "%u", index);
+}
+
+bool tb_access_token_client(const char *token, uint32_t *index)
+{
+	size_t n = strlen(ACCESS_PREFIX);
+	if (token == NULL || strncmp(token, ACCESS_PREFIX, n) != 0)
+		return false;
+	const char *d = token + n;
+	unsigned long v = 0;
+	size_t i = 0;
+	/* Plain decimal only, no sign or spaces: the satellite trusts nothing it reads. */
+	for (; d[i] >= '0' && d[i] <= '9' && i < 4; i++)
+		v = v * 10 + (unsigned long)(d[i] - '0');
+	if (i == 0 || d[i] != '\0' || v >= TB_MAX_CLIENTS || (i > 1 && d[0] == '0'))
+		return false;
+	*index = (uint32_t)v;
+	return true;
 }
 
 const char *tb_protocol_name(tb_protocol p)
@@ -60,6 +86,9 @@ char *tb_command_to_json(const tb_command *c)
 		cJSON_AddItemToArray(sats, cJSON_CreateString(c->satellites[i]));
 	cJSON_AddStringToObject(o, "Protocol", tb_protocol_name(c->protocol));
 	cJSON_AddNumberToObject(o, "RunId", (double)c->run_id);
+	cJSON_AddNumberToObject(o, "ClientIndex", c->client_index);
+	cJSON_AddNumberToObject(o, "Clients", c->clients);
+	cJSON_AddStringToObject(o, "AccessToken", c->access_token);
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -140,6 +169,29 @@ int tb_command_from_json(const char *text, size_t len, tb_command *c, char *err,
 	if (!get_uint(o, "NumLogs", 1000, &v, NULL, err, errlen))
 		goto out;
 	c->num_logs = (uint32_t)v;
+	v = c->clients;
+	if (!get_uint(o, "Clients", TB_MAX_CLIENTS, &v, NULL, err, errlen))
+		goto out;
+	c->clients = (uint32_t)v;
+	v = c->client_index;
+	if (!get_uint(o, "ClientIndex", TB_MAX_CLIENTS - 1, &v, NULL, err, errlen))
+		goto out;
+	c->client_index = (uint32_t)v;
+	if (c->clients == 0 || c->client_index >= c->clients) {
+		snprintf(err, errlen, "ClientIndex must be below Clients (%u)", c->clients);
+		goto out;
+	}
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "AccessToken");
+	if (at != NULL && (!cJSON_IsString(at) || strlen(at->valuestring) == 0 ||
+			   strlen(at->valuestring) >= sizeof(c->access_token) ||
+			   strspn(at->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						   "0123456789-_.") != strlen(at->valuestring))) {
+		snprintf(err, errlen, "AccessToken must be 1 to %zu letters, digits or -_.",
+			 sizeof(c->access_token) - 1);
+		goto out;
+	}
+	if (at != NULL)
+		snprintf(c->access_token, sizeof(c->access_token), "%s", at->valuestring);
 	if (c->sleep_ns > 0 && c->sleep_interval_ns == 0) {
 		snprintf(err, errlen, "SleepInterval must be above 0 when Sleep is");
 		goto out;

@@ -19,6 +19,18 @@
 #define TB_TOKEN_HEADER "X-Tracebench-Token"
 #define TB_TOKEN_LEN 32		/* hex digits */
 
+/* The most clients one run may have. */
+#define TB_MAX_CLIENTS 128
+
+/* Every client of a run reports its spans with its own access token, which the
+ * satellites read (the Lightstep-Access-Token header, over HTTP/1.1 and gRPC alike) to
+ * count each client's spans apart: "tracebench-client-<index>". A client launched with
+ * argv flags finds it in TB_ACCESS_TOKEN_ENV. */
+#define TB_ACCESS_TOKEN_HEADER "Lightstep-Access-Token"
+#define TB_ACCESS_TOKEN_ENV "TB_ACCESS_TOKEN"
+#define TB_ACCESS_TOKEN_DEFAULT "tracebench"
+#define TB_ACCESS_TOKEN_LEN 64
+
 typedef enum tb_protocol {
 	TB_PROTO_LIGHTSTEP = 0,	/* LightStep collector protobuf, POST /api/v2/reports */
 	TB_PROTO_OTLP,		/* OTLP/HTTP protobuf, POST /v1/traces */
@@ -37,6 +49,9 @@ typedef struct tb_command {
 	char satellites[TB_CMD_MAX_SATELLITES][64];	/* Satellites: "host:port" */
 	tb_protocol protocol;		/* Protocol: "lightstep" | "otlp" */
 	uint64_t run_id;		/* RunId */
+	uint32_t client_index;		/* ClientIndex: this client's place in the run, from 0 */
+	uint32_t clients;		/* Clients: how many the run has (default 1) */
+	char access_token[TB_ACCESS_TOKEN_LEN];	/* AccessToken: what to report spans with */
 } tb_command;
 
 typedef struct tb_client_result {
@@ -70,6 +85,13 @@ uint64_t tb_argv_flag_get(const tb_command *c, size_t i);
 /* tb_argv_flag_set reads flag i's value from arg into c: false when arg is not a
  * number in the flag's range (0 or 1 for the booleans, at most 1000 tags or logs). */
 bool tb_argv_flag_set(tb_command *c, size_t i, const char *arg);
+
+/* tb_access_token_for writes client index's access token into buf. */
+void tb_access_token_for(uint32_t index, char *buf, size_t len);
+
+/* tb_access_token_client reads the client index out of an access token: false for a
+ * token (or NULL) that names no client of a run. */
+bool tb_access_token_client(const char *token, uint32_t *index);
 
 /* tb_command_init sets the defaults (NumTags 10, NumLogs 15, SleepInterval 1 ms, ...). */
 void tb_command_init(tb_command *c);

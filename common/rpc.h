@@ -22,7 +22,7 @@
 #include "proto/bench.pb-c.h"
 
 /* Bump when a change to bench.proto would be misread by an older peer. */
-#define TB_PROTO_VERSION 5
+#define TB_PROTO_VERSION 6
 
 /* Largest message either side accepts (sample batches are the big ones). */
 #define TB_RPC_MAX_MSG (16u << 20)

@@ -117,7 +117,8 @@ int tb_controller_open(tb_controller **cp, const char *client, const tb_controll
 	tb_tls_opts to = {.cert = o->tls_cert, .key = o->tls_key, .ca = o->tls_ca};
 	if (rc == TB_OK && tb_tls_opts_given(&to))
 		rc = tb_tls_load(&c->tls, &to, err, errlen);
-	orc_harness_opts ho = {.clients = c->clients_file, .sampler_url = o->sampler_url,
+	const char *urls[] = {o->sampler_url};
+	orc_harness_opts ho = {.clients = c->clients_file, .sampler_urls = urls, .nsamplers = 1,
 			       .control_port = (uint16_t)o->control_port,
 			       .period_ns = o->sample_period_ns ? o->sample_period_ns
 								: 100 * TB_NS_PER_MS,

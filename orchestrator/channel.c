@@ -23,27 +23,52 @@
 #define MAX_BODY (64u * 1024)
 #define MAX_PAIRS 16
 
+/* One client of the run. */
+typedef struct slot {
+	char *command_json;
+	char token[TB_TOKEN_LEN + 1];
+	bool asked;		/* it asked for its command */
+	uint64_t started_ns;	/* when its command was answered; 0: not yet */
+	bool have_result, taken;
+	int result_rc;		/* TB_OK or TB_EPROTO */
+	tb_client_result result;
+	char result_err[256];
+} slot;
+
+/* A GET /control held until the run's clients are released. */
+typedef struct held {
+	struct MHD_Connection *conn;
+	struct held *next;
+} held;
+
 struct orc_channel {
 	struct MHD_Daemon *d;
 	uint16_t port;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	char *command_json;	/* NULL when disarmed */
 	bool need_token;	/* listening beyond loopback */
-	char token[TB_TOKEN_LEN + 1];	/* this run's secret; "" when not needed */
+	bool armed, holding;
+	slot *slots;		/* the run's clients; nslots of them */
+	size_t nslots;
 	uint64_t refused;	/* requests refused for their token, this run */
-	bool have_result;
-	int result_rc;		/* TB_OK or TB_EPROTO */
-	tb_client_result result;
-	char result_err[256];
+	/* the last run's tokens: a late request from one of its clients is told so */
+	char (*old_tokens)[TB_TOKEN_LEN + 1];
+	size_t nold;
+	uint64_t run_id, old_run_id;
+	held *waiting;
 };
 
-/* A request body being read. */
-typedef struct body {
+/* A request being served: whose it is, and a body being read. */
+typedef struct request {
+	int who;		/* the client's slot; WHO_* below when not one */
+	uint64_t run;		/* of the run armed when it came */
+	bool suspended;
 	char *data;
 	size_t len;
 	bool too_large;
-} body;
+} request;
+
+enum { WHO_NONE = -1, WHO_UNKNOWN = -2, WHO_OLD = -3 };
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
 				 const char *type, const char *text)
@@ -65,34 +90,35 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
 	return send_text(conn, status, "text/plain", text);
 }
 
-/* record stores a result (or why it was refused) for the waiting run. */
-static void record(orc_channel *c, int rc, const tb_client_result *r, const char *err)
+/* take_result stores client who's result (or why it was refused) for the run. */
+static enum MHD_Result take_result(orc_channel *c, struct MHD_Connection *conn,
+				   const request *rq, int rc, const tb_client_result *r,
+				   const char *err)
 {
+	char msg[160] = "";
+	int who = rq->who;
 	pthread_mutex_lock(&c->mu);
-	if (c->command_json != NULL && !c->have_result) {
-		c->have_result = true;
-		c->result_rc = rc;
+	if (!c->armed || rq->run != c->run_id)
+		snprintf(msg, sizeof(msg), "no run is in progress");
+	else if (c->slots[who].have_result)
+		snprintf(msg, sizeof(msg), "the result of client %d of run %" PRIu64
+			 " was already received", who, c->run_id);
+	if (msg[0] == '\0') {
+		slot *s = &c->slots[who];
+		s->have_result = true;
+		s->result_rc = rc;
 		if (r != NULL)
-			c->result = *r;
-		snprintf(c->result_err, sizeof(c->result_err), "%s", err ? err : "");
+			s->result = *r;
+		snprintf(s->result_err, sizeof(s->result_err), "%s", err ? err : "");
 		pthread_cond_broadcast(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
-}
-
-static enum MHD_Result take_result(orc_channel *c, struct MHD_Connection *conn, int rc,
-				   const tb_client_result *r, const char *err)
-{
-	pthread_mutex_lock(&c->mu);
-	bool armed = c->command_json != NULL, dup = c->have_result;
-	pthread_mutex_unlock(&c->mu);
-	if (!armed)
-		return send_error(conn, MHD_HTTP_CONFLICT, "no run is in progress");
-	if (dup)
-		return send_error(conn, MHD_HTTP_CONFLICT, "this run's result was already received");
-	record(c, rc, r, err);
+	if (msg[0] != '\0') {
+		tb_warn("control channel: refused a result: %s", msg);
+		return send_error(conn, MHD_HTTP_CONFLICT, msg);
+	}
 	if (rc != TB_OK) {
-		tb_warn("control channel: malformed result: %s", err);
+		tb_warn("control channel: client %d sent a malformed result: %s", who, err);
 		return send_error(conn, MHD_HTTP_BAD_REQUEST, err);
 	}
 	return send_text(conn, MHD_HTTP_OK, "application/json", "{}");
@@ -118,39 +144,161 @@ static enum MHD_Result collect_pair(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* token_ok tells whether conn carries this run's token, when one is needed. The
- * comparison takes the same time wherever the first wrong digit is. */
-static bool token_ok(orc_channel *c, struct MHD_Connection *conn)
+/* same_token compares in the same time wherever the first wrong digit is. */
+static bool same_token(const char *got, const char *want)
 {
-	if (!c->need_token)
-		return true;
-	const char *got = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, TB_TOKEN_HEADER);
-	pthread_mutex_lock(&c->mu);
-	unsigned diff = c->token[0] == '\0' || got == NULL || strlen(got) != TB_TOKEN_LEN;
-	for (size_t i = 0; !diff && i < TB_TOKEN_LEN; i++)
-		diff |= (unsigned)(got[i] ^ c->token[i]);
-	pthread_mutex_unlock(&c->mu);
+	unsigned diff = want[0] == '\0';
+	for (size_t i = 0; i < TB_TOKEN_LEN; i++)
+		diff |= (unsigned)(got[i] ^ want[i]);
 	return diff == 0;
 }
 
-/* refuse answers 403 to a request without this run's token, counting it. */
-static enum MHD_Result refuse(orc_channel *c, struct MHD_Connection *conn, const char *url)
+/* who_is finds the client a request comes from by the token it carries. Without one,
+ * the only client of a run on loopback is assumed, as clients written for LightStep
+ * Benchmarks send none. Called with mu held. */
+static int who_is(orc_channel *c, struct MHD_Connection *conn)
+{
+	const char *got = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, TB_TOKEN_HEADER);
+	if (got == NULL)
+		return c->armed && c->nslots == 1 && !c->need_token ? 0 : WHO_NONE;
+	if (strlen(got) != TB_TOKEN_LEN)
+		return WHO_UNKNOWN;
+	for (size_t i = 0; c->armed && i < c->nslots; i++)
+		if (same_token(got, c->slots[i].token))
+			return (int)i;
+	for (size_t i = 0; i < c->nold; i++)
+		if (same_token(got, c->old_tokens[i]))
+			return WHO_OLD;
+	return WHO_UNKNOWN;
+}
+
+/* refuse answers a request that names no client of this run, counting it: 403 without
+ * the right token, 409 from a client of the run before. */
+static enum MHD_Result refuse(orc_channel *c, struct MHD_Connection *conn, const char *url,
+			      int who)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN] = "?", why[200];
 	if (ci != NULL && ci->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
 			  sizeof(addr));
-	bool given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, TB_TOKEN_HEADER) != NULL;
 	pthread_mutex_lock(&c->mu);
 	uint64_t n = ++c->refused;
+	if (who == WHO_OLD)
+		snprintf(why, sizeof(why), "this " TB_TOKEN_HEADER " is a client's of run %" PRIu64
+			 ", which is over", c->old_run_id);
+	else if (who == WHO_UNKNOWN)
+		snprintf(why, sizeof(why), "wrong " TB_TOKEN_HEADER);
+	else if (c->armed && c->nslots > 1)
+		snprintf(why, sizeof(why), "missing " TB_TOKEN_HEADER " (from $" TB_TOKEN_ENV
+			 "): the %zu clients of this run are told apart by it", c->nslots);
+	else
+		snprintf(why, sizeof(why), "missing " TB_TOKEN_HEADER " (from $" TB_TOKEN_ENV ")");
 	pthread_mutex_unlock(&c->mu);
-	tb_warn("control channel: refused %s from %s: %s " TB_TOKEN_HEADER " (%" PRIu64
-		" refused this run)", url, addr, given ? "wrong" : "no", n);
-	return send_error(conn, MHD_HTTP_FORBIDDEN,
-			  given ? "wrong " TB_TOKEN_HEADER : "missing " TB_TOKEN_HEADER
-							     " (from $" TB_TOKEN_ENV ")");
+	tb_warn("control channel: refused %s from %s: %s (%" PRIu64 " refused this run)", url,
+		addr, why, n);
+	return send_error(conn, who == WHO_OLD ? MHD_HTTP_CONFLICT : MHD_HTTP_FORBIDDEN, why);
+}
+
+/* serve_control answers GET /control with client who's command; while the run holds
+ * its clients, the request waits (suspended) until they are released. */
+static enum MHD_Result serve_control(orc_channel *c, struct MHD_Connection *conn,
+				     request *rq)
+{
+	pthread_mutex_lock(&c->mu);
+	bool mine = c->armed && rq->run == c->run_id;
+	if (mine && c->holding) {
+		held *h = malloc(sizeof(*h));
+		if (h == NULL) {
+			pthread_mutex_unlock(&c->mu);
+			return MHD_NO;
+		}
+		c->slots[rq->who].asked = true;
+		*h = (held){conn, c->waiting};
+		c->waiting = h;
+		rq->suspended = true;
+		MHD_suspend_connection(conn);
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		return MHD_YES;
+	}
+	char *json = NULL;
+	if (mine) {
+		slot *s = &c->slots[rq->who];
+		s->asked = true;
+		if (s->started_ns == 0)
+			s->started_ns = tb_now_ns();
+		json = strdup(s->command_json);
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (json == NULL)
+		return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no run is in progress");
+	enum MHD_Result ret = send_text(conn, MHD_HTTP_OK, "application/json", json);
+	free(json);
+	return ret;
+}
+
+/* read_body gathers a POST body into rq; true once it is all in. */
+static bool read_body(request *rq, const char *upload_data, size_t *upload_size, bool *nomem)
+{
+	*nomem = false;
+	if (*upload_size == 0)
+		return true;
+	if (rq->len + *upload_size > MAX_BODY) {
+		rq->too_large = true;
+	} else {
+		char *nd = realloc(rq->data, rq->len + *upload_size + 1);
+		if (nd == NULL) {
+			*nomem = true;
+			return false;
+		}
+		rq->data = nd;
+		memcpy(rq->data + rq->len, upload_data, *upload_size);
+		rq->len += *upload_size;
+	}
+	*upload_size = 0;
+	return false;
+}
+
+/* result_by_query takes the older GET /result?SpansSent=...&... form. */
+static enum MHD_Result result_by_query(orc_channel *c, struct MHD_Connection *conn,
+				       const request *rq)
+{
+	pairs p = {0};
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_pair, &p);
+	tb_client_result r;
+	char err[256];
+	int rc = p.overflow ? TB_EPROTO
+			    : tb_client_result_from_pairs(p.n, p.names, p.values, &r, err, sizeof(err));
+	if (p.overflow)
+		snprintf(err, sizeof(err), "more than %d result fields", MAX_PAIRS);
+	return take_result(c, conn, rq, rc, rc == TB_OK ? &r : NULL, err);
+}
+
+/* start_request is the first call for a request: whose it is, before any body is read.
+ * *refused tells whether it was answered already, refused. */
+static enum MHD_Result start_request(orc_channel *c, struct MHD_Connection *conn,
+				     const char *url, void **con_cls, bool *refused)
+{
+	bool ours = strcmp(url, "/control") == 0 || strcmp(url, "/result") == 0;
+	request *rq = calloc(1, sizeof(*rq));
+	*refused = false;
+	if (rq == NULL)
+		return MHD_NO;
+	*con_cls = rq;
+	pthread_mutex_lock(&c->mu);
+	rq->who = ours ? who_is(c, conn) : WHO_NONE;
+	rq->run = c->run_id;
+	bool armed = c->armed;
+	pthread_mutex_unlock(&c->mu);
+	/* Without a run on loopback, a request without a token is only told there is none. */
+	if (ours && rq->who < 0 && (armed || rq->who != WHO_NONE || c->need_token)) {
+		*refused = true;
+		return refuse(c, conn, url, rq->who);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -159,80 +307,49 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	orc_channel *c = cls;
 	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
-	/* Checked on the first call for a request, before any body is read. */
-	if (*con_cls == NULL && (strcmp(url, "/control") == 0 || strcmp(url, "/result") == 0) &&
-	    !token_ok(c, conn))
-		return refuse(c, conn, url);
-
+	if (*con_cls == NULL) {
+		bool refused;
+		enum MHD_Result ret = start_request(c, conn, url, con_cls, &refused);
+		if (refused || ret != MHD_YES || is_post)
+			return ret;	/* a POST's body comes in the next calls */
+	}
+	request *rq = *con_cls;
 	if (strcmp(url, "/control") == 0) {
 		if (!is_get)
 			return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET /control");
-		pthread_mutex_lock(&c->mu);
-		char *json = c->command_json ? strdup(c->command_json) : NULL;
-		pthread_mutex_unlock(&c->mu);
-		if (json == NULL)
+		if (rq->who < 0)
 			return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no run is in progress");
-		enum MHD_Result ret = send_text(conn, MHD_HTTP_OK, "application/json", json);
-		free(json);
-		return ret;
+		return serve_control(c, conn, rq);
 	}
 	if (strcmp(url, "/result") != 0)
 		return send_error(conn, MHD_HTTP_NOT_FOUND, "unknown path (try /control or /result)");
-
-	if (is_get) {
-		pairs p = {0};
-		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_pair, &p);
-		tb_client_result r;
-		char err[256];
-		int rc = p.overflow ? TB_EPROTO
-				    : tb_client_result_from_pairs(p.n, p.names, p.values, &r, err, sizeof(err));
-		if (p.overflow)
-			snprintf(err, sizeof(err), "more than %d result fields", MAX_PAIRS);
-		return take_result(c, conn, rc, rc == TB_OK ? &r : NULL, err);
-	}
-	if (!is_post)
+	if (!is_get && !is_post)
 		return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST /result");
-
-	body *b = *con_cls;
-	if (b == NULL) {
-		b = calloc(1, sizeof(*b));
-		if (b == NULL)
-			return MHD_NO;
-		*con_cls = b;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		if (b->len + *upload_size > MAX_BODY) {
-			b->too_large = true;
-		} else {
-			char *nd = realloc(b->data, b->len + *upload_size + 1);
-			if (nd == NULL)
-				return MHD_NO;
-			b->data = nd;
-			memcpy(b->data + b->len, upload_data, *upload_size);
-			b->len += *upload_size;
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (b->too_large) {
+	bool nomem;
+	if (is_post && !read_body(rq, upload_data, upload_size, &nomem))
+		return nomem ? MHD_NO : MHD_YES;
+	if (rq->who < 0)
+		return send_error(conn, MHD_HTTP_CONFLICT, "no run is in progress");
+	if (is_get)
+		return result_by_query(c, conn, rq);
+	if (rq->too_large) {
 		char err[64];
 		snprintf(err, sizeof(err), "the result is over %u bytes", MAX_BODY);
-		return take_result(c, conn, TB_EPROTO, NULL, err);
+		return take_result(c, conn, rq, TB_EPROTO, NULL, err);
 	}
 	tb_client_result r;
 	char err[256];
-	int rc = tb_client_result_from_json(b->data ? b->data : "", b->len, &r, err, sizeof(err));
-	return take_result(c, conn, rc, rc == TB_OK ? &r : NULL, err);
+	int rc = tb_client_result_from_json(rq->data ? rq->data : "", rq->len, &r, err, sizeof(err));
+	return take_result(c, conn, rq, rc, rc == TB_OK ? &r : NULL, err);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	body *b = *con_cls;
-	if (b != NULL) {
-		free(b->data);
-		free(b);
+	request *rq = *con_cls;
+	if (rq != NULL) {
+		free(rq->data);
+		free(rq);
 		*con_cls = NULL;
 	}
 }
@@ -255,7 +372,8 @@ int orc_channel_alloc(orc_channel **cp, const char *bind, uint16_t port, char *e
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	c->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, port, NULL,
+	c->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+					MHD_ALLOW_SUSPEND_RESUME, port, NULL,
 				NULL, on_request, c, MHD_OPTION_SOCK_ADDR, &sa,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
@@ -274,12 +392,44 @@ int orc_channel_alloc(orc_channel **cp, const char *bind, uint16_t port, char *e
 	return TB_OK;
 }
 
+/* drop_slots forgets the run's clients, keeping their tokens to recognise latecomers.
+ * Called with mu held. */
+static void drop_slots(orc_channel *c)
+{
+	free(c->old_tokens);
+	c->old_tokens = NULL;
+	c->nold = 0;
+	if (c->nslots > 0 && (c->old_tokens = calloc(c->nslots, sizeof(*c->old_tokens))) != NULL) {
+		for (size_t i = 0; i < c->nslots; i++)
+			memcpy(c->old_tokens[i], c->slots[i].token, sizeof(c->old_tokens[0]));
+		c->nold = c->nslots;
+		c->old_run_id = c->run_id;
+	}
+	for (size_t i = 0; i < c->nslots; i++)
+		free(c->slots[i].command_json);
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = 0;
+}
+
+/* resume_waiting lets every held GET /control be answered. Called with mu held. */
+static void resume_waiting(orc_channel *c)
+{
+	while (c->waiting != NULL) {
+		held *h = c->waiting;
+		c->waiting = h->next;
+		MHD_resume_connection(h->conn);
+		free(h);
+	}
+}
+
 void orc_channel_free(orc_channel *c)
 {
 	if (c == NULL)
 		return;
+	orc_channel_disarm(c);
 	MHD_stop_daemon(c->d);
-	free(c->command_json);
+	free(c->old_tokens);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -301,30 +451,102 @@ static int new_token(char *out)
 	return TB_OK;
 }
 
-int orc_channel_arm(orc_channel *c, const tb_command *cmd, char *err, size_t errlen)
+/* new_slots makes a slot per command, each with its command's text and a token. */
+static int new_slots(const tb_command *cmds, size_t n, slot **out, char *err, size_t errlen)
 {
-	char token[TB_TOKEN_LEN + 1] = "";
-	if (c->need_token && new_token(token) != TB_OK) {
-		snprintf(err, errlen, "no random bytes for the control channel's token");
-		return TB_ESYS;
+	slot *slots = calloc(n, sizeof(*slots));
+	int rc = slots != NULL ? TB_OK : TB_ENOMEM;
+	for (size_t i = 0; rc == TB_OK && i < n; i++) {
+		if (new_token(slots[i].token) != TB_OK) {
+			snprintf(err, errlen, "no random bytes for the control channel's tokens");
+			rc = TB_ESYS;
+		} else if ((slots[i].command_json = tb_command_to_json(&cmds[i])) == NULL) {
+			rc = TB_ENOMEM;
+		}
 	}
-	char *json = tb_command_to_json(cmd);
+	if (rc == TB_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (rc != TB_OK && slots != NULL) {
+		for (size_t i = 0; i < n; i++)
+			free(slots[i].command_json);
+		free(slots);
+		slots = NULL;
+	}
+	*out = slots;
+	return rc;
+}
+
+int orc_channel_arm(orc_channel *c, const tb_command *cmds, size_t n, bool hold, char *err,
+		    size_t errlen)
+{
+	slot *slots;
+	if (n == 0 || n > TB_MAX_CLIENTS) {
+		snprintf(err, errlen, "a run has 1 to %d clients, not %zu", TB_MAX_CLIENTS, n);
+		return TB_EINVAL;
+	}
+	int rc = new_slots(cmds, n, &slots, err, errlen);
+	if (rc != TB_OK)
+		return rc;
 	pthread_mutex_lock(&c->mu);
-	free(c->command_json);
-	c->command_json = json;
-	c->have_result = false;
+	resume_waiting(c);
+	drop_slots(c);
+	c->slots = slots;
+	c->nslots = n;
+	c->armed = true;
+	c->holding = hold;
 	c->refused = 0;
-	memcpy(c->token, token, sizeof(token));
+	c->run_id = cmds[0].run_id;
 	pthread_mutex_unlock(&c->mu);
 	return TB_OK;
 }
 
-const char *orc_channel_token(orc_channel *c, char *buf, size_t len)
+const char *orc_channel_token(orc_channel *c, size_t client, char *buf, size_t len)
 {
 	pthread_mutex_lock(&c->mu);
-	snprintf(buf, len, "%s", c->token);
+	snprintf(buf, len, "%s", client < c->nslots ? c->slots[client].token : "");
 	pthread_mutex_unlock(&c->mu);
 	return buf;
+}
+
+size_t orc_channel_asked(orc_channel *c)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->nslots; i++)
+		n += c->slots[i].asked;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+int orc_channel_wait_asked(orc_channel *c, size_t n, int timeout_ms)
+{
+	uint64_t deadline = tb_now_ns() + (uint64_t)timeout_ms * TB_NS_PER_MS;
+	struct timespec ts = {(time_t)(deadline / TB_NS_PER_S), (long)(deadline % TB_NS_PER_S)};
+	for (;;) {
+		if (orc_channel_asked(c) >= n)
+			return TB_OK;
+		pthread_mutex_lock(&c->mu);
+		int w = pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+		pthread_mutex_unlock(&c->mu);
+		if (w != 0)
+			return orc_channel_asked(c) >= n ? TB_OK : TB_ETIMEDOUT;
+	}
+}
+
+void orc_channel_release(orc_channel *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->holding = false;
+	resume_waiting(c);
+	pthread_mutex_unlock(&c->mu);
+}
+
+uint64_t orc_channel_started_ns(orc_channel *c, size_t client)
+{
+	pthread_mutex_lock(&c->mu);
+	uint64_t t = client < c->nslots ? c->slots[client].started_ns : 0;
+	pthread_mutex_unlock(&c->mu);
+	return t;
 }
 
 uint64_t orc_channel_refused(orc_channel *c)
@@ -338,30 +560,47 @@ uint64_t orc_channel_refused(orc_channel *c)
 void orc_channel_disarm(orc_channel *c)
 {
 	pthread_mutex_lock(&c->mu);
-	free(c->command_json);
-	c->command_json = NULL;
-	c->have_result = false;
-	c->token[0] = '\0';
+	c->armed = false;
+	c->holding = false;
+	resume_waiting(c);
+	drop_slots(c);
 	pthread_mutex_unlock(&c->mu);
 }
 
-int orc_channel_wait_result(orc_channel *c, int timeout_ms, tb_client_result *r, char *err,
-			    size_t errlen)
+/* next_result takes a result not yet taken, if any. Called with mu held. */
+static bool next_result(orc_channel *c, size_t *client, tb_client_result *r, int *rc,
+			char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->nslots; i++) {
+		slot *s = &c->slots[i];
+		if (s->have_result && !s->taken) {
+			s->taken = true;
+			*client = i;
+			*r = s->result;
+			*rc = s->result_rc;
+			snprintf(err, errlen, "%s", s->result_err);
+			return true;
+		}
+	}
+	return false;
+}
+
+int orc_channel_wait_result(orc_channel *c, int timeout_ms, size_t *client,
+			    tb_client_result *r, char *err, size_t errlen)
 {
 	uint64_t deadline = tb_now_ns() + (uint64_t)timeout_ms * TB_NS_PER_MS;
 	struct timespec ts = {(time_t)(deadline / TB_NS_PER_S), (long)(deadline % TB_NS_PER_S)};
 	int rc = TB_ETIMEDOUT;
 	pthread_mutex_lock(&c->mu);
-	while (!c->have_result)
-		if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) != 0)
+	while (!next_result(c, client, r, &rc, err, errlen))
+		if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) != 0) {
+			if (!next_result(c, client, r, &rc, err, errlen)) {
+				rc = TB_ETIMEDOUT;
+				snprintf(err, errlen, "no result from a client within %d ms",
+					 timeout_ms);
+			}
 			break;
-	if (c->have_result) {
-		rc = c->result_rc;
-		*r = c->result;
-		snprintf(err, errlen, "%s", c->result_err);
-	} else {
-		snprintf(err, errlen, "no result from the client within %d ms", timeout_ms);
-	}
+		}
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }

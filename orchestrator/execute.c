@@ -59,15 +59,19 @@ static int make_results_dir(const char *root, const char *plan_path, char *dir, 
 static int check_clients(const orc_plan *plan, const char *client, const char *clients_file,
 			 char *err, size_t errlen)
 {
-	if (plan->sampler_url[0] != '\0')
-		return TB_OK;
+	for (size_t i = 0; i < plan->nsamplers; i++)
+		if (plan->samplers[i].url[0] != '\0')
+			return TB_OK;
 	char why[600];
 	for (size_t i = 0; i <= plan->nruns; i++) {
-		const char *name = i < plan->nruns ? plan->runs[i].client : client;
-		if (name[0] != '\0' &&
-		    tb_registry_require(clients_file, name, why, sizeof(why)) != TB_OK) {
-			snprintf(err, errlen, "%s: %s", plan->path, why);
-			return TB_EINVAL;
+		const orc_plan_run *r = i < plan->nruns ? &plan->runs[i] : NULL;
+		for (size_t j = 0; j <= (r != NULL ? r->nmix : 0); j++) {
+			const char *name = r == NULL ? client : j == 0 ? r->client : r->mix[j - 1].client;
+			if (name[0] != '\0' &&
+			    tb_registry_require(clients_file, name, why, sizeof(why)) != TB_OK) {
+				snprintf(err, errlen, "%s: %s", plan->path, why);
+				return TB_EINVAL;
+			}
 		}
 	}
 	return TB_OK;
@@ -111,7 +115,7 @@ static size_t total_runs(const orc_plan *plan)
 	return n;
 }
 
-#define MAX_CLIENTS (ORC_PLAN_MAX_RUNS + 1)
+#define MAX_CLIENTS (ORC_PLAN_MAX_RUNS * (ORC_PLAN_MAX_MIX + 1) + 1)
 
 /* One plan's execution: what each step leaves for the next. */
 typedef struct execution {
@@ -126,6 +130,7 @@ typedef struct execution {
 	orc_calibration cals[MAX_CLIENTS];
 	size_t nclients;
 	size_t run_client[ORC_PLAN_MAX_RUNS];	/* each plan run's index into clients */
+	size_t mix_client[ORC_PLAN_MAX_RUNS][ORC_PLAN_MAX_MIX];	/* ... and its mix's */
 	orc_result *by_run[ORC_PLAN_MAX_RUNS];	/* each plan run's judged results */
 	orc_result *warm;			/* warm-up rounds: recorded, not judged */
 	size_t nall, done, nwarm;
@@ -192,9 +197,13 @@ static int prepare(execution *x, char *err, size_t errlen)
 	int rc = check_clients(plan, x->client, x->o->clients_file, err, errlen);
 	if (rc != TB_OK)
 		return rc;
-	for (size_t i = 0; i < plan->nruns; i++)
-		x->run_client[i] = client_index(x, plan->runs[i].client[0] ? plan->runs[i].client
-									    : x->client);
+	for (size_t i = 0; i < plan->nruns; i++) {
+		const orc_plan_run *r = &plan->runs[i];
+		x->run_client[i] = client_index(x, r->client[0] ? r->client : x->client);
+		for (size_t j = 0; j < r->nmix; j++)
+			x->mix_client[i][j] = r->mix[j].client[0] ? client_index(x, r->mix[j].client)
+								  : x->run_client[i];
+	}
 	if ((rc = load_tls(x, err, errlen)) != TB_OK)
 		return rc;
 	if ((rc = make_results_dir(x->o->results_root, plan->path, x->dir, sizeof(x->dir), err,
@@ -203,7 +212,11 @@ static int prepare(execution *x, char *err, size_t errlen)
 	/* A plan that names no satellite group gets one local group on LightStep
 	 * Benchmarks' ports. */
 	static const orc_plan_satellites local = {.mode = TB_SAT_TYPICAL};
-	orc_harness_opts ho = {.clients = x->o->clients_file, .sampler_url = plan->sampler_url,
+	const char *urls[ORC_PLAN_MAX_SAMPLERS];
+	for (size_t i = 0; i < plan->nsamplers; i++)
+		urls[i] = plan->samplers[i].url;
+	orc_harness_opts ho = {.clients = x->o->clients_file, .sampler_urls = urls,
+			       .nsamplers = plan->nsamplers,
 			       .groups = plan->nsatellites ? plan->satellites : &local,
 			       .ngroups = plan->nsatellites ? plan->nsatellites : 1,
 			       .control_port = (uint16_t)x->o->control_port,
@@ -293,6 +306,77 @@ typedef struct step {
 	bool defer_record;
 } step;
 
+/* run_clients lists the clients of plan run i, each at sps spans/s, with the work and
+ * sleep its calibration gives; NULL (one client) for a run that names none. */
+static orc_run_client *run_clients(execution *x, size_t i, double sps, size_t *n)
+{
+	const orc_plan_run *pr = &x->plan->runs[i];
+	*n = orc_plan_run_clients(pr);
+	if (pr->nmix == 0)
+		return NULL;
+	orc_run_client *cs = calloc(*n, sizeof(*cs));
+	size_t k = 0;
+	for (size_t j = 0; cs != NULL && j < pr->nmix; j++) {
+		size_t ci = x->mix_client[i][j];
+		const orc_calibration *cal = &x->cals[ci];
+		for (unsigned c = 0; c < pr->mix[j].count; c++, k++) {
+			cs[k].name = x->clients[ci];
+			cs[k].sampler = pr->mix[j].sampler;
+			orc_run_client_derive(&cs[k], sps, cal->work_per_second,
+					      cal->sleep_per_work_ns);
+		}
+	}
+	return cs;
+}
+
+/* print_clients sums up the clients of a run of several: how together they started,
+ * and the spread of their figures. */
+static void print_clients(const orc_result *r)
+{
+	double sent_lo = 0, sent_hi = 0, cpu_hi = 0, rss_hi = 0;
+	size_t apart = 0, exact = 0;
+	for (size_t k = 0; k < r->nper_client; k++) {
+		const orc_result *c = &r->per_client[k];
+		double sent = (double)c->spans_sent;
+		sent_lo = k == 0 || sent < sent_lo ? sent : sent_lo;
+		sent_hi = sent > sent_hi ? sent : sent_hi;
+		cpu_hi = c->cpu_usage > cpu_hi ? c->cpu_usage : cpu_hi;
+		rss_hi = (double)c->peak_rss_bytes > rss_hi ? (double)c->peak_rss_bytes : rss_hi;
+		apart += c->attributed;
+		exact += c->attributed && c->unexplained == 0 && !c->failed;
+	}
+	printf("  %-16s %zu clients started within %.3f s of each other, the last %.3f s after "
+	       "the first launch\n", "", r->nper_client, r->start_spread, r->all_started);
+	printf("  %-16s each sent %.0f..%.0f spans; CPU up to %.1f%%, peak RSS up to %.1f MiB\n",
+	       "", sent_lo, sent_hi, 100 * cpu_hi, rss_hi / 1048576.0);
+	if (r->trace)
+		printf("  %-16s per client: %zu of %zu counted apart, %zu of them with every span "
+		       "accounted for\n", "", apart, r->nper_client, exact);
+}
+
+/* print_run writes a run's outcome on the console. */
+static void print_run(const char *name, const orc_result *r)
+{
+	printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  RSS %.1f MiB%s%s\n",
+	       name, r->spans_per_second, 100 * r->cpu_usage,
+	       (unsigned long long)r->dropped_spans, (unsigned long long)r->spans_sent,
+	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
+	       r->failed ? r->failure : "");
+	if (r->trace && !r->failed) {
+		char line[256];
+		orc_account_line(r, line, sizeof(line));
+		printf("  %-16s %s\n", "", line);
+	}
+	if (r->nper_client > 0)
+		print_clients(r);
+	if (r->dup_unchecked > 0)
+		printf("  %-16s %llu spans not checked for duplicates: the duplicate set was full\n",
+		       "", (unsigned long long)r->dup_unchecked);
+	if (r->harness_bound)
+		printf("  %-16s this result may measure the harness, not the tracer: %s\n", "",
+		       r->harness_note);
+}
+
 /* perform_one performs a step and records it; *failed tells whether it failed, and
  * *out, when not NULL, gets its Result. */
 static int perform_one(execution *x, const step *st, bool *failed, orc_result **out,
@@ -308,8 +392,16 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 		return rc;
 	char samples[700];
 	snprintf(samples, sizeof(samples), "%s/run-%03zu-%s.csv.lz4", x->dir, x->done + 1, pr->name);
+	size_t nclients;
+	double sps = pr->total_sps ? st->sps / (double)orc_plan_run_clients(pr) : st->sps;
+	orc_run_client *clients = run_clients(x, i, sps, &nclients);
+	if (pr->nmix > 0 && clients == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return TB_ENOMEM;
+	}
 	orc_run_params p = {
-		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = st->sps,
+		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = sps,
+		.clients = clients, .nclients = nclients,
 		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode,
 		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
 		.sleep_interval_ns = pr->sleep_interval_ns,
@@ -320,11 +412,16 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 		tb_protocol_parse(pr->protocol, &p.protocol);
 	orc_run_derive(&p, cal->work_per_second, cal->sleep_per_work_ns);
 	bool warmup = k < pr->warmup;
-	fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s for %.3g s%s%s\n", x->done + 1, x->nall,
-		pr->name, p.sps, p.runtime_s, p.trace ? "" : ", untraced",
+	char many[64] = "";
+	if (nclients > 1)
+		snprintf(many, sizeof(many), " x %zu clients", nclients);
+	fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s%s for %.3g s%s%s\n", x->done + 1, x->nall,
+		pr->name, p.sps, many, p.runtime_s, p.trace ? "" : ", untraced",
 		warmup ? " (warm-up)" : k > 0 ? " (repeat)" : "");
 	orc_result *r = warmup ? &x->warm[x->nwarm] : &x->by_run[i][x->named[i].n];
-	if ((rc = orc_run(&x->h.env, &p, r, err, errlen)) != TB_OK)
+	rc = orc_run(&x->h.env, &p, r, err, errlen);
+	free(clients);
+	if (rc != TB_OK)
 		return rc;
 	x->done++;
 	x->runtime_done_s += pr->runtime_s;
@@ -339,22 +436,7 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 		*out = r;
 	if (!st->defer_record && orc_runsfile_append(x->jsonl, r) != TB_OK)
 		tb_warn("orchestrator: cannot write run %zu to runs.jsonl", x->done);
-	printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  RSS %.1f MiB%s%s\n",
-	       pr->name, r->spans_per_second, 100 * r->cpu_usage,
-	       (unsigned long long)r->dropped_spans, (unsigned long long)r->spans_sent,
-	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
-	       r->failed ? r->failure : "");
-	if (r->trace && !r->failed) {
-		char line[256];
-		orc_account_line(r, line, sizeof(line));
-		printf("  %-16s %s\n", "", line);
-	}
-	if (r->dup_unchecked > 0)
-		printf("  %-16s %llu spans not checked for duplicates: the duplicate set was full\n",
-		       "", (unsigned long long)r->dup_unchecked);
-	if (r->harness_bound)
-		printf("  %-16s this result may measure the harness, not the tracer: %s\n", "",
-		       r->harness_note);
+	print_run(pr->name, r);
 	x->any_failed |= r->failed;
 	return TB_OK;
 }

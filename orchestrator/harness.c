@@ -16,17 +16,70 @@
 #include "common/log.h"
 #include "common/ring.h"
 
-static int start_sampler(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
+/* start_sampler reaches the sampler agent at url, or starts one here (url NULL or ""). */
+static int start_sampler(orc_peer *p, const char *url, const orc_harness_opts *o, char *err,
+			 size_t errlen)
 {
-	if (o->sampler_url != NULL && o->sampler_url[0] != '\0')
-		return orc_peer_attach(&h->sampler, "sampler", o->sampler_url, o->tls, err,
-				       errlen);
-	char bin[PATH_MAX], url[128];
+	/* Each sampler this process starts gets its own control socket. */
+	static unsigned started;
+	if (url != NULL && url[0] != '\0')
+		return orc_peer_attach(p, "sampler", url, o->tls, err, errlen);
+	char bin[PATH_MAX], ipc[128];
 	tb_program_path(bin, sizeof(bin), "sampler");
-	snprintf(url, sizeof(url), "ipc:///tmp/tracebench-orc-%d-smp.ipc", (int)getpid());
-	char *argv[] = {bin, "--control", url, "--ring", "auto", "--clients", (char *)o->clients,
+	snprintf(ipc, sizeof(ipc), "ipc:///tmp/tracebench-orc-%d-smp%u.ipc", (int)getpid(),
+		 started++);
+	char *argv[] = {bin, "--control", ipc, "--ring", "auto", "--clients", (char *)o->clients,
 			"--lease", "30s", "-q", NULL};
-	return orc_peer_spawn(&h->sampler, "sampler", argv, url, err, errlen);
+	return orc_peer_spawn(p, "sampler", argv, ipc, err, errlen);
+}
+
+static int start_samplers(orc_harness *h, const orc_harness_opts *o, char *err, size_t errlen)
+{
+	size_t n = o->nsamplers > 0 ? o->nsamplers : 1;
+	if (n > ORC_PLAN_MAX_SAMPLERS) {
+		snprintf(err, errlen, "at most %d samplers, not %zu", ORC_PLAN_MAX_SAMPLERS, n);
+		return TB_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = start_sampler(&h->samplers[i], o->nsamplers ? o->sampler_urls[i] : NULL, o,
+				       err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		h->nsamplers++;
+	}
+	return TB_OK;
+}
+
+/* choose_bind decides where the channel and local satellites listen, and by which
+ * address each sampler's clients reach them (see harness.h). */
+static int choose_bind(orc_harness *h, char *err, size_t errlen)
+{
+	const char *shared = NULL;
+	bool here = false, several = false;
+	for (size_t i = 0; i < h->nsamplers; i++) {
+		const orc_peer *s = &h->samplers[i];
+		char *to = h->env.control_hosts[i];
+		if (s->same_host) {
+			here = true;
+			snprintf(to, sizeof(h->env.control_hosts[0]), "127.0.0.1");
+			continue;
+		}
+		if (s->local_addr[0] == '\0') {
+			snprintf(err, errlen, "cannot tell which address the sampler at %s reaches "
+					      "this host by (a tcp:// URL is needed)", s->url);
+			return TB_EADDR;
+		}
+		snprintf(to, sizeof(h->env.control_hosts[0]), "%s", s->local_addr);
+		several |= shared != NULL && strcmp(shared, s->local_addr) != 0;
+		shared = s->local_addr;
+	}
+	if (shared == NULL)
+		snprintf(h->bind, sizeof(h->bind), "127.0.0.1");
+	else if (!here && !several)
+		snprintf(h->bind, sizeof(h->bind), "%s", shared);
+	else
+		snprintf(h->bind, sizeof(h->bind), "0.0.0.0");
+	return TB_OK;
 }
 
 /* port_taken tells whether nothing could listen on addr:port now. */
@@ -110,17 +163,10 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 	if (removed > 0)
 		tb_info("orchestrator: removed %d stale shared-memory segments", removed);
 
-	int rc = start_sampler(h, o, err, errlen);
-	/* The clients run on the sampler's host: listen where they can reach us. */
-	snprintf(h->bind, sizeof(h->bind), "127.0.0.1");
-	if (rc == TB_OK && !h->sampler.same_host) {
-		if (h->sampler.local_addr[0] == '\0') {
-			snprintf(err, errlen, "cannot tell which address the sampler at %s reaches "
-					      "this host by (a tcp:// URL is needed)", h->sampler.url);
-			rc = TB_EADDR;
-		}
-		snprintf(h->bind, sizeof(h->bind), "%s", h->sampler.local_addr);
-	}
+	int rc = start_samplers(h, o, err, errlen);
+	/* The clients run on the samplers' hosts: listen where they can reach us. */
+	if (rc == TB_OK)
+		rc = choose_bind(h, err, errlen);
 	bool lsb_given = false;
 	for (size_t i = 0; rc == TB_OK && i < o->ngroups && i < ORC_PLAN_MAX_SATELLITES; i++) {
 		h->groups[i] = o->groups[i];
@@ -138,22 +184,24 @@ int orc_harness_start(orc_harness *h, const orc_harness_opts *o, char *err, size
 		orc_harness_stop(h);
 		return rc;
 	}
-	h->env = (orc_env){.channel = h->channel,
-			   .satellites = h->nsatellites ? h->satellites : NULL,
-			   .nsatellites = h->nsatellites,
-			   .sampler = &h->sampler,
-			   .period_ns = o->period_ns,
-			   .progress = o->progress};
-	snprintf(h->env.control_host, sizeof(h->env.control_host), "%s", h->bind);
+	h->env.channel = h->channel;
+	h->env.satellites = h->nsatellites ? h->satellites : NULL;
+	h->env.nsatellites = h->nsatellites;
+	h->env.samplers = h->samplers;
+	h->env.nsamplers = h->nsamplers;
+	h->env.sampler = &h->samplers[0];
+	h->env.period_ns = o->period_ns;
+	h->env.progress = o->progress;
 	return TB_OK;
 }
 
 int orc_harness_revive(orc_harness *h, char *err, size_t errlen)
 {
-	if (!orc_peer_alive(&h->sampler)) {
-		snprintf(err, errlen, "the sampler (%s) has died", h->sampler.url);
-		return TB_ECLOSED;
-	}
+	for (size_t i = 0; i < h->nsamplers; i++)
+		if (!orc_peer_alive(&h->samplers[i])) {
+			snprintf(err, errlen, "the sampler (%s) has died", h->samplers[i].url);
+			return TB_ECLOSED;
+		}
 	for (size_t i = 0; i < h->nsatellites; i++) {
 		if (orc_peer_alive(&h->satellites[i]))
 			continue;
@@ -175,7 +223,9 @@ void orc_harness_stop(orc_harness *h)
 {
 	orc_channel_free(h->channel);
 	h->channel = NULL;
-	orc_peer_stop(&h->sampler);
+	for (size_t i = 0; i < h->nsamplers; i++)
+		orc_peer_stop(&h->samplers[i]);
+	h->nsamplers = 0;
 	for (size_t i = 0; i < h->nsatellites; i++)
 		orc_peer_stop(&h->satellites[i]);
 	h->nsatellites = 0;

@@ -4,10 +4,12 @@
  * here, or an agent on the host the clients run on) and the clients' control channel.
  * Stale shared-memory segments from crashed runs are removed first.
  *
- * Where things listen follows from where the clients run. With a local sampler the
- * clients run here and everything stays on 127.0.0.1. With a remote sampler they run on
- * its host, so the control channel and any local satellites listen on the address that
- * host reaches us by (our end of the connection to the sampler), and nothing wider. */
+ * Where things listen follows from where the clients run. With local samplers the
+ * clients run here and everything stays on 127.0.0.1. With remote samplers they run on
+ * their hosts, so the control channel and any local satellites listen on the address
+ * those hosts reach us by (our end of the connection to each sampler): that one address
+ * when they share it, else every address (0.0.0.0), the channel then wanting each
+ * client's token. */
 #ifndef ORC_HARNESS_H
 #define ORC_HARNESS_H
 
@@ -21,7 +23,9 @@
 
 typedef struct orc_harness_opts {
 	const char *clients;			/* registry file, for a local sampler */
-	const char *sampler_url;		/* NULL or "": start a sampler here */
+	const char *const *sampler_urls;	/* nsamplers of them; NULL or "": one started
+						 * here. None at all: one started here */
+	size_t nsamplers;
 	const orc_plan_satellites *groups;	/* satellite groups; none: clients report
 						 * to a closed port */
 	size_t ngroups;
@@ -37,7 +41,8 @@ typedef struct orc_harness {
 	size_t nsatellites;
 	char bind[64];		/* where local satellites and the channel listen */
 	const tb_tls *tls;	/* for remote agents, as the options gave it */
-	orc_peer sampler;
+	orc_peer samplers[ORC_PLAN_MAX_SAMPLERS];
+	size_t nsamplers;
 	orc_channel *channel;
 	orc_env env;		/* what runs use, pointing into this struct */
 } orc_harness;
@@ -58,7 +63,7 @@ int orc_satellite_start(orc_peer *p, const orc_plan_satellites *g, const char *b
  * dead one is an error, as is a dead sampler. TB_OK or an error with err filled. */
 int orc_harness_revive(orc_harness *h, char *err, size_t errlen);
 
-/* orc_harness_stop stops the channel, the sampler (and so its clients) and the
+/* orc_harness_stop stops the channel, the samplers (and so their clients) and the
  * satellites (see orc_peer_stop for agents). Safe after a failed start. */
 void orc_harness_stop(orc_harness *h);
 

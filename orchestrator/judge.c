@@ -85,8 +85,33 @@ typedef struct ctx {
 
 static bool eval(const orc_expr *e, const ctx *c, value *out);
 
+/* clients_of is how many results e reads of r: each client's for RUN.client.FIELD
+ * (a run of one client is its own), else r itself. */
+static size_t clients_of(const orc_expr *e, const orc_result *r)
+{
+	return e->per_client && r->nper_client > 0 ? r->nper_client : 1;
+}
+
+static const orc_result *client_of(const orc_expr *e, const orc_result *r, size_t k)
+{
+	return e->per_client && r->nper_client > 0 ? &r->per_client[k] : r;
+}
+
+/* push_one pushes r's value of e's field: one, or a list's every element. */
+static bool push_one(const orc_expr *e, const orc_result *r, value *out)
+{
+	const orc_list *l = orc_field_list(e->fieldp, r);
+	if (l == NULL)
+		return push(out, orc_field_number(e->fieldp, r));
+	for (size_t k = 0; k < l->n; k++)
+		if (!push(out, l->v[k]))
+			return false;
+	return true;
+}
+
 /* eval_field is RUN.FIELD: one value per run for a per-run field, every sample (or
- * bucket) of every run for a list. */
+ * bucket) of every run for a list; RUN.client.FIELD the same for every client of
+ * every run. */
 static bool eval_field(const orc_expr *e, const ctx *c, value *out)
 {
 	const orc_named_results *nr = e->run_index < c->nruns ? &c->runs[e->run_index] : NULL;
@@ -94,20 +119,13 @@ static bool eval_field(const orc_expr *e, const ctx *c, value *out)
 		snprintf(c->why, c->len, "run '%s' has no results", e->run);
 		return false;
 	}
-	for (size_t i = 0; i < nr->n; i++) {
-		const orc_result *r = &nr->results[i];
-		const orc_list *l = orc_field_list(e->fieldp, r);
-		if (l == NULL) {
-			if (!push(out, orc_field_number(e->fieldp, r)))
+	for (size_t i = 0; i < nr->n; i++)
+		for (size_t k = 0; k < clients_of(e, &nr->results[i]); k++)
+			if (!push_one(e, client_of(e, &nr->results[i], k), out))
 				return false;
-			continue;
-		}
-		for (size_t k = 0; k < l->n; k++)
-			if (!push(out, l->v[k]))
-				return false;
-	}
 	if (out->n == 0) {
-		snprintf(c->why, c->len, "%s.%s has no values (no samples?)", e->run, e->field);
+		snprintf(c->why, c->len, "%s.%s%s has no values (no samples?)", e->run,
+			 e->per_client ? "client." : "", e->field);
 		return false;
 	}
 	return true;
@@ -121,10 +139,12 @@ static bool eval_call(const orc_expr *e, const ctx *c, value *out)
 		const orc_named_results *nr =
 			e->a->run_index < c->nruns ? &c->runs[e->a->run_index] : NULL;
 		size_t n = 0;
-		for (size_t i = 0; nr != NULL && i < nr->n; i++) {
-			const orc_list *l = orc_field_list(e->a->fieldp, &nr->results[i]);
-			n += l != NULL ? l->n : 1;
-		}
+		for (size_t i = 0; nr != NULL && i < nr->n; i++)
+			for (size_t k = 0; k < clients_of(e->a, &nr->results[i]); k++) {
+				const orc_result *r = client_of(e->a, &nr->results[i], k);
+				const orc_list *l = orc_field_list(e->a->fieldp, r);
+				n += l != NULL ? l->n : 1;
+			}
 		if (nr != NULL && nr->n > 0)
 			return push(out, (double)n);
 	}

@@ -31,7 +31,7 @@ static double per_s(uint64_t a, uint64_t b, double wall_s)
 	return b > a && wall_s > 0 ? (double)(b - a) / 1e9 / wall_s : 0;
 }
 
-void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_result *r)
+void orc_noise_finish(const orc_noise *n, bool orc_here, double more_cores, orc_result *r)
 {
 	const tb_rec_sample *a = &n->first, *b = &n->last;
 	if (!n->has_host || b->host_total_ticks <= a->host_total_ticks || b->t_ns <= a->t_ns)
@@ -44,7 +44,7 @@ void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_r
 			       : 0;
 	double wall = (double)(b->t_ns - a->t_ns) / 1e9;
 	double ours = per_s(a->cpu_ns, b->cpu_ns, wall) +
-		      per_s(a->sampler_cpu_ns, b->sampler_cpu_ns, wall) + sat_cores;
+		      per_s(a->sampler_cpu_ns, b->sampler_cpu_ns, wall) + more_cores;
 	if (orc_here) {
 		uint64_t now = tb_now_ns();
 		double orc_wall = (double)(now - n->orc_t0) / 1e9;

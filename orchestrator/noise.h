@@ -33,9 +33,10 @@ void orc_noise_start(orc_noise *n);
 void orc_noise_sample(orc_noise *n, const tb_rec_sample *s);
 
 /* orc_noise_finish sets r's host_cpu, host_other_cpu and steal. orc_here: the
- * orchestrator runs on the client's host; sat_cores: the CPU (in cores) that satellites
- * on the client's host used during the run. Without host figures all three stay 0. */
-void orc_noise_finish(const orc_noise *n, bool orc_here, double sat_cores, orc_result *r);
+ * orchestrator runs on the client's host; more_cores: the CPU (in cores) that the run's
+ * own other processes on that host used during the run (its satellites there, and its
+ * clients but the one whose samples n took). Without host figures all three stay 0. */
+void orc_noise_finish(const orc_noise *n, bool orc_here, double more_cores, orc_result *r);
 
 /* orc_noise_warn warns when r's host was busy with other work or the hypervisor stole
  * time, naming the run ("run 12", or a calibration run) and the figures. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/error.h"
 #include "common/units.h"
 #include "orchestrator/result.h"
@@ -382,18 +383,31 @@ static orc_expr *parse_field(parser *ps, const char *name, const token *at)
 		return NULL;
 	}
 	advance(ps);
+	bool per_client = is_word(&ps->tok, "client");
+	if (per_client) {
+		advance(ps);
+		if (!take_punct(ps, ".", "expected '.' and a field after 'client'"))
+			return NULL;
+	}
 	token ft = ps->tok;
 	const orc_field *field = ft.kind == T_WORD ? orc_result_field_by_plan(ft.start, ft.len)
 						   : NULL;
 	if (field == NULL) {
 		char names[1024];
 		orc_result_plan_names(names, sizeof(names));
-		fail_at(ps, &ft, "expected a field: %s", names);
+		fail_at(ps, &ft, "expected a field%s: %s", per_client ? "" : " (or client.FIELD)",
+			names);
+		return NULL;
+	}
+	if (per_client && field->agg == ORC_AGG_RUN) {
+		fail_at(ps, &ft, "expected a field each client has: %.*s is the run's", (int)ft.len,
+			ft.start);
 		return NULL;
 	}
 	orc_expr *e = new_expr(ps, ORC_EXPR_FIELD, at);
 	if (e == NULL)
 		return NULL;
+	e->per_client = per_client;
 	snprintf(e->run, sizeof(e->run), "%s", name);
 	e->run_index = (size_t)(run - ps->plan->runs);
 	e->fieldp = field;
@@ -847,6 +861,77 @@ static bool set_client(parser *ps, orc_plan_run *r)
 	return take_name(ps, r->client, sizeof(r->client), "a client name");
 }
 
+static bool set_total_sps(parser *ps, orc_plan_run *r)
+{
+	r->total_sps = true;
+	return set_sps(ps, r);
+}
+
+/* take_times reads a mix's xN. */
+static bool take_times(parser *ps, unsigned *count)
+{
+	token at = ps->tok;
+	char *end = NULL;
+	unsigned long n = 0;
+	if (at.kind == T_WORD && at.len > 1 && at.start[0] == 'x' && at.start[1] >= '0' &&
+	    at.start[1] <= '9')
+		n = strtoul(at.start + 1, &end, 10);
+	if (n == 0 || n > TB_MAX_CLIENTS || end != at.start + at.len) {
+		fail_at(ps, &at, "expected how many of the client: x1 to x%d", TB_MAX_CLIENTS);
+		return false;
+	}
+	*count = (unsigned)n;
+	advance(ps);
+	return true;
+}
+
+/* find_sampler is the plan's sampler named name, or -1. */
+static int find_sampler(const orc_plan *p, const token *name)
+{
+	for (size_t i = 0; i < p->nsamplers; i++)
+		if (p->samplers[i].name[0] != '\0' && is_word(name, p->samplers[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* take_on reads a mix's `on SAMPLER`, if any. */
+static bool take_on(parser *ps, orc_plan_mix *m)
+{
+	m->sampler = -1;
+	if (!is_word(&ps->tok, "on"))
+		return true;
+	advance(ps);
+	if ((m->sampler = find_sampler(ps->plan, &ps->tok)) < 0) {
+		fail_at(ps, &ps->tok, "expected the name of a sampler above");
+		return false;
+	}
+	advance(ps);
+	return true;
+}
+
+/* set_clients reads `clients N` or `clients NAME xN, NAME xM, ...`. */
+static bool set_clients(parser *ps, orc_plan_run *r)
+{
+	if (ps->tok.kind == T_NUMBER) {
+		r->nmix = 1;
+		return take_count(ps, 1, TB_MAX_CLIENTS, "a number of clients", &r->mix[0].count) &&
+		       take_on(ps, &r->mix[0]);
+	}
+	for (;;) {
+		if (r->nmix == ORC_PLAN_MAX_MIX) {
+			fail_at(ps, &ps->tok, "expected at most %d kinds of client", ORC_PLAN_MAX_MIX);
+			return false;
+		}
+		orc_plan_mix *m = &r->mix[r->nmix++];
+		if (!take_name(ps, m->client, sizeof(m->client), "a number of clients, or a client "
+				"name and xN") || !take_times(ps, &m->count) || !take_on(ps, m))
+			return false;
+		if (!is_punct(&ps->tok, ","))
+			return true;
+		advance(ps);
+	}
+}
+
 static const struct run_setting {
 	const char *name;
 	bool (*take)(parser *ps, orc_plan_run *r);
@@ -856,6 +941,7 @@ static const struct run_setting {
 	{"trace", set_trace}, {"notrace", set_notrace}, {"satellites", set_satellites},
 	{"protocol", set_protocol}, {"client", set_client}, {"noflush", set_noflush},
 	{"notimeout", set_notimeout}, {"sleep_interval", set_sleep_interval},
+	{"clients", set_clients}, {"total_sps", set_total_sps},
 };
 #define NSETTINGS (sizeof(run_settings) / sizeof(run_settings[0]))
 
@@ -927,6 +1013,34 @@ static bool check_rounds(parser *ps, const orc_plan_run *r, const token *at)
 	return true;
 }
 
+size_t orc_plan_run_clients(const orc_plan_run *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nmix; i++)
+		n += r->mix[i].count;
+	return n > 0 ? n : 1;
+}
+
+/* check_clients: a run's clients are named once (client or clients) and fit in a run,
+ * and a total rate needs a run's clients to share it. */
+static bool check_clients(parser *ps, const orc_plan_run *r, const token *at)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nmix; i++)
+		n += r->mix[i].count;
+	if (n > TB_MAX_CLIENTS) {
+		fail_at(ps, at, "expected at most %d clients in run '%s', not %zu", TB_MAX_CLIENTS,
+			r->name, n);
+		return false;
+	}
+	if (r->client[0] != '\0' && r->nmix > 0 && r->mix[0].client[0] != '\0') {
+		fail_at(ps, at, "expected run '%s' to name its clients once: 'client NAME clients "
+				"N', or 'clients NAME xN, ...'", r->name);
+		return false;
+	}
+	return true;
+}
+
 /* new_run starts the plan's next run at its name; NULL (failed) when there is no room
  * or the name is taken. */
 static orc_plan_run *new_run(parser *ps, const token *at)
@@ -975,7 +1089,7 @@ static void parse_run(parser *ps)
 		fail_at(ps, &ps->tok, "expected the run '%s' to give both sps and runtime", r->name);
 		return;
 	}
-	if (!check_rounds(ps, r, &at))
+	if (!check_rounds(ps, r, &at) || !check_clients(ps, r, &at))
 		return;
 	end_run(ps, r);
 }
@@ -1087,6 +1201,8 @@ static void parse_ramp(parser *ps)
 		fail_at(ps, &ps->tok, "expected the ramp '%s' to give a runtime", r->name);
 		return;
 	}
+	if (!check_clients(ps, r, &at))
+		return;
 	end_run(ps, r);
 }
 
@@ -1310,11 +1426,34 @@ static void st_calibrate(parser *ps)
 	end_of_statement(ps);
 }
 
+/* st_sampler reads `sampler "URL" [name NAME]` or `sampler local [name NAME]`. */
 static void st_sampler(parser *ps)
 {
-	if (take_string(ps, ps->plan->sampler_url, sizeof(ps->plan->sampler_url),
-			"the sampler agent's URL (\"tcp://host:port\")"))
-		end_of_statement(ps);
+	orc_plan *p = ps->plan;
+	if (p->nsamplers == ORC_PLAN_MAX_SAMPLERS) {
+		fail_at(ps, &ps->tok, "expected at most %d samplers", ORC_PLAN_MAX_SAMPLERS);
+		return;
+	}
+	orc_plan_sampler *s = &p->samplers[p->nsamplers];
+	memset(s, 0, sizeof(*s));
+	s->line = ps->tok.line;
+	if (is_word(&ps->tok, "local"))
+		advance(ps);
+	else if (!take_string(ps, s->url, sizeof(s->url),
+			      "local, or the sampler agent's URL (\"tls+tcp://host:port\")"))
+		return;
+	if (is_word(&ps->tok, "name")) {
+		advance(ps);
+		token at = ps->tok;
+		if (find_sampler(p, &at) >= 0) {
+			fail_at(ps, &at, "expected a new sampler name");
+			return;
+		}
+		if (!take_name(ps, s->name, sizeof(s->name), "the sampler's name"))
+			return;
+	}
+	p->nsamplers++;
+	end_of_statement(ps);
 }
 
 /* st_tls reads `tls cert "FILE" key "FILE" ca "FILE"`, each key once, all three. */

@@ -78,13 +78,25 @@ typedef struct orc_ramp {
 	unsigned refine;
 } orc_ramp;
 
+/* `clients N` or `clients NAME xN, NAME xM`: the run's clients, in launch order. */
+#define ORC_PLAN_MAX_MIX 8
+typedef struct orc_plan_mix {
+	char client[ORC_PLAN_NAME];	/* "" = the run's client (or the plan's) */
+	unsigned count;
+	int sampler;			/* `on NAME`: index in the plan's samplers; -1: each
+					 * client on the next sampler, round-robin */
+} orc_plan_mix;
+
 typedef struct orc_plan_run {
 	char name[ORC_PLAN_NAME];
 	orc_ramp ramp;			/* on: a ramp, whose rates are its own (no sps) */
 	char client[ORC_PLAN_NAME];	/* "" = the plan's client */
+	orc_plan_mix mix[ORC_PLAN_MAX_MIX];	/* none: one client */
+	size_t nmix;
 	bool trace;
-	double sps[ORC_PLAN_MAX_SWEEP];	/* one value, or a sweep */
+	double sps[ORC_PLAN_MAX_SWEEP];	/* one value, or a sweep: each client's */
 	size_t nsps;
+	bool total_sps;			/* sps is the run's, shared by its clients */
 	double runtime_s;
 	unsigned repeat;
 	unsigned warmup;		/* the first rounds, performed but not judged */
@@ -124,6 +136,7 @@ typedef struct orc_expr {
 	size_t run_index;		/* FIELD: the run's index in the plan */
 	char field[32];
 	const struct orc_field *fieldp;	/* FIELD: its row in the Result's table */
+	bool per_client;		/* FIELD: RUN.client.FIELD, every client's value */
 	orc_fn fn;
 	char op;
 	struct orc_expr *a, *b;
@@ -179,12 +192,21 @@ typedef struct orc_plan_satellites {
 	int line;
 } orc_plan_satellites;
 
+/* `sampler "URL" [name NAME]` or `sampler local [name NAME]`: a host the clients run on. */
+#define ORC_PLAN_MAX_SAMPLERS 8
+typedef struct orc_plan_sampler {
+	char name[ORC_PLAN_NAME];	/* "" = unnamed */
+	char url[160];			/* the agent's control URL; "" = one started here */
+	int line;
+} orc_plan_sampler;
+
 typedef struct orc_plan {
 	char path[256];
 	char client[ORC_PLAN_NAME];
 	uint64_t period_ns;		/* sampling, default 100 ms */
 	double target_cpu;		/* calibration, default 0.70 */
-	char sampler_url[160];		/* "" = a local sampler */
+	orc_plan_sampler samplers[ORC_PLAN_MAX_SAMPLERS];	/* none: one started here */
+	size_t nsamplers;
 	/* tls: this orchestrator's credentials for tls+tcp:// agents, as written (relative
 	 * to the plan's directory); "" = none */
 	char tls_cert[256], tls_key[256], tls_ca[256];
@@ -212,6 +234,9 @@ const char *orc_fn_name(orc_fn fn);
 /* orc_event_describe writes an event as plan text ("satellites down", "errors 0.5
  * status 503", ...) into buf. */
 void orc_event_describe(const orc_event *ev, char *buf, size_t len);
+
+/* orc_plan_run_clients tells how many clients each of r's runs has. */
+size_t orc_plan_run_clients(const orc_plan_run *r);
 
 /* orc_plan_run_steps tells how many runs r makes at most: each sweep value times its
  * repeats, or a ramp's rising rates and refinements. */

@@ -12,9 +12,9 @@
 #include "common/error.h"
 
 static const orc_field fields[] = {
-#define ORC_RESULT_ROW(m, type, json, plan, per, unit, column, doc)                           \
-	{#m, ORC_FT_##type, offsetof(orc_result, m), json, plan, ORC_PER_##per, ORC_UNIT_##unit, \
-	 column, doc},
+#define ORC_RESULT_ROW(m, type, json, plan, per, agg, unit, column, doc)                      \
+	{#m, ORC_FT_##type, offsetof(orc_result, m), json, plan, ORC_PER_##per, ORC_AGG_##agg,  \
+	 ORC_UNIT_##unit, column, doc},
 	ORC_RESULT_FIELDS(ORC_RESULT_ROW)
 #undef ORC_RESULT_ROW
 };
@@ -134,15 +134,27 @@ void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t
 void orc_result_fields_markdown(FILE *out)
 {
 	static const char *const per[] = {"run", "sample", "bucket", "up event", "resend"};
-	fputs("| field | per | unit | meaning |\n| --- | --- | --- | --- |\n", out);
+	static const char *const agg[] = {
+		[ORC_AGG_RUN] = "the run's", [ORC_AGG_TOTAL] = "total", [ORC_AGG_SUM] = "sum",
+		[ORC_AGG_MAX] = "max", [ORC_AGG_ANY] = "any", [ORC_AGG_ALL] = "all",
+		[ORC_AGG_FIRST] = "first",
+	};
+	fputs("| field | per | unit | several clients | meaning |\n"
+	      "| --- | --- | --- | --- | --- |\n", out);
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (fields[i].plan != NULL)
-			fprintf(out, "| `%s` | %s | %s | %s |\n", fields[i].plan, per[fields[i].per],
-				orc_unit_name(fields[i].unit), fields[i].doc);
+			fprintf(out, "| `%s` | %s | %s | %s | %s |\n", fields[i].plan,
+				per[fields[i].per], orc_unit_name(fields[i].unit),
+				agg[fields[i].agg], fields[i].doc);
 }
 
 void orc_result_free(orc_result *r)
 {
+	for (size_t i = 0; i < r->nper_client; i++)
+		orc_result_free(&r->per_client[i]);
+	free(r->per_client);
+	r->per_client = NULL;
+	r->nper_client = 0;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (fields[i].type != ORC_FT_LIST)
 			continue;
@@ -151,6 +163,102 @@ void orc_result_free(orc_result *r)
 		l->v = NULL;
 		l->n = 0;
 	}
+}
+
+/* ---- a run's figures from its clients' ---- */
+
+/* list_sum adds the clients' lists element by element into *out. */
+static int list_sum(const orc_field *f, const orc_result *clients, size_t n, orc_list *out)
+{
+	size_t len = 0;
+	for (size_t k = 0; k < n; k++) {
+		const orc_list *l = at(&clients[k], f);
+		len = l->n > len ? l->n : len;
+	}
+	free(out->v);
+	*out = (orc_list){calloc(len ? len : 1, sizeof(double)), 0};
+	if (out->v == NULL)
+		return TB_ENOMEM;
+	out->n = len;
+	for (size_t k = 0; k < n; k++) {
+		const orc_list *l = at(&clients[k], f);
+		for (size_t i = 0; i < l->n; i++)
+			out->v[i] += l->v[i];
+	}
+	return TB_OK;
+}
+
+/* first_set is the first client whose f is not zero or empty, else the first. */
+static const orc_result *first_set(const orc_field *f, const orc_result *clients, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const orc_result *c = &clients[k];
+		if (str_size(f->type) > 0 ? ((const char *)at(c, f))[0] != '\0'
+					   : orc_field_number(f, c) != 0)
+			return c;
+	}
+	return &clients[0];
+}
+
+/* number_of stores v into a numeric field. */
+static void number_of(const orc_field *f, orc_result *r, double v, bool has)
+{
+	void *p = at_mut(r, f);
+	switch (f->type) {
+	case ORC_FT_BOOL: *(bool *)p = v != 0; break;
+	case ORC_FT_INT: *(int *)p = (int)v; break;
+	case ORC_FT_U64: *(uint64_t *)p = (uint64_t)v; break;
+	case ORC_FT_F64: *(double *)p = v; break;
+	case ORC_FT_OPTU64: *(orc_optu64 *)p = (orc_optu64){has, (uint64_t)v}; break;
+	default: break;
+	}
+}
+
+/* aggregate_number reduces the clients' numbers by f's agg. Counts are summed in
+ * doubles: exact below 2^53 spans. */
+static void aggregate_number(const orc_field *f, orc_result *r, const orc_result *clients,
+			     size_t n)
+{
+	double v = f->agg == ORC_AGG_ALL ? 1 : 0;
+	bool has = false;
+	for (size_t k = 0; k < n; k++) {
+		double x = orc_field_number(f, &clients[k]);
+		if (f->type == ORC_FT_OPTU64)
+			has |= ((const orc_optu64 *)at(&clients[k], f))->has;
+		switch (f->agg) {
+		case ORC_AGG_SUM: v += x; break;
+		case ORC_AGG_MAX: v = k == 0 || x > v ? x : v; break;
+		case ORC_AGG_ANY: v = v != 0 || x != 0; break;
+		case ORC_AGG_ALL: v = v != 0 && x != 0; break;
+		default: break;
+		}
+	}
+	number_of(f, r, v, has);
+}
+
+int orc_result_aggregate(orc_result *r, const orc_result *clients, size_t n)
+{
+	if (n == 0)
+		return TB_OK;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const orc_field *f = &fields[i];
+		if (f->agg == ORC_AGG_RUN || f->agg == ORC_AGG_TOTAL || f->type == ORC_FT_EVENTS)
+			continue;
+		if (f->type == ORC_FT_LIST) {
+			if (list_sum(f, clients, n, at_mut(r, f)) != TB_OK)
+				return TB_ENOMEM;
+		} else if (f->agg == ORC_AGG_FIRST) {
+			const orc_result *c = first_set(f, clients, n);
+			size_t sz = str_size(f->type);
+			if (sz > 0)
+				memcpy(at_mut(r, f), at(c, f), sz);
+			else
+				number_of(f, r, orc_field_number(f, c), true);
+		} else {
+			aggregate_number(f, r, clients, n);
+		}
+	}
+	return TB_OK;
 }
 
 void orc_result_print(const orc_result *r, FILE *out)
@@ -262,16 +370,30 @@ static cJSON *field_json(const orc_field *f, const orc_result *r)
 	}
 }
 
-char *orc_result_to_json(const orc_result *r)
+/* result_object is r as a JSON object: every field, or a client's own only. */
+static cJSON *result_object(const orc_result *r, bool client_only)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (o == NULL)
-		return NULL;
-	for (size_t i = 0; i < NFIELDS; i++) {
+	for (size_t i = 0; o != NULL && i < NFIELDS; i++) {
+		if (client_only && fields[i].agg == ORC_AGG_RUN)
+			continue;
 		cJSON *v = field_json(&fields[i], r);
 		if (v != NULL)
 			cJSON_AddItemToObject(o, fields[i].json, v);
 	}
+	if (o == NULL || r->nper_client == 0)
+		return o;
+	cJSON *a = cJSON_AddArrayToObject(o, "per_client");
+	for (size_t k = 0; a != NULL && k < r->nper_client; k++)
+		cJSON_AddItemToArray(a, result_object(&r->per_client[k], true));
+	return o;
+}
+
+char *orc_result_to_json(const orc_result *r)
+{
+	cJSON *o = result_object(r, false);
+	if (o == NULL)
+		return NULL;
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -322,9 +444,32 @@ static void number_into(const orc_field *f, void *p, double d)
 	}
 }
 
+/* per_client_from reads the clients' results of a run. */
+static int per_client_from(const cJSON *a, orc_result *r)
+{
+	size_t n = cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
+	if (n == 0)
+		return TB_OK;
+	if ((r->per_client = calloc(n, sizeof(*r->per_client))) == NULL)
+		return TB_ENOMEM;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, a) {
+		if (!cJSON_IsObject(e))
+			continue;
+		if (orc_result_from_json(e, &r->per_client[r->nper_client]) != TB_OK)
+			return TB_ENOMEM;
+		r->nper_client++;
+	}
+	return TB_OK;
+}
+
 int orc_result_from_json(const cJSON *o, orc_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	if (per_client_from(cJSON_GetObjectItemCaseSensitive(o, "per_client"), r) != TB_OK) {
+		orc_result_free(r);
+		return TB_ENOMEM;
+	}
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const orc_field *f = &fields[i];
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f->json);

@@ -13,6 +13,12 @@
  * - plan name: what an assertion calls it (RUN.NAME), or NULL when it cannot be asserted;
  * - per: RUN (one value per run), SAMPLE (a list per sampling period) or BUCKET (a list
  *   per received_bucket seconds);
+ * - agg: how a run of several clients has it. RUN: the run's alone, measured once for
+ *   all its clients. Any other: each client has its own too (in per_client), and the
+ *   run's is TOTAL (measured for all at once: what the satellites counted, reports no
+ *   client could be told from included), or made from the clients' by SUM (lists
+ *   element by element), MAX, ANY / ALL (of booleans) or FIRST (the first client's
+ *   that is not zero or empty);
  * - unit: how it is measured, which is also how the report shows it;
  * - report column: its heading in the report's table of runs, or NULL;
  * - doc: one line for people (docs/plan-format.md's field table is made from it).
@@ -31,128 +37,138 @@
 
 #define ORC_RESULT_FIELDS(X)                                                                  \
 	/* what was asked */                                                                  \
-	X(client, STR64, "client", NULL, RUN, NONE, "client",                                 \
+	X(client, STR64, "client", NULL, RUN, FIRST, NONE, "client",                                 \
 	  "the client's name in the registry")                                                \
-	X(trace, BOOL, "trace", NULL, RUN, NONE, NULL,                                        \
+	X(trace, BOOL, "trace", NULL, RUN, RUN, NONE, NULL,                                        \
 	  "true for the reporting tracer, false for NoOp")                                    \
-	X(sps, F64, "sps", "sps_asked", RUN, SPANS_PER_S, "spans/s asked",                   \
+	X(sps, F64, "sps", "sps_asked", RUN, SUM, SPANS_PER_S, "spans/s asked",                   \
 	  "spans per second asked for")                                                       \
-	X(runtime_s, F64, "runtime", "runtime", RUN, SECONDS, NULL,                           \
+	X(runtime_s, F64, "runtime", "runtime", RUN, RUN, SECONDS, NULL,                           \
 	  "seconds of span generation asked for")                                             \
-	X(satellite_mode, STR16, "satellites", NULL, RUN, NONE, NULL,                         \
+	X(satellite_mode, STR16, "satellites", NULL, RUN, RUN, NONE, NULL,                         \
 	  "the satellites' mode at the start")                                                \
-	X(run_id, U64, "run_id", NULL, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
-	X(breaking_point, F64, "breaking_point", "breaking_point", RUN, SPANS_PER_S, NULL,     \
+	X(run_id, U64, "run_id", NULL, RUN, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
+	X(breaking_point, F64, "breaking_point", "breaking_point", RUN, RUN, SPANS_PER_S, NULL,     \
 	  "a ramp's highest rate that held, on each of its runs (0: its first rate broke)")  \
-	X(broken_by, STR64, "broken_by", NULL, RUN, NONE, NULL,                               \
+	X(broken_by, STR64, "broken_by", NULL, RUN, RUN, NONE, NULL,                               \
 	  "the ramp's condition that held at the first rate that broke (\"\": none did)")    \
-	X(warmup, BOOL, "warmup", NULL, RUN, NONE, "warm-up",                               \
+	X(warmup, BOOL, "warmup", NULL, RUN, RUN, NONE, "warm-up",                               \
 	  "a warm-up round: performed, recorded, not judged")                                 \
-	X(events, EVENTS, "events", NULL, RUN, NONE, NULL,                                    \
+	X(events, EVENTS, "events", NULL, RUN, RUN, NONE, NULL,                                    \
 	  "timed satellite events, as applied")                                               \
+	X(client_count, INT, "client_count", "clients", RUN, RUN, COUNT, "clients",           \
+	  "client processes in the run")                                                      \
+	X(all_started, F64, "all_started", "all_started", RUN, RUN, SECONDS, NULL,            \
+	  "from the first client's launch until every client had started")                    \
+	X(start_spread, F64, "start_spread", "start_spread", RUN, RUN, SECONDS, NULL,         \
+	  "from the first client's start to the last's (start: given its command; an argv "   \
+	  "client: launched)")                                                                \
 	/* the client's own figures */                                                        \
-	X(client_result, BOOL, "client_result", NULL, RUN, NONE, NULL,                        \
+	X(client_result, BOOL, "client_result", NULL, RUN, ALL, NONE, NULL,                        \
 	  "the client posted its result")                                                     \
-	X(program_time, F64, "program_time", "program_time", RUN, SECONDS, NULL,              \
+	X(program_time, F64, "program_time", "program_time", RUN, SUM, SECONDS, NULL,              \
 	  "the client's own count of its CPU seconds")                                        \
-	X(clock_time, F64, "clock_time", "clock_time", RUN, SECONDS, NULL,                    \
+	X(clock_time, F64, "clock_time", "clock_time", RUN, MAX, SECONDS, NULL,                    \
 	  "the client's own count of its wall seconds")                                       \
-	X(spans_sent, U64, "spans_sent", "sent", RUN, SPANS, "sent",                          \
+	X(spans_sent, U64, "spans_sent", "sent", RUN, SUM, SPANS, "sent",                          \
 	  "spans the client generated")                                                       \
-	X(client_dropped, OPTU64, "client_dropped", "client_dropped", RUN, SPANS, NULL,       \
+	X(client_dropped, OPTU64, "client_dropped", "client_dropped", RUN, SUM, SPANS, NULL,       \
 	  "spans the tracer itself says it dropped")                                          \
-	X(client_buffered, OPTU64, "client_buffered", "client_buffered", RUN, SPANS, NULL,    \
+	X(client_buffered, OPTU64, "client_buffered", "client_buffered", RUN, SUM, SPANS, NULL,    \
 	  "spans the tracer says were still buffered at exit")                                \
-	X(client_resent, OPTU64, "client_resent", "client_resent", RUN, SPANS, NULL,          \
+	X(client_resent, OPTU64, "client_resent", "client_resent", RUN, SUM, SPANS, NULL,          \
 	  "copies the tracer says it sent again after a report failed")                       \
-	X(tracer, STR128, "tracer", NULL, RUN, NONE, NULL, "what the client says traced it")  \
+	X(tracer, STR128, "tracer", NULL, RUN, FIRST, NONE, NULL, "what the client says traced it")  \
 	/* the satellites' counts */                                                          \
-	X(spans_received, U64, "spans_received", "received", RUN, SPANS, "received",          \
+	X(attributed, BOOL, "attributed", NULL, RUN, ALL, NONE, NULL,                          \
+	  "the satellites counted the client's spans apart from the others' (its reports "    \
+	  "carried its access token; always true of a run's only client)")                     \
+	X(spans_received, U64, "spans_received", "received", RUN, TOTAL, SPANS, "received",          \
 	  "distinct spans received: each once, at its first copy whose 2xx answer was delivered") \
-	X(dropped_spans, U64, "dropped_spans", "dropped", RUN, SPANS, "dropped",              \
+	X(dropped_spans, U64, "dropped_spans", "dropped", RUN, TOTAL, SPANS, "dropped",              \
 	  "spans sent that never arrived: sent - received (0 when untraced)")                 \
-	X(lost_by_tracer, U64, "lost_by_tracer", "lost_by_tracer", RUN, SPANS, NULL,          \
+	X(lost_by_tracer, U64, "lost_by_tracer", "lost_by_tracer", RUN, TOTAL, SPANS, NULL,          \
 	  "of the dropped: what the tracer says it dropped or still held at exit")            \
-	X(lost_refused, U64, "lost_refused", "lost_refused", RUN, SPANS, NULL,                \
+	X(lost_refused, U64, "lost_refused", "lost_refused", RUN, TOTAL, SPANS, NULL,                \
 	  "of the dropped: refused or left unacknowledged, and never accepted later")         \
-	X(lost_in_flight, U64, "lost_in_flight", "lost_in_flight", RUN, SPANS, NULL,          \
+	X(lost_in_flight, U64, "lost_in_flight", "lost_in_flight", RUN, TOTAL, SPANS, NULL,          \
 	  "of the dropped: in answers still being delivered when the run was settled")        \
-	X(unexplained, U64, "unexplained", "unexplained", RUN, SPANS, "unexplained",          \
+	X(unexplained, U64, "unexplained", "unexplained", RUN, TOTAL, SPANS, "unexplained",          \
 	  "of the dropped: what none of the causes above accounts for")                       \
-	X(duplicates, U64, "duplicates", "duplicates", RUN, SPANS, "duplicates",              \
+	X(duplicates, U64, "duplicates", "duplicates", RUN, TOTAL, SPANS, "duplicates",              \
 	  "copies of spans beyond the first: resent + dup_after_ack")                         \
-	X(resent, U64, "resent", "resent", RUN, SPANS, NULL,                                  \
+	X(resent, U64, "resent", "resent", RUN, TOTAL, SPANS, NULL,                                  \
 	  "copies of spans no answer had acknowledged yet: the tracer's retries")             \
-	X(dup_after_ack, U64, "dup_after_ack", "dup_after_ack", RUN, SPANS, "dup after ack",  \
+	X(dup_after_ack, U64, "dup_after_ack", "dup_after_ack", RUN, TOTAL, SPANS, "dup after ack",  \
 	  "copies of spans already acknowledged: sent again after a delivered 2xx")           \
-	X(unacked, U64, "unacked", "unacked", RUN, SPANS, NULL,                               \
+	X(unacked, U64, "unacked", "unacked", RUN, TOTAL, SPANS, NULL,                               \
 	  "copies in reports answered 2xx whose answer was never delivered")                  \
-	X(refused_spans, U64, "refused_spans", "refused_spans", RUN, SPANS, NULL,             \
+	X(refused_spans, U64, "refused_spans", "refused_spans", RUN, TOTAL, SPANS, NULL,             \
 	  "copies in reports the satellites answered with an error or closed")                \
-	X(dup_unchecked, U64, "dup_unchecked", "dup_unchecked", RUN, SPANS, NULL,            \
+	X(dup_unchecked, U64, "dup_unchecked", "dup_unchecked", RUN, RUN, SPANS, NULL,            \
 	  "spans not checked for duplicates: the satellites' duplicate sets were full")       \
-	X(rejected, U64, "rejected_reports", "rejected", RUN, REPORTS, "rejected",            \
+	X(rejected, U64, "rejected_reports", "rejected", RUN, RUN, REPORTS, "rejected",            \
 	  "reports the satellites refused")                                                   \
-	X(reports, U64, "reports", "reports", RUN, REPORTS, NULL, "reports the satellites answered") \
-	X(bytes_received, U64, "bytes_received", "bytes_received", RUN, BYTES, NULL,          \
+	X(reports, U64, "reports", "reports", RUN, TOTAL, REPORTS, NULL, "reports the satellites answered") \
+	X(bytes_received, U64, "bytes_received", "bytes_received", RUN, RUN, BYTES, NULL,          \
 	  "report bytes as sent on the wire")                                                 \
-	X(metrics_reports, U64, "metrics_reports", "metrics_reports", RUN, REPORTS, NULL,     \
+	X(metrics_reports, U64, "metrics_reports", "metrics_reports", RUN, RUN, REPORTS, NULL,     \
 	  "runtime-metrics reports (LightStep's /metrics) the satellites accepted")           \
-	X(received_bucket_s, F64, "received_bucket", NULL, RUN, SECONDS, NULL,                \
+	X(received_bucket_s, F64, "received_bucket", NULL, RUN, RUN, SECONDS, NULL,                \
 	  "the width of one received_list bucket")                                            \
-	X(received_list, LIST, "received_list", NULL, BUCKET, SPANS, NULL,                    \
+	X(received_list, LIST, "received_list", NULL, BUCKET, RUN, SPANS, NULL,                    \
 	  "spans received per bucket, all satellites, from the run's start")                  \
-	X(resend_delays, LIST, "resend_delays", "resend_delays", RESEND, SECONDS, NULL,        \
+	X(resend_delays, LIST, "resend_delays", "resend_delays", RESEND, RUN, SECONDS, NULL,        \
 	  "from a refused report to its resend, per resend the satellites timed (up to 256 each)") \
-	X(recovery_first_ack, LIST, "recovery_first_ack", "recovery_first_ack", UP, SECONDS,  \
+	X(recovery_first_ack, LIST, "recovery_first_ack", "recovery_first_ack", UP, RUN, SECONDS,  \
 	  NULL, "after each up event: until the first acknowledged report (-1: none came)")    \
-	X(recovery_drained, LIST, "recovery_drained", "recovery_drained", UP, SECONDS, NULL,  \
+	X(recovery_drained, LIST, "recovery_drained", "recovery_drained", UP, RUN, SECONDS, NULL,  \
 	  "after each up event: until the backlog drained (-1: it did not)")                  \
 	/* the sampler's view */                                                              \
-	X(spans_per_second, F64, "spans_per_second", "sps", RUN, SPANS_PER_S, "spans/s",      \
+	X(spans_per_second, F64, "spans_per_second", "sps", RUN, SUM, SPANS_PER_S, "spans/s",      \
 	  "spans sent per second of the client's wall time")                                  \
-	X(cpu_usage, F64, "cpu_usage", "cpu_usage", RUN, SHARE, "CPU %",                      \
+	X(cpu_usage, F64, "cpu_usage", "cpu_usage", RUN, SUM, SHARE, "CPU %",                      \
 	  "client CPU seconds / wall seconds")                                 \
-	X(host_cpu, F64, "host_cpu", "host_cpu", RUN, HOST_SHARE, "host CPU %",                    \
+	X(host_cpu, F64, "host_cpu", "host_cpu", RUN, RUN, HOST_SHARE, "host CPU %",                    \
 	  "the whole host's busy share during the run")                                       \
-	X(host_other_cpu, F64, "host_other_cpu", "host_other_cpu", RUN, SHARE, "other CPU %",  \
+	X(host_other_cpu, F64, "host_other_cpu", "host_other_cpu", RUN, RUN, SHARE, "other CPU %",  \
 	  "CPU that work other than the benchmark's used on the client's host, in cores")     \
-	X(steal, F64, "steal", "steal", RUN, SHARE, NULL,                                     \
+	X(steal, F64, "steal", "steal", RUN, RUN, SHARE, NULL,                                     \
 	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
-	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, SHARE, "satellite CPU %",  \
+	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, RUN, SHARE, "satellite CPU %",  \
 	  "the busiest satellite's own CPU over the run, as a share of one core (busiest: "   \
 	  "nearest the CPU it may use, a core or its cgroup's quota)")                        \
-	X(satellite_cpu_limit, F64, "satellite_cpu_limit", "satellite_cpu_limit", RUN, SHARE,  \
+	X(satellite_cpu_limit, F64, "satellite_cpu_limit", "satellite_cpu_limit", RUN, RUN, SHARE,  \
 	  NULL, "the CPU quota of that satellite's cgroup, in cores (0: none)")              \
-	X(satellite_throttled, U64, "satellite_throttled", "satellite_throttled", RUN, COUNT,  \
+	X(satellite_throttled, U64, "satellite_throttled", "satellite_throttled", RUN, RUN, COUNT,  \
 	  NULL, "periods the satellites' cgroups held them back for their quota")            \
-	X(satellite_rss_bytes, U64, "satellite_rss_bytes", "satellite_rss", RUN, BYTES, NULL,  \
+	X(satellite_rss_bytes, U64, "satellite_rss_bytes", "satellite_rss", RUN, RUN, BYTES, NULL,  \
 	  "the largest satellite's resident memory at the end of the run")                   \
-	X(harness_bound, BOOL, "harness_bound", "harness_bound", RUN, NONE, NULL,             \
+	X(harness_bound, BOOL, "harness_bound", "harness_bound", RUN, RUN, NONE, NULL,             \
 	  "the result may measure the harness, not the tracer: a satellite used more than "   \
 	  "80% of a core (or of its cgroup's quota), or the client's host was more than 90% " \
 	  "busy")                                                                             \
-	X(harness_note, STR256, "harness_note", NULL, RUN, NONE, NULL,                        \
+	X(harness_note, STR256, "harness_note", NULL, RUN, RUN, NONE, NULL,                        \
 	  "why harness_bound is set, with the figures")                                       \
-	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, BYTES, "peak RSS MiB",      \
+	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, MAX, BYTES, "peak RSS MiB",      \
 	  "client peak RSS")                                                                  \
-	X(context_switches, U64, "context_switches", "context_switches", RUN, COUNT,          \
+	X(context_switches, U64, "context_switches", "context_switches", RUN, SUM, COUNT,          \
 	  "context switches", "the client's voluntary + involuntary context switches")        \
-	X(period_s, F64, "sample_period", NULL, RUN, SECONDS, NULL, "the sampling period")    \
-	X(cpu_list, LIST, "cpu_list", "cpu", SAMPLE, SHARE, NULL,                             \
+	X(period_s, F64, "sample_period", NULL, RUN, RUN, SECONDS, NULL, "the sampling period")    \
+	X(cpu_list, LIST, "cpu_list", "cpu", SAMPLE, SUM, SHARE, NULL,                             \
 	  "client CPU share over each sampling period")                                       \
-	X(memory_list, LIST, "memory_list", "memory", SAMPLE, BYTES, NULL,                    \
+	X(memory_list, LIST, "memory_list", "memory", SAMPLE, SUM, BYTES, NULL,                    \
 	  "client RSS at each sample")                                                        \
 	/* how it ended */                                                                    \
-	X(exit_code, INT, "exit_code", "exit_code", RUN, NONE, NULL,                          \
+	X(exit_code, INT, "exit_code", "exit_code", RUN, FIRST, NONE, NULL,                          \
 	  "the client's exit status (-1 when killed)")                                        \
-	X(signal, INT, "signal", NULL, RUN, NONE, NULL, "the signal that killed the client, or 0") \
-	X(timed_out, BOOL, "timed_out", NULL, RUN, NONE, NULL,                                \
+	X(signal, INT, "signal", NULL, RUN, FIRST, NONE, NULL, "the signal that killed the client, or 0") \
+	X(timed_out, BOOL, "timed_out", NULL, RUN, ANY, NONE, NULL,                                \
 	  "the client outlived its timeout and was killed")                                   \
-	X(failed, BOOL, "failed", "failed", RUN, NONE, NULL,                                  \
+	X(failed, BOOL, "failed", "failed", RUN, ANY, NONE, NULL,                                  \
 	  "the run failed (1) or completed (0)")                                              \
-	X(failure, STR256, "failure", NULL, RUN, NONE, NULL, "why the run failed")            \
-	X(elapsed_s, F64, "elapsed", "elapsed", RUN, SECONDS, NULL,                           \
+	X(failure, STR256, "failure", NULL, RUN, FIRST, NONE, NULL, "why the run failed")            \
+	X(elapsed_s, F64, "elapsed", "elapsed", RUN, RUN, SECONDS, NULL,                           \
 	  "the run's wall seconds as the orchestrator saw it")
 
 #define ORC_RESULT_MAX_EVENTS 32
@@ -198,10 +214,15 @@ typedef struct orc_events {
 #define ORC_CTYPE_EVENTS orc_events
 
 typedef struct orc_result {
-#define ORC_RESULT_MEMBER(m, type, json, plan, per, unit, column, doc) ORC_CTYPE_##type m;
+#define ORC_RESULT_MEMBER(m, type, json, plan, per, agg, unit, column, doc) ORC_CTYPE_##type m;
 	ORC_RESULT_FIELDS(ORC_RESULT_MEMBER)
 #undef ORC_RESULT_MEMBER
 	char plan_run[64];	/* the plan's name for the run: beside the Result in runs.jsonl */
+	/* A run of several clients: each one's own figures (the fields whose agg is not
+	 * RUN), in client order; NULL and 0 for a run of one client, whose figures are the
+	 * run's. */
+	struct orc_result *per_client;
+	size_t nper_client;
 } orc_result;
 
 typedef enum orc_field_type {
@@ -214,6 +235,11 @@ typedef enum orc_field_per {
 	ORC_PER_UP,	/* one value per `up` event of the run */
 	ORC_PER_RESEND,	/* one value per resent report the satellites timed */
 } orc_field_per;
+
+typedef enum orc_field_agg {
+	ORC_AGG_RUN, ORC_AGG_TOTAL, ORC_AGG_SUM, ORC_AGG_MAX, ORC_AGG_ANY, ORC_AGG_ALL,
+	ORC_AGG_FIRST,
+} orc_field_agg;
 
 typedef enum orc_unit {
 	ORC_UNIT_NONE,
@@ -235,6 +261,7 @@ typedef struct orc_field {
 	const char *json;
 	const char *plan;	/* NULL: not assertable */
 	orc_field_per per;
+	orc_field_agg agg;
 	orc_unit unit;
 	const char *column;	/* NULL: not in the report's table of runs */
 	const char *doc;
@@ -271,7 +298,11 @@ void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t
  * docs/plan-format.md holds: "| `name` | per | unit | doc |" rows under a heading. */
 void orc_result_fields_markdown(FILE *out);
 
-/* orc_result_free frees the lists and zeroes them. */
+/* orc_result_aggregate fills r's fields of agg SUM, MAX, ANY, ALL and FIRST from the n
+ * clients' (lists element by element, as long as the longest). TB_OK or TB_ENOMEM. */
+int orc_result_aggregate(orc_result *r, const orc_result *clients, size_t n);
+
+/* orc_result_free frees the lists (and the clients' results) and zeroes them. */
 void orc_result_free(orc_result *r);
 
 /* orc_result_print writes LightStep Benchmarks' Result printout and our extra fields. */

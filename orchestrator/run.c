@@ -29,11 +29,20 @@
 #define SETTLE_MAX_NS (10ull * TB_NS_PER_S)
 #define SETTLE_QUIET_NS (500ull * TB_NS_PER_MS)
 
+void orc_run_client_derive(orc_run_client *c, double sps, double work_per_second,
+			   double sleep_per_work_ns)
+{
+	double work = sps > 0 ? work_per_second / sps : 0;
+	c->work = (uint64_t)llround(work);
+	c->sleep_ns = (uint64_t)llround(work * sleep_per_work_ns);
+}
+
 void orc_run_derive(orc_run_params *p, double work_per_second, double sleep_per_work_ns)
 {
-	double work = p->sps > 0 ? work_per_second / p->sps : 0;
-	p->work = (uint64_t)llround(work);
-	p->sleep_ns = (uint64_t)llround(work * sleep_per_work_ns);
+	orc_run_client c;
+	orc_run_client_derive(&c, p->sps, work_per_second, sleep_per_work_ns);
+	p->work = c.work;
+	p->sleep_ns = c.sleep_ns;
 }
 
 /* What the watch loop collects. */
@@ -116,20 +125,26 @@ static bool wildcard_or_loopback(const char *addr)
 	return addr[0] == '\0' || strcmp(addr, "0.0.0.0") == 0 || strncmp(addr, "127.", 4) == 0;
 }
 
-/* satellite_host is the address a client reaches satellite s by. A client runs on the
- * sampler's host: if the satellite shares it, loopback will do unless the satellite
- * listens on one address only; otherwise the satellite's own address, or for one that
- * listens everywhere, the host of its control URL. */
-static int satellite_host(const orc_env *env, const orc_peer *s, char *buf, size_t len,
-			  char *err, size_t errlen)
+/* satellite_host is the address a client of sampler smp reaches satellite s by. A client
+ * runs on its sampler's host: if the satellite shares it, loopback will do unless the
+ * satellite listens on one address only; one that listens everywhere is reached by the
+ * address the sampler reaches this host by when it runs here, else by the host of its
+ * control URL; otherwise by the satellite's own address. */
+static int satellite_host(const orc_env *env, const orc_peer *s, size_t smp, char *buf,
+			  size_t len, char *err, size_t errlen)
 {
 	const char *http = s->http_host;
-	if (strcmp(s->host_id, env->sampler->host_id) == 0) {
+	const orc_peer *sampler = &env->samplers[smp];
+	if (strcmp(s->host_id, sampler->host_id) == 0) {
 		snprintf(buf, len, "%s", wildcard_or_loopback(http) ? "127.0.0.1" : http);
 		return TB_OK;
 	}
 	if (!wildcard_or_loopback(http)) {
 		snprintf(buf, len, "%s", http);
+		return TB_OK;
+	}
+	if (strcmp(http, "0.0.0.0") == 0 && s->same_host) {
+		snprintf(buf, len, "%s", env->control_hosts[smp]);
 		return TB_OK;
 	}
 	if (strcmp(http, "0.0.0.0") == 0 && strncmp(s->url, "tcp://", 6) == 0) {
@@ -139,12 +154,12 @@ static int satellite_host(const orc_env *env, const orc_peer *s, char *buf, size
 	}
 	snprintf(err, errlen, "the satellite at %s serves HTTP on %s only, which clients on %s "
 			      "cannot reach: start it with --bind ADDRESS", s->url,
-		 http[0] ? http : "127.0.0.1", env->sampler->hostname);
+		 http[0] ? http : "127.0.0.1", sampler->hostname);
 	return TB_EADDR;
 }
 
-static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command *cmd,
-			      char *err, size_t errlen)
+/* prepare_satellites resets every satellite for the run, with its mode and listening. */
+static int prepare_satellites(orc_env *env, const orc_run_params *p, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < env->nsatellites; i++) {
 		orc_peer *s = &env->satellites[i];
@@ -157,12 +172,30 @@ static int prepare_satellites(orc_env *env, const orc_run_params *p, tb_command 
 			rc = orc_sat_set_listening(s, true, err, errlen);
 		if (rc != TB_OK)
 			return rc;
+	}
+	return TB_OK;
+}
+
+/* satellite_list puts into cmd every satellite port, as clients of sampler smp reach
+ * them; with no satellites, a port nothing listens on. */
+static int satellite_list(const orc_env *env, size_t smp, tb_command *cmd, char *err,
+			  size_t errlen)
+{
+	cmd->n_satellites = 0;
+	for (size_t i = 0; i < env->nsatellites; i++) {
+		const orc_peer *s = &env->satellites[i];
 		char host[64];
-		if ((rc = satellite_host(env, s, host, sizeof(host), err, errlen)) != TB_OK)
+		int rc = satellite_host(env, s, smp, host, sizeof(host), err, errlen);
+		if (rc != TB_OK)
 			return rc;
 		for (size_t k = 0; k < s->nports && cmd->n_satellites < TB_CMD_MAX_SATELLITES; k++)
 			snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]),
 				 "%.40s:%u", host, s->ports[k]);
+	}
+	if (cmd->n_satellites == 0) {
+		/* No satellites: the tracer reports to a port nothing listens on. */
+		snprintf(cmd->satellites[0], sizeof(cmd->satellites[0]), "127.0.0.1:1");
+		cmd->n_satellites = 1;
 	}
 	return TB_OK;
 }
@@ -213,6 +246,7 @@ typedef struct sat_load {
 	uint64_t max_rss_bytes;
 	uint64_t never_acked;		/* spans seen but never acknowledged */
 	uint64_t in_flight;		/* spans in answers still being delivered */
+	orc_sat_client_counts by_client[TB_MAX_CLIENTS];	/* summed over the satellites */
 } sat_load;
 
 /* busiest_satellite puts into r the satellite nearest the CPU it may use (a core, or
@@ -236,9 +270,10 @@ static void busiest_satellite(const orc_env *env, const sat_load *load, double w
 	r->satellite_throttled = load->throttled;
 }
 
-/* satellite_counts sums the satellites' counters into r, and what they used into *load. */
-static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *err,
-			    size_t errlen)
+/* satellite_counts sums the satellites' counters into r, and what they used into *load
+ * (cpu_here: those on here's host). */
+static int satellite_counts(orc_env *env, const orc_peer *here, orc_result *r,
+			    sat_load *load, char *err, size_t errlen)
 {
 	orc_sat_counts total = {0};
 	for (size_t i = 0; i < r->received_list.n; i++)
@@ -253,7 +288,7 @@ static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *e
 #define SUM(f) total.f += c.f;
 		ORC_SAT_COUNTS(SUM)
 #undef SUM
-		if (strcmp(env->satellites[i].host_id, env->sampler->host_id) == 0)
+		if (strcmp(env->satellites[i].host_id, here->host_id) == 0)
 			load->cpu_here_ns += c.cpu_ns;
 		if (i < ORC_PLAN_MAX_SATELLITES) {
 			load->cpu_ns[i] = c.cpu_ns;
@@ -264,6 +299,11 @@ static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *e
 			load->max_rss_bytes = c.rss_bytes;
 		add_buckets(r, &c);
 		add_delays(r, &c);
+		for (size_t k = 0; k < TB_MAX_CLIENTS; k++) {
+#define SUM_CLIENT(f) load->by_client[k].f += c.by_client[k].f;
+			TB_CLIENT_COUNTS(SUM_CLIENT)
+#undef SUM_CLIENT
+		}
 		orc_sat_counts_fini(&c);
 	}
 	r->spans_received = total.spans;
@@ -282,31 +322,42 @@ static int satellite_counts(orc_env *env, orc_result *r, sat_load *load, char *e
 	return TB_OK;
 }
 
-/* The client as launched: its pid, and where its result comes from. */
-typedef struct launched {
+/* One client of the run: its command, its process and what it measured. */
+typedef struct member {
+	const char *name;
+	size_t smp;		/* its sampler: env->samplers[smp] */
+	orc_peer *sampler;
+	tb_command cmd;
 	pid_t pid;
+	bool launched;
 	bool from_sampler;	/* an argv client: the sampler has its result */
-} launched;
+	uint64_t launched_ns;
+	trace t;
+	orc_result *r;		/* its own figures, in one array for all the clients */
+} member;
 
-static int launch(orc_env *env, const orc_run_params *p, const tb_command *cmd, bool use_ring,
-		  uint64_t origin, launched *l, char *err, size_t errlen)
+static int launch(orc_env *env, const orc_run_params *p, member *m, size_t k, bool use_ring,
+		  uint64_t origin, char *err, size_t errlen)
 {
 	char url[128], token[TB_TOKEN_LEN + 1];
-	snprintf(url, sizeof(url), "http://%s:%u", env->control_host,
+	snprintf(url, sizeof(url), "http://%s:%u", env->control_hosts[m->smp],
 		 orc_channel_port(env->channel));
-	orc_channel_token(env->channel, token, sizeof(token));
-	orc_smp_launch_args a = {.client = p->client, .cmd = cmd, .control_url = url,
+	orc_channel_token(env->channel, k, token, sizeof(token));
+	orc_smp_launch_args a = {.client = m->name, .cmd = &m->cmd, .control_url = url,
 				 .token = token,
 				 .period_ns = env->period_ns, .run_id = p->run_id,
 				 .run_start_ns = origin, .use_ring = use_ring};
-	return orc_smp_launch(env->sampler, &a, &l->pid, &l->from_sampler, err, errlen);
+	int rc = orc_smp_launch(m->sampler, &a, &m->pid, &m->from_sampler, err, errlen);
+	m->launched = rc == TB_OK;
+	m->launched_ns = tb_now_ns();
+	return rc;
 }
 
-static void stop_client(orc_env *env, pid_t pid)
+static void stop_client(const member *m)
 {
 	char err[256];
-	if (orc_smp_stop(env->sampler, pid, 1000, err, sizeof(err)) != TB_OK)
-		tb_warn("orchestrator: cannot stop client %d: %s", (int)pid, err);
+	if (orc_smp_stop(m->sampler, m->pid, 1000, err, sizeof(err)) != TB_OK)
+		tb_warn("orchestrator: cannot stop client %d: %s", (int)m->pid, err);
 }
 
 /* change_faults changes in fs what ev names, and only that. */
@@ -410,31 +461,44 @@ static void eta_text(double s, char *buf, size_t len)
 		snprintf(buf, len, "%lds", v);
 }
 
-/* progress rewrites the terminal's live line: where the plan is, the client's rate and
- * figures, and what the satellites took in. */
-static void progress(orc_env *env, const orc_run_params *p, const trace *t, live *lv,
-		     uint64_t elapsed_ns)
+/* recent_cpu is a trace's CPU share over its last ten samples. */
+static double recent_cpu(const trace *t)
 {
-	if (!env->progress || t->n == 0)
+	if (t->n < 2)
+		return 0;
+	size_t a = t->n >= 11 ? t->n - 11 : 0, b = t->n - 1;
+	return (double)(t->cpu_ns[b] - t->cpu_ns[a]) / (double)(t->t_ns[b] - t->t_ns[a] + 1);
+}
+
+/* progress rewrites the terminal's live line: where the plan is, the clients' rate and
+ * figures (CPU and RSS summed over them), and what the satellites took in. */
+static void progress(orc_env *env, const orc_run_params *p, const member *m, size_t n,
+		     live *lv, uint64_t elapsed_ns)
+{
+	double cpu = 0, rss = 0, el = (double)elapsed_ns / 1e9;
+	size_t running = 0, sampled = 0;
+	for (size_t k = 0; k < n; k++) {
+		running += m[k].launched && !m[k].t.exited;
+		sampled += m[k].t.n > 0;
+		cpu += recent_cpu(&m[k].t);
+		rss += m[k].t.n > 0 ? (double)m[k].t.rss[m[k].t.n - 1] : 0;
+	}
+	if (!env->progress || sampled == 0)
 		return;
 	live_update(env, lv, tb_now_ns());
-	double cpu = 0, el = (double)elapsed_ns / 1e9;
-	if (t->n >= 2) {
-		size_t a = t->n >= 11 ? t->n - 11 : 0, b = t->n - 1;
-		cpu = (double)(t->cpu_ns[b] - t->cpu_ns[a]) / (double)(t->t_ns[b] - t->t_ns[a] + 1);
-	}
 	char step[32] = "", eta[48];
 	if (p->steps > 0)
 		snprintf(step, sizeof(step), "[%zu/%zu] ", p->step, p->steps);
 	eta_text((p->runtime_s > el ? p->runtime_s - el : 0) + p->eta_after_s, eta, sizeof(eta));
-	double asked = p->sps * (el < p->runtime_s ? el : p->runtime_s);
+	double asked = p->sps * (double)n * (el < p->runtime_s ? el : p->runtime_s);
 	char line[512];
-	snprintf(line, sizeof(line), "  %srun %llu: %.1f/%.1f s, plan ETA %s | %d client, %.0f "
-		 "spans/s asked, %.0f/s received, %llu of ~%.0f in, %llu refused | CPU %.1f%%, "
-		 "RSS %.1f MiB | busiest satellite %.1f%%", step, (unsigned long long)p->run_id,
-		 el, p->runtime_s, eta, t->exited ? 0 : 1, p->sps, lv->received_per_s,
+	snprintf(line, sizeof(line), "  %srun %llu: %.1f/%.1f s, plan ETA %s | %zu/%zu client%s, "
+		 "%.0f spans/s asked, %.0f/s received, %llu of ~%.0f in, %llu refused | CPU "
+		 "%.1f%%, RSS %.1f MiB | busiest satellite %.1f%%", step,
+		 (unsigned long long)p->run_id, el, p->runtime_s, eta, running, n,
+		 n == 1 ? "" : "s", p->sps * (double)n, lv->received_per_s,
 		 (unsigned long long)lv->spans, asked, (unsigned long long)lv->refused, 100 * cpu,
-		 (double)t->rss[t->n - 1] / 1048576.0, 100 * lv->busiest_cpu);
+		 rss / 1048576.0, 100 * lv->busiest_cpu);
 	/* One physical line: a wrapped one could not be rewritten in place. */
 	struct winsize ws;
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
@@ -469,83 +533,184 @@ static void initial_faults(const orc_env *env, const orc_run_params *p, orc_sat_
 				: i < env->nsatellites ? env->satellites[i].mode : TB_SAT_TYPICAL};
 }
 
-/* watch reads samples and the client's result until the client has exited, enforcing
- * the timeout. */
-static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const launched *l,
-		 trace *t, FILE *csv, orc_result *r, char *err, size_t errlen)
+/* Where samples come from: a source per sampler, the ring for one on this host. */
+typedef struct feeds {
+	smp_source *src[ORC_PLAN_MAX_SAMPLERS];
+	bool ring[ORC_PLAN_MAX_SAMPLERS];
+	uint64_t origin[ORC_PLAN_MAX_SAMPLERS];	/* samples' time origin; 0: the sampler's */
+	size_t n;
+} feeds;
+
+static void feeds_close(feeds *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		smp_source_free(f->src[i]);
+	f->n = 0;
+}
+
+static int feeds_open(orc_env *env, feeds *f, char *err, size_t errlen)
+{
+	*f = (feeds){0};
+	for (size_t i = 0; i < env->nsamplers && i < ORC_PLAN_MAX_SAMPLERS; i++) {
+		orc_peer *smp = &env->samplers[i];
+		f->ring[i] = smp->same_host && smp->ring_name[0] != '\0';
+		int rc = f->ring[i] ? smp_source_ring_alloc(&f->src[i], smp->ring_name, err, errlen)
+				    : smp_source_rpc_alloc(&f->src[i], smp->rpc);
+		if (rc != TB_OK) {
+			feeds_close(f);
+			return rc;
+		}
+		f->origin[i] = smp->same_host ? tb_now_ns() : 0;
+		f->n++;
+	}
+	return TB_OK;
+}
+
+/* member_of finds the client a sample from sampler smp is of. */
+static member *member_of(member *m, size_t n, size_t smp, const tb_rec_sample *s,
+			 uint64_t run_id)
+{
+	if (s->run_id != run_id)
+		return NULL;
+	for (size_t k = 0; k < n; k++)
+		if (m[k].launched && m[k].smp == smp && s->pid == (uint32_t)m[k].pid)
+			return &m[k];
+	return NULL;
+}
+
+/* read_samples takes what the sources have, for the run's clients. */
+static int read_samples(feeds *f, member *m, size_t n, uint64_t run_id, FILE *csv,
+			char *err, size_t errlen)
 {
 	static tb_rec_sample buf[4096];
-	uint64_t t0 = tb_now_ns();
-	t->t0_ns = t0;
-	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
-	bool killed = false;
-	bool done[ORC_PLAN_MAX_EVENTS] = {false};
-	orc_sat_faults fs[ORC_PLAN_MAX_SATELLITES];
-	initial_faults(env, p, fs);
-	uint64_t last_ping = t0;
-	live lv = {0};
-	while (!t->exited) {
-		size_t n;
-		int rc = smp_source_read(src, buf, 4096, &n, err, errlen);
+	for (size_t smp = 0; smp < f->n; smp++) {
+		size_t got;
+		int rc = smp_source_read(f->src[smp], buf, 4096, &got, err, errlen);
 		if (rc != TB_OK)
 			return rc;
-		for (size_t i = 0; i < n; i++) {
-			if (buf[i].pid != (uint32_t)l->pid || buf[i].run_id != p->run_id)
+		for (size_t i = 0; i < got; i++) {
+			member *who = member_of(m, n, smp, &buf[i], run_id);
+			if (who == NULL)
 				continue;
-			if (!trace_add(t, &buf[i]))
+			if (!trace_add(&who->t, &buf[i]))
 				return TB_ENOMEM;
 			if (csv != NULL)
 				smp_csv_row(csv, &buf[i]);
 		}
-		if (t->exited)
-			break;
-		if (!r->client_result && !l->from_sampler) {
-			tb_client_result cr;
-			char why[256];
-			rc = orc_channel_wait_result(env->channel, 100, &cr, why, sizeof(why));
-			if (rc == TB_OK) {
-				take_client_result(r, &cr);
-			} else if (rc == TB_EPROTO) {
-				r->client_result = true; /* a bad one: the run fails */
-				fail(r, "the client sent a malformed result: %s", why);
-			}
+	}
+	return TB_OK;
+}
+
+/* take_results takes whatever results the channel holds, waiting up to wait_ms for the
+ * first; false when none came. */
+static bool take_results(orc_env *env, member *m, size_t n, int wait_ms)
+{
+	bool any = false;
+	for (;;) {
+		tb_client_result cr;
+		size_t k;
+		char why[256];
+		int rc = orc_channel_wait_result(env->channel, any ? 0 : wait_ms, &k, &cr, why,
+						 sizeof(why));
+		if ((rc != TB_OK && rc != TB_EPROTO) || k >= n)
+			return any;
+		any = true;
+		if (rc == TB_OK) {
+			take_client_result(m[k].r, &cr);
 		} else {
-			tb_sleep_ns(100 * TB_NS_PER_MS);
+			m[k].r->client_result = true; /* a bad one: the run fails */
+			fail(m[k].r, "the client sent a malformed result: %s", why);
 		}
+	}
+}
+
+static bool all_exited(const member *m, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (m[k].launched && !m[k].t.exited)
+			return false;
+	return true;
+}
+
+static void stop_all(orc_env *env, member *m, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (m[k].launched && !m[k].t.exited)
+			stop_client(&m[k]);
+}
+
+/* watch_checks enforces the run's limits once per round: a signal, the timeout, a
+ * satellite gone (the run fails, its clients are stopped) or the sampler gone (TB_ECLOSED). */
+static int watch_checks(orc_env *env, const orc_run_params *p, member *m, size_t n,
+			uint64_t elapsed, bool *killed, orc_result *r, char *err, size_t errlen)
+{
+	uint64_t limit = (uint64_t)(2 * p->runtime_s * 1e9) + 5 * TB_NS_PER_S;
+	const char *why = NULL;
+	if (tb_sig_stop_requested())
+		why = "interrupted by a signal";
+	else if (!p->no_timeout && elapsed > limit)
+		why = "timeout";
+	for (size_t i = 0; why == NULL && i < env->nsatellites; i++)
+		if (!orc_peer_alive(&env->satellites[i])) {
+			fail(r, "a satellite (%s) died during the run", env->satellites[i].url);
+			why = "satellite";
+		}
+	if (why != NULL && !*killed) {
+		stop_all(env, m, n);
+		*killed = true;
+		if (strcmp(why, "timeout") == 0) {
+			r->timed_out = true;
+			fail(r, "the client outlived %s and was killed", "2 x runtime (+5 s)");
+		} else if (strcmp(why, "satellite") != 0) {
+			fail(r, "%s", why);
+		}
+	}
+	for (size_t i = 0; i < env->nsamplers; i++)
+		if (!orc_peer_alive(&env->samplers[i])) {
+			snprintf(err, errlen, "the sampler (%s) died during the run",
+				 env->samplers[i].url);
+			return TB_ECLOSED;
+		}
+	return TB_OK;
+}
+
+/* watch reads samples and the clients' results until every client has exited, applying
+ * the timed events and enforcing the limits. */
+static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, size_t n,
+		 FILE *csv, orc_result *r, char *err, size_t errlen)
+{
+	uint64_t t0 = tb_now_ns(), last_ping = t0;
+	for (size_t k = 0; k < n; k++)
+		m[k].t.t0_ns = t0;
+	bool killed = false, done[ORC_PLAN_MAX_EVENTS] = {false}, any_http = false;
+	for (size_t k = 0; k < n; k++)
+		any_http |= !m[k].from_sampler;
+	orc_sat_faults fs[ORC_PLAN_MAX_SATELLITES];
+	initial_faults(env, p, fs);
+	live lv = {0};
+	for (;;) {
+		int rc = read_samples(f, m, n, p->run_id, csv, err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		if (all_exited(m, n))
+			break;
+		if (!any_http || !take_results(env, m, n, 100))
+			tb_sleep_ns(any_http ? 0 : 100 * TB_NS_PER_MS);
 		uint64_t now = tb_now_ns();
 		for (size_t i = 0; i < p->nevents && i < ORC_PLAN_MAX_EVENTS; i++)
 			if (!done[i] && (double)(now - t0) / 1e9 >= p->events[i].at_s) {
 				apply_event(env, &p->events[i], fs, r);
 				done[i] = true;
 			}
-		progress(env, p, t, &lv, now - t0);
-		if (!killed && tb_sig_stop_requested()) {
-			stop_client(env, l->pid);
-			fail(r, "%s", "interrupted by a signal");
-			killed = true;
-		}
-		if (!killed && !p->no_timeout && now - t0 > limit) {
-			stop_client(env, l->pid);
-			r->timed_out = true;
-			fail(r, "the client outlived %s and was killed", "2 x runtime (+5 s)");
-			killed = true;
-		}
-		for (size_t i = 0; i < env->nsatellites; i++)
-			if (!orc_peer_alive(&env->satellites[i])) {
-				fail(r, "a satellite (%s) died during the run", env->satellites[i].url);
-				if (!killed)
-					stop_client(env, l->pid);
-				killed = true;
-			}
-		if (!orc_peer_alive(env->sampler)) {
-			snprintf(err, errlen, "the sampler died during the run");
-			return TB_ECLOSED;
-		}
-		/* Samples through the ring say nothing to the sampler: keep its lease. */
+		progress(env, p, m, n, &lv, now - t0);
+		if ((rc = watch_checks(env, p, m, n, now - t0, &killed, r, err, errlen)) != TB_OK)
+			return rc;
+		/* Samples through the ring say nothing to a sampler: keep its lease. */
 		if (now - last_ping >= PING_EVERY_NS) {
 			last_ping = now;
-			if ((rc = orc_peer_ping(env->sampler, err, errlen)) != TB_OK)
-				return rc;
+			for (size_t i = 0; i < env->nsamplers; i++)
+				if ((rc = orc_peer_ping(&env->samplers[i], err, errlen)) != TB_OK)
+					return rc;
 		}
 	}
 	if (env->progress)
@@ -556,11 +721,12 @@ static int watch(orc_env *env, const orc_run_params *p, smp_source *src, const l
 
 /* settle waits until the satellites stop receiving: every span sent has arrived, or
  * nothing new came for SETTLE_QUIET_NS, or SETTLE_MAX_NS passed. */
-static int settle(orc_env *env, orc_result *r, sat_load *load, char *err, size_t errlen)
+static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *load,
+		  char *err, size_t errlen)
 {
 	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
 	for (;;) {
-		int rc = satellite_counts(env, r, load, err, errlen);
+		int rc = satellite_counts(env, here, r, load, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		uint64_t now = tb_now_ns();
@@ -631,33 +797,56 @@ static void summarise(orc_env *env, const trace *t, orc_result *r)
 	r->signal = t->exited ? (int)t->exit.signal : 0;
 }
 
-/* sample_client launches the client and watches it to its end, keeping its samples
- * in t (and as LZ4 CSV in p->samples_path). */
-static int sample_client(orc_env *env, const orc_run_params *p, const tb_command *cmd,
-			 trace *t, launched *l, orc_result *r, char *err, size_t errlen)
+/* start_together launches every client, then, for a run of several, waits until all
+ * that take their command from the channel have asked for it (10 s at most) and answers
+ * them at once. */
+static int start_together(orc_env *env, const orc_run_params *p, member *m, size_t n,
+			  const feeds *f, char *err, size_t errlen)
 {
-	smp_source *src = NULL;
-	bool use_ring = env->sampler->same_host && env->sampler->ring_name[0] != '\0';
-	int rc = use_ring ? smp_source_ring_alloc(&src, env->sampler->ring_name, err, errlen)
-			  : smp_source_rpc_alloc(&src, env->sampler->rpc);
+	size_t http = 0;
+	for (size_t k = 0; k < n; k++) {
+		int rc = launch(env, p, &m[k], k, f->ring[m[k].smp], f->origin[m[k].smp], err,
+				errlen);
+		if (rc != TB_OK) {
+			stop_all(env, m, k);
+			orc_channel_release(env->channel);
+			return rc;
+		}
+		http += !m[k].from_sampler;
+	}
+	if (n > 1 && http > 0 && orc_channel_wait_asked(env->channel, http, 10000) != TB_OK)
+		tb_warn("orchestrator: run %" PRIu64 ": only %zu of %zu clients asked for their "
+			"command within 10 s; starting them anyway", p->run_id,
+			orc_channel_asked(env->channel), http);
+	orc_channel_release(env->channel);
+	return TB_OK;
+}
+
+/* sample_clients launches the clients and watches them to their end, keeping their
+ * samples (and as LZ4 CSV in p->samples_path). */
+static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size_t n,
+			  orc_result *r, char *err, size_t errlen)
+{
+	feeds f;
+	int rc = feeds_open(env, &f, err, errlen);
 	if (rc != TB_OK)
 		return rc;
-	uint64_t origin = env->sampler->same_host ? tb_now_ns() : 0;
-	orc_noise_start(&t->noise);
+	orc_noise_start(&m[0].t.noise);
 	char *csv_text = NULL;
 	size_t csv_len = 0;
 	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
 	if (csv != NULL)
 		smp_csv_header(csv);
-	rc = launch(env, p, cmd, use_ring, origin, l, err, errlen);
-	tb_info("orchestrator: run %llu: %s %s at %.0f spans/s for %.1f s (Work %llu, Sleep %llu "
-		"ns per span), client pid %d, samples by %s",
-		(unsigned long long)p->run_id, p->client, p->trace ? "traced" : "untraced", p->sps,
-		p->runtime_s, (unsigned long long)p->work, (unsigned long long)p->sleep_ns,
-		(int)l->pid, use_ring ? "ring" : "nng");
+	rc = start_together(env, p, m, n, &f, err, errlen);
+	tb_info("orchestrator: run %llu: %zu x %s %s at %.0f spans/s each for %.1f s (Work %llu, "
+		"Sleep %llu ns per span), first pid %d, samples by %s",
+		(unsigned long long)p->run_id, n, m[0].name, p->trace ? "traced" : "untraced",
+		p->sps, p->runtime_s, (unsigned long long)m[0].cmd.work,
+		(unsigned long long)m[0].cmd.sleep_ns, (int)m[0].pid,
+		f.ring[m[0].smp] ? "ring" : "nng");
 	if (rc == TB_OK)
-		rc = watch(env, p, src, l, t, csv, r, err, errlen);
-	smp_source_free(src);
+		rc = watch(env, p, &f, m, n, csv, r, err, errlen);
+	feeds_close(&f);
 	if (csv != NULL) {
 		fclose(csv);
 		char why[256];
@@ -669,31 +858,36 @@ static int sample_client(orc_env *env, const orc_run_params *p, const tb_command
 	return rc;
 }
 
-/* collect_result takes the client's result after it ended: from the sampler for an argv
- * client (ready before its exit sample), else from the channel, giving a slow POST a
- * moment. */
-static void collect_result(orc_env *env, const launched *l, orc_result *r)
+/* collect_result takes a client's result after it ended: from the sampler for an argv
+ * client (ready before its exit sample), else from the channel (taken by take_results,
+ * giving a slow POST a moment). */
+static void collect_result(orc_env *env, member *m)
 {
 	tb_client_result cr;
 	char why[256];
-	if (r->client_result)
+	if (m->r->client_result || !m->launched || !m->from_sampler)
 		return;
-	if (!l->from_sampler) {
-		if (orc_channel_wait_result(env->channel, 1000, &cr, why, sizeof(why)) == TB_OK)
-			take_client_result(r, &cr);
-		return;
-	}
 	for (int tries = 0; tries < 10; tries++) {
 		bool ready = false;
-		if (orc_smp_get_result(env->sampler, l->pid, &ready, &cr, why, sizeof(why)) != TB_OK) {
+		if (orc_smp_get_result(m->sampler, m->pid, &ready, &cr, why, sizeof(why)) != TB_OK) {
 			tb_warn("orchestrator: the argv client's result: %s", why);
 			return;
 		}
 		if (ready) {
-			take_client_result(r, &cr);
+			take_client_result(m->r, &cr);
 			return;
 		}
 		tb_sleep_ns(100 * TB_NS_PER_MS);
+	}
+}
+
+static void collect_results(orc_env *env, member *m, size_t n)
+{
+	uint64_t deadline = tb_now_ns() + TB_NS_PER_S;
+	for (size_t k = 0; k < n; k++) {
+		while (!m[k].from_sampler && !m[k].r->client_result && tb_now_ns() < deadline)
+			take_results(env, m, n, 100);
+		collect_result(env, &m[k]);
 	}
 }
 
@@ -712,15 +906,15 @@ static void judge_exit(const trace *t, orc_result *r)
 		fail(r, "%s", "the client sent no result");
 }
 
-/* sleep_interval is the run's SleepInterval: its own, else what the sampler's registry
- * gives the client, within the cap. */
-static int sleep_interval(orc_env *env, const orc_run_params *p, uint64_t *ns, char *err,
-			  size_t errlen)
+/* sleep_interval is a client's SleepInterval: the run's, else what the sampler's
+ * registry gives the client, within the cap. */
+static int sleep_interval(orc_peer *sampler, const orc_run_params *p, const char *client,
+			  uint64_t *ns, char *err, size_t errlen)
 {
 	orc_smp_client_info info;
 	*ns = p->sleep_interval_ns;
 	if (*ns == 0) {
-		int rc = orc_smp_describe(env->sampler, p->client, &info, err, errlen);
+		int rc = orc_smp_describe(sampler, client, &info, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		*ns = info.sleep_interval_ns;
@@ -730,13 +924,242 @@ static int sleep_interval(orc_env *env, const orc_run_params *p, uint64_t *ns, c
 	return TB_OK;
 }
 
-int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, size_t errlen)
+/* member_sampler is which sampler client k of the run goes to: its own, else the next
+ * in turn. */
+static size_t member_sampler(const orc_env *env, const orc_run_client *c, size_t *turn)
+{
+	if (c->sampler >= 0 && (size_t)c->sampler < env->nsamplers)
+		return (size_t)c->sampler;
+	return (*turn)++ % env->nsamplers;
+}
+
+/* member_init makes client k of n: its sampler, and its command (base with the
+ * satellites as its sampler's host reaches them, its own work, sleep, index and access
+ * token, and its SleepInterval, which prev, the client before, may already know). */
+static int member_init(orc_env *env, const orc_run_params *p, const tb_command *base,
+		       const orc_run_client *c, size_t k, size_t n, size_t *turn,
+		       const member *prev, member *m, char *err, size_t errlen)
+{
+	m->name = c->name;
+	m->smp = member_sampler(env, c, turn);
+	m->sampler = &env->samplers[m->smp];
+	m->cmd = *base;
+	m->cmd.work = c->work;
+	m->cmd.sleep_ns = c->sleep_ns;
+	m->cmd.client_index = (uint32_t)k;
+	m->cmd.clients = (uint32_t)n;
+	tb_access_token_for((uint32_t)k, m->cmd.access_token, sizeof(m->cmd.access_token));
+	int rc = satellite_list(env, m->smp, &m->cmd, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (prev != NULL && strcmp(c->name, prev->name) == 0 && prev->smp == m->smp) {
+		m->cmd.sleep_interval_ns = prev->cmd.sleep_interval_ns;
+		return TB_OK;
+	}
+	return sleep_interval(m->sampler, p, c->name, &m->cmd.sleep_interval_ns, err, errlen);
+}
+
+/* members_alloc makes the run's clients and their results. */
+static int members_alloc(orc_env *env, const orc_run_params *p, const tb_command *base,
+			 member **out, size_t *nout, char *err, size_t errlen)
+{
+	size_t n = p->clients != NULL ? p->nclients : 1, turn = 0;
+	if (n == 0 || n > TB_MAX_CLIENTS) {
+		snprintf(err, errlen, "a run has 1 to %d clients, not %zu", TB_MAX_CLIENTS, n);
+		return TB_EINVAL;
+	}
+	member *m = calloc(n, sizeof(*m));
+	orc_result *rs = calloc(n, sizeof(*rs));
+	if (m == NULL || rs == NULL) {
+		free(m);
+		free(rs);
+		return TB_ENOMEM;
+	}
+	int rc = TB_OK;
+	const orc_run_client one = {.name = p->client, .sampler = 0, .work = p->work,
+				    .sleep_ns = p->sleep_ns};
+	for (size_t k = 0; k < n && rc == TB_OK; k++) {
+		m[k].r = &rs[k];
+		rc = member_init(env, p, base, p->clients != NULL ? &p->clients[k] : &one, k, n,
+				 &turn, k > 0 ? &m[k - 1] : NULL, &m[k], err, errlen);
+	}
+	if (rc != TB_OK) {
+		free(m);
+		free(rs);
+		return rc;
+	}
+	*out = m;
+	*nout = n;
+	return TB_OK;
+}
+
+/* members_free frees the clients, and their results unless the run's Result took them. */
+static void members_free(member *m, size_t n, bool results_taken)
+{
+	for (size_t k = 0; m != NULL && k < n; k++) {
+		trace_free(&m[k].t);
+		if (!results_taken)
+			orc_result_free(m[k].r);
+	}
+	if (m != NULL && !results_taken)
+		free(m[0].r);
+	free(m);
+}
+
+/* mix_name writes the clients as the plan would: "c", or "c x8, js-otel x8". */
+static void mix_name(const member *m, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < n && off < len;) {
+		size_t j = k;
+		while (j < n && strcmp(m[j].name, m[k].name) == 0)
+			j++;
+		if (n == 1)
+			off += (size_t)snprintf(buf + off, len - off, "%s", m[k].name);
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%s%s x%zu", off ? ", " : "",
+						m[k].name, j - k);
+		k = j;
+	}
+}
+
+/* start_times puts when the clients started into r: the spread, and how long after the
+ * first launch the last one started. */
+static void start_times(orc_env *env, member *m, size_t n, orc_result *r)
+{
+	uint64_t first_launch = UINT64_MAX, lo = UINT64_MAX, hi = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!m[k].launched)
+			continue;
+		uint64_t at = m[k].from_sampler ? m[k].launched_ns
+						: orc_channel_started_ns(env->channel, k);
+		first_launch = m[k].launched_ns < first_launch ? m[k].launched_ns : first_launch;
+		if (at == 0)
+			continue;
+		lo = at < lo ? at : lo;
+		hi = at > hi ? at : hi;
+	}
+	if (hi == 0)
+		return;
+	r->start_spread = (double)(hi - lo) / 1e9;
+	r->all_started = hi > first_launch ? (double)(hi - first_launch) / 1e9 : 0;
+}
+
+/* finish_members summarises each client's samples, fails those that ended badly, and
+ * makes the run's figures from theirs. */
+static int finish_members(orc_env *env, const orc_run_params *p, member *m, size_t n,
+			  orc_result *r)
+{
+	for (size_t k = 0; k < n; k++) {
+		orc_result *c = m[k].r;
+		snprintf(c->client, sizeof(c->client), "%s", m[k].name);
+		c->sps = p->sps;
+		summarise(env, &m[k].t, c);
+		judge_exit(&m[k].t, c);
+		if (c->failed && n > 1) {
+			char why[sizeof(c->failure) + 32];
+			snprintf(why, sizeof(why), "client %zu: %s", k, c->failure);
+			fail(r, "%s", why);
+		} else if (c->failed) {
+			fail(r, "%s", c->failure);
+		}
+	}
+	/* The run's own reasons to fail come first: the clients' are in them. */
+	bool failed = r->failed, timed_out = r->timed_out;
+	char failure[sizeof(r->failure)];
+	memcpy(failure, r->failure, sizeof(failure));
+	int rc = orc_result_aggregate(r, m[0].r, n);
+	r->failed |= failed;
+	r->timed_out |= timed_out;
+	if (failed)
+		memcpy(r->failure, failure, sizeof(failure));
+	mix_name(m, n, r->client, sizeof(r->client));
+	r->client_count = (int)n;
+	start_times(env, m, n, r);
+	return rc;
+}
+
+/* base_command is what every client of the run is told alike. */
+static void base_command(const orc_run_params *p, tb_command *cmd)
+{
+	tb_command_init(cmd);
+	cmd->trace = p->trace;
+	cmd->repeat = (uint64_t)llround(p->sps * p->runtime_s);
+	cmd->no_flush = p->no_flush;
+	cmd->protocol = p->protocol;
+	cmd->run_id = p->run_id;
+}
+
+/* count_spans reads the satellites once spans stop arriving, and gives each client of
+ * several its own counts. */
+static void count_spans(orc_env *env, member *m, size_t n, orc_result *r, sat_load *load)
+{
+	char err[256];
+	if (settle(env, m[0].sampler, r, load, err, sizeof(err)) != TB_OK)
+		fail(r, "cannot read the satellites' counters: %s", err);
+	r->attributed = true;
+	for (size_t k = 0; k < n && n > 1; k++) {
+		orc_result *c = m[k].r;
+		const orc_sat_client_counts *cc = &load->by_client[k];
+		c->attributed = cc->reports + cc->refused_spans + cc->never_acked > 0 ||
+				c->spans_sent == 0;
+		c->spans_received = cc->spans;
+		c->reports = cc->reports;
+		c->resent = cc->resent;
+		c->dup_after_ack = cc->dup_after_ack;
+		c->duplicates = cc->resent + cc->dup_after_ack;
+		c->refused_spans = cc->refused_spans;
+		c->unacked = cc->unacked;
+		r->attributed &= c->attributed;
+	}
+}
+
+/* account puts every span sent down to a cause: the run's, and each client's that the
+ * satellites could tell apart. */
+static void account(member *m, size_t n, orc_result *r, const sat_load *load)
+{
+	char why[256];
+	if (!r->trace)
+		return;
+	if (!orc_account(r, load->never_acked, load->in_flight, why, sizeof(why)))
+		fail(r, "%s", why);
+	for (size_t k = 0; k < n && n > 1; k++) {
+		orc_result *c = m[k].r;
+		const orc_sat_client_counts *cc = &load->by_client[k];
+		if (c->attributed && !orc_account(c, cc->never_acked, cc->in_flight, why,
+						  sizeof(why))) {
+			fail(c, "%s", why);
+			char all[sizeof(why) + 32];
+			snprintf(all, sizeof(all), "client %zu: %s", k, why);
+			fail(r, "%s", all);
+		}
+	}
+}
+
+/* host_figures puts what the first client's host and the satellites did during the run
+ * into r, and flags a result that may measure the harness. */
+static void host_figures(orc_env *env, member *m, size_t n, orc_result *r,
+			 const sat_load *load, uint64_t reset_ns)
+{
+	double sat_s = (double)(tb_now_ns() - reset_ns) / 1e9, others = 0;
+	for (size_t k = 1; k < n; k++)
+		if (m[k].smp == m[0].smp)
+			others += m[k].r->cpu_usage;
+	orc_noise_finish(&m[0].t.noise, m[0].sampler->same_host,
+			 (sat_s > 0 ? (double)load->cpu_here_ns / 1e9 / sat_s : 0) + others, r);
+	orc_noise_warn(r);
+	busiest_satellite(env, load, sat_s, r);
+	orc_noise_judge_harness(r);
+}
+
+static void start_result(const orc_env *env, const orc_run_params *p, orc_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(r->client, sizeof(r->client), "%s", p->client);
+	snprintf(r->client, sizeof(r->client), "%s",
+		 p->clients != NULL && p->nclients > 0 ? p->clients[0].name : p->client);
 	snprintf(r->satellite_mode, sizeof(r->satellite_mode), "%s", run_mode(env, p));
 	r->trace = p->trace;
-	r->sps = p->sps;
 	r->runtime_s = p->runtime_s;
 	r->run_id = p->run_id;
 	for (size_t i = 0; i < p->nevents && r->events.n < ORC_RESULT_MAX_EVENTS; i++) {
@@ -744,70 +1167,81 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		e->at_s = p->events[i].at_s;
 		orc_event_describe(&p->events[i], e->what, sizeof(e->what));
 	}
+}
 
-	tb_command cmd;
-	tb_command_init(&cmd);
-	int rc = sleep_interval(env, p, &cmd.sleep_interval_ns, err, errlen);
-	if (rc != TB_OK)
-		return rc;
-	cmd.trace = p->trace;
-	cmd.work = p->work;
-	cmd.sleep_ns = p->sleep_ns;
-	cmd.repeat = (uint64_t)llround(p->sps * p->runtime_s);
-	cmd.no_flush = p->no_flush;
-	cmd.protocol = p->protocol;
-	cmd.run_id = p->run_id;
+/* arm gives the channel every client's command; a run of several holds them until all
+ * are launched. */
+static int arm(orc_env *env, const member *m, size_t n, char *err, size_t errlen)
+{
+	tb_command *cmds = malloc(n * sizeof(*cmds));
+	if (cmds == NULL)
+		return TB_ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		cmds[k] = m[k].cmd;
+	int rc = orc_channel_arm(env->channel, cmds, n, n > 1, err, errlen);
+	free(cmds);
+	return rc;
+}
+
+/* settle_run counts what the satellites received and puts every span down to a cause. */
+static int settle_run(orc_env *env, const orc_run_params *p, member *m, size_t n,
+		      orc_result *r, uint64_t reset_ns)
+{
+	sat_load *load = calloc(1, sizeof(*load));
+	if (load == NULL)
+		return TB_ENOMEM;
+	r->period_s = (double)env->period_ns / 1e9;
+	count_spans(env, m, n, r, load);
+	host_figures(env, m, n, r, load, reset_ns);
+	if (m[0].t.t0_ns > reset_ns)
+		orc_recovery_measure(r, p->events, p->nevents,
+				     (double)(m[0].t.t0_ns - reset_ns) / 1e9);
+	account(m, n, r, load);
+	free(load);
+	return TB_OK;
+}
+
+int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, size_t errlen)
+{
+	start_result(env, p, r);
+	tb_command base;
+	base_command(p, &base);
 	uint64_t reset_ns = tb_now_ns();
-	rc = prepare_satellites(env, p, &cmd, err, errlen);
+	int rc = prepare_satellites(env, p, err, errlen);
 	if (rc != TB_OK)
 		return rc;
-	if (cmd.n_satellites == 0) {
-		/* No satellites: the tracer reports to a port nothing listens on. */
-		snprintf(cmd.satellites[0], sizeof(cmd.satellites[0]), "127.0.0.1:1");
-		cmd.n_satellites = 1;
-	}
-	if ((rc = orc_channel_arm(env->channel, &cmd, err, errlen)) != TB_OK)
+	member *m = NULL;
+	size_t n = 0;
+	if ((rc = members_alloc(env, p, &base, &m, &n, err, errlen)) != TB_OK)
 		return rc;
-
-	trace t = {0};
-	launched l = {0};
-	rc = sample_client(env, p, &cmd, &t, &l, r, err, errlen);
-	if (rc != TB_OK) {
-		orc_channel_disarm(env->channel);
-		trace_free(&t);
-		return rc;
+	if ((rc = arm(env, m, n, err, errlen)) == TB_OK)
+		rc = sample_clients(env, p, m, n, r, err, errlen);
+	if (rc == TB_OK) {
+		collect_results(env, m, n);
+		uint64_t refused = orc_channel_refused(env->channel);
+		if (refused > 0)
+			tb_warn("orchestrator: run %" PRIu64 ": the control channel refused %" PRIu64
+				" request%s; they changed nothing", p->run_id, refused,
+				refused == 1 ? "" : "s");
+		rc = finish_members(env, p, m, n, r);
 	}
-	collect_result(env, &l, r);
-	uint64_t refused = orc_channel_refused(env->channel);
-	if (refused > 0)
-		tb_warn("orchestrator: run %" PRIu64 ": the control channel refused %" PRIu64
-			" request%s without the run's token; they changed nothing",
-			p->run_id, refused, refused == 1 ? "" : "s");
 	orc_channel_disarm(env->channel);
-	summarise(env, &t, r);
-	judge_exit(&t, r);
-	sat_load load = {0};
-	if (settle(env, r, &load, err, errlen) != TB_OK)
-		fail(r, "cannot read the satellites' counters: %s", err);
-	double sat_s = (double)(tb_now_ns() - reset_ns) / 1e9;
-	orc_noise_finish(&t.noise, env->sampler->same_host,
-			 sat_s > 0 ? (double)load.cpu_here_ns / 1e9 / sat_s : 0, r);
-	orc_noise_warn(r);
-	busiest_satellite(env, &load, sat_s, r);
-	orc_noise_judge_harness(r);
-	if (t.t0_ns > reset_ns)
-		orc_recovery_measure(r, p->events, p->nevents, (double)(t.t0_ns - reset_ns) / 1e9);
-	trace_free(&t);
+	if (rc == TB_OK)
+		rc = settle_run(env, p, m, n, r, reset_ns);
+	if (rc != TB_OK) {
+		members_free(m, n, false);
+		return rc;
+	}
 	tb_debug("orchestrator: run %llu settled: %llu of %llu spans received, %llu reports, "
 		 "%zu samples", (unsigned long long)r->run_id,
 		 (unsigned long long)r->spans_received, (unsigned long long)r->spans_sent,
 		 (unsigned long long)r->reports, r->memory_list.n);
 	if (r->failed)
 		tb_warn("orchestrator: run %llu failed: %s", (unsigned long long)r->run_id, r->failure);
-	if (r->trace) {
-		char why[256];
-		if (!orc_account(r, load.never_acked, load.in_flight, why, sizeof(why)))
-			fail(r, "%s", why);
+	if (n > 1) {
+		r->per_client = m[0].r;
+		r->nper_client = n;
 	}
+	members_free(m, n, n > 1);
 	return TB_OK;
 }

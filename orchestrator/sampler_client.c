@@ -26,13 +26,14 @@ int orc_smp_launch(orc_peer *smp, const orc_smp_launch_args *a, pid_t *pid,
 	ac.n_satellites = cmd->n_satellites;
 	ac.satellites = sats;
 	ac.protocol = (char *)tb_protocol_name(cmd->protocol);
-	char url[256], token[128];
+	char url[256], token[128], access[128];
 	snprintf(url, sizeof(url), "TB_CONTROL_URL=%s", a->control_url);
+	snprintf(access, sizeof(access), TB_ACCESS_TOKEN_ENV "=%s", cmd->access_token);
 	snprintf(token, sizeof(token), TB_TOKEN_ENV "=%s", a->token ? a->token : "");
-	char *envs[] = {url, token};
+	char *envs[] = {url, access, token};
 	Tb__SmpLaunch l = TB__SMP_LAUNCH__INIT;
 	l.client_name = (char *)a->client;
-	l.n_env = a->token != NULL && a->token[0] != '\0' ? 2 : 1;
+	l.n_env = a->token != NULL && a->token[0] != '\0' ? 3 : 2;
 	l.env = envs;
 	l.period_us = (uint32_t)(a->period_ns / 1000);
 	l.run_id = a->run_id;

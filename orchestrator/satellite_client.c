@@ -83,6 +83,14 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 	c->cpu_limit_cores = m->cpu_limit_cores;
 	c->throttled = m->throttled;
 	c->bucket_ms = m->bucket_ms;
+	for (size_t i = 0; i < m->n_by_client; i++) {
+		const Tb__ClientCount *cc = m->by_client[i];
+		if (cc->client >= TB_MAX_CLIENTS)
+			continue;	/* a client no run of ours has */
+#define CLIENT_COPY(f) c->by_client[cc->client].f = cc->f;
+		TB_CLIENT_COUNTS(CLIENT_COPY)
+#undef CLIENT_COPY
+	}
 	if (!copy_u32s(m->spans_per_bucket, m->n_spans_per_bucket, &c->spans_per_bucket,
 		       &c->nbuckets) ||
 	    !copy_u32s(m->resend_delays_ms, m->n_resend_delays_ms, &c->resend_delays_ms,

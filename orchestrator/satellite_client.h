@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/client_counts.h"
+#include "common/command.h"
 #include "common/satmode.h"
 #include "orchestrator/peer.h"
 
@@ -34,6 +36,13 @@ typedef struct orc_sat_faults {
 	X(resent) X(dup_after_ack) X(unacked) X(refused_spans) X(in_flight)              \
 	X(never_acked) X(cpu_ns) X(metrics_reports)
 
+/* What a satellite counted of one client's reports (common/client_counts.h). */
+typedef struct orc_sat_client_counts {
+#define ORC_SAT_CLIENT_MEMBER(m) uint64_t m;
+	TB_CLIENT_COUNTS(ORC_SAT_CLIENT_MEMBER)
+#undef ORC_SAT_CLIENT_MEMBER
+} orc_sat_client_counts;
+
 /* What a satellite counted since its last reset. */
 typedef struct orc_sat_counts {
 	uint64_t run_id;
@@ -49,6 +58,7 @@ typedef struct orc_sat_counts {
 	size_t nbuckets;
 	uint32_t *resend_delays_ms;	/* ndelays, malloc'd: refused report to its resend */
 	size_t ndelays;
+	orc_sat_client_counts by_client[TB_MAX_CLIENTS];	/* zero: nothing from it */
 } orc_sat_counts;
 
 /* orc_sat_reset zeroes the satellite's counters and starts counting for run_id. */

@@ -13,13 +13,22 @@
 
 #include <unistd.h>
 
+#include "common/client_counts.h"
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/cpulimit.h"
 #include "common/error.h"
 
 typedef struct proto_counts {
 	_Atomic uint64_t reports, spans, bytes_wire;
 } proto_counts;
+
+/* One client's counts; never_acked is fresh - acked_fresh when read, as for the totals. */
+typedef struct client_counts {
+	_Atomic uint64_t reports, spans, resent, dup_after_ack, refused_spans, unacked;
+	_Atomic uint64_t fresh, acked_fresh;
+	_Atomic int64_t in_flight;
+} client_counts;
 
 struct sat_counters {
 	_Atomic uint64_t run_id;
@@ -33,6 +42,8 @@ struct sat_counters {
 	_Atomic uint64_t first_ns, last_ns;
 	_Atomic uint64_t rejected[SAT_REJ_COUNT];
 	proto_counts by_proto[SAT_PROTO_COUNT];
+	client_counts by_client[TB_MAX_CLIENTS];
+	_Atomic uint32_t used_clients;	/* 1 + highest client index counted */
 	_Atomic uint32_t buckets[SAT_BUCKETS];
 	_Atomic uint32_t used_buckets;	/* 1 + highest bucket written */
 	sat_resend *resend;		/* refused reports, to time their resends */
@@ -83,6 +94,19 @@ void sat_counters_free(sat_counters *c)
 	free(c);
 }
 
+static void clear_client(client_counts *cc)
+{
+	SET(cc->reports, 0);
+	SET(cc->spans, 0);
+	SET(cc->resent, 0);
+	SET(cc->dup_after_ack, 0);
+	SET(cc->refused_spans, 0);
+	SET(cc->unacked, 0);
+	SET(cc->fresh, 0);
+	SET(cc->acked_fresh, 0);
+	SET(cc->in_flight, 0);
+}
+
 void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 {
 	uint32_t used = GET(c->used_buckets);
@@ -114,6 +138,9 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	}
 	for (uint32_t i = 0; i < used && i < SAT_BUCKETS; i++)
 		SET(c->buckets[i], 0);
+	for (uint32_t i = 0; i < GET(c->used_clients) && i < TB_MAX_CLIENTS; i++)
+		clear_client(&c->by_client[i]);
+	SET(c->used_clients, 0);
 	SET(c->used_buckets, 0);
 	sat_resend_reset(c->resend);
 	pthread_mutex_lock(&c->delay_mu);
@@ -132,9 +159,28 @@ uint64_t sat_counters_run_id(const sat_counters *c)
 	return GET(((sat_counters *)c)->run_id);
 }
 
-void sat_counters_offered(sat_counters *c, sat_proto proto, const sat_dup_counts *d,
-			  uint64_t bytes_wire, uint64_t bytes_decoded)
+/* client_of is the counts of client (NULL for -1, a report that named none), noting
+ * how many clients there are to report. */
+static client_counts *client_of(sat_counters *c, int client)
 {
+	if (client < 0 || client >= TB_MAX_CLIENTS)
+		return NULL;
+	uint32_t used = GET(c->used_clients);
+	while (used < (uint32_t)client + 1 &&
+	       !atomic_compare_exchange_weak(&c->used_clients, &used, (uint32_t)client + 1))
+		;
+	return &c->by_client[client];
+}
+
+void sat_counters_offered(sat_counters *c, sat_proto proto, int client,
+			  const sat_dup_counts *d, uint64_t bytes_wire, uint64_t bytes_decoded)
+{
+	client_counts *cc = client_of(c, client);
+	if (cc != NULL) {
+		ADD(cc->fresh, d->fresh);
+		ADD(cc->resent, d->resent);
+		ADD(cc->dup_after_ack, d->after_ack);
+	}
 	ADD(c->fresh, d->fresh);
 	ADD(c->resent, d->resent);
 	ADD(c->after_ack, d->after_ack);
@@ -145,8 +191,11 @@ void sat_counters_offered(sat_counters *c, sat_proto proto, const sat_dup_counts
 	ADD(c->by_proto[proto].bytes_wire, bytes_wire);
 }
 
-void sat_counters_refused(sat_counters *c, sat_reject why, uint64_t spans)
+void sat_counters_refused(sat_counters *c, sat_reject why, int client, uint64_t spans)
 {
+	client_counts *cc = client_of(c, client);
+	if (cc != NULL)
+		ADD(cc->refused_spans, spans);
 	sat_counters_reject(c, why);
 	ADD(c->refused_spans, spans);
 }
@@ -169,19 +218,31 @@ void sat_counters_arrived_report(sat_counters *c, const sat_ids *ids, uint64_t n
 	pthread_mutex_unlock(&c->delay_mu);
 }
 
-void sat_counters_in_flight(sat_counters *c, int64_t spans)
+void sat_counters_in_flight(sat_counters *c, int client, int64_t spans)
 {
+	client_counts *cc = client_of(c, client);
+	if (cc != NULL)
+		ADD(cc->in_flight, spans);
 	ADD(c->in_flight, spans);
 }
 
-void sat_counters_unacked(sat_counters *c, uint64_t spans)
+void sat_counters_unacked(sat_counters *c, int client, uint64_t spans)
 {
+	client_counts *cc = client_of(c, client);
+	if (cc != NULL)
+		ADD(cc->unacked, spans);
 	ADD(c->unacked, spans);
 }
 
-void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t first_acks,
-			     uint64_t unknown, uint64_t now_ns)
+void sat_counters_add_report(sat_counters *c, sat_proto proto, int client,
+			     uint64_t first_acks, uint64_t unknown, uint64_t now_ns)
 {
+	client_counts *cc = client_of(c, client);
+	if (cc != NULL) {
+		ADD(cc->reports, 1);
+		ADD(cc->spans, first_acks + unknown);
+		ADD(cc->acked_fresh, first_acks);
+	}
 	uint64_t spans = first_acks + unknown;
 	uint64_t start = GET(c->start_ns);
 	uint64_t bucket = now_ns > start ? (now_ns - start) / (SAT_BUCKET_MS * 1000000ull) : 0;
@@ -246,6 +307,34 @@ static uint64_t self_rss_bytes(void)
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* clients_to_proto lists every client that has a report counted. */
+static int clients_to_proto(sat_counters *c, Tb__SatCounters *out)
+{
+	uint32_t used = GET(c->used_clients);
+	for (uint32_t i = 0; i < used && i < TB_MAX_CLIENTS; i++) {
+		client_counts *cc = &c->by_client[i];
+		if (GET(cc->fresh) == 0 && GET(cc->reports) == 0 && GET(cc->refused_spans) == 0)
+			continue;
+		Tb__ClientCount *m = malloc(sizeof(*m));
+		if (m == NULL)
+			return TB_ENOMEM;
+		tb__client_count__init(m);
+		m->client = i;
+		m->reports = GET(cc->reports);
+		m->spans = GET(cc->spans);
+		m->resent = GET(cc->resent);
+		m->dup_after_ack = GET(cc->dup_after_ack);
+		m->refused_spans = GET(cc->refused_spans);
+		m->unacked = GET(cc->unacked);
+		int64_t fl = GET(cc->in_flight);
+		m->in_flight = fl > 0 ? (uint64_t)fl : 0;
+		uint64_t fresh = GET(cc->fresh), acked = GET(cc->acked_fresh);
+		m->never_acked = fresh > acked ? fresh - acked : 0;
+		out->by_client[out->n_by_client++] = m;
+	}
+	return TB_OK;
+}
+
 int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatCounters *out)
 {
 	sat_counters *c = (sat_counters *)cc;
@@ -289,9 +378,10 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 	out->rejected_by_reason = calloc(SAT_REJ_COUNT, sizeof(*out->rejected_by_reason));
 	out->by_protocol = calloc(SAT_PROTO_COUNT, sizeof(*out->by_protocol));
 	out->spans_per_bucket = calloc(used ? used : 1, sizeof(uint32_t));
+	out->by_client = calloc(TB_MAX_CLIENTS, sizeof(*out->by_client));
 	out->resend_delays_ms = calloc(SAT_RESEND_DELAYS, sizeof(uint32_t));
 	if (!out->rejected_by_reason || !out->by_protocol || !out->spans_per_bucket ||
-	    !out->resend_delays_ms) {
+	    !out->resend_delays_ms || !out->by_client) {
 		sat_counters_proto_fini(out);
 		return TB_ENOMEM;
 	}
@@ -326,6 +416,10 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 		pc->bytes_wire = GET(c->by_proto[i].bytes_wire);
 		out->by_protocol[out->n_by_protocol++] = pc;
 	}
+	if (clients_to_proto(c, out) != TB_OK) {
+		sat_counters_proto_fini(out);
+		return TB_ENOMEM;
+	}
 	for (uint32_t i = 0; i < used; i++)
 		out->spans_per_bucket[i] = GET(c->buckets[i]);
 	out->n_spans_per_bucket = used;
@@ -342,6 +436,9 @@ void sat_counters_proto_fini(Tb__SatCounters *out)
 		free(out->rejected_by_reason[i]);
 	for (size_t i = 0; i < out->n_by_protocol; i++)
 		free(out->by_protocol[i]);
+	for (size_t i = 0; i < out->n_by_client; i++)
+		free(out->by_client[i]);
+	free(out->by_client);
 	free(out->rejected_by_reason);
 	free(out->by_protocol);
 	free(out->spans_per_bucket);
@@ -401,6 +498,18 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 		add_u64(p, "reports", snap.by_protocol[i]->reports);
 		add_u64(p, "spans", snap.by_protocol[i]->spans);
 		add_u64(p, "bytes_wire", snap.by_protocol[i]->bytes_wire);
+	}
+	cJSON *clients = cJSON_AddObjectToObject(o, "by_client");
+	for (size_t i = 0; clients && i < snap.n_by_client; i++) {
+		const Tb__ClientCount *m = snap.by_client[i];
+		char key[16];
+		snprintf(key, sizeof(key), "%u", m->client);
+		cJSON *p = cJSON_AddObjectToObject(clients, key);
+		if (p == NULL)
+			break;
+#define CLIENT_JSON(f) add_u64(p, #f, m->f);
+		TB_CLIENT_COUNTS(CLIENT_JSON)
+#undef CLIENT_JSON
 	}
 	add_u64(o, "first_report_ns", snap.first_report_ns);
 	add_u64(o, "last_report_ns", snap.last_report_ns);

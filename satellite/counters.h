@@ -56,14 +56,17 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns);
 /* sat_counters_run_id returns the current run id. */
 uint64_t sat_counters_run_id(const sat_counters *c);
 
+/* In the calls below, client is the index of the run's client the report came from
+ * (its access token), or -1 for none: such reports count in the totals only. */
+
 /* sat_counters_offered counts a decoded report's bytes and what the duplicate set found
  * of its spans, whatever its answer will be. */
-void sat_counters_offered(sat_counters *c, sat_proto proto, const sat_dup_counts *d,
-			  uint64_t bytes_wire, uint64_t bytes_decoded);
+void sat_counters_offered(sat_counters *c, sat_proto proto, int client,
+			  const sat_dup_counts *d, uint64_t bytes_wire, uint64_t bytes_decoded);
 
 /* sat_counters_refused counts a decoded report of spans answered with an injected error
  * or closed without an answer. */
-void sat_counters_refused(sat_counters *c, sat_reject why, uint64_t spans);
+void sat_counters_refused(sat_counters *c, sat_reject why, int client, uint64_t spans);
 
 /* sat_counters_refused_report remembers a decoded report that was refused or whose
  * answer was not delivered, so that its resend can be timed (satellite/resend.h). */
@@ -74,17 +77,17 @@ void sat_counters_arrived_report(sat_counters *c, const sat_ids *ids, uint64_t n
 
 /* sat_counters_in_flight adds spans (or, negative, takes them away) to the spans of
  * reports answered 2xx whose answer is not yet delivered. */
-void sat_counters_in_flight(sat_counters *c, int64_t spans);
+void sat_counters_in_flight(sat_counters *c, int client, int64_t spans);
 
 /* sat_counters_unacked counts spans of a report answered 2xx whose answer was never
  * delivered (the connection closed, the group went down, the client gave up). */
-void sat_counters_unacked(sat_counters *c, uint64_t spans);
+void sat_counters_unacked(sat_counters *c, int client, uint64_t spans);
 
 /* sat_counters_add_report counts one report acknowledged: its 2xx answer was fully sent.
  * first_acks of its spans were acknowledged for the first time, and unknown more could
  * not be checked (the duplicate set was full): both are received now. */
-void sat_counters_add_report(sat_counters *c, sat_proto proto, uint64_t first_acks,
-			     uint64_t unknown, uint64_t now_ns);
+void sat_counters_add_report(sat_counters *c, sat_proto proto, int client,
+			     uint64_t first_acks, uint64_t unknown, uint64_t now_ns);
 
 /* sat_counters_grpc_report counts one report acknowledged over gRPC (also counted by
  * sat_counters_add_report). */

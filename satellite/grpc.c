@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "satellite/grpc_frame.h"
@@ -100,6 +102,7 @@ static gstream *stream_new(gconn *c, int32_t id)
 	st->c = c;
 	st->id = id;
 	st->target = -1;
+	st->rep.client = -1;
 	st->next = c->streams;
 	if (c->streams != NULL)
 		c->streams->prev = st;
@@ -283,6 +286,9 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
 		st->http_why = SAT_REJ_BAD_TYPE;
 	} else if (header_is(name, namelen, "grpc-encoding")) {
 		st->bad_encoding = !sat_grpc_encoding(v, &st->enc);
+	} else if (namelen == strlen(TB_ACCESS_TOKEN_HEADER) && valuelen < sizeof(v) &&
+		   strncasecmp((const char *)name, TB_ACCESS_TOKEN_HEADER, namelen) == 0) {
+		sat_report_set_client(&st->rep, v);
 	}
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/records.h"
@@ -264,6 +265,8 @@ static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const c
 		return MHD_NO;
 	rq->rep.metrics = target == TARGET_METRICS;
 	rq->rep.dec = rq->rep.metrics ? NULL : sat_decoder_get((sat_proto)target);
+	sat_report_set_client(&rq->rep, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+								    TB_ACCESS_TOKEN_HEADER));
 	rq->conn = ctx_of(c);
 	encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					       MHD_HTTP_HEADER_CONTENT_ENCODING);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/error.h"
 #include "common/records.h"
 #include "satellite/metrics.h"
@@ -87,7 +88,7 @@ static bool offer(const sat_report_env *e, const sat_report *r, const sat_ids *i
 	} else {
 		dc->fresh = ids->n;
 	}
-	sat_counters_offered(e->counters, r->dec->proto, dc, r->wire_len, plain_len);
+	sat_counters_offered(e->counters, r->dec->proto, r->client, dc, r->wire_len, plain_len);
 	return true;
 }
 
@@ -97,12 +98,12 @@ static sat_answer settle(const sat_report_env *e, sat_report *r, const sat_ids *
 			 const sat_verdict *v, sat_dup_ref **refs, uint64_t now)
 {
 	if (v->drop) {
-		sat_counters_refused(e->counters, SAT_REJ_INJECTED_DROP, ids->n);
+		sat_counters_refused(e->counters, SAT_REJ_INJECTED_DROP, r->client, ids->n);
 		sat_counters_refused_report(e->counters, ids, now);
 		return SAT_ANSWER_DROP;
 	}
 	if (v->status != 200) {
-		sat_counters_refused(e->counters, SAT_REJ_INJECTED_ERROR, ids->n);
+		sat_counters_refused(e->counters, SAT_REJ_INJECTED_ERROR, r->client, ids->n);
 		sat_counters_refused_report(e->counters, ids, now);
 		return SAT_ANSWER_ERROR;
 	}
@@ -112,8 +113,14 @@ static sat_answer settle(const sat_report_env *e, sat_report *r, const sat_ids *
 	r->nspans = ids->n;
 	if (ids->n > 0)
 		r->first = ids->v[0];
-	sat_counters_in_flight(e->counters, (int64_t)r->nspans);
+	sat_counters_in_flight(e->counters, r->client, (int64_t)r->nspans);
 	return SAT_ANSWER_OK;
+}
+
+void sat_report_set_client(sat_report *r, const char *access_token)
+{
+	uint32_t i;
+	r->client = tb_access_token_client(access_token, &i) ? (int)i : -1;
 }
 
 sat_answer sat_report_take(const sat_report_env *e, sat_report *r, uint8_t *body, size_t len,
@@ -164,20 +171,22 @@ void sat_report_done(const sat_report_env *e, sat_report *r, bool delivered)
 	if (!r->acking)
 		return;
 	if (!delivered) {
-		sat_counters_unacked(e->counters, r->nspans);
+		sat_counters_unacked(e->counters, r->client, r->nspans);
 		sat_ids first = {.v = &r->first, .n = r->nspans > 0};
 		sat_counters_refused_report(e->counters, &first, tb_now_ns());
 	} else if (e->dups == NULL) {
-		sat_counters_add_report(e->counters, r->dec->proto, r->nspans, 0, tb_now_ns());
+		sat_counters_add_report(e->counters, r->dec->proto, r->client, r->nspans, 0,
+					tb_now_ns());
 	} else {
 		uint64_t absent = 0;
 		uint64_t first = sat_dupset_ack_refs(e->dups, r->refs, r->nspans, &absent);
-		sat_counters_add_report(e->counters, r->dec->proto, first, absent, tb_now_ns());
+		sat_counters_add_report(e->counters, r->dec->proto, r->client, first, absent,
+					tb_now_ns());
 	}
 	if (delivered && e->transport == SAT_TRANSPORT_GRPC)
 		sat_counters_grpc_report(e->counters);
 	/* Out of flight last: a reader that sees none in flight sees them counted. */
-	sat_counters_in_flight(e->counters, -(int64_t)r->nspans);
+	sat_counters_in_flight(e->counters, r->client, -(int64_t)r->nspans);
 	free(r->refs);
 	r->refs = NULL;
 	r->acking = false;

@@ -35,9 +35,10 @@ typedef struct sat_report_env {
 } sat_report_env;
 
 /* One report. The transport sets dec (NULL with metrics set: a runtime-metrics report),
- * enc and wire_len; the rest is sat_report_take's. */
+ * enc, wire_len and client (sat_report_set_client); the rest is sat_report_take's. */
 typedef struct sat_report {
 	const sat_decoder *dec;
+	int client;			/* the run's client that sent it; -1: unknown */
 	bool metrics;
 	sat_encoding enc;
 	size_t wire_len;		/* bytes received, as sent */
@@ -56,6 +57,10 @@ typedef enum sat_answer {
 	SAT_ANSWER_REJECT,	/* the body is bad: *status (400, 413) with err, counted */
 	SAT_ANSWER_NOMEM,
 } sat_answer;
+
+/* sat_report_set_client notes which client of the run sent r, from the access token
+ * its request carried (NULL: none). */
+void sat_report_set_client(sat_report *r, const char *access_token);
 
 /* sat_report_take decodes body[0..len) (len+1 bytes writable: JSON decoders want a NUL)
  * and decides its answer, counting everything but the acknowledgement. *v gets the

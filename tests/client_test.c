@@ -28,7 +28,7 @@ static char chan_url[64];
 static void arm(orc_channel *c, const tb_command *cmd)
 {
 	char why[128];
-	cr_assert_eq(orc_channel_arm(c, cmd, why, sizeof(why)), TB_OK, "%s", why);
+	cr_assert_eq(orc_channel_arm(c, cmd, 1, false, why, sizeof(why)), TB_OK, "%s", why);
 }
 
 /* ---- HTTP helpers (libcurl) ---- */
@@ -190,8 +190,9 @@ static tb_client_result run_armed(const tb_command *c)
 	const char *args[] = {"--control", chan_url, NULL};
 	cr_assert_eq(run_client(args, NULL, NULL), 0);
 	tb_client_result r;
+	size_t who;
 	char err[256];
-	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &who, &r, err, sizeof(err)), TB_OK, "%s", err);
 	return r;
 }
 
@@ -235,7 +236,7 @@ Test(client, a_channel_beyond_loopback_refuses_requests_without_the_runs_token)
 	sat_reset(9);
 	tb_command c = command(500);
 	arm(wide, &c);
-	orc_channel_token(wide, token, sizeof(token));
+	orc_channel_token(wide, 0, token, sizeof(token));
 	cr_assert_eq(strlen(token), TB_TOKEN_LEN, "token '%s'", token);
 
 	char control[96], result[96];
@@ -258,14 +259,15 @@ Test(client, a_channel_beyond_loopback_refuses_requests_without_the_runs_token)
 	const char *args[] = {"--control", url, NULL};
 	cr_assert_eq(run_client_env(args, env, NULL, NULL), 0);
 	tb_client_result r;
-	cr_assert_eq(orc_channel_wait_result(wide, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	size_t who;
+	cr_assert_eq(orc_channel_wait_result(wide, 5000, &who, &r, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(r.spans_sent, 500, "the forged result was taken");
 	cr_assert_eq(sat_stat("spans"), 500);
 
 	/* Each run draws its own. */
 	char next[TB_TOKEN_LEN + 1];
 	arm(wide, &c);
-	cr_assert_str_neq(orc_channel_token(wide, next, sizeof(next)), token);
+	cr_assert_str_neq(orc_channel_token(wide, 0, next, sizeof(next)), token);
 	cr_assert_eq(orc_channel_refused(wide), 0);
 	orc_channel_free(wide);
 }
@@ -280,8 +282,9 @@ Test(client, no_flush_leaves_spans_behind_and_says_so)
 	const char *args[] = {"--control", chan_url, "--flush-ms", "60000", NULL};
 	cr_assert_eq(run_client(args, NULL, NULL), 0);
 	tb_client_result r;
+	size_t who;
 	char err[256];
-	cr_assert_eq(orc_channel_wait_result(chan, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(orc_channel_wait_result(chan, 5000, &who, &r, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(r.spans_sent, 2000);
 	cr_assert_eq(r.spans_buffered, 2000);
 	cr_assert_eq(sat_stat("spans"), 0);
@@ -358,6 +361,7 @@ Test(client, channel_answers_bad_results_with_400_and_the_run_learns_it)
 	char url[128], err[256];
 	buf b;
 	tb_client_result r;
+	size_t who;
 	tb_command c = command(10);
 	snprintf(url, sizeof(url), "%s/result", chan_url);
 
@@ -366,7 +370,7 @@ Test(client, channel_answers_bad_results_with_400_and_the_run_learns_it)
 	arm(chan, &c);
 	cr_assert_eq(http("POST", url, "{\"SpansSent\":\"many\",\"ProgramTime\":1}", &b), 400);
 	cr_assert(strstr(b.data, "SpansSent must be a whole number") != NULL, "%s", b.data);
-	cr_assert_eq(orc_channel_wait_result(chan, 1000, &r, err, sizeof(err)), TB_EPROTO);
+	cr_assert_eq(orc_channel_wait_result(chan, 1000, &who, &r, err, sizeof(err)), TB_EPROTO);
 	cr_assert(strstr(err, "SpansSent") != NULL, "%s", err);
 
 	arm(chan, &c);
@@ -380,7 +384,7 @@ Test(client, channel_answers_bad_results_with_400_and_the_run_learns_it)
 	arm(chan, &c);
 	snprintf(url, sizeof(url), "%s/result?SpansSent=5&ProgramTime=1.5&ClockTime=2", chan_url);
 	cr_assert_eq(http("GET", url, NULL, &b), 200);
-	cr_assert_eq(orc_channel_wait_result(chan, 1000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(orc_channel_wait_result(chan, 1000, &who, &r, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(r.spans_sent, 5);
 	cr_assert_float_eq(r.program_time, 1.5, 1e-9);
 	cr_assert_eq(http("GET", url, NULL, &b), 409, "a second result for the same run");
@@ -459,13 +463,17 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	c.work = 0;
 	c.sleep_ns = 10 * 1000 * 1000; /* 10 ms owed per span: 100 spans/s for 5 s */
 	c.sleep_interval_ns = 10 * 1000 * 1000;
+	/* The third client of a run: its reports must carry its access token. */
+	c.client_index = 2;
+	c.clients = 3;
+	tb_access_token_for(2, c.access_token, sizeof(c.access_token));
 	orc_channel *wide;
 	char err[256], url[64], token[TB_TOKEN_LEN + 1], env0[96];
 	cr_assert_eq(orc_channel_alloc(&wide, "0.0.0.0", 0, err, sizeof(err)), TB_OK, "%s", err);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", orc_channel_port(wide));
 	arm(wide, &c);
 	snprintf(env0, sizeof(env0), TB_TOKEN_ENV "=%s",
-		 orc_channel_token(wide, token, sizeof(token)));
+		 orc_channel_token(wide, 0, token, sizeof(token)));
 	char *env[] = {env0, NULL};
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", JS_DIR, script);
@@ -478,7 +486,8 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 		  ch.status);
 	tb_child_fini(&ch);
 	tb_client_result r;
-	cr_assert_eq(orc_channel_wait_result(wide, 5000, &r, err, sizeof(err)), TB_OK, "%s", err);
+	size_t who;
+	cr_assert_eq(orc_channel_wait_result(wide, 5000, &who, &r, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(orc_channel_refused(wide), 0, "the client did not send its token");
 	orc_channel_free(wide);
 	cr_log_info("%s --transport %s: %llu spans in %.2f s, %.2f CPU s, satellite received "
@@ -491,6 +500,8 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	char by[96];
 	snprintf(by, sizeof(by), "by_protocol.%s.spans", endpoint);
 	cr_assert_eq(sat_stat(by), 500.0, "the spans must come as %s", endpoint);
+	cr_assert_eq(sat_stat("by_client.2.spans"), 500.0, "the tracer's reports must carry "
+		     "the command's AccessToken");
 	bool grpc = strcmp(transport, "grpc") == 0;
 	cr_assert_eq(sat_stat("grpc_reports") == sat_stat("reports"), grpc,
 		     "%.0f of %.0f reports over gRPC", sat_stat("grpc_reports"), sat_stat("reports"));
@@ -522,4 +533,81 @@ Test(client, js_otel_json_loses_nothing, .timeout = 90)
 Test(client, js_otel_grpc_loses_nothing, .timeout = 90)
 {
 	check_js_client("js-otel.js", "grpc", TB_PROTO_OTLP, "otlp-proto", 14);
+}
+
+/* A run of several clients: each asks with its own token and gets its own command, all
+ * held until the run releases them; their results are told apart; a request without a
+ * token, a second result, and a result from a client of the run before are refused,
+ * each with its reason. */
+Test(client, several_clients_are_held_together_and_told_apart_by_their_tokens)
+{
+	enum { N = 3 };
+	tb_command cmds[N];
+	char why[256], env0[N][96], *envs[N][2];
+	tb_child ch[N];
+	sat_reset(21);
+	for (size_t k = 0; k < N; k++) {
+		cmds[k] = command(100 * (k + 1));
+		cmds[k].client_index = (uint32_t)k;
+		cmds[k].clients = N;
+		cmds[k].run_id = 21;
+		tb_access_token_for((uint32_t)k, cmds[k].access_token, sizeof(cmds[k].access_token));
+	}
+	cr_assert_eq(orc_channel_arm(chan, cmds, N, true, why, sizeof(why)), TB_OK, "%s", why);
+	char tok0[TB_TOKEN_LEN + 1];
+	orc_channel_token(chan, 0, tok0, sizeof(tok0));
+	for (size_t k = 0; k < N; k++) {
+		char tok[TB_TOKEN_LEN + 1];
+		snprintf(env0[k], sizeof(env0[k]), TB_TOKEN_ENV "=%s",
+			 orc_channel_token(chan, k, tok, sizeof(tok)));
+		envs[k][0] = env0[k];
+		envs[k][1] = NULL;
+		char *argv[] = {CLIENT_BIN, "--control", chan_url, NULL};
+		tb_child_opts o = {.extra_env = envs[k]};
+		cr_assert_eq(tb_child_spawn(&ch[k], argv, &o, why, sizeof(why)), TB_OK, "%s", why);
+	}
+	cr_assert_eq(orc_channel_wait_asked(chan, N, 10000), TB_OK, "not every client asked");
+	usleep(300 * 1000);
+	for (size_t k = 0; k < N; k++)
+		cr_assert_eq(orc_channel_started_ns(chan, k), 0, "client %zu was not held", k);
+	orc_channel_release(chan);
+	for (size_t k = 0; k < N; k++) {
+		cr_assert_eq(tb_child_wait(&ch[k], 30000), TB_OK, "client %zu hung", k);
+		cr_assert(WIFEXITED(ch[k].status) && WEXITSTATUS(ch[k].status) == 0);
+		tb_child_fini(&ch[k]);
+		cr_assert_neq(orc_channel_started_ns(chan, k), 0);
+	}
+	bool seen[N] = {false};
+	for (size_t i = 0; i < N; i++) {
+		tb_client_result r;
+		size_t who = N;
+		cr_assert_eq(orc_channel_wait_result(chan, 5000, &who, &r, why, sizeof(why)), TB_OK,
+			     "%s", why);
+		cr_assert_lt(who, N);
+		cr_assert(!seen[who]);
+		seen[who] = true;
+		cr_assert_eq(r.spans_sent, 100 * (who + 1), "client %zu got another's command", who);
+	}
+	cr_assert_eq(sat_stat("spans"), 600);
+
+	char control[96], result[96], hdr[96];
+	snprintf(control, sizeof(control), "%s/control", chan_url);
+	snprintf(result, sizeof(result), "%s/result", chan_url);
+	const char *body = "{\"SpansSent\":5,\"ProgramTime\":1,\"ClockTime\":1}";
+	buf b;
+	cr_assert_eq(http("GET", control, NULL, &b), 403, "%s", b.data);
+	cr_assert(strstr(b.data, "the 3 clients of this run are told apart by it") != NULL, "%s",
+		  b.data);
+	snprintf(hdr, sizeof(hdr), TB_TOKEN_HEADER ": %s", tok0);
+	cr_assert_eq(http_with("POST", result, hdr, body, &b), 409, "%s", b.data);
+	cr_assert(strstr(b.data, "client 0 of run 21 was already received") != NULL, "%s",
+		  b.data);
+
+	tb_command next = command(10);
+	next.run_id = 22;
+	arm(chan, &next);
+	cr_assert_eq(http_with("POST", result, hdr, body, &b), 409, "%s", b.data);
+	cr_assert(strstr(b.data, "a client's of run 21, which is over") != NULL, "%s", b.data);
+	cr_assert_eq(orc_channel_refused(chan), 1);
+	orc_channel_disarm(chan);
 }

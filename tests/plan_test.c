@@ -95,7 +95,8 @@ Test(plan, every_setting_lands_where_it_should)
 	cr_assert_str_eq(p->client, "js-otel");
 	cr_assert_eq(p->period_ns, 10000000);
 	cr_assert_float_eq(p->target_cpu, 0.6, 1e-12);
-	cr_assert_str_eq(p->sampler_url, "tcp://10.0.0.2:7100");
+	cr_assert_eq(p->nsamplers, 1);
+	cr_assert_str_eq(p->samplers[0].url, "tcp://10.0.0.2:7100");
 	cr_assert_eq(p->nsatellites, 2);
 	cr_assert_str_eq(p->satellites[0].ports, "8360-8363");
 	cr_assert_eq(p->satellites[0].mode, TB_SAT_SLOW_SUCCEED);
@@ -253,6 +254,21 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		 "t.plan:3:9: expected 'a' and 'b' to sweep the same sps values"},
 		{"run a sps 1 runtime 1s\ngraph g memory a title\n", "t.plan:2:23: expected the graph's title"},
 		{"on_failure retry\nrun a sps 1 runtime 1s\n", "t.plan:1:12: expected continue or stop"},
+		{"run a sps 1 runtime 1s clients 0\n", "t.plan:1:32: expected a number of clients from 1 to 128"},
+		{"run a sps 1 runtime 1s clients 129\n", "t.plan:1:32: expected a number of clients from 1 to 128"},
+		{"run a sps 1 runtime 1s clients c\n", "t.plan:1:33: expected how many of the client: x1 to x128"},
+		{"run a sps 1 runtime 1s clients c x0\n", "t.plan:1:34: expected how many of the client"},
+		{"run a sps 1 runtime 1s clients c x8 js x8,\n", "t.plan:1:37: expected a run setting"},
+		{"run a sps 1 runtime 1s clients c x100, d x29\n",
+		 "t.plan:1:5: expected at most 128 clients in run 'a', not 129"},
+		{"run a sps 1 runtime 1s client c clients d x2\n",
+		 "t.plan:1:5: expected run 'a' to name its clients once"},
+		{"run a sps 1 runtime 1s clients 2\nassert a.client.host_cpu < 1\n",
+		 "t.plan:2:17: expected a field each client has: host_cpu is the run's"},
+		{"run a sps 1 runtime 1s clients 2\nassert a.client.x < 1\n",
+		 "t.plan:2:17: expected a field: "},
+		{"run a sps 1 runtime 1s clients 2\nassert a.client < 1\n",
+		 "t.plan:2:17: expected '.' and a field after 'client', got '<'"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		orc_plan *p = NULL;
@@ -475,6 +491,124 @@ Test(result_fields, json_round_trips_every_field)
 	orc_result_free(&b);
 }
 
+/* A run's clients: `clients N` copies the run's client, `clients A xN, B xM` mixes, and
+ * total_sps shares the rate. */
+Test(plan, clients_and_total_sps_parse)
+{
+	orc_plan *p = NULL;
+	char err[512] = "";
+	const char *text = "client c\n"
+			   "run one sps 100 runtime 1s\n"
+			   "run copies sps 100 runtime 1s clients 16\n"
+			   "run mixed total_sps [800, 1600] runtime 1s clients c x8, js-otel x8\n"
+			   "ramp up from 100 to 400 factor 2 until dropped > 1% runtime 1s clients 4\n"
+			   "assert max(copies.client.peak_rss) < 100 * 1048576\n";
+	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(orc_plan_run_clients(&p->runs[0]), 1);
+	cr_assert_eq(p->runs[1].nmix, 1);
+	cr_assert_str_eq(p->runs[1].mix[0].client, "");
+	cr_assert_eq(orc_plan_run_clients(&p->runs[1]), 16);
+	cr_assert(!p->runs[1].total_sps);
+	cr_assert_eq(p->runs[2].nmix, 2);
+	cr_assert_str_eq(p->runs[2].mix[1].client, "js-otel");
+	cr_assert_eq(p->runs[2].mix[1].count, 8);
+	cr_assert(p->runs[2].total_sps);
+	cr_assert_eq(p->runs[2].nsps, 2);
+	cr_assert_eq(orc_plan_run_clients(&p->runs[3]), 4);
+	cr_assert(p->asserts[0].lhs->a->per_client);
+	orc_plan_free(p);
+}
+
+/* A run's figures from its clients': sums, maxima, all/any, the first set, lists
+ * element by element; the run's own fields left alone. */
+Test(result_fields, a_runs_figures_are_made_from_its_clients)
+{
+	orc_result cs[3] = {0}, r = {0};
+	double l0[] = {1, 2, 3}, l1[] = {10, 20}, l2[] = {100};
+	for (int k = 0; k < 3; k++) {
+		cs[k].spans_sent = 100 * (uint64_t)(k + 1);
+		cs[k].cpu_usage = 0.25;
+		cs[k].peak_rss_bytes = 1000 * (uint64_t)(k == 1 ? 9 : 1);
+		cs[k].clock_time = k;
+		cs[k].client_result = true;
+		snprintf(cs[k].client, sizeof(cs[k].client), "c%d", k);
+	}
+	cs[0].memory_list = (orc_list){l0, 3};
+	cs[1].memory_list = (orc_list){l1, 2};
+	cs[2].memory_list = (orc_list){l2, 1};
+	cs[2].client_result = false;
+	cs[1].exit_code = 3;
+	cs[2].client_dropped = (orc_optu64){true, 5};
+	r.host_cpu = 0.5;
+	r.spans_received = 42; /* the satellites' total: not the clients' to make */
+	cr_assert_eq(orc_result_aggregate(&r, cs, 3), TB_OK);
+	cr_assert_eq(r.spans_sent, 600);
+	cr_assert_float_eq(r.cpu_usage, 0.75, 1e-12);
+	cr_assert_eq(r.peak_rss_bytes, 9000);
+	cr_assert_float_eq(r.clock_time, 2, 1e-12);
+	cr_assert(!r.client_result, "all clients' results, or not");
+	cr_assert_eq(r.exit_code, 3);
+	cr_assert_str_eq(r.client, "c0");
+	cr_assert(r.client_dropped.has && r.client_dropped.v == 5);
+	cr_assert_eq(r.spans_received, 42);
+	cr_assert_float_eq(r.host_cpu, 0.5, 1e-12);
+	cr_assert_eq(r.memory_list.n, 3);
+	cr_assert_float_eq(r.memory_list.v[0], 111, 1e-9);
+	cr_assert_float_eq(r.memory_list.v[1], 22, 1e-9);
+	cr_assert_float_eq(r.memory_list.v[2], 3, 1e-9);
+	free(r.memory_list.v);
+	free(r.cpu_list.v);
+}
+
+/* A run of several clients keeps each one's figures beside its own in runs.jsonl, and
+ * reads them back; RUN.client.FIELD lists them. */
+Test(result_fields, per_client_results_round_trip_and_are_judged_by_client)
+{
+	orc_result r = {0}, back;
+	r.client_count = 2;
+	r.spans_sent = 30;
+	r.host_cpu = 0.5;
+	r.per_client = calloc(2, sizeof(orc_result));
+	r.nper_client = 2;
+	r.per_client[0].spans_sent = 10;
+	r.per_client[1].spans_sent = 20;
+	r.per_client[1].peak_rss_bytes = 77;
+	char *text = orc_result_to_json(&r);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "\"per_client\":[{") != NULL, "%s", text);
+	cJSON *o = cJSON_Parse(text);
+	cr_assert_eq(orc_result_from_json(o, &back), TB_OK);
+	cJSON_Delete(o);
+	cr_assert_eq(back.nper_client, 2);
+	cr_assert_eq(back.per_client[1].spans_sent, 20);
+	cr_assert_eq(back.per_client[1].peak_rss_bytes, 77);
+	cr_assert_float_eq(back.per_client[0].host_cpu, 0, 1e-12, "a run's field is the run's");
+	char *again = orc_result_to_json(&back);
+	cr_assert_str_eq(text, again);
+	free(text);
+	free(again);
+
+	orc_named_results runs[] = {{"a", &back, 1}};
+	orc_plan *p = NULL;
+	char err[512];
+	const char *plan = "run a sps 1 runtime 1s clients 2\n"
+			   "assert sum(a.client.sent) == a.sent\n"
+			   "assert max(a.client.peak_rss) == 77\n"
+			   "assert count(a.client.sent) == 2\n"
+			   "assert a.client.sent >= 10\n";
+	cr_assert_eq(orc_plan_parse("t.plan", plan, &p, err, sizeof(err)), TB_OK, "%s", err);
+	for (size_t i = 0; i < p->nasserts; i++) {
+		bool pass;
+		char values[256];
+		cr_assert(orc_judge(&p->asserts[i], runs, 1, &pass, values, sizeof(values)), "%s",
+			  values);
+		cr_assert(pass, "%s: %s", p->asserts[i].text, values);
+	}
+	orc_plan_free(p);
+	orc_result_free(&back);
+	orc_result_free(&r);
+}
+
 /* significant(A > B) holds only when a one-sided Mann-Whitney test rejects equality at
  * 5%; too few repeats to ever show it are an error, and only < or > may be asked. */
 Test(judge, significant_asks_a_rank_test_and_needs_enough_repeats)
@@ -649,7 +783,7 @@ Test(result_fields, a_plan_names_any_assertable_field_and_lists_them_when_wrong)
 	orc_plan_free(p);
 	cr_assert_eq(orc_plan_parse("f.plan", "run a sps 1 runtime 1s\nassert a.dropped_spans > 0\n",
 				    &p, err, sizeof(err)), TB_EINVAL);
-	cr_assert(strstr(err, "f.plan:2:10: expected a field: sps_asked, runtime,") != NULL, "%s",
+	cr_assert(strstr(err, "f.plan:2:10: expected a field (or client.FIELD): sps_asked, runtime,") != NULL, "%s",
 		  err);
 	cr_assert(strstr(err, ", context_switches, ") != NULL, "%s", err);
 	cr_assert(strstr(err, " or elapsed, got 'dropped_spans'") != NULL, "%s", err);

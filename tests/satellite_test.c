@@ -21,6 +21,7 @@
 #include "bench/grpcclient.h"
 #include "common/child.h"
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/error.h"
 #include "common/records.h"
 #include "common/ring.h"
@@ -285,6 +286,21 @@ static reply post_lightstep(size_t spans, uint64_t first)
 	size_t len;
 	uint8_t *b = tb_report_lightstep(spans, first, &len);
 	reply r = http("POST", "/api/v2/reports", ls_headers, b, len, false);
+	free(b);
+	return r;
+}
+
+/* post_as posts a LightStep report with access_token in the Lightstep-Access-Token
+ * header (NULL: none). */
+static reply post_as(const char *access_token, size_t spans, uint64_t first)
+{
+	char token[128];
+	snprintf(token, sizeof(token), TB_ACCESS_TOKEN_HEADER ": %s",
+		 access_token ? access_token : "");
+	const char *const headers[] = {ls_headers[0], access_token ? token : NULL, NULL};
+	size_t len;
+	uint8_t *b = tb_report_lightstep(spans, first, &len);
+	reply r = http("POST", "/api/v2/reports", headers, b, len, false);
 	free(b);
 	return r;
 }
@@ -1439,5 +1455,38 @@ Test(satellite_opts, a_grpc_only_port_serves_grpc_alone)
 	Tb__Envelope *rep = counters();
 	cr_assert_eq(rep->sat_counters->spans, 4);
 	cr_assert_eq(rep->sat_counters->grpc_reports, 1);
+	tb_rpc_free(rep);
+}
+
+/* Reports whose access token names a client of the run are counted for that client
+ * too; any other token (or none) counts in the totals only. */
+Test(satellite, reports_are_counted_for_the_client_their_access_token_names)
+{
+	cr_assert_eq(post_as("tracebench-client-2", 30, 1).status, 200);
+	cr_assert_eq(post_as("tracebench-client-5", 20, 100).status, 200);
+	cr_assert_eq(post_as("tracebench-client-5", 20, 100).status, 200); /* copies */
+	cr_assert_eq(post_as("tracebench", 7, 200).status, 200);
+	cr_assert_eq(post_as(NULL, 7, 300).status, 200);
+	const char *bad[] = {"tracebench-client-", "tracebench-client-02", "tracebench-client-128",
+			     "tracebench-client-1x", "tracebench-client--1", "Tracebench-client-1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(post_as(bad[i], 1, 400 + i).status, 200, "%s", bad[i]);
+	Tb__Envelope *rep = counters();
+	const Tb__SatCounters *c = rep->sat_counters;
+	cr_assert_eq(c->spans, 30 + 20 + 7 + 7 + 6);
+	cr_assert_eq(c->n_by_client, 2, "only clients 2 and 5 are named");
+	for (size_t i = 0; i < c->n_by_client; i++) {
+		const Tb__ClientCount *cc = c->by_client[i];
+		cr_assert(cc->client == 2 || cc->client == 5, "client %u", cc->client);
+		cr_assert_eq(cc->spans, cc->client == 2 ? 30 : 20);
+		cr_assert_eq(cc->reports, cc->client == 2 ? 1 : 2);
+		cr_assert_eq(cc->dup_after_ack, cc->client == 2 ? 0 : 20);
+		cr_assert_eq(cc->never_acked, 0);
+	}
+	tb_rpc_free(rep);
+	/* A new run forgets them. */
+	reset(77);
+	rep = counters();
+	cr_assert_eq(rep->sat_counters->n_by_client, 0);
 	tb_rpc_free(rep);
 }

@@ -33,7 +33,7 @@ function requestHeaders(body) {
 
 function request(method, url, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, timeout: 10000,
+    const req = http.request(url, { method, timeout: 30000,
       headers: requestHeaders(body) }, (res) => {
       let data = '';
       res.setEncoding('utf8');
@@ -55,8 +55,10 @@ function checkCommand(c) {
   if (!('Repeat' in c)) throw new Error('Repeat is missing');
   const out = { Trace: true, Sleep: 0, SleepInterval: 1000000, Work: 0, NoFlush: false,
                 NumTags: 10, NumLogs: 15, Satellites: ['127.0.0.1:8360'], Protocol: 'lightstep',
-                RunId: 0 };
-  for (const k of ['Sleep', 'SleepInterval', 'Work', 'Repeat', 'RunId', 'NumTags', 'NumLogs']) {
+                RunId: 0, ClientIndex: 0, Clients: 1,
+                AccessToken: process.env.TB_ACCESS_TOKEN || 'tracebench' };
+  for (const k of ['Sleep', 'SleepInterval', 'Work', 'Repeat', 'RunId', 'NumTags', 'NumLogs',
+                   'ClientIndex', 'Clients']) {
     if (k in c) {
       if (!isUint(c[k])) throw new Error(`${k} must be a whole number`);
       out[k] = c[k];
@@ -75,6 +77,13 @@ function checkCommand(c) {
     out.Satellites = c.Satellites;
   }
   if ('Protocol' in c) out.Protocol = c.Protocol;
+  if ('AccessToken' in c) {
+    if (typeof c.AccessToken !== 'string' || !/^[A-Za-z0-9._-]{1,63}$/.test(c.AccessToken)) {
+      throw new Error('AccessToken must be 1 to 63 letters, digits or -_.');
+    }
+    out.AccessToken = c.AccessToken;
+  }
+  if (out.ClientIndex >= out.Clients) throw new Error(`ClientIndex must be below Clients (${out.Clients})`);
   if (out.NumTags > 1000 || out.NumLogs > 1000) throw new Error('NumTags and NumLogs must be at most 1000');
   return out;
 }

@@ -31,7 +31,7 @@ run((cmd, transport) => {
   }
   const [host, port] = cmd.Satellites[0].split(/:(?=\d+$)/);
   const tracer = new lightstep.Tracer({
-    access_token: 'tracebench',
+    access_token: cmd.AccessToken,
     component_name: 'tracebench-js-lightstep',
     collector_host: host,
     collector_port: Number(port),

@@ -42,6 +42,9 @@ run((cmd, transport) => {
   // An http:// URL makes the gRPC exporter speak cleartext HTTP/2 (insecure credentials).
   const url = transport === 'grpc' ? `http://${cmd.Satellites[0]}`
     : `http://${cmd.Satellites[0]}/v1/traces`;
+  // The access token names this client of the run to the satellites, which count each
+  // client's spans apart; the exporters read their headers from here, gRPC's included.
+  process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = `lightstep-access-token=${cmd.AccessToken}`;
   const exporter = new OTLPTraceExporter({ url });
   const processor = new BatchSpanProcessor(exporter, {
     maxQueueSize: 10000,

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	sat_report_env e = {.counters = counters, .faults = faults, .ring_mu = &mu,
 			    .max_body = 1u << 20, .transport = SAT_TRANSPORT_GRPC};
-	sat_report r = {.metrics = target == SAT_GRPC_METRICS,
+	sat_report r = {.client = -1, .metrics = target == SAT_GRPC_METRICS,
 			.enc = compressed ? enc : SAT_ENC_IDENTITY, .wire_len = size};
 	r.dec = r.metrics ? NULL : sat_decoder_get((sat_proto)target);
 	sat_verdict v;
