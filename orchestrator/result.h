@@ -39,6 +39,9 @@
 	/* what was asked */                                                                  \
 	X(client, STR64, "client", NULL, RUN, FIRST, NONE, "client",                                 \
 	  "the client's name in the registry")                                                \
+	X(sampler, STR256, "sampler", NULL, RUN, FIRST, NONE, NULL,                           \
+	  "the control URL of the sampler that launched the client (a run's: its first "      \
+	  "client's)")                                                                        \
 	X(trace, BOOL, "trace", NULL, RUN, RUN, NONE, NULL,                                        \
 	  "true for the reporting tracer, false for NoOp")                                    \
 	X(sps, F64, "sps", "sps_asked", RUN, SUM, SPANS_PER_S, "spans/s asked",                   \

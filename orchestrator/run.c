@@ -1054,6 +1054,7 @@ static int finish_members(orc_env *env, const orc_run_params *p, member *m, size
 	for (size_t k = 0; k < n; k++) {
 		orc_result *c = m[k].r;
 		snprintf(c->client, sizeof(c->client), "%s", m[k].name);
+		snprintf(c->sampler, sizeof(c->sampler), "%s", m[k].sampler->url);
 		c->sps = p->sps;
 		summarise(env, &m[k].t, c);
 		judge_exit(&m[k].t, c);

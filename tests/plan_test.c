@@ -254,6 +254,12 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		 "t.plan:3:9: expected 'a' and 'b' to sweep the same sps values"},
 		{"run a sps 1 runtime 1s\ngraph g memory a title\n", "t.plan:2:23: expected the graph's title"},
 		{"on_failure retry\nrun a sps 1 runtime 1s\n", "t.plan:1:12: expected continue or stop"},
+		{"sampler local name a\nsampler local name a\nrun a sps 1 runtime 1s\n",
+		 "t.plan:2:20: expected a new sampler name"},
+		{"sampler \"tcp://h:1\" name e\nrun a sps 1 runtime 1s clients 2 on w\n",
+		 "t.plan:2:37: expected the name of a sampler above, got 'w'"},
+		{"sampler remote\nrun a sps 1 runtime 1s\n",
+		 "t.plan:1:9: expected local, or the sampler agent's URL"},
 		{"run a sps 1 runtime 1s clients 0\n", "t.plan:1:32: expected a number of clients from 1 to 128"},
 		{"run a sps 1 runtime 1s clients 129\n", "t.plan:1:32: expected a number of clients from 1 to 128"},
 		{"run a sps 1 runtime 1s clients c\n", "t.plan:1:33: expected how many of the client: x1 to x128"},
@@ -516,6 +522,22 @@ Test(plan, clients_and_total_sps_parse)
 	cr_assert_eq(p->runs[2].nsps, 2);
 	cr_assert_eq(orc_plan_run_clients(&p->runs[3]), 4);
 	cr_assert(p->asserts[0].lhs->a->per_client);
+	orc_plan_free(p);
+
+	text = "client c\n"
+	       "sampler \"tls+tcp://10.0.0.2:7100\" name east\n"
+	       "sampler \"tls+tcp://10.0.0.3:7100\" name west\n"
+	       "sampler local\n"
+	       "run placed sps 100 runtime 1s clients c x2 on east, c x2 on west, c x1\n"
+	       "run spread sps 100 runtime 1s clients 6 on west\n";
+	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(p->nsamplers, 3);
+	cr_assert_str_eq(p->samplers[1].name, "west");
+	cr_assert_str_eq(p->samplers[2].url, "", "local: one started here");
+	cr_assert_eq(p->runs[0].mix[0].sampler, 0);
+	cr_assert_eq(p->runs[0].mix[1].sampler, 1);
+	cr_assert_eq(p->runs[0].mix[2].sampler, -1, "no `on`: round-robin");
+	cr_assert_eq(p->runs[1].mix[0].sampler, 1);
 	orc_plan_free(p);
 }
 

@@ -22,6 +22,10 @@
 static char ns[32], va[16], vb[16], net[32], work[128], reg[160], out_path[160], err_path[160];
 static tb_child sampler, satellite;
 static bool have_ns, have_sampler, have_satellite;
+/* a second host, for plans with two sampler hosts */
+static char ns2[32], va2[16], vb2[16], net2[32];
+static tb_child sampler2;
+static bool have_ns2, have_sampler2;
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -33,6 +37,25 @@ static int sh(const char *fmt, ...)
 	va_end(ap);
 	int st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* make_host makes namespace name joined to this one by the veth pair a (here) and b
+ * (there), a on NET.1 and b on NET.2. False (nothing left) if it cannot. */
+static bool make_host(const char *name, const char *a, const char *b, const char *n)
+{
+	if (sh("ip netns add %s 2>/dev/null", name) != 0)
+		return false;
+	/* A machine that has namespaces but no veth (some containers) skips, too. */
+	if (sh("ip link add %s type veth peer name %s && ip link set %s netns %s && "
+	       "ip addr add %s.1/24 dev %s && ip link set %s up && "
+	       "ip netns exec %s ip addr add %s.2/24 dev %s && "
+	       "ip netns exec %s ip link set %s up && ip netns exec %s ip link set lo up",
+	       a, b, b, name, n, a, a, name, n, b, name, b, name) != 0) {
+		sh("ip netns del %s", name);
+		sh("ip link del %s 2>/dev/null", a);
+		return false;
+	}
+	return true;
 }
 
 static void setup(void)
@@ -53,18 +76,11 @@ static void setup(void)
 	fclose(f);
 	if (geteuid() != 0)
 		return;
-	have_ns = sh("ip netns add %s 2>/dev/null", ns) == 0;
-	if (!have_ns)
-		return;
-	/* A machine that has namespaces but no veth (some containers) skips, too. */
-	if (sh("ip link add %s type veth peer name %s && ip link set %s netns %s && "
-	       "ip addr add %s.1/24 dev %s && ip link set %s up && "
-	       "ip netns exec %s ip addr add %s.2/24 dev %s && "
-	       "ip netns exec %s ip link set %s up && ip netns exec %s ip link set lo up",
-	       va, vb, vb, ns, net, va, va, ns, net, vb, ns, vb, ns) != 0) {
-		sh("ip netns del %s", ns);
-		have_ns = false;
-	}
+	snprintf(ns2, sizeof(ns2), "tbs%d", id);
+	snprintf(va2, sizeof(va2), "tbsa%d", id % 1000000);
+	snprintf(vb2, sizeof(vb2), "tbsb%d", id % 1000000);
+	snprintf(net2, sizeof(net2), "10.214.%d", id % 250 + 1);
+	have_ns = make_host(ns, va, vb, net);
 }
 
 static void teardown(void)
@@ -77,18 +93,25 @@ static void teardown(void)
 		tb_child_stop(&satellite, 2000);
 		tb_child_fini(&satellite);
 	}
+	if (have_sampler2) {
+		tb_child_stop(&sampler2, 2000);
+		tb_child_fini(&sampler2);
+	}
 	if (have_ns)
 		sh("ip netns del %s", ns);
+	if (have_ns2)
+		sh("ip netns del %s", ns2);
 	sh("ip link del %s 2>/dev/null", va);
+	sh("ip link del %s 2>/dev/null", va2);
 	tu_remove_tree(work);
 }
 
 TestSuite(remote, .init = setup, .fini = teardown, .timeout = 150);
 
-/* in_ns starts argv inside the namespace. */
-static void in_ns(tb_child *c, char *const argv[], const char *log)
+/* in_ns_named starts argv inside namespace name. */
+static void in_ns_named(const char *name, tb_child *c, char *const argv[], const char *log)
 {
-	char *full[24] = {"ip", "netns", "exec", ns};
+	char *full[24] = {"ip", "netns", "exec", (char *)name};
 	size_t n = 4;
 	for (size_t i = 0; argv[i] != NULL && n < 23; i++)
 		full[n++] = argv[i];
@@ -97,6 +120,12 @@ static void in_ns(tb_child *c, char *const argv[], const char *log)
 	snprintf(path, sizeof(path), "%s/%s", work, log);
 	tb_child_opts o = {.stdout_path = path, .stderr_path = path};
 	cr_assert_eq(tb_child_spawn(c, full, &o, err, sizeof(err)), TB_OK, "%s", err);
+}
+
+/* in_ns starts argv inside the first namespace. */
+static void in_ns(tb_child *c, char *const argv[], const char *log)
+{
+	in_ns_named(ns, c, argv, log);
 }
 
 static size_t collect(char *data, size_t size, size_t n, void *user)
@@ -249,4 +278,65 @@ Test(remote, over_tls_only_the_labs_orchestrator_gets_in_and_counts_stay_exact)
 	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
 	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
 	check_spread();
+}
+
+/* samplers_of lists, in client order, the sampler each client of the plan's first run
+ * came from, as runs.jsonl says: "URL1 URL1 URL2 ...". */
+static void samplers_of(char *out, size_t len)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; r=json.loads(open(sys.argv[1])"
+		 ".readline())[\"result\"]; print(\" \".join(c[\"sampler\"] for c in "
+		 "r[\"per_client\"]))' %s/results/*/runs.jsonl", work);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	out[0] = '\0';
+	if (fgets(out, (int)len, p) == NULL)
+		out[0] = '\0';
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* Two sampler hosts, two clients on each, in one run: every client reaches the control
+ * channel and this host's satellite group by the address its own host reaches this one
+ * by, and each client's spans are counted apart and exactly. */
+Test(remote, two_sampler_hosts_with_two_clients_each_count_every_client_apart)
+{
+	if (!have_ns)
+		cr_skip_test("needs root, ip netns and veth to stand in for another host");
+	have_ns2 = make_host(ns2, va2, vb2, net2);
+	cr_assert(have_ns2, "cannot make a second namespace");
+	char url1[64], url2[64], plan[1024], text[16384], errs[8192];
+	snprintf(url1, sizeof(url1), "tcp://%s.2:17100", net);
+	snprintf(url2, sizeof(url2), "tcp://%s.2:17100", net2);
+	char *smp1[] = {SAMPLER_BIN, "--control", url1, "--allow-remote", "--insecure",
+			"--clients", reg, "--lease", "20s", NULL};
+	char *smp2[] = {SAMPLER_BIN, "--control", url2, "--allow-remote", "--insecure",
+			"--clients", reg, "--lease", "20s", NULL};
+	in_ns_named(ns, &sampler, smp1, "sampler.log");
+	have_sampler = true;
+	in_ns_named(ns2, &sampler2, smp2, "sampler2.log");
+	have_sampler2 = true;
+	snprintf(plan, sizeof(plan),
+		 "client c\nsampling 50ms\n"
+		 "sampler \"%s\" name east\nsampler \"%s\" name west\n"
+		 "satellites local\n"
+		 "run spread sps 150 runtime 2s clients c x2 on east, c x2 on west\n"
+		 "assert spread.received == 1200\n"
+		 "assert spread.client.received == 300\n"
+		 "assert spread.client.unexplained == 0\n", url1, url2);
+	int st = run_plan(plan, text, sizeof(text), errs, sizeof(errs));
+	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
+	cr_assert(strstr(text, "4 of 4 counted apart, 4 of them with every span accounted for") !=
+		  NULL, "%s", text);
+	cr_assert_eq(tb_child_wait(&sampler, 5000), TB_OK, "the east sampler did not shut down");
+	tb_child_fini(&sampler);
+	have_sampler = false;
+	cr_assert_eq(tb_child_wait(&sampler2, 5000), TB_OK, "the west sampler did not shut down");
+	tb_child_fini(&sampler2);
+	have_sampler2 = false;
+	char got[512], want[512];
+	samplers_of(got, sizeof(got));
+	snprintf(want, sizeof(want), "%s %s %s %s", url1, url1, url2, url2);
+	cr_assert_str_eq(got, want, "each client ran where the plan put it");
 }
