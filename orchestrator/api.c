@@ -264,10 +264,7 @@ int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_param
 		snprintf(err, errlen, "protocol \"%s\": expected lightstep or otlp", p->protocol);
 		return TB_EINVAL;
 	}
-	if (c->cal.work_per_second > 0)
-		orc_run_derive(&params, c->cal.work_per_second, c->cal.sleep_per_work_ns);
-	else
-		params.sleep_ns = (uint64_t)(1e9 / p->spans_per_second);
+	orc_run_derive(&params, c->cal.work_per_second, c->cal.sleep_per_work_ns);
 	orc_env env = c->h.env;
 	env.satellites = sats != NULL ? &sats->peer : NULL;
 	env.nsatellites = sats != NULL;

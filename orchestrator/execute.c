@@ -261,7 +261,7 @@ static int prepare(execution *x, char *err, size_t errlen)
  * writes environment.json with them. */
 static int calibrate(execution *x, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < x->nclients; i++) {
+	for (size_t i = 0; i < x->nclients && x->plan->target_cpu > 0; i++) {
 		int rc = orc_calibration_get(&x->h.env, x->clients[i], x->plan->target_cpu, false,
 					     &x->cals[i], err, errlen);
 		if (rc != TB_OK)

@@ -1417,7 +1417,13 @@ static void st_calibrate(parser *ps)
 {
 	token v = ps->tok;
 	double *t = &ps->plan->target_cpu;
-	if (!take_number(ps, t, "a target CPU share such as 0.7"))
+	if (is_word(&v, "off")) {
+		*t = 0;
+		advance(ps);
+		end_of_statement(ps);
+		return;
+	}
+	if (!take_number(ps, t, "a target CPU share such as 0.7, or off"))
 		return;
 	if (*t < 0.05 || *t > 0.95) {
 		fail_at(ps, &v, "expected a target CPU share from 0.05 to 0.95");

@@ -204,7 +204,8 @@ typedef struct orc_plan {
 	char path[256];
 	char client[ORC_PLAN_NAME];
 	uint64_t period_ns;		/* sampling, default 100 ms */
-	double target_cpu;		/* calibration, default 0.70 */
+	double target_cpu;		/* calibration, default 0.70; 0: off (no work per span,
+					 * paced by sleep alone) */
 	orc_plan_sampler samplers[ORC_PLAN_MAX_SAMPLERS];	/* none: one started here */
 	size_t nsamplers;
 	/* tls: this orchestrator's credentials for tls+tcp:// agents, as written (relative

@@ -138,6 +138,8 @@
 	  "CPU that work other than the benchmark's used on the client's host, in cores")     \
 	X(steal, F64, "steal", "steal", RUN, RUN, SHARE, NULL,                                     \
 	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
+	X(orchestrator_cpu, F64, "orchestrator_cpu", "orchestrator_cpu", RUN, RUN, SHARE, NULL, \
+	  "the orchestrator's own CPU while the clients ran, as a share of one core")         \
 	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, RUN, SHARE, "satellite CPU %",  \
 	  "the busiest satellite's own CPU over the run, as a share of one core (busiest: "   \
 	  "nearest the CPU it may use, a core or its cgroup's quota)")                        \

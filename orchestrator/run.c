@@ -32,6 +32,11 @@
 void orc_run_client_derive(orc_run_client *c, double sps, double work_per_second,
 			   double sleep_per_work_ns)
 {
+	if (work_per_second <= 0) {
+		c->work = 0;
+		c->sleep_ns = sps > 0 ? (uint64_t)llround(1e9 / sps) : 0;
+		return;
+	}
 	double work = sps > 0 ? work_per_second / sps : 0;
 	c->work = (uint64_t)llround(work);
 	c->sleep_ns = (uint64_t)llround(work * sleep_per_work_ns);
@@ -578,8 +583,72 @@ static member *member_of(member *m, size_t n, size_t smp, const tb_rec_sample *s
 	return NULL;
 }
 
+/* write_lz4 writes text as one LZ4 frame, readable by the standard `lz4` tool. */
+static int write_lz4(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	size_t cap = LZ4F_compressFrameBound(len, NULL);
+	char *z = malloc(cap);
+	if (z == NULL)
+		return TB_ENOMEM;
+	size_t zlen = LZ4F_compressFrame(z, cap, text, len, NULL);
+	int rc = TB_OK;
+	FILE *f = NULL;
+	if (LZ4F_isError(zlen)) {
+		snprintf(err, errlen, "LZ4: %s", LZ4F_getErrorName(zlen));
+		rc = TB_EINVAL;
+	} else if ((f = fopen(path, "wb")) == NULL || fwrite(z, 1, zlen, f) != zlen) {
+		snprintf(err, errlen, "cannot write %s", path);
+		rc = TB_ESYS;
+	}
+	if (f != NULL && fclose(f) != 0 && rc == TB_OK) {
+		snprintf(err, errlen, "cannot write %s", path);
+		rc = TB_ESYS;
+	}
+	free(z);
+	return rc;
+}
+
+/* Every sample of the run's clients, kept as it came for the raw-samples file: written
+ * out after the run, as formatting them while it goes would be most of the
+ * orchestrator's CPU at a fine sampling period. */
+typedef struct sample_log {
+	tb_rec_sample *v;
+	size_t n, cap;
+} sample_log;
+
+static bool log_add(sample_log *l, const tb_rec_sample *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		tb_rec_sample *v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return false;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *s;
+	return true;
+}
+
+/* write_samples writes the log as LZ4-framed CSV at path. */
+static void write_samples(const sample_log *l, const char *path)
+{
+	char *text = NULL, why[256];
+	size_t len = 0;
+	FILE *csv = open_memstream(&text, &len);
+	if (csv == NULL)
+		return;
+	smp_csv_header(csv);
+	for (size_t i = 0; i < l->n; i++)
+		smp_csv_row(csv, &l->v[i]);
+	fclose(csv);
+	if (write_lz4(path, text, len, why, sizeof(why)) != TB_OK)
+		tb_warn("orchestrator: raw samples: %s", why);
+	free(text);
+}
+
 /* read_samples takes what the sources have, for the run's clients. */
-static int read_samples(feeds *f, member *m, size_t n, uint64_t run_id, FILE *csv,
+static int read_samples(feeds *f, member *m, size_t n, uint64_t run_id, sample_log *log,
 			char *err, size_t errlen)
 {
 	static tb_rec_sample buf[4096];
@@ -594,8 +663,8 @@ static int read_samples(feeds *f, member *m, size_t n, uint64_t run_id, FILE *cs
 				continue;
 			if (!trace_add(&who->t, &buf[i]))
 				return TB_ENOMEM;
-			if (csv != NULL)
-				smp_csv_row(csv, &buf[i]);
+			if (log != NULL && !log_add(log, &buf[i]))
+				return TB_ENOMEM;
 		}
 	}
 	return TB_OK;
@@ -677,9 +746,9 @@ static int watch_checks(orc_env *env, const orc_run_params *p, member *m, size_t
 /* watch reads samples and the clients' results until every client has exited, applying
  * the timed events and enforcing the limits. */
 static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, size_t n,
-		 FILE *csv, orc_result *r, char *err, size_t errlen)
+		 sample_log *log, orc_result *r, char *err, size_t errlen)
 {
-	uint64_t t0 = tb_now_ns(), last_ping = t0;
+	uint64_t t0 = tb_now_ns(), last_ping = t0, cpu0 = tb_process_cpu_ns(0);
 	for (size_t k = 0; k < n; k++)
 		m[k].t.t0_ns = t0;
 	bool killed = false, done[ORC_PLAN_MAX_EVENTS] = {false}, any_http = false;
@@ -689,7 +758,7 @@ static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, siz
 	initial_faults(env, p, fs);
 	live lv = {0};
 	for (;;) {
-		int rc = read_samples(f, m, n, p->run_id, csv, err, errlen);
+		int rc = read_samples(f, m, n, p->run_id, log, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		if (all_exited(m, n))
@@ -715,7 +784,9 @@ static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, siz
 	}
 	if (env->progress)
 		fputs("\r\033[K", stderr);
-	r->elapsed_s = (double)(tb_now_ns() - t0) / 1e9;
+	uint64_t wall = tb_now_ns() - t0, cpu = tb_process_cpu_ns(0);
+	r->elapsed_s = (double)wall / 1e9;
+	r->orchestrator_cpu = wall > 0 && cpu > cpu0 ? (double)(cpu - cpu0) / (double)wall : 0;
 	return TB_OK;
 }
 
@@ -741,30 +812,6 @@ static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *l
 	}
 }
 
-/* write_lz4 writes text as one LZ4 frame, readable by the standard `lz4` tool. */
-static int write_lz4(const char *path, const char *text, size_t len, char *err, size_t errlen)
-{
-	size_t cap = LZ4F_compressFrameBound(len, NULL);
-	char *z = malloc(cap);
-	if (z == NULL)
-		return TB_ENOMEM;
-	size_t zlen = LZ4F_compressFrame(z, cap, text, len, NULL);
-	int rc = TB_OK;
-	FILE *f = NULL;
-	if (LZ4F_isError(zlen)) {
-		snprintf(err, errlen, "LZ4: %s", LZ4F_getErrorName(zlen));
-		rc = TB_EINVAL;
-	} else if ((f = fopen(path, "wb")) == NULL || fwrite(z, 1, zlen, f) != zlen) {
-		snprintf(err, errlen, "cannot write %s", path);
-		rc = TB_ESYS;
-	}
-	if (f != NULL && fclose(f) != 0 && rc == TB_OK) {
-		snprintf(err, errlen, "cannot write %s", path);
-		rc = TB_ESYS;
-	}
-	free(z);
-	return rc;
-}
 
 static void summarise(orc_env *env, const trace *t, orc_result *r)
 {
@@ -832,11 +879,7 @@ static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size
 	if (rc != TB_OK)
 		return rc;
 	orc_noise_start(&m[0].t.noise);
-	char *csv_text = NULL;
-	size_t csv_len = 0;
-	FILE *csv = p->samples_path ? open_memstream(&csv_text, &csv_len) : NULL;
-	if (csv != NULL)
-		smp_csv_header(csv);
+	sample_log log = {0};
 	rc = start_together(env, p, m, n, &f, err, errlen);
 	tb_info("orchestrator: run %llu: %zu x %s %s at %.0f spans/s each for %.1f s (Work %llu, "
 		"Sleep %llu ns per span), first pid %d, samples by %s",
@@ -845,16 +888,11 @@ static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size
 		(unsigned long long)m[0].cmd.sleep_ns, (int)m[0].pid,
 		f.ring[m[0].smp] ? "ring" : "nng");
 	if (rc == TB_OK)
-		rc = watch(env, p, &f, m, n, csv, r, err, errlen);
+		rc = watch(env, p, &f, m, n, p->samples_path ? &log : NULL, r, err, errlen);
 	feeds_close(&f);
-	if (csv != NULL) {
-		fclose(csv);
-		char why[256];
-		if (rc == TB_OK &&
-		    write_lz4(p->samples_path, csv_text, csv_len, why, sizeof(why)) != TB_OK)
-			tb_warn("orchestrator: raw samples: %s", why);
-		free(csv_text);
-	}
+	if (rc == TB_OK && p->samples_path != NULL)
+		write_samples(&log, p->samples_path);
+	free(log.v);
 	return rc;
 }
 

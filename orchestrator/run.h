@@ -67,7 +67,8 @@ typedef struct orc_run_params {
 } orc_run_params;
 
 /* orc_run_derive fills work and sleep for sps from a calibration: Work =
- * work_per_second / sps, Sleep = Work * sleep_per_work (ns). */
+ * work_per_second / sps, Sleep = Work * sleep_per_work (ns); without one
+ * (work_per_second 0), no work and Sleep = 1 / sps. */
 void orc_run_derive(orc_run_params *p, double work_per_second, double sleep_per_work_ns);
 
 /* orc_run_client_derive does the same for one client of several, at sps each. */

@@ -34,6 +34,20 @@ Test(plan, shipped_plans_parse)
 	cr_assert_eq(p->runs[0].nevents, 12);
 	cr_assert_float_eq(p->runs[0].sps[0] * p->runs[0].runtime_s, 1e6, 1e-6);
 	orc_plan_free(p);
+	/* stress.plan: a ramp, 16 clients, and a fault storm of 16 under every fault. */
+	cr_assert_eq(orc_plan_load(SOURCE_DIR "/plans/stress.plan", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_eq(p->nruns, 3);
+	cr_assert(p->runs[0].ramp.on);
+	cr_assert_eq(orc_plan_run_clients(&p->runs[1]), 16);
+	cr_assert(p->runs[1].total_sps);
+	cr_assert_eq(orc_plan_run_clients(&p->runs[2]), 16);
+	bool kinds[ORC_EV_CLOSE + 1] = {false};
+	for (size_t i = 0; i < p->runs[2].nevents; i++)
+		kinds[p->runs[2].events[i].kind] = true;
+	cr_assert(kinds[ORC_EV_ERRORS] && kinds[ORC_EV_BANDWIDTH] && kinds[ORC_EV_CLOSE] &&
+		  kinds[ORC_EV_SATELLITES_DOWN] && kinds[ORC_EV_SATELLITES_UP]);
+	orc_plan_free(p);
 }
 
 Test(plan, graphs_name_their_runs_and_scale_shrinks_every_duration)

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* many_clients_bench.c - what a run of many clients costs the harness, in two parts.
+ *
+ * 1. A real plan: the orchestrator, its sampler and satellite, and 64 trivial clients
+ *    (tb-client with the NoOp tracer, no work, paced by sleep at 10 spans/s each:
+ *    `calibrate off`) in one run, sampled
+ *    every 10 ms. From the run's Result: how long from the first launch until all 64 had
+ *    started (all_started), how close together they started (start_spread), and the
+ *    orchestrator's own CPU while they ran (orchestrator_cpu).
+ * 2. The control channel alone, with 64 clients at once (threads with libcurl, each
+ *    with its own token): how long each answer takes, GET /control and POST /result,
+ *    at p50 and p99, and how long after the release the last held client was answered.
+ *
+ *   many_clients_bench [--clients N] [--seconds S]
+ * Targets: all 64 started within 2 s of the first launch; orchestrator under 2% of a
+ * core at 10 ms sampling. */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/clock.h"
+#include "common/command.h"
+#include "common/error.h"
+#include "common/host.h"
+#include "orchestrator/channel.h"
+
+#define GETS_PER_CLIENT 20
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* pct is the q-th percentile of v[0..n), sorted in place. */
+static double pct(double *v, size_t n, double q)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	size_t i = (size_t)ceil(q / 100.0 * (double)n);
+	return v[i > 0 ? i - 1 : 0];
+}
+
+/* ---- part 1: a real plan ---- */
+
+/* last_result reads the first Result in the newest runs.jsonl under dir. */
+static cJSON *read_result(const char *dir, cJSON **doc)
+{
+	char path[PATH_MAX] = "";
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			snprintf(path, sizeof(path), "%s/%s/runs.jsonl", dir, de->d_name);
+	if (d != NULL)
+		closedir(d);
+	FILE *f = fopen(path, "r");
+	static char line[1 << 22];
+	if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*doc = cJSON_Parse(line);
+	return *doc ? cJSON_GetObjectItem(*doc, "result") : NULL;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int run_plan(int clients, int seconds)
+{
+	char orc[PATH_MAX], work[128], path[256], results[256], cache[256];
+	const char *client = CLIENT_BIN;
+	tb_program_path(orc, sizeof(orc), "orchestrator");
+	snprintf(work, sizeof(work), "/tmp/tb-many-bench-%d", (int)getpid());
+	char mk[200];
+	snprintf(mk, sizeof(mk), "mkdir -p %s", work);
+	if (system(mk) != 0)
+		return 2;
+	snprintf(path, sizeof(path), "%s/clients.conf", work);
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return 2;
+	fprintf(f, "[trivial]\ncommand = %s\n", client);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/many.plan", work);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return 2;
+	fprintf(f, "client trivial\nsampling 10ms\ncalibrate off\n"
+		   "run many sps 10 runtime %ds notrace clients %d\n", seconds, clients);
+	fclose(f);
+	char reg[256];
+	snprintf(reg, sizeof(reg), "%s/clients.conf", work);
+	snprintf(results, sizeof(results), "%s/results", work);
+	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
+	char *argv[] = {orc, "--plan", path, "--clients", reg, "--results", results,
+			"--control-port", "0", "-q", NULL};
+	char *env[] = {cache, NULL};
+	char out[256];
+	snprintf(out, sizeof(out), "%s/out", work);
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out, .stderr_path = out, .extra_env = env};
+	char err[256];
+	if (tb_child_spawn(&c, argv, &o, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "many_clients_bench: %s\n", err);
+		return 2;
+	}
+	int rc = tb_child_wait(&c, (seconds * 3 + 60) * 1000);
+	int st = c.status;
+	tb_child_fini(&c);
+	cJSON *doc = NULL, *r = rc == TB_OK ? read_result(results, &doc) : NULL;
+	if (r == NULL || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "many_clients_bench: the plan failed (see %s)\n", out);
+		cJSON_Delete(doc);
+		return 1;
+	}
+	double all = num(r, "all_started"), spread = num(r, "start_spread");
+	double cpu = num(r, "orchestrator_cpu"), host = num(r, "host_cpu");
+	printf("plan: %d trivial clients (NoOp, 10 spans/s each) for %d s, sampled every 10 ms\n",
+	       clients, seconds);
+	printf("  all started %.3f s after the first launch (target <= 2 s: %s)\n", all,
+	       all <= 2 ? "met" : "MISSED");
+	printf("  start spread %.4f s (first to last given its command)\n", spread);
+	printf("  orchestrator CPU %.2f%% of a core while they ran (target < 2%%: %s)\n",
+	       100 * cpu, cpu < 0.02 ? "met" : "MISSED");
+	printf("  host CPU %.1f%% (every process of the run)\n", 100 * host);
+	cJSON_Delete(doc);
+	snprintf(mk, sizeof(mk), "rm -rf %s", work);
+	if (system(mk) != 0)
+		fprintf(stderr, "many_clients_bench: cannot remove %s\n", work);
+	return 0;
+}
+
+/* ---- part 2: the control channel alone ---- */
+
+typedef struct player {
+	const char *base;
+	char token[TB_TOKEN_LEN + 1];
+	uint64_t held_answered_ns;		/* when its held GET /control was answered */
+	double get_s[GETS_PER_CLIENT];		/* each later GET /control */
+	double post_s;				/* its POST /result */
+	bool ok;
+} player;
+
+static size_t sink(char *p, size_t size, size_t n, void *u)
+{
+	return size * n;
+}
+
+/* request does one exchange on h; true on a 2xx. */
+static bool request(CURL *h, const char *url, const char *token_hdr, const char *body)
+{
+	struct curl_slist *hdr = curl_slist_append(NULL, token_hdr);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+	if (body != NULL)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	else
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	long status = 0;
+	bool ok = curl_easy_perform(h) == CURLE_OK &&
+		  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+		  status >= 200 && status < 300;
+	curl_slist_free_all(hdr);
+	return ok;
+}
+
+static void *play(void *arg)
+{
+	player *pl = arg;
+	char control[128], result[128], hdr[96];
+	snprintf(control, sizeof(control), "%s/control", pl->base);
+	snprintf(result, sizeof(result), "%s/result", pl->base);
+	snprintf(hdr, sizeof(hdr), TB_TOKEN_HEADER ": %s", pl->token);
+	CURL *h = curl_easy_init();
+	pl->ok = request(h, control, hdr, NULL);
+	pl->held_answered_ns = tb_now_ns();
+	for (int i = 0; pl->ok && i < GETS_PER_CLIENT; i++) {
+		uint64_t t = tb_now_ns();
+		pl->ok = request(h, control, hdr, NULL);
+		pl->get_s[i] = (double)(tb_now_ns() - t) / 1e9;
+	}
+	uint64_t t = tb_now_ns();
+	pl->ok = pl->ok && request(h, result, hdr,
+				   "{\"SpansSent\":10,\"ProgramTime\":0.01,\"ClockTime\":1}");
+	pl->post_s = (double)(tb_now_ns() - t) / 1e9;
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+/* arm_channel arms c with n commands, holding them. */
+static int arm_channel(orc_channel *c, int n)
+{
+	tb_command *cmds = calloc((size_t)n, sizeof(*cmds));
+	char err[256];
+	if (cmds == NULL)
+		return TB_ENOMEM;
+	for (int k = 0; k < n; k++) {
+		tb_command_init(&cmds[k]);
+		cmds[k].repeat = 10;
+		cmds[k].run_id = 1;
+		cmds[k].client_index = (uint32_t)k;
+		cmds[k].clients = (uint32_t)n;
+	}
+	int rc = orc_channel_arm(c, cmds, (size_t)n, true, err, sizeof(err));
+	if (rc != TB_OK)
+		fprintf(stderr, "many_clients_bench: %s\n", err);
+	free(cmds);
+	return rc;
+}
+
+/* report_channel prints the figures the players measured. */
+static void report_channel(const player *pl, int n, uint64_t released)
+{
+	double *gets = malloc(sizeof(double) * (size_t)n * GETS_PER_CLIENT);
+	double *posts = malloc(sizeof(double) * (size_t)n);
+	uint64_t last = 0;
+	if (gets == NULL || posts == NULL) {
+		free(gets);
+		free(posts);
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		memcpy(gets + (size_t)k * GETS_PER_CLIENT, pl[k].get_s, sizeof(pl[k].get_s));
+		posts[k] = pl[k].post_s;
+		last = pl[k].held_answered_ns > last ? pl[k].held_answered_ns : last;
+	}
+	size_t ng = (size_t)n * GETS_PER_CLIENT;
+	printf("channel: %d clients at once, each holding its GET /control until released\n", n);
+	printf("  every held client answered %.1f ms after the release\n",
+	       (double)(last - released) / 1e6);
+	printf("  GET /control: p50 %.2f ms, p99 %.2f ms (%zu requests)\n", 1e3 * pct(gets, ng, 50),
+	       1e3 * pct(gets, ng, 99), ng);
+	printf("  POST /result: p50 %.2f ms, p99 %.2f ms (%d requests)\n", 1e3 * pct(posts, n, 50),
+	       1e3 * pct(posts, n, 99), n);
+	free(gets);
+	free(posts);
+}
+
+static int measure_channel(int n)
+{
+	orc_channel *c;
+	char err[256], base[64];
+	if (orc_channel_alloc(&c, "127.0.0.1", 0, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "many_clients_bench: %s\n", err);
+		return 2;
+	}
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", orc_channel_port(c));
+	player *pl = calloc((size_t)n, sizeof(*pl));
+	pthread_t *th = calloc((size_t)n, sizeof(*th));
+	int rc = pl && th ? arm_channel(c, n) : TB_ENOMEM;
+	for (int k = 0; rc == TB_OK && k < n; k++) {
+		pl[k].base = base;
+		orc_channel_token(c, (size_t)k, pl[k].token, sizeof(pl[k].token));
+		pthread_create(&th[k], NULL, play, &pl[k]);
+	}
+	if (rc == TB_OK && orc_channel_wait_asked(c, (size_t)n, 10000) != TB_OK)
+		fprintf(stderr, "many_clients_bench: not every client asked within 10 s\n");
+	uint64_t released = tb_now_ns();
+	orc_channel_release(c);
+	bool ok = rc == TB_OK;
+	for (int k = 0; rc == TB_OK && k < n; k++) {
+		pthread_join(th[k], NULL);
+		ok &= pl[k].ok;
+	}
+	if (ok)
+		report_channel(pl, n, released);
+	else
+		fprintf(stderr, "many_clients_bench: a client's request failed\n");
+	free(pl);
+	free(th);
+	orc_channel_free(c);
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	int clients = 64, seconds = 10, opt;
+	static const struct option longopts[] = {{"clients", required_argument, NULL, 'c'},
+						 {"seconds", required_argument, NULL, 's'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'c')
+			clients = atoi(optarg);
+		else if (opt == 's')
+			seconds = atoi(optarg);
+		else {
+			printf("usage: many_clients_bench [--clients N (64)] [--seconds S (10)]\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (clients < 2 || clients > TB_MAX_CLIENTS || seconds < 3 || seconds > 600) {
+		fprintf(stderr, "many_clients_bench: --clients 2 to %d, --seconds 3 to 600\n",
+			TB_MAX_CLIENTS);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = run_plan(clients, seconds);
+	if (rc == 0)
+		rc = measure_channel(clients);
+	curl_global_cleanup();
+	return rc;
+}
