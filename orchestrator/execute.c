@@ -629,6 +629,54 @@ static void flag_unexplained(const execution *x, FILE *sum)
 		}
 }
 
+/* say writes line on stdout and into sum. */
+static void say(FILE *sum, const char *line)
+{
+	fputs(line, stdout);
+	if (sum != NULL)
+		fputs(line, sum);
+}
+
+/* clients_line sums up a run of several clients: how many were counted apart and
+ * accounted for, and how together they started; then a WARN line for each client whose
+ * spans are not all accounted for. */
+static void clients_line(const char *name, size_t k, size_t n, const orc_result *r,
+			 FILE *sum)
+{
+	size_t apart = 0, exact = 0;
+	char line[512];
+	for (size_t c = 0; c < r->nper_client; c++) {
+		const orc_result *cr = &r->per_client[c];
+		apart += cr->attributed;
+		exact += cr->attributed && cr->unexplained == 0 && cr->dup_after_ack == 0;
+	}
+	snprintf(line, sizeof(line), "CLIENTS  %s run %zu of %zu: %zu clients (%s), %zu counted "
+		 "apart, %zu of them with every span accounted for; started within %.3f s\n",
+		 name, k + 1, n, r->nper_client, r->client, apart, exact, r->start_spread);
+	say(sum, line);
+	for (size_t c = 0; c < r->nper_client; c++) {
+		const orc_result *cr = &r->per_client[c];
+		char acc[256];
+		if (!cr->attributed || (cr->unexplained == 0 && cr->dup_after_ack == 0))
+			continue;
+		orc_account_line(cr, acc, sizeof(acc));
+		snprintf(line, sizeof(line), "WARN  %s run %zu of %zu, client %zu (%s): %s, %llu "
+			 "sent again after acknowledgment\n", name, k + 1, n, c, cr->client, acc,
+			 (unsigned long long)cr->dup_after_ack);
+		say(sum, line);
+	}
+}
+
+/* flag_clients writes clients_line for every run of several clients. */
+static void flag_clients(const execution *x, FILE *sum)
+{
+	for (size_t i = 0; i < x->plan->nruns; i++)
+		for (size_t k = 0; k < x->named[i].n; k++)
+			if (x->named[i].results[k].nper_client > 0)
+				clients_line(x->named[i].name, k, x->named[i].n,
+					     &x->named[i].results[k], sum);
+}
+
 /* flag_harness_bound names, on stdout and in sum, every run whose figures may be the
  * harness's: a satellite or the client's host was the bottleneck. */
 static void flag_harness_bound(const execution *x, FILE *sum)
@@ -678,6 +726,7 @@ static void judge(execution *x, bool *passed)
 			assertion_json(aj, a, verdict, values);
 	}
 	flag_unexplained(x, sum);
+	flag_clients(x, sum);
 	flag_harness_bound(x, sum);
 	for (size_t i = 0; i < plan->nruns; i++)
 		if (x->ramp_lines[i][0] != '\0') {

@@ -275,6 +275,70 @@ static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t 
 	fputs("</table>\n", f);
 }
 
+/* client_row writes one client of a run as a row of the runs table's client columns. */
+static void client_row(FILE *f, size_t c, const orc_result *cr, const orc_field *fields,
+		       size_t nfields)
+{
+	fprintf(f, "<tr><td class=\"num\">%zu</td>", c);
+	for (size_t k = 0; k < nfields; k++) {
+		if (fields[k].column == NULL || fields[k].agg == ORC_AGG_RUN)
+			continue;
+		char cell[300];
+		orc_field_format(&fields[k], cr, cell, sizeof(cell));
+		fputs(fields[k].unit == ORC_UNIT_NONE ? "<td>" : "<td class=\"num\">", f);
+		html(f, cell);
+		fputs("</td>", f);
+	}
+	fputs("<td>", f);
+	html(f, cr->sampler);
+	fputs("</td>", f);
+	if (cr->failed) {
+		fputs("<td class=\"failed\">failed: ", f);
+		html(f, cr->failure);
+		fputs("</td>", f);
+	} else if (!cr->attributed) {
+		fputs("<td>not counted apart: its reports carry no access token of its own</td>", f);
+	} else if (cr->unexplained > 0 || cr->dup_after_ack > 0) {
+		fprintf(f, "<td class=\"failed\">%llu spans unexplained, %llu sent again after "
+			   "acknowledgment</td>", (unsigned long long)cr->unexplained,
+			(unsigned long long)cr->dup_after_ack);
+	} else {
+		fputs("<td>ok</td>", f);
+	}
+	fputs("</tr>\n", f);
+}
+
+/* write_clients gives every run of several clients a table of its clients. */
+static void write_clients(FILE *f, const orc_result *rows, size_t n)
+{
+	size_t nfields;
+	const orc_field *fields = orc_result_fields(&nfields);
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		const orc_result *r = &rows[i];
+		if (r->nper_client == 0)
+			continue;
+		if (!any)
+			fputs("<h2 id=\"clients\">Clients</h2>\n", f);
+		any = true;
+		fprintf(f, "<h3>Run %zu, ", i + 1);
+		html(f, r->plan_run);
+		fprintf(f, ": %zu clients, started within %.3f s of each other</h3>\n<table>\n"
+			   "<tr><th>#</th>", r->nper_client, r->start_spread);
+		for (size_t k = 0; k < nfields; k++) {
+			if (fields[k].column == NULL || fields[k].agg == ORC_AGG_RUN)
+				continue;
+			fputs("<th>", f);
+			html(f, fields[k].column);
+			fputs("</th>", f);
+		}
+		fputs("<th>sampler</th><th>outcome</th></tr>\n", f);
+		for (size_t c = 0; c < r->nper_client; c++)
+			client_row(f, c, &r->per_client[c], fields, nfields);
+		fputs("</table>\n", f);
+	}
+}
+
 static void env_row(FILE *f, const char *key, const cJSON *v)
 {
 	fputs("<tr><th>", f);
@@ -464,6 +528,7 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 		fputs(asserts, f);
 	free(asserts);
 	write_runs(f, dir, rows, n);
+	write_clients(f, rows, n);
 	write_spread(f, judged, nj);
 	write_environment(f, dir, rows, n);
 	write_raw(f, dir);

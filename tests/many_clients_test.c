@@ -76,6 +76,21 @@ static const char *text_of(const char *path)
 	return b;
 }
 
+/* results_dir writes the plan's results directory into dir. */
+static void results_dir(char *dir, size_t len)
+{
+	char results[260];
+	snprintf(results, sizeof(results), "%s/results", work);
+	DIR *d = opendir(results);
+	cr_assert_not_null(d);
+	struct dirent *de;
+	dir[0] = '\0';
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			snprintf(dir, len, "%s/%s", results, de->d_name);
+	closedir(d);
+}
+
 /* first_result reads the first run's Result from the plan's runs.jsonl (cJSON_Delete it). */
 static cJSON *first_result(cJSON **doc)
 {
@@ -155,6 +170,30 @@ Test(many_clients, four_clients_are_each_counted_exactly_and_the_run_is_their_su
 	cr_assert(strstr(text_of(out_path), "4 of 4 counted apart, 4 of them with every span "
 					    "accounted for") != NULL, "%s", text_of(out_path));
 	cJSON_Delete(doc);
+
+	/* summary.txt and the report name the run's clients. */
+	char dir[600], path[700];
+	results_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	cr_assert(strstr(text_of(path), "CLIENTS  four run 1 of 1: 4 clients (c x4), 4 counted "
+					"apart, 4 of them with every span accounted for") != NULL,
+		  "%s", text_of(path));
+	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	tb_child rep;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&rep, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&rep, 60000), TB_OK);
+	tb_child_fini(&rep);
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	static char page[1 << 18];
+	tu_read_file(path, page, sizeof(page));
+	const char *at = strstr(page, "<h3>Run 1, four: 4 clients");
+	cr_assert_not_null(at, "no table of the run's clients");
+	size_t rows = 0;
+	for (const char *p = at; (p = strstr(p, "<td>ok</td>")) != NULL; p++)
+		rows++;
+	cr_assert_geq(rows, 4, "a row per client");
 }
 
 /* A client whose reports carry no access token of its own (as LightStep Benchmarks'
