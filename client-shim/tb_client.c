@@ -103,6 +103,7 @@ static void usage(FILE *out)
 		"  --no_flush 0|1  --num_tags N  --num_logs N\n"
 		"  --satellites H:P,... (default $TB_SATELLITES or 127.0.0.1:8360)\n"
 		"  --protocol lightstep|otlp (default $TB_PROTOCOL or lightstep)\n"
+		"  the access token reports carry is $TB_ACCESS_TOKEN (default tracebench)\n"
 		"\n"
 		"Tracer settings (both modes):\n"
 		"  --max-buffered N     spans the tracer buffers before dropping (10000)\n"

@@ -221,18 +221,45 @@ static void write_assertions(FILE *f, const char *dir, size_t *held, size_t *tot
 /* write_runs is the table of runs: its numeric columns are the Result fields that name a
  * report column, in the table's order, around the report's own (run, tracer, outcome,
  * raw samples). */
-static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t n)
+/* in_table tells whether field f is a column of the runs table (of a client's table,
+ * with clients: the fields each client has). */
+static bool in_table(const orc_field *f, bool clients)
 {
-	size_t nfields;
-	const orc_field *fields = orc_result_fields(&nfields);
-	fputs("<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>#</th><th>run</th><th>tracer</th>", f);
+	return f->column != NULL && (!clients || f->agg != ORC_AGG_RUN);
+}
+
+static void write_headings(FILE *f, const orc_field *fields, size_t nfields, bool clients)
+{
 	for (size_t k = 0; k < nfields; k++) {
-		if (fields[k].column == NULL)
+		if (!in_table(&fields[k], clients))
 			continue;
 		fputs("<th>", f);
 		html(f, fields[k].column);
 		fputs("</th>", f);
 	}
+}
+
+/* write_cells writes r's cells under write_headings' columns. */
+static void write_cells(FILE *f, const orc_result *r, const orc_field *fields, size_t nfields,
+			bool clients)
+{
+	for (size_t k = 0; k < nfields; k++) {
+		if (!in_table(&fields[k], clients))
+			continue;
+		char cell[300];
+		orc_field_format(&fields[k], r, cell, sizeof(cell));
+		fputs(fields[k].unit == ORC_UNIT_NONE ? "<td>" : "<td class=\"num\">", f);
+		html(f, cell);
+		fputs("</td>", f);
+	}
+}
+
+static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t n)
+{
+	size_t nfields;
+	const orc_field *fields = orc_result_fields(&nfields);
+	fputs("<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>#</th><th>run</th><th>tracer</th>", f);
+	write_headings(f, fields, nfields, false);
 	fputs("<th>outcome</th><th>samples</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const orc_result *r = &rows[i];
@@ -241,15 +268,7 @@ static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t 
 		fputs("</td><td>", f);
 		html(f, r->trace ? (r->tracer[0] ? r->tracer : "reporting") : "NoOp");
 		fputs("</td>", f);
-		for (size_t k = 0; k < nfields; k++) {
-			if (fields[k].column == NULL)
-				continue;
-			char cell[300];
-			orc_field_format(&fields[k], r, cell, sizeof(cell));
-			fputs(fields[k].unit == ORC_UNIT_NONE ? "<td>" : "<td class=\"num\">", f);
-			html(f, cell);
-			fputs("</td>", f);
-		}
+		write_cells(f, r, fields, nfields, false);
 		if (r->failed) {
 			fputs("<td class=\"failed\">failed: ", f);
 			html(f, r->failure);
@@ -280,15 +299,7 @@ static void client_row(FILE *f, size_t c, const orc_result *cr, const orc_field 
 		       size_t nfields)
 {
 	fprintf(f, "<tr><td class=\"num\">%zu</td>", c);
-	for (size_t k = 0; k < nfields; k++) {
-		if (fields[k].column == NULL || fields[k].agg == ORC_AGG_RUN)
-			continue;
-		char cell[300];
-		orc_field_format(&fields[k], cr, cell, sizeof(cell));
-		fputs(fields[k].unit == ORC_UNIT_NONE ? "<td>" : "<td class=\"num\">", f);
-		html(f, cell);
-		fputs("</td>", f);
-	}
+	write_cells(f, cr, fields, nfields, true);
 	fputs("<td>", f);
 	html(f, cr->sampler);
 	fputs("</td>", f);
@@ -325,13 +336,7 @@ static void write_clients(FILE *f, const orc_result *rows, size_t n)
 		html(f, r->plan_run);
 		fprintf(f, ": %zu clients, started within %.3f s of each other</h3>\n<table>\n"
 			   "<tr><th>#</th>", r->nper_client, r->start_spread);
-		for (size_t k = 0; k < nfields; k++) {
-			if (fields[k].column == NULL || fields[k].agg == ORC_AGG_RUN)
-				continue;
-			fputs("<th>", f);
-			html(f, fields[k].column);
-			fputs("</th>", f);
-		}
+		write_headings(f, fields, nfields, true);
 		fputs("<th>sampler</th><th>outcome</th></tr>\n", f);
 		for (size_t c = 0; c < r->nper_client; c++)
 			client_row(f, c, &r->per_client[c], fields, nfields);

@@ -49,10 +49,7 @@ static int run_plan(const char *text)
 	snprintf(plan, sizeof(plan), "%s/test.plan", work);
 	snprintf(results, sizeof(results), "%s/results", work);
 	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
-	FILE *f = fopen(plan, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	cr_assert(tu_write_file(plan, text), "cannot write %s", plan);
 	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--clients", reg, "--results", results,
 			"--control-port", "0", NULL};
 	char *env[] = {cache, NULL};
@@ -94,16 +91,9 @@ static void results_dir(char *dir, size_t len)
 /* first_result reads the first run's Result from the plan's runs.jsonl (cJSON_Delete it). */
 static cJSON *first_result(cJSON **doc)
 {
-	char results[260], path[600];
-	snprintf(results, sizeof(results), "%s/results", work);
-	DIR *d = opendir(results);
-	cr_assert_not_null(d);
-	struct dirent *de;
-	path[0] = '\0';
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			snprintf(path, sizeof(path), "%s/%s/runs.jsonl", results, de->d_name);
-	closedir(d);
+	char dir[600], path[700];
+	results_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
 	static char line[1 << 20];
 	tu_read_file(path, line, sizeof(line));
 	char *nl = strchr(line, '\n');

@@ -193,10 +193,7 @@ static int run_plan(const char *text, char *out, size_t outlen, char *errs, size
 	snprintf(results, sizeof(results), "%s/results", work);
 	snprintf(logs, sizeof(logs), "%s/logs", work);
 	snprintf(cache, sizeof(cache), "XDG_CACHE_HOME=%s/cache", work);
-	FILE *f = fopen(plan, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	cr_assert(tu_write_file(plan, text), "cannot write %s", plan);
 	char *env[] = {cache, NULL};
 	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--results", results, "--logs", logs,
 			"--control-port", "0", "--clients", reg, NULL};

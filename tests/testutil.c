@@ -33,6 +33,15 @@ void tu_remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+bool tu_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		return false;
+	bool ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
 bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t worklen,
 		 char *reg, size_t reglen)
 {

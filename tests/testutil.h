@@ -10,6 +10,9 @@
  * file cannot be read), and returns how many it read. */
 size_t tu_read_file(const char *path, char *buf, size_t len);
 
+/* tu_write_file writes text to path, replacing it; false if it cannot. */
+bool tu_write_file(const char *path, const char *text);
+
 /* tu_remove_tree removes path and everything below it, as `rm -rf` would; a path that
  * is not there is fine. */
 void tu_remove_tree(const char *path);

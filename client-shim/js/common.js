@@ -139,7 +139,7 @@ ${client.about}
 With --control URL (or TB_CONTROL_URL; default ${DEFAULT_URL}) it fetches its
 command from the orchestrator's channel and posts its result there
 (docs/client-protocol.md). With LightStep Benchmarks' flags it runs them and prints the result as
-one line of JSON.
+one line of JSON; its spans then carry the access token in TB_ACCESS_TOKEN.
 
   --transport NAME   how spans travel: ${[`${client.transports[0]} (default)`,
     ...client.transports.slice(1)].join(', ')}
