@@ -307,6 +307,45 @@ static uint64_t self_rss_bytes(void)
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* rejects_to_proto lists the rejections by reason, and their sum. */
+static int rejects_to_proto(sat_counters *c, Tb__SatCounters *out)
+{
+	out->rejected = 0;
+	for (int i = 0; i < SAT_REJ_COUNT; i++) {
+		uint64_t n = GET(c->rejected[i]);
+		Tb__RejectCount *rc;
+		out->rejected += n;
+		if (n == 0)
+			continue;
+		if ((rc = malloc(sizeof(*rc))) == NULL)
+			return TB_ENOMEM;
+		tb__reject_count__init(rc);
+		rc->reason = (char *)reject_names[i];
+		rc->count = n;
+		out->rejected_by_reason[out->n_rejected_by_reason++] = rc;
+	}
+	return TB_OK;
+}
+
+/* protocols_to_proto lists every protocol that has a report counted. */
+static int protocols_to_proto(sat_counters *c, Tb__SatCounters *out)
+{
+	for (int i = 0; i < SAT_PROTO_COUNT; i++) {
+		Tb__ProtocolCount *pc;
+		if (GET(c->by_proto[i].reports) == 0)
+			continue;
+		if ((pc = malloc(sizeof(*pc))) == NULL)
+			return TB_ENOMEM;
+		tb__protocol_count__init(pc);
+		pc->protocol = (char *)sat_decoder_get((sat_proto)i)->name;
+		pc->reports = GET(c->by_proto[i].reports);
+		pc->spans = GET(c->by_proto[i].spans);
+		pc->bytes_wire = GET(c->by_proto[i].bytes_wire);
+		out->by_protocol[out->n_by_protocol++] = pc;
+	}
+	return TB_OK;
+}
+
 /* clients_to_proto lists every client that has a report counted. */
 static int clients_to_proto(sat_counters *c, Tb__SatCounters *out)
 {
@@ -339,7 +378,6 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 {
 	sat_counters *c = (sat_counters *)cc;
 	uint32_t used = GET(c->used_buckets);
-	uint64_t rejected = 0;
 
 	tb__sat_counters__init(out);
 	out->run_id = GET(c->run_id);
@@ -385,38 +423,8 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 		sat_counters_proto_fini(out);
 		return TB_ENOMEM;
 	}
-	for (int i = 0; i < SAT_REJ_COUNT; i++) {
-		uint64_t n = GET(c->rejected[i]);
-		Tb__RejectCount *rc;
-		rejected += n;
-		if (n == 0)
-			continue;
-		if ((rc = malloc(sizeof(*rc))) == NULL) {
-			sat_counters_proto_fini(out);
-			return TB_ENOMEM;
-		}
-		tb__reject_count__init(rc);
-		rc->reason = (char *)reject_names[i];
-		rc->count = n;
-		out->rejected_by_reason[out->n_rejected_by_reason++] = rc;
-	}
-	out->rejected = rejected;
-	for (int i = 0; i < SAT_PROTO_COUNT; i++) {
-		Tb__ProtocolCount *pc;
-		if (GET(c->by_proto[i].reports) == 0)
-			continue;
-		if ((pc = malloc(sizeof(*pc))) == NULL) {
-			sat_counters_proto_fini(out);
-			return TB_ENOMEM;
-		}
-		tb__protocol_count__init(pc);
-		pc->protocol = (char *)sat_decoder_get((sat_proto)i)->name;
-		pc->reports = GET(c->by_proto[i].reports);
-		pc->spans = GET(c->by_proto[i].spans);
-		pc->bytes_wire = GET(c->by_proto[i].bytes_wire);
-		out->by_protocol[out->n_by_protocol++] = pc;
-	}
-	if (clients_to_proto(c, out) != TB_OK) {
+	if (rejects_to_proto(c, out) != TB_OK || protocols_to_proto(c, out) != TB_OK ||
+	    clients_to_proto(c, out) != TB_OK) {
 		sat_counters_proto_fini(out);
 		return TB_ENOMEM;
 	}
