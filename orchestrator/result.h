@@ -39,9 +39,6 @@
 	/* what was asked */                                                                  \
 	X(client, STR64, "client", NULL, RUN, FIRST, NONE, "client",                                 \
 	  "the client's name in the registry")                                                \
-	X(sampler, STR256, "sampler", NULL, RUN, FIRST, NONE, NULL,                           \
-	  "the control URL of the sampler that launched the client (a run's: its first "      \
-	  "client's)")                                                                        \
 	X(trace, BOOL, "trace", NULL, RUN, RUN, NONE, NULL,                                        \
 	  "true for the reporting tracer, false for NoOp")                                    \
 	X(sps, F64, "sps", "sps_asked", RUN, SUM, SPANS_PER_S, "spans/s asked",                   \
@@ -82,6 +79,9 @@
 	X(client_resent, OPTU64, "client_resent", "client_resent", RUN, SUM, SPANS, NULL,          \
 	  "copies the tracer says it sent again after a report failed")                       \
 	X(tracer, STR128, "tracer", NULL, RUN, FIRST, NONE, NULL, "what the client says traced it")  \
+	X(sampler, STR256, "sampler", NULL, RUN, FIRST, NONE, NULL,                           \
+	  "the control URL of the sampler that launched the client (a run's: its first "      \
+	  "client's)")                                                                        \
 	/* the satellites' counts */                                                          \
 	X(attributed, BOOL, "attributed", NULL, RUN, ALL, NONE, NULL,                          \
 	  "the satellites counted the client's spans apart from the others' (its reports "    \
