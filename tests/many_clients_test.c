@@ -122,7 +122,7 @@ static bool yes(const cJSON *o, const char *key)
  * run's counts are their sums, each was sampled, and they started together. */
 Test(many_clients, four_clients_are_each_counted_exactly_and_the_run_is_their_sum)
 {
-	int rc = run_plan("client c\nsampling 50ms\ncalibrate 0.10\n"
+	int rc = run_plan("client c\nsampling 50ms\ncalibrate off\n"
 			  "run four sps 200 runtime 2s clients 4\n"
 			  "assert sum(four.client.received) == four.received\n"
 			  "assert max(four.client.unexplained) == 0\n"
@@ -191,7 +191,7 @@ Test(many_clients, four_clients_are_each_counted_exactly_and_the_run_is_their_su
  * both forms (channel and argv) mix in one run. */
 Test(many_clients, a_client_that_cannot_be_told_apart_counts_in_the_totals_only)
 {
-	int rc = run_plan("client c\nsampling 50ms\ncalibrate 0.10\n"
+	int rc = run_plan("client c\nsampling 50ms\ncalibrate off\n"
 			  "run mix sps 150 runtime 2s clients c x1, c-argv x1, lsb-c x1\n");
 	cr_assert_eq(rc, 0, "%s\n%s", text_of(out_path), text_of(err_path));
 	cJSON *doc, *r = first_result(&doc);
@@ -216,7 +216,7 @@ Test(many_clients, a_client_that_cannot_be_told_apart_counts_in_the_totals_only)
  * are kept. */
 Test(many_clients, a_crashing_client_fails_the_run_and_is_named)
 {
-	int rc = run_plan("client c\nsampling 50ms\ncalibrate 0.10\n"
+	int rc = run_plan("client c\nsampling 50ms\ncalibrate off\n"
 			  "run some sps 100 runtime 1s clients crash x3\n");
 	cr_assert_eq(rc, 1, "%s\n%s", text_of(out_path), text_of(err_path));
 	cJSON *doc, *r = first_result(&doc);
