@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "orchestrator/sockowner.h"
 
 /* A result is a few hundred bytes; anything much larger is not one. */
 #define MAX_BODY (64u * 1024)
@@ -27,6 +28,7 @@
 typedef struct slot {
 	char *command_json;
 	char token[TB_TOKEN_LEN + 1];
+	pid_t pid;		/* its process, when launched on this host; 0: unknown */
 	bool asked;		/* it asked for its command */
 	uint64_t started_ns;	/* when its command was answered; 0: not yet */
 	bool have_result, taken;
@@ -192,7 +194,8 @@ static enum MHD_Result refuse(orc_channel *c, struct MHD_Connection *conn, const
 		snprintf(why, sizeof(why), "wrong " TB_TOKEN_HEADER);
 	else if (c->armed && c->nslots > 1)
 		snprintf(why, sizeof(why), "missing " TB_TOKEN_HEADER " (from $" TB_TOKEN_ENV
-			 "): the %zu clients of this run are told apart by it", c->nslots);
+			 "), and the connection is no client's of this run: its %zu clients are "
+			 "told apart by it", c->nslots);
 	else
 		snprintf(why, sizeof(why), "missing " TB_TOKEN_HEADER " (from $" TB_TOKEN_ENV ")");
 	pthread_mutex_unlock(&c->mu);
@@ -277,6 +280,36 @@ static enum MHD_Result result_by_query(orc_channel *c, struct MHD_Connection *co
 	return take_result(c, conn, rq, rc, rc == TB_OK ? &r : NULL, err);
 }
 
+/* by_process finds, for a request without a token in a run of several clients on
+ * loopback, the client whose process holds the connection's other end. A client may
+ * ask before its launch has told the channel its pid: then it waits for the pids to
+ * come, a second at most. */
+static int by_process(orc_channel *c, struct MHD_Connection *conn, uint64_t run)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr->sa_family != AF_INET)
+		return WHO_NONE;
+	for (int tries = 0; tries < 50; tries++) {
+		pid_t pids[TB_MAX_CLIENTS];
+		size_t n = 0, which, unknown = 0;
+		pthread_mutex_lock(&c->mu);
+		for (; c->armed && c->run_id == run && n < c->nslots; n++) {
+			pids[n] = c->slots[n].pid;
+			unknown += pids[n] == 0;
+		}
+		pthread_mutex_unlock(&c->mu);
+		/* The /proc walk runs unlocked: only such requests pay for it. */
+		if (orc_sock_owner((const struct sockaddr_in *)ci->client_addr, pids, n,
+				   &which) == TB_OK)
+			return (int)which;
+		if (unknown == 0)
+			break;
+		tb_sleep_ns(20 * TB_NS_PER_MS);
+	}
+	return WHO_NONE;
+}
+
 /* start_request is the first call for a request: whose it is, before any body is read.
  * *refused tells whether it was answered already, refused. */
 static enum MHD_Result start_request(orc_channel *c, struct MHD_Connection *conn,
@@ -291,8 +324,10 @@ static enum MHD_Result start_request(orc_channel *c, struct MHD_Connection *conn
 	pthread_mutex_lock(&c->mu);
 	rq->who = ours ? who_is(c, conn) : WHO_NONE;
 	rq->run = c->run_id;
-	bool armed = c->armed;
+	bool armed = c->armed, several = c->nslots > 1;
 	pthread_mutex_unlock(&c->mu);
+	if (ours && rq->who == WHO_NONE && armed && several && !c->need_token)
+		rq->who = by_process(c, conn, rq->run);
 	/* Without a run on loopback, a request without a token is only told there is none. */
 	if (ours && rq->who < 0 && (armed || rq->who != WHO_NONE || c->need_token)) {
 		*refused = true;
@@ -538,6 +573,14 @@ void orc_channel_release(orc_channel *c)
 	pthread_mutex_lock(&c->mu);
 	c->holding = false;
 	resume_waiting(c);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void orc_channel_set_pid(orc_channel *c, size_t client, pid_t pid)
+{
+	pthread_mutex_lock(&c->mu);
+	if (client < c->nslots)
+		c->slots[client].pid = pid;
 	pthread_mutex_unlock(&c->mu);
 }
 

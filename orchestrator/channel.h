@@ -7,9 +7,10 @@
  * One run at a time, of one client or several. orc_channel_arm publishes each client's
  * command and draws each a secret token, which reaches it in its environment
  * (TB_TOKEN_ENV) and which it sends back in the TB_TOKEN_HEADER header: that is how the
- * channel tells the clients of a run apart. A run of one client on loopback also
- * answers requests without a token, as clients written for LightStep Benchmarks send
- * none. A request with no token or a wrong one (where one is needed) is answered 403,
+ * channel tells the clients of a run apart. On loopback it also answers requests
+ * without a token, as clients written for LightStep Benchmarks send none: from the
+ * only client of a run, or from the client whose process (orc_channel_set_pid) holds
+ * the connection. A request with no token or a wrong one (where one is needed) is answered 403,
  * one with the token of the run before 409; each is counted, logged, and changes
  * nothing. A second result from the same client is answered 409, a malformed one 400
  * with the reason (and the run learns it, TB_EPROTO).
@@ -21,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/command.h"
 
@@ -60,6 +62,11 @@ int orc_channel_wait_asked(orc_channel *c, size_t n, int timeout_ms);
 
 /* orc_channel_release answers every held GET /control, and any to come. */
 void orc_channel_release(orc_channel *c);
+
+/* orc_channel_set_pid tells the channel client's process, launched on this host: a
+ * request from it without a token, in a run of several clients on loopback, is known
+ * by the process holding the connection (orchestrator/sockowner.h). */
+void orc_channel_set_pid(orc_channel *c, size_t client, pid_t pid);
 
 /* orc_channel_started_ns tells when client's command was answered (tb_now_ns), 0 if not
  * yet. */

@@ -354,6 +354,8 @@ static int launch(orc_env *env, const orc_run_params *p, member *m, size_t k, bo
 				 .run_start_ns = origin, .use_ring = use_ring};
 	int rc = orc_smp_launch(m->sampler, &a, &m->pid, &m->from_sampler, err, errlen);
 	m->launched = rc == TB_OK;
+	if (m->launched && m->sampler->same_host)
+		orc_channel_set_pid(env->channel, k, m->pid);
 	m->launched_ns = tb_now_ns();
 	return rc;
 }

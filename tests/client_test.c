@@ -596,8 +596,8 @@ Test(client, several_clients_are_held_together_and_told_apart_by_their_tokens)
 	const char *body = "{\"SpansSent\":5,\"ProgramTime\":1,\"ClockTime\":1}";
 	buf b;
 	cr_assert_eq(http("GET", control, NULL, &b), 403, "%s", b.data);
-	cr_assert(strstr(b.data, "the 3 clients of this run are told apart by it") != NULL, "%s",
-		  b.data);
+	cr_assert(strstr(b.data, "the connection is no client's of this run: its 3 clients are "
+				 "told apart by it") != NULL, "%s", b.data);
 	snprintf(hdr, sizeof(hdr), TB_TOKEN_HEADER ": %s", tok0);
 	cr_assert_eq(http_with("POST", result, hdr, body, &b), 409, "%s", b.data);
 	cr_assert(strstr(b.data, "client 0 of run 21 was already received") != NULL, "%s",

@@ -26,10 +26,13 @@ static void setup(void)
 	cr_assert_not_null(f);
 	fprintf(f, "[c-argv]\ncommand = %s\nmode = argv\n"
 		   "[lsb-c]\ncommand = %s\nmode = argv\n"
+		   /* a client that sends no token, as LightStep Benchmarks' do, under a shell
+		    * that stays its parent */
+		   "[anon]\ncommand = /bin/sh -c 'unset " TB_TOKEN_ENV "; %s; exit $?' anon\n"
 		   /* the third client of a run exits 3 at once; calibration's only one works */
 		   "[crash]\ncommand = /bin/sh -c '[ \"$" TB_ACCESS_TOKEN_ENV "\" = "
 		   "tracebench-client-2 ] && exit 3; exec %s' crash\n",
-		CLIENT_BIN, LSB_CLIENT_BIN, CLIENT_BIN);
+		CLIENT_BIN, LSB_CLIENT_BIN, CLIENT_BIN, CLIENT_BIN);
 	fclose(f);
 	snprintf(out_path, sizeof(out_path), "%s/out", work);
 	snprintf(err_path, sizeof(err_path), "%s/err", work);
@@ -227,5 +230,26 @@ Test(many_clients, a_crashing_client_fails_the_run_and_is_named)
 	cr_assert(!yes(cJSON_GetArrayItem(pc, 0), "failed"));
 	cr_assert(yes(cJSON_GetArrayItem(pc, 2), "failed"));
 	cr_assert_eq(num(cJSON_GetArrayItem(pc, 0), "spans_received"), 100);
+	cJSON_Delete(doc);
+}
+
+/* Clients that send no token (as LightStep Benchmarks' do) still join a run of several
+ * on this host: the channel knows each by the process holding its connection, so each
+ * gets its own command and its result is its own. */
+Test(many_clients, clients_without_a_token_are_known_by_their_process)
+{
+	int rc = run_plan("client c\nsampling 50ms\ncalibrate off\n"
+			  "run quiet sps 100 runtime 1s clients anon x3, c x1\n");
+	cr_assert_eq(rc, 0, "%s\n%s", text_of(out_path), text_of(err_path));
+	cJSON *doc, *r = first_result(&doc);
+	cr_assert_eq(num(r, "spans_sent"), 400);
+	cr_assert_eq(num(r, "spans_received"), 400);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "per_client")) {
+		cr_assert(yes(c, "client_result"));
+		cr_assert_eq(num(c, "spans_sent"), 100);
+		cr_assert_eq(num(c, "spans_received"), 100, "its command's AccessToken was its own");
+	}
+	cr_assert(strstr(text_of(err_path), "refused") == NULL, "%s", text_of(err_path));
 	cJSON_Delete(doc);
 }
