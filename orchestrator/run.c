@@ -703,7 +703,7 @@ static bool all_exited(const member *m, size_t n)
 	return true;
 }
 
-static void stop_all(orc_env *env, member *m, size_t n)
+static void stop_all(member *m, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
 		if (m[k].launched && !m[k].t.exited)
@@ -727,7 +727,7 @@ static int watch_checks(orc_env *env, const orc_run_params *p, member *m, size_t
 			why = "satellite";
 		}
 	if (why != NULL && !*killed) {
-		stop_all(env, m, n);
+		stop_all(m, n);
 		*killed = true;
 		if (strcmp(why, "timeout") == 0) {
 			r->timed_out = true;
@@ -857,7 +857,7 @@ static int start_together(orc_env *env, const orc_run_params *p, member *m, size
 		int rc = launch(env, p, &m[k], k, f->ring[m[k].smp], f->origin[m[k].smp], err,
 				errlen);
 		if (rc != TB_OK) {
-			stop_all(env, m, k);
+			stop_all(m, k);
 			orc_channel_release(env->channel);
 			return rc;
 		}
@@ -901,7 +901,7 @@ static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size
 /* collect_result takes a client's result after it ended: from the sampler for an argv
  * client (ready before its exit sample), else from the channel (taken by take_results,
  * giving a slow POST a moment). */
-static void collect_result(orc_env *env, member *m)
+static void collect_result(member *m)
 {
 	tb_client_result cr;
 	char why[256];
@@ -927,7 +927,7 @@ static void collect_results(orc_env *env, member *m, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		while (!m[k].from_sampler && !m[k].r->client_result && tb_now_ns() < deadline)
 			take_results(env, m, n, 100);
-		collect_result(env, &m[k]);
+		collect_result(&m[k]);
 	}
 }
 
