@@ -608,6 +608,14 @@ static int perform_runs(execution *x, char *err, size_t errlen)
 	return TB_OK;
 }
 
+/* say writes line on stdout and into sum. */
+static void say(FILE *sum, const char *line)
+{
+	fputs(line, stdout);
+	if (sum != NULL)
+		fputs(line, sum);
+}
+
 /* flag_unexplained names, on stdout and in sum, every run whose lost spans are not all
  * accounted for, and runs that sent spans again after they were acknowledged. */
 static void flag_unexplained(const execution *x, FILE *sum)
@@ -623,18 +631,8 @@ static void flag_unexplained(const execution *x, FILE *sum)
 				 "%llu sent again after acknowledgment (%s)\n", x->named[i].name, k + 1,
 				 x->named[i].n, (unsigned long long)r->unexplained,
 				 (unsigned long long)r->dup_after_ack, acc);
-			fputs(line, stdout);
-			if (sum != NULL)
-				fputs(line, sum);
+			say(sum, line);
 		}
-}
-
-/* say writes line on stdout and into sum. */
-static void say(FILE *sum, const char *line)
-{
-	fputs(line, stdout);
-	if (sum != NULL)
-		fputs(line, sum);
 }
 
 /* clients_line sums up a run of several clients: how many were counted apart and
@@ -690,9 +688,7 @@ static void flag_harness_bound(const execution *x, FILE *sum)
 			snprintf(line, sizeof(line), "WARN  %s run %zu of %zu: this result may "
 				 "measure the harness, not the tracer: %s\n", x->named[i].name, k + 1,
 				 x->named[i].n, r->harness_note);
-			fputs(line, stdout);
-			if (sum != NULL)
-				fputs(line, sum);
+			say(sum, line);
 		}
 }
 
@@ -719,9 +715,7 @@ static void judge(execution *x, bool *passed)
 		all_pass &= ok && pass;
 		snprintf(line, sizeof(line), "%-5s %s:%d: %s   (%s)\n", verdict, plan->path, a->line,
 			 a->text, values);
-		fputs(line, stdout);
-		if (sum != NULL)
-			fputs(line, sum);
+		say(sum, line);
 		if (aj != NULL)
 			assertion_json(aj, a, verdict, values);
 	}
