@@ -26,6 +26,7 @@
 
 static uint64_t steps_per_unit = 1;	/* --work-cost */
 static uint64_t extra_ns_per_span;	/* --extra-ns-per-span */
+static uint64_t startup_cost_ns;	/* --startup-cost */
 
 static double cpu_seconds(void)
 {
@@ -113,6 +114,8 @@ static void usage(FILE *out)
 		"\n"
 		"  --work-cost N        steps per work unit (1): the same workload N times heavier,\n"
 		"                       as a slower program or host would run it\n"
+		"  --startup-cost D     a test aid: D of CPU (10ms, 1s) spent at start, before the\n"
+		"                       command is fetched, as a runtime's start-up costs (0)\n"
 		"  --extra-ns-per-span N  a test aid: N ns more CPU per span in traced runs, as a\n"
 		"                       costlier tracer would take (0)\n"
 		"  -h, --help\n",
@@ -147,7 +150,7 @@ typedef struct args {
 } args;
 
 enum { O_FLAG0 = 256, O_SATS = O_FLAG0 + TB_ARGV_FLAGS, O_PROTO, O_CONTROL, O_MAXBUF,
-       O_FLUSH, O_COST, O_EXTRA, O_NORETRY };
+       O_FLUSH, O_COST, O_EXTRA, O_NORETRY, O_STARTUP };
 
 /* LightStep Benchmarks' flags (common/command.h), then ours, in O_ order. */
 static const struct option own_options[] = {
@@ -159,6 +162,7 @@ static const struct option own_options[] = {
 	{"work-cost", required_argument, NULL, O_COST},
 	{"extra-ns-per-span", required_argument, NULL, O_EXTRA},
 	{"no-retry", no_argument, NULL, O_NORETRY},
+	{"startup-cost", required_argument, NULL, O_STARTUP},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -193,6 +197,10 @@ static bool take_option(args *a, int opt, const char *arg)
 		steps_per_unit = v;
 		break;
 	case O_NORETRY: no_retry = true; break;
+	case O_STARTUP:
+		ok = tb_parse_duration(arg, TB_NS_PER_S, &startup_cost_ns) &&
+		     startup_cost_ns <= 600 * TB_NS_PER_S;
+		break;
 	case O_EXTRA:
 		ok = tb_parse_uint(arg, 1000000000, &v);
 		extra_ns_per_span = v;
@@ -228,7 +236,7 @@ static int parse_args(int argc, char **argv, args *a)
 			usage(stdout);
 			return 0;
 		}
-		if (opt < O_FLAG0 || opt > O_NORETRY) {
+		if (opt < O_FLAG0 || opt > O_STARTUP) {
 			usage(stderr);
 			return 2;
 		}
@@ -259,6 +267,7 @@ int main(int argc, char **argv)
 	int status = parse_args(argc, argv, &a);
 	if (status >= 0)
 		return status;
+	tb_workload_burn_cpu(startup_cost_ns);
 	char err[512];
 	if (!a.argv_mode && tb_shim_fetch_command(a.control, &a.cmd, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "tb-client: %s\n", err);

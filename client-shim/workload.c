@@ -21,9 +21,7 @@ void tb_workload_work(uint64_t units, uint64_t steps_per_unit)
 	work_sink = x;
 }
 
-/* burn_cpu spins until this thread has used ns more CPU time: a cost counted in CPU,
- * so preemption on a busy host does not shorten it. */
-static void burn_cpu(uint64_t ns)
+void tb_workload_burn_cpu(uint64_t ns)
 {
 	struct timespec ts;
 	if (ns == 0 || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
@@ -84,7 +82,7 @@ static void chain(tb_workload *w, const tb_span *parent, int depth)
 	tb_workload_work(cmd->work, w->steps_per_unit);
 	atomic_fetch_add_explicit(&w->units_done, cmd->work, memory_order_relaxed);
 	if (cmd->trace)
-		burn_cpu(w->extra_ns_per_span);
+		tb_workload_burn_cpu(w->extra_ns_per_span);
 	for (uint32_t i = 0; i < cmd->num_logs; i++)
 		tb_span_add_log(w->tracer, s, log_keys[i], "a log message of moderate length");
 	w->owed_ns += (int64_t)cmd->sleep_ns;

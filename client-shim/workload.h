@@ -44,6 +44,10 @@ void tb_workload_keys(void);
  * that the compiler cannot drop. */
 void tb_workload_work(uint64_t units, uint64_t steps_per_unit);
 
+/* tb_workload_burn_cpu spins until the calling thread has used ns more CPU time: a cost
+ * counted in CPU, so preemption on a busy host does not shorten it. */
+void tb_workload_burn_cpu(uint64_t ns);
+
 /* tb_workload_run generates the command's Repeat spans, then sleeps what is still owed
  * under TB_PAY_ALL (TB_PAY_ONE_PER_LOOP leaves it, as LightStep Benchmarks did). */
 void tb_workload_run(tb_workload *w);

@@ -18,6 +18,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct exec_report {
@@ -308,9 +309,30 @@ int tb_child_release(tb_child *c)
 	return n == 1 ? TB_OK : TB_ECLOSED;
 }
 
+/* own_cpu reads an exited, unreaped child's CPU clock: its own threads' time, which
+ * wait4's rusage mixes with that of every descendant it waited for. */
+static void own_cpu(tb_child *c, int flags)
+{
+	siginfo_t si = {0};
+	clockid_t clk;
+	struct timespec ts;
+	int rc;
+	while ((rc = waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOWAIT | (flags & WNOHANG))) != 0 &&
+	       errno == EINTR)
+		;
+	if (rc != 0 || si.si_pid != c->pid)
+		return;
+	if (clock_getcpuclockid(c->pid, &clk) == 0 && clock_gettime(clk, &ts) == 0) {
+		c->own_cpu_ns = (uint64_t)ts.tv_sec * TB_NS_PER_S + (uint64_t)ts.tv_nsec;
+		c->has_own_cpu = true;
+	}
+}
+
 static int reap(tb_child *c, int flags)
 {
 	pid_t r;
+	if (!c->has_own_cpu)
+		own_cpu(c, flags);
 	while ((r = wait4(c->pid, &c->status, flags, &c->rusage)) < 0 && errno == EINTR)
 		;
 	if (r == c->pid) {

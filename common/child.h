@@ -24,6 +24,9 @@ typedef struct tb_child {
 	bool exited;		/* reaped: status and rusage are valid */
 	int status;		/* wait4 status */
 	struct rusage rusage;	/* the child's (and its waited-for descendants') usage */
+	uint64_t own_cpu_ns;	/* the child's own CPU time, read before it was reaped:
+				 * all its threads, none of its descendants */
+	bool has_own_cpu;	/* own_cpu_ns could be read */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at spawn */
 	uint64_t end_ns;	/* CLOCK_MONOTONIC at reap */
 } tb_child;

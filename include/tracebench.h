@@ -122,6 +122,11 @@ typedef struct tb_calibration {
 	double work_per_second;
 	double sleep_per_work_ns;
 	double measured_cpu;	/* the last check's CPU share */
+	double fixed_cpu_s;	/* CPU a process of the client costs doing nothing: start-up
+				 * and exit, taken off every check */
+	int checks;		/* paced checks calibration took */
+	bool settled;		/* within 2 points of target_cpu; an unsettled
+				 * calibration is used but never cached */
 } tb_calibration;
 
 /* tb_calibrate calibrates the controller's client now (fresh), or takes the cached

@@ -153,7 +153,9 @@ int tb_calibrate(tb_controller *c, bool fresh, tb_calibration *out, char *err, s
 	c->cal = (tb_calibration){.target_cpu = cal.target_cpu,
 				  .work_per_second = cal.work_per_second,
 				  .sleep_per_work_ns = cal.sleep_per_work_ns,
-				  .measured_cpu = cal.measured_cpu};
+				  .measured_cpu = cal.measured_cpu,
+				  .fixed_cpu_s = cal.fixed_cpu_s, .checks = cal.checks,
+				  .settled = cal.settled};
 	c->paced = true;
 	if (out != NULL)
 		*out = c->cal;

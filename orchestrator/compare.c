@@ -80,10 +80,30 @@ static int bootstrap(const double *a, size_t na, const double *b, size_t nb, row
 	return TB_OK;
 }
 
+size_t orc_repeats_needed(size_t n, double change, double lo, double hi, double threshold)
+{
+	/* Each side of the interval narrows as 1/sqrt(n) about the change: scale n by the
+	 * squared ratio of that side's width to its room before the threshold it must not
+	 * cross, for the verdict the change itself points to. */
+	double need;
+	if (change > threshold)
+		need = pow((change - lo) / (change - threshold), 2);
+	else if (change < -threshold)
+		need = pow((hi - change) / (-threshold - change), 2);
+	else
+		need = fmax(pow((hi - change) / (threshold - change), 2),
+			    pow((change - lo) / (change + threshold), 2));
+	need *= (double)n;
+	if (!isfinite(need) || need >= 1e6)
+		return 0;
+	return need > (double)n ? (size_t)ceil(need) : n + 1;
+}
+
 /* judge_row gives the verdict for a metric where bigger_is_better or not. */
 static void judge_row(row *r, double threshold, bool bigger_is_better)
 {
 	double lo = bigger_is_better ? -r->hi : r->lo, hi = bigger_is_better ? -r->lo : r->hi;
+	double change = bigger_is_better ? -r->change : r->change;
 	size_t n = r->n_base < r->n_new ? r->n_base : r->n_new;
 	if (n < MIN_REPEATS) {
 		r->verdict = "inconclusive";
@@ -95,10 +115,8 @@ static void judge_row(row *r, double threshold, bool bigger_is_better)
 	} else if (hi < -threshold) {
 		r->verdict = "improved";
 	} else {
-		/* The interval narrows as 1/sqrt(n): ask for enough to fit it in the threshold. */
-		double half = (r->hi - r->lo) / 2, need = (double)n * pow(half / threshold, 2);
 		r->verdict = "inconclusive";
-		r->repeats_needed = isfinite(need) && need < 1e6 ? (size_t)ceil(need) : 0;
+		r->repeats_needed = orc_repeats_needed(n, change, lo, hi, threshold);
 	}
 }
 
@@ -117,7 +135,7 @@ static void print_row(FILE *out, const row *r, format fmt, bool first)
 {
 	char need[64] = "";
 	if (r->repeats_needed > 0)
-		snprintf(need, sizeof(need), " (about %zu repeats would settle it)",
+		snprintf(need, sizeof(need), " (about %zu repeats a side would settle it)",
 			 r->repeats_needed);
 	switch (fmt) {
 	case TEXT:

@@ -12,7 +12,8 @@
  *   regressed     the whole interval lies above +threshold;
  *   improved      the whole interval lies below -threshold;
  *   inconclusive  anything else, or fewer than 3 repeats on either side; the line says
- *                 how many repeats would narrow the interval to the threshold.
+ *                 how many repeats a side would narrow the interval enough for the
+ *                 verdict the change points to (orc_repeats_needed).
  * For spans per second, bigger is better and the signs swap. */
 #ifndef ORC_COMPARE_H
 #define ORC_COMPARE_H
@@ -31,6 +32,13 @@ typedef tb_compare_opts orc_compare_opts;
  * whether any metric regressed. TB_OK, or TB_EINVAL with err saying why the two cannot
  * be compared (no run name in common, another host or calibration, an unknown metric),
  * or the error reading them. */
+/* orc_repeats_needed is how many repeats a side would settle an inconclusive row of n
+ * repeats a side, whose change and 95% interval [lo, hi] are relative and oriented so
+ * that above +threshold is a regression: the interval's width scales as 1/sqrt(n), and
+ * the side facing the threshold must fit in the room between the change and it. 0 when
+ * no count would (the change sits on the threshold). Always more than n otherwise. */
+size_t orc_repeats_needed(size_t n, double change, double lo, double hi, double threshold);
+
 int orc_compare(const char *base, const char *new_dir, const orc_compare_opts *o, FILE *out,
 		bool *regressed, char *err, size_t errlen);
 

@@ -95,6 +95,10 @@ int orc_environment_write(const char *path, const orc_environment_in *in, char *
 		cJSON_AddNumberToObject(cal, "measured_cpu", c->measured_cpu);
 		cJSON_AddNumberToObject(cal, "work_per_second", c->work_per_second);
 		cJSON_AddNumberToObject(cal, "sleep_per_work_ns", c->sleep_per_work_ns);
+		cJSON_AddBoolToObject(cal, "settled", c->settled);
+		cJSON_AddNumberToObject(cal, "checks", c->checks);
+		cJSON_AddNumberToObject(cal, "fixed_cpu_s", c->fixed_cpu_s);
+		cJSON_AddNumberToObject(cal, "fixed_wall_s", c->fixed_wall_s);
 	}
 	char *json = cJSON_Print(o);
 	cJSON_Delete(o);

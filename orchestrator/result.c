@@ -278,10 +278,10 @@ void orc_result_print(const orc_result *r, FILE *out)
 	if (r->metrics_reports > 0)
 		fprintf(out, "  and %llu runtime-metrics reports (/metrics)\n",
 			(unsigned long long)r->metrics_reports);
-	fprintf(out, "  client CPU %.3f s by its own count; peak RSS %.1f MiB; %zu samples at "
-		     "%.0f ms\n",
-		r->program_time, (double)r->peak_rss_bytes / 1048576.0, r->memory_list.n,
-		r->period_s * 1e3);
+	fprintf(out, "  client CPU %.3f s by its own count, %.3f s starting up; peak RSS %.1f MiB; "
+		     "%zu samples at %.0f ms\n",
+		r->program_time, r->startup_cpu, (double)r->peak_rss_bytes / 1048576.0,
+		r->memory_list.n, r->period_s * 1e3);
 	fprintf(out, "  host CPU %.1f%%; other work on the client's host %.2f cores, steal %.2f "
 		     "cores\n",
 		100.0 * r->host_cpu, r->host_other_cpu, r->steal);

@@ -131,7 +131,10 @@
 	X(spans_per_second, F64, "spans_per_second", "sps", RUN, SUM, SPANS_PER_S, "spans/s",      \
 	  "spans sent per second of the client's wall time")                                  \
 	X(cpu_usage, F64, "cpu_usage", "cpu_usage", RUN, SUM, SHARE, "CPU %",                      \
-	  "client CPU seconds / wall seconds")                                 \
+	  "client CPU seconds / wall seconds, from when it took its command to its exit")     \
+	X(startup_cpu, F64, "startup_cpu", "startup_cpu", RUN, MAX, SECONDS, NULL,                 \
+	  "client CPU seconds before it took its command (its start-up), which cpu_usage "    \
+	  "leaves out; 0 for argv clients, whose command is their start")                    \
 	X(host_cpu, F64, "host_cpu", "host_cpu", RUN, RUN, HOST_SHARE, "host CPU %",                    \
 	  "the whole host's busy share during the run")                                       \
 	X(host_other_cpu, F64, "host_other_cpu", "host_other_cpu", RUN, RUN, SHARE, "other CPU %",  \

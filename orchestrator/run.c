@@ -337,6 +337,7 @@ typedef struct member {
 	bool launched;
 	bool from_sampler;	/* an argv client: the sampler has its result */
 	uint64_t launched_ns;
+	uint64_t origin;	/* its samples' time origin (tb_now_ns); 0: another host's */
 	trace t;
 	orc_result *r;		/* its own figures, in one array for all the clients */
 } member;
@@ -354,6 +355,7 @@ static int launch(orc_env *env, const orc_run_params *p, member *m, size_t k, bo
 				 .run_start_ns = origin, .use_ring = use_ring};
 	int rc = orc_smp_launch(m->sampler, &a, &m->pid, &m->from_sampler, err, errlen);
 	m->launched = rc == TB_OK;
+	m->origin = origin;
 	if (m->launched && m->sampler->same_host)
 		orc_channel_set_pid(env->channel, k, m->pid);
 	m->launched_ns = tb_now_ns();
@@ -815,7 +817,49 @@ static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *l
 }
 
 
-static void summarise(orc_env *env, const trace *t, orc_result *r)
+/* cpu_at is the client's CPU at run time at_ns, read between the samples around it; the
+ * client started at 0 with none. */
+static double cpu_at(const trace *t, uint64_t at_ns)
+{
+	uint64_t t0 = 0, c0 = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->t_ns[i] >= at_ns) {
+			double f = t->t_ns[i] > t0 ? (double)(at_ns - t0) / (double)(t->t_ns[i] - t0)
+						   : 1;
+			return (double)c0 + f * (double)(t->cpu_ns[i] - c0);
+		}
+		t0 = t->t_ns[i];
+		c0 = t->cpu_ns[i];
+	}
+	return (double)c0;
+}
+
+/* usage is CPU over wall time from work_ns, when the client took its command (0 for
+ * argv clients: their command is their start), to its exit or its last sample. What it
+ * spent starting up is the Result's startup_cpu, not its share of the benchmark. */
+static void usage(const trace *t, uint64_t work_ns, orc_result *r)
+{
+	uint64_t end_t, end_cpu;
+	if (t->exited && t->exit.t_ns > 0) {
+		end_t = t->exit.t_ns;
+		end_cpu = t->exit.cpu_ns;
+	} else if (t->n >= 2) {
+		end_t = t->t_ns[t->n - 1];
+		end_cpu = t->cpu_ns[t->n - 1];
+		work_ns = work_ns > t->t_ns[0] ? work_ns : t->t_ns[0];
+	} else {
+		return;
+	}
+	if (work_ns >= end_t)
+		work_ns = 0;
+	double before = work_ns > 0 ? cpu_at(t, work_ns) : t->exited ? 0 : (double)t->cpu_ns[0];
+	if (before > (double)end_cpu)
+		before = (double)end_cpu;
+	r->startup_cpu = t->exited ? before / 1e9 : 0;
+	r->cpu_usage = ((double)end_cpu - before) / (double)(end_t - work_ns);
+}
+
+static void summarise(orc_env *env, const trace *t, uint64_t work_ns, orc_result *r)
 {
 	r->period_s = (double)env->period_ns / 1e9;
 	r->peak_rss_bytes = t->peak_rss;
@@ -835,11 +879,7 @@ static void summarise(orc_env *env, const trace *t, orc_result *r)
 	}
 	r->cpu_list = (orc_list){cpu, cpu != NULL ? t->n : 0};
 	r->memory_list = (orc_list){mem, mem != NULL ? t->n : 0};
-	if (t->exited && t->exit.t_ns > 0)
-		r->cpu_usage = (double)t->exit.cpu_ns / (double)t->exit.t_ns;
-	else if (t->n >= 2)
-		r->cpu_usage = (double)(t->cpu_ns[t->n - 1] - t->cpu_ns[0]) /
-			       (double)(t->t_ns[t->n - 1] - t->t_ns[0]);
+	usage(t, work_ns, r);
 	if (r->clock_time > 0)
 		r->spans_per_second = (double)r->spans_sent / r->clock_time;
 	r->exit_code = t->exited ? t->exit.exit_code : -1;
@@ -1086,6 +1126,14 @@ static void start_times(orc_env *env, member *m, size_t n, orc_result *r)
 	r->all_started = hi > first_launch ? (double)(hi - first_launch) / 1e9 : 0;
 }
 
+/* work_start is when, on the client's sample clock, it took its command from the
+ * channel: 0 for argv clients and for clients whose samples keep another host's clock. */
+static uint64_t work_start(orc_env *env, const member *m, size_t k)
+{
+	uint64_t at = m->from_sampler ? 0 : orc_channel_started_ns(env->channel, k);
+	return at > m->origin && m->origin != 0 ? at - m->origin : 0;
+}
+
 /* finish_members summarises each client's samples, fails those that ended badly, and
  * makes the run's figures from theirs. */
 static int finish_members(orc_env *env, const orc_run_params *p, member *m, size_t n,
@@ -1096,7 +1144,7 @@ static int finish_members(orc_env *env, const orc_run_params *p, member *m, size
 		snprintf(c->client, sizeof(c->client), "%s", m[k].name);
 		snprintf(c->sampler, sizeof(c->sampler), "%s", m[k].sampler->url);
 		c->sps = p->sps;
-		summarise(env, &m[k].t, c);
+		summarise(env, &m[k].t, work_start(env, &m[k], k), c);
 		judge_exit(&m[k].t, c);
 		if (c->failed && n > 1) {
 			char why[sizeof(c->failure) + 32];

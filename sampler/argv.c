@@ -108,7 +108,7 @@ static bool result_line(char *out, tb_client_result *res)
 	return found;
 }
 
-void smp_argv_result(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
+void smp_argv_result(const smp_argv_run *r, double cpu_s, uint64_t wall_ns,
 		     tb_client_result *res)
 {
 	char *out = malloc(MAX_OUT + 1);
@@ -123,8 +123,7 @@ void smp_argv_result(const smp_argv_run *r, const struct rusage *ru, uint64_t wa
 	if (out == NULL || !result_line(out, res)) {
 		memset(res, 0, sizeof(*res));
 		res->spans_sent = r->repeat;
-		res->program_time = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
-				    (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6;
+		res->program_time = cpu_s;
 		res->clock_time = (double)wall_ns / 1e9;
 	}
 	free(out);

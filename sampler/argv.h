@@ -8,7 +8,7 @@
  * TB_SATELLITES and TB_PROTOCOL in the environment: a client written for LightStep Benchmarks runs
  * unchanged. The client's stdout is kept; when it ends, its result is the JSON result line
  * our argv clients print, or, from a client that prints none, the harness's own figures as
- * LightStep Benchmarks took them (SpansSent = Repeat, CPU from wait4's rusage, wall time
+ * LightStep Benchmarks took them (SpansSent = Repeat, CPU of the process itself as it exited, wall time
  * from launch to exit). The orchestrator asks the sampler for it (SmpGetResult). */
 #ifndef SMP_ARGV_H
 #define SMP_ARGV_H
@@ -38,9 +38,9 @@ typedef struct smp_argv_run {
 int smp_argv_prepare(smp_argv_run *r, const Tb__ArgvCommand *c, char *const base[], char *err,
 		     size_t errlen);
 
-/* smp_argv_result gives the ended client's result (see above). wall_ns is its time from
- * launch to exit. */
-void smp_argv_result(const smp_argv_run *r, const struct rusage *ru, uint64_t wall_ns,
+/* smp_argv_result gives the ended client's result (see above). cpu_s is the CPU time
+ * its exit sample carries, wall_ns its time from launch to exit. */
+void smp_argv_result(const smp_argv_run *r, double cpu_s, uint64_t wall_ns,
 		     tb_client_result *res);
 
 /* smp_argv_cleanup removes the kept stdout. */

@@ -63,8 +63,10 @@ static uint64_t tv_ns(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
 }
 
-/* emit_exit writes the launched client's final sample from wait4's rusage, which counts
- * everything up to its last instruction. I/O and host figures carry the last reading. */
+/* emit_exit writes the launched client's final sample from what was read as it exited:
+ * its own CPU clock, taken before it was reaped, unless the session counts descendants,
+ * when wait4's rusage (which adds every descendant it waited for) is the figure. I/O and
+ * host figures carry the last reading. */
 static void emit_exit(smp_session *s)
 {
 	tb_rec_sample r = s->last;
@@ -72,6 +74,14 @@ static void emit_exit(smp_session *s)
 	r.utime_ns = tv_ns(ru->ru_utime);
 	r.stime_ns = tv_ns(ru->ru_stime);
 	r.cpu_ns = r.utime_ns + r.stime_ns;
+	if (!s->cfg.include_children && s->child.has_own_cpu && r.cpu_ns > 0 &&
+	    s->child.own_cpu_ns < r.cpu_ns) {
+		/* The split of user and system time is known only for the whole tree. */
+		double own = (double)s->child.own_cpu_ns / (double)r.cpu_ns;
+		r.utime_ns = (uint64_t)((double)r.utime_ns * own);
+		r.stime_ns = (uint64_t)((double)r.stime_ns * own);
+		r.cpu_ns = s->child.own_cpu_ns;
+	}
 	r.hwm_bytes = (uint64_t)ru->ru_maxrss * 1024;
 	r.rss_bytes = 0;
 	r.threads = 0;
@@ -86,7 +96,8 @@ static void emit_exit(smp_session *s)
 	/* An argv client's result is ready before its exit sample, so the orchestrator
 	 * can have it as soon as it sees the client end. */
 	if (s->cfg.argv != NULL) {
-		smp_argv_result(s->cfg.argv, ru, s->child.end_ns - s->child.start_ns, &s->result);
+		smp_argv_result(s->cfg.argv, (double)r.cpu_ns / 1e9, s->child.end_ns - s->child.start_ns,
+				&s->result);
 		atomic_store_explicit(&s->has_result, true, memory_order_release);
 	}
 	emit(s, &r, TB_SAMPLE_EXITED, s->child.end_ns);

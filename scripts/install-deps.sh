@@ -11,7 +11,7 @@ PKGS=(
 	libmicrohttpd-dev libnghttp2-dev libcurl4-openssl-dev libcjson-dev
 	libcriterion-dev libinih-dev libhttp-parser-dev
 	clang libclang-rt-14-dev
-	procps iproute2 libxml2-utils python3 python3-yaml
+	procps iproute2 libxml2-utils python3 python3-yaml systemd
 	gnuplot-nox chromium fonts-dejavu-core
 )
 

@@ -239,7 +239,7 @@ static const char spread_plan[] =
 Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group)
 {
 	if (!have_ns)
-		cr_skip_test("needs root, ip netns and veth to stand in for another host");
+		tu_skip("needs root, ip netns and veth to stand in for another host");
 	char smp_url[64], sat_url[64], plan[1024], text[16384], errs[8192];
 	start_agents(false, smp_url, sat_url, sizeof(smp_url));
 	snprintf(plan, sizeof(plan), spread_plan, smp_url, "", sat_url);
@@ -255,7 +255,7 @@ Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group
 Test(remote, over_tls_only_the_labs_orchestrator_gets_in_and_counts_stay_exact)
 {
 	if (!have_ns)
-		cr_skip_test("needs root, ip netns and veth to stand in for another host");
+		tu_skip("needs root, ip netns and veth to stand in for another host");
 	cr_assert_eq(sh("%s %s/certs %s.2 orc >/dev/null && %s %s/other orc >/dev/null",
 			MAKE_CERTS, work, net, MAKE_CERTS, work), 0);
 	char smp_url[64], sat_url[64], plan[1024], text[16384], errs[8192];
@@ -300,7 +300,7 @@ static void samplers_of(char *out, size_t len)
 Test(remote, two_sampler_hosts_with_two_clients_each_count_every_client_apart)
 {
 	if (!have_ns)
-		cr_skip_test("needs root, ip netns and veth to stand in for another host");
+		tu_skip("needs root, ip netns and veth to stand in for another host");
 	have_ns2 = make_host(ns2, va2, vb2, net2);
 	cr_assert(have_ns2, "cannot make a second namespace");
 	char url1[64], url2[64], plan[1024], text[16384], errs[8192];

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "common/error.h"
+#include "orchestrator/compare.h"
 #include "orchestrator/mannwhitney.h"
 #include "orchestrator/stats.h"
 
@@ -83,4 +84,19 @@ Test(stats, spread_and_interval_match_pythons_statistics)
 	cr_assert_eq(orc_stats_of(v, 1, &st), TB_OK);
 	cr_assert_float_eq(st.stddev, 0, 1e-12);
 	cr_assert_float_eq(st.ci95, 0, 1e-12);
+}
+
+/* +7.1% [+4.4%, +9.6%] at 5 repeats against a 5% threshold: the lower side is 2.7
+ * points wide with 2.1 points of room, so n grows by (2.7/2.1)^2 to 8.3, that is 9, not down to 2. */
+Test(compare_repeats, scale_n_by_the_squared_ratio_of_width_to_room)
+{
+	cr_assert_eq(orc_repeats_needed(5, 0.071, 0.044, 0.096, 0.05), 9);
+	/* Improved side: -8% [-11%, -3%]: the upper side, 5 points wide, has 3 of room. */
+	cr_assert_eq(orc_repeats_needed(10, -0.08, -0.11, -0.03, 0.05), 28);
+	/* Unchanged side: +1% [-6%, +4%]: the lower side, 7 points, has 6 of room. */
+	cr_assert_eq(orc_repeats_needed(4, 0.01, -0.06, 0.04, 0.05), 6);
+	/* Never fewer than one more than it has. */
+	cr_assert_gt(orc_repeats_needed(20, 0.10, 0.0499, 0.12, 0.05), 20);
+	/* A change right on the threshold cannot be settled by repeats. */
+	cr_assert_eq(orc_repeats_needed(5, 0.05, 0.03, 0.07, 0.05), 0);
 }

@@ -6,6 +6,8 @@
 
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,4 +84,10 @@ void *tu_rpc_serve(void *arg)
 		tb_rpc_free(req);
 	}
 	return NULL;
+}
+
+bool tu_require_all(void)
+{
+	const char *v = getenv("TB_REQUIRE_ALL");
+	return v != NULL && strcmp(v, "1") == 0;
 }

@@ -6,6 +6,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* tu_skip skips the running test, saying why, or fails it when TB_REQUIRE_ALL=1 asks
+ * that every test run (CI runs as root, where each can). A macro over Criterion's. */
+#define tu_skip(...)                                                                        \
+	do {                                                                                \
+		if (tu_require_all())                                                       \
+			cr_assert_fail("TB_REQUIRE_ALL=1, and this test would skip: " __VA_ARGS__); \
+		else                                                                        \
+			cr_skip_test(__VA_ARGS__);                                          \
+	} while (0)
+bool tu_require_all(void);
+
 /* tu_read_file reads up to len - 1 bytes of path into buf, NUL-terminated (empty if the
  * file cannot be read), and returns how many it read. */
 size_t tu_read_file(const char *path, char *buf, size_t len);
