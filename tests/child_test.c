@@ -30,6 +30,38 @@ static bool pid_running(pid_t pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+/* Asleep in the kernel and still running this test's own executable: a child that
+ * waits before exec. Read until the state settles, within 5 s. */
+static bool blocked_before_exec(pid_t pid)
+{
+	char exe_path[64], stat_path[64], self[512], exe[512], buf[512];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	snprintf(exe_path, sizeof(exe_path), "/proc/%d/exe", (int)pid);
+	snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)pid);
+	for (uint64_t deadline = tb_now_ns() + 5 * TB_NS_PER_S; tb_now_ns() < deadline;
+	     usleep(10000)) {
+		ssize_t m = readlink(exe_path, exe, sizeof(exe) - 1);
+		if (m <= 0)
+			return false;
+		exe[m] = '\0';
+		if (strcmp(exe, self) != 0)
+			return false; /* it has exec'd */
+		FILE *f = fopen(stat_path, "r");
+		if (f == NULL)
+			return false;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = '\0';
+		char *p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return true;
+	}
+	return false;
+}
+
 Test(child, exit_status_and_cpu_usage_are_reported)
 {
 	tb_child c;
@@ -107,7 +139,9 @@ Test(child, stop_ends_the_whole_process_group_even_if_sigterm_is_ignored)
 	cr_assert_gt(grandchild, 0);
 	cr_assert_eq(tb_child_stop(&c, 200), TB_ETIMEDOUT, "leader ignored SIGTERM: expect kill");
 	cr_assert(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGKILL);
-	usleep(100000);
+	uint64_t deadline = tb_now_ns() + 5 * TB_NS_PER_S;
+	while (pid_running(grandchild) && tb_now_ns() < deadline)
+		usleep(20000);
 	cr_assert(!pid_running(grandchild), "grandchild %d survived", grandchild);
 	tb_child_fini(&c);
 	unlink(pidfile);
@@ -149,7 +183,9 @@ Test(child, a_held_child_does_not_run_until_released)
 	tb_child_opts o = {.hold = true};
 	char *argv[] = {"touch", marker, NULL};
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
-	usleep(200000);
+	/* Parked, not slow: the child is asleep and is still this program, so it has not
+	 * reached exec, and stays so however long the test waits. */
+	cr_assert(blocked_before_exec(c.pid), "held child is not parked before exec");
 	cr_assert_neq(access(marker, F_OK), 0, "held child ran before release");
 	cr_assert_eq(tb_child_release(&c), TB_OK);
 	cr_assert_eq(tb_child_wait(&c, 5000), TB_OK);

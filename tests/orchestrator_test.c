@@ -24,6 +24,29 @@
 
 static char reg[128], out_path[128], err_path[128], args_path[128];
 
+/* The test registry: each client's name, its program and the rest of its entry. The
+ * registry file and the list an unknown client's error must name both come from it. */
+#define LSB_SHELL "/bin/sh -c 'echo \"$@\" > " /* args_path follows */
+static const struct {
+	const char *name, *program, *rest;
+} clients[] = {
+	{"c", CLIENT_BIN, ""},
+	{"crash", TESTCHILD_BIN, " exit 3"},
+	{"hang", TESTCHILD_BIN, " sleep 61.25"},
+	{"c-argv", CLIENT_BIN, "\nmode = argv"},
+	{"heavy", CLIENT_BIN, " --work-cost 4"},
+	{"c-no-retry", CLIENT_BIN, " --no-retry"},
+	{"lsb-argv", NULL, "; sleep 0.2' lsb-argv\nmode = argv"},
+	{"gone", "./no/such/tb-client", ""},
+	{"nopath", "no-such-program-in-path", " --x"},
+	{"lsb-c", LSB_CLIENT_BIN, "\nmode = argv"},
+	{"lsb-c-gc", LSB_CLIENT_BIN, " --runtime-threads 0.3\nmode = argv"},
+	{"lsb-1ms", LSB_CLIENT_BIN, "\nmode = argv\nsleep_interval = 1ms"},
+	{"tiny", CLIENT_BIN, " --max-buffered 300"},
+	{"c-startup", CLIENT_BIN, " --startup-cost 1s"},
+};
+#define N_CLIENTS (sizeof(clients) / sizeof(clients[0]))
+
 static void setup(void)
 {
 	snprintf(reg, sizeof(reg), "/tmp/tb-orc-test-%d.conf", (int)getpid());
@@ -32,25 +55,26 @@ static void setup(void)
 	snprintf(args_path, sizeof(args_path), "/tmp/tb-orc-test-%d.args", (int)getpid());
 	FILE *f = fopen(reg, "w");
 	cr_assert_not_null(f);
-	fprintf(f,
-		"[c]\ncommand = %s\n"
-		"[crash]\ncommand = %s exit 3\n"
-		"[hang]\ncommand = %s sleep 61.25\n"
-		"[c-argv]\ncommand = %s\nmode = argv\n"
-		"[heavy]\ncommand = %s --work-cost 4\n"
-		"[c-no-retry]\ncommand = %s --no-retry\n"
-		"[lsb-argv]\ncommand = /bin/sh -c 'echo \"$@\" > %s; sleep 0.2' lsb-argv\n"
-		"mode = argv\n"
-		"[gone]\ncommand = ./no/such/tb-client\n"
-		"[nopath]\ncommand = no-such-program-in-path --x\n"
-		"[lsb-c]\ncommand = %s\nmode = argv\n"
-		"[lsb-c-gc]\ncommand = %s --runtime-threads 0.3\nmode = argv\n"
-		"[lsb-1ms]\ncommand = %s\nmode = argv\nsleep_interval = 1ms\n"
-		"[tiny]\ncommand = %s --max-buffered 300\n"
-		"[c-startup]\ncommand = %s --startup-cost 1s\n",
-		CLIENT_BIN, TESTCHILD_BIN, TESTCHILD_BIN, CLIENT_BIN, CLIENT_BIN, CLIENT_BIN,
-		args_path, LSB_CLIENT_BIN, LSB_CLIENT_BIN, LSB_CLIENT_BIN, CLIENT_BIN, CLIENT_BIN);
+	for (size_t i = 0; i < N_CLIENTS; i++) {
+		/* lsb-argv is a shell line that records its arguments in args_path */
+		if (clients[i].program == NULL)
+			fprintf(f, "[%s]\ncommand = %s%s%s\n", clients[i].name, LSB_SHELL,
+				args_path, clients[i].rest);
+		else
+			fprintf(f, "[%s]\ncommand = %s%s\n", clients[i].name, clients[i].program,
+				clients[i].rest);
+	}
 	fclose(f);
+}
+
+/* known_list writes "(known: c, crash, ...)" as the registry names its clients. */
+static void known_list(char *out, size_t len)
+{
+	size_t at = (size_t)snprintf(out, len, "(known: ");
+	for (size_t i = 0; i < N_CLIENTS && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s%s", i ? ", " : "", clients[i].name);
+	if (at < len)
+		snprintf(out + at, len - at, ")");
 }
 
 static void teardown(void)
@@ -113,6 +137,21 @@ static const char *text_of(const char *path)
 static int children_named(pid_t ppid, const char *comm, pid_t *out, int max)
 {
 	return (int)tb_children_named(ppid, comm, out, (size_t)max);
+}
+
+/* client_running waits up to 30 s until orc's sampler has a live tb-client child: the
+ * run proper, past calibration and start-up, however slow the host. */
+static bool client_running(pid_t orc)
+{
+	for (uint64_t deadline = tb_now_ns() + 30 * TB_NS_PER_S; tb_now_ns() < deadline;
+	     tb_sleep_ns(20 * TB_NS_PER_MS)) {
+		pid_t smp[2], cl[2];
+		int n = children_named(orc, "sampler", smp, 2);
+		for (int i = 0; i < n; i++)
+			if (children_named(smp[i], "tb-client", cl, 2) > 0)
+				return true;
+	}
+	return false;
 }
 
 /* leftovers counts live processes whose command line contains needle. */
@@ -326,7 +365,7 @@ Test(orchestrator, a_satellite_killed_mid_run_fails_the_run_with_the_reason)
 		n = children_named(c.pid, "satellite", sat, 4);
 	}
 	cr_assert_eq(n, 1, "no satellite child found");
-	tb_sleep_ns(1000 * TB_NS_PER_MS);
+	cr_assert(client_running(c.pid), "the client never started");
 	kill(sat[0], SIGKILL);
 	cr_assert_eq(finish(&c, 60000), 1);
 	char text[4096];
@@ -348,7 +387,9 @@ Test(orchestrator, sigint_mid_run_leaves_no_process_and_no_segment)
 	}
 	cr_assert_eq(n, 1);
 	pid_t sampler = smp[0];
-	tb_sleep_ns(1500 * TB_NS_PER_MS); /* the client is running */
+	uint64_t until = tb_now_ns() + 30 * TB_NS_PER_S; /* until the client is running */
+	while (leftovers("sleep 61.25") == 0 && tb_now_ns() < until)
+		tb_sleep_ns(20 * TB_NS_PER_MS);
 	cr_assert_eq(leftovers("sleep 61.25"), 1);
 	kill(orc, SIGINT);
 	int st = finish(&c, 20000);
@@ -387,9 +428,9 @@ Test(orchestrator, bad_command_lines_are_named)
 		cr_assert(strstr(text, cases[i][2]) != NULL, "case %zu: %s", i, text);
 	}
 	/* An unknown client is named before anything starts, with the ones there are. */
-	cr_assert(strstr(text_of(err_path),
-			 "(known: c, crash, hang, c-argv, heavy, c-no-retry, lsb-argv, gone, "
-			 "nopath, lsb-c, lsb-c-gc, lsb-1ms, tiny)") != NULL);
+	char known[512];
+	known_list(known, sizeof(known));
+	cr_assert(strstr(text_of(err_path), known) != NULL, "want %s", known);
 }
 
 /* A registered command that cannot be executed is named with the reason, not reported
@@ -648,16 +689,16 @@ static int run_plan(const char *text, int timeout_ms)
 	return finish_plan(&c, timeout_ms);
 }
 
-/* run_plan_killing_its_satellite runs text as a plan and kills the satellite 1 s into
- * it; returns the exit status, output in out_path. */
+/* run_plan_killing_its_satellite runs text as a plan and kills the satellite once the
+ * first run's client is running; returns the exit status, output in out_path. */
 static int run_plan_killing_its_satellite(const char *text)
 {
 	tb_child c;
 	start_plan(&c, text);
-	/* Calibration comes first; the satellite dies in the first run proper. */
-	for (int i = 0; i < 600 && strstr(text_of(err_path), "[1/") == NULL; i++)
+	/* Calibration comes first, with clients of its own; "[1/" starts the run proper. */
+	for (int i = 0; i < 1200 && strstr(text_of(err_path), "[1/") == NULL; i++)
 		tb_sleep_ns(50 * TB_NS_PER_MS);
-	tb_sleep_ns(1000 * TB_NS_PER_MS);
+	cr_assert(client_running(c.pid), "the first run's client never started");
 	pid_t sat[4];
 	cr_assert_eq(children_named(c.pid, "satellite", sat, 4), 1, "no satellite child found");
 	kill(sat[0], SIGKILL);
