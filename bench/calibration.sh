@@ -40,9 +40,9 @@ export XDG_CACHE_HOME="$work/cache"
 for client in "${clients[@]}"; do
 	good=0
 	for i in $(seq 1 "$rounds"); do
-		"$orc" run --client "$client" --no-trace --sps 500 --runtime 2 --recalibrate \
-			--clients "$work/clients.conf" --control-port 0 --logs "$work/logs" \
-			--json > "$work/out" 2> "$work/err" || true
+		(cd "$work" && "$orc" run --client "$client" --no-trace --sps 500 --runtime 2 \
+			--recalibrate --clients "$work/clients.conf" --control-port 0 --json \
+			> "$work/out" 2> "$work/err") || true
 		line=$(grep -m1 'orchestrator: calibrated ' "$work/err" || true)
 		fixed=$(sed -n 's/.*calibration: fixed cost \([0-9]*\) ms CPU.*/\1/p' "$work/err")
 		checks=$(sed -n 's/.* runs, \([0-9]*\) checks).*/\1/p' <<< "$line")
