@@ -6,12 +6,12 @@
  *
  * The file is INI (parsed by inih), one section per client:
  *
- *     # the reference C client with its reporting tracer
- *     [c-report]
- *     command = ./build/client-shim/tb-client --tracer report
+ *     # the reference C client, its tracer flushing every 500 ms
+ *     [c-slow-flush]
+ *     command = ./build/client-shim/tb-client --flush-ms 500
  *     mode = http            ; http (control channel) or argv (LightStep Benchmarks' flags)
  *     cwd = .                ; relative to this file's directory (the default)
- *     env = TB_FLUSH_MS=200  ; KEY=VALUE words added to the environment
+ *     env = MALLOC_ARENA_MAX=2 ; KEY=VALUE words added to the environment
  *     sleep_interval = 100ms ; the SleepInterval its runs get unless a run sets one
  *
  * `command` and `env` are split into words like a shell does (quotes, $VAR), by

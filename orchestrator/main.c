@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate` and
- * `report`, each a few calls of include/tracebench.h, and their outcomes mapped to exit
- * statuses. */
+/* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate`, `report`
+ * and `compare`, each a few calls of include/tracebench.h, and their outcomes mapped to
+ * exit statuses. */
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
