@@ -21,7 +21,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
 		"                    [--scale F] [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
-		"                    [--export github-benchmark]\n"
+		"                    [--export github-benchmark] [--check]\n"
 		"                    [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
@@ -34,6 +34,8 @@ static void usage(FILE *out)
 		"1: a regression or a failed run; 2: an error (a bad plan fails before starting).\n"
 		"--scale F multiplies every runtime and event time of the plan by F (0.001 to\n"
 		"1000): the same shapes, shorter. A plan with graphs ends with its report.\n"
+		"--check only checks the plan: exit 0 and \"FILE: a valid plan\", or 2 and the\n"
+		"first mistake, as file:line:col; nothing starts.\n"
 		"Every results directory also gets runs.csv, summary.md and junit.xml for CI\n"
 		"systems; --export github-benchmark adds github-benchmark.json, the\n"
 		"customSmallerIsBetter file github-action-benchmark reads.\n"
@@ -327,12 +329,14 @@ static int cmd_plan(int argc, char **argv)
 		{"tls-cert", required_argument, NULL, O_TLS_CERT},
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
 		{"tls-ca", required_argument, NULL, O_TLS_CA},
+		{"check", no_argument, NULL, 'k'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *plan_path = NULL, *logs = "logs";
+	bool check_only = false;
 	tb_plan_opts o = {.control_port = TB_CONTROL_PORT_DEFAULT,
 			  .progress = isatty(STDERR_FILENO), .scale = 1};
 	unsigned long port;
@@ -344,6 +348,7 @@ static int cmd_plan(int argc, char **argv)
 		case 'c': o.client = optarg; break;
 		case 'C': o.clients_file = optarg; break;
 		case 'L': logs = optarg; break;
+		case 'k': check_only = true; break;
 		case 'E': o.export_format = optarg; break;
 		case O_TLS_CERT: o.tls_cert = optarg; break;
 		case O_TLS_KEY: o.tls_key = optarg; break;
@@ -376,8 +381,15 @@ static int cmd_plan(int argc, char **argv)
 	}
 	char err[1024];
 	/* A bad plan fails before the log files are made or anything starts. */
-	if (tb_plan_check(plan_path, err, sizeof(err)) != TB_OK ||
-	    tb_logs_open(logs, err, sizeof(err)) != TB_OK) {
+	if (tb_plan_check(plan_path, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "orchestrator: %s\n", err);
+		return EXIT_ERROR;
+	}
+	if (check_only) {
+		printf("%s: a valid plan\n", plan_path);
+		return EXIT_OK;
+	}
+	if (tb_logs_open(logs, err, sizeof(err)) != TB_OK) {
 		fprintf(stderr, "orchestrator: %s\n", err);
 		return EXIT_ERROR;
 	}
