@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cpulimit.c - the cgroup CPU quota and throttling of this process, v2 or v1. */
+/* cpulimit.c - the cgroup CPU quota and throttling of a process, v2 or v1. */
 #include "common/cpulimit.h"
 
 #include <stdbool.h>
@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* group_path finds this process's cgroup path: the v2 one ("0::/x"), or, when v2 is
- * false, the v1 hierarchy that has the cpu controller ("4:cpu,cpuacct:/x"). */
-static bool group_path(bool v2, char *path, size_t len)
+/* group_path finds pid's cgroup path (0: this process): the v2 one ("0::/x"), or, when
+ * v2 is false, the v1 hierarchy that has the cpu controller ("4:cpu,cpuacct:/x"). */
+static bool group_path(pid_t pid, bool v2, char *path, size_t len)
 {
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	char line[512];
+	char file[64], line[512];
+	if (pid > 0)
+		snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(file, sizeof(file), "/proc/self/cgroup");
+	FILE *f = fopen(file, "r");
 	bool found = false;
 	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
@@ -48,60 +52,76 @@ static bool read_text(const char *path, char *buf, size_t len)
 	return n > 0;
 }
 
-/* throttled finds nr_throttled in a cpu.stat file. */
-static uint64_t throttled(const char *dir)
+/* stat_count finds "key N" in a cpu.stat file's text. */
+static uint64_t stat_count(const char *text, const char *key)
+{
+	char want[32];
+	snprintf(want, sizeof(want), "%s ", key);
+	for (const char *at = text; (at = strstr(at, want)) != NULL; at++)
+		if (at == text || at[-1] == '\n')
+			return strtoull(at + strlen(want), NULL, 10);
+	return 0;
+}
+
+/* quota reads the quota of a v2 (cpu.max: "max 100000" or "QUOTA PERIOD") or v1
+ * (cpu.cfs_quota_us, -1 for none, over cpu.cfs_period_us) group; false if neither. */
+static bool quota(const char *dir, double *cores)
+{
+	char path[600], text[128];
+	double q = 0, period = 0;
+	snprintf(path, sizeof(path), "%s/cpu.max", dir);
+	if (read_text(path, text, sizeof(text))) {
+		if (sscanf(text, "%lf %lf", &q, &period) != 2)
+			q = 0; /* "max": no quota */
+	} else {
+		snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+		if (!read_text(path, text, sizeof(text)))
+			return false;
+		q = atof(text);
+		snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir);
+		if (read_text(path, text, sizeof(text)))
+			period = atof(text);
+	}
+	*cores = q > 0 && period > 0 ? q / period : 0;
+	return true;
+}
+
+void tb_cpu_limit_read(const char *dir, tb_cpu_limit *out)
 {
 	char path[600], text[1024];
+	*out = (tb_cpu_limit){0};
+	if (!quota(dir, &out->cores))
+		return;
 	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
-	const char *at = read_text(path, text, sizeof(text)) ? strstr(text, "nr_throttled ") : NULL;
-	return at ? strtoull(at + strlen("nr_throttled "), NULL, 10) : 0;
+	if (read_text(path, text, sizeof(text))) {
+		out->periods = stat_count(text, "nr_periods");
+		out->throttled = stat_count(text, "nr_throttled");
+	}
 }
 
-/* from_v2 reads cpu.max ("max 100000" or "QUOTA PERIOD") under a v2 mount. */
-static bool from_v2(const char *mount, const char *group, tb_cpu_limit *out)
+bool tb_cpu_limit_group(pid_t pid, char *dir, size_t len)
 {
-	char dir[512], path[600], text[128];
-	snprintf(dir, sizeof(dir), "%s%s", mount, strcmp(group, "/") == 0 ? "" : group);
-	snprintf(path, sizeof(path), "%s/cpu.max", dir);
-	if (!read_text(path, text, sizeof(text)))
-		return false;
-	double quota, period;
-	if (sscanf(text, "%lf %lf", &quota, &period) == 2 && quota > 0 && period > 0)
-		out->cores = quota / period;
-	out->throttled = throttled(dir);
-	return true;
-}
-
-/* from_v1 reads cpu.cfs_quota_us (-1: none) and cpu.cfs_period_us under a v1 mount. */
-static bool from_v1(const char *mount, const char *group, tb_cpu_limit *out)
-{
-	char dir[512], path[600], text[64];
-	snprintf(dir, sizeof(dir), "%s%s", mount, strcmp(group, "/") == 0 ? "" : group);
-	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
-	if (!read_text(path, text, sizeof(text)))
-		return false;
-	double quota = atof(text), period = 0;
-	snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir);
-	if (read_text(path, text, sizeof(text)))
-		period = atof(text);
-	if (quota > 0 && period > 0)
-		out->cores = quota / period;
-	out->throttled = throttled(dir);
-	return true;
+	static const char *const v1_mounts[] = {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"};
+	static const char *const v2_mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+	char group[400];
+	double cores;
+	for (int v2 = 0; v2 <= 1; v2++) {
+		if (!group_path(pid, v2, group, sizeof(group)))
+			continue;
+		for (size_t i = 0; i < 2; i++) {
+			const char *mount = v2 ? v2_mounts[i] : v1_mounts[i];
+			snprintf(dir, len, "%s%s", mount, strcmp(group, "/") == 0 ? "" : group);
+			if (quota(dir, &cores))
+				return true;
+		}
+	}
+	return false;
 }
 
 void tb_cpu_limit_self(tb_cpu_limit *out)
 {
-	static const char *const v2_mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
-	static const char *const v1_mounts[] = {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"};
-	char group[400];
+	char dir[512];
 	*out = (tb_cpu_limit){0};
-	if (group_path(false, group, sizeof(group)))
-		for (size_t i = 0; i < 2; i++)
-			if (from_v1(v1_mounts[i], group, out))
-				return;
-	if (group_path(true, group, sizeof(group)))
-		for (size_t i = 0; i < 2; i++)
-			if (from_v2(v2_mounts[i], group, out))
-				return;
+	if (tb_cpu_limit_group(0, dir, sizeof(dir)))
+		tb_cpu_limit_read(dir, out);
 }

@@ -13,6 +13,26 @@ void orc_noise_start(orc_noise *n)
 	*n = (orc_noise){.orc_cpu0 = tb_process_cpu_ns(0), .orc_t0 = tb_now_ns()};
 }
 
+void orc_noise_client(orc_noise *n, pid_t pid)
+{
+	n->has_group = tb_cpu_limit_group(pid, n->group, sizeof(n->group));
+	if (n->has_group)
+		tb_cpu_limit_read(n->group, &n->limit0);
+}
+
+/* group_figures sets r's host_cpu_limit and host_throttled from the client's cgroup. */
+static void group_figures(const orc_noise *n, orc_result *r)
+{
+	tb_cpu_limit now;
+	if (!n->has_group)
+		return;
+	tb_cpu_limit_read(n->group, &now);
+	r->host_cpu_limit = now.cores;
+	uint64_t periods = now.periods > n->limit0.periods ? now.periods - n->limit0.periods : 0;
+	uint64_t held = now.throttled > n->limit0.throttled ? now.throttled - n->limit0.throttled : 0;
+	r->host_throttled = periods > 0 ? (double)held / (double)periods : 0;
+}
+
 void orc_noise_sample(orc_noise *n, const tb_rec_sample *s)
 {
 	/* An exit sample's CPU is from rusage at the exit while its host ticks are from the
@@ -34,6 +54,7 @@ static double per_s(uint64_t a, uint64_t b, double wall_s)
 void orc_noise_finish(const orc_noise *n, bool orc_here, double more_cores, orc_result *r)
 {
 	const tb_rec_sample *a = &n->first, *b = &n->last;
+	group_figures(n, r);
 	if (!n->has_host || b->host_total_ticks <= a->host_total_ticks || b->t_ns <= a->t_ns)
 		return;
 	double total = (double)(b->host_total_ticks - a->host_total_ticks);
@@ -84,6 +105,10 @@ void orc_noise_judge_harness(orc_result *r)
 	if (r->host_cpu > ORC_HARNESS_HOST_CPU)
 		snprintf(host, sizeof(host), "the client's host was %.0f%% busy (steal %.2f cores)",
 			 100.0 * r->host_cpu, r->steal);
+	else if (r->host_cpu_limit > 0 && r->host_throttled > ORC_HARNESS_HOST_THROTTLED)
+		snprintf(host, sizeof(host), "the client's cgroup was held to its %.2f-core quota "
+			 "in %.0f%% of the run's periods", r->host_cpu_limit,
+			 100.0 * r->host_throttled);
 	r->harness_bound = sat[0] != '\0' || host[0] != '\0';
 	if (!r->harness_bound) {
 		r->harness_note[0] = '\0';

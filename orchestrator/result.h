@@ -141,6 +141,11 @@
 	  "CPU that work other than the benchmark's used on the client's host, in cores")     \
 	X(steal, F64, "steal", "steal", RUN, RUN, SHARE, NULL,                                     \
 	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
+	X(host_cpu_limit, F64, "host_cpu_limit", "host_cpu_limit", RUN, RUN, SHARE, NULL,          \
+	  "the CPU quota of the first client's cgroup, in cores (0: none, or on another host)") \
+	X(host_throttled, F64, "host_throttled", "host_throttled", RUN, RUN, NONE, NULL,           \
+	  "the share of the run's quota periods in which that cgroup was held back for its "  \
+	  "quota")                                                                            \
 	X(orchestrator_cpu, F64, "orchestrator_cpu", "orchestrator_cpu", RUN, RUN, SHARE, NULL, \
 	  "the orchestrator's own CPU while the clients ran, as a share of one core")         \
 	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, RUN, SHARE, "satellite CPU %",  \
@@ -154,8 +159,9 @@
 	  "the largest satellite's resident memory at the end of the run")                   \
 	X(harness_bound, BOOL, "harness_bound", "harness_bound", RUN, RUN, NONE, NULL,             \
 	  "the result may measure the harness, not the tracer: a satellite used more than "   \
-	  "80% of a core (or of its cgroup's quota), or the client's host was more than 90% " \
-	  "busy")                                                                             \
+	  "80% of a core (or of its cgroup's quota), the client's host was more than 90% "    \
+	  "busy, or the client's cgroup was held back for its quota in more than 20% of "     \
+	  "the run's periods")                                                                \
 	X(harness_note, STR256, "harness_note", NULL, RUN, RUN, NONE, NULL,                        \
 	  "why harness_bound is set, with the figures")                                       \
 	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, MAX, BYTES, "peak RSS MiB",      \

@@ -923,6 +923,8 @@ static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size
 	orc_noise_start(&m[0].t.noise);
 	sample_log log = {0};
 	rc = start_together(env, p, m, n, &f, err, errlen);
+	if (rc == TB_OK && m[0].sampler->same_host)
+		orc_noise_client(&m[0].t.noise, m[0].pid);
 	tb_info("orchestrator: run %llu: %zu x %s %s at %.0f spans/s each for %.1f s (Work %llu, "
 		"Sleep %llu ns per span), first pid %d, samples by %s",
 		(unsigned long long)p->run_id, n, m[0].name, p->trace ? "traced" : "untraced",

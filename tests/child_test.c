@@ -15,32 +15,38 @@
 
 static char err[256];
 
-/* Running, as opposed to gone or a zombie waiting for whoever adopted it to reap it. */
-static bool pid_running(pid_t pid)
+/* proc_state is pid's state letter from /proc/PID/stat (R, S, Z, ...), or 0 if gone. */
+static char proc_state(pid_t pid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
-		return false;
+		return 0;
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Running, as opposed to gone or a zombie waiting for whoever adopted it to reap it. */
+static bool pid_running(pid_t pid)
+{
+	char st = proc_state(pid);
+	return st != 0 && st != 'Z' && st != 'X';
 }
 
 /* Asleep in the kernel and still running this test's own executable: a child that
  * waits before exec. Read until the state settles, within 5 s. */
 static bool blocked_before_exec(pid_t pid)
 {
-	char exe_path[64], stat_path[64], self[512], exe[512], buf[512];
+	char exe_path[64], self[512], exe[512];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return false;
 	self[n] = '\0';
 	snprintf(exe_path, sizeof(exe_path), "/proc/%d/exe", (int)pid);
-	snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)pid);
 	for (uint64_t deadline = tb_now_ns() + 5 * TB_NS_PER_S; tb_now_ns() < deadline;
 	     usleep(10000)) {
 		ssize_t m = readlink(exe_path, exe, sizeof(exe) - 1);
@@ -49,14 +55,7 @@ static bool blocked_before_exec(pid_t pid)
 		exe[m] = '\0';
 		if (strcmp(exe, self) != 0)
 			return false; /* it has exec'd */
-		FILE *f = fopen(stat_path, "r");
-		if (f == NULL)
-			return false;
-		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[k] = '\0';
-		char *p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'S')
+		if (proc_state(pid) == 'S')
 			return true;
 	}
 	return false;
