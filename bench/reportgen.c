@@ -269,6 +269,32 @@ char *tb_report_lightstep_json(size_t nspans, uint64_t first_id, size_t *lenp)
 	return sb_finish(&b, lenp);
 }
 
+char *tb_report_zipkin_json(size_t nspans, uint64_t first_id, size_t *lenp)
+{
+	sbuf b = {malloc(4096), 0, 4096, 0};
+
+	if (b.s == NULL)
+		return NULL;
+	init_strings();
+	sb_printf(&b, "[");
+	for (size_t i = 0; i < nspans; i++) {
+		sb_printf(&b, "%s{\"traceId\":\"%016llx\",\"id\":\"%016llx\",\"kind\":\"CLIENT\","
+			      "\"name\":\"db.query.operation\",\"timestamp\":%llu,\"duration\":1234,"
+			      "\"localEndpoint\":{\"serviceName\":\"tb\"},\"tags\":{",
+			  i ? "," : "", (unsigned long long)trace_of(first_id + i),
+			  (unsigned long long)(first_id + i), START_S * 1000000ull);
+		for (int t = 0; t < NTAGS; t++)
+			sb_printf(&b, "%s\"%s\":\"%s\"", t ? "," : "", tag_keys[t], tag_values[t]);
+		sb_printf(&b, "},\"annotations\":[");
+		for (int l = 0; l < NLOGS; l++)
+			sb_printf(&b, "%s{\"timestamp\":%llu,\"value\":\"log payload\"}", l ? "," : "",
+				  START_S * 1000000ull + (unsigned)l);
+		sb_printf(&b, "]}");
+	}
+	sb_printf(&b, "]");
+	return sb_finish(&b, lenp);
+}
+
 uint8_t *tb_gzip(const void *in, size_t len, size_t *outlenp)
 {
 	z_stream zs = {0};

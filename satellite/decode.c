@@ -138,6 +138,7 @@ const sat_decoder *sat_decoder_get(sat_proto proto)
 		[SAT_PROTO_OTLP_PROTO] = &sat__decoder_otlp_proto,
 		[SAT_PROTO_OTLP_JSON] = &sat__decoder_otlp_json,
 		[SAT_PROTO_LIGHTSTEP_JSON] = &sat__decoder_lightstep_json,
+		[SAT_PROTO_ZIPKIN_JSON] = &sat__decoder_zipkin_json,
 	};
 	return (unsigned)proto < SAT_PROTO_COUNT ? all[proto] : NULL;
 }

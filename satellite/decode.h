@@ -19,6 +19,7 @@ typedef enum sat_proto {
 	SAT_PROTO_OTLP_PROTO,		/* POST /v1/traces, application/x-protobuf */
 	SAT_PROTO_OTLP_JSON,		/* POST /v1/traces, application/json */
 	SAT_PROTO_LIGHTSTEP_JSON,	/* POST /api/v0/reports, the JS tracer's thrift-JSON */
+	SAT_PROTO_ZIPKIN_JSON,		/* POST /api/v2/spans, Zipkin v2 JSON */
 	SAT_PROTO_COUNT
 } sat_proto;
 
@@ -43,8 +44,11 @@ void sat_ids_fini(sat_ids *ids);
 
 typedef struct sat_decoder {
 	sat_proto proto;
-	const char *name;	/* "lightstep-proto", "otlp-proto", "otlp-json", "lightstep-json" */
-	const char *reply_type;	/* Content-Type of the 200 reply */
+	const char *name;	/* "lightstep-proto", "otlp-proto", "otlp-json", "lightstep-json",
+				 * "zipkin-json" */
+	const char *reply_type;	/* Content-Type of the success reply */
+	unsigned ok_status;	/* the HTTP status of success, as the real collector answers;
+				 * 0: 200 */
 	/* decode validates body[0..len) and appends every span's id to ids (which it does not
 	 * clear); body is never NULL, even when len is 0. Returns TB_OK, TB_EPROTO with a
 	 * one-line reason in err, or TB_ENOMEM. */
@@ -71,6 +75,7 @@ extern const sat_decoder sat__decoder_lightstep;
 extern const sat_decoder sat__decoder_otlp_proto;
 extern const sat_decoder sat__decoder_otlp_json;
 extern const sat_decoder sat__decoder_lightstep_json;
+extern const sat_decoder sat__decoder_zipkin_json;
 
 /* A protobuf decoder's part: the value of one marked field (mark 1 and up), to be put
  * into the id of the span it lies in. */

@@ -194,6 +194,7 @@ static const struct route {
 	{"/v1/traces", "application/json", SAT_PROTO_OTLP_JSON},
 	{"/api/v0/reports", NULL, SAT_PROTO_LIGHTSTEP_JSON},
 	{"/api/v0/reports", "application/json", SAT_PROTO_LIGHTSTEP_JSON},
+	{"/api/v2/spans", "application/json", SAT_PROTO_ZIPKIN_JSON},
 	{"/metrics", NULL, TARGET_METRICS},
 	{"/metrics", "application/octet-stream", TARGET_METRICS},
 	{"/metrics", "application/x-protobuf", TARGET_METRICS},
@@ -376,6 +377,12 @@ static struct MHD_Response *respond(request *rq, sat_answer a, const sat_verdict
 	return resp;
 }
 
+/* ok_status is the status an accepted report is answered with: its protocol's own. */
+static unsigned ok_status(const request *rq)
+{
+	return rq->rep.metrics || rq->rep.dec->ok_status == 0 ? 200 : rq->rep.dec->ok_status;
+}
+
 static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq)
 {
 	sat_verdict v;
@@ -402,9 +409,10 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 	struct MHD_Response *resp = respond(rq, a, &v);
 	if (resp == NULL)
 		return MHD_NO;
+	unsigned code = a == SAT_ANSWER_OK ? ok_status(rq) : v.status;
 	if (v.delay_ns > 0) {
 		rq->held = resp;
-		rq->held_status = v.status;
+		rq->held_status = code;
 		rq->stage = ST_HELD;
 		if (hold(h, c, tb_now_ns() + v.delay_ns))
 			return MHD_YES;
@@ -412,7 +420,7 @@ static enum MHD_Result answer(sat_http *h, struct MHD_Connection *c, request *rq
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
-	enum MHD_Result qr = MHD_queue_response(c, v.status, resp);
+	enum MHD_Result qr = MHD_queue_response(c, code, resp);
 	MHD_destroy_response(resp);
 	return qr;
 }

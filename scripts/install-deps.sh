@@ -12,6 +12,7 @@ PKGS=(
 	libcriterion-dev libinih-dev libhttp-parser-dev
 	clang libclang-rt-14-dev
 	procps iproute2 libxml2-utils python3 python3-yaml systemd
+	python3-aiozipkin
 	gnuplot-nox chromium fonts-dejavu-core
 )
 

@@ -449,13 +449,14 @@ Test(command, json_rules_name_the_bad_field)
 	cr_assert_eq(memcmp(&c, &d, sizeof(c)), 0, "round trip");
 }
 
-/* ---- clients with real tracers (Node.js, from npm) ---- */
+/* ---- clients with real tracers (Node.js from npm, Python from Debian) ---- */
 
-/* check_js_client runs script with --transport transport under a channel that listens
- * beyond loopback (so the client must send the token it finds in its environment), 500
- * spans at 100 spans/s, and checks that the satellite counted every span once. */
-static void check_js_client(const char *script, const char *transport, tb_protocol proto,
-			    const char *endpoint, uint64_t run_id)
+/* check_client runs script (a .js under node, a .py under Debian's python3) with
+ * --transport transport, if any, under a channel that listens beyond loopback (so the
+ * client must send the token it finds in its environment), 500 spans at 100 spans/s,
+ * and checks that the satellite counted every span once, as endpoint. */
+static void check_client(const char *script, const char *transport, tb_protocol proto,
+			 const char *endpoint, uint64_t run_id)
 {
 	sat_reset(run_id);
 	tb_command c = command(500);
@@ -476,8 +477,10 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 		 orc_channel_token(wide, 0, token, sizeof(token)));
 	char *env[] = {env0, NULL};
 	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", JS_DIR, script);
-	char *argv[] = {"node", path, "--transport", (char *)transport, "--control", url, NULL};
+	bool py = strstr(script, ".py") != NULL;
+	snprintf(path, sizeof(path), "%s/%s", py ? PY_DIR : JS_DIR, script);
+	char *argv[] = {py ? "/usr/bin/python3" : "node", path, "--control", url,
+			transport ? "--transport" : NULL, (char *)transport, NULL};
 	tb_child ch;
 	tb_child_opts o = {.extra_env = env};
 	cr_assert_eq(tb_child_spawn(&ch, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
@@ -491,7 +494,7 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	cr_assert_eq(orc_channel_refused(wide), 0, "the client did not send its token");
 	orc_channel_free(wide);
 	cr_log_info("%s --transport %s: %llu spans in %.2f s, %.2f CPU s, satellite received "
-		    "%.0f", script, transport, (unsigned long long)r.spans_sent, r.clock_time,
+		    "%.0f", script, transport ? transport : "(its own)", (unsigned long long)r.spans_sent, r.clock_time,
 		    r.program_time, sat_stat("spans"));
 	cr_assert_eq(r.spans_sent, 500);
 	cr_assert_gt(r.clock_time, 4.5, "100 spans/s should take about 5 s");
@@ -502,37 +505,43 @@ static void check_js_client(const char *script, const char *transport, tb_protoc
 	cr_assert_eq(sat_stat(by), 500.0, "the spans must come as %s", endpoint);
 	cr_assert_eq(sat_stat("by_client.2.spans"), 500.0, "the tracer's reports must carry "
 		     "the command's AccessToken");
-	bool grpc = strcmp(transport, "grpc") == 0;
+	bool grpc = transport != NULL && strcmp(transport, "grpc") == 0;
 	cr_assert_eq(sat_stat("grpc_reports") == sat_stat("reports"), grpc,
 		     "%.0f of %.0f reports over gRPC", sat_stat("grpc_reports"), sat_stat("reports"));
 }
 
 Test(client, js_lightstep_at_100_spans_per_second_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-lightstep.js", "proto", TB_PROTO_LIGHTSTEP, "lightstep-proto", 10);
+	check_client("js-lightstep.js", "proto", TB_PROTO_LIGHTSTEP, "lightstep-proto", 10);
 }
 
 Test(client, js_otel_at_100_spans_per_second_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-otel.js", "proto", TB_PROTO_OTLP, "otlp-proto", 11);
+	check_client("js-otel.js", "proto", TB_PROTO_OTLP, "otlp-proto", 11);
 }
 
 /* The tracers' other encodings: the satellite's JSON endpoints take what the real
  * libraries send (lightstep-tracer's thrift transport gzips its JSON). */
 Test(client, js_lightstep_thrift_json_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-lightstep.js", "thrift", TB_PROTO_LIGHTSTEP, "lightstep-json", 12);
+	check_client("js-lightstep.js", "thrift", TB_PROTO_LIGHTSTEP, "lightstep-json", 12);
 }
 
 Test(client, js_otel_json_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-otel.js", "json", TB_PROTO_OTLP, "otlp-json", 13);
+	check_client("js-otel.js", "json", TB_PROTO_OTLP, "otlp-json", 13);
 }
 
 /* OTLP/gRPC, as the OpenTelemetry SDKs export by default, on the same port as HTTP. */
 Test(client, js_otel_grpc_loses_nothing, .timeout = 90)
 {
-	check_js_client("js-otel.js", "grpc", TB_PROTO_OTLP, "otlp-proto", 14);
+	check_client("js-otel.js", "grpc", TB_PROTO_OTLP, "otlp-proto", 14);
+}
+
+/* Python's aiozipkin, as Debian ships it: Zipkin v2 JSON, whatever protocol is asked. */
+Test(client, py_zipkin_loses_nothing, .timeout = 90)
+{
+	check_client("py-zipkin.py", NULL, TB_PROTO_LIGHTSTEP, "zipkin-json", 15);
 }
 
 /* A run of several clients: each asks with its own token and gets its own command, all

@@ -42,7 +42,7 @@ static const struct {
 	{"lsb-c", LSB_CLIENT_BIN, "\nmode = argv"},
 	{"lsb-c-gc", LSB_CLIENT_BIN, " --runtime-threads 0.3\nmode = argv"},
 	{"lsb-1ms", LSB_CLIENT_BIN, "\nmode = argv\nsleep_interval = 1ms"},
-	{"tiny", CLIENT_BIN, " --max-buffered 300"},
+	{"tiny", CLIENT_BIN, " --max-buffered 1000"},
 	{"c-startup", CLIENT_BIN, " --startup-cost 1s"},
 };
 #define N_CLIENTS (sizeof(clients) / sizeof(clients[0]))
@@ -939,34 +939,35 @@ Test(orchestrator, a_plan_on_a_terminal_shows_one_live_progress_line, .timeout =
 
 /* A ramp whose third rate breaks stops there: the breaking point is the second rate,
  * summary.txt and the assertions say so, and the report draws it. The client buffers
- * 300 spans and flushes every 200 ms: 200 a flush at 1000 spans/s fit, 400 at 2000 do
- * not. */
+ * 1000 spans and flushes every 200 ms: at 2000 spans/s a flush takes 400, which fits
+ * even when a busy host delays the flush by half a period; at 8000 spans/s it would
+ * take 1600, which no flush on time can hold. */
 Test(orchestrator, a_ramp_stops_at_the_rate_that_breaks_and_keeps_the_one_before,
      .timeout = 150)
 {
 	static const char plan[] =
 		"client c\nsampling 50ms\ncalibrate 0.30\n"
-		"ramp climb from 500 to 8000 factor 2 until dropped > 1% or cpu > 0.98 runtime 2s "
-		"client tiny\n"
-		"assert climb.breaking_point == 1000\n"
+		"ramp climb from 500 to 32000 factor 4 until dropped > 1% or cpu > 0.98 "
+		"runtime 2s client tiny\n"
+		"assert climb.breaking_point == 2000\n"
 		"assert count(climb.sps_asked) == 3\n"
-		"assert max(climb.sps_asked) == 2000\n";
+		"assert max(climb.sps_asked) == 8000\n";
 	tb_child c;
 	start_plan(&c, plan);
 	int st = finish(&c, 120000);
 	const char *out = text_of(out_path);
 	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
-	cr_assert(strstr(out, "RAMP  ramp climb: breaking point 1000 spans/s (2000 spans/s broke "
+	cr_assert(strstr(out, "RAMP  ramp climb: breaking point 2000 spans/s (8000 spans/s broke "
 			      "it: dropped > 1%)") != NULL, "%s", out);
 	char path[512], text[8192];
 	const char *res = strstr(out, "results: ");
 	cr_assert_not_null(res, "%s", out);
 	snprintf(path, sizeof(path), "%.*s/summary.txt", (int)strcspn(res + 9, "\n"), res + 9);
 	tu_read_file(path, text, sizeof(text));
-	cr_assert(strstr(text, "RAMP  ramp climb: breaking point 1000 spans/s") != NULL, "%s", text);
+	cr_assert(strstr(text, "RAMP  ramp climb: breaking point 2000 spans/s") != NULL, "%s", text);
 	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
 	tu_read_file(path, text, sizeof(text));
-	cr_assert(strstr(text, "\"breaking_point\":1000") != NULL, "%.2000s", text);
+	cr_assert(strstr(text, "\"breaking_point\":2000") != NULL, "%.2000s", text);
 	cr_assert(strstr(text, "\"broken_by\":\"dropped > 1%\"") != NULL, "%.2000s", text);
 	remove_plan_files();
 }

@@ -440,6 +440,69 @@ Test(satellite, lightstep_thrift_json_gzipped_and_chunked)
 	tb_rpc_free(rep);
 }
 
+/* Zipkin's v2 JSON, as zipkin-go and aiozipkin post it: answered 202 with no body, as
+ * Zipkin's collector does; a span seen again is a duplicate by traceId and id. */
+Test(satellite, zipkin_json_is_counted_by_trace_and_span_id_and_answered_202)
+{
+	size_t len;
+	char *b = tb_report_zipkin_json(40, 1, &len);
+	reply r = http("POST", "/api/v2/spans", json_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 202, "status %ld: %s", r.status, r.body);
+	cr_assert_eq(r.len, 0);
+	/* The client may read the answer a moment before the satellite hears it was
+	 * delivered, which is when the spans are acknowledged. */
+	tb_rpc_free(counters());
+	b = tb_report_zipkin_json(40, 21, &len);	/* ids 21..40 repeat */
+	r = http("POST", "/api/v2/spans", json_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 202);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 60);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 20);
+	cr_assert_eq(rep->sat_counters->n_by_protocol, 1);
+	cr_assert_str_eq(rep->sat_counters->by_protocol[0]->protocol, "zipkin-json");
+	tb_rpc_free(rep);
+}
+
+/* A Zipkin body that breaks the format is 400 with the reason; a 64-bit traceId and its
+ * 128-bit form with zeros in front are one trace, as Zipkin reads them. */
+Test(satellite, zipkin_json_bad_spans_are_400_with_the_reason)
+{
+	static const char *const bodies[][2] = {
+		{"{\"traceId\":\"0000000000000001\",\"id\":\"0000000000000001\"}",
+		 "expected an array of spans"},
+		{"[{\"traceId\":\"123\",\"id\":\"0000000000000001\"}]",
+		 "span 0: traceId must be 16 or 32 hex digits"},
+		{"[{\"traceId\":\"0000000000000001\",\"id\":\"00000000000000zz\"}]",
+		 "span 0: id must be 16 hex digits"},
+		{"[{\"traceId\":\"0000000000000001\",\"id\":\"0000000000000001\"},"
+		 "{\"traceId\":\"0000000000000001\",\"id\":\"0000000000000002\",\"kind\":\"X\"}]",
+		 "span 1: kind must be"},
+		{"[{\"traceId\":\"0000000000000001\",\"id\":\"0000000000000001\",\"duration\":-1}]",
+		 "duration must be"},
+		{"[{\"traceId\":\"0000000000000001\",\"id\":\"0000000000000001\","
+		 "\"tags\":{\"a\":1}}]", "tag values must be strings"},
+	};
+	size_t n = sizeof(bodies) / sizeof(bodies[0]);
+	for (size_t i = 0; i < n; i++) {
+		reply r = http("POST", "/api/v2/spans", json_headers, bodies[i][0],
+			       strlen(bodies[i][0]), false);
+		cr_assert_eq(r.status, 400, "body %zu got %ld", i, r.status);
+		cr_assert(strstr(r.body, bodies[i][1]) != NULL, "body %zu: %s", i, r.body);
+	}
+	static const char same[] =
+		"[{\"traceId\":\"0000000000000000000000000000000a\",\"id\":\"0000000000000001\"},"
+		"{\"traceId\":\"000000000000000a\",\"id\":\"0000000000000001\"}]";
+	reply r = http("POST", "/api/v2/spans", json_headers, same, strlen(same), false);
+	cr_assert_eq(r.status, 202, "status %ld: %s", r.status, r.body);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), n);
+	cr_assert_eq(rep->sat_counters->spans, 1);
+	cr_assert_eq(rep->sat_counters->duplicates, 1);
+	tb_rpc_free(rep);
+}
+
 Test(satellite, gzip_lightstep_protobuf)
 {
 	size_t len, zlen;

@@ -2,7 +2,7 @@
 /* fuzz_seeds.c - writes a starting corpus for each fuzz target (small real reports in
  * every protocol, and a gzip body) into the directories named on the command line:
  *   fuzz_seeds LIGHTSTEP_DIR OTLP_PROTO_DIR OTLP_JSON_DIR LIGHTSTEP_JSON_DIR INFLATE_DIR
- *              GRPC_DIR BENCH_DIR
+ *              GRPC_DIR BENCH_DIR ZIPKIN_JSON_DIR
  * BENCH_DIR gets bench.proto Envelopes of the kinds the agents and the orchestrator
  * read, one of another protocol version among them. */
 #include <stdio.h>
@@ -117,9 +117,9 @@ int main(int argc, char **argv)
 	size_t n, z;
 	void *b;
 
-	if (argc != 8) {
+	if (argc != 9) {
 		fprintf(stderr, "usage: fuzz_seeds LS OTLP_PROTO OTLP_JSON LS_JSON INFLATE GRPC "
-				"BENCH\n");
+				"BENCH ZIPKIN_JSON\n");
 		return 2;
 	}
 	bench_seeds(argv[7]);
@@ -147,6 +147,9 @@ int main(int argc, char **argv)
 		void *g = tb_gzip(b, n, &z);
 		put(argv[5], name, g, z);
 		free(g);
+		free(b);
+		b = tb_report_zipkin_json(spans, 1, &n);
+		put(argv[8], name, b, n);
 		free(b);
 	}
 	return 0;
