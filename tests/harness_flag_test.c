@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* harness_flag_test.c - the rule that marks a Result as maybe measuring the harness
- * rather than the tracer: a satellite above 80% of a core (or of its cgroup's quota), or
- * the client's host above 90% busy, and neither just below. */
+ * rather than the tracer: a satellite above 80% of a core (or of its cgroup's quota), the
+ * client's host above 90% busy, or the client's cgroup throttled in over 20% of the run's
+ * periods, and none just below. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -57,4 +58,27 @@ Test(harness_flag, figures_at_the_limits_leave_the_run_unflagged)
 	orc_result r = judged(ORC_HARNESS_SATELLITE_CPU, ORC_HARNESS_HOST_CPU, 0);
 	cr_assert_not(r.harness_bound);
 	cr_assert_str_empty(r.harness_note);
+}
+
+/* A client held back by its own cgroup's quota (a shared CI runner) measured the runner,
+ * whatever the host's load: the share of periods it was throttled in says so. */
+Test(harness_flag, a_client_held_back_by_its_cgroup_quota_flags_the_run)
+{
+	orc_result r;
+	memset(&r, 0, sizeof(r));
+	r.host_cpu = 0.55;
+	r.host_cpu_limit = 1.2;
+	r.host_throttled = 0.35;
+	orc_noise_judge_harness(&r);
+	cr_assert(r.harness_bound);
+	cr_assert_str_eq(r.harness_note,
+			 "the client's cgroup was held to its 1.20-core quota in 35% of the run's "
+			 "periods");
+	r.host_throttled = ORC_HARNESS_HOST_THROTTLED;
+	orc_noise_judge_harness(&r);
+	cr_assert_not(r.harness_bound, "%s", r.harness_note);
+	r.host_cpu_limit = 0; /* no quota: throttling figures cannot arise, nor flag */
+	r.host_throttled = 0.9;
+	orc_noise_judge_harness(&r);
+	cr_assert_not(r.harness_bound, "%s", r.harness_note);
 }
