@@ -518,7 +518,8 @@ Test(orchestrator, a_lightstep_benchmarks_style_client_runs_unchanged, .timeout 
 
 /* A client that spends a second of CPU starting up, before it takes its command: the
  * calibration measures that fixed cost and takes it off, and the run's CPU share is
- * its share from its command on, so it lands at the share asked for. */
+ * its share from its command on, so it lands at the share asked for: within 2 points
+ * on a quiet host; on a busy one, which the run must then say it was, within 5. */
 Test(orchestrator, a_client_with_a_costly_start_calibrates_and_runs_at_the_share_asked,
      .timeout = 200)
 {
@@ -538,13 +539,20 @@ Test(orchestrator, a_client_with_a_costly_start_calibrates_and_runs_at_the_share
 	const char *up = strstr(text, " s by its own count, ");
 	cr_assert(up != NULL, "%s", text);
 	double startup = strtod(up + strlen(" s by its own count, "), NULL);
-	cr_assert(run_pct >= 68 && run_pct <= 72, "the run used %.1f%% CPU: %s", run_pct, text);
+	const char *other_at = strstr(text, "other work on the client's host ");
+	cr_assert(other_at != NULL, "%s", text);
+	double other = atof(other_at + strlen("other work on the client's host "));
+	double room = other > 0.25 ? 5 : 2;
+	if (other > 0.25)
+		cr_assert(strstr(err_text, "the host looks busy during run") != NULL, "%s", err_text);
+	cr_assert(run_pct >= 70 - room && run_pct <= 70 + room, "the run used %.1f%% CPU, with "
+		  "%.2f cores of other work: %s", run_pct, other, text);
 	cr_assert(startup >= 0.9, "start-up %.3f s of CPU, 1 s spent: %s", startup, text);
 }
 
 /* A client whose CPU includes a thread beside its span loop (a runtime's GC) settles;
- * one paying at most one 1 ms interval per loop cannot, and the warning says it does
- * not pay its sleep, not that the host is busy. */
+ * one paying at most one 1 ms interval per loop cannot, and the warning blames its
+ * unpaid sleep, not the host's load (a busy host is still said to be busy). */
 Test(orchestrator, calibration_settles_beside_gc_threads_and_names_unpaid_sleep,
      .timeout = 150)
 {
@@ -565,7 +573,8 @@ Test(orchestrator, calibration_settles_beside_gc_threads_and_names_unpaid_sleep,
 	const char *text = text_of(err_path);
 	cr_assert(strstr(text, "its CPU did not fall as its sleep rose") != NULL, "%s", text);
 	cr_assert(strstr(text, "not paying the sleep it owes") != NULL, "%s", text);
-	cr_assert(strstr(text, "busy") == NULL, "%s", text);
+	cr_assert(strstr(text, "did not settle within 2 points: other work used") == NULL, "%s",
+		  text);
 }
 
 /* When one of 8360-8367 is taken the group serves free ports and says which port was
