@@ -239,6 +239,15 @@ static void unspin(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* other_work_in reads the other work a printed Result saw on the client's host, in
+ * cores. */
+static double other_work_in(const char *result_text)
+{
+	const char *at = strstr(result_text, "other work on the client's host ");
+	cr_assert(at != NULL, "%s", result_text);
+	return atof(at + strlen("other work on the client's host "));
+}
+
 /* other_work runs c for 2 s and reads the other work the Result saw, in cores. */
 static double other_work(const char *want_in_err)
 {
@@ -251,9 +260,7 @@ static double other_work(const char *want_in_err)
 	if (want_in_err != NULL)
 		cr_assert(strstr(text, want_in_err) != NULL, "%s", text);
 	tu_read_file(out_path, text, sizeof(text));
-	const char *at = strstr(text, "other work on the client's host ");
-	cr_assert(at != NULL, "%s", text);
-	return atof(at + strlen("other work on the client's host "));
+	return other_work_in(text);
 }
 
 /* One spinning process adds one core of other work, or what the host's CPU (a quota, a
@@ -539,9 +546,7 @@ Test(orchestrator, a_client_with_a_costly_start_calibrates_and_runs_at_the_share
 	const char *up = strstr(text, " s by its own count, ");
 	cr_assert(up != NULL, "%s", text);
 	double startup = strtod(up + strlen(" s by its own count, "), NULL);
-	const char *other_at = strstr(text, "other work on the client's host ");
-	cr_assert(other_at != NULL, "%s", text);
-	double other = atof(other_at + strlen("other work on the client's host "));
+	double other = other_work_in(text);
 	double room = other > 0.25 ? 5 : 2;
 	if (other > 0.25)
 		cr_assert(strstr(err_text, "the host looks busy during run") != NULL, "%s", err_text);
