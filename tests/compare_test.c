@@ -264,13 +264,14 @@ static void medians(const char *base, const char *new_dir, const char *metric, d
  * each a round, so a drift of the host falls on all alike. The gate reads program_time,
  * the client's CPU for a fixed number of spans, where 30 us a span adds the same CPU on
  * any machine; the expected change is that over the base runs' own CPU, and the gate's
- * threshold half of it. (A CPU share also moves with the wall time the extra CPU adds,
- * which differs from machine to machine; it is logged beside.) */
+ * threshold 40% of it, which leaves room for a sanitized build's wider spread. (A CPU
+ * share also moves with the wall time the extra CPU adds, which differs from machine to
+ * machine; it is logged beside.) */
 Test(compare, on_real_runs_a_costlier_tracer_regressed_and_the_same_one_never_did,
      .timeout = 240)
 {
 	const char *base = NULL, *costlier = NULL, *again = NULL;
-	for (int round = 0; round < 5; round++) {
+	for (int round = 0; round < 7; round++) {
 		base = pool("base", measure("base", 100000));
 		costlier = pool("costlier", measure("costlier", 130000));
 		again = pool("again", measure("again", 100000));
@@ -285,7 +286,7 @@ Test(compare, on_real_runs_a_costlier_tracer_regressed_and_the_same_one_never_di
 		    100 * expected, 100 * (cpu_new / cpu - 1), 100 * (u_new / u - 1));
 	cr_assert_gt(expected, 0.08, "the base runs leave 30 us too little room to show: %+.1f%%",
 		     100 * expected);
-	tb_compare_opts o = {.metric = "program_time", .threshold = expected / 2,
+	tb_compare_opts o = {.metric = "program_time", .threshold = 0.4 * expected,
 			     .format = "text"};
 	char text[4096];
 	int rc;
@@ -295,7 +296,7 @@ Test(compare, on_real_runs_a_costlier_tracer_regressed_and_the_same_one_never_di
 	cr_log_info("costlier: %s", text);
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "%s compare %s %s --metric program_time --threshold %.4f > "
-		 "%s/out 2>&1", ORCHESTRATOR_BIN, base, costlier, expected / 2, work);
+		 "%s/out 2>&1", ORCHESTRATOR_BIN, base, costlier, 0.4 * expected, work);
 	int st = system(cmd);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	cr_assert(!compare(base, again, &o, text, sizeof(text), &rc), "A/A: %s", text);
