@@ -190,8 +190,10 @@ TB_EXTERN int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_bench
 
 /* ---- a Result, read through its field table ---- */
 
-/* tb_result_nfields and tb_result_field_name list every field by its name in
- * runs.jsonl ("spans_sent", "cpu_list", ...); NULL past the end. */
+/* tb_result_nfields and tb_result_field_name list every field by its name, the same in
+ * plans and runs.jsonl ("spans_sent", "cpu_list", "sps_achieved", ...); NULL past the
+ * end. The calls below that take a name also take the two older runs.jsonl names,
+ * "sps" (now "sps_asked") and "spans_per_second" (now "sps_achieved"). */
 TB_EXTERN size_t tb_result_nfields(void);
 TB_EXTERN const char *tb_result_field_name(size_t i);
 

@@ -296,17 +296,15 @@ const char *tb_result_field_name(size_t i)
 {
 	size_t n;
 	const orc_field *f = orc_result_fields(&n);
-	return i < n ? f[i].json : NULL;
+	return i < n ? f[i].name : NULL;
 }
 
 static const orc_field *field_named(const char *name)
 {
-	size_t n;
-	const orc_field *f = orc_result_fields(&n);
-	for (size_t i = 0; name != NULL && i < n; i++)
-		if (strcmp(f[i].json, name) == 0)
-			return &f[i];
-	return NULL;
+	if (name == NULL)
+		return NULL;
+	const orc_field *named = orc_result_field_named(name, strlen(name));
+	return named != NULL ? named : orc_result_field_renamed(name, strlen(name), ORC_OLD_IN_JSONL);
 }
 
 int tb_result_number(const tb_result *r, const char *name, double *v)

@@ -212,9 +212,13 @@ static int compare_rows(const orc_result *a, size_t na, const orc_result *b, siz
 			const orc_compare_opts *o, format fmt, FILE *out, bool *regressed,
 			char *err, size_t errlen)
 {
-	static const char *const all[] = {"cpu_usage", "peak_rss", "dropped", "sps"};
-	const char *const *metrics = o->metric ? &o->metric : all;
-	size_t nmetrics = o->metric ? 1 : sizeof(all) / sizeof(all[0]);
+	size_t nall;
+	const orc_headline *all = orc_result_headlines(&nall);
+	orc_headline one = {o->metric, false};
+	for (size_t m = 0; o->metric != NULL && m < nall; m++)
+		one.higher_is_better |= strcmp(all[m].name, o->metric) == 0 && all[m].higher_is_better;
+	const orc_headline *metrics = o->metric ? &one : all;
+	size_t nmetrics = o->metric ? 1 : nall;
 	double threshold = o->threshold > 0 ? o->threshold : 0.05;
 	double *va = malloc((na ? na : 1) * sizeof(double)), *vb = malloc((nb ? nb : 1) * sizeof(double));
 	int rc = va && vb ? TB_OK : TB_ENOMEM;
@@ -224,8 +228,9 @@ static int compare_rows(const orc_result *a, size_t na, const orc_result *b, siz
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(a[j].plan_run, a[i].plan_run) == 0;
 		for (size_t m = 0; !seen && rc == TB_OK && m < nmetrics; m++) {
-			const orc_field *f = orc_result_field_by_plan(metrics[m], strlen(metrics[m]));
-			row r = {.metric = metrics[m]};
+			const orc_field *f = orc_result_field_named(metrics[m].name,
+								    strlen(metrics[m].name));
+			row r = {.metric = metrics[m].name};
 			snprintf(r.run, sizeof(r.run), "%s", a[i].plan_run);
 			r.n_base = values(a, na, r.run, f, va);
 			r.n_new = values(b, nb, r.run, f, vb);
@@ -237,7 +242,7 @@ static int compare_rows(const orc_result *a, size_t na, const orc_result *b, siz
 			}
 			if ((rc = bootstrap(va, r.n_base, vb, r.n_new, &r)) != TB_OK)
 				break;
-			judge_row(&r, threshold, strcmp(metrics[m], "sps") == 0);
+			judge_row(&r, threshold, metrics[m].higher_is_better);
 			*regressed |= strcmp(r.verdict, "regressed") == 0;
 			print_row(out, &r, fmt, first);
 			first = false;
@@ -267,7 +272,13 @@ int orc_compare(const char *base, const char *new_dir, const orc_compare_opts *o
 		return TB_EINVAL;
 	}
 	if (o->metric != NULL) {
-		const orc_field *f = orc_result_field_by_plan(o->metric, strlen(o->metric));
+		const orc_field *f = orc_result_field_named(o->metric, strlen(o->metric));
+		const orc_field *renamed = orc_result_field_renamed(o->metric, strlen(o->metric),
+								   ORC_OLD_IN_PLAN);
+		if (f == NULL && renamed != NULL) {
+			snprintf(err, errlen, "--metric %s: now called %s", o->metric, renamed->name);
+			return TB_EINVAL;
+		}
 		if (f == NULL || orc_field_list(f, &(orc_result){0}) != NULL) {
 			snprintf(err, errlen, "--metric %s: not a per-run field of the Result", o->metric);
 			return TB_EINVAL;

@@ -358,7 +358,7 @@ static void print_clients(const orc_result *r)
 static void print_run(const char *name, const orc_result *r)
 {
 	printf("  %-16s %8.1f spans/s  CPU %5.1f%%  dropped %llu of %llu  RSS %.1f MiB%s%s\n",
-	       name, r->spans_per_second, 100 * r->cpu_usage,
+	       name, r->sps_achieved, 100 * r->cpu_usage,
 	       (unsigned long long)r->dropped_spans, (unsigned long long)r->spans_sent,
 	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
 	       r->failed ? r->failure : "");

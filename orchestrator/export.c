@@ -46,7 +46,7 @@ static void write_csv(FILE *f, const orc_result *rows, size_t n)
 	fputs("plan_run", f);
 	for (size_t k = 0; k < nf; k++)
 		if (per_run_value(&fields[k]))
-			fprintf(f, ",%s", fields[k].json);
+			fprintf(f, ",%s", fields[k].name);
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		csv_text(f, rows[i].plan_run);
@@ -237,7 +237,7 @@ static void bench_entry(cJSON *a, const orc_result *rows, size_t n, const char *
 	if (k == 0 || orc_stats_of(v, k, &st) != TB_OK)
 		return;
 	char label[160], extra[160];
-	snprintf(label, sizeof(label), "%s %s", name, f->plan);
+	snprintf(label, sizeof(label), "%s %s", name, f->name);
 	snprintf(extra, sizeof(extra), "median of %zu; min %.6g, max %.6g", k, st.min, st.max);
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "name", label);
@@ -249,7 +249,8 @@ static void bench_entry(cJSON *a, const orc_result *rows, size_t n, const char *
 
 int orc_export_github_benchmark(const char *dir, char *err, size_t errlen)
 {
-	static const char *const metrics[] = {"cpu_usage", "peak_rss", "dropped"};
+	size_t nm;
+	const orc_headline *metrics = orc_result_headlines(&nm);
 	char path[1024];
 	orc_result *rows;
 	size_t n;
@@ -262,9 +263,11 @@ int orc_export_github_benchmark(const char *dir, char *err, size_t errlen)
 		bool first = true;
 		for (size_t j = 0; j < i && first; j++)
 			first = strcmp(rows[j].plan_run, rows[i].plan_run) != 0;
-		for (size_t m = 0; first && m < sizeof(metrics) / sizeof(metrics[0]); m++)
-			bench_entry(a, rows, n, rows[i].plan_run,
-				    orc_result_field_by_plan(metrics[m], strlen(metrics[m])), v);
+		for (size_t m = 0; first && m < nm; m++)
+			if (!metrics[m].higher_is_better)
+				bench_entry(a, rows, n, rows[i].plan_run,
+					    orc_result_field_named(metrics[m].name,
+								   strlen(metrics[m].name)), v);
 	}
 	char *text = a != NULL && v != NULL ? cJSON_Print(a) : NULL;
 	FILE *f = NULL;

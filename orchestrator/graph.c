@@ -65,15 +65,15 @@ static void series_title(const orc_result *rows, size_t n, size_t i, char *out, 
 {
 	unsigned trial = 1, count = 0;
 	for (size_t k = 0; k < n; k++)
-		if (strcmp(rows[k].plan_run, rows[i].plan_run) == 0 && rows[k].sps == rows[i].sps) {
+		if (strcmp(rows[k].plan_run, rows[i].plan_run) == 0 && rows[k].sps_asked == rows[i].sps_asked) {
 			count++;
 			if (k < i)
 				trial++;
 		}
 	if (count > 1)
-		snprintf(out, len, "%s, %g spans/s, trial %u", rows[i].plan_run, rows[i].sps, trial);
+		snprintf(out, len, "%s, %g spans/s, trial %u", rows[i].plan_run, rows[i].sps_asked, trial);
 	else
-		snprintf(out, len, "%s, %g spans/s%s", rows[i].plan_run, rows[i].sps,
+		snprintf(out, len, "%s, %g spans/s%s", rows[i].plan_run, rows[i].sps_asked,
 			 rows[i].trace ? "" : " (NoOp)");
 }
 
@@ -290,9 +290,9 @@ static size_t rates(const orc_result *rows, size_t n, const char *run, double *o
 			continue;
 		bool seen = false;
 		for (size_t j = 0; j < k; j++)
-			seen |= out[j] == rows[i].sps;
+			seen |= out[j] == rows[i].sps_asked;
 		if (!seen && k < max)
-			out[k++] = rows[i].sps;
+			out[k++] = rows[i].sps_asked;
 	}
 	return k;
 }
@@ -304,7 +304,7 @@ static trials collect(const orc_result *rows, size_t n, const char *run, double 
 {
 	trials s = {0};
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps == sps && rows[i].spans_sent > 0)
+		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps_asked == sps && rows[i].spans_sent > 0)
 			stat_add(&s, value(&rows[i]));
 	return s;
 }
@@ -316,7 +316,7 @@ static double cpu_points(const orc_result *r)
 
 static double achieved_sps(const orc_result *r)
 {
-	return r->spans_per_second;
+	return r->sps_achieved;
 }
 
 static double dropped_pct(const orc_result *r)
@@ -398,7 +398,7 @@ static void draw_dropped(drawing *d, const orc_graph *g, const orc_result *rows,
 				snprintf(title, sizeof(title), "%s: %% dropped (mean, min-max of trials)",
 					 g->runs[r]);
 				begin_block(d, title);
-				fputs("# spans/s\tdropped_pct\tmin\tmax\tspans_per_second_achieved\t"
+				fputs("# spans/s\tdropped_pct\tmin\tmax\tsps_achieved\t"
 				      "trials\n", d->dat);
 				begun = true;
 			}

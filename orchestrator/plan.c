@@ -390,9 +390,17 @@ static orc_expr *parse_field(parser *ps, const char *name, const token *at)
 			return NULL;
 	}
 	token ft = ps->tok;
-	const orc_field *field = ft.kind == T_WORD ? orc_result_field_by_plan(ft.start, ft.len)
+	const orc_field *field = ft.kind == T_WORD ? orc_result_field_named(ft.start, ft.len)
 						   : NULL;
-	if (field == NULL) {
+	const orc_field *renamed = ft.kind == T_WORD ? orc_result_field_renamed(ft.start, ft.len,
+										 ORC_OLD_IN_PLAN)
+						     : NULL;
+	if (field == NULL && renamed != NULL) {
+		fail_at(ps, &ft, "expected a field ('%.*s' is now called '%s')", (int)ft.len,
+			ft.start, renamed->name);
+		return NULL;
+	}
+	if (field == NULL || !field->assertable) {
 		char names[1024];
 		orc_result_plan_names(names, sizeof(names));
 		fail_at(ps, &ft, "expected a field%s: %s", per_client ? "" : " (or client.FIELD)",

@@ -53,7 +53,7 @@ void orc_recovery_measure(orc_result *r, const orc_event *events, size_t nevents
 {
 	const orc_list *b = &r->received_list;
 	double w = r->received_bucket_s;
-	double rate = r->clock_time > 0 ? (double)r->spans_sent / r->clock_time : r->sps;
+	double rate = r->clock_time > 0 ? (double)r->spans_sent / r->clock_time : r->sps_asked;
 	double *first = calloc(nevents ? nevents : 1, sizeof(double));
 	double *done = calloc(nevents ? nevents : 1, sizeof(double));
 	size_t n = 0;

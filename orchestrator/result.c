@@ -12,9 +12,11 @@
 #include "common/error.h"
 
 static const orc_field fields[] = {
-#define ORC_RESULT_ROW(m, type, json, plan, per, agg, unit, column, doc)                      \
-	{#m, ORC_FT_##type, offsetof(orc_result, m), json, plan, ORC_PER_##per, ORC_AGG_##agg,  \
-	 ORC_UNIT_##unit, column, doc},
+#define ORC_USE_ASSERT true
+#define ORC_USE_INFO false
+#define ORC_RESULT_ROW(m, type, name, use, per, agg, unit, column, doc)                       \
+	{#m, ORC_FT_##type, offsetof(orc_result, m), name, ORC_USE_##use, ORC_PER_##per,        \
+	 ORC_AGG_##agg, ORC_UNIT_##unit, column, doc},
 	ORC_RESULT_FIELDS(ORC_RESULT_ROW)
 #undef ORC_RESULT_ROW
 };
@@ -26,26 +28,71 @@ const orc_field *orc_result_fields(size_t *n)
 	return fields;
 }
 
-const orc_field *orc_result_field_by_plan(const char *name, size_t len)
+static bool name_is(const char *s, const char *name, size_t len)
+{
+	return strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+const orc_field *orc_result_field_named(const char *name, size_t len)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].plan != NULL && strlen(fields[i].plan) == len &&
-		    memcmp(fields[i].plan, name, len) == 0)
+		if (name_is(fields[i].name, name, len))
 			return &fields[i];
 	return NULL;
+}
+
+/* Names fields had before each field had one name; results written then and plans
+ * written for them still use these. */
+static const struct {
+	const char *old;
+	orc_old_name_in in;
+	const char *name;
+} renames[] = {
+	{"sps", ORC_OLD_IN_JSONL, "sps_asked"},
+	{"spans_per_second", ORC_OLD_IN_JSONL, "sps_achieved"},
+	{"sps", ORC_OLD_IN_PLAN, "sps_achieved"},
+	{"sent", ORC_OLD_IN_PLAN, "spans_sent"},
+	{"received", ORC_OLD_IN_PLAN, "spans_received"},
+	{"dropped", ORC_OLD_IN_PLAN, "dropped_spans"},
+	{"rejected", ORC_OLD_IN_PLAN, "rejected_reports"},
+	{"clients", ORC_OLD_IN_PLAN, "client_count"},
+	{"peak_rss", ORC_OLD_IN_PLAN, "peak_rss_bytes"},
+	{"satellite_rss", ORC_OLD_IN_PLAN, "satellite_rss_bytes"},
+	{"cpu", ORC_OLD_IN_PLAN, "cpu_list"},
+	{"memory", ORC_OLD_IN_PLAN, "memory_list"},
+};
+
+const orc_field *orc_result_field_renamed(const char *name, size_t len, orc_old_name_in in)
+{
+	for (size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++)
+		if (renames[i].in == in && name_is(renames[i].old, name, len))
+			return orc_result_field_named(renames[i].name, strlen(renames[i].name));
+	return NULL;
+}
+
+const orc_headline *orc_result_headlines(size_t *n)
+{
+	static const orc_headline headlines[] = {
+		{"cpu_usage", false},
+		{"peak_rss_bytes", false},
+		{"dropped_spans", false},
+		{"sps_achieved", true},
+	};
+	*n = sizeof(headlines) / sizeof(headlines[0]);
+	return headlines;
 }
 
 void orc_result_plan_names(char *buf, size_t len)
 {
 	size_t off = 0, total = 0, seen = 0;
 	for (size_t i = 0; i < NFIELDS; i++)
-		total += fields[i].plan != NULL;
+		total += fields[i].assertable;
 	buf[0] = '\0';
 	for (size_t i = 0; i < NFIELDS && off < len; i++) {
-		if (fields[i].plan == NULL)
+		if (!fields[i].assertable)
 			continue;
 		const char *sep = seen == 0 ? "" : seen + 1 == total ? " or " : ", ";
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", sep, fields[i].plan);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", sep, fields[i].name);
 		seen++;
 	}
 }
@@ -142,10 +189,9 @@ void orc_result_fields_markdown(FILE *out)
 	fputs("| field | per | unit | several clients | meaning |\n"
 	      "| --- | --- | --- | --- | --- |\n", out);
 	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].plan != NULL)
-			fprintf(out, "| `%s` | %s | %s | %s | %s |\n", fields[i].plan,
-				per[fields[i].per], orc_unit_name(fields[i].unit),
-				agg[fields[i].agg], fields[i].doc);
+		fprintf(out, "| `%s`%s | %s | %s | %s | %s |\n", fields[i].name,
+			fields[i].assertable ? "" : " (not in assertions)", per[fields[i].per],
+			orc_unit_name(fields[i].unit), agg[fields[i].agg], fields[i].doc);
 }
 
 void orc_result_free(orc_result *r)
@@ -266,10 +312,10 @@ void orc_result_print(const orc_result *r, FILE *out)
 	double pct_dropped = r->spans_sent ? 100.0 * (double)r->dropped_spans / (double)r->spans_sent : 0;
 	fprintf(out, "Result: %.1f spans/s, %.1f%% CPU, %.2f%% dropped out of %llu sent, "
 		     "took %.2f s\n",
-		r->spans_per_second, 100.0 * r->cpu_usage, pct_dropped,
+		r->sps_achieved, 100.0 * r->cpu_usage, pct_dropped,
 		(unsigned long long)r->spans_sent, r->clock_time);
 	fprintf(out, "  client %s, %s, %.0f spans/s asked for %.1f s, satellites %s\n", r->client,
-		r->trace ? "traced" : "untraced (NoOp)", r->sps, r->runtime_s, r->satellite_mode);
+		r->trace ? "traced" : "untraced (NoOp)", r->sps_asked, r->runtime_s, r->satellite_mode);
 	fprintf(out, "  received %llu spans in %llu reports (%llu bytes), %llu duplicates, "
 		     "%llu rejected reports\n",
 		(unsigned long long)r->spans_received, (unsigned long long)r->reports,
@@ -379,7 +425,7 @@ static cJSON *result_object(const orc_result *r, bool client_only)
 			continue;
 		cJSON *v = field_json(&fields[i], r);
 		if (v != NULL)
-			cJSON_AddItemToObject(o, fields[i].json, v);
+			cJSON_AddItemToObject(o, fields[i].name, v);
 	}
 	if (o == NULL || r->nper_client == 0)
 		return o;
@@ -463,6 +509,18 @@ static int per_client_from(const cJSON *a, orc_result *r)
 	return TB_OK;
 }
 
+/* value_of finds field f in a Result's JSON object, by its name or, in results written
+ * before it had that name, by its old one. */
+static const cJSON *value_of(const cJSON *o, const orc_field *f)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f->name);
+	for (const cJSON *k = o != NULL ? o->child : NULL; v == NULL && k != NULL; k = k->next)
+		if (k->string != NULL &&
+		    orc_result_field_renamed(k->string, strlen(k->string), ORC_OLD_IN_JSONL) == f)
+			v = k;
+	return v;
+}
+
 int orc_result_from_json(const cJSON *o, orc_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -472,7 +530,7 @@ int orc_result_from_json(const cJSON *o, orc_result *r)
 	}
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const orc_field *f = &fields[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f->json);
+		const cJSON *v = value_of(o, f);
 		void *p = at_mut(r, f);
 		size_t sz = str_size(f->type);
 		if (sz > 0) {

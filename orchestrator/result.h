@@ -4,13 +4,15 @@
  *
  * ORC_RESULT_FIELDS is that table. Each row is one field of the Result:
  *
- *   X(member, type, json key, plan name, per, unit, report column, doc)
+ *   X(member, type, name, use, per, agg, unit, report column, doc)
  *
  * - member: the C member of orc_result;
  * - type: BOOL INT U64 F64 OPTU64 (a count the client may leave untold) STR16 STR64
  *   STR128 STR256 LIST (numbers, per sample or per bucket) EVENTS;
- * - json key: its key in runs.jsonl's "result" object;
- * - plan name: what an assertion calls it (RUN.NAME), or NULL when it cannot be asserted;
+ * - name: the field's one name, in runs.jsonl, runs.csv, a plan's assertions
+ *   (RUN.NAME), the C API (tb_result_number) and the docs; names it had before are in
+ *   result.c's table of renames, read from old results and explained in plan errors;
+ * - use: ASSERT when an assertion may name it, INFO when it only informs;
  * - per: RUN (one value per run), SAMPLE (a list per sampling period) or BUCKET (a list
  *   per received_bucket seconds);
  * - agg: how a run of several clients has it. RUN: the run's alone, measured once for
@@ -37,152 +39,152 @@
 
 #define ORC_RESULT_FIELDS(X)                                                                  \
 	/* what was asked */                                                                  \
-	X(client, STR64, "client", NULL, RUN, FIRST, NONE, "client",                                 \
+	X(client, STR64, "client", INFO, RUN, FIRST, NONE, "client",                                 \
 	  "the client's name in the registry")                                                \
-	X(trace, BOOL, "trace", NULL, RUN, RUN, NONE, NULL,                                        \
+	X(trace, BOOL, "trace", INFO, RUN, RUN, NONE, NULL,                                        \
 	  "true for the reporting tracer, false for NoOp")                                    \
-	X(sps, F64, "sps", "sps_asked", RUN, SUM, SPANS_PER_S, "spans/s asked",                   \
+	X(sps_asked, F64, "sps_asked", ASSERT, RUN, SUM, SPANS_PER_S, "spans/s asked",                   \
 	  "spans per second asked for")                                                       \
-	X(runtime_s, F64, "runtime", "runtime", RUN, RUN, SECONDS, NULL,                           \
+	X(runtime_s, F64, "runtime", ASSERT, RUN, RUN, SECONDS, NULL,                           \
 	  "seconds of span generation asked for")                                             \
-	X(satellite_mode, STR16, "satellites", NULL, RUN, RUN, NONE, NULL,                         \
+	X(satellite_mode, STR16, "satellites", INFO, RUN, RUN, NONE, NULL,                         \
 	  "the satellites' mode at the start")                                                \
-	X(run_id, U64, "run_id", NULL, RUN, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
-	X(breaking_point, F64, "breaking_point", "breaking_point", RUN, RUN, SPANS_PER_S, NULL,     \
+	X(run_id, U64, "run_id", INFO, RUN, RUN, NONE, NULL, "the run's id, as the satellites saw it") \
+	X(breaking_point, F64, "breaking_point", ASSERT, RUN, RUN, SPANS_PER_S, NULL,     \
 	  "a ramp's highest rate that held, on each of its runs (0: its first rate broke)")  \
-	X(broken_by, STR64, "broken_by", NULL, RUN, RUN, NONE, NULL,                               \
+	X(broken_by, STR64, "broken_by", INFO, RUN, RUN, NONE, NULL,                               \
 	  "the ramp's condition that held at the first rate that broke (\"\": none did)")    \
-	X(warmup, BOOL, "warmup", NULL, RUN, RUN, NONE, "warm-up",                               \
+	X(warmup, BOOL, "warmup", INFO, RUN, RUN, NONE, "warm-up",                               \
 	  "a warm-up round: performed, recorded, not judged")                                 \
-	X(events, EVENTS, "events", NULL, RUN, RUN, NONE, NULL,                                    \
+	X(events, EVENTS, "events", INFO, RUN, RUN, NONE, NULL,                                    \
 	  "timed satellite events, as applied")                                               \
-	X(client_count, INT, "client_count", "clients", RUN, RUN, COUNT, "clients",           \
+	X(client_count, INT, "client_count", ASSERT, RUN, RUN, COUNT, "clients",           \
 	  "client processes in the run")                                                      \
-	X(all_started, F64, "all_started", "all_started", RUN, RUN, SECONDS, NULL,            \
+	X(all_started, F64, "all_started", ASSERT, RUN, RUN, SECONDS, NULL,            \
 	  "from the first client's launch until every client had started")                    \
-	X(start_spread, F64, "start_spread", "start_spread", RUN, RUN, SECONDS, NULL,         \
+	X(start_spread, F64, "start_spread", ASSERT, RUN, RUN, SECONDS, NULL,         \
 	  "from the first client's start to the last's (start: given its command; an argv "   \
 	  "client: launched)")                                                                \
 	/* the client's own figures */                                                        \
-	X(client_result, BOOL, "client_result", NULL, RUN, ALL, NONE, NULL,                        \
+	X(client_result, BOOL, "client_result", INFO, RUN, ALL, NONE, NULL,                        \
 	  "the client posted its result")                                                     \
-	X(program_time, F64, "program_time", "program_time", RUN, SUM, SECONDS, NULL,              \
+	X(program_time, F64, "program_time", ASSERT, RUN, SUM, SECONDS, NULL,              \
 	  "the client's own count of its CPU seconds")                                        \
-	X(clock_time, F64, "clock_time", "clock_time", RUN, MAX, SECONDS, NULL,                    \
+	X(clock_time, F64, "clock_time", ASSERT, RUN, MAX, SECONDS, NULL,                    \
 	  "the client's own count of its wall seconds")                                       \
-	X(spans_sent, U64, "spans_sent", "sent", RUN, SUM, SPANS, "sent",                          \
+	X(spans_sent, U64, "spans_sent", ASSERT, RUN, SUM, SPANS, "sent",                          \
 	  "spans the client generated")                                                       \
-	X(client_dropped, OPTU64, "client_dropped", "client_dropped", RUN, SUM, SPANS, NULL,       \
+	X(client_dropped, OPTU64, "client_dropped", ASSERT, RUN, SUM, SPANS, NULL,       \
 	  "spans the tracer itself says it dropped")                                          \
-	X(client_buffered, OPTU64, "client_buffered", "client_buffered", RUN, SUM, SPANS, NULL,    \
+	X(client_buffered, OPTU64, "client_buffered", ASSERT, RUN, SUM, SPANS, NULL,    \
 	  "spans the tracer says were still buffered at exit")                                \
-	X(client_resent, OPTU64, "client_resent", "client_resent", RUN, SUM, SPANS, NULL,          \
+	X(client_resent, OPTU64, "client_resent", ASSERT, RUN, SUM, SPANS, NULL,          \
 	  "copies the tracer says it sent again after a report failed")                       \
-	X(tracer, STR128, "tracer", NULL, RUN, FIRST, NONE, NULL, "what the client says traced it")  \
-	X(sampler, STR256, "sampler", NULL, RUN, FIRST, NONE, NULL,                           \
+	X(tracer, STR128, "tracer", INFO, RUN, FIRST, NONE, NULL, "what the client says traced it")  \
+	X(sampler, STR256, "sampler", INFO, RUN, FIRST, NONE, NULL,                           \
 	  "the control URL of the sampler that launched the client (a run's: its first "      \
 	  "client's)")                                                                        \
 	/* the satellites' counts */                                                          \
-	X(attributed, BOOL, "attributed", NULL, RUN, ALL, NONE, NULL,                          \
+	X(attributed, BOOL, "attributed", INFO, RUN, ALL, NONE, NULL,                          \
 	  "the satellites counted the client's spans apart from the others' (its reports "    \
 	  "carried its access token; always true of a run's only client)")                     \
-	X(spans_received, U64, "spans_received", "received", RUN, TOTAL, SPANS, "received",          \
+	X(spans_received, U64, "spans_received", ASSERT, RUN, TOTAL, SPANS, "received",          \
 	  "distinct spans received: each once, at its first copy whose 2xx answer was delivered") \
-	X(dropped_spans, U64, "dropped_spans", "dropped", RUN, TOTAL, SPANS, "dropped",              \
+	X(dropped_spans, U64, "dropped_spans", ASSERT, RUN, TOTAL, SPANS, "dropped",              \
 	  "spans sent that never arrived: sent - received (0 when untraced)")                 \
-	X(lost_by_tracer, U64, "lost_by_tracer", "lost_by_tracer", RUN, TOTAL, SPANS, NULL,          \
+	X(lost_by_tracer, U64, "lost_by_tracer", ASSERT, RUN, TOTAL, SPANS, NULL,          \
 	  "of the dropped: what the tracer says it dropped or still held at exit")            \
-	X(lost_refused, U64, "lost_refused", "lost_refused", RUN, TOTAL, SPANS, NULL,                \
+	X(lost_refused, U64, "lost_refused", ASSERT, RUN, TOTAL, SPANS, NULL,                \
 	  "of the dropped: refused or left unacknowledged, and never accepted later")         \
-	X(lost_in_flight, U64, "lost_in_flight", "lost_in_flight", RUN, TOTAL, SPANS, NULL,          \
+	X(lost_in_flight, U64, "lost_in_flight", ASSERT, RUN, TOTAL, SPANS, NULL,          \
 	  "of the dropped: in answers still being delivered when the run was settled")        \
-	X(unexplained, U64, "unexplained", "unexplained", RUN, TOTAL, SPANS, "unexplained",          \
+	X(unexplained, U64, "unexplained", ASSERT, RUN, TOTAL, SPANS, "unexplained",          \
 	  "of the dropped: what none of the causes above accounts for")                       \
-	X(duplicates, U64, "duplicates", "duplicates", RUN, TOTAL, SPANS, "duplicates",              \
+	X(duplicates, U64, "duplicates", ASSERT, RUN, TOTAL, SPANS, "duplicates",              \
 	  "copies of spans beyond the first: resent + dup_after_ack")                         \
-	X(resent, U64, "resent", "resent", RUN, TOTAL, SPANS, NULL,                                  \
+	X(resent, U64, "resent", ASSERT, RUN, TOTAL, SPANS, NULL,                                  \
 	  "copies of spans no answer had acknowledged yet: the tracer's retries")             \
-	X(dup_after_ack, U64, "dup_after_ack", "dup_after_ack", RUN, TOTAL, SPANS, "dup after ack",  \
+	X(dup_after_ack, U64, "dup_after_ack", ASSERT, RUN, TOTAL, SPANS, "dup after ack",  \
 	  "copies of spans already acknowledged: sent again after a delivered 2xx")           \
-	X(unacked, U64, "unacked", "unacked", RUN, TOTAL, SPANS, NULL,                               \
+	X(unacked, U64, "unacked", ASSERT, RUN, TOTAL, SPANS, NULL,                               \
 	  "copies in reports answered 2xx whose answer was never delivered")                  \
-	X(refused_spans, U64, "refused_spans", "refused_spans", RUN, TOTAL, SPANS, NULL,             \
+	X(refused_spans, U64, "refused_spans", ASSERT, RUN, TOTAL, SPANS, NULL,             \
 	  "copies in reports the satellites answered with an error or closed")                \
-	X(dup_unchecked, U64, "dup_unchecked", "dup_unchecked", RUN, RUN, SPANS, NULL,            \
+	X(dup_unchecked, U64, "dup_unchecked", ASSERT, RUN, RUN, SPANS, NULL,            \
 	  "spans not checked for duplicates: the satellites' duplicate sets were full")       \
-	X(rejected, U64, "rejected_reports", "rejected", RUN, RUN, REPORTS, "rejected",            \
+	X(rejected, U64, "rejected_reports", ASSERT, RUN, RUN, REPORTS, "rejected",            \
 	  "reports the satellites refused")                                                   \
-	X(reports, U64, "reports", "reports", RUN, TOTAL, REPORTS, NULL, "reports the satellites answered") \
-	X(bytes_received, U64, "bytes_received", "bytes_received", RUN, RUN, BYTES, NULL,          \
+	X(reports, U64, "reports", ASSERT, RUN, TOTAL, REPORTS, NULL, "reports the satellites answered") \
+	X(bytes_received, U64, "bytes_received", ASSERT, RUN, RUN, BYTES, NULL,          \
 	  "report bytes as sent on the wire")                                                 \
-	X(metrics_reports, U64, "metrics_reports", "metrics_reports", RUN, RUN, REPORTS, NULL,     \
+	X(metrics_reports, U64, "metrics_reports", ASSERT, RUN, RUN, REPORTS, NULL,     \
 	  "runtime-metrics reports (LightStep's /metrics) the satellites accepted")           \
-	X(received_bucket_s, F64, "received_bucket", NULL, RUN, RUN, SECONDS, NULL,                \
+	X(received_bucket_s, F64, "received_bucket", INFO, RUN, RUN, SECONDS, NULL,                \
 	  "the width of one received_list bucket")                                            \
-	X(received_list, LIST, "received_list", NULL, BUCKET, RUN, SPANS, NULL,                    \
+	X(received_list, LIST, "received_list", INFO, BUCKET, RUN, SPANS, NULL,                    \
 	  "spans received per bucket, all satellites, from the run's start")                  \
-	X(resend_delays, LIST, "resend_delays", "resend_delays", RESEND, RUN, SECONDS, NULL,        \
+	X(resend_delays, LIST, "resend_delays", ASSERT, RESEND, RUN, SECONDS, NULL,        \
 	  "from a refused report to its resend, per resend the satellites timed (up to 256 each)") \
-	X(recovery_first_ack, LIST, "recovery_first_ack", "recovery_first_ack", UP, RUN, SECONDS,  \
+	X(recovery_first_ack, LIST, "recovery_first_ack", ASSERT, UP, RUN, SECONDS,  \
 	  NULL, "after each up event: until the first acknowledged report (-1: none came)")    \
-	X(recovery_drained, LIST, "recovery_drained", "recovery_drained", UP, RUN, SECONDS, NULL,  \
+	X(recovery_drained, LIST, "recovery_drained", ASSERT, UP, RUN, SECONDS, NULL,  \
 	  "after each up event: until the backlog drained (-1: it did not)")                  \
 	/* the sampler's view */                                                              \
-	X(spans_per_second, F64, "spans_per_second", "sps", RUN, SUM, SPANS_PER_S, "spans/s",      \
+	X(sps_achieved, F64, "sps_achieved", ASSERT, RUN, SUM, SPANS_PER_S, "spans/s",      \
 	  "spans sent per second of the client's wall time")                                  \
-	X(cpu_usage, F64, "cpu_usage", "cpu_usage", RUN, SUM, SHARE, "CPU %",                      \
+	X(cpu_usage, F64, "cpu_usage", ASSERT, RUN, SUM, SHARE, "CPU %",                      \
 	  "client CPU seconds / wall seconds, from when it took its command to its exit")     \
-	X(startup_cpu, F64, "startup_cpu", "startup_cpu", RUN, MAX, SECONDS, NULL,                 \
+	X(startup_cpu, F64, "startup_cpu", ASSERT, RUN, MAX, SECONDS, NULL,                 \
 	  "client CPU seconds before it took its command (its start-up), which cpu_usage "    \
 	  "leaves out; 0 for argv clients, whose command is their start")                    \
-	X(host_cpu, F64, "host_cpu", "host_cpu", RUN, RUN, HOST_SHARE, "host CPU %",                    \
+	X(host_cpu, F64, "host_cpu", ASSERT, RUN, RUN, HOST_SHARE, "host CPU %",                    \
 	  "the whole host's busy share during the run")                                       \
-	X(host_other_cpu, F64, "host_other_cpu", "host_other_cpu", RUN, RUN, SHARE, "other CPU %",  \
+	X(host_other_cpu, F64, "host_other_cpu", ASSERT, RUN, RUN, SHARE, "other CPU %",  \
 	  "CPU that work other than the benchmark's used on the client's host, in cores")     \
-	X(steal, F64, "steal", "steal", RUN, RUN, SHARE, NULL,                                     \
+	X(steal, F64, "steal", ASSERT, RUN, RUN, SHARE, NULL,                                     \
 	  "CPU time the hypervisor gave to other guests during the run, in cores")            \
-	X(host_cpu_limit, F64, "host_cpu_limit", "host_cpu_limit", RUN, RUN, SHARE, NULL,          \
+	X(host_cpu_limit, F64, "host_cpu_limit", ASSERT, RUN, RUN, SHARE, NULL,          \
 	  "the CPU quota of the first client's cgroup, in cores (0: none, or on another host)") \
-	X(host_throttled, F64, "host_throttled", "host_throttled", RUN, RUN, NONE, NULL,           \
+	X(host_throttled, F64, "host_throttled", ASSERT, RUN, RUN, NONE, NULL,           \
 	  "the share of the run's quota periods in which that cgroup was held back for its "  \
 	  "quota")                                                                            \
-	X(orchestrator_cpu, F64, "orchestrator_cpu", "orchestrator_cpu", RUN, RUN, SHARE, NULL, \
+	X(orchestrator_cpu, F64, "orchestrator_cpu", ASSERT, RUN, RUN, SHARE, NULL, \
 	  "the orchestrator's own CPU while the clients ran, as a share of one core")         \
-	X(satellite_cpu, F64, "satellite_cpu", "satellite_cpu", RUN, RUN, SHARE, "satellite CPU %",  \
+	X(satellite_cpu, F64, "satellite_cpu", ASSERT, RUN, RUN, SHARE, "satellite CPU %",  \
 	  "the busiest satellite's own CPU over the run, as a share of one core (busiest: "   \
 	  "nearest the CPU it may use, a core or its cgroup's quota)")                        \
-	X(satellite_cpu_limit, F64, "satellite_cpu_limit", "satellite_cpu_limit", RUN, RUN, SHARE,  \
+	X(satellite_cpu_limit, F64, "satellite_cpu_limit", ASSERT, RUN, RUN, SHARE,  \
 	  NULL, "the CPU quota of that satellite's cgroup, in cores (0: none)")              \
-	X(satellite_throttled, U64, "satellite_throttled", "satellite_throttled", RUN, RUN, COUNT,  \
+	X(satellite_throttled, U64, "satellite_throttled", ASSERT, RUN, RUN, COUNT,  \
 	  NULL, "periods the satellites' cgroups held them back for their quota")            \
-	X(satellite_rss_bytes, U64, "satellite_rss_bytes", "satellite_rss", RUN, RUN, BYTES, NULL,  \
+	X(satellite_rss_bytes, U64, "satellite_rss_bytes", ASSERT, RUN, RUN, BYTES, NULL,  \
 	  "the largest satellite's resident memory at the end of the run")                   \
-	X(harness_bound, BOOL, "harness_bound", "harness_bound", RUN, RUN, NONE, NULL,             \
+	X(harness_bound, BOOL, "harness_bound", ASSERT, RUN, RUN, NONE, NULL,             \
 	  "the result may measure the harness, not the tracer: a satellite used more than "   \
 	  "80% of a core (or of its cgroup's quota), the client's host was more than 90% "    \
 	  "busy, or the client's cgroup was held back for its quota in more than 20% of "     \
 	  "the run's periods")                                                                \
-	X(harness_note, STR256, "harness_note", NULL, RUN, RUN, NONE, NULL,                        \
+	X(harness_note, STR256, "harness_note", INFO, RUN, RUN, NONE, NULL,                        \
 	  "why harness_bound is set, with the figures")                                       \
-	X(peak_rss_bytes, U64, "peak_rss_bytes", "peak_rss", RUN, MAX, BYTES, "peak RSS MiB",      \
+	X(peak_rss_bytes, U64, "peak_rss_bytes", ASSERT, RUN, MAX, BYTES, "peak RSS MiB",      \
 	  "client peak RSS")                                                                  \
-	X(context_switches, U64, "context_switches", "context_switches", RUN, SUM, COUNT,          \
+	X(context_switches, U64, "context_switches", ASSERT, RUN, SUM, COUNT,          \
 	  "context switches", "the client's voluntary + involuntary context switches")        \
-	X(period_s, F64, "sample_period", NULL, RUN, RUN, SECONDS, NULL, "the sampling period")    \
-	X(cpu_list, LIST, "cpu_list", "cpu", SAMPLE, SUM, SHARE, NULL,                             \
+	X(period_s, F64, "sample_period", INFO, RUN, RUN, SECONDS, NULL, "the sampling period")    \
+	X(cpu_list, LIST, "cpu_list", ASSERT, SAMPLE, SUM, SHARE, NULL,                             \
 	  "client CPU share over each sampling period")                                       \
-	X(memory_list, LIST, "memory_list", "memory", SAMPLE, SUM, BYTES, NULL,                    \
+	X(memory_list, LIST, "memory_list", ASSERT, SAMPLE, SUM, BYTES, NULL,                    \
 	  "client RSS at each sample")                                                        \
 	/* how it ended */                                                                    \
-	X(exit_code, INT, "exit_code", "exit_code", RUN, FIRST, NONE, NULL,                          \
+	X(exit_code, INT, "exit_code", ASSERT, RUN, FIRST, NONE, NULL,                          \
 	  "the client's exit status (-1 when killed)")                                        \
-	X(signal, INT, "signal", NULL, RUN, FIRST, NONE, NULL, "the signal that killed the client, or 0") \
-	X(timed_out, BOOL, "timed_out", NULL, RUN, ANY, NONE, NULL,                                \
+	X(signal, INT, "signal", INFO, RUN, FIRST, NONE, NULL, "the signal that killed the client, or 0") \
+	X(timed_out, BOOL, "timed_out", INFO, RUN, ANY, NONE, NULL,                                \
 	  "the client outlived its timeout and was killed")                                   \
-	X(failed, BOOL, "failed", "failed", RUN, ANY, NONE, NULL,                                  \
+	X(failed, BOOL, "failed", ASSERT, RUN, ANY, NONE, NULL,                                  \
 	  "the run failed (1) or completed (0)")                                              \
-	X(failure, STR256, "failure", NULL, RUN, FIRST, NONE, NULL, "why the run failed")            \
-	X(elapsed_s, F64, "elapsed", "elapsed", RUN, RUN, SECONDS, NULL,                           \
+	X(failure, STR256, "failure", INFO, RUN, FIRST, NONE, NULL, "why the run failed")            \
+	X(elapsed_s, F64, "elapsed", ASSERT, RUN, RUN, SECONDS, NULL,                           \
 	  "the run's wall seconds as the orchestrator saw it")
 
 #define ORC_RESULT_MAX_EVENTS 32
@@ -228,7 +230,7 @@ typedef struct orc_events {
 #define ORC_CTYPE_EVENTS orc_events
 
 typedef struct orc_result {
-#define ORC_RESULT_MEMBER(m, type, json, plan, per, agg, unit, column, doc) ORC_CTYPE_##type m;
+#define ORC_RESULT_MEMBER(m, type, name, use, per, agg, unit, column, doc) ORC_CTYPE_##type m;
 	ORC_RESULT_FIELDS(ORC_RESULT_MEMBER)
 #undef ORC_RESULT_MEMBER
 	char plan_run[64];	/* the plan's name for the run: beside the Result in runs.jsonl */
@@ -272,8 +274,8 @@ typedef struct orc_field {
 	const char *member;
 	orc_field_type type;
 	size_t offset;		/* of the member in orc_result */
-	const char *json;
-	const char *plan;	/* NULL: not assertable */
+	const char *name;
+	bool assertable;	/* an assertion may name it (use ASSERT) */
 	orc_field_per per;
 	orc_field_agg agg;
 	orc_unit unit;
@@ -284,11 +286,31 @@ typedef struct orc_field {
 /* orc_result_fields returns the table's rows; *n gets their count. */
 const orc_field *orc_result_fields(size_t *n);
 
-/* orc_result_field_by_plan finds the field an assertion calls name (len bytes, not
- * necessarily NUL-terminated), or NULL. */
-const orc_field *orc_result_field_by_plan(const char *name, size_t len);
+/* orc_result_field_named finds the field called name (len bytes, not necessarily
+ * NUL-terminated), assertable or not, or NULL. */
+const orc_field *orc_result_field_named(const char *name, size_t len);
 
-/* orc_result_plan_names writes the assertable names as "a, b, ... or z" into buf. */
+/* Where a field's old name was used: a plan's assertions, or runs.jsonl's keys. The two
+ * differ ("sps" was the rate achieved in plans, the rate asked in runs.jsonl). */
+typedef enum orc_old_name_in { ORC_OLD_IN_PLAN, ORC_OLD_IN_JSONL } orc_old_name_in;
+
+/* orc_result_field_renamed finds the field that an older tracebench called name (len
+ * bytes) in `in`, or NULL. */
+const orc_field *orc_result_field_renamed(const char *name, size_t len, orc_old_name_in in);
+
+/* The headline figures: what a tracer costs the program and whether it kept up. The
+ * STATS lines, `orchestrator compare` and the github-benchmark export show these;
+ * higher_is_better says which way a change is a regression. */
+typedef struct orc_headline {
+	const char *name;
+	bool higher_is_better;
+} orc_headline;
+
+/* orc_result_headlines returns the headline figures; *n gets their count. */
+const orc_headline *orc_result_headlines(size_t *n);
+
+/* orc_result_plan_names writes the assertable fields' names as "a, b, ... or z" into
+ * buf. */
 void orc_result_plan_names(char *buf, size_t len);
 
 /* orc_unit_name is the unit as the docs say it ("bytes", "share of a core", ""). */
@@ -308,7 +330,7 @@ const orc_list *orc_field_list(const orc_field *f, const orc_result *r);
  * percentage, bytes as MiB, a count whole) into buf. */
 void orc_field_format(const orc_field *f, const orc_result *r, char *buf, size_t len);
 
-/* orc_result_fields_markdown writes the table of assertable fields that
+/* orc_result_fields_markdown writes the table of fields that
  * docs/plan-format.md holds: "| `name` | per | unit | doc |" rows under a heading. */
 void orc_result_fields_markdown(FILE *out);
 
@@ -328,8 +350,9 @@ struct cJSON;
  * of memory), every field of the table under its key. */
 char *orc_result_to_json(const orc_result *r);
 
-/* orc_result_from_json fills r (zeroed first) from a "result" object. A missing key
- * leaves its field zero, as does a value of the wrong JSON type. TB_OK or TB_ENOMEM. */
+/* orc_result_from_json fills r (zeroed first) from a "result" object, each field by its
+ * name or its old name in runs.jsonl. A missing key leaves its field zero, as does a
+ * value of the wrong JSON type. TB_OK or TB_ENOMEM. */
 int orc_result_from_json(const struct cJSON *o, orc_result *r);
 
 #endif

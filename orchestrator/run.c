@@ -881,7 +881,7 @@ static void summarise(orc_env *env, const trace *t, uint64_t work_ns, orc_result
 	r->memory_list = (orc_list){mem, mem != NULL ? t->n : 0};
 	usage(t, work_ns, r);
 	if (r->clock_time > 0)
-		r->spans_per_second = (double)r->spans_sent / r->clock_time;
+		r->sps_achieved = (double)r->spans_sent / r->clock_time;
 	r->exit_code = t->exited ? t->exit.exit_code : -1;
 	r->signal = t->exited ? (int)t->exit.signal : 0;
 }
@@ -1145,7 +1145,7 @@ static int finish_members(orc_env *env, const orc_run_params *p, member *m, size
 		orc_result *c = m[k].r;
 		snprintf(c->client, sizeof(c->client), "%s", m[k].name);
 		snprintf(c->sampler, sizeof(c->sampler), "%s", m[k].sampler->url);
-		c->sps = p->sps;
+		c->sps_asked = p->sps;
 		summarise(env, &m[k].t, work_start(env, &m[k], k), c);
 		judge_exit(&m[k].t, c);
 		if (c->failed && n > 1) {

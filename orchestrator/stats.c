@@ -80,12 +80,13 @@ int orc_stats_of(const double *v, size_t n, orc_stats *out)
 
 void orc_stats_write(FILE *out, const char *name, const orc_result *results, size_t n)
 {
-	static const char *const metrics[] = {"cpu_usage", "peak_rss", "sps", "dropped"};
+	size_t nm;
+	const orc_headline *metrics = orc_result_headlines(&nm);
 	if (n < 2)
 		return;
 	double *v = malloc(n * sizeof(*v));
-	for (size_t m = 0; v != NULL && m < sizeof(metrics) / sizeof(metrics[0]); m++) {
-		const orc_field *f = orc_result_field_by_plan(metrics[m], strlen(metrics[m]));
+	for (size_t m = 0; v != NULL && m < nm; m++) {
+		const orc_field *f = orc_result_field_named(metrics[m].name, strlen(metrics[m].name));
 		for (size_t i = 0; i < n; i++)
 			v[i] = orc_field_number(f, &results[i]);
 		orc_stats st;
@@ -97,7 +98,7 @@ void orc_stats_write(FILE *out, const char *name, const orc_result *results, siz
 		else
 			snprintf(cv, sizeof(cv), "%.1f%%", 100 * st.cv);
 		fprintf(out, "STATS %s.%s: n %zu, median %.6g, min-max %.6g-%.6g, cv %s, mean %.6g "
-			     "+- %.3g (95%%)\n", name, metrics[m], st.n, st.median, st.min, st.max, cv,
+			     "+- %.3g (95%%)\n", name, metrics[m].name, st.n, st.median, st.min, st.max, cv,
 			st.mean, st.ci95);
 	}
 	free(v);

@@ -27,7 +27,7 @@ int orc_stats_of(const double *v, size_t n, orc_stats *out);
 double orc_percentile(const double *v, size_t n, double q);
 
 /* orc_stats_write writes, for a run name performed more than once, one line per metric
- * that plans gate on (cpu_usage, peak_rss, sps, dropped): its median, min-max, CV and
+ * of the Result's headline figures (orc_result_headlines): its median, min-max, CV and
  * the mean with its 95% interval. Nothing for a run performed once. */
 void orc_stats_write(FILE *out, const char *name, const orc_result *results, size_t n);
 

@@ -79,7 +79,7 @@ Test(compare, a_directory_against_itself_is_unchanged)
 	cr_assert(strstr(text, "cpu.cpu_usage: base 0.7 (n 8), new 0.7 (n 8), change +0.0%") != NULL,
 		  "%s", text);
 	cr_assert(strstr(text, "regressed") == NULL, "%s", text);
-	cr_assert(strstr(text, "cpu.dropped: ") != NULL && strstr(text, "cpu.sps: ") != NULL, "%s",
+	cr_assert(strstr(text, "cpu.dropped_spans: ") != NULL && strstr(text, "cpu.sps_achieved: ") != NULL, "%s",
 		  text);
 }
 
@@ -164,9 +164,9 @@ Test(compare, results_that_cannot_be_compared_are_refused_with_the_reason)
 	cr_assert_eq(rc, TB_EINVAL);
 	cr_assert(strstr(text, "run 'cpu' is in the base results but not in the new ones") != NULL,
 		  "%s", text);
-	o = (tb_compare_opts){.metric = "memory"};
+	o = (tb_compare_opts){.metric = "memory_list"};
 	compare(a, a, &o, text, sizeof(text), &rc);
-	cr_assert(rc == TB_EINVAL && strstr(text, "--metric memory: not a per-run field") != NULL,
+	cr_assert(rc == TB_EINVAL && strstr(text, "--metric memory_list: not a per-run field") != NULL,
 		  "%s", text);
 	o = (tb_compare_opts){.format = "yaml"};
 	compare(a, a, &o, text, sizeof(text), &rc);
@@ -279,7 +279,7 @@ Test(compare, on_real_runs_a_costlier_tracer_regressed_and_the_same_one_never_di
 	double cpu, cpu_new, u, u_new, sent, sent_new;
 	medians(base, costlier, "program_time", &cpu, &cpu_new);
 	medians(base, costlier, "cpu_usage", &u, &u_new);
-	medians(base, costlier, "sent", &sent, &sent_new);
+	medians(base, costlier, "spans_sent", &sent, &sent_new);
 	double expected = sent * 30e-6 / cpu;
 	cr_log_info("base %.3f s CPU for %.0f spans (%.3f of a core): 30 us more a span should "
 		    "add %+.1f%%, measured %+.1f%% (the share %+.1f%%)", cpu, sent, u,

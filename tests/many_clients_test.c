@@ -127,9 +127,9 @@ Test(many_clients, four_clients_are_each_counted_exactly_and_the_run_is_their_su
 {
 	int rc = run_plan("client c\nsampling 50ms\ncalibrate off\n"
 			  "run four sps 200 runtime 2s clients 4\n"
-			  "assert sum(four.client.received) == four.received\n"
+			  "assert sum(four.client.spans_received) == four.spans_received\n"
 			  "assert max(four.client.unexplained) == 0\n"
-			  "assert count(four.client.sent) == 4\n"
+			  "assert count(four.client.spans_sent) == 4\n"
 			  "assert four.start_spread < 0.5\n");
 	cr_assert_eq(rc, 0, "%s\n%s", text_of(out_path), text_of(err_path));
 	cJSON *doc, *r = first_result(&doc);
@@ -137,7 +137,7 @@ Test(many_clients, four_clients_are_each_counted_exactly_and_the_run_is_their_su
 	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "client")), "c x4");
 	cr_assert_eq(num(r, "spans_sent"), 1600);
 	cr_assert_eq(num(r, "spans_received"), 1600);
-	cr_assert_eq(num(r, "sps"), 800, "the run's rate is its clients' summed");
+	cr_assert_eq(num(r, "sps_asked"), 800, "the run's rate is its clients' summed");
 	cr_assert(yes(r, "attributed"));
 	const cJSON *pc = cJSON_GetObjectItem(r, "per_client");
 	cr_assert_eq(cJSON_GetArraySize(pc), 4);

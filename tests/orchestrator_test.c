@@ -729,7 +729,7 @@ Test(orchestrator, a_plan_goes_on_past_a_dead_satellite_or_stops_as_it_says, .ti
 {
 	static const char *runs = "client c\nsampling 50ms\n"
 				  "run first sps 200 runtime 4s\nrun second sps 200 runtime 1s\n"
-				  "assert second.dropped == 0\n";
+				  "assert second.dropped_spans == 0\n";
 	int st = run_plan_killing_its_satellite(runs);
 	const char *out = text_of(out_path);
 	cr_assert_eq(st, 1, "exit %d: %s", st, out);
@@ -773,7 +773,7 @@ Test(orchestrator, alternating_runs_interleave_and_warm_ups_are_not_judged, .tim
 		       "run a sps 200 runtime 0.5s repeat 3 warmup 1 alternate\n"
 		       "run b sps 200 runtime 0.5s repeat 3 warmup 1 alternate notrace\n"
 		       "run z sps 200 runtime 0.5s\n"
-		       "assert count(a.sent) == 2\nassert count(b.sent) == 2\n");
+		       "assert count(a.spans_sent) == 2\nassert count(b.spans_sent) == 2\n");
 	int st = finish(&c, 140000);
 	const char *out = text_of(out_path);
 	cr_assert_eq(st, 0, "%s", out);
@@ -806,7 +806,7 @@ Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 	char plan[128];
 	snprintf(plan, sizeof(plan), "/tmp/tb-orc-test-%d.plan", (int)getpid());
 	FILE *f = fopen(plan, "w");
-	fprintf(f, "client c\nrun a sps 100 runtime 2s\nassert a.dropped = 0\n");
+	fprintf(f, "client c\nrun a sps 100 runtime 2s\nassert a.dropped_spans = 0\n");
 	fclose(f);
 	char *argv[] = {ORCHESTRATOR_BIN, "--plan", plan, "--clients", reg, NULL};
 	tb_child c;
@@ -846,7 +846,7 @@ Test(orchestrator, at_half_errors_every_span_is_accounted_for_and_resends_agree,
 		"run no_retry sps 1000 runtime 2s trace client c-no-retry {\nat 0s errors 0.5\n}\n"
 		"assert errors.unexplained == 0\n"
 		"assert errors.dup_after_ack == 0\n"
-		"assert errors.received == errors.sent\n"
+		"assert errors.spans_received == errors.spans_sent\n"
 		"assert errors.resent == errors.client_resent\n"
 		"assert errors.resent > 0\n"
 		"assert errors.refused_spans == errors.resent\n"
@@ -1003,7 +1003,7 @@ Test(orchestrator, an_event_naming_a_group_changes_that_group_only, .timeout = 1
 		"  at 0.4s west latency 10ms per_span 1us\n"
 		"  at 0.6s east bandwidth 512KB/s per connection\n"
 		"}\n"
-		"assert split.received == split.sent\n"
+		"assert split.spans_received == split.spans_sent\n"
 		"assert split.refused_spans > 0\n"
 		"assert split.unexplained == 0\n";
 	int st = run_plan(plan, 120000);

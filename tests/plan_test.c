@@ -100,9 +100,9 @@ Test(plan, every_setting_lands_where_it_should)
 		"  at 5s errors 0.25 status 503\n"
 		"  at 1s latency 250ms\n"
 		"}\n"
-		"assert last(outage.memory) / first(outage.memory) < 2 # grows under 2x\n"
-		"assert -(sweep.dropped) <= 0\n"
-		"assert abs(mean(sweep.cpu) - 0.5) * 100 != 7\n";
+		"assert last(outage.memory_list) / first(outage.memory_list) < 2 # grows under 2x\n"
+		"assert -(sweep.dropped_spans) <= 0\n"
+		"assert abs(mean(sweep.cpu_list) - 0.5) * 100 != 7\n";
 	orc_plan *p;
 	char err[512];
 	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
@@ -136,12 +136,12 @@ Test(plan, every_setting_lands_where_it_should)
 	cr_assert_float_eq(o->events[3].probability, 0.25, 1e-12);
 	cr_assert_float_eq(o->events[4].latency_s, 0.25, 1e-12);
 	cr_assert_eq(p->nasserts, 3);
-	cr_assert_str_eq(p->asserts[0].text, "last(outage.memory) / first(outage.memory) < 2");
+	cr_assert_str_eq(p->asserts[0].text, "last(outage.memory_list) / first(outage.memory_list) < 2");
 	cr_assert_eq(p->asserts[0].cmp, ORC_LT);
 	cr_assert_eq(p->asserts[0].lhs->kind, ORC_EXPR_BINARY);
 	cr_assert_eq(p->asserts[0].lhs->op, '/');
 	cr_assert_eq(p->asserts[0].lhs->a->fn, ORC_FN_LAST);
-	cr_assert_str_eq(p->asserts[0].lhs->a->a->field, "memory");
+	cr_assert_str_eq(p->asserts[0].lhs->a->a->field, "memory_list");
 	cr_assert_eq(p->asserts[1].lhs->kind, ORC_EXPR_NEGATE);
 	cr_assert_eq(p->asserts[2].cmp, ORC_NE);
 	/* precedence: (abs(...)) * 100 */
@@ -243,13 +243,13 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"run a sps 1 runtime 10s {\n at 2s satellites down\n", "expected '}' to close"},
 		{"run a sps 1 runtime 10s {\n at 2s errors 1.5\n}\n",
 		 "t.plan:2:15: expected an error probability from 0 to 1"},
-		{"run a sps 1 runtime 1s\nassert b.dropped == 0\n",
+		{"run a sps 1 runtime 1s\nassert b.dropped_spans == 0\n",
 		 "t.plan:2:8: expected the name of a run defined above, got 'b'"},
 		{"run a sps 1 runtime 1s\nassert a.dropt == 0\n", "t.plan:2:10: expected a field"},
-		{"run a sps 1 runtime 1s\nassert mode(a.cpu) < 1\n", "t.plan:2:8: expected a function"},
-		{"run a sps 1 runtime 1s\nassert a.cpu 1\n", "t.plan:2:14: expected a comparison"},
-		{"run a sps 1 runtime 1s\nassert (a.cpu < 1\n", "t.plan:2:15: expected ')', got '<'"},
-		{"run a sps 1 runtime 1s\nassert a.cpu < 1 extra\n", "t.plan:2:18: expected the end of the line"},
+		{"run a sps 1 runtime 1s\nassert mode(a.cpu_list) < 1\n", "t.plan:2:8: expected a function"},
+		{"run a sps 1 runtime 1s\nassert a.steal 1\n", "t.plan:2:16: expected a comparison"},
+		{"run a sps 1 runtime 1s\nassert (a.steal < 1\n", "t.plan:2:17: expected ')', got '<'"},
+		{"run a sps 1 runtime 1s\nassert a.steal < 1 extra\n", "t.plan:2:20: expected the end of the line"},
 		{"sampling 0.1ms\nrun a sps 1 runtime 1s\n", "t.plan:1:10: expected a sampling period from 1ms to 60s"},
 		{"calibrate 2\nrun a sps 1 runtime 1s\n", "t.plan:1:11: expected a target CPU share"},
 		{"satellites local mode flaky\nrun a sps 1 runtime 1s\n", "t.plan:1:23: expected a satellite mode"},
@@ -399,39 +399,39 @@ Test(judge, lists_reducers_and_every_element_semantics)
 	orc_named_results runs[] = {{"a", a, 2}, {"b", b, 1}};
 	bool pass;
 	char v[512];
-	cr_assert(judge_text("a.dropped == 0", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(judge_text("a.dropped_spans == 0", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(!pass, "one of two runs dropped: %s", v);
 	cr_assert(strstr(v, "left = [0, 3]") != NULL, "%s", v);
-	cr_assert(judge_text("max(a.dropped) <= 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("last(a.memory) / first(a.memory) < 2", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(judge_text("max(a.dropped_spans) <= 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("last(a.memory_list) / first(a.memory_list) < 2", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(pass, "%s", v);
-	cr_assert(judge_text("last(a.memory) / first(a.memory) < 1.5", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(judge_text("last(a.memory_list) / first(a.memory_list) < 1.5", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(!pass, "180/100 is not < 1.5: %s", v);
 	cr_assert(judge_text("abs(mean(a.cpu_usage) - mean(b.cpu_usage)) * 100 < 10", runs, 2, &pass,
 			     v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("count(a.memory) == 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("a.cpu * 2 > 0.9", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("sum(a.dropped) + -1 == 2", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("count(a.memory_list) == 3", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("a.cpu_list * 2 > 0.9", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("sum(a.dropped_spans) + -1 == 2", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
 	/* Spread: median, percentiles, standard deviation, coefficient of variation. */
-	cr_assert(judge_text("median(a.memory) == 150", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("p(0, a.memory) == 100", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("p(100, a.memory) == 180", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("p(75, a.memory) == 165", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("abs(stddev(a.memory) - 40.4145) < 0.001", runs, 2, &pass, v,
+	cr_assert(judge_text("median(a.memory_list) == 150", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("p(0, a.memory_list) == 100", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("p(100, a.memory_list) == 180", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("p(75, a.memory_list) == 165", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
+	cr_assert(judge_text("abs(stddev(a.memory_list) - 40.4145) < 0.001", runs, 2, &pass, v,
 			     sizeof(v)) && pass, "%s", v);
-	cr_assert(judge_text("abs(cv(a.memory) - 40.4145 / 143.333) < 0.001", runs, 2, &pass, v,
+	cr_assert(judge_text("abs(cv(a.memory_list) - 40.4145 / 143.333) < 0.001", runs, 2, &pass, v,
 			     sizeof(v)) && pass, "%s", v);
 	cr_assert(judge_text("stddev(b.cpu_usage) == 0", runs, 2, &pass, v, sizeof(v)) && pass, "%s", v);
-	cr_assert(!judge_text("cv(a.dropped - a.dropped) < 1", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(!judge_text("cv(a.dropped_spans - a.dropped_spans) < 1", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "cv() of a list whose mean is 0") != NULL, "%s", v);
 	/* What cannot be evaluated says why. */
-	cr_assert(!judge_text("a.dropped / 0 < 1", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(!judge_text("a.dropped_spans / 0 < 1", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "division by zero") != NULL, "%s", v);
-	cr_assert(!judge_text("b.memory == 0", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(!judge_text("b.memory_list == 0", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "no values") != NULL, "%s", v);
-	cr_assert(!judge_text("a.dropped == 0", runs, 1 - 1, &pass, v, sizeof(v)));
+	cr_assert(!judge_text("a.dropped_spans == 0", runs, 1 - 1, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "run 'a' has no results") != NULL, "%s", v);
-	cr_assert(!judge_text("a.dropped + a.memory > 0", runs, 2, &pass, v, sizeof(v)));
+	cr_assert(!judge_text("a.dropped_spans + a.memory_list > 0", runs, 2, &pass, v, sizeof(v)));
 	cr_assert(strstr(v, "lists of 2 and 3 values") != NULL, "%s", v);
 }
 
@@ -462,14 +462,16 @@ Test(result_fields, every_row_is_complete_and_names_are_unique)
 	const orc_field *f = orc_result_fields(&n);
 	cr_assert_gt(n, 30);
 	for (size_t i = 0; i < n; i++) {
-		cr_assert(f[i].json != NULL && f[i].doc != NULL && f[i].doc[0] != '\0', "%s",
+		cr_assert(f[i].name != NULL && f[i].doc != NULL && f[i].doc[0] != '\0', "%s",
 			  f[i].member);
 		cr_assert(f[i].per == ORC_PER_RUN || f[i].type == ORC_FT_LIST, "%s", f[i].member);
-		for (size_t k = 0; k < i; k++) {
-			cr_assert_str_neq(f[i].json, f[k].json);
-			cr_assert(f[i].plan == NULL || f[k].plan == NULL ||
-				  strcmp(f[i].plan, f[k].plan) != 0, "%s twice", f[i].plan);
-		}
+		for (size_t k = 0; k < i; k++)
+			cr_assert_str_neq(f[i].name, f[k].name);
+		/* An old name never shadows a field's own. */
+		cr_assert_null(orc_result_field_renamed(f[i].name, strlen(f[i].name), ORC_OLD_IN_PLAN),
+			       "%s", f[i].name);
+		cr_assert_null(orc_result_field_renamed(f[i].name, strlen(f[i].name), ORC_OLD_IN_JSONL),
+			       "%s", f[i].name);
 	}
 }
 
@@ -481,7 +483,7 @@ Test(result_fields, json_round_trips_every_field)
 	snprintf(a.plan_run, sizeof(a.plan_run), "ignored");
 	snprintf(a.failure, sizeof(a.failure), "it \"broke\"");
 	a.trace = a.failed = true;
-	a.sps = 300;
+	a.sps_asked = 300;
 	a.spans_sent = 12345678901ull;
 	a.client_dropped = (orc_optu64){true, 7};
 	a.exit_code = -1;
@@ -522,7 +524,7 @@ Test(plan, clients_and_total_sps_parse)
 			   "run copies sps 100 runtime 1s clients 16\n"
 			   "run mixed total_sps [800, 1600] runtime 1s clients c x8, js-otel x8\n"
 			   "ramp up from 100 to 400 factor 2 until dropped > 1% runtime 1s clients 4\n"
-			   "assert max(copies.client.peak_rss) < 100 * 1048576\n";
+			   "assert max(copies.client.peak_rss_bytes) < 100 * 1048576\n";
 	cr_assert_eq(orc_plan_parse("t.plan", text, &p, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(orc_plan_run_clients(&p->runs[0]), 1);
 	cr_assert_eq(p->runs[1].nmix, 1);
@@ -628,10 +630,10 @@ Test(result_fields, per_client_results_round_trip_and_are_judged_by_client)
 	orc_plan *p = NULL;
 	char err[512];
 	const char *plan = "run a sps 1 runtime 1s clients 2\n"
-			   "assert sum(a.client.sent) == a.sent\n"
-			   "assert max(a.client.peak_rss) == 77\n"
-			   "assert count(a.client.sent) == 2\n"
-			   "assert a.client.sent >= 10\n";
+			   "assert sum(a.client.spans_sent) == a.spans_sent\n"
+			   "assert max(a.client.peak_rss_bytes) == 77\n"
+			   "assert count(a.client.spans_sent) == 2\n"
+			   "assert a.client.spans_sent >= 10\n";
 	cr_assert_eq(orc_plan_parse("t.plan", plan, &p, err, sizeof(err)), TB_OK, "%s", err);
 	for (size_t i = 0; i < p->nasserts; i++) {
 		bool pass;
@@ -746,8 +748,8 @@ Test(judge, repeats_noisier_than_max_cv_are_too_noisy_to_judge)
 	char err[512], why[512];
 	cr_assert_eq(orc_plan_parse("n.plan", "max_cv 0.05\nrun a sps 1 runtime 1s\n"
 				    "run b sps 1 runtime 1s\nassert mean(a.cpu_usage) < 1\n"
-				    "assert b.cpu_usage < 1\nassert a.sent == 1000\n"
-				    "assert max(a.memory) >= 0\n", &p, err, sizeof(err)), TB_OK,
+				    "assert b.cpu_usage < 1\nassert a.spans_sent == 1000\n"
+				    "assert max(a.memory_list) >= 0\n", &p, err, sizeof(err)), TB_OK,
 		     "%s", err);
 	cr_assert_float_eq(p->max_cv, 0.05, 1e-12);
 	/* stddev 0.0707 / mean 0.65 = 10.9% */
@@ -790,18 +792,18 @@ Test(plan, p_takes_a_percentile_from_0_to_100_then_a_list)
 {
 	orc_plan *p;
 	char err[2048];
-	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(101, a.cpu) < 1\n",
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(101, a.cpu_list) < 1\n",
 				    &p, err, sizeof(err)), TB_EINVAL);
 	cr_assert(strstr(err, "q.plan:2:10: expected a percentile from 0 to 100, got '101'") != NULL,
 		  "%s", err);
-	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(90 a.cpu) < 1\n",
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(90 a.cpu_list) < 1\n",
 				    &p, err, sizeof(err)), TB_EINVAL);
 	cr_assert(strstr(err, "expected ',' and a list after p's percentile") != NULL, "%s", err);
-	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert mode(a.cpu) < 1\n",
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert mode(a.cpu_list) < 1\n",
 				    &p, err, sizeof(err)), TB_EINVAL);
 	cr_assert(strstr(err, "expected a function: last, first, mean, min, max, sum, count, abs, "
 			      "median, stddev, cv or p") != NULL, "%s", err);
-	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(99.5, a.cpu) < 1\n",
+	cr_assert_eq(orc_plan_parse("q.plan", "run a sps 1 runtime 1s\nassert p(99.5, a.cpu_list) < 1\n",
 				    &p, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(p->asserts[0].lhs->fn, ORC_FN_P);
 	cr_assert_float_eq(p->asserts[0].lhs->number, 99.5, 1e-12);
@@ -817,10 +819,51 @@ Test(result_fields, a_plan_names_any_assertable_field_and_lists_them_when_wrong)
 		     "%s", err);
 	cr_assert_str_eq(p->asserts[0].lhs->fieldp->member, "context_switches");
 	orc_plan_free(p);
-	cr_assert_eq(orc_plan_parse("f.plan", "run a sps 1 runtime 1s\nassert a.dropped_spans > 0\n",
+	cr_assert_eq(orc_plan_parse("f.plan", "run a sps 1 runtime 1s\nassert a.lost_spans > 0\n",
 				    &p, err, sizeof(err)), TB_EINVAL);
 	cr_assert(strstr(err, "f.plan:2:10: expected a field (or client.FIELD): sps_asked, runtime,") != NULL, "%s",
 		  err);
 	cr_assert(strstr(err, ", context_switches, ") != NULL, "%s", err);
-	cr_assert(strstr(err, " or elapsed, got 'dropped_spans'") != NULL, "%s", err);
+	cr_assert(strstr(err, " or elapsed, got 'lost_spans'") != NULL, "%s", err);
+	/* A field that only informs is named as such too: not among the assertable. */
+	cr_assert_eq(orc_plan_parse("f.plan", "run a sps 1 runtime 1s\nassert a.run_id > 0\n",
+				    &p, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "got 'run_id'") != NULL, "%s", err);
+}
+
+Test(result_fields, a_plan_with_a_field_s_old_name_is_told_its_new_one)
+{
+	static const char *const old[][2] = {
+		{"dropped", "dropped_spans"}, {"sent", "spans_sent"}, {"peak_rss", "peak_rss_bytes"},
+		{"sps", "sps_achieved"}, {"memory", "memory_list"}, {"clients", "client_count"},
+	};
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+		orc_plan *p;
+		char text[128], err[2048], want[160];
+		snprintf(text, sizeof(text), "run a sps 1 runtime 1s\nassert sum(a.%s) >= 0\n",
+			 old[i][0]);
+		cr_assert_eq(orc_plan_parse("f.plan", text, &p, err, sizeof(err)), TB_EINVAL);
+		snprintf(want, sizeof(want), "f.plan:2:14: expected a field ('%s' is now called '%s'), got '%s'",
+			 old[i][0], old[i][1], old[i][0]);
+		cr_assert(strstr(err, want) != NULL, "%s", err);
+	}
+}
+
+Test(result_fields, results_written_with_the_old_rate_keys_read_as_asked_and_achieved)
+{
+	cJSON *o = cJSON_Parse("{\"sps\": 300, \"spans_per_second\": 287.5, \"spans_sent\": 9}");
+	cr_assert_not_null(o);
+	orc_result r;
+	cr_assert_eq(orc_result_from_json(o, &r), TB_OK);
+	cr_assert_float_eq(r.sps_asked, 300, 1e-12);
+	cr_assert_float_eq(r.sps_achieved, 287.5, 1e-12);
+	cr_assert_eq(r.spans_sent, 9);
+	orc_result_free(&r);
+	cJSON_Delete(o);
+	/* The new key wins over an old one in the same object. */
+	o = cJSON_Parse("{\"sps\": 300, \"sps_asked\": 400}");
+	cr_assert_eq(orc_result_from_json(o, &r), TB_OK);
+	cr_assert_float_eq(r.sps_asked, 400, 1e-12);
+	orc_result_free(&r);
+	cJSON_Delete(o);
 }

@@ -233,8 +233,8 @@ static void check_spread(void)
 static const char spread_plan[] =
 	"client c\nsampling 50ms\nsampler \"%s\"\n%s"
 	"satellites remote \"%s\"\nsatellites local\n"
-	"run spread sps 300 runtime 2s\nassert spread.dropped == 0\n"
-	"assert spread.received == 600\n";
+	"run spread sps 300 runtime 2s\nassert spread.dropped_spans == 0\n"
+	"assert spread.spans_received == 600\n";
 
 Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group)
 {
@@ -319,8 +319,8 @@ Test(remote, two_sampler_hosts_with_two_clients_each_count_every_client_apart)
 		 "sampler \"%s\" name east\nsampler \"%s\" name west\n"
 		 "satellites local\n"
 		 "run spread sps 150 runtime 2s clients c x2 on east, c x2 on west\n"
-		 "assert spread.received == 1200\n"
-		 "assert spread.client.received == 300\n"
+		 "assert spread.spans_received == 1200\n"
+		 "assert spread.client.spans_received == 300\n"
 		 "assert spread.client.unexplained == 0\n", url1, url2);
 	int st = run_plan(plan, text, sizeof(text), errs, sizeof(errs));
 	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);

@@ -318,8 +318,8 @@ Test(report, a_result_field_reaches_runs_jsonl_assertions_and_the_report, .timeo
 	tu_read_file(path, text, sizeof(text));
 	cr_assert(text[0] == '[', "%s", text);
 	static const char *const want[] = {"\"name\":\t\"busy cpu_usage\"",
-					   "\"name\":\t\"busy peak_rss\"",
-					   "\"name\":\t\"busy dropped\"",
+					   "\"name\":\t\"busy peak_rss_bytes\"",
+					   "\"name\":\t\"busy dropped_spans\"",
 					   "\"unit\":\t\"bytes\"", "\"value\":\t"};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_assert(strstr(text, want[i]) != NULL, "no %s in %s", want[i], text);
