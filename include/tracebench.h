@@ -231,6 +231,9 @@ typedef struct tb_plan_opts {
 	const char *export_format;	/* also write this export (tb_results_export), or NULL */
 	/* PEM files for tls+tcp:// agents; each NULL: the plan's tls statement's */
 	const char *tls_cert, *tls_key, *tls_ca;
+	/* "NAME=VALUE" each: a value for the plan's budget NAME that wins over the plan's */
+	const char *const *budgets;
+	size_t nbudgets;
 } tb_plan_opts;
 
 /* tb_plan_run reads, checks and runs the plan at path (docs/plan-format.md), writes its

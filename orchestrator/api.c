@@ -17,6 +17,7 @@
 #include "common/registry.h"
 #include "common/sig.h"
 #include "common/units.h"
+#include "orchestrator/budget.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/compare.h"
 #include "orchestrator/execute.h"
@@ -381,6 +382,12 @@ int tb_plan_run(const char *path, const tb_plan_opts *o, bool *passed, char *err
 	double scale = o->scale > 0 ? o->scale : 1;
 	if (scale != 1)
 		orc_plan_scale(plan, scale);
+	rc = orc_budget_choose(plan, o->client ? o->client : plan->client, o->budgets,
+			       o->nbudgets, err, errlen);
+	if (rc != TB_OK) {
+		orc_plan_free(plan);
+		return rc;
+	}
 	if (access(clients, R_OK) != 0) {
 		snprintf(err, errlen, "the client registry %s: %s", clients, strerror(errno));
 		orc_plan_free(plan);

@@ -18,6 +18,7 @@
 #include "common/registry.h"
 #include "common/sig.h"
 #include "orchestrator/accounting.h"
+#include "orchestrator/budget.h"
 #include "orchestrator/calibrate.h"
 #include "orchestrator/environment.h"
 #include "orchestrator/export.h"
@@ -132,7 +133,7 @@ typedef struct execution {
 	size_t run_client[ORC_PLAN_MAX_RUNS];	/* each plan run's index into clients */
 	size_t mix_client[ORC_PLAN_MAX_RUNS][ORC_PLAN_MAX_MIX];	/* ... and its mix's */
 	orc_result *by_run[ORC_PLAN_MAX_RUNS];	/* each plan run's judged results */
-	orc_result *warm;			/* warm-up rounds: recorded, not judged */
+	orc_result *warm;	/* warm-up rounds and a ramp's twins: recorded, not judged */
 	size_t nall, done, nwarm;
 	orc_named_results *named;		/* per plan run, into by_run */
 	FILE *jsonl;
@@ -304,6 +305,7 @@ typedef struct step {
 	double sps;
 	unsigned k;
 	bool defer_record;
+	bool twin;		/* a ramp's untraced twin: recorded as NAME.untraced, not judged */
 } step;
 
 /* run_clients lists the clients of plan run i, each at sps spans/s, with the work and
@@ -400,7 +402,7 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 		return TB_ENOMEM;
 	}
 	orc_run_params p = {
-		.client = x->clients[x->run_client[i]], .trace = pr->trace, .sps = sps,
+		.client = x->clients[x->run_client[i]], .trace = pr->trace && !st->twin, .sps = sps,
 		.clients = clients, .nclients = nclients,
 		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode,
 		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
@@ -417,26 +419,27 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 		snprintf(many, sizeof(many), " x %zu clients", nclients);
 	fprintf(stderr, "[%zu/%zu] %s: %.0f spans/s%s for %.3g s%s%s\n", x->done + 1, x->nall,
 		pr->name, p.sps, many, p.runtime_s, p.trace ? "" : ", untraced",
-		warmup ? " (warm-up)" : k > 0 ? " (repeat)" : "");
-	orc_result *r = warmup ? &x->warm[x->nwarm] : &x->by_run[i][x->named[i].n];
+		warmup ? " (warm-up)" : st->twin ? " (twin)" : k > 0 ? " (repeat)" : "");
+	bool judged = !warmup && !st->twin;
+	orc_result *r = judged ? &x->by_run[i][x->named[i].n] : &x->warm[x->nwarm];
 	rc = orc_run(&x->h.env, &p, r, err, errlen);
 	free(clients);
 	if (rc != TB_OK)
 		return rc;
 	x->done++;
 	x->runtime_done_s += pr->runtime_s;
-	if (warmup)
-		x->nwarm++;
-	else
+	if (judged)
 		x->named[i].n++;
+	else
+		x->nwarm++;
 	r->warmup = warmup;
 	*failed = r->failed;
-	snprintf(r->plan_run, sizeof(r->plan_run), "%s", pr->name);
+	snprintf(r->plan_run, sizeof(r->plan_run), "%s%s", pr->name, st->twin ? ".untraced" : "");
 	if (out != NULL)
 		*out = r;
 	if (!st->defer_record && orc_runsfile_append(x->jsonl, r) != TB_OK)
 		tb_warn("orchestrator: cannot write run %zu to runs.jsonl", x->done);
-	print_run(pr->name, r);
+	print_run(r->plan_run, r);
 	x->any_failed |= r->failed;
 	return TB_OK;
 }
@@ -501,20 +504,40 @@ static const char *ramp_broken(const orc_ramp *rp, const orc_result *r)
 						     (double)r->spans_sent
 					   : 0;
 	for (size_t c = 0; c < rp->nconds; c++) {
-		double v = rp->conds[c].what == ORC_RAMP_DROPPED ? dropped : r->cpu_usage;
+		orc_ramp_what w = rp->conds[c].what;
+		double v = w == ORC_RAMP_DROPPED ? dropped
+			   : w == ORC_RAMP_CPU	 ? r->cpu_usage
+						 : r->tracer_cpu;
 		if (v > rp->conds[c].limit)
 			return rp->conds[c].text;
 	}
 	return NULL;
 }
 
-/* ramp_step performs one rate of a ramp; *broke gets the condition it met, if any. */
+/* ramp_step performs one rate of a ramp (after its untraced twin, for a ramp that stops
+ * on tracer_cpu); *broke gets the condition it met, if any. */
 static int ramp_step(execution *x, size_t i, double sps, const char **broke, char *err,
 		     size_t errlen)
 {
+	*broke = NULL;
+	orc_result *twin = NULL, *r = NULL;
+	int rc = TB_OK;
+	if (orc_ramp_paired(&x->plan->runs[i].ramp)) {
+		step tw = {.i = i, .sps = sps, .twin = true};
+		if ((rc = perform_step(x, &tw, &twin, err, errlen)) != TB_OK || x->stopped)
+			return rc;
+	}
 	step st = {.i = i, .sps = sps, .defer_record = true};
-	orc_result *r = NULL;
-	int rc = perform_step(x, &st, &r, err, errlen);
+	rc = perform_step(x, &st, &r, err, errlen);
+	if (rc == TB_OK && r != NULL && twin != NULL) {
+		r->tracer_cpu = r->cpu_usage - twin->cpu_usage;
+		r->failed |= twin->failed;
+		if (twin->failed && r->failure[0] == '\0')
+			snprintf(r->failure, sizeof(r->failure), "its untraced twin failed: %.200s",
+				 twin->failure);
+		printf("  %-16s tracer CPU %.1f points (%.1f%% traced, %.1f%% untraced)\n", "",
+		       100 * r->tracer_cpu, 100 * r->cpu_usage, 100 * twin->cpu_usage);
+	}
 	*broke = rc == TB_OK && r != NULL ? ramp_broken(&x->plan->runs[i].ramp, r) : NULL;
 	if (*broke != NULL)
 		printf("  %-16s %.0f spans/s broke the ramp: %s\n", "", sps, *broke);
@@ -703,6 +726,13 @@ static void judge(execution *x, bool *passed)
 	snprintf(path, sizeof(path), "%s/assertions.jsonl", x->dir);
 	FILE *aj = fopen(path, "w");
 	bool all_pass = !x->any_failed;
+	for (size_t i = 0; i < plan->nbudgets; i++) {
+		char line[300];
+		orc_budget_describe(&plan->budgets[i], x->client, line, sizeof(line));
+		printf("BUDGET %s\n", line);
+		if (sum != NULL)
+			fprintf(sum, "BUDGET %s\n", line);
+	}
 	for (size_t i = 0; i < plan->nasserts; i++) {
 		const orc_assert *a = &plan->asserts[i];
 		bool pass;

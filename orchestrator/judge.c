@@ -216,6 +216,7 @@ static bool eval(const orc_expr *e, const ctx *c, value *out)
 	memset(out, 0, sizeof(*out));
 	switch (e->kind) {
 	case ORC_EXPR_NUMBER:
+	case ORC_EXPR_BUDGET:
 		return push(out, e->number);
 	case ORC_EXPR_FIELD:
 		return eval_field(e, c, out);

@@ -21,7 +21,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: orchestrator --plan FILE [--results DIR] [--client NAME] [--clients FILE]\n"
 		"                    [--scale F] [--control-port N] [--logs DIR] [--quiet|--verbose]\n"
-		"                    [--export github-benchmark] [--check]\n"
+		"                    [--export github-benchmark] [--check] [--budget NAME=VALUE]\n"
 		"                    [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
@@ -36,6 +36,8 @@ static void usage(FILE *out)
 		"1000): the same shapes, shorter. A plan with graphs ends with its report.\n"
 		"--check only checks the plan: exit 0 and \"FILE: a valid plan\", or 2 and the\n"
 		"first mistake, as file:line:col; nothing starts.\n"
+		"--budget NAME=VALUE (repeatable) gives the plan's budget NAME this value, over\n"
+		"the plan's own for the client: gate your tracer on its own budget.\n"
 		"Every results directory also gets runs.csv, summary.md and junit.xml for CI\n"
 		"systems; --export github-benchmark adds github-benchmark.json, the\n"
 		"customSmallerIsBetter file github-action-benchmark reads.\n"
@@ -47,9 +49,9 @@ static void usage(FILE *out)
 		"./logs unless --logs; the console shows warnings and errors.\n"
 		"\n"
 		"compare: for each run name of BASE_DIR and NEW_DIR and each metric (cpu_usage,\n"
-		"peak_rss, dropped, sps; or --metric), the medians, the change, its 95%%\n"
-		"bootstrap interval and a verdict: improved, regressed, unchanged (within\n"
-		"--threshold, default 0.05) or inconclusive. Exit 1 on a regression, 0 otherwise,\n"
+		"peak_rss_bytes, dropped_spans, sps_achieved; or --metric), the medians, the\n"
+		"change, its 95%% bootstrap interval and a verdict: improved, regressed,\n"
+		"unchanged (within --threshold, default 0.05) or inconclusive. Exit 1 on a regression, 0 otherwise,\n"
 		"2 on an error (a run missing from NEW_DIR, results from another host).\n"
 		"\n"
 		"report: draws the graphs of a results directory with gnuplot (DIR/graphs/) and\n"
@@ -330,12 +332,14 @@ static int cmd_plan(int argc, char **argv)
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
 		{"tls-ca", required_argument, NULL, O_TLS_CA},
 		{"check", no_argument, NULL, 'k'},
+		{"budget", required_argument, NULL, 'b'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *plan_path = NULL, *logs = "logs";
+	const char *budgets[64];	/* more than a plan has: each must name one */
 	bool check_only = false;
 	tb_plan_opts o = {.control_port = TB_CONTROL_PORT_DEFAULT,
 			  .progress = isatty(STDERR_FILENO), .scale = 1};
@@ -349,6 +353,15 @@ static int cmd_plan(int argc, char **argv)
 		case 'C': o.clients_file = optarg; break;
 		case 'L': logs = optarg; break;
 		case 'k': check_only = true; break;
+		case 'b':
+			if (o.nbudgets == sizeof(budgets) / sizeof(budgets[0])) {
+				fprintf(stderr, "orchestrator: --budget %s: too many --budget\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			budgets[o.nbudgets++] = optarg;
+			o.budgets = budgets;
+			break;
 		case 'E': o.export_format = optarg; break;
 		case O_TLS_CERT: o.tls_cert = optarg; break;
 		case O_TLS_KEY: o.tls_key = optarg; break;

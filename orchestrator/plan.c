@@ -324,6 +324,14 @@ static const orc_plan_run *find_run(const orc_plan *p, const char *name)
 
 static orc_expr *parse_expr(parser *ps);
 
+static const orc_budget *find_budget(const orc_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->nbudgets; i++)
+		if (strcmp(p->budgets[i].name, name) == 0)
+			return &p->budgets[i];
+	return NULL;
+}
+
 /* take_percentile reads p's first argument, "Q,", Q from 0 to 100. */
 static bool take_percentile(parser *ps, double *q)
 {
@@ -461,9 +469,19 @@ static orc_expr *parse_factor(parser *ps)
 		return NULL;
 	}
 	char name[ORC_PLAN_NAME];
-	if (!take_name(ps, name, sizeof(name), "a run or function name"))
+	if (!take_name(ps, name, sizeof(name), "a run, function or budget name"))
 		return NULL;
-	return is_punct(&ps->tok, "(") ? parse_call(ps, name, &at) : parse_field(ps, name, &at);
+	if (is_punct(&ps->tok, "("))
+		return parse_call(ps, name, &at);
+	const orc_budget *b = find_budget(ps->plan, name);
+	if (b == NULL || is_punct(&ps->tok, "."))
+		return parse_field(ps, name, &at);
+	orc_expr *e = new_expr(ps, ORC_EXPR_BUDGET, &at);
+	if (e != NULL) {
+		e->run_index = (size_t)(b - ps->plan->budgets);
+		e->number = b->value;
+	}
+	return e;
 }
 
 static orc_expr *parse_binary(parser *ps, int level)
@@ -1066,8 +1084,9 @@ static orc_plan_run *new_run(parser *ps, const token *at)
 	r->satellite_mode = TB_SAT_DEFAULT;
 	if (!take_name(ps, r->name, sizeof(r->name), "the run's name"))
 		return NULL;
-	if (find_run(p, r->name) != NULL) {
-		fail_at(ps, at, "expected a new run name ('%s' is used above)", r->name);
+	if (find_run(p, r->name) != NULL || find_budget(p, r->name) != NULL) {
+		fail_at(ps, at, "expected a new run name ('%s' is a %s above)", r->name,
+			find_run(p, r->name) != NULL ? "run" : "budget");
 		return NULL;
 	}
 	return r;
@@ -1120,32 +1139,80 @@ static bool take_word_then(parser *ps, const char *w, double lo, double *out, co
 	return true;
 }
 
-/* take_ramp_cond reads `dropped > N%` or `cpu > X`. */
+/* The figures a ramp can stop on. */
+static const struct ramp_figure {
+	const char *word;
+	orc_ramp_what what;
+	bool percent;		/* written N%, from 0 to 100 */
+	const char *example;
+} ramp_figures[] = {
+	{"dropped", ORC_RAMP_DROPPED, true, "a percentage such as 1%"},
+	{"cpu", ORC_RAMP_CPU, false, "a CPU share such as 0.9"},
+	{"tracer_cpu", ORC_RAMP_TRACER_CPU, false, "a CPU share such as 0.10"},
+};
+#define NRAMP_FIGURES (sizeof(ramp_figures) / sizeof(ramp_figures[0]))
+
+/* take_ramp_cond reads `dropped > N%`, `cpu > X` or `tracer_cpu > X`. */
 static bool take_ramp_cond(parser *ps, orc_ramp_cond *c)
 {
 	token at = ps->tok;
-	bool dropped = is_word(&at, "dropped"), cpu = is_word(&at, "cpu");
-	if (!dropped && !cpu) {
-		fail_at(ps, &at, "expected a ramp condition: dropped > N%% or cpu > X");
+	const struct ramp_figure *f = NULL;
+	for (size_t i = 0; i < NRAMP_FIGURES && f == NULL; i++)
+		f = is_word(&at, ramp_figures[i].word) ? &ramp_figures[i] : NULL;
+	if (f == NULL) {
+		fail_at(ps, &at, "expected a ramp condition: dropped > N%%, cpu > X or "
+				 "tracer_cpu > X");
 		return false;
 	}
 	advance(ps);
 	if (!take_punct(ps, ">", "expected '>' (a ramp stops when its figure rises above)"))
 		return false;
 	token v = ps->tok;
-	if (!take_number(ps, &c->limit, dropped ? "a percentage such as 1%" : "a CPU share "
-						  "such as 0.9"))
+	c->what = f->what;
+	c->budget = -1;
+	if (v.kind == T_WORD && !f->percent) {
+		char name[ORC_PLAN_NAME];
+		const orc_budget *b = take_name(ps, name, sizeof(name), "a budget")
+					      ? find_budget(ps->plan, name) : NULL;
+		if (b == NULL) {
+			fail_at(ps, &v, "expected %s, or a budget defined above", f->example);
+			return false;
+		}
+		c->budget = (int)(b - ps->plan->budgets);
+		c->limit = b->value;
+		orc_ramp_cond_describe(c, ps->plan);
+		return true;
+	}
+	if (!take_number(ps, &c->limit, f->example))
 		return false;
-	if (dropped && !take_punct(ps, "%", "expected '%' after the dropped percentage"))
-		return false;
-	if (c->limit < 0 || (dropped && c->limit > 100) || (cpu && c->limit > 64)) {
-		fail_at(ps, &v, dropped ? "expected a percentage from 0 to 100"
-					: "expected a CPU share from 0 to 64 cores");
+	if (f->percent && !is_punct(&ps->tok, "%")) {
+		fail_at(ps, &ps->tok, "expected '%%' after the %s percentage", f->word);
 		return false;
 	}
-	c->what = dropped ? ORC_RAMP_DROPPED : ORC_RAMP_CPU;
-	snprintf(c->text, sizeof(c->text), dropped ? "dropped > %g%%" : "cpu > %g", c->limit);
+	if (f->percent)
+		advance(ps);
+	if (c->limit < 0 || c->limit > (f->percent ? 100 : 64)) {
+		fail_at(ps, &v, f->percent ? "expected a percentage from 0 to 100"
+					   : "expected a CPU share from 0 to 64 cores");
+		return false;
+	}
+	c->what = f->what;
+	orc_ramp_cond_describe(c, ps->plan);
 	return true;
+}
+
+void orc_ramp_cond_describe(orc_ramp_cond *c, const orc_plan *p)
+{
+	const struct ramp_figure *f = &ramp_figures[0];
+	for (size_t i = 0; i < NRAMP_FIGURES; i++)
+		if (ramp_figures[i].what == c->what)
+			f = &ramp_figures[i];
+	if (c->budget >= 0)
+		snprintf(c->text, sizeof(c->text), "%s > %g (%s)", f->word, c->limit,
+			 p->budgets[c->budget].name);
+	else
+		snprintf(c->text, sizeof(c->text), "%s > %g%s", f->word, c->limit,
+			 f->percent ? "%" : "");
 }
 
 /* parse_ramp_head reads `from A to B factor F until COND [or COND...] [refine N]`. */
@@ -1209,9 +1276,22 @@ static void parse_ramp(parser *ps)
 		fail_at(ps, &ps->tok, "expected the ramp '%s' to give a runtime", r->name);
 		return;
 	}
+	if (orc_ramp_paired(&r->ramp) && !r->trace) {
+		fail_at(ps, &settings, "expected a traced ramp: tracer_cpu compares it with an "
+				       "untraced twin at each rate");
+		return;
+	}
 	if (!check_clients(ps, r, &at))
 		return;
 	end_run(ps, r);
+}
+
+bool orc_ramp_paired(const orc_ramp *rp)
+{
+	for (size_t c = 0; rp->on && c < rp->nconds; c++)
+		if (rp->conds[c].what == ORC_RAMP_TRACER_CPU)
+			return true;
+	return false;
 }
 
 size_t orc_plan_run_steps(const orc_plan_run *r)
@@ -1222,7 +1302,7 @@ size_t orc_plan_run_steps(const orc_plan_run *r)
 	for (double v = r->ramp.from; v <= r->ramp.to * (1 + 1e-9) && n <= ORC_RAMP_MAX_STEPS;
 	     v *= r->ramp.factor)
 		n++;
-	return n + r->ramp.refine;
+	return (n + r->ramp.refine) * (orc_ramp_paired(&r->ramp) ? 2 : 1);
 }
 
 static const char *const graph_kinds[] = {"memory", "memory_panels", "tracer_cpu", "dropped",
@@ -1534,6 +1614,71 @@ static void st_quiet_host(parser *ps)
 		   "a number of cores above 0, such as 0.10");
 }
 
+/* add_budget_for gives budget b its own value for a client. */
+static void add_budget_for(parser *ps, orc_budget *b, double value, const token *at)
+{
+	token ct = ps->tok;
+	char client[ORC_PLAN_NAME];
+	if (!take_name(ps, client, sizeof(client), "a client name"))
+		return;
+	for (size_t i = 0; i < b->nper; i++)
+		if (strcmp(b->per[i].client, client) == 0) {
+			fail_at(ps, &ct, "expected a client without a budget %s yet: %s has one on "
+				"line %d", b->name, client, b->per[i].line);
+			return;
+		}
+	if (b->nper == ORC_BUDGET_MAX_CLIENTS) {
+		fail_at(ps, at, "expected at most %d clients with their own budget %s",
+			ORC_BUDGET_MAX_CLIENTS, b->name);
+		return;
+	}
+	orc_budget_for *f = &b->per[b->nper++];
+	snprintf(f->client, sizeof(f->client), "%s", client);
+	f->value = value;
+	f->line = at->line;
+	end_of_statement(ps);
+}
+
+/* st_budget reads `budget NAME VALUE` (every client's) or `budget NAME VALUE for CLIENT`
+ * (one client's, after every client's). */
+static void st_budget(parser *ps)
+{
+	token at = ps->tok;
+	char name[ORC_PLAN_NAME];
+	double value;
+	if (!take_name(ps, name, sizeof(name), "a budget name"))
+		return;
+	if (find_run(ps->plan, name) != NULL || find_fn(name) >= 0) {
+		fail_at(ps, &at, "expected a budget name that is not a run's or a function's");
+		return;
+	}
+	if (!take_number(ps, &value, "the budget's value, such as 0.10"))
+		return;
+	orc_budget *b = (orc_budget *)find_budget(ps->plan, name);
+	if (is_word(&ps->tok, "for")) {
+		advance(ps);
+		if (b == NULL)
+			fail_at(ps, &at, "expected `budget %s VALUE` for every client before a "
+				"client's own", name);
+		else
+			add_budget_for(ps, b, value, &at);
+		return;
+	}
+	if (b != NULL) {
+		fail_at(ps, &at, "expected a new budget name: %s is on line %d", name, b->line);
+		return;
+	}
+	if (ps->plan->nbudgets == ORC_PLAN_MAX_BUDGETS) {
+		fail_at(ps, &at, "expected at most %d budgets", ORC_PLAN_MAX_BUDGETS);
+		return;
+	}
+	b = &ps->plan->budgets[ps->plan->nbudgets++];
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->value = b->chosen = value;
+	b->line = at.line;
+	end_of_statement(ps);
+}
+
 static const struct statement {
 	const char *name;
 	void (*parse)(parser *ps);
@@ -1542,7 +1687,7 @@ static const struct statement {
 	{"sampler", st_sampler}, {"satellites", parse_satellites}, {"run", parse_run},
 	{"assert", parse_assert}, {"graph", parse_graph}, {"on_failure", st_on_failure},
 	{"max_cv", st_max_cv}, {"quiet_host", st_quiet_host}, {"tls", st_tls},
-	{"ramp", parse_ramp},
+	{"ramp", parse_ramp}, {"budget", st_budget},
 };
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
 

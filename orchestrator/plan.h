@@ -55,12 +55,15 @@ typedef struct orc_event {
 typedef enum orc_ramp_what {
 	ORC_RAMP_DROPPED,	/* dropped spans, in percent of those sent */
 	ORC_RAMP_CPU,		/* the client's CPU, as a share of one core */
+	ORC_RAMP_TRACER_CPU,	/* the tracer's own CPU: the run's less an untraced twin's at
+				 * the same rate, performed just before it */
 } orc_ramp_what;
 
 typedef struct orc_ramp_cond {
 	orc_ramp_what what;
 	double limit;
-	char text[48];		/* as written: "dropped > 1%" */
+	int budget;		/* the limit is this budget's chosen value; -1: a number */
+	char text[96];		/* "dropped > 1%", "tracer_cpu > 0.1 (max_tracer_cpu)" */
 } orc_ramp_cond;
 
 #define ORC_RAMP_MAX_CONDS 4
@@ -117,6 +120,8 @@ typedef enum orc_expr_kind {
 	ORC_EXPR_CALL,		/* fn(expr) */
 	ORC_EXPR_BINARY,	/* a op b, op one of + - * / */
 	ORC_EXPR_NEGATE,
+	ORC_EXPR_BUDGET,	/* a budget's name: its value for the plan's client (number,
+				 * set by orc_budget_choose before judging) */
 } orc_expr_kind;
 
 /* The functions an assertion may call; orc_fn_name gives each one's name. */
@@ -133,7 +138,8 @@ typedef struct orc_expr {
 	orc_expr_kind kind;
 	double number;
 	char run[ORC_PLAN_NAME];
-	size_t run_index;		/* FIELD: the run's index in the plan */
+	size_t run_index;		/* FIELD: the run's index in the plan; BUDGET: the
+					 * budget's */
 	char field[32];
 	const struct orc_field *fieldp;	/* FIELD: its row in the Result's table */
 	bool per_client;		/* FIELD: RUN.client.FIELD, every client's value */
@@ -176,6 +182,34 @@ typedef struct orc_graph {
 	int line;
 } orc_graph;
 
+/* `budget NAME VALUE [for CLIENT]`: a threshold an assertion names, with its own value
+ * for some clients, so one plan gates each tracer on its own budget. */
+#define ORC_PLAN_MAX_BUDGETS 16
+#define ORC_BUDGET_MAX_CLIENTS 16
+
+typedef struct orc_budget_for {
+	char client[ORC_PLAN_NAME];
+	double value;
+	int line;
+} orc_budget_for;
+
+/* Where a budget's chosen value came from. */
+typedef enum orc_budget_source {
+	ORC_BUDGET_PLAN,	/* the plan's for every client */
+	ORC_BUDGET_CLIENT,	/* the plan's for this client */
+	ORC_BUDGET_COMMAND,	/* --budget NAME=VALUE */
+} orc_budget_source;
+
+typedef struct orc_budget {
+	char name[ORC_PLAN_NAME];
+	double value;			/* for a client not listed in per */
+	orc_budget_for per[ORC_BUDGET_MAX_CLIENTS];
+	size_t nper;
+	int line;
+	double chosen;			/* for the client the plan runs (orc_budget_choose) */
+	orc_budget_source chosen_from;
+} orc_budget;
+
 /* LightStep Benchmarks' satellite ports, fixed in its clients' code: a local group
  * given no ports takes them (the first such group; free ports when one is taken). */
 #define ORC_LSB_PORTS "8360-8367"
@@ -215,6 +249,8 @@ typedef struct orc_plan {
 	size_t nsatellites;
 	orc_plan_run runs[ORC_PLAN_MAX_RUNS];
 	size_t nruns;
+	orc_budget budgets[ORC_PLAN_MAX_BUDGETS];
+	size_t nbudgets;
 	orc_assert asserts[ORC_PLAN_MAX_ASSERTS];
 	size_t nasserts;
 	orc_graph graphs[ORC_PLAN_MAX_GRAPHS];
@@ -238,6 +274,14 @@ void orc_event_describe(const orc_event *ev, char *buf, size_t len);
 
 /* orc_plan_run_clients tells how many clients each of r's runs has. */
 size_t orc_plan_run_clients(const orc_plan_run *r);
+
+/* orc_ramp_cond_describe writes c's text from its figure and limit (and budget). */
+struct orc_plan;
+void orc_ramp_cond_describe(orc_ramp_cond *c, const struct orc_plan *p);
+
+/* orc_ramp_paired tells whether a ramp stops on tracer_cpu, and so performs an untraced
+ * twin before each of its rates. */
+bool orc_ramp_paired(const orc_ramp *rp);
 
 /* orc_plan_run_steps tells how many runs r makes at most: each sweep value times its
  * repeats, or a ramp's rising rates and refinements. */

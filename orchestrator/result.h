@@ -134,6 +134,9 @@
 	  "spans sent per second of the client's wall time")                                  \
 	X(cpu_usage, F64, "cpu_usage", ASSERT, RUN, SUM, SHARE, "CPU %",                      \
 	  "client CPU seconds / wall seconds, from when it took its command to its exit")     \
+	X(tracer_cpu, F64, "tracer_cpu", ASSERT, RUN, RUN, SHARE, NULL,                        \
+	  "the tracer's own CPU, on a ramp that stops on it: this run's cpu_usage less its "  \
+	  "untraced twin's, at the same rate just before (0 on any other run)")              \
 	X(startup_cpu, F64, "startup_cpu", ASSERT, RUN, MAX, SECONDS, NULL,                 \
 	  "client CPU seconds before it took its command (its start-up), which cpu_usage "    \
 	  "leaves out; 0 for argv clients, whose command is their start")                    \

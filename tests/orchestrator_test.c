@@ -44,6 +44,7 @@ static const struct {
 	{"lsb-1ms", LSB_CLIENT_BIN, "\nmode = argv\nsleep_interval = 1ms"},
 	{"tiny", CLIENT_BIN, " --max-buffered 1000"},
 	{"c-startup", CLIENT_BIN, " --startup-cost 1s"},
+	{"costly", CLIENT_BIN, " --extra-ns-per-span 100000"},
 };
 #define N_CLIENTS (sizeof(clients) / sizeof(clients[0]))
 
@@ -986,6 +987,46 @@ Test(orchestrator, a_ramp_stops_at_the_rate_that_breaks_and_keeps_the_one_before
 	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "\"breaking_point\":2000") != NULL, "%.2000s", text);
 	cr_assert(strstr(text, "\"broken_by\":\"dropped > 1%\"") != NULL, "%.2000s", text);
+	remove_plan_files();
+}
+
+/* A ramp that stops on tracer_cpu runs an untraced twin before each rate and breaks on
+ * the difference of their CPU shares. The client's tracer costs E = 100 us of CPU a span
+ * more than its NoOp (CPU time, the same on any machine), which also stretches each
+ * span's wall time W = 1/rate: calibrated to 0.30, the traced share is
+ * (0.30 W + E) / (W + E), 0.033 above the NoOp's at 500 spans/s, 0.117 at 2000 and 0.31
+ * at 8000, plus the tracer's own cost (1 to 2 points here, more when sanitized). A limit
+ * of 0.22 lies 0.08 above the second and 0.09 below the third. */
+Test(orchestrator, a_ramp_over_tracer_cpu_breaks_where_the_tracer_s_own_cpu_does,
+     .timeout = 200)
+{
+	static const char plan[] =
+		"client costly\nsampling 50ms\ncalibrate 0.30\n"
+		"ramp cost from 500 to 8000 factor 4 until tracer_cpu > 0.22 runtime 2s\n"
+		"assert cost.breaking_point == 2000\n"
+		"assert count(cost.tracer_cpu) == 3\n"
+		"assert first(cost.tracer_cpu) > 0.01\n"
+		"assert first(cost.tracer_cpu) < last(cost.tracer_cpu)\n";
+	tb_child c;
+	start_plan(&c, plan);
+	int st = finish(&c, 180000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, "RAMP  ramp cost: breaking point 2000 spans/s (8000 spans/s broke "
+			      "it: tracer_cpu > 0.22)") != NULL, "%s", out);
+	const char *res = strstr(out, "results: ");
+	cr_assert_not_null(res, "%s", out);
+	char path[512];
+	static char text[1 << 16];
+	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
+	tu_read_file(path, text, sizeof(text));
+	/* Six runs: each rate's twin, untraced, then the rate itself. */
+	size_t twins = 0, lines = 0;
+	for (const char *p = text; (p = strstr(p, "\"plan_run\":\"cost.untraced\"")) != NULL; p++)
+		twins++;
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	cr_assert(twins == 3 && lines == 6, "%zu twins in %zu lines: %.3000s", twins, lines, text);
 	remove_plan_files();
 }
 

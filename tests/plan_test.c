@@ -336,7 +336,7 @@ Test(plan, ramps_parse_count_their_steps_and_refuse_what_they_cannot_do)
 		 "expected the factor from one rate to the next above 1"},
 		{"ramp r from 100 to 500 factor 2 runtime 1s\n", "expected 'until'"},
 		{"ramp r from 100 to 500 factor 2 until memory > 3 runtime 1s\n",
-		 "expected a ramp condition: dropped > N% or cpu > X"},
+		 "expected a ramp condition: dropped > N%, cpu > X or tracer_cpu > X"},
 		{"ramp r from 100 to 500 factor 2 until dropped > 1 runtime 1s\n",
 		 "expected '%' after the dropped percentage"},
 		{"ramp r from 100 to 500 factor 2 until dropped < 1% runtime 1s\n", "expected '>'"},
@@ -866,4 +866,111 @@ Test(result_fields, results_written_with_the_old_rate_keys_read_as_asked_and_ach
 	cr_assert_float_eq(r.sps_asked, 400, 1e-12);
 	orc_result_free(&r);
 	cJSON_Delete(o);
+}
+
+#include "orchestrator/budget.h"
+
+/* budget_verdict parses text, chooses its budgets for client with the overrides, and
+ * judges its one assertion over run a, whose cpu_usage is 0.20. */
+static bool budget_verdict(const char *text, const char *client, const char *const *over,
+			   size_t nover, char *err, size_t errlen)
+{
+	orc_plan *p;
+	cr_assert_eq(orc_plan_parse("b.plan", text, &p, err, errlen), TB_OK, "%s", err);
+	cr_assert_eq(orc_budget_choose(p, client, over, nover, err, errlen), TB_OK, "%s", err);
+	orc_result a = {.cpu_usage = 0.20};
+	orc_named_results runs[] = {{"a", &a, 1}};
+	bool pass = false;
+	char values[256];
+	cr_assert(orc_judge(&p->asserts[0], runs, 1, &pass, values, sizeof(values)), "%s", values);
+	orc_budget_describe(&p->budgets[0], client, err, errlen);
+	orc_plan_free(p);
+	return pass;
+}
+
+Test(budget, each_client_is_gated_on_its_own_budget_and_the_command_line_wins)
+{
+	const char *text = "budget tracer_cpu 0.10\n"
+			   "budget tracer_cpu 0.25 for js-lightstep\n"
+			   "run a sps 1 runtime 1s\n"
+			   "assert a.cpu_usage < tracer_cpu\n";
+	char err[512];
+	cr_assert_not(budget_verdict(text, "c", NULL, 0, err, sizeof(err)));
+	cr_assert_str_eq(err, "tracer_cpu = 0.1 (the plan's for every client)");
+	cr_assert(budget_verdict(text, "js-lightstep", NULL, 0, err, sizeof(err)));
+	cr_assert_str_eq(err, "tracer_cpu = 0.25 (the plan's for js-lightstep)");
+	const char *over[] = {"tracer_cpu=0.3"};
+	cr_assert(budget_verdict(text, "c", over, 1, err, sizeof(err)));
+	cr_assert_str_eq(err, "tracer_cpu = 0.3 (--budget)");
+	const char *tighter[] = {"tracer_cpu=0.15"};
+	cr_assert_not(budget_verdict(text, "js-lightstep", tighter, 1, err, sizeof(err)));
+}
+
+Test(budget, bad_budgets_are_named)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"budget x 0.1 for c\nrun a sps 1 runtime 1s\n",
+		 "b.plan:1:8: expected `budget x VALUE` for every client before a client's own"},
+		{"budget x 0.1\nbudget x 0.2\nrun a sps 1 runtime 1s\n",
+		 "b.plan:2:8: expected a new budget name: x is on line 1"},
+		{"budget x 0.1\nbudget x 0.2 for c\nbudget x 0.3 for c\nrun a sps 1 runtime 1s\n",
+		 "b.plan:3:18: expected a client without a budget x yet: c has one on line 2"},
+		{"budget x\nrun a sps 1 runtime 1s\n", "b.plan:1:9: expected the budget's value"},
+		{"budget mean 1\nrun a sps 1 runtime 1s\n",
+		 "b.plan:1:8: expected a budget name that is not a run's or a function's"},
+		{"budget x 1\nrun x sps 1 runtime 1s\n", "b.plan:2:5: expected a new run name ('x' is a budget above)"},
+		{"run a sps 1 runtime 1s\nassert a.cpu_usage < y\n",
+		 "b.plan:2:23: expected '.' and a field after the run name 'y'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		orc_plan *p;
+		char err[512];
+		cr_assert_eq(orc_plan_parse("b.plan", bad[i].text, &p, err, sizeof(err)), TB_EINVAL,
+			     "case %zu", i);
+		cr_assert(strstr(err, bad[i].want) != NULL, "case %zu: got \"%s\"\n want \"%s\"", i,
+			  err, bad[i].want);
+	}
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_parse("b.plan", "budget x 1\nrun a sps 1 runtime 1s\n", &p, err,
+				    sizeof(err)), TB_OK, "%s", err);
+	const char *unknown[] = {"y=2"}, *malformed[] = {"x=two"};
+	cr_assert_eq(orc_budget_choose(p, "c", unknown, 1, err, sizeof(err)), TB_EINVAL);
+	cr_assert_str_eq(err, "--budget y=2: b.plan has no budget y");
+	cr_assert_eq(orc_budget_choose(p, "c", malformed, 1, err, sizeof(err)), TB_EINVAL);
+	cr_assert_str_eq(err, "--budget x=two: expected NAME=VALUE, VALUE a number");
+	orc_plan_free(p);
+}
+
+Test(budget, a_ramp_stops_at_the_budget_chosen_for_the_client)
+{
+	orc_plan *p;
+	char err[512];
+	cr_assert_eq(orc_plan_parse("b.plan", "budget lim 0.1\nbudget lim 0.3 for js\n"
+				    "ramp r from 100 to 400 factor 2 until tracer_cpu > lim or "
+				    "dropped > 1% runtime 1s\n", &p, err, sizeof(err)), TB_OK, "%s",
+		     err);
+	cr_assert(orc_ramp_paired(&p->runs[0].ramp));
+	/* Each rate and its untraced twin. */
+	cr_assert_eq(orc_plan_run_steps(&p->runs[0]), 6);
+	cr_assert_str_eq(p->runs[0].ramp.conds[0].text, "tracer_cpu > 0.1 (lim)");
+	cr_assert_eq(orc_budget_choose(p, "js", NULL, 0, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_float_eq(p->runs[0].ramp.conds[0].limit, 0.3, 1e-12);
+	cr_assert_str_eq(p->runs[0].ramp.conds[0].text, "tracer_cpu > 0.3 (lim)");
+	cr_assert_str_eq(p->runs[0].ramp.conds[1].text, "dropped > 1%");
+	orc_plan_free(p);
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"ramp r from 100 to 400 factor 2 until tracer_cpu > lim runtime 1s\n",
+		 "b.plan:1:52: expected a CPU share such as 0.10, or a budget defined above"},
+		{"ramp r from 100 to 400 factor 2 until tracer_cpu > 0.1 runtime 1s notrace\n",
+		 "b.plan:1:56: expected a traced ramp: tracer_cpu compares it with an untraced twin"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(orc_plan_parse("b.plan", bad[i].text, &p, err, sizeof(err)), TB_EINVAL);
+		cr_assert(strstr(err, bad[i].want) != NULL, "case %zu: got \"%s\"", i, err);
+	}
 }
