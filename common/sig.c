@@ -29,9 +29,9 @@ static void on_stop(int signo)
 
 int tb_sig_init(void)
 {
-	if (pipe_fds[0] >= 0)
-		return TB_OK;
-	if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+	/* The handlers are installed again on every call: a host language that put its own
+	 * back in between (Python after a library call) gets ours again. */
+	if (pipe_fds[0] < 0 && pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
 		return TB_ESYS;
 
 	struct sigaction sa;

@@ -10,7 +10,8 @@
 
 #include <stdbool.h>
 
-/* tb_sig_init installs the handlers. Returns TB_OK or TB_ESYS. Safe to call twice. */
+/* tb_sig_init installs the handlers, again on every call (the self-pipe is made once).
+ * Returns TB_OK or TB_ESYS. */
 int tb_sig_init(void);
 
 /* tb_sig_stop_requested tells whether a stop signal has arrived. Async-signal-safe. */

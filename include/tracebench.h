@@ -89,6 +89,11 @@ TB_EXTERN int tb_logs_open(const char *dir, char *err, size_t errlen);
  * objects leaves nothing behind. */
 TB_EXTERN void tb_stop_on_signals(void);
 
+/* tb_stop_requested tells whether such a signal arrived since; the runs of this process
+ * then stop at once. tb_stop_on_signals installs the handlers again on every call, so a
+ * host language may put its own back between calls. */
+TB_EXTERN bool tb_stop_requested(void);
+
 /* ---- a controller: one client, its sampler and its control channel ---- */
 
 typedef struct tb_controller tb_controller;
@@ -267,8 +272,8 @@ TB_EXTERN int tb_results_export(const char *dir, const char *format, char *err, 
 /* ---- comparing two results directories ---- */
 
 typedef struct tb_compare_opts {
-	const char *metric;		/* a per-run field (plan name), or NULL for cpu_usage,
-					 * peak_rss, dropped and sps */
+	const char *metric;		/* a per-run field, or NULL for cpu_usage,
+					 * peak_rss_bytes, dropped_spans and sps_achieved */
 	double threshold;		/* the relative change that matters; 0: 0.05 */
 	const char *format;		/* "text" (NULL), "md" or "json" */
 	bool allow_different_hosts;	/* compare results from another host or calibration */

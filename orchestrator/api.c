@@ -79,6 +79,11 @@ void tb_stop_on_signals(void)
 	tb_sig_init();
 }
 
+bool tb_stop_requested(void)
+{
+	return tb_sig_stop_requested();
+}
+
 /* registry_path is the registry to use: the one given, ./clients.conf, or an installed
  * tracebench's own. */
 static void registry_path(const char *given, char *buf, size_t len)

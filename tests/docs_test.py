@@ -50,7 +50,7 @@ PROGRAMS = {
     "js-lightstep.js": ["node", str(SRC / "client-shim/js/js-lightstep.js"), "--help"],
 }
 PLAN_WORDS = {"client", "sampling", "calibrate", "satellites", "sampler", "tls", "run",
-              "ramp", "assert", "graph", "max_cv", "quiet_host", "on_failure"}
+              "ramp", "assert", "graph", "max_cv", "quiet_host", "on_failure", "budget"}
 
 
 def fail(doc, line, what):
