@@ -494,54 +494,72 @@ static int perform_in_order(execution *x, size_t i, char *err, size_t errlen)
 	return TB_OK;
 }
 
-/* ramp_broken tells which of the ramp's conditions r meets (a failed run breaks it too);
- * NULL when none does. */
-static const char *ramp_broken(const orc_ramp *rp, const orc_result *r)
+/* ramp_broken tells which of the ramp's conditions the rounds of one rate meet, each
+ * figure the median of the rounds' (a failed run breaks it too); NULL when none does. */
+static const char *ramp_broken(const orc_ramp *rp, orc_result *const *runs, size_t n)
 {
-	if (r->failed)
-		return "the run failed";
-	double dropped = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
-						     (double)r->spans_sent
-					   : 0;
-	for (size_t c = 0; c < rp->nconds; c++) {
+	double dropped[ORC_RAMP_MAX_STEPS], cpu[ORC_RAMP_MAX_STEPS], tracer[ORC_RAMP_MAX_STEPS];
+	for (size_t k = 0; k < n; k++) {
+		const orc_result *r = runs[k];
+		if (r->failed)
+			return "the run failed";
+		dropped[k] = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
+							 (double)r->spans_sent
+					       : 0;
+		cpu[k] = r->cpu_usage;
+		tracer[k] = r->tracer_cpu;
+	}
+	for (size_t c = 0; n > 0 && c < rp->nconds; c++) {
 		orc_ramp_what w = rp->conds[c].what;
-		double v = w == ORC_RAMP_DROPPED ? dropped
-			   : w == ORC_RAMP_CPU	 ? r->cpu_usage
-						 : r->tracer_cpu;
-		if (v > rp->conds[c].limit)
+		const double *v = w == ORC_RAMP_DROPPED ? dropped : w == ORC_RAMP_CPU ? cpu : tracer;
+		if (orc_percentile(v, n, 50) > rp->conds[c].limit)
 			return rp->conds[c].text;
 	}
 	return NULL;
 }
 
-/* ramp_step performs one rate of a ramp (after its untraced twin, for a ramp that stops
- * on tracer_cpu); *broke gets the condition it met, if any. */
+/* pair_up gives a ramp's run its tracer_cpu, against the untraced twin just before it. */
+static void pair_up(orc_result *r, const orc_result *twin)
+{
+	r->tracer_cpu = r->cpu_usage - twin->cpu_usage;
+	r->failed |= twin->failed;
+	if (twin->failed && r->failure[0] == '\0')
+		snprintf(r->failure, sizeof(r->failure), "its untraced twin failed: %.200s",
+			 twin->failure);
+	printf("  %-16s tracer CPU %.1f points (%.1f%% traced, %.1f%% untraced)\n", "",
+	       100 * r->tracer_cpu, 100 * r->cpu_usage, 100 * twin->cpu_usage);
+}
+
+/* ramp_step performs one rate of a ramp, its repeat rounds, each after its untraced twin
+ * for a ramp that stops on tracer_cpu; *broke gets the condition it met, if any. */
 static int ramp_step(execution *x, size_t i, double sps, const char **broke, char *err,
 		     size_t errlen)
 {
+	const orc_plan_run *pr = &x->plan->runs[i];
+	orc_result *runs[ORC_RAMP_MAX_STEPS];
+	size_t n = 0;
 	*broke = NULL;
-	orc_result *twin = NULL, *r = NULL;
-	int rc = TB_OK;
-	if (orc_ramp_paired(&x->plan->runs[i].ramp)) {
-		step tw = {.i = i, .sps = sps, .twin = true};
-		if ((rc = perform_step(x, &tw, &twin, err, errlen)) != TB_OK || x->stopped)
+	for (unsigned k = 0; k < pr->repeat && n < ORC_RAMP_MAX_STEPS; k++) {
+		orc_result *twin = NULL, *r = NULL;
+		int rc;
+		if (orc_ramp_paired(&pr->ramp)) {
+			step tw = {.i = i, .sps = sps, .k = k, .twin = true};
+			if ((rc = perform_step(x, &tw, &twin, err, errlen)) != TB_OK || x->stopped)
+				return rc;
+		}
+		step st = {.i = i, .sps = sps, .k = k, .defer_record = true};
+		if ((rc = perform_step(x, &st, &r, err, errlen)) != TB_OK)
 			return rc;
+		if (twin != NULL)
+			pair_up(r, twin);
+		runs[n++] = r;
+		if (x->stopped)
+			return TB_OK;
 	}
-	step st = {.i = i, .sps = sps, .defer_record = true};
-	rc = perform_step(x, &st, &r, err, errlen);
-	if (rc == TB_OK && r != NULL && twin != NULL) {
-		r->tracer_cpu = r->cpu_usage - twin->cpu_usage;
-		r->failed |= twin->failed;
-		if (twin->failed && r->failure[0] == '\0')
-			snprintf(r->failure, sizeof(r->failure), "its untraced twin failed: %.200s",
-				 twin->failure);
-		printf("  %-16s tracer CPU %.1f points (%.1f%% traced, %.1f%% untraced)\n", "",
-		       100 * r->tracer_cpu, 100 * r->cpu_usage, 100 * twin->cpu_usage);
-	}
-	*broke = rc == TB_OK && r != NULL ? ramp_broken(&x->plan->runs[i].ramp, r) : NULL;
+	*broke = ramp_broken(&pr->ramp, runs, n);
 	if (*broke != NULL)
 		printf("  %-16s %.0f spans/s broke the ramp: %s\n", "", sps, *broke);
-	return rc;
+	return TB_OK;
 }
 
 /* ramp_finish gives every run of ramp i its breaking point and what broke it, writes

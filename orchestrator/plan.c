@@ -1258,18 +1258,18 @@ static void parse_ramp(parser *ps)
 	orc_plan_run *r = new_run(ps, &at);
 	if (r == NULL || !parse_ramp_head(ps, &r->ramp))
 		return;
-	if (orc_plan_run_steps(r) > ORC_RAMP_MAX_STEPS) {
-		fail_at(ps, &at, "expected at most %d steps: raise the factor or narrow from..to",
-			ORC_RAMP_MAX_STEPS);
-		return;
-	}
 	token settings = ps->tok;
 	parse_settings(ps, r);
 	if (ps->failed)
 		return;
-	if (r->nsps > 0 || r->repeat != 1 || r->warmup > 0 || r->alternate) {
-		fail_at(ps, &settings, "expected a ramp without sps, repeat, warmup or alternate: "
-				       "it chooses its own rates and performs each once");
+	if (r->nsps > 0 || r->warmup > 0 || r->alternate) {
+		fail_at(ps, &settings, "expected a ramp without sps, warmup or alternate: it "
+				       "chooses its own rates");
+		return;
+	}
+	if (orc_plan_run_steps(r) > ORC_RAMP_MAX_STEPS) {
+		fail_at(ps, &at, "expected at most %d runs: raise the factor, narrow from..to or "
+			"repeat less", ORC_RAMP_MAX_STEPS);
 		return;
 	}
 	if (r->runtime_s == 0) {
@@ -1302,7 +1302,7 @@ size_t orc_plan_run_steps(const orc_plan_run *r)
 	for (double v = r->ramp.from; v <= r->ramp.to * (1 + 1e-9) && n <= ORC_RAMP_MAX_STEPS;
 	     v *= r->ramp.factor)
 		n++;
-	return (n + r->ramp.refine) * (orc_ramp_paired(&r->ramp) ? 2 : 1);
+	return (n + r->ramp.refine) * r->repeat * (orc_ramp_paired(&r->ramp) ? 2 : 1);
 }
 
 static const char *const graph_kinds[] = {"memory", "memory_panels", "tracer_cpu", "dropped",

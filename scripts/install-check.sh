@@ -3,7 +3,8 @@
 # install-check.sh - install a build into a temporary prefix and use it as its users
 # would, from /, with nothing from the source tree: quick.plan with PREFIX/bin/orchestrator
 # and the installed plans and registry; then docs/api.md's example built against the
-# installed header and pkg-config file, and run.
+# installed header and pkg-config file, and run; then its Python snippet, as written,
+# with the installed package.
 #   scripts/install-check.sh [BUILD_DIR]   (default: build-Release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,3 +34,16 @@ if ! XDG_CACHE_HOME="$tmp/cache" timeout 120 "$tmp/api_example" 2 >"$tmp/out" 2>
 	exit 1
 fi
 echo "install-check: docs/api.md's example, built with pkg-config: $(grep -c . "$tmp/out") lines, 200 of 200 spans received"
+
+# docs/api.md's Python snippet, exactly as the installed doc has it, with the installed
+# package.
+awk '/<!-- python-api-snippet -->/ {on = 1; next} on && /^```python/ {next}
+	on && /^```/ {exit} on {print}' "$tmp/prefix/share/tracebench/docs/api.md" >"$tmp/snippet.py"
+if ! PYTHONPATH="$tmp/prefix/lib/python3/dist-packages" XDG_CACHE_HOME="$tmp/cache" \
+	timeout 120 /usr/bin/python3 "$tmp/snippet.py" >"$tmp/out" 2>&1 ||
+	! grep -q '^1000 spans were received by the mock satellites' "$tmp/out"; then
+	echo "install-check: docs/api.md's Python snippet with the installed package failed:" >&2
+	cat "$tmp/out" >&2
+	exit 1
+fi
+echo "install-check: docs/api.md's Python snippet, as written: $(grep -c . "$tmp/out") lines, 1000 of 1000 spans received"

@@ -12,7 +12,7 @@ PKGS=(
 	libcriterion-dev libinih-dev libhttp-parser-dev
 	clang libclang-rt-14-dev
 	procps iproute2 libxml2-utils python3 python3-yaml systemd
-	python3-aiozipkin
+	python3-aiozipkin python3-pytest
 	gnuplot-nox chromium fonts-dejavu-core
 )
 

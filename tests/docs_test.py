@@ -32,7 +32,8 @@ failures = []
 checked = {"paths": 0, "options": 0, "clients": 0, "plans": 0, "fields": 0, "entries run": 0}
 
 TOP_DIRS = ("docs", "tests", "scripts", "bench", "plans", "common", "orchestrator",
-            "satellite", "sampler", "client-shim", "proto", "contrib", "include", ".ci")
+            "satellite", "sampler", "client-shim", "proto", "contrib", "include", ".ci",
+            "python")
 TOP_FILES = ("README.md", "CMakeLists.txt", "clients.conf", "LICENSE")
 BUILT = {"build", "build-asan", "build-Release"}
 SOURCE_EXT = (".c", ".h", ".js", ".proto", ".sh", ".py", ".plan", ".conf")

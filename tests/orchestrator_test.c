@@ -996,15 +996,16 @@ Test(orchestrator, a_ramp_stops_at_the_rate_that_breaks_and_keeps_the_one_before
  * span's wall time W = 1/rate: calibrated to 0.30, the traced share is
  * (0.30 W + E) / (W + E), 0.033 above the NoOp's at 500 spans/s, 0.117 at 2000 and 0.31
  * at 8000, plus the tracer's own cost (1 to 2 points here, more when sanitized). A limit
- * of 0.22 lies 0.08 above the second and 0.09 below the third. */
+ * of 0.22 lies 0.08 above the second and 0.09 below the third. Each rate runs twice, and
+ * the median of its two differences decides. */
 Test(orchestrator, a_ramp_over_tracer_cpu_breaks_where_the_tracer_s_own_cpu_does,
      .timeout = 200)
 {
 	static const char plan[] =
 		"client costly\nsampling 50ms\ncalibrate 0.30\n"
-		"ramp cost from 500 to 8000 factor 4 until tracer_cpu > 0.22 runtime 2s\n"
+		"ramp cost from 500 to 8000 factor 4 until tracer_cpu > 0.22 repeat 2 runtime 2s\n"
 		"assert cost.breaking_point == 2000\n"
-		"assert count(cost.tracer_cpu) == 3\n"
+		"assert count(cost.tracer_cpu) == 6\n"
 		"assert first(cost.tracer_cpu) > 0.01\n"
 		"assert first(cost.tracer_cpu) < last(cost.tracer_cpu)\n";
 	tb_child c;
@@ -1020,13 +1021,13 @@ Test(orchestrator, a_ramp_over_tracer_cpu_breaks_where_the_tracer_s_own_cpu_does
 	static char text[1 << 16];
 	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
 	tu_read_file(path, text, sizeof(text));
-	/* Six runs: each rate's twin, untraced, then the rate itself. */
+	/* Twelve runs: twice at each rate, its twin untraced, then the rate itself. */
 	size_t twins = 0, lines = 0;
 	for (const char *p = text; (p = strstr(p, "\"plan_run\":\"cost.untraced\"")) != NULL; p++)
 		twins++;
 	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
 		lines++;
-	cr_assert(twins == 3 && lines == 6, "%zu twins in %zu lines: %.3000s", twins, lines, text);
+	cr_assert(twins == 6 && lines == 12, "%zu twins in %zu lines: %.3000s", twins, lines, text);
 	remove_plan_files();
 }
 

@@ -343,9 +343,11 @@ Test(plan, ramps_parse_count_their_steps_and_refuse_what_they_cannot_do)
 		{"ramp r from 100 to 500 factor 2 until cpu > 0.9 refine 11 runtime 1s\n",
 		 "expected 0 to 10 bisections"},
 		{"ramp r from 1 to 1e9 factor 1.01 until cpu > 0.9 runtime 1s\n",
-		 "expected at most 64 steps"},
+		 "expected at most 64 runs"},
+		{"ramp r from 100 to 800 factor 2 until tracer_cpu > 0.1 repeat 9 runtime 1s\n",
+		 "expected at most 64 runs: raise the factor, narrow from..to or repeat less"},
 		{"ramp r from 100 to 500 factor 2 until cpu > 0.9 sps 5 runtime 1s\n",
-		 "expected a ramp without sps, repeat, warmup or alternate"},
+		 "expected a ramp without sps, warmup or alternate"},
 		{"ramp r from 100 to 500 factor 2 until cpu > 0.9\n",
 		 "expected the ramp 'r' to give a runtime"},
 		{"run a sps 1 runtime 1s\ngraph g ramp a\n", "expected one ramp for a ramp graph"},
@@ -955,6 +957,12 @@ Test(budget, a_ramp_stops_at_the_budget_chosen_for_the_client)
 	cr_assert(orc_ramp_paired(&p->runs[0].ramp));
 	/* Each rate and its untraced twin. */
 	cr_assert_eq(orc_plan_run_steps(&p->runs[0]), 6);
+	orc_plan_free(p);
+	cr_assert_eq(orc_plan_parse("b.plan", "budget lim 0.1\nbudget lim 0.3 for js\n"
+				    "ramp r from 100 to 400 factor 2 until tracer_cpu > lim or "
+				    "dropped > 1% repeat 2 runtime 1s\n", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	cr_assert_eq(orc_plan_run_steps(&p->runs[0]), 12, "3 rates x 2 rounds x a pair");
 	cr_assert_str_eq(p->runs[0].ramp.conds[0].text, "tracer_cpu > 0.1 (lim)");
 	cr_assert_eq(orc_budget_choose(p, "js", NULL, 0, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_float_eq(p->runs[0].ramp.conds[0].limit, 0.3, 1e-12);
