@@ -955,6 +955,23 @@ Test(orchestrator, a_plan_on_a_terminal_shows_one_live_progress_line, .timeout =
 	cr_assert(strstr(text, "\033[K") != NULL, "the line is not cleared as it is rewritten");
 }
 
+/* passing_plan runs text as a plan that must pass and print want, and returns its
+ * results directory, which remove_plan_files removes. */
+static const char *passing_plan(const char *text, int timeout_ms, const char *want)
+{
+	static char dir[512];
+	tb_child c;
+	start_plan(&c, text);
+	int st = finish(&c, timeout_ms);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, want) != NULL, "no \"%s\" in %s", want, out);
+	const char *res = strstr(out, "results: ");
+	cr_assert_not_null(res, "%s", out);
+	snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(res + 9, "\n"), res + 9);
+	return dir;
+}
+
 /* A ramp whose third rate breaks stops there: the breaking point is the second rate,
  * summary.txt and the assertions say so, and the report draws it. The client buffers
  * 1000 spans and flushes every 200 ms: at 2000 spans/s a flush takes 400, which fits
@@ -970,20 +987,13 @@ Test(orchestrator, a_ramp_stops_at_the_rate_that_breaks_and_keeps_the_one_before
 		"assert climb.breaking_point == 2000\n"
 		"assert count(climb.sps_asked) == 3\n"
 		"assert max(climb.sps_asked) == 8000\n";
-	tb_child c;
-	start_plan(&c, plan);
-	int st = finish(&c, 120000);
-	const char *out = text_of(out_path);
-	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
-	cr_assert(strstr(out, "RAMP  ramp climb: breaking point 2000 spans/s (8000 spans/s broke "
-			      "it: dropped > 1%)") != NULL, "%s", out);
-	char path[512], text[8192];
-	const char *res = strstr(out, "results: ");
-	cr_assert_not_null(res, "%s", out);
-	snprintf(path, sizeof(path), "%.*s/summary.txt", (int)strcspn(res + 9, "\n"), res + 9);
+	const char *dir = passing_plan(plan, 120000, "RAMP  ramp climb: breaking point 2000 "
+					"spans/s (8000 spans/s broke it: dropped > 1%)");
+	char path[600], text[8192];
+	snprintf(path, sizeof(path), "%s/summary.txt", dir);
 	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "RAMP  ramp climb: breaking point 2000 spans/s") != NULL, "%s", text);
-	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
 	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "\"breaking_point\":2000") != NULL, "%.2000s", text);
 	cr_assert(strstr(text, "\"broken_by\":\"dropped > 1%\"") != NULL, "%.2000s", text);
@@ -1008,18 +1018,11 @@ Test(orchestrator, a_ramp_over_tracer_cpu_breaks_where_the_tracer_s_own_cpu_does
 		"assert count(cost.tracer_cpu) == 6\n"
 		"assert first(cost.tracer_cpu) > 0.01\n"
 		"assert first(cost.tracer_cpu) < last(cost.tracer_cpu)\n";
-	tb_child c;
-	start_plan(&c, plan);
-	int st = finish(&c, 180000);
-	const char *out = text_of(out_path);
-	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, out, text_of(err_path));
-	cr_assert(strstr(out, "RAMP  ramp cost: breaking point 2000 spans/s (8000 spans/s broke "
-			      "it: tracer_cpu > 0.22)") != NULL, "%s", out);
-	const char *res = strstr(out, "results: ");
-	cr_assert_not_null(res, "%s", out);
-	char path[512];
+	const char *dir = passing_plan(plan, 180000, "RAMP  ramp cost: breaking point 2000 "
+					"spans/s (8000 spans/s broke it: tracer_cpu > 0.22)");
+	char path[600];
 	static char text[1 << 16];
-	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
 	tu_read_file(path, text, sizeof(text));
 	/* Twelve runs: twice at each rate, its twin untraced, then the rate itself. */
 	size_t twins = 0, lines = 0;
