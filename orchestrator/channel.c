@@ -411,8 +411,7 @@ int orc_channel_alloc(orc_channel **cp, const char *bind, uint16_t port, char *e
 					MHD_ALLOW_SUSPEND_RESUME, port, NULL,
 				NULL, on_request, c, MHD_OPTION_SOCK_ADDR, &sa,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (c->d == NULL) {
 		snprintf(err, errlen, "cannot serve the control channel on %s:%u (port in use?)",
 			 bind, port);

@@ -227,6 +227,20 @@ Test(client, http_mode_otlp_repeat_n_arrives_exactly_once)
 /* Beyond loopback the channel wants the run's token: requests without it, or with a
  * wrong one, get 403 and change nothing; the client given it in its environment gets
  * through, and its real result is the one the run keeps. */
+/* A second channel on a port already served fails, naming it: were the two to share it,
+ * the kernel would hand each one half of the other's clients. */
+Test(client, a_control_port_in_use_is_refused_not_shared)
+{
+	orc_channel *second = NULL;
+	char err[256];
+	uint16_t port = orc_channel_port(chan);
+	cr_assert_eq(orc_channel_alloc(&second, "127.0.0.1", port, err, sizeof(err)), TB_EADDR,
+		     "a second channel shares port %u", port);
+	char want[64];
+	snprintf(want, sizeof(want), "127.0.0.1:%u (port in use?)", port);
+	cr_assert(strstr(err, want) != NULL, "%s", err);
+}
+
 Test(client, a_channel_beyond_loopback_refuses_requests_without_the_runs_token)
 {
 	orc_channel *wide;
