@@ -563,7 +563,10 @@ static int ramp_step(execution *x, size_t i, double sps, const char **broke, cha
 }
 
 /* ramp_finish gives every run of ramp i its breaking point and what broke it, writes
- * them to runs.jsonl, and says where the ramp broke. */
+ * them to runs.jsonl, and says where the ramp broke: at bad, for why (NULL: it held at
+ * every rate; STOPPED: the plan stopped at bad, and good is as far as it got). */
+static const char STOPPED[] = "the plan stopped before the ramp ended";
+
 static void ramp_finish(execution *x, size_t i, double good, double bad, const char *why)
 {
 	const orc_plan_run *pr = &x->plan->runs[i];
@@ -575,7 +578,10 @@ static void ramp_finish(execution *x, size_t i, double good, double bad, const c
 			tb_warn("orchestrator: cannot write a run of %s to runs.jsonl", pr->name);
 	}
 	char line[300];
-	if (why != NULL)
+	if (why == STOPPED)
+		snprintf(line, sizeof(line), "ramp %s: held up to %.0f spans/s; %s, at %.0f spans/s",
+			 pr->name, good, why, bad);
+	else if (why != NULL)
 		snprintf(line, sizeof(line), "ramp %s: breaking point %.0f spans/s (%.0f spans/s "
 			 "broke it: %s)", pr->name, good, bad, why);
 	else
@@ -586,16 +592,18 @@ static void ramp_finish(execution *x, size_t i, double good, double bad, const c
 }
 
 /* perform_ramp raises ramp i's rate by its factor until a condition holds, then bisects
- * between the last rate that held and the first that broke, refine times. */
+ * between the last rate that held and the first that broke, refine times. A plan that
+ * stops (a signal, a failed run under on_failure stop) still records what ran. */
 static int perform_ramp(execution *x, size_t i, char *err, size_t errlen)
 {
 	const orc_ramp *rp = &x->plan->runs[i].ramp;
 	double good = 0, bad = 0, sps = rp->from;
 	const char *why = NULL, *broke;
+	int rc = TB_OK;
 	for (; sps <= rp->to * (1 + 1e-9); sps *= rp->factor) {
-		int rc = ramp_step(x, i, sps, &broke, err, errlen);
+		rc = ramp_step(x, i, sps, &broke, err, errlen);
 		if (rc != TB_OK || x->stopped)
-			return rc;
+			goto out;
 		if (broke != NULL) {
 			bad = sps;
 			why = broke;
@@ -604,19 +612,24 @@ static int perform_ramp(execution *x, size_t i, char *err, size_t errlen)
 		good = sps;
 	}
 	for (unsigned n = 0; why != NULL && n < rp->refine; n++) {
-		double mid = (good + bad) / 2;
-		int rc = ramp_step(x, i, mid, &broke, err, errlen);
+		sps = (good + bad) / 2;
+		rc = ramp_step(x, i, sps, &broke, err, errlen);
 		if (rc != TB_OK || x->stopped)
-			return rc;
+			goto out;
 		if (broke != NULL) {
-			bad = mid;
+			bad = sps;
 			why = broke;
 		} else {
-			good = mid;
+			good = sps;
 		}
 	}
+out:
+	if (rc != TB_OK || x->stopped) {
+		bad = sps;
+		why = STOPPED;
+	}
 	ramp_finish(x, i, good, bad, why);
-	return TB_OK;
+	return rc;
 }
 
 /* perform_alternating performs the runs [i, end) round by round: round k of every run

@@ -78,7 +78,8 @@ int orc_stats_of(const double *v, size_t n, orc_stats *out)
 	return TB_OK;
 }
 
-void orc_stats_write(FILE *out, const char *name, const orc_result *results, size_t n)
+/* write_group writes the STATS lines of n runs of the same settings. */
+static void write_group(FILE *out, const char *name, const orc_result *results, size_t n)
 {
 	size_t nm;
 	const orc_headline *metrics = orc_result_headlines(&nm);
@@ -102,4 +103,32 @@ void orc_stats_write(FILE *out, const char *name, const orc_result *results, siz
 			st.mean, st.ci95);
 	}
 	free(v);
+}
+
+void orc_stats_write(FILE *out, const char *name, const orc_result *results, size_t n)
+{
+	/* A sweep's values are different runs: each rate gets lines of its own. */
+	bool sweep = false;
+	for (size_t i = 1; i < n; i++)
+		sweep |= results[i].sps_asked != results[0].sps_asked;
+	if (!sweep) {
+		write_group(out, name, results, n);
+		return;
+	}
+	orc_result *same = malloc(n * sizeof(*same));
+	for (size_t i = 0; same != NULL && i < n; i++) {
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = results[j].sps_asked != results[i].sps_asked;
+		if (!first)
+			continue;
+		size_t k = 0;
+		for (size_t j = i; j < n; j++)
+			if (results[j].sps_asked == results[i].sps_asked)
+				same[k++] = results[j];
+		char label[160];
+		snprintf(label, sizeof(label), "%s@%g", name, results[i].sps_asked);
+		write_group(out, label, same, k);
+	}
+	free(same);
 }

@@ -28,7 +28,8 @@ double orc_percentile(const double *v, size_t n, double q);
 
 /* orc_stats_write writes, for a run name performed more than once, one line per metric
  * of the Result's headline figures (orc_result_headlines): its median, min-max, CV and
- * the mean with its 95% interval. Nothing for a run performed once. */
+ * the mean with its 95% interval. A sweep's values are named apart (NAME@RATE), each
+ * with its own lines. Nothing for a run performed once. */
 void orc_stats_write(FILE *out, const char *name, const orc_result *results, size_t n);
 
 #endif

@@ -493,17 +493,17 @@ static bool calibrated_share(const char *text, const char *client, double *secon
 	return true;
 }
 
-/* assert_calibrated: client's calibration settled within 2 points of 70% in at most 4
- * checks. */
-static void assert_calibrated(const char *err_text, const char *client)
+/* assert_calibrated: client's calibration settled within 2 points of 70% in at most
+ * max_checks checks. */
+static void assert_calibrated(const char *err_text, const char *client, int max_checks)
 {
 	double secs, pct;
 	bool settled;
 	int checks;
 	cr_assert(calibrated_share(err_text, client, &secs, &pct, &settled, &checks), "%s",
 		  err_text);
-	cr_assert(settled && pct >= 68 && pct <= 72 && checks <= 4, "%s: %.1f%% in %d checks: %s",
-		  client, pct, checks, err_text);
+	cr_assert(settled && pct >= 68 && pct <= 72 && checks <= max_checks,
+		  "%s: %.1f%% in %d checks: %s", client, pct, checks, err_text);
 }
 
 /* A client that reports to 8360 fixed, pays one SleepInterval per loop, posts /metrics
@@ -521,7 +521,7 @@ Test(orchestrator, a_lightstep_benchmarks_style_client_runs_unchanged, .timeout 
 	cr_assert(strstr(text, "0.00% dropped out of 600 sent") != NULL, "%s", text);
 	cr_assert(strstr(text, "received 600 spans") != NULL, "%s", text);
 	cr_assert(strstr(text, "and 2 runtime-metrics reports") != NULL, "%s", text);
-	assert_calibrated(err_text, "lsb-c");
+	assert_calibrated(err_text, "lsb-c", 4);
 	cr_assert(strstr(err_text, "calibration: fixed cost ") != NULL, "%s", err_text);
 }
 
@@ -541,7 +541,7 @@ Test(orchestrator, a_client_with_a_costly_start_calibrates_and_runs_at_the_share
 	char text[4096];
 	tu_read_file(out_path, text, sizeof(text));
 	cr_assert_eq(st, 0, "exit %d: %s\n%s", st, text, err_text);
-	assert_calibrated(err_text, "c-startup");
+	assert_calibrated(err_text, "c-startup", 4);
 	const char *at = strstr(text, "% CPU, ");
 	cr_assert(at != NULL, "%s", text);
 	while (at > text && (at[-1] == '.' || (at[-1] >= '0' && at[-1] <= '9')))
@@ -559,9 +559,11 @@ Test(orchestrator, a_client_with_a_costly_start_calibrates_and_runs_at_the_share
 	cr_assert(startup >= 0.9, "start-up %.3f s of CPU, 1 s spent: %s", startup, text);
 }
 
-/* A client whose CPU includes a thread beside its span loop (a runtime's GC) settles;
- * one paying at most one 1 ms interval per loop cannot, and the warning blames its
- * unpaid sleep, not the host's load (a busy host is still said to be busy). */
+/* A client whose CPU includes a thread beside its span loop (a runtime's GC) settles,
+ * before calibration's last check (its sixth): the thread's share varies from run to
+ * run, so it may take one more than a client without one. One paying at most one 1 ms
+ * interval per loop cannot settle, and the warning blames its unpaid sleep, not the
+ * host's load (a busy host is still said to be busy). */
 Test(orchestrator, calibration_settles_beside_gc_threads_and_names_unpaid_sleep,
      .timeout = 150)
 {
@@ -574,7 +576,7 @@ Test(orchestrator, calibration_settles_beside_gc_threads_and_names_unpaid_sleep,
 	tb_child c;
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(finish(&c, 60000), 0, "%s", text_of(err_path));
-	assert_calibrated(text_of(err_path), "lsb-c-gc");
+	assert_calibrated(text_of(err_path), "lsb-c-gc", 5);
 
 	argv[3] = "lsb-1ms";
 	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
@@ -819,7 +821,7 @@ Test(orchestrator, a_bad_plan_fails_before_anything_starts)
 	cr_assert_lt(tb_now_ns() - t0, 2 * TB_NS_PER_S, "it must not start anything");
 	tu_read_file(err_path, text, sizeof(text));
 	char want[400];
-	snprintf(want, sizeof(want), "%s:3:18: expected a comparison: < <= > >= == !=, got '='",
+	snprintf(want, sizeof(want), "%s:3:24: expected a comparison: < <= > >= == !=, got '='",
 		 plan);
 	cr_assert(strstr(text, want) != NULL, "%s", text);
 	/* So does a plan whose client is not registered here. */
@@ -997,6 +999,29 @@ Test(orchestrator, a_ramp_stops_at_the_rate_that_breaks_and_keeps_the_one_before
 	tu_read_file(path, text, sizeof(text));
 	cr_assert(strstr(text, "\"breaking_point\":2000") != NULL, "%.2000s", text);
 	cr_assert(strstr(text, "\"broken_by\":\"dropped > 1%\"") != NULL, "%.2000s", text);
+	remove_plan_files();
+}
+
+/* A plan that stops in the middle of a ramp (on_failure stop, its client crashing) still
+ * records the ramp's runs, and says where it stopped. */
+Test(orchestrator, a_ramp_the_plan_stops_in_still_records_its_runs, .timeout = 120)
+{
+	static const char plan[] = "client crash\ncalibrate off\non_failure stop\n"
+				   "ramp r from 100 to 400 factor 2 until cpu > 0.99 runtime 1s\n";
+	tb_child c;
+	start_plan(&c, plan);
+	int st = finish(&c, 90000);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 1, "exit %d: %s\n%s", st, out, text_of(err_path));
+	cr_assert(strstr(out, "RAMP  ramp r: held up to 0 spans/s; the plan stopped before the "
+			      "ramp ended, at 100 spans/s") != NULL, "%s", out);
+	const char *res = strstr(out, "results: ");
+	cr_assert_not_null(res, "%s", out);
+	char path[600], text[8192];
+	snprintf(path, sizeof(path), "%.*s/runs.jsonl", (int)strcspn(res + 9, "\n"), res + 9);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "\"plan_run\":\"r\"") != NULL && strchr(text, '\n') != NULL &&
+		  strchr(strchr(text, '\n') + 1, '\n') == NULL, "not one run of r: %.2000s", text);
 	remove_plan_files();
 }
 

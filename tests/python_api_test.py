@@ -26,6 +26,9 @@ SRC = Path(sys.argv[1]).resolve()
 BUILD = Path(sys.argv[2]).resolve()
 PACKAGE = Path(sys.argv[3]).resolve() if len(sys.argv) > 3 else BUILD / "python"
 WORK = Path(tempfile.mkdtemp(prefix="tb-python-test-"))
+# The scripts run in WORK, whose clients.conf (the registry a Controller reads by
+# default) names this build's reference client.
+(WORK / "clients.conf").write_text(f"[c]\ncommand = {BUILD}/client-shim/tb-client\n")
 ENV = dict(os.environ, PYTHONPATH=str(PACKAGE), XDG_CACHE_HOME=str(WORK / "cache"),
            PYTHONUNBUFFERED="1")
 failures = []
@@ -44,7 +47,7 @@ def script(name, text):
 
 
 def run(path, timeout):
-    return subprocess.run([sys.executable, str(path)], cwd=SRC, env=ENV, capture_output=True,
+    return subprocess.run([sys.executable, str(path)], cwd=WORK, env=ENV, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -153,7 +156,7 @@ def comm(pid):
 
 def ctrl_c_leaves_nothing_behind():
     proc = subprocess.Popen([sys.executable, str(script("interrupted.py", INTERRUPTED))],
-                            cwd=SRC, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=WORK, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     # Wait for the client itself: then the harness is all up.
     deadline, seen = time.monotonic() + 120, set()

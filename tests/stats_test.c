@@ -6,6 +6,8 @@
  * the percentile with statistics.quantiles(method="inclusive"). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "common/error.h"
 #include "orchestrator/compare.h"
@@ -99,4 +101,30 @@ Test(compare_repeats, scale_n_by_the_squared_ratio_of_width_to_room)
 	cr_assert_gt(orc_repeats_needed(20, 0.10, 0.0499, 0.12, 0.05), 20);
 	/* A change right on the threshold cannot be settled by repeats. */
 	cr_assert_eq(orc_repeats_needed(5, 0.05, 0.03, 0.07, 0.05), 0);
+}
+
+/* A sweep's rates are different runs: pooling 100 and 300 spans/s would report a spread
+ * that is only the sweep's. Each value gets lines of its own. */
+Test(stats, a_sweep_s_values_are_summed_up_apart)
+{
+	orc_result r[4] = {{.sps_asked = 100, .sps_achieved = 99, .cpu_usage = 0.5},
+			   {.sps_asked = 300, .sps_achieved = 290, .cpu_usage = 0.6},
+			   {.sps_asked = 100, .sps_achieved = 97, .cpu_usage = 0.5},
+			   {.sps_asked = 300, .sps_achieved = 294, .cpu_usage = 0.6}};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	orc_stats_write(f, "sweep", r, 4);
+	fclose(f);
+	cr_assert(strstr(text, "STATS sweep@100.sps_achieved: n 2, median 98,") != NULL, "%s", text);
+	cr_assert(strstr(text, "STATS sweep@300.sps_achieved: n 2, median 292,") != NULL, "%s", text);
+	cr_assert(strstr(text, "STATS sweep.") == NULL, "%s", text);
+	free(text);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	orc_stats_write(f, "same", r, 1);
+	orc_stats_write(f, "same", (orc_result[]){r[0], r[2]}, 2);
+	fclose(f);
+	cr_assert(strstr(text, "STATS same.sps_achieved: n 2, median 98,") != NULL, "%s", text);
+	free(text);
 }
