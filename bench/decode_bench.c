@@ -56,16 +56,17 @@ static timing per_span_ns(const sat_decoder *d, const uint8_t *body, size_t len,
 
 int main(void)
 {
-	size_t ls_len, op_len, oj_len, lj_len, zj_len;
+	size_t ls_len, op_len, oj_len, lj_len, zj_len, zp_len;
 	uint8_t *ls = tb_report_lightstep(SPANS, 1, &ls_len);
 	uint8_t *op = tb_report_otlp_proto(SPANS, 1, &op_len);
 	char *oj = tb_report_otlp_json(SPANS, 1, &oj_len);
 	char *lj = tb_report_lightstep_json(SPANS, 1, &lj_len);
 	char *zj = tb_report_zipkin_json(SPANS, 1, &zj_len);
+	uint8_t *zp = tb_report_zipkin_proto(SPANS, 1, &zp_len);
 	int reps = 200;
 	double ns[20];
 
-	if (!ls || !op || !oj || !lj || !zj || sat_decode_init() != 0) {
+	if (!ls || !op || !oj || !lj || !zj || !zp || sat_decode_init() != 0) {
 		fprintf(stderr, "decode_bench: out of memory\n");
 		return 2;
 	}
@@ -94,6 +95,7 @@ int main(void)
 		{SAT_PROTO_OTLP_JSON, oj, oj_len, reps / 10},
 		{SAT_PROTO_LIGHTSTEP_JSON, lj, lj_len, reps / 10},
 		{SAT_PROTO_ZIPKIN_JSON, zj, zj_len, reps / 10},
+		{SAT_PROTO_ZIPKIN_PROTO, zp, zp_len, reps},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const sat_decoder *d = sat_decoder_get(cases[i].p);
@@ -106,5 +108,6 @@ int main(void)
 	free(oj);
 	free(lj);
 	free(zj);
+	free(zp);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "proto/collector.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
+#include "proto/zipkin.pb-c.h"
 
 #define NTAGS 10
 #define NLOGS 15
@@ -161,6 +162,63 @@ uint8_t *tb_report_otlp_proto(size_t nspans, uint64_t first_id, size_t *lenp)
 	*lenp = otlp__export_trace_service_request__get_packed_size(&req);
 	if ((buf = malloc(*lenp ? *lenp : 1)) != NULL)
 		otlp__export_trace_service_request__pack(&req, buf);
+out:
+	free(spans);
+	free(sp);
+	free(ids);
+	return buf;
+}
+
+/* Zipkin's protobuf: the same spans as tb_report_zipkin_json, 64-bit trace ids. */
+uint8_t *tb_report_zipkin_proto(size_t nspans, uint64_t first_id, size_t *lenp)
+{
+	Zipkin__Proto3__ListOfSpans list = ZIPKIN__PROTO3__LIST_OF_SPANS__INIT;
+	Zipkin__Proto3__Endpoint local = ZIPKIN__PROTO3__ENDPOINT__INIT;
+	Zipkin__Proto3__Span__TagsEntry tags[NTAGS], *tagp[NTAGS];
+	Zipkin__Proto3__Annotation notes[NLOGS], *notep[NLOGS];
+	Zipkin__Proto3__Span *spans = calloc(nspans ? nspans : 1, sizeof(*spans));
+	Zipkin__Proto3__Span **sp = calloc(nspans ? nspans : 1, sizeof(*sp));
+	uint8_t (*ids)[16] = calloc(nspans ? nspans : 1, 16);
+	uint8_t *buf = NULL;
+
+	if (spans == NULL || sp == NULL || ids == NULL)
+		goto out;
+	init_strings();
+	local.service_name = "tb";
+	for (int i = 0; i < NTAGS; i++) {
+		zipkin__proto3__span__tags_entry__init(&tags[i]);
+		tags[i].key = tag_keys[i];
+		tags[i].value = tag_values[i];
+		tagp[i] = &tags[i];
+	}
+	for (int i = 0; i < NLOGS; i++) {
+		zipkin__proto3__annotation__init(&notes[i]);
+		notes[i].timestamp = START_S * 1000000ull + (uint64_t)i;
+		notes[i].value = "log payload";
+		notep[i] = &notes[i];
+	}
+	for (size_t i = 0; i < nspans; i++) {
+		zipkin__proto3__span__init(&spans[i]);
+		put_be(ids[i], 8, trace_of(first_id + i));
+		put_be(ids[i] + 8, 8, first_id + i);
+		spans[i].trace_id = (ProtobufCBinaryData){8, ids[i]};
+		spans[i].id = (ProtobufCBinaryData){8, ids[i] + 8};
+		spans[i].kind = ZIPKIN__PROTO3__SPAN__KIND__CLIENT;
+		spans[i].name = "db.query.operation";
+		spans[i].timestamp = START_S * 1000000ull;
+		spans[i].duration = 1234;
+		spans[i].local_endpoint = &local;
+		spans[i].n_tags = NTAGS;
+		spans[i].tags = tagp;
+		spans[i].n_annotations = NLOGS;
+		spans[i].annotations = notep;
+		sp[i] = &spans[i];
+	}
+	list.n_spans = nspans;
+	list.spans = sp;
+	*lenp = zipkin__proto3__list_of_spans__get_packed_size(&list);
+	if ((buf = malloc(*lenp ? *lenp : 1)) != NULL)
+		zipkin__proto3__list_of_spans__pack(&list, buf);
 out:
 	free(spans);
 	free(sp);

@@ -11,10 +11,12 @@
 #include "common/error.h"
 #include "proto/collector.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
+#include "proto/zipkin.pb-c.h"
 #include "satellite/pbwalk.h"
 
 struct sat_pbschema *sat__schema_lightstep;
 struct sat_pbschema *sat__schema_otlp;
+struct sat_pbschema *sat__schema_zipkin;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result = TB_ENOMEM;
@@ -107,6 +109,29 @@ int sat__decode_marked(const struct sat_pbschema *schema, const char *what, cons
 	return rv;
 }
 
+static void copy_id(uint8_t *out, size_t outlen, const uint8_t *p, size_t n)
+{
+	memset(out, 0, outlen);
+	if (n > outlen) {
+		p += n - outlen;
+		n = outlen;
+	}
+	memcpy(out + outlen - n, p, n);
+}
+
+void sat__fill_bytes_ids(const uint8_t *value, size_t len, unsigned mark, sat_span_id *id)
+{
+	if (mark == SAT__MARK_TRACE_BYTES)
+		copy_id(id->trace, sizeof(id->trace), value, len);
+	else
+		copy_id(id->span, sizeof(id->span), value, len);
+}
+
+size_t sat__reply_none(uint8_t *buf, size_t cap, uint64_t now_us)
+{
+	return 0;
+}
+
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us)
 {
 	memcpy(buf, "{}", 2);
@@ -122,6 +147,10 @@ static void build_tables(void)
 		rv = sat_pbschema_alloc(&sat__schema_otlp,
 					&otlp__export_trace_service_request__descriptor,
 					sat__marks_otlp, SAT__N_MARKS_OTLP);
+	if (rv == TB_OK)
+		rv = sat_pbschema_alloc(&sat__schema_zipkin,
+					&zipkin__proto3__list_of_spans__descriptor,
+					sat__marks_zipkin, SAT__N_MARKS_ZIPKIN);
 	init_result = rv;
 }
 
@@ -139,6 +168,7 @@ const sat_decoder *sat_decoder_get(sat_proto proto)
 		[SAT_PROTO_OTLP_JSON] = &sat__decoder_otlp_json,
 		[SAT_PROTO_LIGHTSTEP_JSON] = &sat__decoder_lightstep_json,
 		[SAT_PROTO_ZIPKIN_JSON] = &sat__decoder_zipkin_json,
+		[SAT_PROTO_ZIPKIN_PROTO] = &sat__decoder_zipkin_proto,
 	};
 	return (unsigned)proto < SAT_PROTO_COUNT ? all[proto] : NULL;
 }

@@ -20,6 +20,7 @@ typedef enum sat_proto {
 	SAT_PROTO_OTLP_JSON,		/* POST /v1/traces, application/json */
 	SAT_PROTO_LIGHTSTEP_JSON,	/* POST /api/v0/reports, the JS tracer's thrift-JSON */
 	SAT_PROTO_ZIPKIN_JSON,		/* POST /api/v2/spans, Zipkin v2 JSON */
+	SAT_PROTO_ZIPKIN_PROTO,		/* POST /api/v2/spans, Zipkin v2 protobuf */
 	SAT_PROTO_COUNT
 } sat_proto;
 
@@ -45,7 +46,7 @@ void sat_ids_fini(sat_ids *ids);
 typedef struct sat_decoder {
 	sat_proto proto;
 	const char *name;	/* "lightstep-proto", "otlp-proto", "otlp-json", "lightstep-json",
-				 * "zipkin-json" */
+				 * "zipkin-json", "zipkin-proto" */
 	const char *reply_type;	/* Content-Type of the success reply */
 	unsigned ok_status;	/* the HTTP status of success, as the real collector answers;
 				 * 0: 200 */
@@ -76,6 +77,7 @@ extern const sat_decoder sat__decoder_otlp_proto;
 extern const sat_decoder sat__decoder_otlp_json;
 extern const sat_decoder sat__decoder_lightstep_json;
 extern const sat_decoder sat__decoder_zipkin_json;
+extern const sat_decoder sat__decoder_zipkin_proto;
 
 /* A protobuf decoder's part: the value of one marked field (mark 1 and up), to be put
  * into the id of the span it lies in. */
@@ -88,17 +90,29 @@ typedef void (*sat__fill_fn)(const uint8_t *value, size_t len, unsigned mark, sa
 int sat__decode_marked(const struct sat_pbschema *schema, const char *what, const uint8_t *body,
 		       size_t len, sat__fill_fn fill, sat_ids *ids, char *err, size_t errlen);
 
+/* Protocols whose ids are bytes fields (OTLP, Zipkin) mark them with these, and fill
+ * with sat__fill_bytes_ids: each right-aligned into its slot, a longer value keeping
+ * its tail, an id given twice its last value (as protobuf-c keeps them). */
+enum { SAT__MARK_TRACE_BYTES = 1, SAT__MARK_SPAN_BYTES = 2 };
+void sat__fill_bytes_ids(const uint8_t *value, size_t len, unsigned mark, sat_span_id *id);
+
+/* sat__reply_none writes no body: an empty protobuf message (everything accepted), or
+ * Zipkin's 202, whose body a tracer never reads. */
+size_t sat__reply_none(uint8_t *buf, size_t cap, uint64_t now_us);
+
 /* sat__reply_empty_json writes "{}", the 200 body of both JSON protocols. */
 size_t sat__reply_empty_json(uint8_t *buf, size_t cap, uint64_t now_us);
 
 /* The fields each protobuf decoder has the walker list (a report's spans, each span's
  * ids), defined beside the decoder. */
-enum { SAT__N_MARKS_LIGHTSTEP = 2, SAT__N_MARKS_OTLP = 3 };
+enum { SAT__N_MARKS_LIGHTSTEP = 2, SAT__N_MARKS_OTLP = 3, SAT__N_MARKS_ZIPKIN = 3 };
 extern const sat_pbmark sat__marks_lightstep[SAT__N_MARKS_LIGHTSTEP];
 extern const sat_pbmark sat__marks_otlp[SAT__N_MARKS_OTLP];
+extern const sat_pbmark sat__marks_zipkin[SAT__N_MARKS_ZIPKIN];
 
 /* Walker tables for the protobuf decoders, built by sat_decode_init. */
 extern struct sat_pbschema *sat__schema_lightstep;
 extern struct sat_pbschema *sat__schema_otlp;
+extern struct sat_pbschema *sat__schema_zipkin;
 
 #endif

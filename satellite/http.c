@@ -195,6 +195,7 @@ static const struct route {
 	{"/api/v0/reports", NULL, SAT_PROTO_LIGHTSTEP_JSON},
 	{"/api/v0/reports", "application/json", SAT_PROTO_LIGHTSTEP_JSON},
 	{"/api/v2/spans", "application/json", SAT_PROTO_ZIPKIN_JSON},
+	{"/api/v2/spans", "application/x-protobuf", SAT_PROTO_ZIPKIN_PROTO},
 	{"/metrics", NULL, TARGET_METRICS},
 	{"/metrics", "application/octet-stream", TARGET_METRICS},
 	{"/metrics", "application/x-protobuf", TARGET_METRICS},

@@ -6,6 +6,7 @@
 #include "proto/collector.pb-c.h"
 #include "proto/metrics.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
+#include "proto/zipkin.pb-c.h"
 #include "satellite/decode.h"
 #include "satellite/grpc_frame.h"
 
@@ -234,6 +235,51 @@ Test(proto, hand_encoded_otlp_request_decodes_and_reencodes)
 	otlp__export_trace_service_request__pack(r, out);
 	cr_assert(memcmp(out, otlp_request, sizeof(out)) == 0);
 	otlp__export_trace_service_request__free_unpacked(r, NULL);
+}
+
+/* A ListOfSpans written by hand from Zipkin's field numbers: one span with an 8-byte
+ * trace_id (1), id (3), kind CLIENT (4), name (5), timestamp (6, fixed64), duration (7)
+ * and a tag (11, a map entry). */
+static const uint8_t zipkin_list[] = {
+	0x0a, 0x2d,						/* spans, 45 bytes */
+	0x0a, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x0a,			/* trace_id */
+	0x1a, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x01,			/* id */
+	0x20, 0x01,						/* kind CLIENT */
+	0x2a, 0x02, 'o', 'p',					/* name */
+	0x31, 0xe8, 0x03, 0, 0, 0, 0, 0, 0,			/* timestamp 1000 */
+	0x38, 0x05,						/* duration 5 */
+	0x5a, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 'v',		/* tags {k: v} */
+};
+
+Test(proto, hand_encoded_zipkin_list_decodes_and_reencodes)
+{
+	Zipkin__Proto3__ListOfSpans *l =
+		zipkin__proto3__list_of_spans__unpack(NULL, sizeof(zipkin_list), zipkin_list);
+	cr_assert_not_null(l);
+	cr_assert_eq(l->n_spans, 1);
+	Zipkin__Proto3__Span *s = l->spans[0];
+	cr_assert(s->trace_id.len == 8 && s->trace_id.data[7] == 0x0a);
+	cr_assert(s->id.len == 8 && s->id.data[7] == 0x01);
+	cr_assert_eq(s->kind, ZIPKIN__PROTO3__SPAN__KIND__CLIENT);
+	cr_assert_str_eq(s->name, "op");
+	cr_assert_eq(s->timestamp, 1000);
+	cr_assert_eq(s->duration, 5);
+	cr_assert(s->n_tags == 1 && strcmp(s->tags[0]->key, "k") == 0 &&
+		  strcmp(s->tags[0]->value, "v") == 0);
+	uint8_t out[sizeof(zipkin_list)];
+	cr_assert_eq(zipkin__proto3__list_of_spans__get_packed_size(l), sizeof(out));
+	zipkin__proto3__list_of_spans__pack(l, out);
+	cr_assert(memcmp(out, zipkin_list, sizeof(out)) == 0);
+	zipkin__proto3__list_of_spans__free_unpacked(l, NULL);
+	/* The satellite reads the same span: trace 0x0a right-aligned, span 1. */
+	sat_ids ids = {0};
+	char err[200];
+	cr_assert_eq(sat_decode_init(), 0);
+	cr_assert_eq(sat_decoder_get(SAT_PROTO_ZIPKIN_PROTO)->decode(zipkin_list,
+			sizeof(zipkin_list), &ids, err, sizeof(err)), 0, "%s", err);
+	cr_assert(ids.n == 1 && ids.v[0].trace[15] == 0x0a && ids.v[0].trace[7] == 0 &&
+		  ids.v[0].span[7] == 0x01);
+	sat_ids_fini(&ids);
 }
 
 Test(proto, truncated_and_garbage_reports_are_rejected)

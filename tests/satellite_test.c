@@ -465,6 +465,33 @@ Test(satellite, zipkin_json_is_counted_by_trace_and_span_id_and_answered_202)
 	tb_rpc_free(rep);
 }
 
+/* Zipkin's protobuf on the same path, told apart by its Content-Type: the same spans as
+ * JSON are the same spans, so a JSON copy of a span first sent in protobuf is counted
+ * as a duplicate of it, and protobuf-c's packing is what the satellite counts. */
+Test(satellite, zipkin_proto_is_the_same_spans_as_zipkin_json)
+{
+	size_t len;
+	uint8_t *p = tb_report_zipkin_proto(30, 1, &len);
+	reply r = http("POST", "/api/v2/spans", otlp_proto_headers, p, len, false);
+	free(p);
+	cr_assert_eq(r.status, 202, "status %ld: %s", r.status, r.body);
+	cr_assert_eq(r.len, 0);
+	tb_rpc_free(counters());
+	char *b = tb_report_zipkin_json(20, 21, &len);	/* ids 21..30 repeat */
+	r = http("POST", "/api/v2/spans", json_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 202);
+	static const uint8_t broken[] = {0x0a, 0x05, 0x0a, 0x08};	/* a span cut short */
+	r = http("POST", "/api/v2/spans", otlp_proto_headers, broken, sizeof(broken), false);
+	cr_assert_eq(r.status, 400, "status %ld", r.status);
+	cr_assert(strstr(r.body, "Zipkin ListOfSpans does not decode") != NULL, "%s", r.body);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 40);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 10);
+	cr_assert_eq(rep->sat_counters->n_by_protocol, 2);
+	tb_rpc_free(rep);
+}
+
 /* A Zipkin body that breaks the format is 400 with the reason; a 64-bit traceId and its
  * 128-bit form with zeros in front are one trace, as Zipkin reads them. */
 Test(satellite, zipkin_json_bad_spans_are_400_with_the_reason)

@@ -10,6 +10,7 @@
 
 #include "proto/collector.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
+#include "proto/zipkin.pb-c.h"
 #include "satellite/decode.h"
 #include "satellite/pbwalk.h"
 
@@ -28,7 +29,7 @@ static void push_u64(sat_ids *ids, uint64_t trace, uint64_t span)
 }
 
 /* The ids as protobuf-c unpacked them: LightStep's from each span's span_context. */
-/* Each build uses one of ids_lightstep and ids_otlp (FUZZ_IDS). */
+/* Each build uses one of ids_lightstep, ids_otlp and ids_zipkin (FUZZ_IDS). */
 __attribute__((unused)) static void ids_lightstep(const ProtobufCMessage *m, sat_ids *ids)
 {
 	const Lightstep__Collector__ReportRequest *r = (const void *)m;
@@ -65,6 +66,18 @@ __attribute__((unused)) static void ids_otlp(const ProtobufCMessage *m, sat_ids 
 					abort();
 			}
 		}
+	}
+}
+
+__attribute__((unused)) static void ids_zipkin(const ProtobufCMessage *m, sat_ids *ids)
+{
+	const Zipkin__Proto3__ListOfSpans *l = (const void *)m;
+	for (size_t i = 0; i < l->n_spans; i++) {
+		sat_span_id id;
+		put_bytes(id.trace, sizeof(id.trace), l->spans[i]->trace_id);
+		put_bytes(id.span, sizeof(id.span), l->spans[i]->id);
+		if (sat_ids_push(ids, &id) != 0)
+			abort();
 	}
 }
 

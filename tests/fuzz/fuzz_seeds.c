@@ -2,7 +2,7 @@
 /* fuzz_seeds.c - writes a starting corpus for each fuzz target (small real reports in
  * every protocol, and a gzip body) into the directories named on the command line:
  *   fuzz_seeds LIGHTSTEP_DIR OTLP_PROTO_DIR OTLP_JSON_DIR LIGHTSTEP_JSON_DIR INFLATE_DIR
- *              GRPC_DIR BENCH_DIR ZIPKIN_JSON_DIR
+ *              GRPC_DIR BENCH_DIR ZIPKIN_JSON_DIR ZIPKIN_PROTO_DIR
  * BENCH_DIR gets bench.proto Envelopes of the kinds the agents and the orchestrator
  * read, one of another protocol version among them. */
 #include <stdio.h>
@@ -117,9 +117,9 @@ int main(int argc, char **argv)
 	size_t n, z;
 	void *b;
 
-	if (argc != 9) {
+	if (argc != 10) {
 		fprintf(stderr, "usage: fuzz_seeds LS OTLP_PROTO OTLP_JSON LS_JSON INFLATE GRPC "
-				"BENCH ZIPKIN_JSON\n");
+				"BENCH ZIPKIN_JSON ZIPKIN_PROTO\n");
 		return 2;
 	}
 	bench_seeds(argv[7]);
@@ -150,6 +150,9 @@ int main(int argc, char **argv)
 		free(b);
 		b = tb_report_zipkin_json(spans, 1, &n);
 		put(argv[8], name, b, n);
+		free(b);
+		b = tb_report_zipkin_proto(spans, 1, &n);
+		put(argv[9], name, b, n);
 		free(b);
 	}
 	return 0;
