@@ -183,6 +183,9 @@ typedef struct tb_benchmark_params {
 	uint64_t sleep_interval_ns;	/* SleepInterval; 0: the client's own (100 ms for
 					 * argv clients, 1 ms for the others, or its
 					 * registry entry's sleep_interval) */
+	unsigned clients;		/* copies of the client in one run (up to 128), each
+					 * at spans_per_second and counted apart: the Result
+					 * has each one's in "per_client"; 0 or 1: one */
 } tb_benchmark_params;
 
 /* tb_benchmark runs one benchmark of c's client reporting to sats (NULL: to a port

@@ -260,6 +260,10 @@ int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_param
 		snprintf(err, errlen, "spans_per_second and runtime_s must be above 0");
 		return TB_EINVAL;
 	}
+	if (p->clients > TB_MAX_CLIENTS) {
+		snprintf(err, errlen, "clients %u: expected at most %d", p->clients, TB_MAX_CLIENTS);
+		return TB_EINVAL;
+	}
 	int rc;
 	if (!c->paced && (rc = tb_calibrate(c, false, NULL, err, errlen)) != TB_OK)
 		return rc;
@@ -273,6 +277,16 @@ int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_param
 		return TB_EINVAL;
 	}
 	orc_run_derive(&params, c->cal.work_per_second, c->cal.sleep_per_work_ns);
+	orc_run_client copies[TB_MAX_CLIENTS];
+	for (unsigned k = 0; p->clients > 1 && k < p->clients; k++) {
+		copies[k] = (orc_run_client){.name = c->client, .sampler = 0};
+		orc_run_client_derive(&copies[k], p->spans_per_second, c->cal.work_per_second,
+				      c->cal.sleep_per_work_ns);
+	}
+	if (p->clients > 1) {
+		params.clients = copies;
+		params.nclients = p->clients;
+	}
 	orc_env env = c->h.env;
 	env.satellites = sats != NULL ? &sats->peer : NULL;
 	env.nsatellites = sats != NULL;

@@ -140,6 +140,43 @@ Test(api, spans_a_full_duplicate_set_could_not_check_reach_the_result, .timeout 
 	tb_child_fini(&sat);
 }
 
+/* Copies of the client in one benchmark run together and are counted apart, as a plan's
+ * `clients N` runs them. */
+Test(api, copies_of_the_client_run_together_and_are_counted_apart, .timeout = 90)
+{
+	char err[1024];
+	tb_controller *c = open_paced();
+	tb_satellites *s;
+	cr_assert_eq(tb_satellites_open_ports(&s, c, "typical", "0,0", err, sizeof(err)), TB_OK,
+		     "%s", err);
+	tb_result *r;
+	tb_benchmark_params p = {.trace = true, .spans_per_second = 200, .runtime_s = 1,
+				 .clients = 3};
+	cr_assert_eq(tb_benchmark(c, s, &p, &r, err, sizeof(err)), TB_OK, "%s", err);
+	double count, sent, received, attributed;
+	cr_assert_eq(tb_result_number(r, "client_count", &count), TB_OK);
+	cr_assert_eq(tb_result_number(r, "spans_sent", &sent), TB_OK);
+	cr_assert_eq(tb_result_number(r, "spans_received", &received), TB_OK);
+	cr_assert_eq(tb_result_number(r, "attributed", &attributed), TB_OK);
+	cr_assert(count == 3 && sent == 600 && received == 600 && attributed == 1,
+		  "%g clients, %g sent, %g received, attributed %g", count, sent, received,
+		  attributed);
+	char *json = tb_result_json(r);
+	const char *pc = strstr(json, "\"per_client\":[");
+	cr_assert_not_null(pc, "%.2000s", json);
+	size_t each = 0;
+	for (const char *q = pc; (q = strstr(q, "\"spans_sent\":200,")) != NULL; q++)
+		each++;
+	cr_assert_eq(each, 3, "%.3000s", pc);
+	free(json);
+	tb_result_free(r);
+	p.clients = 129;
+	cr_assert_eq(tb_benchmark(c, s, &p, &r, err, sizeof(err)), TB_EINVAL);
+	cr_assert(strstr(err, "clients 129: expected at most 128") != NULL, "%s", err);
+	tb_satellites_close(s);
+	tb_controller_close(c);
+}
+
 Test(api, bad_arguments_are_named)
 {
 	char err[1024];

@@ -101,6 +101,8 @@ with Controller('c') as c:
         print('memory', r.memory == r.memory_list[-1] > 0)
         print('dropped', r.dropped_spans, 'of', r.spans_sent)
         print('printout', str(r).splitlines()[0])
+        m = c.benchmark(satellites=sats, spans_per_second=100, runtime=1, clients=3)
+        print('copies', m.client_count, len(m.per_client), m.spans_received)
 '''
 
 
@@ -112,7 +114,7 @@ def attributes_and_errors():
     for want in ["InvalidClient: ", "no-such-client", "ValueError for 0 spans/s",
                  "TracebenchError: ", "carrier-pigeon", "missing []",
                  "spans_per_second True", "memory True", "dropped 0 of 200",
-                 "printout Result: "]:
+                 "printout Result: ", "copies 3 3 300"]:
         check(want in text, f"the attributes script printed no {want!r}:\n{text}")
     m = re.search(r"fields (\d+)", text)
     check(m is not None and int(m.group(1)) > 50, f"too few fields listed:\n{text}")

@@ -47,7 +47,8 @@ class BenchmarkParams(ctypes.Structure):
     _fields_ = [("trace", ctypes.c_bool), ("spans_per_second", ctypes.c_double),
                 ("runtime_s", ctypes.c_double), ("no_timeout", ctypes.c_bool),
                 ("protocol", ctypes.c_char_p), ("no_flush", ctypes.c_bool),
-                ("samples_path", ctypes.c_char_p), ("sleep_interval_ns", ctypes.c_uint64)]
+                ("samples_path", ctypes.c_char_p), ("sleep_interval_ns", ctypes.c_uint64),
+                ("clients", ctypes.c_uint)]
 
 
 class CompareOpts(ctypes.Structure):

@@ -64,15 +64,17 @@ class Controller:
             raise
 
     def benchmark(self, satellites=None, trace=True, no_flush=False, spans_per_second=100,
-                  runtime=10, no_timeout=False, protocol=None):
+                  runtime=10, no_timeout=False, protocol=None, clients=1):
         """Runs the client once and returns its Result. Without satellites, spans go to a
-        port nothing listens on and spans_received and dropped_spans mean nothing."""
+        port nothing listens on and spans_received and dropped_spans mean nothing. With
+        clients=N, N copies run together, each at spans_per_second, each counted apart
+        (result.per_client)."""
         if not spans_per_second > 0:
             raise ValueError("Cannot target 0 spans per second.")
         params = BenchmarkParams(trace=trace, spans_per_second=spans_per_second,
                                  runtime_s=runtime, no_timeout=no_timeout,
                                  protocol=protocol.encode() if protocol else None,
-                                 no_flush=no_flush)
+                                 no_flush=no_flush, clients=clients)
         sats = satellites.handle_for(self) if satellites is not None else None
         handle = ctypes.c_void_p()
         _stoppable(call, lib.tb_benchmark, self.handle, sats, ctypes.byref(params),
