@@ -32,7 +32,7 @@
 #include "common/command.h"
 #include "common/error.h"
 #include "common/host.h"
-#include "orchestrator/channel.h"
+#include "libtracebench/channel/channel.h"
 
 #define GETS_PER_CLIENT 20
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "orchestrator/calibrate.h"
+#include "libtracebench/run/calibrate.h"
 
 typedef struct sim {
 	double fixed_cpu, fixed_wall;	/* per process, start-up and exit */

@@ -17,7 +17,7 @@
 #include "common/command.h"
 #include "common/error.h"
 #include "common/rpc.h"
-#include "orchestrator/channel.h"
+#include "libtracebench/channel/channel.h"
 
 static tb_child sat;
 static uint16_t sat_port;

@@ -31,7 +31,7 @@ ORC = BUILD / "orchestrator" / "orchestrator"
 failures = []
 checked = {"paths": 0, "options": 0, "clients": 0, "plans": 0, "fields": 0, "entries run": 0}
 
-TOP_DIRS = ("docs", "tests", "scripts", "bench", "plans", "common", "orchestrator",
+TOP_DIRS = ("docs", "tests", "scripts", "bench", "plans", "common", "orchestrator", "libtracebench",
             "satellite", "sampler", "client-shim", "proto", "contrib", "include", ".ci",
             "python")
 TOP_FILES = ("README.md", "CMakeLists.txt", "clients.conf", "LICENSE")

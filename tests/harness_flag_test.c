@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "orchestrator/noise.h"
+#include "libtracebench/run/noise.h"
 
 static orc_result judged(double satellite_cpu, double host_cpu, double steal)
 {

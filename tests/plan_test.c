@@ -8,8 +8,8 @@
 #include <cjson/cJSON.h>
 
 #include "common/error.h"
-#include "orchestrator/plan.h"
-#include "orchestrator/result.h"
+#include "libtracebench/plan/plan.h"
+#include "libtracebench/results/result.h"
 #include "testutil.h"
 
 Test(plan, shipped_plans_parse)
@@ -369,7 +369,7 @@ Test(plan, unreadable_and_binary_files_are_named)
 
 /* ---- judging assertions over results ---- */
 
-#include "orchestrator/judge.h"
+#include "libtracebench/stats/judge.h"
 
 static bool judge_text(const char *assertion, const orc_named_results *runs, size_t n,
 		       bool *pass, char *values, size_t len)
@@ -870,7 +870,7 @@ Test(result_fields, results_written_with_the_old_rate_keys_read_as_asked_and_ach
 	cJSON_Delete(o);
 }
 
-#include "orchestrator/budget.h"
+#include "libtracebench/plan/budget.h"
 
 /* budget_verdict parses text, chooses its budgets for client with the overrides, and
  * judges its one assertion over run a, whose cpu_usage is 0.20. */

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 
 #include "common/error.h"
-#include "orchestrator/compare.h"
-#include "orchestrator/mannwhitney.h"
-#include "orchestrator/stats.h"
+#include "libtracebench/stats/compare.h"
+#include "libtracebench/stats/mannwhitney.h"
+#include "libtracebench/stats/stats.h"
 
 static orc_mwu mwu(const double *x, size_t nx, const double *y, size_t ny)
 {

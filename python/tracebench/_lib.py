@@ -4,7 +4,7 @@ the package calls, and call(), which turns a tb_err into an exception with the l
 message.
 
 The library is found at $TRACEBENCH_LIBRARY, else beside this package as the build tree
-(BUILD/python/tracebench, BUILD/orchestrator/libtracebench.so) or an install
+(BUILD/python/tracebench, BUILD/libtracebench/libtracebench.so) or an install
 (PREFIX/lib/python3/dist-packages/tracebench, PREFIX/lib/libtracebench.so.0) lays them
 out, else by the system's search (ldconfig)."""
 import ctypes
@@ -24,7 +24,7 @@ def _path():
     if given:
         return given
     here = os.path.dirname(os.path.abspath(__file__))
-    for beside in ("../../orchestrator/libtracebench.so", "../../../libtracebench.so.0"):
+    for beside in ("../../libtracebench/libtracebench.so", "../../../libtracebench.so.0"):
         path = os.path.normpath(os.path.join(here, beside))
         if os.path.exists(path):
             return path
