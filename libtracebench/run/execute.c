@@ -2,6 +2,7 @@
 /* execute.c - a plan's runs, in order, then its verdict: runs.jsonl and summary.txt in
  * results/<plan>-<time>/, and the same summary on stdout. */
 #include "libtracebench/run/execute.h"
+#include "libtracebench/run/execute_parts.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -116,34 +117,6 @@ static size_t total_runs(const orc_plan *plan)
 	return n;
 }
 
-#define MAX_CLIENTS (ORC_PLAN_MAX_RUNS * (ORC_PLAN_MAX_MIX + 1) + 1)
-
-/* One plan's execution: what each step leaves for the next. */
-typedef struct execution {
-	const orc_plan *plan;
-	const orc_exec_opts *o;
-	const char *client;			/* the plan's own (or --client) */
-	char dir[512];				/* the results directory */
-	orc_harness h;
-	bool started;
-	tb_tls *tls;				/* for tls+tcp:// agents; NULL: none */
-	const char *clients[MAX_CLIENTS];	/* every client the plan uses, once each */
-	orc_calibration cals[MAX_CLIENTS];
-	size_t nclients;
-	size_t run_client[ORC_PLAN_MAX_RUNS];	/* each plan run's index into clients */
-	size_t mix_client[ORC_PLAN_MAX_RUNS][ORC_PLAN_MAX_MIX];	/* ... and its mix's */
-	orc_result *by_run[ORC_PLAN_MAX_RUNS];	/* each plan run's judged results */
-	orc_result *warm;	/* warm-up rounds and a ramp's twins: recorded, not judged */
-	size_t nall, done, nwarm;
-	orc_named_results *named;		/* per plan run, into by_run */
-	FILE *jsonl;
-	double runtime_left_s;			/* of the steps not started yet */
-	double runtime_done_s;			/* of the steps done */
-	uint64_t first_step_ns;			/* when the first step started */
-	bool any_failed;
-	bool stopped;				/* on_failure stop: a run failed */
-	char ramp_lines[ORC_PLAN_MAX_RUNS][300];	/* each ramp's outcome, for the summary */
-} execution;
 
 /* client_index adds name to the plan's clients if it is new, and returns its index. */
 static size_t client_index(execution *x, const char *name)
@@ -298,15 +271,6 @@ static double eta_after(execution *x, const orc_plan_run *pr)
 	return (x->runtime_left_s > 0 ? x->runtime_left_s : 0) + (double)later * overhead;
 }
 
-/* One step of a plan: run i at sps, in round k. A ramp's steps are recorded in
- * runs.jsonl when the ramp ends, with its breaking point. */
-typedef struct step {
-	size_t i;
-	double sps;
-	unsigned k;
-	bool defer_record;
-	bool twin;		/* a ramp's untraced twin: recorded as NAME.untraced, not judged */
-} step;
 
 /* run_clients lists the clients of plan run i, each at sps spans/s, with the work and
  * sleep its calibration gives; NULL (one client) for a run that names none. */
@@ -444,9 +408,9 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 	return TB_OK;
 }
 
-/* perform_step performs one run after checking for a signal; a failed run in a plan that
+/* exec_perform_step performs one run after checking for a signal; a failed run in a plan that
  * says on_failure stop sets x->stopped. */
-static int perform_step(execution *x, const step *st, orc_result **out, char *err,
+int exec_perform_step(execution *x, const step *st, orc_result **out, char *err,
 			size_t errlen)
 {
 	if (tb_sig_stop_requested()) {
@@ -487,150 +451,13 @@ static int perform_in_order(execution *x, size_t i, char *err, size_t errlen)
 	for (size_t s = 0; s < r->nsps; s++)
 		for (unsigned k = 0; k < r->repeat; k++) {
 			step st = {.i = i, .sps = r->sps[s], .k = k};
-			int rc = perform_step(x, &st, NULL, err, errlen);
+			int rc = exec_perform_step(x, &st, NULL, err, errlen);
 			if (rc != TB_OK || x->stopped)
 				return rc;
 		}
 	return TB_OK;
 }
 
-/* ramp_broken tells which of the ramp's conditions the rounds of one rate meet, each
- * figure the median of the rounds' (a failed run breaks it too); NULL when none does. */
-static const char *ramp_broken(const orc_ramp *rp, orc_result *const *runs, size_t n)
-{
-	double dropped[ORC_RAMP_MAX_STEPS], cpu[ORC_RAMP_MAX_STEPS], tracer[ORC_RAMP_MAX_STEPS];
-	for (size_t k = 0; k < n; k++) {
-		const orc_result *r = runs[k];
-		if (r->failed)
-			return "the run failed";
-		dropped[k] = r->spans_sent > 0 ? 100.0 * (double)r->dropped_spans /
-							 (double)r->spans_sent
-					       : 0;
-		cpu[k] = r->cpu_usage;
-		tracer[k] = r->tracer_cpu;
-	}
-	for (size_t c = 0; n > 0 && c < rp->nconds; c++) {
-		orc_ramp_what w = rp->conds[c].what;
-		const double *v = w == ORC_RAMP_DROPPED ? dropped : w == ORC_RAMP_CPU ? cpu : tracer;
-		if (orc_percentile(v, n, 50) > rp->conds[c].limit)
-			return rp->conds[c].text;
-	}
-	return NULL;
-}
-
-/* pair_up gives a ramp's run its tracer_cpu, against the untraced twin just before it. */
-static void pair_up(orc_result *r, const orc_result *twin)
-{
-	r->tracer_cpu = r->cpu_usage - twin->cpu_usage;
-	r->failed |= twin->failed;
-	if (twin->failed && r->failure[0] == '\0')
-		snprintf(r->failure, sizeof(r->failure), "its untraced twin failed: %.200s",
-			 twin->failure);
-	printf("  %-16s tracer CPU %.1f points (%.1f%% traced, %.1f%% untraced)\n", "",
-	       100 * r->tracer_cpu, 100 * r->cpu_usage, 100 * twin->cpu_usage);
-}
-
-/* ramp_step performs one rate of a ramp, its repeat rounds, each after its untraced twin
- * for a ramp that stops on tracer_cpu; *broke gets the condition it met, if any. */
-static int ramp_step(execution *x, size_t i, double sps, const char **broke, char *err,
-		     size_t errlen)
-{
-	const orc_plan_run *pr = &x->plan->runs[i];
-	orc_result *runs[ORC_RAMP_MAX_STEPS];
-	size_t n = 0;
-	*broke = NULL;
-	for (unsigned k = 0; k < pr->repeat && n < ORC_RAMP_MAX_STEPS; k++) {
-		orc_result *twin = NULL, *r = NULL;
-		int rc;
-		if (orc_ramp_paired(&pr->ramp)) {
-			step tw = {.i = i, .sps = sps, .k = k, .twin = true};
-			if ((rc = perform_step(x, &tw, &twin, err, errlen)) != TB_OK || x->stopped)
-				return rc;
-		}
-		step st = {.i = i, .sps = sps, .k = k, .defer_record = true};
-		if ((rc = perform_step(x, &st, &r, err, errlen)) != TB_OK)
-			return rc;
-		if (twin != NULL)
-			pair_up(r, twin);
-		runs[n++] = r;
-		if (x->stopped)
-			return TB_OK;
-	}
-	*broke = ramp_broken(&pr->ramp, runs, n);
-	if (*broke != NULL)
-		printf("  %-16s %.0f spans/s broke the ramp: %s\n", "", sps, *broke);
-	return TB_OK;
-}
-
-/* ramp_finish gives every run of ramp i its breaking point and what broke it, writes
- * them to runs.jsonl, and says where the ramp broke: at bad, for why (NULL: it held at
- * every rate; STOPPED: the plan stopped at bad, and good is as far as it got). */
-static const char STOPPED[] = "the plan stopped before the ramp ended";
-
-static void ramp_finish(execution *x, size_t i, double good, double bad, const char *why)
-{
-	const orc_plan_run *pr = &x->plan->runs[i];
-	for (size_t k = 0; k < x->named[i].n; k++) {
-		orc_result *r = &x->by_run[i][k];
-		r->breaking_point = good;
-		snprintf(r->broken_by, sizeof(r->broken_by), "%s", why ? why : "");
-		if (orc_runsfile_append(x->jsonl, r) != TB_OK)
-			tb_warn("orchestrator: cannot write a run of %s to runs.jsonl", pr->name);
-	}
-	char line[300];
-	if (why == STOPPED)
-		snprintf(line, sizeof(line), "ramp %s: held up to %.0f spans/s; %s, at %.0f spans/s",
-			 pr->name, good, why, bad);
-	else if (why != NULL)
-		snprintf(line, sizeof(line), "ramp %s: breaking point %.0f spans/s (%.0f spans/s "
-			 "broke it: %s)", pr->name, good, bad, why);
-	else
-		snprintf(line, sizeof(line), "ramp %s: held up to %.0f spans/s, the highest rate "
-			 "asked", pr->name, good);
-	snprintf(x->ramp_lines[i], sizeof(x->ramp_lines[i]), "%s", line);
-	printf("  %s\n", line);
-}
-
-/* perform_ramp raises ramp i's rate by its factor until a condition holds, then bisects
- * between the last rate that held and the first that broke, refine times. A plan that
- * stops (a signal, a failed run under on_failure stop) still records what ran. */
-static int perform_ramp(execution *x, size_t i, char *err, size_t errlen)
-{
-	const orc_ramp *rp = &x->plan->runs[i].ramp;
-	double good = 0, bad = 0, sps = rp->from;
-	const char *why = NULL, *broke;
-	int rc = TB_OK;
-	for (; sps <= rp->to * (1 + 1e-9); sps *= rp->factor) {
-		rc = ramp_step(x, i, sps, &broke, err, errlen);
-		if (rc != TB_OK || x->stopped)
-			goto out;
-		if (broke != NULL) {
-			bad = sps;
-			why = broke;
-			break;
-		}
-		good = sps;
-	}
-	for (unsigned n = 0; why != NULL && n < rp->refine; n++) {
-		sps = (good + bad) / 2;
-		rc = ramp_step(x, i, sps, &broke, err, errlen);
-		if (rc != TB_OK || x->stopped)
-			goto out;
-		if (broke != NULL) {
-			bad = sps;
-			why = broke;
-		} else {
-			good = sps;
-		}
-	}
-out:
-	if (rc != TB_OK || x->stopped) {
-		bad = sps;
-		why = STOPPED;
-	}
-	ramp_finish(x, i, good, bad, why);
-	return rc;
-}
 
 /* perform_alternating performs the runs [i, end) round by round: round k of every run
  * (each sweep value) before round k + 1 of any. */
@@ -640,7 +467,7 @@ static int perform_alternating(execution *x, size_t i, size_t end, char *err, si
 		for (size_t g = i; g < end; g++)
 			for (size_t s = 0; s < x->plan->runs[g].nsps; s++) {
 				step st = {.i = g, .sps = x->plan->runs[g].sps[s], .k = k};
-				int rc = perform_step(x, &st, NULL, err, errlen);
+				int rc = exec_perform_step(x, &st, NULL, err, errlen);
 				if (rc != TB_OK || x->stopped)
 					return rc;
 			}
@@ -652,7 +479,7 @@ static int perform_runs(execution *x, char *err, size_t errlen)
 	const orc_plan *plan = x->plan;
 	for (size_t i = 0; i < plan->nruns && !x->stopped;) {
 		size_t end = group_end(plan, i);
-		int rc = plan->runs[i].ramp.on	   ? perform_ramp(x, i, err, errlen)
+		int rc = plan->runs[i].ramp.on	   ? exec_perform_ramp(x, i, err, errlen)
 			 : plan->runs[i].alternate ? perform_alternating(x, i, end, err, errlen)
 						   : perform_in_order(x, i, err, errlen);
 		if (rc != TB_OK)

@@ -23,7 +23,7 @@
 #include "libtracebench/agents/satellite_client.h"
 #include "sampler/csv.h"
 #include "sampler/source.h"
-
+#include "libtracebench/run/run_parts.h"
 /* How long the satellites may keep receiving after the client exits: spans in flight and
  * a tracer's last flush land well within this on any sane host. */
 #define SETTLE_MAX_NS (10ull * TB_NS_PER_S)
@@ -50,63 +50,8 @@ void orc_run_derive(orc_run_params *p, double work_per_second, double sleep_per_
 	p->sleep_ns = c.sleep_ns;
 }
 
-/* What the watch loop collects. */
-typedef struct trace {
-	size_t n, cap;
-	uint64_t *t_ns, *cpu_ns, *rss;
-	orc_noise noise;
-	uint64_t t0_ns;		/* when the run's clock started: events are timed from it */
-	uint64_t peak_rss;
-	uint64_t ctxsw;		/* voluntary + involuntary, the highest seen */
-	bool exited;
-	tb_rec_sample exit;
-} trace;
-
-static void trace_free(trace *t)
-{
-	free(t->t_ns);
-	free(t->cpu_ns);
-	free(t->rss);
-}
-
-static bool trace_add(trace *t, const tb_rec_sample *s)
-{
-	orc_noise_sample(&t->noise, s);
-	if (s->hwm_bytes > t->peak_rss)
-		t->peak_rss = s->hwm_bytes;
-	if (s->vol_ctxsw + s->invol_ctxsw > t->ctxsw)
-		t->ctxsw = s->vol_ctxsw + s->invol_ctxsw;
-	if (s->status == TB_SAMPLE_EXITED) {
-		t->exited = true;
-		t->exit = *s;
-		return true;
-	}
-	if (s->status != TB_SAMPLE_OK)
-		return true;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		uint64_t *a = realloc(t->t_ns, cap * sizeof(*a));
-		if (a != NULL)
-			t->t_ns = a;
-		uint64_t *b = realloc(t->cpu_ns, cap * sizeof(*b));
-		if (b != NULL)
-			t->cpu_ns = b;
-		uint64_t *c = realloc(t->rss, cap * sizeof(*c));
-		if (c != NULL)
-			t->rss = c;
-		if (a == NULL || b == NULL || c == NULL)
-			return false;
-		t->cap = cap;
-	}
-	t->t_ns[t->n] = s->t_ns;
-	t->cpu_ns[t->n] = s->cpu_ns;
-	t->rss[t->n] = s->rss_bytes;
-	t->n++;
-	return true;
-}
-
-/* fail marks the run failed with the first reason given. */
-static void fail(orc_result *r, const char *fmt, const char *what)
+/* run_fail marks the run failed with the first reason given. */
+void run_fail(orc_result *r, const char *fmt, const char *what)
 {
 	if (!r->failed) {
 		r->failed = true;
@@ -117,230 +62,6 @@ static void fail(orc_result *r, const char *fmt, const char *what)
 	}
 }
 
-/* run_mode names the satellites' mode for the record: the run's, else the first group's. */
-static const char *run_mode(const orc_env *env, const orc_run_params *p)
-{
-	if (p->satellite_mode != TB_SAT_DEFAULT)
-		return tb_sat_mode_name(p->satellite_mode);
-	return env->nsatellites > 0 ? tb_sat_mode_name(env->satellites[0].mode) : "none";
-}
-
-static bool wildcard_or_loopback(const char *addr)
-{
-	return addr[0] == '\0' || strcmp(addr, "0.0.0.0") == 0 || strncmp(addr, "127.", 4) == 0;
-}
-
-/* satellite_host is the address a client of sampler smp reaches satellite s by. A client
- * runs on its sampler's host: if the satellite shares it, loopback will do unless the
- * satellite listens on one address only; one that listens everywhere is reached by the
- * address the sampler reaches this host by when it runs here, else by the host of its
- * control URL; otherwise by the satellite's own address. */
-static int satellite_host(const orc_env *env, const orc_peer *s, size_t smp, char *buf,
-			  size_t len, char *err, size_t errlen)
-{
-	const char *http = s->http_host;
-	const orc_peer *sampler = &env->samplers[smp];
-	if (strcmp(s->host_id, sampler->host_id) == 0) {
-		snprintf(buf, len, "%s", wildcard_or_loopback(http) ? "127.0.0.1" : http);
-		return TB_OK;
-	}
-	if (!wildcard_or_loopback(http)) {
-		snprintf(buf, len, "%s", http);
-		return TB_OK;
-	}
-	if (strcmp(http, "0.0.0.0") == 0 && s->same_host) {
-		snprintf(buf, len, "%s", env->control_hosts[smp]);
-		return TB_OK;
-	}
-	if (strcmp(http, "0.0.0.0") == 0 && strncmp(s->url, "tcp://", 6) == 0) {
-		const char *h = s->url + 6, *colon = strrchr(h, ':');
-		snprintf(buf, len, "%.*s", (int)(colon ? colon - h : (long)strlen(h)), h);
-		return TB_OK;
-	}
-	snprintf(err, errlen, "the satellite at %s serves HTTP on %s only, which clients on %s "
-			      "cannot reach: start it with --bind ADDRESS", s->url,
-		 http[0] ? http : "127.0.0.1", sampler->hostname);
-	return TB_EADDR;
-}
-
-/* prepare_satellites resets every satellite for the run, with its mode and listening. */
-static int prepare_satellites(orc_env *env, const orc_run_params *p, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < env->nsatellites; i++) {
-		orc_peer *s = &env->satellites[i];
-		orc_sat_faults f = {.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
-									: s->mode};
-		int rc = orc_sat_reset(s, p->run_id, err, errlen);
-		if (rc == TB_OK)
-			rc = orc_sat_set_faults(s, &f, err, errlen);
-		if (rc == TB_OK)
-			rc = orc_sat_set_listening(s, true, err, errlen);
-		if (rc != TB_OK)
-			return rc;
-	}
-	return TB_OK;
-}
-
-/* satellite_list puts into cmd every satellite port, as clients of sampler smp reach
- * them; with no satellites, a port nothing listens on. */
-static int satellite_list(const orc_env *env, size_t smp, tb_command *cmd, char *err,
-			  size_t errlen)
-{
-	cmd->n_satellites = 0;
-	for (size_t i = 0; i < env->nsatellites; i++) {
-		const orc_peer *s = &env->satellites[i];
-		char host[64];
-		int rc = satellite_host(env, s, smp, host, sizeof(host), err, errlen);
-		if (rc != TB_OK)
-			return rc;
-		for (size_t k = 0; k < s->nports && cmd->n_satellites < TB_CMD_MAX_SATELLITES; k++)
-			snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]),
-				 "%.40s:%u", host, s->ports[k]);
-	}
-	if (cmd->n_satellites == 0) {
-		/* No satellites: the tracer reports to a port nothing listens on. */
-		snprintf(cmd->satellites[0], sizeof(cmd->satellites[0]), "127.0.0.1:1");
-		cmd->n_satellites = 1;
-	}
-	return TB_OK;
-}
-
-/* add_buckets adds one satellite's spans-per-bucket to the run's received_list. Every
- * satellite buckets at the same width from its reset, which this run did. */
-static void add_buckets(orc_result *r, const orc_sat_counts *c)
-{
-	size_t n = c->nbuckets;
-	orc_list *l = &r->received_list;
-	if (c->bucket_ms == 0 || n == 0)
-		return;
-	if (n > l->n) {
-		double *grown = realloc(l->v, n * sizeof(double));
-		if (grown == NULL)
-			return;
-		for (size_t i = l->n; i < n; i++)
-			grown[i] = 0;
-		l->v = grown;
-		l->n = n;
-	}
-	r->received_bucket_s = c->bucket_ms / 1e3;
-	for (size_t i = 0; i < n; i++)
-		l->v[i] += c->spans_per_bucket[i];
-}
-
-/* add_delays appends one satellite's resend delays, in seconds, to r's. */
-static void add_delays(orc_result *r, const orc_sat_counts *c)
-{
-	orc_list *l = &r->resend_delays;
-	if (c->ndelays == 0)
-		return;
-	double *grown = realloc(l->v, (l->n + c->ndelays) * sizeof(double));
-	if (grown == NULL)
-		return;
-	for (size_t i = 0; i < c->ndelays; i++)
-		grown[l->n + i] = c->resend_delays_ms[i] / 1e3;
-	l->v = grown;
-	l->n += c->ndelays;
-}
-
-/* What the satellites themselves used since their reset, beside what they counted. */
-typedef struct sat_load {
-	uint64_t cpu_here_ns;		/* those on the client's host (the sampler's), summed */
-	uint64_t cpu_ns[ORC_PLAN_MAX_SATELLITES];	/* each one's */
-	double limit[ORC_PLAN_MAX_SATELLITES];		/* each one's cgroup quota; 0: none */
-	uint64_t throttled;		/* periods their cgroups were throttled, summed */
-	uint64_t max_rss_bytes;
-	uint64_t never_acked;		/* spans seen but never acknowledged */
-	uint64_t in_flight;		/* spans in answers still being delivered */
-	orc_sat_client_counts by_client[TB_MAX_CLIENTS];	/* summed over the satellites */
-} sat_load;
-
-/* busiest_satellite puts into r the satellite nearest the CPU it may use (a core, or
- * its cgroup's quota when less): its share of a core and its quota; and the largest
- * RSS and the throttling of them all. */
-static void busiest_satellite(const orc_env *env, const sat_load *load, double wall_s,
-			      orc_result *r)
-{
-	double worst = -1;
-	for (size_t i = 0; i < env->nsatellites && i < ORC_PLAN_MAX_SATELLITES && wall_s > 0;
-	     i++) {
-		double share = (double)load->cpu_ns[i] / 1e9 / wall_s;
-		double allowed = load->limit[i] > 0 && load->limit[i] < 1 ? load->limit[i] : 1;
-		if (share / allowed > worst) {
-			worst = share / allowed;
-			r->satellite_cpu = share;
-			r->satellite_cpu_limit = load->limit[i];
-		}
-	}
-	r->satellite_rss_bytes = load->max_rss_bytes;
-	r->satellite_throttled = load->throttled;
-}
-
-/* satellite_counts sums the satellites' counters into r, and what they used into *load
- * (cpu_here: those on here's host). */
-static int satellite_counts(orc_env *env, const orc_peer *here, orc_result *r,
-			    sat_load *load, char *err, size_t errlen)
-{
-	orc_sat_counts total = {0};
-	for (size_t i = 0; i < r->received_list.n; i++)
-		r->received_list.v[i] = 0;
-	r->resend_delays.n = 0;
-	*load = (sat_load){0};
-	for (size_t i = 0; i < env->nsatellites; i++) {
-		orc_sat_counts c;
-		int rc = orc_sat_get_counters(&env->satellites[i], &c, err, errlen);
-		if (rc != TB_OK)
-			return rc;
-#define SUM(f) total.f += c.f;
-		ORC_SAT_COUNTS(SUM)
-#undef SUM
-		if (strcmp(env->satellites[i].host_id, here->host_id) == 0)
-			load->cpu_here_ns += c.cpu_ns;
-		if (i < ORC_PLAN_MAX_SATELLITES) {
-			load->cpu_ns[i] = c.cpu_ns;
-			load->limit[i] = c.cpu_limit_cores;
-		}
-		load->throttled += c.throttled;
-		if (c.rss_bytes > load->max_rss_bytes)
-			load->max_rss_bytes = c.rss_bytes;
-		add_buckets(r, &c);
-		add_delays(r, &c);
-		for (size_t k = 0; k < TB_MAX_CLIENTS; k++) {
-#define SUM_CLIENT(f) load->by_client[k].f += c.by_client[k].f;
-			TB_CLIENT_COUNTS(SUM_CLIENT)
-#undef SUM_CLIENT
-		}
-		orc_sat_counts_fini(&c);
-	}
-	r->spans_received = total.spans;
-	r->duplicates = total.duplicates;
-	r->resent = total.resent;
-	r->dup_after_ack = total.dup_after_ack;
-	r->dup_unchecked = total.dup_unchecked;
-	r->unacked = total.unacked;
-	r->refused_spans = total.refused_spans;
-	r->rejected = total.rejected;
-	r->reports = total.reports;
-	r->bytes_received = total.bytes_wire;
-	r->metrics_reports = total.metrics_reports;
-	load->never_acked = total.never_acked;
-	load->in_flight = total.in_flight;
-	return TB_OK;
-}
-
-/* One client of the run: its command, its process and what it measured. */
-typedef struct member {
-	const char *name;
-	size_t smp;		/* its sampler: env->samplers[smp] */
-	orc_peer *sampler;
-	tb_command cmd;
-	pid_t pid;
-	bool launched;
-	bool from_sampler;	/* an argv client: the sampler has its result */
-	uint64_t launched_ns;
-	uint64_t origin;	/* its samples' time origin (tb_now_ns); 0: another host's */
-	trace t;
-	orc_result *r;		/* its own figures, in one array for all the clients */
-} member;
 
 static int launch(orc_env *env, const orc_run_params *p, member *m, size_t k, bool use_ring,
 		  uint64_t origin, char *err, size_t errlen)
@@ -369,153 +90,6 @@ static void stop_client(const member *m)
 		tb_warn("orchestrator: cannot stop client %d: %s", (int)m->pid, err);
 }
 
-/* change_faults changes in fs what ev names, and only that. */
-static void change_faults(const orc_event *ev, orc_sat_faults *fs)
-{
-	switch (ev->kind) {
-	case ORC_EV_MODE:
-		fs->mode = ev->mode;
-		break;
-	case ORC_EV_ERRORS:
-		fs->error_probability = ev->probability;
-		fs->error_status = ev->status;
-		fs->retry_after_s = (uint32_t)lround(ev->retry_after_s);
-		break;
-	case ORC_EV_LATENCY:
-		fs->extra_latency_us = (uint32_t)lround(ev->latency_s * 1e6);
-		fs->extra_per_span_ns = (uint32_t)lround(ev->per_span_s * 1e9);
-		break;
-	case ORC_EV_BANDWIDTH: {
-		double kbps = ceil(ev->bytes_per_s / 1024);
-		fs->bandwidth_kbps = kbps > UINT32_MAX ? UINT32_MAX : (uint32_t)kbps;
-		fs->bandwidth_per_connection = ev->per_connection;
-		break;
-	}
-	case ORC_EV_CLOSE:
-		fs->close_probability = ev->probability;
-		break;
-	default:
-		break;
-	}
-}
-
-/* apply_event applies a timed event to the satellite groups it names. Each group's
- * faults are kept in fs[group], since SatSetFaults replaces all of them at once. */
-static void apply_event(orc_env *env, const orc_event *ev, orc_sat_faults *fs, orc_result *r)
-{
-	bool listening_only = ev->kind == ORC_EV_SATELLITES_DOWN || ev->kind == ORC_EV_SATELLITES_UP;
-	for (size_t i = 0; i < env->nsatellites; i++) {
-		char err[256];
-		if (ev->group >= 0 && (size_t)ev->group != i)
-			continue;
-		change_faults(ev, &fs[i]);
-		int rc = listening_only ? orc_sat_set_listening(&env->satellites[i],
-							      ev->kind == ORC_EV_SATELLITES_UP, err,
-							      sizeof(err))
-					: orc_sat_set_faults(&env->satellites[i], &fs[i], err, sizeof(err));
-		if (rc != TB_OK)
-			fail(r, "a timed event could not be applied: %s", err);
-	}
-	tb_info("orchestrator: run %llu at %.1f s: event from line %d applied",
-		(unsigned long long)r->run_id, ev->at_s, ev->line);
-}
-
-/* What the progress line shows of the satellites, read once a second. */
-typedef struct live {
-	uint64_t at_ns;			/* when last read; 0: never */
-	uint64_t spans, refused;	/* received and refused since the run's reset */
-	uint64_t cpu_ns[ORC_PLAN_MAX_SATELLITES];
-	double received_per_s, busiest_cpu;
-} live;
-
-/* live_update reads every satellite's counters, at most once a second. Only a terminal
- * asks for it: nothing the Result holds comes from here. */
-static void live_update(orc_env *env, live *lv, uint64_t now)
-{
-	if (lv->at_ns != 0 && now - lv->at_ns < TB_NS_PER_S)
-		return;
-	uint64_t spans = 0, refused = 0;
-	double dt = lv->at_ns != 0 ? (double)(now - lv->at_ns) / 1e9 : 0, busiest = 0;
-	for (size_t i = 0; i < env->nsatellites && i < ORC_PLAN_MAX_SATELLITES; i++) {
-		orc_sat_counts c;
-		char err[256];
-		if (orc_sat_get_counters(&env->satellites[i], &c, err, sizeof(err)) != TB_OK)
-			return;
-		spans += c.spans;
-		refused += c.refused_spans;
-		if (dt > 0 && c.cpu_ns >= lv->cpu_ns[i] &&
-		    (double)(c.cpu_ns - lv->cpu_ns[i]) / 1e9 / dt > busiest)
-			busiest = (double)(c.cpu_ns - lv->cpu_ns[i]) / 1e9 / dt;
-		lv->cpu_ns[i] = c.cpu_ns;
-		orc_sat_counts_fini(&c);
-	}
-	if (dt > 0) {
-		lv->received_per_s = spans >= lv->spans ? (double)(spans - lv->spans) / dt : 0;
-		lv->busiest_cpu = busiest;
-	}
-	lv->spans = spans;
-	lv->refused = refused;
-	lv->at_ns = now;
-}
-
-/* eta_text writes s seconds as "1h02m", "4m10s" or "12s". */
-static void eta_text(double s, char *buf, size_t len)
-{
-	long v = s > 0 ? (long)(s + 0.5) : 0;
-	if (v >= 3600)
-		snprintf(buf, len, "%ldh%02ldm", v / 3600, v / 60 % 60);
-	else if (v >= 60)
-		snprintf(buf, len, "%ldm%02lds", v / 60, v % 60);
-	else
-		snprintf(buf, len, "%lds", v);
-}
-
-/* recent_cpu is a trace's CPU share over its last ten samples. */
-static double recent_cpu(const trace *t)
-{
-	if (t->n < 2)
-		return 0;
-	size_t a = t->n >= 11 ? t->n - 11 : 0, b = t->n - 1;
-	return (double)(t->cpu_ns[b] - t->cpu_ns[a]) / (double)(t->t_ns[b] - t->t_ns[a] + 1);
-}
-
-/* progress rewrites the terminal's live line: where the plan is, the clients' rate and
- * figures (CPU and RSS summed over them), and what the satellites took in. */
-static void progress(orc_env *env, const orc_run_params *p, const member *m, size_t n,
-		     live *lv, uint64_t elapsed_ns)
-{
-	double cpu = 0, rss = 0, el = (double)elapsed_ns / 1e9;
-	size_t running = 0, sampled = 0;
-	for (size_t k = 0; k < n; k++) {
-		running += m[k].launched && !m[k].t.exited;
-		sampled += m[k].t.n > 0;
-		cpu += recent_cpu(&m[k].t);
-		rss += m[k].t.n > 0 ? (double)m[k].t.rss[m[k].t.n - 1] : 0;
-	}
-	if (!env->progress || sampled == 0)
-		return;
-	live_update(env, lv, tb_now_ns());
-	char step[32] = "", eta[48];
-	if (p->steps > 0)
-		snprintf(step, sizeof(step), "[%zu/%zu] ", p->step, p->steps);
-	eta_text((p->runtime_s > el ? p->runtime_s - el : 0) + p->eta_after_s, eta, sizeof(eta));
-	double asked = p->sps * (double)n * (el < p->runtime_s ? el : p->runtime_s);
-	char line[512];
-	snprintf(line, sizeof(line), "  %srun %llu: %.1f/%.1f s, plan ETA %s | %zu/%zu client%s, "
-		 "%.0f spans/s asked, %.0f/s received, %llu of ~%.0f in, %llu refused | CPU "
-		 "%.1f%%, RSS %.1f MiB | busiest satellite %.1f%%", step,
-		 (unsigned long long)p->run_id, el, p->runtime_s, eta, running, n,
-		 n == 1 ? "" : "s", p->sps * (double)n, lv->received_per_s,
-		 (unsigned long long)lv->spans, asked, (unsigned long long)lv->refused, 100 * cpu,
-		 rss / 1048576.0, 100 * lv->busiest_cpu);
-	/* One physical line: a wrapped one could not be rewritten in place. */
-	struct winsize ws;
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
-	    strlen(line) >= ws.ws_col)
-		line[ws.ws_col - 1] = '\0';
-	fprintf(stderr, "\r%s\033[K", line);
-	fflush(stderr);
-}
 
 /* take_client_result copies the client's own figures into the Result. */
 static void take_client_result(orc_result *r, const tb_client_result *cr)
@@ -531,148 +105,6 @@ static void take_client_result(orc_result *r, const tb_client_result *cr)
 }
 
 #define PING_EVERY_NS (2 * TB_NS_PER_S)
-
-/* initial_faults: each group's faults at a run's start, which its events change. */
-static void initial_faults(const orc_env *env, const orc_run_params *p, orc_sat_faults *fs)
-{
-	for (size_t i = 0; i < ORC_PLAN_MAX_SATELLITES; i++)
-		fs[i] = (orc_sat_faults){
-			.error_status = 500,
-			.mode = p->satellite_mode != TB_SAT_DEFAULT ? p->satellite_mode
-				: i < env->nsatellites ? env->satellites[i].mode : TB_SAT_TYPICAL};
-}
-
-/* Where samples come from: a source per sampler, the ring for one on this host. */
-typedef struct feeds {
-	smp_source *src[ORC_PLAN_MAX_SAMPLERS];
-	bool ring[ORC_PLAN_MAX_SAMPLERS];
-	uint64_t origin[ORC_PLAN_MAX_SAMPLERS];	/* samples' time origin; 0: the sampler's */
-	size_t n;
-} feeds;
-
-static void feeds_close(feeds *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		smp_source_free(f->src[i]);
-	f->n = 0;
-}
-
-static int feeds_open(orc_env *env, feeds *f, char *err, size_t errlen)
-{
-	*f = (feeds){0};
-	for (size_t i = 0; i < env->nsamplers && i < ORC_PLAN_MAX_SAMPLERS; i++) {
-		orc_peer *smp = &env->samplers[i];
-		f->ring[i] = smp->same_host && smp->ring_name[0] != '\0';
-		int rc = f->ring[i] ? smp_source_ring_alloc(&f->src[i], smp->ring_name, err, errlen)
-				    : smp_source_rpc_alloc(&f->src[i], smp->rpc);
-		if (rc != TB_OK) {
-			feeds_close(f);
-			return rc;
-		}
-		f->origin[i] = smp->same_host ? tb_now_ns() : 0;
-		f->n++;
-	}
-	return TB_OK;
-}
-
-/* member_of finds the client a sample from sampler smp is of. */
-static member *member_of(member *m, size_t n, size_t smp, const tb_rec_sample *s,
-			 uint64_t run_id)
-{
-	if (s->run_id != run_id)
-		return NULL;
-	for (size_t k = 0; k < n; k++)
-		if (m[k].launched && m[k].smp == smp && s->pid == (uint32_t)m[k].pid)
-			return &m[k];
-	return NULL;
-}
-
-/* write_lz4 writes text as one LZ4 frame, readable by the standard `lz4` tool. */
-static int write_lz4(const char *path, const char *text, size_t len, char *err, size_t errlen)
-{
-	size_t cap = LZ4F_compressFrameBound(len, NULL);
-	char *z = malloc(cap);
-	if (z == NULL)
-		return TB_ENOMEM;
-	size_t zlen = LZ4F_compressFrame(z, cap, text, len, NULL);
-	int rc = TB_OK;
-	FILE *f = NULL;
-	if (LZ4F_isError(zlen)) {
-		snprintf(err, errlen, "LZ4: %s", LZ4F_getErrorName(zlen));
-		rc = TB_EINVAL;
-	} else if ((f = fopen(path, "wb")) == NULL || fwrite(z, 1, zlen, f) != zlen) {
-		snprintf(err, errlen, "cannot write %s", path);
-		rc = TB_ESYS;
-	}
-	if (f != NULL && fclose(f) != 0 && rc == TB_OK) {
-		snprintf(err, errlen, "cannot write %s", path);
-		rc = TB_ESYS;
-	}
-	free(z);
-	return rc;
-}
-
-/* Every sample of the run's clients, kept as it came for the raw-samples file: written
- * out after the run, as formatting them while it goes would be most of the
- * orchestrator's CPU at a fine sampling period. */
-typedef struct sample_log {
-	tb_rec_sample *v;
-	size_t n, cap;
-} sample_log;
-
-static bool log_add(sample_log *l, const tb_rec_sample *s)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4096;
-		tb_rec_sample *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL)
-			return false;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *s;
-	return true;
-}
-
-/* write_samples writes the log as LZ4-framed CSV at path. */
-static void write_samples(const sample_log *l, const char *path)
-{
-	char *text = NULL, why[256];
-	size_t len = 0;
-	FILE *csv = open_memstream(&text, &len);
-	if (csv == NULL)
-		return;
-	smp_csv_header(csv);
-	for (size_t i = 0; i < l->n; i++)
-		smp_csv_row(csv, &l->v[i]);
-	fclose(csv);
-	if (write_lz4(path, text, len, why, sizeof(why)) != TB_OK)
-		tb_warn("orchestrator: raw samples: %s", why);
-	free(text);
-}
-
-/* read_samples takes what the sources have, for the run's clients. */
-static int read_samples(feeds *f, member *m, size_t n, uint64_t run_id, sample_log *log,
-			char *err, size_t errlen)
-{
-	static tb_rec_sample buf[4096];
-	for (size_t smp = 0; smp < f->n; smp++) {
-		size_t got;
-		int rc = smp_source_read(f->src[smp], buf, 4096, &got, err, errlen);
-		if (rc != TB_OK)
-			return rc;
-		for (size_t i = 0; i < got; i++) {
-			member *who = member_of(m, n, smp, &buf[i], run_id);
-			if (who == NULL)
-				continue;
-			if (!trace_add(&who->t, &buf[i]))
-				return TB_ENOMEM;
-			if (log != NULL && !log_add(log, &buf[i]))
-				return TB_ENOMEM;
-		}
-	}
-	return TB_OK;
-}
 
 /* take_results takes whatever results the channel holds, waiting up to wait_ms for the
  * first; false when none came. */
@@ -692,7 +124,7 @@ static bool take_results(orc_env *env, member *m, size_t n, int wait_ms)
 			take_client_result(m[k].r, &cr);
 		} else {
 			m[k].r->client_result = true; /* a bad one: the run fails */
-			fail(m[k].r, "the client sent a malformed result: %s", why);
+			run_fail(m[k].r, "the client sent a malformed result: %s", why);
 		}
 	}
 }
@@ -725,7 +157,7 @@ static int watch_checks(orc_env *env, const orc_run_params *p, member *m, size_t
 		why = "timeout";
 	for (size_t i = 0; why == NULL && i < env->nsatellites; i++)
 		if (!orc_peer_alive(&env->satellites[i])) {
-			fail(r, "a satellite (%s) died during the run", env->satellites[i].url);
+			run_fail(r, "a satellite (%s) died during the run", env->satellites[i].url);
 			why = "satellite";
 		}
 	if (why != NULL && !*killed) {
@@ -733,9 +165,9 @@ static int watch_checks(orc_env *env, const orc_run_params *p, member *m, size_t
 		*killed = true;
 		if (strcmp(why, "timeout") == 0) {
 			r->timed_out = true;
-			fail(r, "the client outlived %s and was killed", "2 x runtime (+5 s)");
+			run_fail(r, "the client outlived %s and was killed", "2 x runtime (+5 s)");
 		} else if (strcmp(why, "satellite") != 0) {
-			fail(r, "%s", why);
+			run_fail(r, "%s", why);
 		}
 	}
 	for (size_t i = 0; i < env->nsamplers; i++)
@@ -759,10 +191,10 @@ static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, siz
 	for (size_t k = 0; k < n; k++)
 		any_http |= !m[k].from_sampler;
 	orc_sat_faults fs[ORC_PLAN_MAX_SATELLITES];
-	initial_faults(env, p, fs);
+	run_initial_faults(env, p, fs);
 	live lv = {0};
 	for (;;) {
-		int rc = read_samples(f, m, n, p->run_id, log, err, errlen);
+		int rc = run_read_samples(f, m, n, p->run_id, log, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		if (all_exited(m, n))
@@ -772,10 +204,10 @@ static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, siz
 		uint64_t now = tb_now_ns();
 		for (size_t i = 0; i < p->nevents && i < ORC_PLAN_MAX_EVENTS; i++)
 			if (!done[i] && (double)(now - t0) / 1e9 >= p->events[i].at_s) {
-				apply_event(env, &p->events[i], fs, r);
+				run_apply_event(env, &p->events[i], fs, r);
 				done[i] = true;
 			}
-		progress(env, p, m, n, &lv, now - t0);
+		run_progress(env, p, m, n, &lv, now - t0);
 		if ((rc = watch_checks(env, p, m, n, now - t0, &killed, r, err, errlen)) != TB_OK)
 			return rc;
 		/* Samples through the ring say nothing to a sampler: keep its lease. */
@@ -801,7 +233,7 @@ static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *l
 {
 	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
 	for (;;) {
-		int rc = satellite_counts(env, here, r, load, err, errlen);
+		int rc = run_satellite_counts(env, here, r, load, err, errlen);
 		if (rc != TB_OK)
 			return rc;
 		uint64_t now = tb_now_ns();
@@ -817,74 +249,8 @@ static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *l
 }
 
 
-/* cpu_at is the client's CPU at run time at_ns, read between the samples around it; the
+/* run_cpu_at is the client's CPU at run time at_ns, read between the samples around it; the
  * client started at 0 with none. */
-static double cpu_at(const trace *t, uint64_t at_ns)
-{
-	uint64_t t0 = 0, c0 = 0;
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->t_ns[i] >= at_ns) {
-			double f = t->t_ns[i] > t0 ? (double)(at_ns - t0) / (double)(t->t_ns[i] - t0)
-						   : 1;
-			return (double)c0 + f * (double)(t->cpu_ns[i] - c0);
-		}
-		t0 = t->t_ns[i];
-		c0 = t->cpu_ns[i];
-	}
-	return (double)c0;
-}
-
-/* usage is CPU over wall time from work_ns, when the client took its command (0 for
- * argv clients: their command is their start), to its exit or its last sample. What it
- * spent starting up is the Result's startup_cpu, not its share of the benchmark. */
-static void usage(const trace *t, uint64_t work_ns, orc_result *r)
-{
-	uint64_t end_t, end_cpu;
-	if (t->exited && t->exit.t_ns > 0) {
-		end_t = t->exit.t_ns;
-		end_cpu = t->exit.cpu_ns;
-	} else if (t->n >= 2) {
-		end_t = t->t_ns[t->n - 1];
-		end_cpu = t->cpu_ns[t->n - 1];
-		work_ns = work_ns > t->t_ns[0] ? work_ns : t->t_ns[0];
-	} else {
-		return;
-	}
-	if (work_ns >= end_t)
-		work_ns = 0;
-	double before = work_ns > 0 ? cpu_at(t, work_ns) : t->exited ? 0 : (double)t->cpu_ns[0];
-	if (before > (double)end_cpu)
-		before = (double)end_cpu;
-	r->startup_cpu = t->exited ? before / 1e9 : 0;
-	r->cpu_usage = ((double)end_cpu - before) / (double)(end_t - work_ns);
-}
-
-static void summarise(orc_env *env, const trace *t, uint64_t work_ns, orc_result *r)
-{
-	r->period_s = (double)env->period_ns / 1e9;
-	r->peak_rss_bytes = t->peak_rss;
-	r->context_switches = t->ctxsw;
-	double *cpu = calloc(t->n ? t->n : 1, sizeof(double));
-	double *mem = calloc(t->n ? t->n : 1, sizeof(double));
-	if (cpu == NULL || mem == NULL) {
-		free(cpu);
-		free(mem);
-		cpu = mem = NULL;
-	}
-	for (size_t i = 0; i < t->n && cpu != NULL; i++) {
-		uint64_t dt = i ? t->t_ns[i] - t->t_ns[i - 1] : 0;
-		uint64_t dc = i ? t->cpu_ns[i] - t->cpu_ns[i - 1] : 0;
-		cpu[i] = dt ? (double)dc / (double)dt : 0;
-		mem[i] = (double)t->rss[i];
-	}
-	r->cpu_list = (orc_list){cpu, cpu != NULL ? t->n : 0};
-	r->memory_list = (orc_list){mem, mem != NULL ? t->n : 0};
-	usage(t, work_ns, r);
-	if (r->clock_time > 0)
-		r->sps_achieved = (double)r->spans_sent / r->clock_time;
-	r->exit_code = t->exited ? t->exit.exit_code : -1;
-	r->signal = t->exited ? (int)t->exit.signal : 0;
-}
 
 /* start_together launches every client, then, for a run of several, waits until all
  * that take their command from the channel have asked for it (10 s at most) and answers
@@ -917,7 +283,7 @@ static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size
 			  orc_result *r, char *err, size_t errlen)
 {
 	feeds f;
-	int rc = feeds_open(env, &f, err, errlen);
+	int rc = run_feeds_open(env, &f, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	orc_noise_start(&m[0].t.noise);
@@ -933,9 +299,9 @@ static int sample_clients(orc_env *env, const orc_run_params *p, member *m, size
 		f.ring[m[0].smp] ? "ring" : "nng");
 	if (rc == TB_OK)
 		rc = watch(env, p, &f, m, n, p->samples_path ? &log : NULL, r, err, errlen);
-	feeds_close(&f);
+	run_feeds_close(&f);
 	if (rc == TB_OK && p->samples_path != NULL)
-		write_samples(&log, p->samples_path);
+		run_write_samples(&log, p->samples_path);
 	free(log.v);
 	return rc;
 }
@@ -982,10 +348,10 @@ static void judge_exit(const trace *t, orc_result *r)
 			snprintf(how, sizeof(how), "was killed by signal %u", t->exit.signal);
 		else
 			snprintf(how, sizeof(how), "exited with status %d", t->exit.exit_code);
-		fail(r, "the client %s", how);
+		run_fail(r, "the client %s", how);
 	}
 	if (!r->client_result)
-		fail(r, "%s", "the client sent no result");
+		run_fail(r, "%s", "the client sent no result");
 }
 
 /* sleep_interval is a client's SleepInterval: the run's, else what the sampler's
@@ -1031,7 +397,7 @@ static int member_init(orc_env *env, const orc_run_params *p, const tb_command *
 	m->cmd.client_index = (uint32_t)k;
 	m->cmd.clients = (uint32_t)n;
 	tb_access_token_for((uint32_t)k, m->cmd.access_token, sizeof(m->cmd.access_token));
-	int rc = satellite_list(env, m->smp, &m->cmd, err, errlen);
+	int rc = run_satellite_list(env, m->smp, &m->cmd, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	if (prev != NULL && strcmp(c->name, prev->name) == 0 && prev->smp == m->smp) {
@@ -1079,7 +445,7 @@ static int members_alloc(orc_env *env, const orc_run_params *p, const tb_command
 static void members_free(member *m, size_t n, bool results_taken)
 {
 	for (size_t k = 0; m != NULL && k < n; k++) {
-		trace_free(&m[k].t);
+		run_trace_free(&m[k].t);
 		if (!results_taken)
 			orc_result_free(m[k].r);
 	}
@@ -1146,17 +512,17 @@ static int finish_members(orc_env *env, const orc_run_params *p, member *m, size
 		snprintf(c->client, sizeof(c->client), "%s", m[k].name);
 		snprintf(c->sampler, sizeof(c->sampler), "%s", m[k].sampler->url);
 		c->sps_asked = p->sps;
-		summarise(env, &m[k].t, work_start(env, &m[k], k), c);
+		run_summarise(env, &m[k].t, work_start(env, &m[k], k), c);
 		judge_exit(&m[k].t, c);
 		if (c->failed && n > 1) {
 			char why[sizeof(c->failure) + 32];
 			snprintf(why, sizeof(why), "client %zu: %s", k, c->failure);
-			fail(r, "%s", why);
+			run_fail(r, "%s", why);
 		} else if (c->failed) {
-			fail(r, "%s", c->failure);
+			run_fail(r, "%s", c->failure);
 		}
 	}
-	/* The run's own reasons to fail come first: the clients' are in them. */
+	/* The run's own reasons to run_fail come first: the clients' are in them. */
 	bool failed = r->failed, timed_out = r->timed_out;
 	char failure[sizeof(r->failure)];
 	memcpy(failure, r->failure, sizeof(failure));
@@ -1188,7 +554,7 @@ static void count_spans(orc_env *env, member *m, size_t n, orc_result *r, sat_lo
 {
 	char err[256];
 	if (settle(env, m[0].sampler, r, load, err, sizeof(err)) != TB_OK)
-		fail(r, "cannot read the satellites' counters: %s", err);
+		run_fail(r, "cannot read the satellites' counters: %s", err);
 	r->attributed = true;
 	for (size_t k = 0; k < n && n > 1; k++) {
 		orc_result *c = m[k].r;
@@ -1214,16 +580,16 @@ static void account(member *m, size_t n, orc_result *r, const sat_load *load)
 	if (!r->trace)
 		return;
 	if (!orc_account(r, load->never_acked, load->in_flight, why, sizeof(why)))
-		fail(r, "%s", why);
+		run_fail(r, "%s", why);
 	for (size_t k = 0; k < n && n > 1; k++) {
 		orc_result *c = m[k].r;
 		const orc_sat_client_counts *cc = &load->by_client[k];
 		if (c->attributed && !orc_account(c, cc->never_acked, cc->in_flight, why,
 						  sizeof(why))) {
-			fail(c, "%s", why);
+			run_fail(c, "%s", why);
 			char all[sizeof(why) + 32];
 			snprintf(all, sizeof(all), "client %zu: %s", k, why);
-			fail(r, "%s", all);
+			run_fail(r, "%s", all);
 		}
 	}
 }
@@ -1240,7 +606,7 @@ static void host_figures(orc_env *env, member *m, size_t n, orc_result *r,
 	orc_noise_finish(&m[0].t.noise, m[0].sampler->same_host,
 			 (sat_s > 0 ? (double)load->cpu_here_ns / 1e9 / sat_s : 0) + others, r);
 	orc_noise_warn(r);
-	busiest_satellite(env, load, sat_s, r);
+	run_busiest_satellite(env, load, sat_s, r);
 	orc_noise_judge_harness(r);
 }
 
@@ -1298,7 +664,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	tb_command base;
 	base_command(p, &base);
 	uint64_t reset_ns = tb_now_ns();
-	int rc = prepare_satellites(env, p, err, errlen);
+	int rc = run_prepare_satellites(env, p, err, errlen);
 	if (rc != TB_OK)
 		return rc;
 	member *m = NULL;
