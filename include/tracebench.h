@@ -186,6 +186,17 @@ typedef struct tb_benchmark_params {
 	unsigned clients;		/* copies of the client in one run (up to 128), each
 					 * at spans_per_second and counted apart: the Result
 					 * has each one's in "per_client"; 0 or 1: one */
+	const char *mix;		/* instead, several clients by name, as a plan's
+					 * `clients` setting writes them: "c x2, js-otel x2";
+					 * each calibrated as the controller's own client is
+					 * (cached per client and host). NULL: see clients */
+	bool total_sps;			/* spans_per_second is the run's, shared by its
+					 * clients, not each one's */
+	const char *const *events;	/* nevents timed satellite events, each "TIME:EVENT"
+					 * as `orchestrator run --at` takes it: "5s:down",
+					 * "10s:up", "3s:errors 0.3 retry_after 2s", "0s:latency
+					 * 200ms", ...; applied to sats during the run */
+	size_t nevents;
 } tb_benchmark_params;
 
 /* tb_benchmark runs one benchmark of c's client reporting to sats (NULL: to a port
@@ -204,6 +215,11 @@ TB_EXTERN int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_bench
  * "sps" (now "sps_asked") and "spans_per_second" (now "sps_achieved"). */
 TB_EXTERN size_t tb_result_nfields(void);
 TB_EXTERN const char *tb_result_field_name(size_t i);
+
+/* tb_result_headline names the i-th headline figure (cpu_usage, peak_rss_bytes,
+ * dropped_spans, sps_achieved): those a summary or a comparison shows first. NULL past
+ * the last. */
+TB_EXTERN const char *tb_result_headline(size_t i);
 
 /* tb_result_number reads a number (a count, a time, a share; a bool as 0 or 1).
  * TB_ENOENT for an unknown name, TB_EINVAL for a field that is not a number. */

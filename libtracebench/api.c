@@ -18,6 +18,7 @@
 #include "common/sig.h"
 #include "common/units.h"
 #include "libtracebench/plan/budget.h"
+#include "libtracebench/plan/plan.h"
 #include "libtracebench/run/calibrate.h"
 #include "libtracebench/stats/compare.h"
 #include "libtracebench/run/execute.h"
@@ -34,6 +35,7 @@ struct tb_controller {
 	char clients_file[4096];
 	double target_cpu;
 	bool paced;		/* cal holds what to pace by */
+	bool cal_given;		/* ... given by the caller: every client of a mix too */
 	tb_calibration cal;
 	uint64_t runs;		/* run ids so far */
 };
@@ -172,6 +174,7 @@ void tb_controller_set_calibration(tb_controller *c, const tb_calibration *cal)
 {
 	c->cal = *cal;
 	c->paced = true;
+	c->cal_given = true;
 }
 
 /* ---- satellites ---- */
@@ -252,10 +255,16 @@ void tb_satellites_close(tb_satellites *s)
 
 /* ---- a benchmark ---- */
 
-int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_params *p,
-		 tb_result **rp, char *err, size_t errlen)
+/* A benchmark's parameters, checked and turned into a run's. */
+typedef struct bench_plan {
+	orc_run_params params;
+	orc_run_client clients[TB_MAX_CLIENTS];
+	orc_event events[ORC_PLAN_MAX_EVENTS];
+	char names[ORC_PLAN_MAX_MIX][ORC_PLAN_NAME];	/* the mix's, which clients point to */
+} bench_plan;
+
+static int check_params(const tb_benchmark_params *p, char *err, size_t errlen)
 {
-	*rp = NULL;
 	if (!(p->spans_per_second > 0) || !(p->runtime_s > 0)) {
 		snprintf(err, errlen, "spans_per_second and runtime_s must be above 0");
 		return TB_EINVAL;
@@ -264,43 +273,129 @@ int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_param
 		snprintf(err, errlen, "clients %u: expected at most %d", p->clients, TB_MAX_CLIENTS);
 		return TB_EINVAL;
 	}
-	int rc;
-	if (!c->paced && (rc = tb_calibrate(c, false, NULL, err, errlen)) != TB_OK)
-		return rc;
-	orc_run_params params = {.client = c->client, .trace = p->trace, .sps = p->spans_per_second,
-			      .runtime_s = p->runtime_s, .satellite_mode = TB_SAT_DEFAULT,
-			      .no_flush = p->no_flush, .no_timeout = p->no_timeout,
-			      .run_id = ++c->runs, .samples_path = p->samples_path,
-			      .sleep_interval_ns = p->sleep_interval_ns};
-	if (p->protocol != NULL && tb_protocol_parse(p->protocol, &params.protocol) != TB_OK) {
-		snprintf(err, errlen, "protocol \"%s\": expected lightstep or otlp", p->protocol);
+	if (p->nevents > ORC_PLAN_MAX_EVENTS || (p->nevents > 0 && p->events == NULL)) {
+		snprintf(err, errlen, "events: expected at most %d", ORC_PLAN_MAX_EVENTS);
 		return TB_EINVAL;
 	}
-	orc_run_derive(&params, c->cal.work_per_second, c->cal.sleep_per_work_ns);
-	orc_run_client copies[TB_MAX_CLIENTS];
-	for (unsigned k = 0; p->clients > 1 && k < p->clients; k++) {
-		copies[k] = (orc_run_client){.name = c->client, .sampler = 0};
-		orc_run_client_derive(&copies[k], p->spans_per_second, c->cal.work_per_second,
-				      c->cal.sleep_per_work_ns);
+	return TB_OK;
+}
+
+/* mix_calibration is what paces client name: the controller's own calibration for its
+ * client or when the caller gave one, else name's own (cached per client and host). */
+static int mix_calibration(tb_controller *c, const char *name, double *wps, double *spw,
+			   char *err, size_t errlen)
+{
+	*wps = c->cal.work_per_second;
+	*spw = c->cal.sleep_per_work_ns;
+	if (c->cal_given || strcmp(name, c->client) == 0)
+		return TB_OK;
+	orc_calibration cal;
+	int rc = orc_calibration_get(&c->h.env, name, c->target_cpu, false, &cal, err, errlen);
+	*wps = cal.work_per_second;
+	*spw = cal.sleep_per_work_ns;
+	return rc;
+}
+
+/* bench_clients lists the run's clients: copies of the controller's, or a mix by name,
+ * each at sps. None for a run of the controller's client alone. */
+static int bench_clients(tb_controller *c, const tb_benchmark_params *p, bench_plan *b,
+			 char *err, size_t errlen)
+{
+	orc_plan_mix mix[ORC_PLAN_MAX_MIX] = {{.count = p->clients}};
+	size_t nmix = p->clients > 1, n = 0;
+	int rc;
+	if (p->mix != NULL && (rc = orc_mix_parse(p->mix, mix, &nmix, err, errlen)) != TB_OK)
+		return rc;
+	for (size_t j = 0; j < nmix; j++)
+		n += mix[j].count;
+	if (n > TB_MAX_CLIENTS) {
+		snprintf(err, errlen, "clients: %zu, expected at most %d", n, TB_MAX_CLIENTS);
+		return TB_EINVAL;
 	}
-	if (p->clients > 1) {
-		params.clients = copies;
-		params.nclients = p->clients;
+	double sps = p->total_sps && n > 0 ? p->spans_per_second / (double)n : p->spans_per_second;
+	b->params.sps = sps;
+	for (size_t j = 0, k = 0; j < nmix; j++) {
+		char *name = b->names[j];
+		snprintf(b->names[j], sizeof(b->names[j]), "%.63s",
+			 mix[j].client[0] != '\0' ? mix[j].client : c->client);
+		double wps, spw;
+		if ((rc = mix_calibration(c, name, &wps, &spw, err, errlen)) != TB_OK)
+			return rc;
+		for (unsigned i = 0; i < mix[j].count; i++, k++) {
+			b->clients[k] = (orc_run_client){.name = name, .sampler = 0};
+			orc_run_client_derive(&b->clients[k], sps, wps, spw);
+		}
 	}
+	b->params.clients = n > 0 ? b->clients : NULL;
+	b->params.nclients = n;
+	return TB_OK;
+}
+
+/* bench_events reads the timed events, in time order. */
+static int bench_events(const tb_benchmark_params *p, bench_plan *b, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->nevents; i++) {
+		int rc = orc_event_parse(p->events[i], &b->events[i], err, errlen);
+		if (rc != TB_OK)
+			return rc;
+		if (b->events[i].at_s >= p->runtime_s) {
+			snprintf(err, errlen, "event \"%s\": expected a time before the run ends "
+				 "(%g s)", p->events[i], p->runtime_s);
+			return TB_EINVAL;
+		}
+		for (size_t k = i; k > 0 && b->events[k].at_s < b->events[k - 1].at_s; k--) {
+			orc_event t = b->events[k];
+			b->events[k] = b->events[k - 1];
+			b->events[k - 1] = t;
+		}
+	}
+	b->params.events = b->events;
+	b->params.nevents = p->nevents;
+	return TB_OK;
+}
+
+int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_params *p,
+		 tb_result **rp, char *err, size_t errlen)
+{
+	*rp = NULL;
+	int rc = check_params(p, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	if (!c->paced && (rc = tb_calibrate(c, false, NULL, err, errlen)) != TB_OK)
+		return rc;
+	bench_plan *b = calloc(1, sizeof(*b));
+	tb_result *r = calloc(1, sizeof(*r));
+	if (b == NULL || r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = TB_ENOMEM;
+		goto out;
+	}
+	b->params = (orc_run_params){.client = c->client, .trace = p->trace,
+				     .runtime_s = p->runtime_s, .satellite_mode = TB_SAT_DEFAULT,
+				     .no_flush = p->no_flush, .no_timeout = p->no_timeout,
+				     .samples_path = p->samples_path,
+				     .sleep_interval_ns = p->sleep_interval_ns};
+	if (p->protocol != NULL && tb_protocol_parse(p->protocol, &b->params.protocol) != TB_OK) {
+		snprintf(err, errlen, "protocol \"%s\": expected lightstep or otlp", p->protocol);
+		rc = TB_EINVAL;
+		goto out;
+	}
+	if ((rc = bench_clients(c, p, b, err, errlen)) != TB_OK ||
+	    (rc = bench_events(p, b, err, errlen)) != TB_OK)
+		goto out;
+	orc_run_derive(&b->params, c->cal.work_per_second, c->cal.sleep_per_work_ns);
+	b->params.run_id = ++c->runs;
 	orc_env env = c->h.env;
 	env.satellites = sats != NULL ? &sats->peer : NULL;
 	env.nsatellites = sats != NULL;
-	tb_result *r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return TB_ENOMEM;
+	if ((rc = orc_run(&env, &b->params, &r->r, err, errlen)) == TB_OK) {
+		*rp = r;
+		r = NULL;
 	}
-	if ((rc = orc_run(&env, &params, &r->r, err, errlen)) != TB_OK) {
-		tb_result_free(r);
-		return rc;
-	}
-	*rp = r;
-	return TB_OK;
+out:
+	tb_result_free(r);
+	free(b);
+	return rc;
 }
 
 /* ---- a Result ---- */
@@ -317,6 +412,13 @@ const char *tb_result_field_name(size_t i)
 	size_t n;
 	const orc_field *f = orc_result_fields(&n);
 	return i < n ? f[i].name : NULL;
+}
+
+const char *tb_result_headline(size_t i)
+{
+	size_t n;
+	const orc_headline *h = orc_result_headlines(&n);
+	return i < n ? h[i].name : NULL;
 }
 
 static const orc_field *field_named(const char *name)

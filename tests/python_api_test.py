@@ -6,7 +6,9 @@ runs it:
      with every span received;
   2. a Result has every field the library lists as an attribute, and LightStep
      Benchmarks' derived ones; bad arguments raise the documented exceptions;
-  3. Ctrl-C in the middle of a benchmark raises KeyboardInterrupt and leaves no process
+  3. faults are calls on the satellite group, several clients a keyword, and compare()
+     judges a results directory;
+  4. Ctrl-C in the middle of a benchmark raises KeyboardInterrupt and leaves no process
      of the benchmark behind.
 
     python_api_test.py SOURCE_DIR BUILD_DIR [PACKAGE_DIR]
@@ -120,6 +122,66 @@ def attributes_and_errors():
     check(m is not None and int(m.group(1)) > 50, f"too few fields listed:\n{text}")
 
 
+FAULTS = r'''
+import sys
+from tracebench import Controller, MockSatelliteGroup, TracebenchError, compare
+with Controller('c') as c:
+    with MockSatelliteGroup('typical') as sats:
+        sats.down(at=0.5).up(at=1.5)
+        r = c.benchmark(satellites=sats, spans_per_second=300, runtime=3)
+        print('events', [e['event'] for e in r.events])
+        print('recoveries', len(r.recovery_first_ack), 'unexplained', r.unexplained)
+        sats.clear_faults().errors(1.0, status=503)
+        r = c.benchmark(satellites=sats, spans_per_second=100, runtime=1)
+        print('refused', r.refused_spans > 0, 'received', r.spans_received)
+        sats.clear_faults()
+        try:
+            c.benchmark(satellites=sats, spans_per_second=10, runtime=1, events=['0.5s:dwn'])
+            print('no TracebenchError')
+        except TracebenchError as e:
+            print('bad event:', e)
+        m = c.benchmark(satellites=sats, spans_per_second=200, runtime=1, mix='c x2',
+                        total_sps=True)
+        print('mix', m.client_count, m.spans_sent, m.spans_received)
+same = compare(sys.argv[1], sys.argv[1])
+print('compare', same.regressed, bool(same), 'unchanged' in same.text or 'inconclusive' in same.text)
+try:
+    compare(sys.argv[1], '/no/such/results')
+    print('no TracebenchError')
+except TracebenchError as e:
+    print('compare error:', e)
+'''
+
+TINY_PLAN = """
+client c
+calibrate off
+satellites local
+run a sps 100 runtime 1 repeat 3
+"""
+
+
+def faults_clients_and_compare():
+    plan = script("tiny.plan", TINY_PLAN)
+    results = WORK / "results"
+    done = subprocess.run([str(BUILD / "orchestrator/orchestrator"), "--plan", str(plan),
+                           "--results", str(results), "--control-port", "0", "-q"], cwd=WORK,
+                          env=ENV, capture_output=True, text=True, timeout=120)
+    check(done.returncode == 0, f"the tiny plan exited {done.returncode}: {done.stderr[-2000:]}")
+    dirs = sorted(results.glob("tiny-*"))
+    check(len(dirs) == 1, f"no results directory of the tiny plan: {dirs}")
+    if len(dirs) != 1:
+        return
+    out = subprocess.run([sys.executable, str(script("faults.py", FAULTS)), str(dirs[0])],
+                         cwd=WORK, env=ENV, capture_output=True, text=True, timeout=180)
+    check(out.returncode == 0, f"the faults script exited {out.returncode}: "
+                               f"{out.stderr[-2000:]}")
+    text = out.stdout
+    for want in ["events ['satellites down', 'satellites up']", "recoveries 1 unexplained 0",
+                 "refused True received 0", "bad event: event \"0.5s:dwn\"", "got 'dwn'",
+                 "mix 2 200 200", "compare False True True", "compare error: "]:
+        check(want in text, f"the faults script printed no {want!r}:\n{text}")
+
+
 INTERRUPTED = r'''
 from tracebench import Controller, MockSatelliteGroup
 with Controller('c') as c:
@@ -185,7 +247,8 @@ def ctrl_c_leaves_nothing_behind():
     check(not left, f"processes left behind after Ctrl-C: {left} (of {names})")
 
 
-for test in (snippet_runs_as_written, attributes_and_errors, ctrl_c_leaves_nothing_behind):
+for test in (snippet_runs_as_written, attributes_and_errors, faults_clients_and_compare,
+             ctrl_c_leaves_nothing_behind):
     print(f"RUN  {test.__name__}", flush=True)
     before = len(failures)
     test()

@@ -195,6 +195,17 @@ static const struct event_syntax {
 };
 #define NEVENT_SYNTAX (sizeof(event_syntax) / sizeof(event_syntax[0]))
 
+/* Every event is reached by `orchestrator run --at TIME:EVENT` and by the events of
+ * tb_benchmark_params, both read by orc_event_parse. */
+size_t plan_event_doors(orc_plan_door *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NEVENT_SYNTAX && n < max; i++)
+		out[n++] = (orc_plan_door){"event", event_syntax[i].word, "--at",
+					   "tb_benchmark_params.events"};
+	return n;
+}
+
 bool plan_is_event_word(const char *w)
 {
 	for (size_t i = 0; i < NEVENT_SYNTAX; i++)
@@ -256,4 +267,40 @@ void plan_parse_event(parser *ps, orc_plan_run *r)
 		return;
 	r->nevents++;
 	plan_end_of_statement(ps);
+}
+
+int orc_event_parse(const char *text, orc_event *out, char *err, size_t errlen)
+{
+	const char *colon = strchr(text, ':');
+	if (colon == NULL || strchr(text, '\n') != NULL || strlen(text) > 200) {
+		snprintf(err, errlen, "event \"%.200s\": expected TIME:EVENT, such as 5s:down or "
+			 "10s:errors 0.3 retry_after 2s", text);
+		return TB_EINVAL;
+	}
+	/* The plan's own form, read by the plan's own parser: `at TIME EVENT`. */
+	char line[256], why[512];
+	snprintf(line, sizeof(line), "at %.*s %s\n", (int)(colon - text), text, colon + 1);
+	orc_plan *plan = calloc(1, sizeof(*plan));
+	orc_plan_run *r = calloc(1, sizeof(*r));
+	int rc = TB_ENOMEM;
+	if (plan == NULL || r == NULL)
+		goto out;
+	parser ps = {.path = "", .p = line, .line = 1, .col = 1, .err = why,
+		     .errlen = sizeof(why), .plan = plan};
+	plan_advance(&ps);
+	plan_parse_event(&ps, r);
+	rc = ps.failed ? TB_EINVAL : TB_OK;
+	if (ps.failed) {
+		/* "::1:col: msg" from the parser: the message is what the user needs. */
+		const char *msg = why;
+		for (int colons = 0; *msg != '\0' && colons < 3; msg++)
+			colons += *msg == ':';
+		snprintf(err, errlen, "event \"%s\":%s", text, msg);
+	} else {
+		*out = r->events[0];
+	}
+out:
+	free(r);
+	free(plan);
+	return rc;
 }

@@ -392,15 +392,32 @@ static void st_budget(parser *ps)
 	plan_end_of_statement(ps);
 }
 
+/* Each statement with its doors besides a plan (orc_plan_door): the `orchestrator run`
+ * options and the include/tracebench.h fields or calls that reach the same thing. */
 static const struct statement {
 	const char *name;
 	void (*parse)(parser *ps);
+	const char *flag, *api;
 } statements[] = {
-	{"client", st_client}, {"sampling", st_sampling}, {"calibrate", st_calibrate},
-	{"sampler", st_sampler}, {"satellites", parse_satellites}, {"run", plan_parse_run},
-	{"assert", plan_parse_assert}, {"graph", parse_graph}, {"on_failure", st_on_failure},
-	{"max_cv", st_max_cv}, {"quiet_host", st_quiet_host}, {"tls", st_tls},
-	{"ramp", plan_parse_ramp}, {"budget", st_budget},
+	{"client", st_client, "--client", "tb_controller_open"},
+	{"sampling", st_sampling, "--period", "tb_controller_opts.sample_period_ns"},
+	{"calibrate", st_calibrate, "--target-cpu --uncalibrated",
+	 "tb_controller_opts.target_cpu tb_controller_set_calibration"},
+	{"sampler", st_sampler, "--sampler", "tb_controller_opts.sampler_url"},
+	{"satellites", parse_satellites, "--satellites --ports --satellites-url",
+	 "tb_satellites_open_ports tb_satellites_attach"},
+	{"run", plan_parse_run, NULL, "tb_benchmark"},
+	/* An API caller judges a Result's fields in its own code. */
+	{"assert", plan_parse_assert, NULL, "tb_result_number tb_result_list"},
+	{"graph", parse_graph, NULL, "tb_results_report"},
+	{"on_failure", st_on_failure, "--stop-on-failure", NULL},
+	{"max_cv", st_max_cv, "--max-cv", NULL},
+	{"quiet_host", st_quiet_host, "--quiet-host", NULL},
+	{"tls", st_tls, "--tls-cert --tls-key --tls-ca",
+	 "tb_controller_opts.tls_cert tb_controller_opts.tls_key tb_controller_opts.tls_ca"},
+	/* A ramp decides its next rate from the last one's Result: a plan's to run. */
+	{"ramp", plan_parse_ramp, NULL, "tb_plan_run"},
+	{"budget", st_budget, "--budget", "tb_plan_opts.budgets"},
 };
 #define NSTATEMENTS (sizeof(statements) / sizeof(statements[0]))
 
@@ -421,6 +438,17 @@ static void parse_statement(parser *ps)
 					i == 0 ? "" : i + 1 == NSTATEMENTS ? " or " : ", ",
 					statements[i].name);
 	plan_fail_at(ps, &kw, "expected a statement: %s", names);
+}
+
+size_t orc_plan_doors(orc_plan_door *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NSTATEMENTS && n < max; i++)
+		out[n++] = (orc_plan_door){"statement", statements[i].name, statements[i].flag,
+					   statements[i].api};
+	n += plan_run_setting_doors(out + n, max - n);
+	n += plan_event_doors(out + n, max - n);
+	return n;
 }
 
 void orc_plan_free(orc_plan *p)

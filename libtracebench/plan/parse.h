@@ -79,4 +79,9 @@ void plan_parse_run(parser *ps);
 /* plan_parse_ramp parses `ramp NAME ...` (runs.c). */
 void plan_parse_ramp(parser *ps);
 
+/* plan_run_setting_doors and plan_event_doors fill out with their table's doors (at most
+ * max) and tell how many; orc_plan_doors gathers them. */
+size_t plan_run_setting_doors(orc_plan_door *out, size_t max);
+size_t plan_event_doors(orc_plan_door *out, size_t max);
+
 #endif

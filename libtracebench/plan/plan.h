@@ -287,6 +287,30 @@ bool orc_ramp_paired(const orc_ramp *rp);
  * repeats, or a ramp's rising rates and refinements. */
 size_t orc_plan_run_steps(const orc_plan_run *r);
 
+/* A plan keyword's doors besides a plan: the `orchestrator run` options and the
+ * include/tracebench.h fields or calls that reach the same capability, each list
+ * space-separated, NULL for none. Every keyword has at least one door; the grammar's
+ * tables hold them beside each keyword's parser and tests/doors_test.c checks them. */
+typedef struct orc_plan_door {
+	const char *table;	/* "statement", "run setting" or "event" */
+	const char *keyword;
+	const char *flags;	/* "--tls-cert --tls-key --tls-ca" */
+	const char *api;	/* "tb_benchmark_params.events" */
+} orc_plan_door;
+
+/* orc_plan_doors fills out with every keyword's doors (at most max) and tells how many. */
+size_t orc_plan_doors(orc_plan_door *out, size_t max);
+
+/* orc_event_parse reads one event as `orchestrator run --at` and tb_benchmark_params
+ * take it, "TIME:EVENT" ("5s:down", "12s:errors 0.3 retry_after 2s"): a run's
+ * `at TIME EVENT` for every satellite group. TB_OK, or TB_EINVAL with the reason. */
+int orc_event_parse(const char *text, orc_event *out, char *err, size_t errlen);
+
+/* orc_mix_parse reads a run's clients as the plan's `clients` setting writes them
+ * ("4", "c x2, js-otel x2") into mix (ORC_PLAN_MAX_MIX of them) and *n. TB_OK, or
+ * TB_EINVAL with the reason. */
+int orc_mix_parse(const char *text, orc_plan_mix *mix, size_t *n, char *err, size_t errlen);
+
 /* orc_plan_parse parses text (named path in errors) into a new plan. TB_OK, or
  * TB_EINVAL with "path:line:col: ..." in err, or TB_ENOMEM. */
 int orc_plan_parse(const char *path, const char *text, orc_plan **out, char *err,

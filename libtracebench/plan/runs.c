@@ -198,16 +198,29 @@ static bool set_clients(parser *ps, orc_plan_run *r)
 	}
 }
 
+/* Each setting with its doors besides a plan (orc_plan_door). */
 static const struct run_setting {
 	const char *name;
 	bool (*take)(parser *ps, orc_plan_run *r);
+	const char *flag, *api;
 } run_settings[] = {
-	{"sps", set_sps}, {"runtime", set_runtime}, {"repeat", set_repeat},
-	{"alternate", set_alternate}, {"warmup", set_warmup},
-	{"trace", set_trace}, {"notrace", set_notrace}, {"satellites", set_satellites},
-	{"protocol", set_protocol}, {"client", set_client}, {"noflush", set_noflush},
-	{"notimeout", set_notimeout}, {"sleep_interval", set_sleep_interval},
-	{"clients", set_clients}, {"total_sps", set_total_sps},
+	{"sps", set_sps, "--sps", "tb_benchmark_params.spans_per_second"},
+	{"runtime", set_runtime, "--runtime", "tb_benchmark_params.runtime_s"},
+	{"repeat", set_repeat, "--repeat", NULL},
+	{"alternate", set_alternate, "--alternate", NULL},
+	{"warmup", set_warmup, "--warmup", NULL},
+	{"trace", set_trace, "--trace", "tb_benchmark_params.trace"},
+	{"notrace", set_notrace, "--no-trace", "tb_benchmark_params.trace"},
+	{"satellites", set_satellites, "--satellites", "tb_satellites_open"},
+	{"protocol", set_protocol, "--protocol", "tb_benchmark_params.protocol"},
+	{"client", set_client, "--client", "tb_controller_open"},
+	{"noflush", set_noflush, "--no-flush", "tb_benchmark_params.no_flush"},
+	{"notimeout", set_notimeout, "--no-timeout", "tb_benchmark_params.no_timeout"},
+	{"sleep_interval", set_sleep_interval, "--sleep-interval",
+	 "tb_benchmark_params.sleep_interval_ns"},
+	{"clients", set_clients, "--clients --client", "tb_benchmark_params.clients "
+	 "tb_benchmark_params.mix"},
+	{"total_sps", set_total_sps, "--total-sps", "tb_benchmark_params.total_sps"},
 };
 #define NSETTINGS (sizeof(run_settings) / sizeof(run_settings[0]))
 
@@ -545,3 +558,45 @@ size_t orc_plan_run_steps(const orc_plan_run *r)
 	return (n + r->ramp.refine) * r->repeat * (orc_ramp_paired(&r->ramp) ? 2 : 1);
 }
 
+size_t plan_run_setting_doors(orc_plan_door *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NSETTINGS && n < max; i++)
+		out[n++] = (orc_plan_door){"run setting", run_settings[i].name, run_settings[i].flag,
+					   run_settings[i].api};
+	return n;
+}
+
+int orc_mix_parse(const char *text, orc_plan_mix *mix, size_t *n, char *err, size_t errlen)
+{
+	char line[512], why[512];
+	if (strchr(text, '\n') != NULL || strlen(text) >= sizeof(line) - 2) {
+		snprintf(err, errlen, "clients \"%.100s\": expected NAME xN, NAME xM, ...", text);
+		return TB_EINVAL;
+	}
+	snprintf(line, sizeof(line), "%s\n", text);
+	orc_plan *plan = calloc(1, sizeof(*plan));
+	orc_plan_run *r = calloc(1, sizeof(*r));
+	int rc = TB_ENOMEM;
+	if (plan == NULL || r == NULL)
+		goto out;
+	parser ps = {.path = "", .p = line, .line = 1, .col = 1, .err = why,
+		     .errlen = sizeof(why), .plan = plan};
+	plan_advance(&ps);
+	if (set_clients(&ps, r))
+		plan_end_of_statement(&ps);
+	rc = ps.failed ? TB_EINVAL : TB_OK;
+	if (ps.failed) {
+		const char *msg = why;
+		for (int colons = 0; *msg != '\0' && colons < 3; msg++)
+			colons += *msg == ':';
+		snprintf(err, errlen, "clients \"%s\":%s", text, msg);
+	} else {
+		memcpy(mix, r->mix, r->nmix * sizeof(*mix));
+		*n = r->nmix;
+	}
+out:
+	free(r);
+	free(plan);
+	return rc;
+}

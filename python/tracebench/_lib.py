@@ -48,7 +48,9 @@ class BenchmarkParams(ctypes.Structure):
                 ("runtime_s", ctypes.c_double), ("no_timeout", ctypes.c_bool),
                 ("protocol", ctypes.c_char_p), ("no_flush", ctypes.c_bool),
                 ("samples_path", ctypes.c_char_p), ("sleep_interval_ns", ctypes.c_uint64),
-                ("clients", ctypes.c_uint)]
+                ("clients", ctypes.c_uint), ("mix", ctypes.c_char_p),
+                ("total_sps", ctypes.c_bool), ("events", ctypes.POINTER(ctypes.c_char_p)),
+                ("nevents", ctypes.c_size_t)]
 
 
 class CompareOpts(ctypes.Structure):

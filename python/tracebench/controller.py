@@ -64,17 +64,25 @@ class Controller:
             raise
 
     def benchmark(self, satellites=None, trace=True, no_flush=False, spans_per_second=100,
-                  runtime=10, no_timeout=False, protocol=None, clients=1):
+                  runtime=10, no_timeout=False, protocol=None, clients=1, mix=None,
+                  total_sps=False, events=()):
         """Runs the client once and returns its Result. Without satellites, spans go to a
         port nothing listens on and spans_received and dropped_spans mean nothing. With
         clients=N, N copies run together, each at spans_per_second, each counted apart
-        (result.per_client)."""
+        (result.per_client); mix="c x2, js-otel x2" runs clients by name instead. With
+        total_sps, spans_per_second is the run's, shared by its clients. events are timed
+        satellite events, "TIME:EVENT" as `orchestrator run --at` takes them ("5s:down"),
+        after the faults the satellite group was given (satellites.down(at=5), ...)."""
         if not spans_per_second > 0:
             raise ValueError("Cannot target 0 spans per second.")
+        timed = list(satellites.events if satellites is not None else ()) + list(events)
+        encoded = (ctypes.c_char_p * max(len(timed), 1))(*[e.encode() for e in timed])
         params = BenchmarkParams(trace=trace, spans_per_second=spans_per_second,
                                  runtime_s=runtime, no_timeout=no_timeout,
                                  protocol=protocol.encode() if protocol else None,
-                                 no_flush=no_flush, clients=clients)
+                                 no_flush=no_flush, clients=clients,
+                                 mix=mix.encode() if mix else None, total_sps=total_sps,
+                                 events=encoded, nevents=len(timed))
         sats = satellites.handle_for(self) if satellites is not None else None
         handle = ctypes.c_void_p()
         _stoppable(call, lib.tb_benchmark, self.handle, sats, ctypes.byref(params),

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* run_command_test.c - `orchestrator run` reaches what a plan's run does, as a user types
+ * it: several clients counted apart, a mix by name, timed satellite events, and a series
+ * of traced and untraced rounds summed up in medians. Real processes throughout: the
+ * orchestrator, its satellites and sampler, and the reference C client. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/error.h"
+#include "testutil.h"
+
+static char reg[128], out_path[128], err_path[128], logs[128];
+
+static void setup(void)
+{
+	snprintf(reg, sizeof(reg), "/tmp/tb-run-test-%d.conf", (int)getpid());
+	snprintf(out_path, sizeof(out_path), "/tmp/tb-run-test-%d.out", (int)getpid());
+	snprintf(err_path, sizeof(err_path), "/tmp/tb-run-test-%d.err", (int)getpid());
+	snprintf(logs, sizeof(logs), "/tmp/tb-run-test-%d-logs", (int)getpid());
+	FILE *f = fopen(reg, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "[c]\ncommand = %s\n[c2]\ncommand = %s\n", CLIENT_BIN, CLIENT_BIN);
+	fclose(f);
+}
+
+static void teardown(void)
+{
+	unlink(reg);
+	unlink(out_path);
+	unlink(err_path);
+	tu_remove_tree(logs);
+}
+
+TestSuite(run_command, .init = setup, .fini = teardown, .timeout = 120);
+
+/* run performs `orchestrator run` with the options every test shares, then args; returns
+ * its exit status. Paced by sleep alone: what these tests count does not need a
+ * calibration. */
+static int run(const char *const *args)
+{
+	char *argv[48] = {ORCHESTRATOR_BIN, "run", "--registry", reg, "--control-port", "0",
+			  "--uncalibrated", "--logs", logs};
+	size_t n = 9;
+	for (size_t i = 0; args[i] != NULL && n < 47; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	tb_child c;
+	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
+	char err[256];
+	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
+	cr_assert_eq(tb_child_wait(&c, 100000), TB_OK, "orchestrator run did not finish");
+	int st = c.status;
+	tb_child_fini(&c);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static const char *text_of(const char *path)
+{
+	static char buf[2][65536];
+	static int next;
+	char *b = buf[next];
+	next = !next;
+	tu_read_file(path, b, sizeof(buf[0]));
+	return b;
+}
+
+static double number(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	cr_assert(cJSON_IsNumber(v), "no number %s", key);
+	return v->valuedouble;
+}
+
+Test(run_command, clients_4_gives_four_clients_counted_apart)
+{
+	const char *args[] = {"--client", "c", "--clients", "4", "--sps", "200", "--runtime",
+			      "3", "--json", NULL};
+	int st = run(args);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(number(r, "client_count"), 4);
+	cr_assert_eq(number(r, "spans_sent"), 2400);
+	cr_assert_eq(number(r, "spans_received"), 2400);
+	const cJSON *per = cJSON_GetObjectItemCaseSensitive(r, "per_client"), *c;
+	cr_assert_eq(cJSON_GetArraySize(per), 4);
+	cJSON_ArrayForEach(c, per) {
+		cr_expect_eq(number(c, "spans_sent"), 600);
+		cr_expect_eq(number(c, "spans_received"), 600);
+	}
+	cJSON_Delete(r);
+}
+
+Test(run_command, a_mix_by_name_shares_a_total_rate)
+{
+	const char *args[] = {"--client", "c", "x3", "--client", "c2 x1", "--total-sps", "400",
+			      "--runtime", "2", "--json", NULL};
+	int st = run(args);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(number(r, "client_count"), 4);
+	/* 400 spans/s shared by four clients for 2 s. */
+	cr_assert_eq(number(r, "spans_sent"), 800);
+	cr_assert_eq(number(r, "spans_received"), 800);
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(r, "client");
+	cr_assert_str_eq(name->valuestring, "c x3, c2 x1");
+	cJSON_Delete(r);
+}
+
+/* The satellites go down and come back as --at says; the Result lists the events and
+ * accounts for every span the outage held back. */
+Test(run_command, at_events_take_the_satellites_down_and_up)
+{
+	const char *args[] = {"--client", "c", "--sps", "300", "--runtime", "3", "--at",
+			      "1s:down", "--at", "2s:up", "--json", NULL};
+	int st = run(args);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_not_null(r, "%s", text_of(out_path));
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "events");
+	cr_assert_eq(cJSON_GetArraySize(ev), 2);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ev, 0), "event")
+			 ->valuestring, "satellites down");
+	cr_assert_float_eq(number(cJSON_GetArrayItem(ev, 1), "at"), 2, 1e-9);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "recovery_first_ack")),
+		     1);
+	cr_assert_eq(number(r, "unexplained"), 0);
+	cr_assert_gt(number(r, "spans_received"), 0);
+	cJSON_Delete(r);
+}
+
+Test(run_command, a_bad_event_is_named_before_the_run)
+{
+	const char *args[] = {"--client", "c", "--sps", "100", "--runtime", "2", "--at",
+			      "1s:dwn", NULL};
+	cr_assert_eq(run(args), 2);
+	const char *text = text_of(err_path);
+	cr_assert(strstr(text, "event \"1s:dwn\"") != NULL && strstr(text, "got 'dwn'") != NULL,
+		  "%s", text);
+	cr_assert(strstr(text_of(out_path), "Result") == NULL, "%s", text_of(out_path));
+
+	const char *late[] = {"--client", "c", "--sps", "100", "--runtime", "2", "--at",
+			      "2s:down", NULL};
+	cr_assert_eq(run(late), 2);
+	cr_assert(strstr(text_of(err_path), "before the run ends") != NULL, "%s",
+		  text_of(err_path));
+}
+
+/* Alternating rounds: warm-ups performed and marked, then medians of what was counted. */
+Test(run_command, a_series_alternates_and_sums_up_the_counted_rounds)
+{
+	const char *args[] = {"--client", "c", "--sps", "100", "--runtime", "1", "--repeat",
+			      "3", "--warmup", "1", "--alternate", NULL};
+	int st = run(args);
+	const char *out = text_of(out_path);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	size_t results = 0;
+	for (const char *p = strstr(out, "Result: "); p != NULL; p = strstr(p + 1, "Result: "))
+		results++;
+	cr_assert_eq(results, 6, "%s", out);
+	cr_assert(strstr(out, "== round 1 of 3, untraced (warm-up, not counted)") != NULL, "%s",
+		  out);
+	cr_assert(strstr(out, "median of 2 traced runs: cpu_usage ") != NULL, "%s", out);
+	cr_assert(strstr(out, "median of 2 untraced runs: cpu_usage ") != NULL, "%s", out);
+	cr_assert(strstr(out, "traced - untraced, median of 2 pairs: cpu_usage ") != NULL, "%s",
+		  out);
+}
+
+Test(run_command, bad_counts_are_named)
+{
+	static const char *const cases[][3] = {
+		{"--clients", "0", "--clients 0: expected 1 to 128 clients"},
+		{"--repeat", "0", "--repeat 0: expected 1 to 100 rounds"},
+		{"--repeat", "2.5", "--repeat 2.5"},
+		{"--client", "c x0", "--client c x0: expected NAME or NAME xN"},
+		{"--max-cv", "-1", "--max-cv -1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[] = {"--client", "c", "--sps", "10", "--runtime", "1", cases[i][0],
+				      cases[i][1], NULL};
+		cr_assert_eq(run(args), 2, "%s %s", cases[i][0], cases[i][1]);
+		cr_expect(strstr(text_of(err_path), cases[i][2]) != NULL, "%s",
+			  text_of(err_path));
+	}
+	const char *warm[] = {"--client", "c", "--sps", "10", "--runtime", "1", "--repeat", "2",
+			      "--warmup", "2", NULL};
+	cr_assert_eq(run(warm), 2);
+	cr_assert(strstr(text_of(err_path), "--warmup 2 leaves no round") != NULL, "%s",
+		  text_of(err_path));
+}
