@@ -29,7 +29,6 @@ typedef struct run_args {
 	const char *tls_cert, *tls_key, *tls_ca;
 	tb_benchmark_params p;
 	char mix[512];		/* --client NAME xN, ...: "" for one client */
-	size_t nmix;
 	const char *at[MAX_AT];
 	bool json, uncalibrated, recalibrate, alternate, stop_on_failure;
 	double wps, spw, target_cpu, max_cv, quiet_host;
@@ -127,8 +126,8 @@ static bool real_option_take(run_args *a, int opt, const char *arg, bool *taken)
 	return true;
 }
 
-/* take_client reads --client NAME or --client "NAME xN": the first names the controller's
- * client; any with a count, or a second one, makes the run a mix. */
+/* take_client reads --client NAME, the run's client (the last one given), or --client
+ * "NAME xN": the run is then a mix of every client given with a count. */
 static bool take_client(run_args *a, const char *arg)
 {
 	char name[128];
@@ -140,13 +139,13 @@ static bool take_client(run_args *a, const char *arg)
 				"128)\n", arg);
 		return false;
 	}
-	if (a->client == NULL)
+	if (n == 1 || a->client == NULL)
 		a->client = arg;
+	if (n == 1)
+		return true;
 	size_t len = strlen(a->mix);
 	snprintf(a->mix + len, sizeof(a->mix) - len, "%s%s x%u", len ? ", " : "", name, count);
-	a->nmix++;
-	if (n == 2 || a->nmix > 1)
-		a->p.mix = a->mix;
+	a->p.mix = a->mix;
 	return true;
 }
 

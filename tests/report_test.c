@@ -96,8 +96,10 @@ static void chromium_check(const char *dir, char *line, size_t len)
 	fclose(f);
 	snprintf(url, sizeof(url), "file://%s", page);
 	snprintf(profile, sizeof(profile), "--user-data-dir=%s/chromium", work);
+	/* A laptop's screen: the page must fit its width. */
 	char *argv[] = {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
-			"--allow-file-access-from-files", profile, "--dump-dom", url, NULL};
+			"--allow-file-access-from-files", "--window-size=1366,768", profile,
+			"--dump-dom", url, NULL};
 	cr_assert_eq(run(argv, NULL, 90000), 0, "chromium failed");
 	tu_read_file(out_path, body, sizeof(body));
 	char *at = strstr(body, "TBCHECK ");
@@ -166,6 +168,73 @@ Test(report, graphs_plan_at_small_scale_draws_every_graph_and_loads_in_chromium,
 	chromium_check(dir, line, sizeof(line));
 	cr_assert(strstr(line, "broken=1 ") != NULL && strstr(line, "graphs/memory.png") != NULL,
 		  "%s", line);
+}
+
+/* write_storm writes dir/runs.jsonl and dir/plan.txt of one run of 16 clients through a
+ * fault storm: five events at one instant, the satellites back a second later, and the
+ * recovery times after it. */
+static void write_storm(const char *dir)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("{\"plan_run\":\"storm\",\"result\":{\"client\":\"c x16\",\"trace\":true,"
+	      "\"sps\":100,\"runtime\":4,\"spans_sent\":1600,\"spans_received\":1600,"
+	      "\"client_count\":16,\"cpu_usage\":0.7,\"sample_period\":0.1,"
+	      "\"received_bucket\":0.1,\"recovery_first_ack\":[0.05],"
+	      "\"recovery_drained\":[0.3],\"events\":[", f);
+	static const char *const storm[] = {"satellites down", "satellites errors 0.5 status 503",
+					    "satellites latency 0.2s",
+					    "satellites bandwidth 64KB/s per group",
+					    "satellites close 0.5"};
+	for (size_t i = 0; i < 5; i++)
+		fprintf(f, "{\"at\":1,\"event\":\"%s\"},", storm[i]);
+	fputs("{\"at\":2,\"event\":\"satellites up\"}],\"cpu_list\":[", f);
+	for (int i = 0; i < 40; i++)
+		fprintf(f, "%s0.7", i ? "," : "");
+	fputs("],\"memory_list\":[", f);
+	for (int i = 0; i < 40; i++)
+		fprintf(f, "%s%d", i ? "," : "", 10000000 + 50000 * i);
+	fputs("],\"received_list\":[", f);
+	for (int i = 0; i < 40; i++)
+		fprintf(f, "%s%d", i ? "," : "", i >= 10 && i < 20 ? 0 : 40);
+	fputs("],\"per_client\":[", f);
+	for (int c = 0; c < 16; c++)
+		fprintf(f, "%s{\"client\":\"c\",\"spans_sent\":100,\"spans_received\":100,"
+			   "\"cpu_usage\":0.04,\"peak_rss_bytes\":10000000,\"sampler\":\"local\","
+			   "\"attributed\":true}", c ? "," : "");
+	fputs("]}}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	write_file(path, "client c\nrun storm sps 100 runtime 4s clients 16\n"
+			 "graph storm memory_panels storm\n");
+}
+
+/* A storm's labels stack instead of printing over each other, and the report of 16
+ * clients fits a laptop's screen: measured in headless Chromium, on the SVG the report
+ * links and the page at 1366 px. */
+Test(report, a_16_client_storm_report_has_no_overlapping_labels_and_fits_a_laptop,
+     .timeout = 180)
+{
+	char dir[300], text[4096];
+	snprintf(dir, sizeof(dir), "%s/results-storm", work);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	write_storm(dir);
+	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	int st = run(argv, NULL, 60000);
+	tu_read_file(err_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "%s", text);
+	char line[4096];
+	chromium_check(dir, line, sizeof(line));
+	cr_assert(strstr(line, "images=1 broken=0 ") != NULL, "%s", line);
+	int labels = 0, overlaps = -1, overflow = -1;
+	cr_assert_eq(sscanf(strstr(line, "labels="), "labels=%d overlaps=%d overflow=%d", &labels,
+			    &overlaps, &overflow), 3, "%s", line);
+	/* Six events and two recovery times, all measured. */
+	cr_assert_eq(labels, 8, "%s", line);
+	cr_assert_eq(overlaps, 0, "%s", line);
+	cr_assert_leq(overflow, 0, "%s", line);
 }
 
 /* A small results directory, as the orchestrator writes one: two runs of a plan with a

@@ -451,6 +451,36 @@ size_t orc_plan_doors(orc_plan_door *out, size_t max)
 	return n;
 }
 
+/* door_cell writes a space-separated list as code spans, or "-" for none. */
+static void door_cell(FILE *out, const char *list)
+{
+	if (list == NULL) {
+		fputs(" - |", out);
+		return;
+	}
+	while (*list != '\0') {
+		size_t len = strcspn(list, " ");
+		fprintf(out, " `%.*s`", (int)len, list);
+		list += len + (list[len] == ' ');
+		fputs(*list != '\0' ? "," : "", out);
+	}
+	fputs(" |", out);
+}
+
+void orc_plan_doors_markdown(FILE *out)
+{
+	orc_plan_door d[128];
+	size_t n = orc_plan_doors(d, sizeof(d) / sizeof(d[0]));
+	fputs("| keyword | a plan's | `orchestrator run` | include/tracebench.h |\n"
+	      "| --- | --- | --- | --- |\n", out);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "| `%s` | %s |", d[i].keyword, d[i].table);
+		door_cell(out, d[i].flags);
+		door_cell(out, d[i].api);
+		fputs("\n", out);
+	}
+}
+
 void orc_plan_free(orc_plan *p)
 {
 	if (p == NULL)

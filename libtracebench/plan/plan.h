@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/satmode.h"
 
@@ -300,6 +301,10 @@ typedef struct orc_plan_door {
 
 /* orc_plan_doors fills out with every keyword's doors (at most max) and tells how many. */
 size_t orc_plan_doors(orc_plan_door *out, size_t max);
+
+/* orc_plan_doors_markdown writes every keyword's doors as the Markdown table
+ * docs/plan-format.md holds (docs/doc_tables.c puts it there). */
+void orc_plan_doors_markdown(FILE *out);
 
 /* orc_event_parse reads one event as `orchestrator run --at` and tb_benchmark_params
  * take it, "TIME:EVENT" ("5s:down", "12s:errors 0.3 retry_after 2s"): a run's

@@ -21,6 +21,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "libtracebench/report/labels.h"
 
 #define GNUPLOT_TIME_LIMIT_NS (60 * TB_NS_PER_S)
 #define MIB 1048576.0
@@ -153,14 +154,33 @@ static const char *event_colour(const char *what)
 	return "gray40";
 }
 
-/* draw_recovery marks, after each `up` that followed a `down`, when the first report was
- * acknowledged and when the backlog had drained (libtracebench/run/recovery.h). */
-static void draw_recovery(drawing *d, const orc_result *r)
+/* A line across a panel at x, and its label. */
+typedef struct mark {
+	double x;
+	char text[160];
+	const char *colour;
+	bool dashed;		/* a recovery time, not an event */
+} mark;
+
+#define MAX_MARKS (2 * ORC_PLAN_MAX_EVENTS + ORC_PLAN_MAX_EVENTS)
+/* A panel's plot area, as write_script sizes it: 1000 px wide less the margins, about
+ * 200 px of each panel's 260 high; a label row 15 px at 10 pt. */
+#define PANEL_PLOT_W_PX 650.0
+#define PANEL_PLOT_H_PX 200.0
+#define LABEL_ROW_PX 15.0
+#define LABEL_CHAR_PX 7.0
+
+/* event_marks lists r's events, and after each `up` that followed a `down` when the
+ * first report was acknowledged and when the backlog had drained
+ * (libtracebench/run/recovery.h), in time order. */
+static size_t event_marks(const orc_result *r, mark *m)
 {
-	size_t k = 0;
+	size_t n = 0, k = 0;
 	bool down = false;
-	for (size_t e = 0; e < r->events.n; e++) {
+	for (size_t e = 0; e < r->events.n && n + 3 <= MAX_MARKS; e++) {
 		const char *what = r->events.v[e].what;
+		m[n] = (mark){.x = r->events.v[e].at_s, .colour = event_colour(what)};
+		gp_text(m[n++].text, sizeof(m[0].text), what);
 		down |= ends_with(what, " down");
 		if (!ends_with(what, " up") || !down)
 			continue;
@@ -169,15 +189,43 @@ static void draw_recovery(drawing *d, const orc_result *r)
 		const double t[2] = {k < r->recovery_first_ack.n ? r->recovery_first_ack.v[k] : -1,
 				     k < r->recovery_drained.n ? r->recovery_drained.v[k] : -1};
 		static const char *const name[2] = {"first ack", "drained"};
-		for (int i = 0; i < 2; i++)
-			if (t[i] >= 0)
-				fprintf(d->body,
-					"set arrow from %.3f, graph 0 to %.3f, graph 0.8 nohead dt 2 "
-					"lw 1.5 lc rgb \"dark-green\"\nset label \"%s +%.2f s\" at %.3f, "
-					"graph %.2f offset 0.5, 0 textcolor rgb \"dark-green\"\n",
-					up + t[i], up + t[i], name[i], t[i], up + t[i], 0.85 - 0.08 * i);
+		for (int i = 0; i < 2; i++) {
+			if (t[i] < 0)
+				continue;
+			m[n] = (mark){.x = up + t[i], .colour = "dark-green", .dashed = true};
+			snprintf(m[n++].text, sizeof(m[0].text), "%s +%.2f s", name[i], t[i]);
+		}
 		k++;
 	}
+	/* Insertion sort, stable: recovery times land after the events before them. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && m[j].x < m[j - 1].x; j--) {
+			mark t = m[j];
+			m[j] = m[j - 1];
+			m[j - 1] = t;
+		}
+	return n;
+}
+
+/* draw_events draws r's event lines on a panel spanning xmax seconds, their labels laid
+ * out in rows from the top so that none covers another. */
+static void draw_events(drawing *d, const orc_result *r, double xmax)
+{
+	mark m[MAX_MARKS];
+	orc_label l[MAX_MARKS];
+	size_t n = event_marks(r, m);
+	for (size_t i = 0; i < n; i++)
+		l[i] = (orc_label){.x = m[i].x, .chars = strlen(m[i].text)};
+	const double row = LABEL_ROW_PX / PANEL_PLOT_H_PX;
+	orc_label_area area = {.x_per_px = (xmax > 0 ? xmax : 1) / PANEL_PLOT_W_PX,
+			       .char_px = LABEL_CHAR_PX, .rows = (int)(0.9 / row)};
+	orc_labels_place(l, n, &area);
+	for (size_t i = 0; i < n; i++)
+		fprintf(d->body,
+			"set arrow from %.3f, graph 0 to %.3f, graph 1 nohead %s lc rgb \"%s\"\n"
+			"set label \"%s\" at %.3f, graph %.3f offset 0.5, 0 textcolor rgb \"%s\"\n",
+			m[i].x, m[i].x, m[i].dashed ? "dt 2 lw 1.5" : "lw 2", m[i].colour,
+			m[i].text, m[i].x, 0.95 - row * l[i].row, m[i].colour);
 }
 
 static void draw_panels(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
@@ -209,17 +257,7 @@ static void draw_panels(drawing *d, const orc_graph *g, const orc_result *rows, 
 				continue;
 			const orc_result *r = &rows[i];
 			if (!events_drawn) {
-				for (size_t e = 0; e < r->events.n; e++) {
-					gp_text(text, sizeof(text), r->events.v[e].what);
-					fprintf(d->body,
-						"set arrow from %.3f, graph 0 to %.3f, graph 1 nohead "
-						"lw 2 lc rgb \"%s\"\nset label \"%s\" at %.3f, graph 0.95 "
-						"offset 0.5, 0 textcolor rgb \"%s\"\n",
-						r->events.v[e].at_s, r->events.v[e].at_s,
-						event_colour(r->events.v[e].what), text, r->events.v[e].at_s,
-						event_colour(r->events.v[e].what));
-				}
-				draw_recovery(d, r);
+				draw_events(d, r, xmax > 0 ? xmax : 1);
 				events_drawn = true;
 			}
 			series_title(rows, n, i, title, sizeof(title));

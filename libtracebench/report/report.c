@@ -143,6 +143,9 @@ static void write_head(FILE *f, const char *title)
 	      "font-weight: bold; }\n"
 	      "figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }\n"
 	      "code { background: #f4f4f4; padding: 0 0.2em; }\n"
+	      "details summary { cursor: pointer; color: #145; white-space: nowrap; }\n"
+	      "details table { margin: 0.3em 0; font-size: 95%; }\n"
+	      "details th { font-weight: normal; color: #555; white-space: nowrap; }\n"
 	      "</style>\n</head>\n<body>\n", f);
 }
 
@@ -218,20 +221,35 @@ static void write_assertions(FILE *f, const char *dir, size_t *held, size_t *tot
 	free(v);
 }
 
-/* write_runs is the table of runs: its numeric columns are the Result fields that name a
- * report column, in the table's order, around the report's own (run, tracer, outcome,
- * raw samples). */
-/* in_table tells whether field f is a column of the runs table (of a client's table,
- * with clients: the fields each client has). */
-static bool in_table(const orc_field *f, bool clients)
+/* The runs table shows a run's headline figures and its span counts as columns; every
+ * other field with a report column is folded into the row's details, so the table fits
+ * a laptop's screen however many fields the Result grows. */
+static bool main_column(const orc_field *f)
 {
-	return f->column != NULL && (!clients || f->agg != ORC_AGG_RUN);
+	static const char *const counts[] = {"client", "sps_asked", "client_count", "spans_sent",
+					     "spans_received", "unexplained"};
+	size_t nh;
+	const orc_headline *h = orc_result_headlines(&nh);
+	for (size_t i = 0; i < nh; i++)
+		if (strcmp(f->name, h[i].name) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (strcmp(f->name, counts[i]) == 0)
+			return true;
+	return false;
+}
+
+/* in_table tells whether field f is a column of the runs table (of a client's table,
+ * with clients: the fields each client has); main, whether it is a main column. */
+static bool in_table(const orc_field *f, bool clients, bool main)
+{
+	return f->column != NULL && (!clients || f->agg != ORC_AGG_RUN) && main_column(f) == main;
 }
 
 static void write_headings(FILE *f, const orc_field *fields, size_t nfields, bool clients)
 {
 	for (size_t k = 0; k < nfields; k++) {
-		if (!in_table(&fields[k], clients))
+		if (!in_table(&fields[k], clients, true))
 			continue;
 		fputs("<th>", f);
 		html(f, fields[k].column);
@@ -244,7 +262,7 @@ static void write_cells(FILE *f, const orc_result *r, const orc_field *fields, s
 			bool clients)
 {
 	for (size_t k = 0; k < nfields; k++) {
-		if (!in_table(&fields[k], clients))
+		if (!in_table(&fields[k], clients, true))
 			continue;
 		char cell[300];
 		orc_field_format(&fields[k], r, cell, sizeof(cell));
@@ -254,13 +272,35 @@ static void write_cells(FILE *f, const orc_result *r, const orc_field *fields, s
 	}
 }
 
+/* write_details writes r's other fields as one folded cell. */
+static void write_details(FILE *f, const orc_result *r, const orc_field *fields,
+			  size_t nfields, bool clients)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < nfields; k++)
+		n += in_table(&fields[k], clients, false);
+	fprintf(f, "<td><details><summary>%zu more</summary><table>", n);
+	for (size_t k = 0; k < nfields; k++) {
+		if (!in_table(&fields[k], clients, false))
+			continue;
+		char cell[300];
+		orc_field_format(&fields[k], r, cell, sizeof(cell));
+		fputs("<tr><th>", f);
+		html(f, fields[k].column);
+		fputs(fields[k].unit == ORC_UNIT_NONE ? "</th><td>" : "</th><td class=\"num\">", f);
+		html(f, cell);
+		fputs("</td></tr>", f);
+	}
+	fputs("</table></details></td>", f);
+}
+
 static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t n)
 {
 	size_t nfields;
 	const orc_field *fields = orc_result_fields(&nfields);
 	fputs("<h2 id=\"runs\">Runs</h2>\n<table>\n<tr><th>#</th><th>run</th><th>tracer</th>", f);
 	write_headings(f, fields, nfields, false);
-	fputs("<th>outcome</th><th>samples</th></tr>\n", f);
+	fputs("<th>outcome</th><th>details</th><th>samples</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const orc_result *r = &rows[i];
 		fprintf(f, "<tr><td class=\"num\">%zu</td><td>", i + 1);
@@ -285,6 +325,7 @@ static void write_runs(FILE *f, const char *dir, const orc_result *rows, size_t 
 		} else {
 			fputs("<td>ok</td>", f);
 		}
+		write_details(f, r, fields, nfields, false);
 		char rel[160];
 		snprintf(rel, sizeof(rel), "run-%03zu-%.63s.csv.lz4", i + 1, r->plan_run);
 		fputs("<td>", f);
@@ -316,6 +357,7 @@ static void client_row(FILE *f, size_t c, const orc_result *cr, const orc_field 
 	} else {
 		fputs("<td>ok</td>", f);
 	}
+	write_details(f, cr, fields, nfields, true);
 	fputs("</tr>\n", f);
 }
 
@@ -337,7 +379,7 @@ static void write_clients(FILE *f, const orc_result *rows, size_t n)
 		fprintf(f, ": %zu clients, started within %.3f s of each other</h3>\n<table>\n"
 			   "<tr><th>#</th>", r->nper_client, r->start_spread);
 		write_headings(f, fields, nfields, true);
-		fputs("<th>sampler</th><th>outcome</th></tr>\n", f);
+		fputs("<th>sampler</th><th>outcome</th><th>details</th></tr>\n", f);
 		for (size_t c = 0; c < r->nper_client; c++)
 			client_row(f, c, &r->per_client[c], fields, nfields);
 		fputs("</table>\n", f);
