@@ -32,7 +32,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unset LSAN_OPTIONS
 
-FIDELITY='^(calibrate_test|sampler_test|compare_test|(orchestrator|plan_exec)_test\.(calibration|host)|python_regression_test)$'
+FIDELITY='^(calibrate_test|sampler_test|compare_test|(orchestrator|plan_exec)_test\.(calibration|host)|python_regression_test\..*)$'
 
 declare -a names=() outcomes=()
 stage() {

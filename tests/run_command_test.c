@@ -41,12 +41,12 @@ TestSuite(run_command, .init = setup, .fini = teardown, .timeout = 120);
 
 /* run performs `orchestrator run` with the options every test shares, then args; returns
  * its exit status. Paced by sleep alone: what these tests count does not need a
- * calibration. */
+ * calibration. Free ports, so tests running beside it keep LightStep Benchmarks' own. */
 static int run(const char *const *args)
 {
 	char *argv[48] = {ORCHESTRATOR_BIN, "run", "--registry", reg, "--control-port", "0",
-			  "--uncalibrated", "--logs", logs};
-	size_t n = 9;
+			  "--uncalibrated", "--logs", logs, "--ports", "0,0"};
+	size_t n = 11;
 	for (size_t i = 0; args[i] != NULL && n < 47; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;

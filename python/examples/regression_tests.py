@@ -4,9 +4,13 @@ the tracebench package, with its thresholds:
 
     pytest --client_name c regression_tests.py [--runtime_scale 0.25]
 
-Each test quotes the sentence of LightStep Benchmarks' CI document it implements.
-plans/regress.plan is the same gate in the plan language, with repeats alternated;
-these are the single-trial form of the original."""
+Each test quotes the sentence of LightStep Benchmarks' CI document it implements. The
+tracer's own CPU is judged as plans/regress.plan judges it: the median difference of
+--pairs traced and untraced runs taking turns (5 by default), so a slow drift of the host
+touches both alike and one noisy run decides nothing; --pairs 1 is the original's single
+trial."""
+import statistics
+
 import pytest
 
 from tracebench import Controller, MockSatelliteGroup
@@ -51,11 +55,14 @@ def test_cpu_usage(controller, satellites, scale):
     assert result.cpu_usage < 0.8
 
 
-def test_tracer_cpu(controller, satellites, scale):
+def test_tracer_cpu(controller, satellites, scale, pairs, max_tracer_cpu):
     """The LightStep tracer is able to send 3000 spans per second before the tracer (not
     the whole program) consumes 10% CPU."""
-    untraced = controller.benchmark(satellites=satellites, trace=False, spans_per_second=3000,
-                                    runtime=10 * scale)
-    traced = controller.benchmark(satellites=satellites, trace=True, spans_per_second=3000,
-                                  runtime=10 * scale)
-    assert traced.cpu_usage - untraced.cpu_usage < 0.1
+    differences = []
+    for _ in range(pairs):
+        untraced = controller.benchmark(satellites=satellites, trace=False,
+                                        spans_per_second=3000, runtime=10 * scale)
+        traced = controller.benchmark(satellites=satellites, trace=True,
+                                      spans_per_second=3000, runtime=10 * scale)
+        differences.append(traced.cpu_usage - untraced.cpu_usage)
+    assert statistics.median(differences) < max_tracer_cpu, f"traced - untraced: {differences}"
