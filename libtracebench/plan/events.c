@@ -278,29 +278,14 @@ int orc_event_parse(const char *text, orc_event *out, char *err, size_t errlen)
 		return TB_EINVAL;
 	}
 	/* The plan's own form, read by the plan's own parser: `at TIME EVENT`. */
-	char line[256], why[512];
+	char line[256];
 	snprintf(line, sizeof(line), "at %.*s %s\n", (int)(colon - text), text, colon + 1);
-	orc_plan *plan = calloc(1, sizeof(*plan));
 	orc_plan_run *r = calloc(1, sizeof(*r));
-	int rc = TB_ENOMEM;
-	if (plan == NULL || r == NULL)
-		goto out;
-	parser ps = {.path = "", .p = line, .line = 1, .col = 1, .err = why,
-		     .errlen = sizeof(why), .plan = plan};
-	plan_advance(&ps);
-	plan_parse_event(&ps, r);
-	rc = ps.failed ? TB_EINVAL : TB_OK;
-	if (ps.failed) {
-		/* "::1:col: msg" from the parser: the message is what the user needs. */
-		const char *msg = why;
-		for (int colons = 0; *msg != '\0' && colons < 3; msg++)
-			colons += *msg == ':';
-		snprintf(err, errlen, "event \"%s\":%s", text, msg);
-	} else {
+	if (r == NULL)
+		return TB_ENOMEM;
+	int rc = plan_parse_line("event", text, line, plan_parse_event, r, err, errlen);
+	if (rc == TB_OK)
 		*out = r->events[0];
-	}
-out:
 	free(r);
-	free(plan);
 	return rc;
 }

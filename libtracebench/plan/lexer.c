@@ -199,3 +199,30 @@ bool plan_end_of_statement(parser *ps)
 	}
 	return true;
 }
+
+int plan_parse_line(const char *what, const char *text, const char *line,
+		    void (*take)(parser *ps, orc_plan_run *r), orc_plan_run *r, char *err,
+		    size_t errlen)
+{
+	if (strchr(text, '\n') != NULL) {
+		snprintf(err, errlen, "%s \"%.100s\": expected one line", what, text);
+		return TB_EINVAL;
+	}
+	orc_plan *plan = calloc(1, sizeof(*plan));
+	if (plan == NULL)
+		return TB_ENOMEM;
+	char why[512];
+	parser ps = {.path = "", .p = line, .line = 1, .col = 1, .err = why,
+		     .errlen = sizeof(why), .plan = plan};
+	plan_advance(&ps);
+	take(&ps, r);
+	if (ps.failed) {
+		/* "::1:COL: MSG": the position means nothing in a one-line value. */
+		const char *msg = why;
+		for (int colons = 0; *msg != '\0' && colons < 3; msg++)
+			colons += *msg == ':';
+		snprintf(err, errlen, "%s \"%s\":%s", what, text, msg);
+	}
+	free(plan);
+	return ps.failed ? TB_EINVAL : TB_OK;
+}

@@ -84,4 +84,12 @@ void plan_parse_ramp(parser *ps);
 size_t plan_run_setting_doors(orc_plan_door *out, size_t max);
 size_t plan_event_doors(orc_plan_door *out, size_t max);
 
+/* plan_parse_line reads line (text, one value given outside a plan, made into plan text)
+ * with take into r, as a plan would, with no plan around it: orc_event_parse and
+ * orc_mix_parse. TB_OK, TB_EINVAL with err "WHAT \"TEXT\": expected ..., got ...", or
+ * TB_ENOMEM. */
+int plan_parse_line(const char *what, const char *text, const char *line,
+		    void (*take)(parser *ps, orc_plan_run *r), orc_plan_run *r, char *err,
+		    size_t errlen);
+
 #endif

@@ -567,36 +567,30 @@ size_t plan_run_setting_doors(orc_plan_door *out, size_t max)
 	return n;
 }
 
+/* take_mix reads a `clients` setting's value to the end of its line. */
+static void take_mix(parser *ps, orc_plan_run *r)
+{
+	if (set_clients(ps, r))
+		plan_end_of_statement(ps);
+}
+
 int orc_mix_parse(const char *text, orc_plan_mix *mix, size_t *n, char *err, size_t errlen)
 {
-	char line[512], why[512];
-	if (strchr(text, '\n') != NULL || strlen(text) >= sizeof(line) - 2) {
-		snprintf(err, errlen, "clients \"%.100s\": expected NAME xN, NAME xM, ...", text);
+	char line[512];
+	if (strlen(text) >= sizeof(line) - 2) {
+		snprintf(err, errlen, "clients \"%.100s...\": longer than %zu characters", text,
+			 sizeof(line) - 2);
 		return TB_EINVAL;
 	}
 	snprintf(line, sizeof(line), "%s\n", text);
-	orc_plan *plan = calloc(1, sizeof(*plan));
 	orc_plan_run *r = calloc(1, sizeof(*r));
-	int rc = TB_ENOMEM;
-	if (plan == NULL || r == NULL)
-		goto out;
-	parser ps = {.path = "", .p = line, .line = 1, .col = 1, .err = why,
-		     .errlen = sizeof(why), .plan = plan};
-	plan_advance(&ps);
-	if (set_clients(&ps, r))
-		plan_end_of_statement(&ps);
-	rc = ps.failed ? TB_EINVAL : TB_OK;
-	if (ps.failed) {
-		const char *msg = why;
-		for (int colons = 0; *msg != '\0' && colons < 3; msg++)
-			colons += *msg == ':';
-		snprintf(err, errlen, "clients \"%s\":%s", text, msg);
-	} else {
+	if (r == NULL)
+		return TB_ENOMEM;
+	int rc = plan_parse_line("clients", text, line, take_mix, r, err, errlen);
+	if (rc == TB_OK) {
 		memcpy(mix, r->mix, r->nmix * sizeof(*mix));
 		*n = r->nmix;
 	}
-out:
 	free(r);
-	free(plan);
 	return rc;
 }
