@@ -14,8 +14,8 @@
 #include "tracebench.h"
 
 /* The API names a door may give, each checked by the compiler. */
-#define FIELD(s, m) {#s "." #m, offsetof(s, m) + sizeof(((s *)0)->m) > 0}
-#define CALL(f) {#f, (void *)(f) != NULL}
+#define FIELD(s, m) {#s "." #m, sizeof(((s *)0)->m) > 0}
+#define CALL(f) {#f, sizeof(&(f)) > 0}
 static const struct api_name {
 	const char *name;
 	bool exists;
