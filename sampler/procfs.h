@@ -24,6 +24,9 @@
 #include "common/records.h"
 
 #define SMP_SLOW_PERIOD_NS (100ull * 1000 * 1000)
+/* Context switches are summed over every thread's status file: a directory walk, read
+ * once a second, as they serve a run's totals, not its graphs. */
+#define SMP_CTXSW_PERIOD_NS (1000ull * 1000 * 1000)
 
 typedef struct smp_proc {
 	pid_t pid;
@@ -37,6 +40,7 @@ typedef struct smp_proc {
 	bool has_clock;
 	uint64_t slow_at_ns;	/* when the slow readings were last refreshed */
 	uint64_t vol_ctxsw, invol_ctxsw;
+	uint64_t ctxsw_at_ns;	/* when they were last summed */
 	uint64_t host_busy, host_total, host_steal;
 	bool host_ok;
 	uint64_t hwm;		/* peak RSS known so far */
