@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* many_clients_bench.c - what a run of many clients costs the harness, in two parts.
+/* many_clients_bench.c - how what a run costs the harness grows with its clients: for
+ * each count of clients (default 1, 16, 64 and 128), two parts.
  *
- * 1. A real plan: the orchestrator, its sampler and satellite, and 64 trivial clients
+ * 1. A real plan: the orchestrator, its sampler and satellite, and N trivial clients
  *    (tb-client with the NoOp tracer, no work, paced by sleep at 10 spans/s each:
- *    `calibrate off`) in one run, sampled
- *    every 10 ms. From the run's Result: how long from the first launch until all 64 had
- *    started (all_started), how close together they started (start_spread), and the
- *    orchestrator's own CPU while they ran (orchestrator_cpu).
- * 2. The control channel alone, with 64 clients at once (threads with libcurl, each
- *    with its own token): how long each answer takes, GET /control and POST /result,
- *    at p50 and p99, and how long after the release the last held client was answered.
+ *    `calibrate off`) in one run, sampled every 10 ms. From the run's Result: the
+ *    sampler's own CPU (sampler_cpu) and so its cost per client, the orchestrator's own
+ *    CPU (orchestrator_cpu), and how long from the first launch until all had started
+ *    (all_started).
+ * 2. The control channel alone, with N clients at once (threads with libcurl, each with
+ *    its own token): how long each GET /control takes, at p99.
  *
- *   many_clients_bench [--clients N] [--seconds S]
- * Targets: all 64 started within 2 s of the first launch; orchestrator under 2% of a
- * core at 10 ms sampling. */
+ * It prints one row per count and the slope: the sampler's cost per client against its
+ * cost for one client.
+ *
+ *   many_clients_bench [--clients LIST] [--seconds S]
+ * Targets: the sampler's cost per client at most 1.2x its cost for one; with 64
+ * clients, GET /control p99 at most 5 ms, all started within 2 s and the orchestrator
+ * under 2% of a core. */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <dirent.h>
@@ -81,7 +85,13 @@ static double num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static int run_plan(int clients, int seconds)
+/* What one plan of N clients measured. */
+typedef struct figures {
+	int clients;
+	double sampler_cpu, orchestrator_cpu, all_started, get_p99_ms;
+} figures;
+
+static int run_plan(int clients, int seconds, figures *fg)
 {
 	char orc[PATH_MAX], work[128], path[256], results[256], cache[256];
 	const char *client = CLIENT_BIN;
@@ -129,16 +139,9 @@ static int run_plan(int clients, int seconds)
 		cJSON_Delete(doc);
 		return 1;
 	}
-	double all = num(r, "all_started"), spread = num(r, "start_spread");
-	double cpu = num(r, "orchestrator_cpu"), host = num(r, "host_cpu");
-	printf("plan: %d trivial clients (NoOp, 10 spans/s each) for %d s, sampled every 10 ms\n",
-	       clients, seconds);
-	printf("  all started %.3f s after the first launch (target <= 2 s: %s)\n", all,
-	       all <= 2 ? "met" : "MISSED");
-	printf("  start spread %.4f s (first to last given its command)\n", spread);
-	printf("  orchestrator CPU %.2f%% of a core while they ran (target < 2%%: %s)\n",
-	       100 * cpu, cpu < 0.02 ? "met" : "MISSED");
-	printf("  host CPU %.1f%% (every process of the run)\n", 100 * host);
+	fg->all_started = num(r, "all_started");
+	fg->orchestrator_cpu = num(r, "orchestrator_cpu");
+	fg->sampler_cpu = num(r, "sampler_cpu");
 	cJSON_Delete(doc);
 	snprintf(mk, sizeof(mk), "rm -rf %s", work);
 	if (system(mk) != 0)
@@ -226,35 +229,20 @@ static int arm_channel(orc_channel *c, int n)
 	return rc;
 }
 
-/* report_channel prints the figures the players measured. */
-static void report_channel(const player *pl, int n, uint64_t released)
+/* get_p99_ms is the players' GET /control answer time at p99, in milliseconds. */
+static double get_p99_ms(const player *pl, int n)
 {
 	double *gets = malloc(sizeof(double) * (size_t)n * GETS_PER_CLIENT);
-	double *posts = malloc(sizeof(double) * (size_t)n);
-	uint64_t last = 0;
-	if (gets == NULL || posts == NULL) {
-		free(gets);
-		free(posts);
-		return;
-	}
-	for (int k = 0; k < n; k++) {
+	if (gets == NULL)
+		return NAN;
+	for (int k = 0; k < n; k++)
 		memcpy(gets + (size_t)k * GETS_PER_CLIENT, pl[k].get_s, sizeof(pl[k].get_s));
-		posts[k] = pl[k].post_s;
-		last = pl[k].held_answered_ns > last ? pl[k].held_answered_ns : last;
-	}
-	size_t ng = (size_t)n * GETS_PER_CLIENT;
-	printf("channel: %d clients at once, each holding its GET /control until released\n", n);
-	printf("  every held client answered %.1f ms after the release\n",
-	       (double)(last - released) / 1e6);
-	printf("  GET /control: p50 %.2f ms, p99 %.2f ms (%zu requests)\n", 1e3 * pct(gets, ng, 50),
-	       1e3 * pct(gets, ng, 99), ng);
-	printf("  POST /result: p50 %.2f ms, p99 %.2f ms (%d requests)\n", 1e3 * pct(posts, n, 50),
-	       1e3 * pct(posts, n, 99), n);
+	double p99 = 1e3 * pct(gets, (size_t)n * GETS_PER_CLIENT, 99);
 	free(gets);
-	free(posts);
+	return p99;
 }
 
-static int measure_channel(int n)
+static int measure_channel(int n, double *p99_ms)
 {
 	orc_channel *c;
 	char err[256], base[64];
@@ -280,8 +268,9 @@ static int measure_channel(int n)
 		pthread_join(th[k], NULL);
 		ok &= pl[k].ok;
 	}
+	(void)released;
 	if (ok)
-		report_channel(pl, n, released);
+		*p99_ms = get_p99_ms(pl, n);
 	else
 		fprintf(stderr, "many_clients_bench: a client's request failed\n");
 	free(pl);
@@ -290,33 +279,90 @@ static int measure_channel(int n)
 	return ok ? 0 : 1;
 }
 
+/* print_table prints a row per count of clients, the slope, and the targets. */
+static void print_table(const figures *f, size_t n)
+{
+	printf("| clients | sampler CPU %% | per client %% | x one client's | orchestrator "
+	       "CPU %% | all started s | GET /control p99 ms |\n"
+	       "| --- | --- | --- | --- | --- | --- | --- |\n");
+	double one = f[0].sampler_cpu / f[0].clients, worst_slope = 0, p99_64 = NAN;
+	double started_64 = NAN, orc_64 = NAN;
+	for (size_t i = 0; i < n; i++) {
+		double per = f[i].sampler_cpu / f[i].clients, slope = one > 0 ? per / one : NAN;
+		worst_slope = slope > worst_slope ? slope : worst_slope;
+		if (f[i].clients == 64) {
+			p99_64 = f[i].get_p99_ms;
+			started_64 = f[i].all_started;
+			orc_64 = f[i].orchestrator_cpu;
+		}
+		printf("| %d | %.3f | %.4f | %.2f | %.3f | %.3f | %.2f |\n", f[i].clients,
+		       100 * f[i].sampler_cpu, 100 * per, slope, 100 * f[i].orchestrator_cpu,
+		       f[i].all_started, f[i].get_p99_ms);
+	}
+	printf("target: sampler cost per client <= 1.2x one client's: %s (at most %.2fx)\n",
+	       worst_slope <= 1.2 ? "met" : "not met", worst_slope);
+	if (isnan(p99_64))
+		return;
+	printf("target: GET /control p99 <= 5 ms at 64 clients: %s (%.2f ms)\n",
+	       p99_64 <= 5 ? "met" : "not met", p99_64);
+	printf("target: 64 clients all started within 2 s: %s (%.3f s)\n",
+	       started_64 <= 2 ? "met" : "not met", started_64);
+	printf("target: orchestrator under 2%% of a core at 64 clients: %s (%.2f%%)\n",
+	       orc_64 < 0.02 ? "met" : "not met", 100 * orc_64);
+}
+
+/* parse_counts reads "1,16,64,128" into counts; how many, or 0 when bad. */
+static size_t parse_counts(const char *list, int *counts, size_t max)
+{
+	size_t n = 0;
+	for (const char *p = list; *p != '\0' && n < max;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < 1 || v > TB_MAX_CLIENTS || (*end != ',' && *end != '\0'))
+			return 0;
+		counts[n++] = (int)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	int clients = 64, seconds = 10, opt;
+	int counts[8], seconds = 10, opt;
+	size_t ncounts = parse_counts("1,16,64,128", counts, 8);
 	static const struct option longopts[] = {{"clients", required_argument, NULL, 'c'},
 						 {"seconds", required_argument, NULL, 's'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'c')
-			clients = atoi(optarg);
+			ncounts = parse_counts(optarg, counts, 8);
 		else if (opt == 's')
 			seconds = atoi(optarg);
 		else {
-			printf("usage: many_clients_bench [--clients N (64)] [--seconds S (10)]\n");
+			printf("usage: many_clients_bench [--clients LIST (1,16,64,128)] "
+			       "[--seconds S (10)]\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (clients < 2 || clients > TB_MAX_CLIENTS || seconds < 3 || seconds > 600) {
-		fprintf(stderr, "many_clients_bench: --clients 2 to %d, --seconds 3 to 600\n",
-			TB_MAX_CLIENTS);
+	if (ncounts == 0 || seconds < 3 || seconds > 600) {
+		fprintf(stderr, "many_clients_bench: --clients a list of 1 to %d (at most 8), "
+				"--seconds 3 to 600\n", TB_MAX_CLIENTS);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int rc = run_plan(clients, seconds);
+	figures f[8];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ncounts; i++) {
+		f[i] = (figures){.clients = counts[i]};
+		printf("%d clients: a plan of %d s, then the channel...\n", counts[i], seconds);
+		rc = run_plan(counts[i], seconds, &f[i]);
+		if (rc == 0)
+			rc = measure_channel(counts[i], &f[i].get_p99_ms);
+	}
 	if (rc == 0)
-		rc = measure_channel(clients);
+		print_table(f, ncounts);
 	curl_global_cleanup();
 	return rc;
 }

@@ -7,13 +7,16 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/command.h"
 #include "common/agent.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "sampler/batch.h"
 #include "sampler/session.h"
 
-#define MAX_RUNNING 64
+/* A run of the most clients one run may have, and as many again of a run whose sessions
+ * are still being reaped as the next one launches. */
+#define MAX_RUNNING (2 * TB_MAX_CLIENTS)
 #define MAX_ENV 64
 #define POLL_DEFAULT 4096
 #define POLL_MAX 65536

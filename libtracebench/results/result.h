@@ -153,6 +153,8 @@
 	  "quota")                                                                            \
 	X(orchestrator_cpu, F64, "orchestrator_cpu", ASSERT, RUN, RUN, SHARE, NULL, \
 	  "the orchestrator's own CPU while the clients ran, as a share of one core")         \
+	X(sampler_cpu, F64, "sampler_cpu", ASSERT, RUN, RUN, SHARE, NULL,                \
+	  "the client's sampler's own CPU while it sampled them, as a share of one core")     \
 	X(satellite_cpu, F64, "satellite_cpu", ASSERT, RUN, RUN, SHARE, "satellite CPU %",  \
 	  "the busiest satellite's own CPU over the run, as a share of one core (busiest: "   \
 	  "nearest the CPU it may use, a core or its cgroup's quota)")                        \

@@ -55,6 +55,9 @@ void orc_noise_finish(const orc_noise *n, bool orc_here, double more_cores, orc_
 {
 	const tb_rec_sample *a = &n->first, *b = &n->last;
 	group_figures(n, r);
+	if (b->t_ns > a->t_ns)
+		r->sampler_cpu = per_s(a->sampler_cpu_ns, b->sampler_cpu_ns,
+				       (double)(b->t_ns - a->t_ns) / 1e9);
 	if (!n->has_host || b->host_total_ticks <= a->host_total_ticks || b->t_ns <= a->t_ns)
 		return;
 	double total = (double)(b->host_total_ticks - a->host_total_ticks);
