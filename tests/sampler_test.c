@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/child.h"
+#include "common/command.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/records.h"
@@ -370,6 +371,25 @@ Test(sampler, stop_with_kill_ends_the_client)
 	cr_assert_eq(st.s[st.n - 2].status, TB_SAMPLE_STOPPED);
 	free(st.s);
 	smp_source_free(src);
+}
+
+/* A run may have TB_MAX_CLIENTS clients, all on one sampler. */
+Test(sampler, a_run_of_the_most_clients_is_sampled_at_once, .timeout = 120)
+{
+	pid_t pids[TB_MAX_CLIENTS];
+	for (int i = 0; i < TB_MAX_CLIENTS; i++)
+		pids[i] = launch("sleep30", 100, true, false, NULL, 0);
+	for (int i = 0; i < TB_MAX_CLIENTS; i++) {
+		Tb__Envelope req = TB__ENVELOPE__INIT;
+		Tb__SmpStop s = TB__SMP_STOP__INIT;
+		char err[256];
+		s.pid = (uint32_t)pids[i];
+		s.kill = true;
+		s.grace_ms = 1000;
+		req.body_case = TB__ENVELOPE__BODY_SMP_STOP;
+		req.smp_stop = &s;
+		cr_assert_eq(call(ctl, &req, NULL, err, sizeof(err)), TB_OK, "%s", err);
+	}
 }
 
 Test(sampler, running_pid_that_exits_ends_with_gone)
