@@ -649,3 +649,43 @@ Test(client, several_clients_are_held_together_and_told_apart_by_their_tokens)
 	cr_assert_eq(orc_channel_refused(chan), 1);
 	orc_channel_disarm(chan);
 }
+
+/* A client asks once per benchmark; with many clients answered at once, a new TCP
+ * connection per request doubled what each waited. */
+Test(client, a_clients_connection_is_kept_alive_across_its_requests)
+{
+	tb_command cmd = command(10);
+	cmd.run_id = 31;
+	arm(chan, &cmd);
+	char control[96], result[96];
+	snprintf(control, sizeof(control), "%s/control", chan_url);
+	snprintf(result, sizeof(result), "%s/result", chan_url);
+	CURL *h = curl_easy_init();
+	buf b;
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	long connects = 0, status = 0;
+	for (int i = 0; i < 5; i++) {
+		b.len = 0;
+		curl_easy_setopt(h, CURLOPT_URL, control);
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		cr_assert_eq(curl_easy_perform(h), CURLE_OK);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		cr_assert_eq(status, 200, "%.*s", (int)b.len, b.data);
+		long n = 0;
+		curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n);
+		connects += n;
+	}
+	b.len = 0;
+	curl_easy_setopt(h, CURLOPT_URL, result);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"SpansSent\":10,\"ProgramTime\":1,\"ClockTime\":1}");
+	cr_assert_eq(curl_easy_perform(h), CURLE_OK);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cr_assert_eq(status, 200, "%.*s", (int)b.len, b.data);
+	long n = 0;
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n);
+	connects += n;
+	curl_easy_cleanup(h);
+	cr_assert_eq(connects, 1, "%ld connections for 6 requests", connects);
+	orc_channel_disarm(chan);
+}

@@ -344,9 +344,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
 	if (*con_cls == NULL) {
 		bool refused;
-		enum MHD_Result ret = start_request(c, conn, url, con_cls, &refused);
-		if (refused || ret != MHD_YES || is_post)
-			return ret;	/* a POST's body comes in the next calls */
+		/* Answered only from the next call on: libmicrohttpd closes the connection
+		 * after an answer queued on the first call, before it knows the request has
+		 * no body, and a client then pays a new connection for every request. */
+		return start_request(c, conn, url, con_cls, &refused);
 	}
 	request *rq = *con_cls;
 	if (strcmp(url, "/control") == 0) {
@@ -407,7 +408,10 @@ int orc_channel_alloc(orc_channel **cp, const char *bind, uint16_t port, char *e
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	c->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	/* poll, not epoll: libmicrohttpd 0.9.75's epoll loop leaves requests unread for as
+	 * long as the connection timeout when 128 kept-alive connections become readable at
+	 * once (a run's 128 clients asking together), and a run has few connections. */
+	c->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 					MHD_ALLOW_SUSPEND_RESUME, port, NULL,
 				NULL, on_request, c, MHD_OPTION_SOCK_ADDR, &sa,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
