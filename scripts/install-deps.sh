@@ -14,6 +14,7 @@ PKGS=(
 	procps iproute2 libxml2-utils python3 python3-yaml systemd
 	python3-aiozipkin python3-pytest
 	gnuplot-nox chromium fonts-dejavu-core
+	nginx haproxy
 )
 
 # Node.js runs the clients with real tracers (client-shim/js). A machine may already have
@@ -57,6 +58,19 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# nginx and HAProxy are run by tracebench itself, as proxies with their own
+# configuration: their packages must not start them as system services (on port 80).
+# Where no policy says otherwise, one is put in place for this install only.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	own_policy=1
+fi
+status=0
+$SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+	status=$?
+[ -z "$own_policy" ] || $SUDO rm -f "$policy"
+[ "$status" -eq 0 ] || exit "$status"
 install_js

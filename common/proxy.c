@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* proxy.c - starting nginx or HAProxy in front of the satellites: one table row per
+ * kind (its program, its configuration, its command line), then the same steps for
+ * each: choose a port, write the configuration, start, wait until it accepts. */
+#include "common/proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+
+typedef int (*conf_writer)(FILE *f, const tb_proxy *p, const tb_proxy_opts *o);
+
+typedef struct proxy_kind {
+	const char *name;
+	const char *program;
+	const char *conf_name;		/* the configuration's file name in opts.dir */
+	conf_writer write_conf;
+	/* The command line after the program; "%c" becomes the configuration's path,
+	 * "%d" the directory. */
+	const char *args[8];
+} proxy_kind;
+
+/* nginx in the foreground, a master and one worker as it is usually run, its error log
+ * and temporary files in the run's directory; bodies up to 64 MiB are held in memory so
+ * that a report is never written to disk on its way through. */
+static int nginx_conf(FILE *f, const tb_proxy *p, const tb_proxy_opts *o)
+{
+	fprintf(f, "daemon off;\nworker_processes 1;\npid %s/nginx.pid;\n"
+		   "error_log %s warn;\nevents { worker_connections 4096; }\nhttp {\n"
+		   "  access_log off;\n  client_max_body_size 64m;\n"
+		   "  client_body_buffer_size 64m;\n  client_body_temp_path %s/body;\n"
+		   "  proxy_temp_path %s/proxy;\n  fastcgi_temp_path %s/fastcgi;\n"
+		   "  uwsgi_temp_path %s/uwsgi;\n  scgi_temp_path %s/scgi;\n"
+		   "  upstream satellites {\n",
+		o->dir, p->log_path, o->dir, o->dir, o->dir, o->dir, o->dir);
+	for (size_t i = 0; i < o->nupstreams; i++)
+		fprintf(f, "    server %s;\n", o->upstreams[i]);
+	fprintf(f, "    keepalive 64;\n  }\n  server {\n    listen 127.0.0.1:%u;\n"
+		   "    location / {\n      proxy_pass http://satellites;\n"
+		   "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
+		   "      proxy_buffering off;\n    }\n  }\n}\n",
+		(unsigned)p->port);
+	return ferror(f) ? TB_ESYS : TB_OK;
+}
+
+/* HAProxy in the foreground (-db), HTTP mode, round robin over the satellites. */
+static int haproxy_conf(FILE *f, const tb_proxy *p, const tb_proxy_opts *o)
+{
+	(void)o;
+	fprintf(f, "global\n  maxconn 4096\n\ndefaults\n  mode http\n  timeout connect 5s\n"
+		   "  timeout client 60s\n  timeout server 60s\n  option http-keep-alive\n\n"
+		   "frontend tracer\n  bind 127.0.0.1:%u\n  default_backend satellites\n\n"
+		   "backend satellites\n  balance roundrobin\n", (unsigned)p->port);
+	for (size_t i = 0; i < o->nupstreams; i++)
+		fprintf(f, "  server s%zu %s\n", i, o->upstreams[i]);
+	return ferror(f) ? TB_ESYS : TB_OK;
+}
+
+static const proxy_kind kinds[TB_PROXY_KIND_COUNT] = {
+	[TB_PROXY_NONE] = {"none", NULL, NULL, NULL, {NULL}},
+	[TB_PROXY_NGINX] = {"nginx", "nginx", "nginx.conf", nginx_conf,
+			    {"-p", "%d", "-e", "stderr", "-c", "%c", NULL}},
+	[TB_PROXY_HAPROXY] = {"haproxy", "haproxy", "haproxy.cfg", haproxy_conf,
+			      {"-db", "-f", "%c", NULL}},
+};
+
+const char *tb_proxy_kind_name(tb_proxy_kind k)
+{
+	return k >= 0 && k < TB_PROXY_KIND_COUNT ? kinds[k].name : "";
+}
+
+int tb_proxy_kind_parse(const char *s, size_t len, tb_proxy_kind *out)
+{
+	for (int i = 0; i < TB_PROXY_KIND_COUNT; i++) {
+		if (strlen(kinds[i].name) == len && memcmp(s, kinds[i].name, len) == 0) {
+			*out = (tb_proxy_kind)i;
+			return TB_OK;
+		}
+	}
+	return TB_EINVAL;
+}
+
+void tb_proxy_kind_choices(char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int i = TB_PROXY_NONE + 1; i < TB_PROXY_KIND_COUNT && off < len; i++) {
+		const char *sep = i == TB_PROXY_NONE + 1 ? "" : i + 1 == TB_PROXY_KIND_COUNT ?
+			" or " : ", ";
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", sep, kinds[i].name);
+	}
+}
+
+/* free_port asks the kernel for a free loopback port. The proxy binds it a moment
+ * later; should another process take it first, the proxy exits and says so in its log. */
+static int free_port(uint16_t *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return TB_ESYS;
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+			 getsockname(fd, (struct sockaddr *)&sa, &sl) == 0 ? TB_OK : TB_ESYS;
+	close(fd);
+	*port = ntohs(sa.sin_port);
+	return rc;
+}
+
+static int write_conf(tb_proxy *p, const proxy_kind *k, const tb_proxy_opts *o, char *err,
+		      size_t errlen)
+{
+	FILE *f = fopen(p->conf_path, "w");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", p->conf_path, strerror(errno));
+		return TB_ESYS;
+	}
+	int rc = k->write_conf(f, p, o);
+	if (fclose(f) != 0 || rc != TB_OK) {
+		snprintf(err, errlen, "cannot write %s", p->conf_path);
+		return TB_ESYS;
+	}
+	return TB_OK;
+}
+
+static bool accepts(uint16_t port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* last_line puts the last non-empty line of the file at path into buf. */
+static void last_line(const char *path, char *buf, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	snprintf(buf, len, "(empty)");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		size_t n = strlen(line);
+		if (n > 0 && len > 0) {
+			n = n < len - 1 ? n : len - 1;
+			memcpy(buf, line, n);
+			buf[n] = '\0';
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
+/* wait_accepting waits until the proxy accepts on its port, or exits, or time runs out. */
+static int wait_accepting(tb_proxy *p, const proxy_kind *k, int start_ms, char *err,
+			  size_t errlen)
+{
+	uint64_t end = tb_now_ns() + (uint64_t)start_ms * TB_NS_PER_MS;
+	char last[400], how[64];
+	for (;;) {
+		if (accepts(p->port))
+			return TB_OK;
+		if (tb_child_wait(&p->child, 20) == TB_OK) {
+			last_line(p->log_path, last, sizeof(last));
+			snprintf(err, errlen, "%s %s before accepting connections (log %s: %s)",
+				 k->name, tb_child_describe(&p->child, how, sizeof(how)),
+				 p->log_path, last);
+			return TB_ECLOSED;
+		}
+		if (tb_now_ns() >= end) {
+			last_line(p->log_path, last, sizeof(last));
+			snprintf(err, errlen, "%s did not accept connections on 127.0.0.1:%u within "
+				 "%d ms (log %s: %s)", k->name, (unsigned)p->port, start_ms,
+				 p->log_path, last);
+			return TB_ETIMEDOUT;
+		}
+	}
+}
+
+/* program_path finds the kind's program in PATH, else in /usr/sbin, where Debian puts
+ * both and where a user's PATH often does not reach. */
+static const char *program_path(const proxy_kind *k, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+	char copy[4096], *save = NULL;
+	snprintf(copy, sizeof(copy), "%s", path != NULL ? path : "");
+	for (char *d = strtok_r(copy, ":", &save); d != NULL; d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, len, "%s/%s", d, k->program);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	snprintf(buf, len, "/usr/sbin/%s", k->program);
+	return buf;
+}
+
+/* spawn starts the program with the kind's command line. */
+static int spawn(tb_proxy *p, const proxy_kind *k, const tb_proxy_opts *o, char *err,
+		 size_t errlen)
+{
+	char *argv[12], prog[PATH_MAX];
+	size_t n = 0;
+	argv[n++] = (char *)program_path(k, prog, sizeof(prog));
+	for (size_t i = 0; k->args[i] != NULL; i++)
+		argv[n++] = strcmp(k->args[i], "%c") == 0 ? p->conf_path :
+			    strcmp(k->args[i], "%d") == 0 ? (char *)o->dir : (char *)k->args[i];
+	argv[n] = NULL;
+	tb_child_opts co = {.stdout_path = p->log_path, .stderr_path = p->log_path,
+			    .cwd = o->dir};
+	int rc = tb_child_spawn(&p->child, argv, &co, err, errlen);
+	if (rc == TB_ENOENT)
+		snprintf(err, errlen, "%s is not installed (no '%s' in PATH or /usr/sbin)",
+			 k->name, k->program);
+	return rc;
+}
+
+static int check_opts(const tb_proxy_opts *o, char *err, size_t errlen)
+{
+	if (o->kind <= TB_PROXY_NONE || o->kind >= TB_PROXY_KIND_COUNT) {
+		snprintf(err, errlen, "no such proxy kind (%d)", (int)o->kind);
+		return TB_EINVAL;
+	}
+	if (o->nupstreams == 0 || o->nupstreams > TB_PROXY_MAX_UPSTREAMS || o->dir == NULL) {
+		snprintf(err, errlen, "a proxy needs a directory and 1 to %d satellites, not %zu",
+			 TB_PROXY_MAX_UPSTREAMS, o->nupstreams);
+		return TB_EINVAL;
+	}
+	for (size_t i = 0; i < o->nupstreams; i++) {
+		/* Written into a configuration file: nothing but a host and a port. */
+		if (strspn(o->upstreams[i], "0123456789abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:[]") !=
+			    strlen(o->upstreams[i]) || strchr(o->upstreams[i], ':') == NULL) {
+			snprintf(err, errlen, "satellite address '%s' is not host:port",
+				 o->upstreams[i]);
+			return TB_EINVAL;
+		}
+	}
+	return TB_OK;
+}
+
+int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	int rc = check_opts(o, err, errlen);
+	if (rc != TB_OK)
+		return rc;
+	const proxy_kind *k = &kinds[o->kind];
+	snprintf(p->conf_path, sizeof(p->conf_path), "%s/%s", o->dir, k->conf_name);
+	snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", o->dir, k->name);
+	p->port = o->port;
+	if (p->port == 0 && (rc = free_port(&p->port)) != TB_OK) {
+		snprintf(err, errlen, "cannot find a free port for %s: %s", k->name,
+			 strerror(errno));
+		return rc;
+	}
+	if ((rc = write_conf(p, k, o, err, errlen)) != TB_OK ||
+	    (rc = spawn(p, k, o, err, errlen)) != TB_OK)
+		return rc;
+	p->running = 1;
+	rc = wait_accepting(p, k, o->start_ms > 0 ? o->start_ms : 10000, err, errlen);
+	if (rc != TB_OK)
+		tb_proxy_stop(p);
+	return rc;
+}
+
+void tb_proxy_stop(tb_proxy *p)
+{
+	if (!p->running)
+		return;
+	tb_child_stop(&p->child, 2000);
+	tb_child_fini(&p->child);
+	p->running = 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* proxy.h - a proxy between a tracer and the satellites, as deployments run one (a local
+ * agent or sidecar that forwards to remote collectors): nginx or HAProxy, with a
+ * configuration written for the run.
+ *
+ * A proxy listens on one loopback port and spreads what it receives over the upstream
+ * satellites, keeping connections to them alive. Its configuration, its log and any
+ * files it needs go in a directory given by the caller; nothing is read from or written
+ * to the system's own configuration. The proxy runs as a tb_child (its own process
+ * group, killed with its parent), in the foreground, so stopping it stops it whole.
+ *
+ * Lifecycle: tb_proxy_start -> (the tracer reports to tb_proxy.port) -> tb_proxy_stop. */
+#ifndef TB_PROXY_H
+#define TB_PROXY_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/child.h"
+
+typedef enum tb_proxy_kind {
+	TB_PROXY_NONE = 0,	/* the tracer reports straight to the satellites */
+	TB_PROXY_NGINX,		/* nginx: proxy_pass over kept-alive HTTP/1.1 */
+	TB_PROXY_HAPROXY,	/* HAProxy: mode http, round robin */
+	TB_PROXY_KIND_COUNT
+} tb_proxy_kind;
+
+/* tb_proxy_kind_name: "none", "nginx", "haproxy". */
+const char *tb_proxy_kind_name(tb_proxy_kind k);
+
+/* tb_proxy_kind_parse reads a kind's name (len bytes). TB_OK or TB_EINVAL. */
+int tb_proxy_kind_parse(const char *s, size_t len, tb_proxy_kind *out);
+
+/* tb_proxy_kind_choices writes the names a plan may give, for a message: "nginx or
+ * haproxy". */
+void tb_proxy_kind_choices(char *buf, size_t len);
+
+/* Most satellites a proxy spreads its reports over. */
+#define TB_PROXY_MAX_UPSTREAMS 64
+
+typedef struct tb_proxy_opts {
+	tb_proxy_kind kind;
+	const char *dir;		/* its configuration, log and files; must exist */
+	size_t nupstreams;		/* 1 .. TB_PROXY_MAX_UPSTREAMS */
+	const char *const *upstreams;	/* "host:port" of each satellite */
+	uint16_t port;			/* where it listens on 127.0.0.1; 0: a free port */
+	int start_ms;			/* how long it may take to accept (0: 10 s) */
+} tb_proxy_opts;
+
+typedef struct tb_proxy {
+	tb_child child;
+	uint16_t port;			/* where it listens, on 127.0.0.1 */
+	char conf_path[PATH_MAX];
+	char log_path[PATH_MAX];	/* its stdout, stderr and error log */
+	int running;
+} tb_proxy;
+
+/* tb_proxy_start writes the proxy's configuration into o->dir, starts it, and returns
+ * once it accepts connections on p->port. A proxy that exits or does not accept within
+ * o->start_ms is stopped, and err says why with its log's path and last line: TB_ENOENT
+ * (the program is not installed), TB_ECLOSED (it exited), TB_ETIMEDOUT, TB_EINVAL (bad
+ * options), TB_ESYS. */
+int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen);
+
+/* tb_proxy_stop stops the proxy (SIGTERM, then SIGKILL after 2 s) and releases it. Safe
+ * on a proxy that never started or was stopped already. */
+void tb_proxy_stop(tb_proxy *p);
+
+#endif
