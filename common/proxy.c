@@ -5,8 +5,11 @@
 #include "common/proxy.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +258,7 @@ int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen
 	if (rc != TB_OK)
 		return rc;
 	const proxy_kind *k = &kinds[o->kind];
+	p->kind = o->kind;
 	snprintf(p->conf_path, sizeof(p->conf_path), "%s/%s", o->dir, k->conf_name);
 	snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", o->dir, k->name);
 	p->port = o->port;
@@ -273,6 +277,86 @@ int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen
 	return rc;
 }
 
+/* in_group tells whether process pid is in process group pgrp (/proc/PID/stat). The
+ * command name may hold spaces and ')': fields are counted from its last ')'. */
+static bool in_group(const char *pid, pid_t pgrp)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *q = strrchr(buf, ')');
+	long grp;
+	return q != NULL && sscanf(q + 1, " %*c %*d %ld", &grp) == 1 && grp == (long)pgrp;
+}
+
+/* cpu_ns sums the time on CPU of every thread of process pid, in ns from each thread's
+ * schedstat: /proc/PID/stat counts in clock ticks (10 ms), too coarse for a proxy that
+ * uses a fraction of a percent of a core over a few seconds. */
+static uint64_t cpu_ns(const char *pid)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	DIR *d = opendir(path);
+	uint64_t sum = 0;
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		char sp[600];
+		unsigned long long ns;
+		snprintf(sp, sizeof(sp), "/proc/%s/task/%s/schedstat", pid, de->d_name);
+		FILE *f = fopen(sp, "r");
+		if (f != NULL && fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		if (f != NULL)
+			fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return sum;
+}
+
+/* hwm_bytes reads /proc/PID/status's VmHWM. */
+static uint64_t hwm_bytes(const char *pid)
+{
+	char path[64], line[256];
+	unsigned long long kb = 0;
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	FILE *f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return (uint64_t)kb * 1024;
+}
+
+int tb_proxy_usage(const tb_proxy *p, uint64_t *cpu, uint64_t *peak_rss)
+{
+	*cpu = *peak_rss = 0;
+	if (!p->running)
+		return TB_ENOENT;
+	DIR *d = opendir("/proc");
+	if (d == NULL)
+		return TB_ESYS;
+	size_t found = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || !in_group(de->d_name, p->child.pid))
+			continue;
+		found++;
+		*cpu += cpu_ns(de->d_name);
+		*peak_rss += hwm_bytes(de->d_name);
+	}
+	closedir(d);
+	return found > 0 ? TB_OK : TB_ENOENT;
+}
+
 void tb_proxy_stop(tb_proxy *p)
 {
 	if (!p->running)
@@ -280,4 +364,16 @@ void tb_proxy_stop(tb_proxy *p)
 	tb_child_stop(&p->child, 2000);
 	tb_child_fini(&p->child);
 	p->running = 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int tb_proxy_remove_dir(const char *dir)
+{
+	return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 || errno == ENOENT ? TB_OK
+										       : TB_ESYS;
 }

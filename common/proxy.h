@@ -49,6 +49,7 @@ typedef struct tb_proxy_opts {
 } tb_proxy_opts;
 
 typedef struct tb_proxy {
+	tb_proxy_kind kind;
 	tb_child child;
 	uint16_t port;			/* where it listens, on 127.0.0.1 */
 	char conf_path[PATH_MAX];
@@ -63,8 +64,17 @@ typedef struct tb_proxy {
  * options), TB_ESYS. */
 int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen);
 
+/* tb_proxy_usage sums the CPU time (ns) of every process of the running proxy (its
+ * process group: nginx's master and worker) and their peak resident memory (bytes, each
+ * process's VmHWM). TB_OK, or TB_ENOENT when no process of it is left. */
+int tb_proxy_usage(const tb_proxy *p, uint64_t *cpu_ns, uint64_t *peak_rss);
+
 /* tb_proxy_stop stops the proxy (SIGTERM, then SIGKILL after 2 s) and releases it. Safe
  * on a proxy that never started or was stopped already. */
 void tb_proxy_stop(tb_proxy *p);
+
+/* tb_proxy_remove_dir removes a directory a proxy used, and everything in it (the
+ * temporary directories nginx makes too). TB_OK, or TB_ESYS. */
+int tb_proxy_remove_dir(const char *dir);
 
 #endif

@@ -93,6 +93,7 @@ void orc_usage(FILE *out)
 		"  --sleep-interval DUR the client pays its sleep in chunks of DUR (default:\n"
 		"                       100ms for argv clients, 1ms for the others)\n"
 		"  --protocol P         lightstep (default) or otlp\n"
+		"  --proxy KIND         report through nginx or haproxy on this host (default: none)\n"
 		"  --no-flush           the client exits without flushing its tracer\n"
 		"  --no-timeout         never kill the client (default: after 2 x runtime + 5 s)\n"
 		"  --json               print each Result as one JSON object (a line each)\n"

@@ -41,7 +41,7 @@ enum { O_CLIENT = 256, O_TRACE, O_NOTRACE, O_SPS, O_RUNTIME, O_SATS, O_PROTO, O_
        O_NOTIMEOUT, O_JSON, O_CLIENTS, O_REGISTRY, O_PERIOD, O_WPS, O_SPW, O_PORT, O_UNCAL,
        O_TARGET, O_RECAL, O_PORTS, O_INTERVAL, O_TLS_CERT, O_TLS_KEY, O_TLS_CA, O_AT,
        O_REPEAT, O_WARMUP, O_ALTERNATE, O_TOTAL, O_SAMPLER, O_SATS_URL, O_LOGS, O_STOP,
-       O_MAX_CV, O_QUIET_HOST };
+       O_MAX_CV, O_QUIET_HOST, O_PROXY };
 
 /* The numeric options, with their ranges: one row each. */
 typedef struct real_option {
@@ -78,6 +78,7 @@ static const struct option longopts[] = {
 	{"ports", required_argument, NULL, O_PORTS},
 	{"sleep-interval", required_argument, NULL, O_INTERVAL},
 	{"protocol", required_argument, NULL, O_PROTO},
+	{"proxy", required_argument, NULL, O_PROXY},
 	{"no-flush", no_argument, NULL, O_NOFLUSH},
 	{"no-timeout", no_argument, NULL, O_NOTIMEOUT},
 	{"json", no_argument, NULL, O_JSON},
@@ -212,6 +213,7 @@ static bool run_option(run_args *a, int opt, const char *arg)
 		a->p.events = a->at;
 		return true;
 	case O_PROTO: a->p.protocol = arg; return true;
+	case O_PROXY: a->p.proxy = arg; return true;
 	case O_NOFLUSH: a->p.no_flush = true; return true;
 	case O_NOTIMEOUT: a->p.no_timeout = true; return true;
 	case O_JSON: a->json = true; return true;

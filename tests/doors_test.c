@@ -25,6 +25,7 @@ static const struct api_name {
 	FIELD(tb_benchmark_params, protocol), FIELD(tb_benchmark_params, no_flush),
 	FIELD(tb_benchmark_params, sleep_interval_ns), FIELD(tb_benchmark_params, clients),
 	FIELD(tb_benchmark_params, mix), FIELD(tb_benchmark_params, total_sps),
+	FIELD(tb_benchmark_params, proxy),
 	FIELD(tb_benchmark_params, events), FIELD(tb_controller_opts, sample_period_ns),
 	FIELD(tb_controller_opts, target_cpu), FIELD(tb_controller_opts, sampler_url),
 	FIELD(tb_controller_opts, tls_cert), FIELD(tb_controller_opts, tls_key),

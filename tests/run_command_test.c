@@ -4,6 +4,7 @@
  * of traced and untraced rounds summed up in medians. Real processes throughout: the
  * orchestrator, its satellites and sampler, and the reference C client. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,4 +197,61 @@ Test(run_command, bad_counts_are_named)
 	cr_assert_eq(run(warm), 2);
 	cr_assert(strstr(text_of(err_path), "--warmup 2 leaves no round") != NULL, "%s",
 		  text_of(err_path));
+}
+
+/* --proxy puts nginx or HAProxy between the clients and the satellites: every span still
+ * arrives once, the Result names the proxy and has its own CPU and memory, and nothing of
+ * it is left behind. */
+/* proxy_dirs counts the directories runs make for their proxies. */
+static int proxy_dirs(void)
+{
+	int n = 0;
+	DIR *d = opendir("/tmp");
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, "tb-proxy-", 9) == 0;
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static void check_proxy(const char *kind)
+{
+	int dirs = proxy_dirs();
+	const char *args[] = {"--client", "c", "--clients", "2", "--sps", "500", "--runtime", "2",
+			      "--proxy", kind, "--json", NULL};
+	int st = run(args);
+	if (st != 0 && strstr(text_of(err_path), "is not installed") != NULL)
+		tu_skip("%s", text_of(err_path));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "proxy")->valuestring, kind);
+	cr_assert_eq(number(r, "spans_sent"), 2000);
+	cr_assert_eq(number(r, "spans_received"), 2000);
+	cr_assert_eq(number(r, "duplicates"), 0);
+	cr_assert_gt(number(r, "proxy_cpu"), 0);
+	cr_assert_gt(number(r, "proxy_peak_rss"), 1 << 20);
+	cJSON_Delete(r);
+	cr_assert_eq(proxy_dirs(), dirs, "the run left its proxy's directory behind");
+}
+
+Test(run_command, proxy_nginx_forwards_every_span_and_is_measured)
+{
+	check_proxy("nginx");
+}
+
+Test(run_command, proxy_haproxy_forwards_every_span_and_is_measured)
+{
+	check_proxy("haproxy");
+}
+
+Test(run_command, a_bad_proxy_is_named_before_the_run)
+{
+	const char *args[] = {"--client", "c", "--sps", "100", "--runtime", "1", "--proxy",
+			      "envoy", NULL};
+	int st = run(args);
+	cr_assert_neq(st, 0);
+	cr_assert(strstr(text_of(err_path), "proxy \"envoy\": expected nginx or haproxy, or none")
+		  != NULL, "%s", text_of(err_path));
 }

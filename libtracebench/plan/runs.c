@@ -113,6 +113,19 @@ static bool set_satellites(parser *ps, orc_plan_run *r)
 	return plan_take_mode(ps, &r->satellite_mode);
 }
 
+static bool set_proxy(parser *ps, orc_plan_run *r)
+{
+	if (ps->tok.kind != T_WORD ||
+	    tb_proxy_kind_parse(ps->tok.start, ps->tok.len, &r->proxy) != TB_OK) {
+		char kinds[64];
+		tb_proxy_kind_choices(kinds, sizeof(kinds));
+		plan_fail_at(ps, &ps->tok, "expected a proxy: %s, or none", kinds);
+		return false;
+	}
+	plan_advance(ps);
+	return true;
+}
+
 static bool set_protocol(parser *ps, orc_plan_run *r)
 {
 	if (!plan_is_word(&ps->tok, "lightstep") && !plan_is_word(&ps->tok, "otlp")) {
@@ -221,6 +234,7 @@ static const struct run_setting {
 	{"clients", set_clients, "--clients --client", "tb_benchmark_params.clients "
 	 "tb_benchmark_params.mix"},
 	{"total_sps", set_total_sps, "--total-sps", "tb_benchmark_params.total_sps"},
+	{"proxy", set_proxy, "--proxy", "tb_benchmark_params.proxy"},
 };
 #define NSETTINGS (sizeof(run_settings) / sizeof(run_settings[0]))
 

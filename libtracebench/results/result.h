@@ -164,6 +164,13 @@
 	  NULL, "periods the satellites' cgroups held them back for their quota")            \
 	X(satellite_rss_bytes, U64, "satellite_rss_bytes", ASSERT, RUN, RUN, BYTES, NULL,  \
 	  "the largest satellite's resident memory at the end of the run")                   \
+	X(proxy, STR16, "proxy", INFO, RUN, RUN, NONE, NULL,                                   \
+	  "the proxy the clients reported through (nginx, haproxy), or none")                 \
+	X(proxy_cpu, F64, "proxy_cpu", ASSERT, RUN, RUN, SHARE, "proxy CPU %",              \
+	  "the proxy's own CPU (all its processes) while the clients ran, as a share of one "  \
+	  "core (0 without a proxy)")                                                         \
+	X(proxy_peak_rss, U64, "proxy_peak_rss", ASSERT, RUN, RUN, BYTES, NULL,             \
+	  "the proxy's peak resident memory, summed over its processes (0 without a proxy)")  \
 	X(harness_bound, BOOL, "harness_bound", ASSERT, RUN, RUN, NONE, NULL,             \
 	  "the result may measure the harness, not the tracer: a satellite used more than "   \
 	  "80% of a core (or of its cgroup's quota), the client's host was more than 90% "    \

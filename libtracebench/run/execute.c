@@ -368,7 +368,7 @@ static int perform_one(execution *x, const step *st, bool *failed, orc_result **
 	orc_run_params p = {
 		.client = x->clients[x->run_client[i]], .trace = pr->trace && !st->twin, .sps = sps,
 		.clients = clients, .nclients = nclients,
-		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode,
+		.runtime_s = pr->runtime_s, .satellite_mode = pr->satellite_mode, .proxy = pr->proxy,
 		.no_flush = pr->no_flush, .no_timeout = pr->no_timeout, .run_id = x->done + 1,
 		.sleep_interval_ns = pr->sleep_interval_ns,
 		.events = pr->events, .nevents = pr->nevents, .samples_path = samples,

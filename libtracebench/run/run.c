@@ -616,6 +616,7 @@ static void start_result(const orc_env *env, const orc_run_params *p, orc_result
 	snprintf(r->client, sizeof(r->client), "%s",
 		 p->clients != NULL && p->nclients > 0 ? p->clients[0].name : p->client);
 	snprintf(r->satellite_mode, sizeof(r->satellite_mode), "%s", run_mode(env, p));
+	snprintf(r->proxy, sizeof(r->proxy), "%s", tb_proxy_kind_name(p->proxy));
 	r->trace = p->trace;
 	r->runtime_s = p->runtime_s;
 	r->run_id = p->run_id;
@@ -669,8 +670,15 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 		return rc;
 	member *m = NULL;
 	size_t n = 0;
+	run_proxy px;
 	if ((rc = members_alloc(env, p, &base, &m, &n, err, errlen)) != TB_OK)
 		return rc;
+	if ((rc = run_proxy_start(env, p, &px, err, errlen)) != TB_OK) {
+		members_free(m, n, false);
+		return rc;
+	}
+	run_proxy_point(&px, m, n);
+	run_proxy_mark(&px);
 	if ((rc = arm(env, m, n, err, errlen)) == TB_OK)
 		rc = sample_clients(env, p, m, n, r, err, errlen);
 	if (rc == TB_OK) {
@@ -685,6 +693,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_channel_disarm(env->channel);
 	if (rc == TB_OK)
 		rc = settle_run(env, p, m, n, r, reset_ns);
+	run_proxy_finish(&px, r);
 	if (rc != TB_OK) {
 		members_free(m, n, false);
 		return rc;

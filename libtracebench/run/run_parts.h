@@ -76,6 +76,29 @@ typedef struct sample_log {
 	size_t n, cap;
 } sample_log;
 
+/* The run's proxy, when it has one (run_proxy.c). */
+typedef struct run_proxy {
+	tb_proxy proxy;			/* running: the clients report to it */
+	char dir[PATH_MAX];
+	bool own_dir;			/* made for the run: removed with the proxy */
+	tb_command up;			/* the satellites, as this host reaches them */
+	const char *ups[TB_CMD_MAX_SATELLITES];
+	uint64_t cpu0_ns, t0_ns;	/* its CPU when the clients were launched, and when */
+} run_proxy;
+
+/* run_proxy_start starts p's proxy (nothing without one) in front of the satellites.
+ * A proxy that does not start is an error naming its log. */
+int run_proxy_start(orc_env *env, const orc_run_params *p, run_proxy *px, char *err,
+		    size_t errlen);
+/* run_proxy_point makes each client report to the proxy. */
+void run_proxy_point(const run_proxy *px, member *m, size_t n);
+/* run_proxy_mark notes the proxy's CPU as the clients are launched. */
+void run_proxy_mark(run_proxy *px);
+/* run_proxy_finish puts the proxy's figures into r and stops it. */
+void run_proxy_finish(run_proxy *px, orc_result *r);
+/* run_proxy_close stops the proxy, if running, and removes a directory made for it. */
+void run_proxy_close(run_proxy *px);
+
 /* run_fail marks the run failed with the first reason given. */
 void run_fail(orc_result *r, const char *fmt, const char *what);
 /* run_apply_event applies a timed event to the satellite groups it names. Each group's

@@ -50,7 +50,7 @@ class BenchmarkParams(ctypes.Structure):
                 ("samples_path", ctypes.c_char_p), ("sleep_interval_ns", ctypes.c_uint64),
                 ("clients", ctypes.c_uint), ("mix", ctypes.c_char_p),
                 ("total_sps", ctypes.c_bool), ("events", ctypes.POINTER(ctypes.c_char_p)),
-                ("nevents", ctypes.c_size_t)]
+                ("nevents", ctypes.c_size_t), ("proxy", ctypes.c_char_p)]
 
 
 class CompareOpts(ctypes.Structure):

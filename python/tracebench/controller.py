@@ -65,14 +65,16 @@ class Controller:
 
     def benchmark(self, satellites=None, trace=True, no_flush=False, spans_per_second=100,
                   runtime=10, no_timeout=False, protocol=None, clients=1, mix=None,
-                  total_sps=False, events=()):
+                  total_sps=False, events=(), proxy=None):
         """Runs the client once and returns its Result. Without satellites, spans go to a
         port nothing listens on and spans_received and dropped_spans mean nothing. With
         clients=N, N copies run together, each at spans_per_second, each counted apart
         (result.per_client); mix="c x2, js-otel x2" runs clients by name instead. With
         total_sps, spans_per_second is the run's, shared by its clients. events are timed
         satellite events, "TIME:EVENT" as `orchestrator run --at` takes them ("5s:down"),
-        after the faults the satellite group was given (satellites.down(at=5), ...)."""
+        after the faults the satellite group was given (satellites.down(at=5), ...).
+        proxy="nginx" or "haproxy" puts that proxy, on this host, between the clients
+        and the satellites; the Result then has proxy_cpu and proxy_peak_rss."""
         if not spans_per_second > 0:
             raise ValueError("Cannot target 0 spans per second.")
         timed = list(satellites.events if satellites is not None else ()) + list(events)
@@ -82,7 +84,8 @@ class Controller:
                                  protocol=protocol.encode() if protocol else None,
                                  no_flush=no_flush, clients=clients,
                                  mix=mix.encode() if mix else None, total_sps=total_sps,
-                                 events=encoded, nevents=len(timed))
+                                 events=encoded, nevents=len(timed),
+                                 proxy=proxy.encode() if proxy else None)
         sats = satellites.handle_for(self) if satellites is not None else None
         handle = ctypes.c_void_p()
         _stoppable(call, lib.tb_benchmark, self.handle, sats, ctypes.byref(params),
