@@ -19,12 +19,15 @@
 
 #define MAX_PLAN_BYTES (1u << 20)
 
-static const char *const graph_kinds[] = {"memory", "memory_panels", "tracer_cpu", "dropped",
-					  "ramp", NULL};
+static const char *const graph_kinds[ORC_GRAPH_KIND_COUNT + 1] = {
+	[ORC_GRAPH_MEMORY] = "memory", [ORC_GRAPH_PANELS] = "memory_panels",
+	[ORC_GRAPH_TRACER_CPU] = "tracer_cpu", [ORC_GRAPH_DROPPED] = "dropped",
+	[ORC_GRAPH_RAMP] = "ramp", [ORC_GRAPH_COST] = "cost", [ORC_GRAPH_KIND_COUNT] = NULL,
+};
 
 const char *orc_graph_kind_name(orc_graph_kind k)
 {
-	return (unsigned)k <= ORC_GRAPH_RAMP ? graph_kinds[k] : "?";
+	return (unsigned)k < ORC_GRAPH_KIND_COUNT ? graph_kinds[k] : "?";
 }
 
 /* check_graph_runs holds a graph to what its kind can draw. */
@@ -70,8 +73,13 @@ static void parse_graph(parser *ps)
 	while (graph_kinds[k] != NULL && !plan_is_word(&kind, graph_kinds[k]))
 		k++;
 	if (graph_kinds[k] == NULL) {
-		plan_fail_at(ps, &kind, "expected a graph kind: memory, memory_panels, tracer_cpu or "
-				   "dropped");
+		char names[160];
+		size_t off = 0;
+		for (size_t i = 0; i < ORC_GRAPH_KIND_COUNT && off < sizeof(names); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						i == 0 ? "" : i + 1 == ORC_GRAPH_KIND_COUNT ? " or " : ", ",
+						graph_kinds[i]);
+		plan_fail_at(ps, &kind, "expected a graph kind: %s", names);
 		return;
 	}
 	g->kind = (orc_graph_kind)k;

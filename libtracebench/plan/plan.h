@@ -174,6 +174,9 @@ typedef enum orc_graph_kind {
 	ORC_GRAPH_TRACER_CPU,	/* traced - untraced CPU against spans/s; two runs */
 	ORC_GRAPH_DROPPED,	/* % of spans dropped against spans/s */
 	ORC_GRAPH_RAMP,		/* a ramp: dropped % and CPU against rate, breaking point marked */
+	ORC_GRAPH_COST,		/* client CPU and peak RSS against spans/s, one line per run,
+				 * with a run's proxy's own beside it */
+	ORC_GRAPH_KIND_COUNT
 } orc_graph_kind;
 
 typedef struct orc_graph {

@@ -318,13 +318,40 @@ static double stat_se(const trials *s)
 	return var > 0 ? sqrt(var / s->n) : 0;
 }
 
-/* rates lists the distinct sps values of run, in the order they ran. */
-static size_t rates(const orc_result *rows, size_t n, const char *run, double *out,
-		    size_t max)
+/* Which rows a line of a graph draws: one run's, or (run NULL) those of the graph's runs
+ * that took one path: untraced (NoOp, nothing reported), or traced through one proxy
+ * ("none": straight to the satellites). */
+typedef struct selection {
+	const char *run;
+	const orc_graph *g;
+	const char *path;	/* path_of's name */
+} selection;
+
+/* path_of names the path a run's spans took. */
+static const char *path_of(const orc_result *r)
+{
+	return !r->trace ? "untraced" : r->proxy[0] == '\0' ? "none" : r->proxy;
+}
+
+static bool selected(const selection *sel, const orc_result *r)
+{
+	if (sel->run != NULL)
+		return strcmp(r->plan_run, sel->run) == 0;
+	if (strcmp(path_of(r), sel->path) != 0)
+		return false;
+	for (size_t i = 0; i < sel->g->nruns; i++)
+		if (strcmp(r->plan_run, sel->g->runs[i]) == 0)
+			return true;
+	return false;
+}
+
+/* rates_of lists the distinct sps values of the selected rows, in the order they ran. */
+static size_t rates_of(const orc_result *rows, size_t n, const selection *sel, double *out,
+		       size_t max)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rows[i].plan_run, run) != 0)
+		if (!selected(sel, &rows[i]))
 			continue;
 		bool seen = false;
 		for (size_t j = 0; j < k; j++)
@@ -335,16 +362,32 @@ static size_t rates(const orc_result *rows, size_t n, const char *run, double *o
 	return k;
 }
 
-/* collect gathers value over the trials of run at sps; a trial that reported nothing
- * (killed before its result) has no value to give. */
-static trials collect(const orc_result *rows, size_t n, const char *run, double sps,
-		      double (*value)(const orc_result *))
+/* collect_of gathers value over the selected trials at sps; a trial that reported
+ * nothing (killed before its result) has no value to give. */
+static trials collect_of(const orc_result *rows, size_t n, const selection *sel, double sps,
+			 double (*value)(const orc_result *))
 {
 	trials s = {0};
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].plan_run, run) == 0 && rows[i].sps_asked == sps && rows[i].spans_sent > 0)
+		if (selected(sel, &rows[i]) && rows[i].sps_asked == sps && rows[i].spans_sent > 0)
 			stat_add(&s, value(&rows[i]));
 	return s;
+}
+
+/* rates lists the distinct sps values of run, in the order they ran. */
+static size_t rates(const orc_result *rows, size_t n, const char *run, double *out,
+		    size_t max)
+{
+	selection sel = {.run = run};
+	return rates_of(rows, n, &sel, out, max);
+}
+
+/* collect gathers value over the trials of run at sps. */
+static trials collect(const orc_result *rows, size_t n, const char *run, double sps,
+		      double (*value)(const orc_result *))
+{
+	selection sel = {.run = run};
+	return collect_of(rows, n, &sel, sps, value);
 }
 
 static double cpu_points(const orc_result *r)
@@ -464,6 +507,133 @@ static void draw_dropped(drawing *d, const orc_graph *g, const orc_result *rows,
 	fprintf(d->body, "%s\n", plot);
 }
 
+static double cpu_pct(const orc_result *r)
+{
+	return 100 * r->cpu_usage;
+}
+
+static double rss_mib(const orc_result *r)
+{
+	return (double)r->peak_rss_bytes / (1024.0 * 1024.0);
+}
+
+static double proxy_cpu_pct(const orc_result *r)
+{
+	return 100 * r->proxy_cpu;
+}
+
+static double proxy_rss_mib(const orc_result *r)
+{
+	return (double)r->proxy_peak_rss / (1024.0 * 1024.0);
+}
+
+static int cmp_double(const void *a, const void *b);
+
+/* cost_block writes one path's block: per rate, the client's CPU and peak RSS (mean,
+ * min, max of its trials) and its proxy's. Returns whether anything was written. */
+static bool cost_block(drawing *d, const selection *sel, const orc_result *rows, size_t n,
+		       double *all, size_t *nall, size_t cap)
+{
+	double x[ORC_PLAN_MAX_SWEEP * ORC_GRAPH_MAX_RUNS];
+	size_t k = rates_of(rows, n, sel, x, sizeof(x) / sizeof(x[0]));
+	qsort(x, k, sizeof(x[0]), cmp_double);
+	bool begun = false;
+	for (size_t i = 0; i < k; i++) {
+		trials c = collect_of(rows, n, sel, x[i], cpu_pct);
+		if (c.n == 0)
+			continue;
+		trials m = collect_of(rows, n, sel, x[i], rss_mib);
+		trials pc = collect_of(rows, n, sel, x[i], proxy_cpu_pct);
+		trials pm = collect_of(rows, n, sel, x[i], proxy_rss_mib);
+		if (!begun) {
+			char title[160];
+			snprintf(title, sizeof(title), "path %s: client and proxy CPU and peak RSS",
+				 sel->path);
+			begin_block(d, title);
+			fputs("# spans/s\tcpu_pct\tmin\tmax\trss_mib\tmin\tmax\tproxy_cpu_pct\t"
+			      "proxy_rss_mib\ttrials\n", d->dat);
+			begun = true;
+		}
+		fprintf(d->dat, "%g\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.3f\t%.4f\t%.3f\t%u\n", x[i],
+			stat_mean(&c), c.min, c.max, stat_mean(&m), m.min, m.max, stat_mean(&pc),
+			stat_mean(&pm), c.n);
+		if (*nall < cap)
+			all[(*nall)++] = x[i];
+	}
+	return begun;
+}
+
+/* paths lists the paths the graph's runs took, in the order they ran. */
+static size_t paths(const orc_graph *g, const orc_result *rows, size_t n,
+		    const char **out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *path = path_of(&rows[i]);
+		selection any = {.run = NULL, .g = g, .path = path};
+		if (!selected(&any, &rows[i]))
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < k; j++)
+			seen |= strcmp(out[j], path) == 0;
+		if (!seen && k < max)
+			out[k++] = path;
+	}
+	return k;
+}
+
+/* add_line appends one line of a plot command to buf: "plot ..." first, ", ..." after. */
+static void add_line(char *buf, size_t cap, size_t *used, const char *name, int block,
+		     const char *cols, const char *style, int lc, const char *title)
+{
+	int w = snprintf(buf + *used, cap - *used, "%s '%s.dat' index %d using %s with %s lc %d "
+			 "title \"%s\"", *used ? ", \\\n    " : "plot", name, block, cols, style,
+			 lc, title);
+	if (w > 0 && (size_t)w < cap - *used)
+		*used += (size_t)w;
+}
+
+/* draw_cost draws what each path from the tracer to the satellites costs: the client's
+ * CPU (top) and peak RSS (bottom) against spans/s, one line per path the graph's runs
+ * took (runs are grouped by path, so a path may be several runs, one per rate), and a
+ * proxy's own as a dashed line of the same colour. */
+static void draw_cost(drawing *d, const orc_graph *g, const orc_result *rows, size_t n)
+{
+	double all[ORC_PLAN_MAX_SWEEP * ORC_GRAPH_MAX_RUNS];
+	const char *via[ORC_GRAPH_MAX_RUNS];
+	size_t nall = 0, cu = 0, ru = 0, np = paths(g, rows, n, via, ORC_GRAPH_MAX_RUNS);
+	char text[160], cpu[4096] = "", rss[4096] = "";
+	gp_text(text, sizeof(text), g->title);
+	for (size_t p = 0; p < np; p++) {
+		selection sel = {.run = NULL, .g = g, .path = via[p]};
+		if (!cost_block(d, &sel, rows, n, all, &nall, sizeof(all) / sizeof(all[0])))
+			continue;
+		int b = d->blocks - 1, lc = (int)p + 1;
+		bool proxy = strcmp(via[p], "none") != 0 && strcmp(via[p], "untraced") != 0;
+		char client[96], own[96];
+		snprintf(client, sizeof(client), "%s: client", strcmp(via[p], "none") == 0 ?
+			 "direct" : via[p]);
+		snprintf(own, sizeof(own), "%s itself", via[p]);
+		const char *solid = "yerrorlines lw 2 pt 7", *dashed = "linespoints dt 2 pt 6";
+		add_line(cpu, sizeof(cpu), &cu, d->name, b, "1:2:3:4", solid, lc, client);
+		add_line(rss, sizeof(rss), &ru, d->name, b, "1:5:6:7", solid, lc, client);
+		if (proxy) {
+			add_line(cpu, sizeof(cpu), &cu, d->name, b, "1:8", dashed, lc, own);
+			add_line(rss, sizeof(rss), &ru, d->name, b, "1:9", dashed, lc, own);
+		}
+	}
+	if (cu == 0) {
+		fprintf(d->body, "set title \"%s\"\nset label \"no data\" at graph 0.5, 0.5 "
+				 "center\nplot [0:1] [0:1] -1 notitle\n", text);
+		return;
+	}
+	fprintf(d->body, "set multiplot layout 2, 1 title \"%s\"\nset key outside right top\n"
+			 "set grid\nset bars small\nset yrange [0:*]\n", text);
+	log_x_if_wide(d, all, nall);
+	fprintf(d->body, "set xlabel \"spans per second\"\nset ylabel \"CPU, %% of a core\"\n"
+			 "%s\nset ylabel \"peak RSS, MiB\"\n%s\nunset multiplot\n", cpu, rss);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -522,7 +692,8 @@ static int write_script(const char *path, const char *name, const char *body, si
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
 		return TB_ESYS;
-	int height = kind == ORC_GRAPH_PANELS ? 60 + 260 * (int)nruns : 560;
+	int height = kind == ORC_GRAPH_PANELS ? 60 + 260 * (int)nruns :
+		     kind == ORC_GRAPH_COST ? 800 : 560;
 	static const char *const terms[][2] = {
 		{"pngcairo", "png"},
 		{"svg dynamic", "svg"},
@@ -563,6 +734,8 @@ int orc_graph_write(const orc_graph *g, const orc_result *rows, size_t n, const 
 	case ORC_GRAPH_TRACER_CPU: draw_tracer_cpu(&d, g, rows, n); break;
 	case ORC_GRAPH_DROPPED: draw_dropped(&d, g, rows, n); break;
 	case ORC_GRAPH_RAMP: draw_ramp(&d, g, rows, n); break;
+	case ORC_GRAPH_COST: draw_cost(&d, g, rows, n); break;
+	case ORC_GRAPH_KIND_COUNT: break;
 	}
 	int rc = fclose(d.dat) == 0 ? TB_OK : TB_ESYS;
 	fclose(d.body);
