@@ -650,6 +650,26 @@ Test(client, several_clients_are_held_together_and_told_apart_by_their_tokens)
 	orc_channel_disarm(chan);
 }
 
+/* exchange does one request on h (a POST of body, else a GET), asserts a 200, and
+ * returns how many connections it opened. */
+static long exchange(CURL *h, const char *url, const char *body)
+{
+	buf b = {.len = 0};
+	long status = 0, n = 0;
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	if (body != NULL)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	else
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	cr_assert_eq(curl_easy_perform(h), CURLE_OK);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cr_assert_eq(status, 200, "%s: %.*s", url, (int)b.len, b.data);
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n);
+	return n;
+}
+
 /* A client asks once per benchmark; with many clients answered at once, a new TCP
  * connection per request doubled what each waited. */
 Test(client, a_clients_connection_is_kept_alive_across_its_requests)
@@ -661,30 +681,10 @@ Test(client, a_clients_connection_is_kept_alive_across_its_requests)
 	snprintf(control, sizeof(control), "%s/control", chan_url);
 	snprintf(result, sizeof(result), "%s/result", chan_url);
 	CURL *h = curl_easy_init();
-	buf b;
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	long connects = 0, status = 0;
-	for (int i = 0; i < 5; i++) {
-		b.len = 0;
-		curl_easy_setopt(h, CURLOPT_URL, control);
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-		cr_assert_eq(curl_easy_perform(h), CURLE_OK);
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		cr_assert_eq(status, 200, "%.*s", (int)b.len, b.data);
-		long n = 0;
-		curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n);
-		connects += n;
-	}
-	b.len = 0;
-	curl_easy_setopt(h, CURLOPT_URL, result);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{\"SpansSent\":10,\"ProgramTime\":1,\"ClockTime\":1}");
-	cr_assert_eq(curl_easy_perform(h), CURLE_OK);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	cr_assert_eq(status, 200, "%.*s", (int)b.len, b.data);
-	long n = 0;
-	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &n);
-	connects += n;
+	long connects = 0;
+	for (int i = 0; i < 5; i++)
+		connects += exchange(h, control, NULL);
+	connects += exchange(h, result, "{\"SpansSent\":10,\"ProgramTime\":1,\"ClockTime\":1}");
 	curl_easy_cleanup(h);
 	cr_assert_eq(connects, 1, "%ld connections for 6 requests", connects);
 	orc_channel_disarm(chan);

@@ -50,6 +50,15 @@ Test(plan, shipped_plans_parse)
 	cr_assert(kinds[ORC_EV_ERRORS] && kinds[ORC_EV_BANDWIDTH] && kinds[ORC_EV_CLOSE] &&
 		  kinds[ORC_EV_SATELLITES_DOWN] && kinds[ORC_EV_SATELLITES_UP]);
 	orc_plan_free(p);
+	/* proxy.plan: each path at each rate, untraced beside them, and a cost graph. */
+	cr_assert_eq(orc_plan_load(SOURCE_DIR "/plans/proxy.plan", &p, err, sizeof(err)), TB_OK,
+		     "%s", err);
+	size_t via[TB_PROXY_KIND_COUNT] = {0};
+	for (size_t i = 0; i < p->nruns; i++)
+		via[p->runs[i].proxy]++;
+	cr_assert(via[TB_PROXY_NGINX] >= 3 && via[TB_PROXY_NGINX] == via[TB_PROXY_HAPROXY]);
+	cr_assert_eq(p->graphs[0].kind, ORC_GRAPH_COST);
+	orc_plan_free(p);
 }
 
 Test(plan, graphs_name_their_runs_and_scale_shrinks_every_duration)
@@ -259,7 +268,10 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"sampler \"tcp://x:1\nrun a sps 1 runtime 1s\n", "t.plan:1:9: expected a closing '\"'"},
 		{"run a sps 1 runtime 1s repeat 0\n", "t.plan:1:31: expected a repeat count from 1 to 1000"},
 		{"run a sps 1 runtime 1s protocol zipkin\n", "t.plan:1:33: expected lightstep or otlp"},
-		{"run a sps 1 runtime 1s\ngraph g pie a\n", "t.plan:2:9: expected a graph kind"},
+		{"run a sps 1 runtime 1s proxy envoy\n",
+		 "t.plan:1:30: expected a proxy: nginx or haproxy, or none"},
+		{"run a sps 1 runtime 1s\ngraph g pie a\n", "t.plan:2:9: expected a graph kind: "
+		 "memory, memory_panels, tracer_cpu, dropped, ramp or cost"},
 		{"run a sps 1 runtime 1s\ngraph g memory b\n",
 		 "t.plan:2:16: expected the name of a run above, not 'b'"},
 		{"run a sps 1 runtime 1s\ngraph g memory a\ngraph g memory a\n",

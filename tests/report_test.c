@@ -393,3 +393,59 @@ Test(report, a_result_field_reaches_runs_jsonl_assertions_and_the_report, .timeo
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_assert(strstr(text, want[i]) != NULL, "no %s in %s", want[i], text);
 }
+
+/* A cost graph groups runs by the path their spans took, whatever the runs are called:
+ * one line for the untraced program, one straight to the satellites, one per proxy, each
+ * across the rates of all its runs, with the proxy's own figures beside the client's. */
+Test(report, a_cost_graph_draws_one_line_per_path_across_its_runs)
+{
+	char dir[300], path[600], text[65536];
+	static const char *const rows[][4] = {
+		/* plan_run, trace, sps, proxy fields */
+		{"u100", "false", "100", ""},
+		{"u200", "false", "200", ""},
+		{"d100", "true", "100", ",\"proxy\":\"none\""},
+		{"d200", "true", "200", ",\"proxy\":\"none\""},
+		{"n100", "true", "100", ",\"proxy\":\"nginx\",\"proxy_cpu\":0.01,"
+					"\"proxy_peak_rss\":10485760"},
+		{"n200", "true", "200", ",\"proxy\":\"nginx\",\"proxy_cpu\":0.02,"
+					"\"proxy_peak_rss\":12582912"},
+	};
+	char runs[8192] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < 6; i++)
+		off += (size_t)snprintf(runs + off, sizeof(runs) - off,
+			"{\"plan_run\":\"%s\",\"result\":{\"client\":\"c\",\"trace\":%s,\"sps\":%s,"
+			"\"runtime\":1,\"spans_sent\":%s,\"spans_received\":%s,\"cpu_usage\":0.5,"
+			"\"peak_rss_bytes\":2097152,\"sample_period\":0.1,\"events\":[]%s}}\n",
+			rows[i][0], rows[i][1], rows[i][2], rows[i][2], rows[i][2], rows[i][3]);
+	fake_results(dir, sizeof(dir), runs);
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	write_file(path, "client c\nrun u100 sps 100 runtime 1s notrace\n"
+			 "run u200 sps 200 runtime 1s notrace\nrun d100 sps 100 runtime 1s\n"
+			 "run d200 sps 200 runtime 1s\nrun n100 sps 100 runtime 1s proxy nginx\n"
+			 "run n200 sps 200 runtime 1s proxy nginx\n"
+			 "graph paths cost u100, u200, d100, d200, n100, n200\n");
+	char *argv[] = {ORCHESTRATOR_BIN, "report", dir, NULL};
+	int st = run(argv, NULL, 60000);
+	tu_read_file(err_path, text, sizeof(text));
+	cr_assert_eq(st, 0, "%s", text);
+	snprintf(path, sizeof(path), "%s/graphs/paths.png", dir);
+	assert_png(path);
+	snprintf(path, sizeof(path), "%s/graphs/paths.dat", dir);
+	tu_read_file(path, text, sizeof(text));
+	const char *u = strstr(text, "path untraced"), *d = strstr(text, "path none"),
+		   *n = strstr(text, "path nginx");
+	cr_assert(u != NULL && d != NULL && n != NULL && u < d && d < n, "%s", text);
+	/* Both rates of a path in its one block; the proxy's CPU % and RSS MiB beside. */
+	cr_assert(strstr(n, "\n100\t50.0000\t50.0000\t50.0000\t2.000\t2.000\t2.000\t1.0000\t"
+			    "10.000\t1\n200\t50.0000\t50.0000\t50.0000\t2.000\t2.000\t2.000\t"
+			    "2.0000\t12.000\t1\n") != NULL, "%s", n);
+	cr_assert(strstr(d, "\n200\t50.0000\t50.0000\t50.0000\t2.000\t2.000\t2.000\t0.0000\t"
+			    "0.000\t1\n") != NULL, "%s", d);
+	snprintf(path, sizeof(path), "%s/graphs/paths.gp", dir);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "title \"nginx itself\"") != NULL, "%s", text);
+	cr_assert(strstr(text, "title \"direct: client\"") != NULL, "%s", text);
+	cr_assert(strstr(text, "title \"none itself\"") == NULL, "%s", text);
+}
