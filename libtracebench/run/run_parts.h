@@ -94,10 +94,9 @@ int run_proxy_start(orc_env *env, const orc_run_params *p, run_proxy *px, char *
 void run_proxy_point(const run_proxy *px, member *m, size_t n);
 /* run_proxy_mark notes the proxy's CPU as the clients are launched. */
 void run_proxy_mark(run_proxy *px);
-/* run_proxy_finish puts the proxy's figures into r and stops it. */
+/* run_proxy_finish puts the proxy's figures into r, stops it and removes a directory
+ * made for it. */
 void run_proxy_finish(run_proxy *px, orc_result *r);
-/* run_proxy_close stops the proxy, if running, and removes a directory made for it. */
-void run_proxy_close(run_proxy *px);
 
 /* run_fail marks the run failed with the first reason given. */
 void run_fail(orc_result *r, const char *fmt, const char *what);

@@ -100,12 +100,6 @@ void run_proxy_finish(run_proxy *px, orc_result *r)
 		r->proxy_peak_rss = rss;
 	}
 	tb_proxy_stop(&px->proxy);
-	run_proxy_close(px);
-}
-
-void run_proxy_close(run_proxy *px)
-{
-	tb_proxy_stop(&px->proxy);
 	if (px->own_dir && tb_proxy_remove_dir(px->dir) != TB_OK)
 		tb_warn("orchestrator: cannot remove %s: %s", px->dir, strerror(errno));
 	px->own_dir = false;
