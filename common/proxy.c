@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* proxy.c - starting nginx or HAProxy in front of the satellites: one table row per
- * kind (its program, its configuration, its command line), then the same steps for
- * each: choose a port, write the configuration, start, wait until it accepts. */
+/* proxy.c - starting a proxy in front of the satellites: one table row per kind (its
+ * program, its configuration, its command line), then the same steps for each: choose a
+ * port, write the configuration, start, wait until it accepts. */
 #include "common/proxy.h"
 
 #include <arpa/inet.h>
@@ -15,20 +15,24 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/host.h"
 
 typedef int (*conf_writer)(FILE *f, const tb_proxy *p, const tb_proxy_opts *o);
 
 typedef struct proxy_kind {
 	const char *name;
-	const char *program;
-	const char *conf_name;		/* the configuration's file name in opts.dir */
+	const char *program;		/* NULL: the command line gives it */
+	bool ours;			/* a tracebench program, found beside this one */
+	const char *conf_name;		/* the configuration's file name in opts.dir; NULL: none */
 	conf_writer write_conf;
 	/* The command line after the program; "%c" becomes the configuration's path,
-	 * "%d" the directory. */
-	const char *args[8];
+	 * "%d" the directory, "%p" the port, "%u" the satellites' URLs (http://host:port,
+	 * comma-separated), "%C" the control URL. */
+	const char *args[16];
 } proxy_kind;
 
 /* nginx in the foreground, a master and one worker as it is usually run, its error log
@@ -68,11 +72,16 @@ static int haproxy_conf(FILE *f, const tb_proxy *p, const tb_proxy_opts *o)
 }
 
 static const proxy_kind kinds[TB_PROXY_KIND_COUNT] = {
-	[TB_PROXY_NONE] = {"none", NULL, NULL, NULL, {NULL}},
-	[TB_PROXY_NGINX] = {"nginx", "nginx", "nginx.conf", nginx_conf,
+	[TB_PROXY_NONE] = {"none", NULL, false, NULL, NULL, {NULL}},
+	[TB_PROXY_NGINX] = {"nginx", "nginx", false, "nginx.conf", nginx_conf,
 			    {"-p", "%d", "-e", "stderr", "-c", "%c", NULL}},
-	[TB_PROXY_HAPROXY] = {"haproxy", "haproxy", "haproxy.cfg", haproxy_conf,
+	[TB_PROXY_HAPROXY] = {"haproxy", "haproxy", false, "haproxy.cfg", haproxy_conf,
 			      {"-db", "-f", "%c", NULL}},
+	/* No duplicate set: a forwarder need not check, and its memory is what is measured. */
+	[TB_PROXY_SATELLITE] = {"satellite", "satellite", true, NULL, NULL,
+				{"--ports", "%p", "--dup-slots", "0", "--forward", "%u",
+				 "--control", "%C", NULL}},
+	[TB_PROXY_COMMAND] = {"command", NULL, false, NULL, NULL, {NULL}},
 };
 
 const char *tb_proxy_kind_name(tb_proxy_kind k)
@@ -98,8 +107,126 @@ void tb_proxy_kind_choices(char *buf, size_t len)
 	for (int i = TB_PROXY_NONE + 1; i < TB_PROXY_KIND_COUNT && off < len; i++) {
 		const char *sep = i == TB_PROXY_NONE + 1 ? "" : i + 1 == TB_PROXY_KIND_COUNT ?
 			" or " : ", ";
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", sep, kinds[i].name);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s%s", sep, kinds[i].name,
+					i == TB_PROXY_COMMAND ? " \"...\"" : "");
 	}
+}
+
+/* The placeholders of a command proxy's command line. */
+typedef struct placeholders {
+	char listen[32], port[8], upstream[128], upstreams[TB_PROXY_MAX_UPSTREAMS * 48];
+	const char *dir;
+} placeholders;
+
+/* expand_word writes word into out with each placeholder replaced; false if it does not
+ * fit. *names_port is set when it names {listen} or {port}. */
+static bool expand_word(const char *word, const placeholders *ph, char *out, size_t len,
+			bool *names_port)
+{
+	const struct { const char *name, *value; } subs[] = {
+		{"{listen}", ph->listen}, {"{port}", ph->port}, {"{upstreams}", ph->upstreams},
+		{"{upstream}", ph->upstream}, {"{dir}", ph->dir},
+	};
+	size_t off = 0;
+	for (const char *w = word; *w != '\0';) {
+		size_t i, n = sizeof(subs) / sizeof(subs[0]);
+		for (i = 0; i < n && strncmp(w, subs[i].name, strlen(subs[i].name)) != 0; i++)
+			;
+		const char *add = i < n ? subs[i].value : w;
+		size_t alen = i < n ? strlen(add) : 1;
+		if (i < 2)
+			*names_port = true;
+		if (off + alen >= len)
+			return false;
+		memcpy(out + off, add, alen);
+		off += alen;
+		w += i < n ? strlen(subs[i].name) : 1;
+	}
+	out[off] = '\0';
+	return true;
+}
+
+/* expand_command splits a command line into words[] (malloc'd, NULL-ended; at most
+ * max-1) with its placeholders replaced. TB_OK or TB_EINVAL with err. */
+static int expand_command(const char *command, const placeholders *ph, char **words,
+			  size_t max, char *err, size_t errlen)
+{
+	wordexp_t we;
+	bool names_port = false;
+	int rc = TB_EINVAL;
+	words[0] = NULL;
+	int w = wordexp(command, &we, WRDE_NOCMD | WRDE_SHOWERR);
+	if (w != 0) {
+		snprintf(err, errlen, "proxy command \"%s\": %s", command,
+			 w == WRDE_CMDSUB ? "command substitution is not allowed" :
+			 w == WRDE_BADCHAR ? "a character such as | & ; < > ( ) { } needs quotes" :
+			 w == WRDE_SYNTAX ? "unbalanced quotes" : "does not split into words");
+		return TB_EINVAL;
+	}
+	if (we.we_wordc == 0 || we.we_wordc >= max) {
+		snprintf(err, errlen, "proxy command \"%s\": expected a program and at most %zu "
+				      "arguments", command, max - 2);
+		goto out;
+	}
+	size_t i;
+	for (i = 0; i < we.we_wordc; i++) {
+		char buf[TB_PROXY_COMMAND_MAX + sizeof(ph->upstreams)];
+		if (!expand_word(we.we_wordv[i], ph, buf, sizeof(buf), &names_port) ||
+		    (words[i] = strdup(buf)) == NULL)
+			break;
+		words[i + 1] = NULL;
+	}
+	if (i < we.we_wordc)
+		snprintf(err, errlen, "proxy command \"%s\": a word is too long", command);
+	else if (!names_port)
+		snprintf(err, errlen, "proxy command \"%s\": it must say where to listen, with "
+				      "{listen} or {port}", command);
+	else
+		rc = TB_OK;
+out:
+	wordfree(&we);
+	for (size_t k = 0; rc != TB_OK && words[k] != NULL; k++) {
+		free(words[k]);
+		words[k] = NULL;
+	}
+	return rc;
+}
+
+int tb_proxy_command_check(const char *command, char *err, size_t errlen)
+{
+	placeholders ph = {.listen = "127.0.0.1:1", .port = "1", .upstream = "127.0.0.1:1",
+			   .upstreams = "127.0.0.1:1", .dir = "/tmp"};
+	char *words[64];
+	int rc = expand_command(command, &ph, words, 64, err, errlen);
+	for (size_t k = 0; rc == TB_OK && words[k] != NULL; k++)
+		free(words[k]);
+	return rc;
+}
+
+int tb_proxy_spec_parse(const char *s, tb_proxy_spec *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	size_t word = strcspn(s, " \t");
+	if (tb_proxy_kind_parse(s, word, &out->kind) != TB_OK) {
+		char names[96];
+		tb_proxy_kind_choices(names, sizeof(names));
+		snprintf(err, errlen, "proxy \"%s\": expected %s, or none", s, names);
+		return TB_EINVAL;
+	}
+	const char *rest = s + word + strspn(s + word, " \t");
+	if (out->kind != TB_PROXY_COMMAND) {
+		if (*rest == '\0')
+			return TB_OK;
+		snprintf(err, errlen, "proxy \"%s\": only a command proxy takes more words", s);
+		return TB_EINVAL;
+	}
+	if (*rest == '\0' || strlen(rest) >= sizeof(out->command)) {
+		snprintf(err, errlen, "proxy \"%s\": expected command and its command line (at "
+				      "most %d bytes)", s, TB_PROXY_COMMAND_MAX - 1);
+		return TB_EINVAL;
+	}
+	snprintf(out->command, sizeof(out->command), "%s", rest);
+	return tb_proxy_command_check(out->command, err, errlen);
 }
 
 /* free_port asks the kernel for a free loopback port. The proxy binds it a moment
@@ -192,9 +319,11 @@ static int wait_accepting(tb_proxy *p, const proxy_kind *k, int start_ms, char *
 }
 
 /* program_path finds the kind's program in PATH, else in /usr/sbin, where Debian puts
- * both and where a user's PATH often does not reach. */
+ * both and where a user's PATH often does not reach; tracebench's own beside this one. */
 static const char *program_path(const proxy_kind *k, char *buf, size_t len)
 {
+	if (k->ours)
+		return tb_program_path(buf, len, k->program);
 	const char *path = getenv("PATH");
 	char copy[4096], *save = NULL;
 	snprintf(copy, sizeof(copy), "%s", path != NULL ? path : "");
@@ -207,23 +336,69 @@ static const char *program_path(const proxy_kind *k, char *buf, size_t len)
 	return buf;
 }
 
-/* spawn starts the program with the kind's command line. */
+/* fill_placeholders makes the values a command line's placeholders take. */
+static void fill_placeholders(const tb_proxy *p, const tb_proxy_opts *o, placeholders *ph)
+{
+	size_t off = 0;
+	snprintf(ph->listen, sizeof(ph->listen), "127.0.0.1:%u", (unsigned)p->port);
+	snprintf(ph->port, sizeof(ph->port), "%u", (unsigned)p->port);
+	snprintf(ph->upstream, sizeof(ph->upstream), "%s", o->upstreams[0]);
+	ph->upstreams[0] = '\0';
+	for (size_t i = 0; i < o->nupstreams && off < sizeof(ph->upstreams); i++)
+		off += (size_t)snprintf(ph->upstreams + off, sizeof(ph->upstreams) - off, "%s%s",
+					i ? "," : "", o->upstreams[i]);
+	ph->dir = o->dir;
+}
+
+/* kind_argv makes a table kind's command line, its %-placeholders filled, into argv
+ * (malloc'd words, NULL-ended). */
+static int kind_argv(const tb_proxy *p, const proxy_kind *k, const tb_proxy_opts *o,
+		     char **argv)
+{
+	char prog[PATH_MAX], port[8], urls[TB_PROXY_MAX_UPSTREAMS * 56];
+	size_t n = 0, off = 0;
+	snprintf(port, sizeof(port), "%u", (unsigned)p->port);
+	urls[0] = '\0';
+	for (size_t i = 0; i < o->nupstreams && off < sizeof(urls); i++)
+		off += (size_t)snprintf(urls + off, sizeof(urls) - off, "%shttp://%s", i ? "," : "",
+					o->upstreams[i]);
+	argv[n++] = strdup(program_path(k, prog, sizeof(prog)));
+	for (size_t i = 0; k->args[i] != NULL; i++) {
+		const char *a = k->args[i];
+		argv[n++] = strdup(strcmp(a, "%c") == 0 ? p->conf_path : strcmp(a, "%d") == 0 ? o->dir :
+				   strcmp(a, "%p") == 0 ? port : strcmp(a, "%u") == 0 ? urls :
+				   strcmp(a, "%C") == 0 ? p->control_url : a);
+	}
+	argv[n] = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (argv[i] == NULL)
+			return TB_ENOMEM;
+	return TB_OK;
+}
+
+/* spawn starts the proxy's program with its command line. */
 static int spawn(tb_proxy *p, const proxy_kind *k, const tb_proxy_opts *o, char *err,
 		 size_t errlen)
 {
-	char *argv[12], prog[PATH_MAX];
-	size_t n = 0;
-	argv[n++] = (char *)program_path(k, prog, sizeof(prog));
-	for (size_t i = 0; k->args[i] != NULL; i++)
-		argv[n++] = strcmp(k->args[i], "%c") == 0 ? p->conf_path :
-			    strcmp(k->args[i], "%d") == 0 ? (char *)o->dir : (char *)k->args[i];
-	argv[n] = NULL;
-	tb_child_opts co = {.stdout_path = p->log_path, .stderr_path = p->log_path,
-			    .cwd = o->dir};
-	int rc = tb_child_spawn(&p->child, argv, &co, err, errlen);
-	if (rc == TB_ENOENT)
-		snprintf(err, errlen, "%s is not installed (no '%s' in PATH or /usr/sbin)",
-			 k->name, k->program);
+	char *argv[64] = {NULL};
+	int rc;
+	if (o->kind == TB_PROXY_COMMAND) {
+		placeholders ph;
+		fill_placeholders(p, o, &ph);
+		rc = expand_command(o->command, &ph, argv, 64, err, errlen);
+	} else if ((rc = kind_argv(p, k, o, argv)) != TB_OK) {
+		snprintf(err, errlen, "out of memory");
+	}
+	if (rc == TB_OK) {
+		tb_child_opts co = {.stdout_path = p->log_path, .stderr_path = p->log_path,
+				    .cwd = o->dir};
+		rc = tb_child_spawn(&p->child, argv, &co, err, errlen);
+		if (rc == TB_ENOENT)
+			snprintf(err, errlen, "%s is not installed (no '%s' %s)", k->name, argv[0],
+				 k->ours ? "beside the orchestrator" : "in PATH or /usr/sbin");
+	}
+	for (size_t i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
 	return rc;
 }
 
@@ -231,6 +406,10 @@ static int check_opts(const tb_proxy_opts *o, char *err, size_t errlen)
 {
 	if (o->kind <= TB_PROXY_NONE || o->kind >= TB_PROXY_KIND_COUNT) {
 		snprintf(err, errlen, "no such proxy kind (%d)", (int)o->kind);
+		return TB_EINVAL;
+	}
+	if (o->kind == TB_PROXY_COMMAND && o->command == NULL) {
+		snprintf(err, errlen, "a command proxy needs its command line");
 		return TB_EINVAL;
 	}
 	if (o->nupstreams == 0 || o->nupstreams > TB_PROXY_MAX_UPSTREAMS || o->dir == NULL) {
@@ -259,15 +438,21 @@ int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen
 		return rc;
 	const proxy_kind *k = &kinds[o->kind];
 	p->kind = o->kind;
-	snprintf(p->conf_path, sizeof(p->conf_path), "%s/%s", o->dir, k->conf_name);
-	snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", o->dir, k->name);
+	if (k->conf_name != NULL)
+		snprintf(p->conf_path, sizeof(p->conf_path), "%s/%s", o->dir, k->conf_name);
+	snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", o->dir,
+		 o->kind == TB_PROXY_COMMAND ? "proxy" : k->name);
 	p->port = o->port;
 	if (p->port == 0 && (rc = free_port(&p->port)) != TB_OK) {
 		snprintf(err, errlen, "cannot find a free port for %s: %s", k->name,
 			 strerror(errno));
 		return rc;
 	}
-	if ((rc = write_conf(p, k, o, err, errlen)) != TB_OK ||
+	/* In /tmp, not the directory: an ipc path has at most 107 bytes. */
+	if (o->kind == TB_PROXY_SATELLITE)
+		snprintf(p->control_url, sizeof(p->control_url),
+			 "ipc:///tmp/tracebench-proxy-%d-%u.ipc", (int)getpid(), (unsigned)p->port);
+	if ((k->write_conf != NULL && (rc = write_conf(p, k, o, err, errlen)) != TB_OK) ||
 	    (rc = spawn(p, k, o, err, errlen)) != TB_OK)
 		return rc;
 	p->running = 1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* proxy.h - a proxy between a tracer and the satellites, as deployments run one (a local
- * agent or sidecar that forwards to remote collectors): nginx or HAProxy, with a
- * configuration written for the run.
+ * agent or sidecar that forwards to remote collectors): nginx or HAProxy with a
+ * configuration written for the run, tracebench's own satellite forwarding what it takes
+ * (satellite --forward), or any program given as a command line.
  *
  * A proxy listens on one loopback port and spreads what it receives over the upstream
  * satellites, keeping connections to them alive. Its configuration, its log and any
@@ -23,18 +24,45 @@ typedef enum tb_proxy_kind {
 	TB_PROXY_NONE = 0,	/* the tracer reports straight to the satellites */
 	TB_PROXY_NGINX,		/* nginx: proxy_pass over kept-alive HTTP/1.1 */
 	TB_PROXY_HAPROXY,	/* HAProxy: mode http, round robin */
+	TB_PROXY_SATELLITE,	/* satellite --forward: acknowledges, queues, batches, retries */
+	TB_PROXY_COMMAND,	/* a program given as a command line, with placeholders */
 	TB_PROXY_KIND_COUNT
 } tb_proxy_kind;
 
-/* tb_proxy_kind_name: "none", "nginx", "haproxy". */
+/* tb_proxy_kind_name: "none", "nginx", "haproxy", "satellite", "command". */
 const char *tb_proxy_kind_name(tb_proxy_kind k);
 
 /* tb_proxy_kind_parse reads a kind's name (len bytes). TB_OK or TB_EINVAL. */
 int tb_proxy_kind_parse(const char *s, size_t len, tb_proxy_kind *out);
 
-/* tb_proxy_kind_choices writes the names a plan may give, for a message: "nginx or
- * haproxy". */
+/* tb_proxy_kind_choices writes the names a plan may give, for a message: "nginx,
+ * haproxy, satellite or command \"...\"". */
 void tb_proxy_kind_choices(char *buf, size_t len);
+
+/* A command proxy's command line: words as a POSIX shell splits them (quotes, $VAR; no
+ * command substitution), in which these placeholders are replaced:
+ *   {listen}     127.0.0.1:PORT, where the tracer reports
+ *   {port}       PORT alone
+ *   {upstream}   the first satellite, host:port
+ *   {upstreams}  every satellite, host:port,host:port
+ *   {dir}        the proxy's directory (its log is proxy.log there)
+ * It must name {listen} or {port}. */
+#define TB_PROXY_COMMAND_MAX 512
+
+/* Which proxy a run reports through: a kind, and a command proxy's command line. */
+typedef struct tb_proxy_spec {
+	tb_proxy_kind kind;
+	char command[TB_PROXY_COMMAND_MAX];
+} tb_proxy_spec;
+
+/* tb_proxy_spec_parse reads a proxy as every door gives it: "nginx", "haproxy",
+ * "satellite", "none", or "command " followed by its command line. TB_OK, or
+ * TB_EINVAL with err saying what was wrong. */
+int tb_proxy_spec_parse(const char *s, tb_proxy_spec *out, char *err, size_t errlen);
+
+/* tb_proxy_command_check checks a command proxy's command line: it splits, names a
+ * program, and says where to listen. TB_OK or TB_EINVAL with err. */
+int tb_proxy_command_check(const char *command, char *err, size_t errlen);
 
 /* Most satellites a proxy spreads its reports over. */
 #define TB_PROXY_MAX_UPSTREAMS 64
@@ -46,6 +74,7 @@ typedef struct tb_proxy_opts {
 	const char *const *upstreams;	/* "host:port" of each satellite */
 	uint16_t port;			/* where it listens on 127.0.0.1; 0: a free port */
 	int start_ms;			/* how long it may take to accept (0: 10 s) */
+	const char *command;		/* TB_PROXY_COMMAND: its command line */
 } tb_proxy_opts;
 
 typedef struct tb_proxy {
@@ -54,6 +83,8 @@ typedef struct tb_proxy {
 	uint16_t port;			/* where it listens, on 127.0.0.1 */
 	char conf_path[PATH_MAX];
 	char log_path[PATH_MAX];	/* its stdout, stderr and error log */
+	char control_url[128];		/* TB_PROXY_SATELLITE: its control channel (nng), where
+					 * its counters say what it holds; else "" */
 	int running;
 } tb_proxy;
 

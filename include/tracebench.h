@@ -197,9 +197,11 @@ typedef struct tb_benchmark_params {
 					 * "10s:up", "3s:errors 0.3 retry_after 2s", "0s:latency
 					 * 200ms", ...; applied to sats during the run */
 	size_t nevents;
-	const char *proxy;		/* the clients report through "nginx" or "haproxy",
-					 * started on this host in front of the satellites;
-					 * NULL or "none": straight to them */
+	const char *proxy;		/* the clients report through "nginx", "haproxy",
+					 * "satellite" (satellite --forward) or "command
+					 * CMDLINE" ({listen}, {upstream}, ... replaced: see
+					 * docs/proxy.md), started on this host in front of
+					 * the satellites; NULL or "none": straight to them */
 } tb_benchmark_params;
 
 /* tb_benchmark runs one benchmark of c's client reporting to sats (NULL: to a port

@@ -381,13 +381,8 @@ int tb_benchmark(tb_controller *c, tb_satellites *sats, const tb_benchmark_param
 		goto out;
 	}
 	if (p->proxy != NULL &&
-	    tb_proxy_kind_parse(p->proxy, strlen(p->proxy), &b->params.proxy) != TB_OK) {
-		char kinds[64];
-		tb_proxy_kind_choices(kinds, sizeof(kinds));
-		snprintf(err, errlen, "proxy \"%s\": expected %s, or none", p->proxy, kinds);
-		rc = TB_EINVAL;
+	    (rc = tb_proxy_spec_parse(p->proxy, &b->params.proxy, err, errlen)) != TB_OK)
 		goto out;
-	}
 	if ((rc = bench_clients(c, p, b, err, errlen)) != TB_OK ||
 	    (rc = bench_events(p, b, err, errlen)) != TB_OK)
 		goto out;

@@ -40,6 +40,7 @@ struct sat_counters {
 	_Atomic int64_t in_flight;
 	_Atomic uint64_t metrics_reports, metric_points, grpc_reports;
 	_Atomic uint64_t first_ns, last_ns;
+	_Atomic uint64_t fwd[SAT_FWD_COUNT], fwd_peak_bytes;
 	_Atomic uint64_t rejected[SAT_REJ_COUNT];
 	proto_counts by_proto[SAT_PROTO_COUNT];
 	client_counts by_client[TB_MAX_CLIENTS];
@@ -64,6 +65,7 @@ static const char *reject_names[SAT_REJ_COUNT] = {
 	[SAT_REJ_ABORTED] = "aborted",
 	[SAT_REJ_INJECTED_ERROR] = "injected_error",
 	[SAT_REJ_INJECTED_DROP] = "injected_drop",
+	[SAT_REJ_QUEUE_FULL] = "queue_full",
 };
 
 #define ADD(field, v) atomic_fetch_add_explicit(&(field), (v), memory_order_relaxed)
@@ -129,6 +131,9 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	SET(c->grpc_reports, 0);
 	SET(c->first_ns, 0);
 	SET(c->last_ns, 0);
+	for (int i = 0; i < SAT_FWD_COUNT; i++)
+		SET(c->fwd[i], 0);
+	SET(c->fwd_peak_bytes, 0);
 	for (int i = 0; i < SAT_REJ_COUNT; i++)
 		SET(c->rejected[i], 0);
 	for (int i = 0; i < SAT_PROTO_COUNT; i++) {
@@ -284,6 +289,40 @@ void sat_counters_reject(sat_counters *c, sat_reject why)
 		ADD(c->rejected[why], 1);
 }
 
+void sat_counters_forward(sat_counters *c, sat_fwd_count which, uint64_t n)
+{
+	if ((unsigned)which < SAT_FWD_COUNT)
+		ADD(c->fwd[which], n);
+}
+
+void sat_counters_forward_held(sat_counters *c, uint64_t bytes)
+{
+	uint64_t peak = GET(c->fwd_peak_bytes);
+	while (bytes > peak &&
+	       !atomic_compare_exchange_weak_explicit(&c->fwd_peak_bytes, &peak, bytes,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+/* forward_to_proto fills out->forward for a forwarding satellite. */
+static int forward_to_proto(sat_counters *c, const sat_status *st, Tb__SatCounters *out)
+{
+	if (!st->forwarding)
+		return TB_OK;
+	Tb__ForwardCounts *fw = malloc(sizeof(*fw));
+	if (fw == NULL)
+		return TB_ENOMEM;
+	tb__forward_counts__init(fw);
+	fw->held_spans = st->held_spans;
+	fw->held_bytes = st->held_bytes;
+	fw->queue_peak_bytes = GET(c->fwd_peak_bytes);
+#define FWD_TO_PROTO(E, m) fw->m = GET(c->fwd[SAT_FWD_##E]);
+	SAT_FWD_COUNTS(FWD_TO_PROTO)
+#undef FWD_TO_PROTO
+	out->forward = fw;
+	return TB_OK;
+}
+
 uint64_t sat_counters_spans(const sat_counters *c)
 {
 	return GET(((sat_counters *)c)->spans);
@@ -424,7 +463,7 @@ int sat_counters_to_proto(const sat_counters *cc, const sat_status *st, Tb__SatC
 		return TB_ENOMEM;
 	}
 	if (rejects_to_proto(c, out) != TB_OK || protocols_to_proto(c, out) != TB_OK ||
-	    clients_to_proto(c, out) != TB_OK) {
+	    clients_to_proto(c, out) != TB_OK || forward_to_proto(c, st, out) != TB_OK) {
 		sat_counters_proto_fini(out);
 		return TB_ENOMEM;
 	}
@@ -451,6 +490,7 @@ void sat_counters_proto_fini(Tb__SatCounters *out)
 	free(out->by_protocol);
 	free(out->spans_per_bucket);
 	free(out->resend_delays_ms);
+	free(out->forward);
 	tb__sat_counters__init(out);
 }
 
@@ -466,7 +506,7 @@ static void add_u64(cJSON *o, const char *name, uint64_t v)
 char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 {
 	Tb__SatCounters snap;
-	cJSON *o, *rej, *protos, *buckets;
+	cJSON *o, *rej, *protos, *buckets, *fo;
 	char *text = NULL;
 
 	if (sat_counters_to_proto(c, st, &snap) != TB_OK)
@@ -518,6 +558,14 @@ char *sat_counters_to_json(const sat_counters *c, const sat_status *st)
 #define CLIENT_JSON(f) add_u64(p, #f, m->f);
 		TB_CLIENT_COUNTS(CLIENT_JSON)
 #undef CLIENT_JSON
+	}
+	if (snap.forward != NULL && (fo = cJSON_AddObjectToObject(o, "forward")) != NULL) {
+		add_u64(fo, "held_spans", snap.forward->held_spans);
+		add_u64(fo, "held_bytes", snap.forward->held_bytes);
+		add_u64(fo, "queue_peak_bytes", snap.forward->queue_peak_bytes);
+#define FWD_JSON(E, m) add_u64(fo, #m, snap.forward->m);
+		SAT_FWD_COUNTS(FWD_JSON)
+#undef FWD_JSON
 	}
 	add_u64(o, "first_report_ns", snap.first_report_ns);
 	add_u64(o, "last_report_ns", snap.last_report_ns);

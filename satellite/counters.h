@@ -37,6 +37,7 @@ typedef enum sat_reject {
 	SAT_REJ_ABORTED,	/* the client closed mid-request */
 	SAT_REJ_INJECTED_ERROR,	/* a fault answered an error status */
 	SAT_REJ_INJECTED_DROP,	/* a fault closed the connection mid-request */
+	SAT_REJ_QUEUE_FULL,	/* a forwarding satellite's queue was full (503) */
 	SAT_REJ_COUNT
 } sat_reject;
 
@@ -99,6 +100,25 @@ void sat_counters_metrics(sat_counters *c, uint64_t points);
 /* sat_counters_reject counts one request not counted, by reason. */
 void sat_counters_reject(sat_counters *c, sat_reject why);
 
+/* What a forwarding satellite (forward.h) did, each named as in bench.proto's
+ * ForwardCounts. */
+#define SAT_FWD_COUNTS(X)                                                                  \
+	X(BATCHES, batches) X(SPANS, spans) X(BYTES, bytes) X(RETRIES, retries)            \
+	X(REJECTED, rejected) X(EXPIRED, expired)
+
+typedef enum sat_fwd_count {
+#define SAT_FWD_ENUM(E, m) SAT_FWD_##E,
+	SAT_FWD_COUNTS(SAT_FWD_ENUM)
+#undef SAT_FWD_ENUM
+	SAT_FWD_COUNT
+} sat_fwd_count;
+
+/* sat_counters_forward adds n to one of the forwarder's counts. */
+void sat_counters_forward(sat_counters *c, sat_fwd_count which, uint64_t n);
+
+/* sat_counters_forward_held notes the bytes the forwarder holds now, for the peak. */
+void sat_counters_forward_held(sat_counters *c, uint64_t bytes);
+
 /* sat_counters_spans returns the spans counted this run (for GET /spans_received). */
 uint64_t sat_counters_spans(const sat_counters *c);
 
@@ -110,6 +130,9 @@ typedef struct sat_status {
 	bool listening;
 	const char *mode;
 	uint64_t dup_capacity;
+	bool forwarding;		/* a forwarding satellite: the three below and the
+					 * forwarder's counts are reported */
+	uint64_t held_spans, held_bytes;
 } sat_status;
 
 /* sat_counters_to_proto fills *out (initialised here) with a snapshot; free it with

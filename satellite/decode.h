@@ -43,6 +43,13 @@ int sat_ids_push(sat_ids *ids, const sat_span_id *id);
 /* sat_ids_fini frees the list's storage and empties it. */
 void sat_ids_fini(sat_ids *ids);
 
+/* How reports of one protocol join into one (a forwarding satellite's batch). */
+typedef enum sat_join {
+	SAT_JOIN_NONE = 0,	/* they do not: one report per request */
+	SAT_JOIN_CONCAT,	/* protobuf: concatenated messages merge their repeated fields */
+	SAT_JOIN_ARRAY,		/* a JSON array: the elements of all, in one array */
+} sat_join;
+
 typedef struct sat_decoder {
 	sat_proto proto;
 	const char *name;	/* "lightstep-proto", "otlp-proto", "otlp-json", "lightstep-json",
@@ -50,6 +57,7 @@ typedef struct sat_decoder {
 	const char *reply_type;	/* Content-Type of the success reply */
 	unsigned ok_status;	/* the HTTP status of success, as the real collector answers;
 				 * 0: 200 */
+	sat_join join;
 	/* decode validates body[0..len) and appends every span's id to ids (which it does not
 	 * clear); body is never NULL, even when len is 0. Returns TB_OK, TB_EPROTO with a
 	 * one-line reason in err, or TB_ENOMEM. */

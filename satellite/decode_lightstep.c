@@ -77,6 +77,7 @@ const sat_decoder sat__decoder_lightstep = {
 	.proto = SAT_PROTO_LIGHTSTEP,
 	.name = "lightstep-proto",
 	.reply_type = "application/octet-stream",
+	.join = SAT_JOIN_CONCAT,
 	.decode = decode,
 	.reply = reply,
 };

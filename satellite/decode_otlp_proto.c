@@ -25,6 +25,7 @@ const sat_decoder sat__decoder_otlp_proto = {
 	.proto = SAT_PROTO_OTLP_PROTO,
 	.name = "otlp-proto",
 	.reply_type = "application/x-protobuf",
+	.join = SAT_JOIN_CONCAT,
 	.decode = decode,
 	.reply = sat__reply_none,	/* an empty ExportTraceServiceResponse */
 };

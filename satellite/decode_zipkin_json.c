@@ -111,6 +111,7 @@ const sat_decoder sat__decoder_zipkin_json = {
 	.proto = SAT_PROTO_ZIPKIN_JSON,
 	.name = "zipkin-json",
 	.reply_type = "application/json",
+	.join = SAT_JOIN_ARRAY,
 	.ok_status = 202,
 	.decode = decode,
 	.reply = sat__reply_none,	/* Zipkin's collector answers 202 with no body */

@@ -24,6 +24,7 @@ const sat_decoder sat__decoder_zipkin_proto = {
 	.proto = SAT_PROTO_ZIPKIN_PROTO,
 	.name = "zipkin-proto",
 	.reply_type = "application/x-protobuf",
+	.join = SAT_JOIN_CONCAT,
 	.ok_status = 202,
 	.decode = decode,
 	.reply = sat__reply_none,

@@ -36,6 +36,7 @@
 #include "common/records.h"
 #include "satellite/decode.h"
 #include "satellite/delayq.h"
+#include "satellite/forward.h"
 #include "satellite/inflate.h"
 #include "satellite/grpc.h"
 #include "satellite/listen.h"
@@ -201,6 +202,18 @@ static const struct route {
 	{"/metrics", "application/x-protobuf", TARGET_METRICS},
 	{"/metrics", "application/protobuf", TARGET_METRICS},
 };
+
+const char *sat_http_route(sat_proto proto, const char **content_type)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (routes[i].target == (int)proto && routes[i].type != NULL) {
+			*content_type = routes[i].type;
+			return routes[i].path;
+		}
+	}
+	*content_type = NULL;
+	return NULL;
+}
 
 /* route_of finds what a POST to url with Content-Type type is for: a target, or -1 with
  * *known_path telling a known path (a bad type) from an unknown one. */
@@ -625,7 +638,8 @@ int sat_http_alloc(sat_http **hp, const sat_http_opts *o, char *err, size_t errl
 	pthread_mutex_init(&h->daemon_mu, NULL);
 	pthread_mutex_init(&h->ring_mu, NULL);
 	h->env = (sat_report_env){.counters = o->counters, .faults = o->faults, .dups = o->dups,
-				  .ring = o->ring, .ring_mu = &h->ring_mu, .max_body = o->max_body};
+				  .ring = o->ring, .ring_mu = &h->ring_mu, .max_body = o->max_body,
+				  .forward = o->forward};
 	if ((rv = start_serving(h, err, errlen)) != TB_OK) {
 		sat_http_free(h);
 		return rv;
@@ -675,6 +689,10 @@ void sat_http_status(sat_http *h, sat_status *st)
 	st->listening = sat_http_listening(h);
 	st->mode = tb_sat_mode_name(fc.mode);
 	st->dup_capacity = h->o.dups ? sat_dupset_capacity(h->o.dups) : 0;
+	st->forwarding = h->o.forward != NULL;
+	st->held_spans = st->held_bytes = 0;
+	if (st->forwarding)
+		sat_forward_held(h->o.forward, &st->held_spans, &st->held_bytes);
 }
 
 bool sat_http_listening(sat_http *h)

@@ -24,6 +24,7 @@
 
 #include "common/ring.h"
 #include "satellite/counters.h"
+#include "satellite/decode.h"
 #include "satellite/dupset.h"
 #include "satellite/faults.h"
 
@@ -45,6 +46,7 @@ typedef struct sat_http_opts {
 	sat_faults *faults;
 	sat_dupset *dups;
 	tb_ring *ring;			/* per-report records; NULL for none */
+	struct sat_forward *forward;	/* queue accepted reports for upstream; NULL: none */
 } sat_http_opts;
 
 typedef struct sat_http sat_http;
@@ -70,6 +72,10 @@ bool sat_http_listening(sat_http *h);
 /* sat_http_status describes the service beside its counters: listening, mode, and the
  * duplicate set's capacity. */
 void sat_http_status(sat_http *h, sat_status *st);
+
+/* sat_http_route names where a report of proto is posted and the Content-Type it is
+ * sent with (the first this server takes): what a forwarding satellite sends upstream. */
+const char *sat_http_route(sat_proto proto, const char **content_type);
 
 /* sat_http_ports returns the ports served (ports given as 0 resolved) and their count;
  * sat_http_grpc_ports the gRPC-only ones. */

@@ -19,6 +19,7 @@
 #include "common/sig.h"
 #include "common/units.h"
 #include "satellite/control.h"
+#include "satellite/forward.h"
 
 #define DEFAULT_PORTS "8360-8367"
 
@@ -48,7 +49,22 @@ static void usage(FILE *out)
 		"  --idle-timeout S     close connections idle for S seconds (default 30)\n"
 		"  --dup-slots N        duplicate-set slots, a power of two (default 16777216:\n"
 		"                       128 MiB, checks 12.5 M spans per run; 8 bytes a slot,\n"
-		"                       3/4 of them used: 10.7 MiB per million spans)\n"
+		"                       3/4 of them used: 10.7 MiB per million spans); 0: no\n"
+		"                       duplicate check\n"
+		"\n"
+		"As a local agent, forwarding what it takes (see satellite/README.md):\n"
+		"  --forward URL        send every report taken on to URL (http://host:port), in\n"
+		"                       batches, with retries; give it again, or a comma list, for\n"
+		"                       several upstreams, used in turn\n"
+		"  --forward-queue SIZE most report bytes held for upstream; beyond, reports are\n"
+		"                       refused with 503 and Retry-After: 1 (default 64M)\n"
+		"  --forward-batch SIZE a batch leaves at this size (default 1M)\n"
+		"  --forward-delay DUR  or when its oldest report has waited this long (default\n"
+		"                       50ms; 0 sends at once)\n"
+		"  --forward-senders N  upstream requests at once (default 2)\n"
+		"  --forward-timeout DUR  one upstream request's limit (default 10s)\n"
+		"  --forward-max-age DUR  drop reports held this long (default 300s)\n"
+		"  --forward-drain DUR  at exit, keep sending this long (default 2s)\n"
 		"\n"
 		"Faults from the start (the orchestrator changes them at run time):\n"
 		"  --latency DUR        extra delay before every answer (100ms)\n"
@@ -90,9 +106,12 @@ typedef struct options {
 	size_t max_body, dup_slots;
 	unsigned long threads, idle;
 	Tb__SatFaults faults;	/* the fault flags, checked as a SatSetFaults would be */
+	sat_forward_opts fwd;	/* nurls 0: not forwarding */
 } options;
 
-enum { O_LATENCY = 256, O_PER_SPAN, O_ERRORS, O_STATUS, O_RETRY, O_CLOSE, O_BW, O_BW_CONN };
+enum { O_LATENCY = 256, O_PER_SPAN, O_ERRORS, O_STATUS, O_RETRY, O_CLOSE, O_BW, O_BW_CONN,
+       O_FWD, O_FWD_QUEUE, O_FWD_BATCH, O_FWD_DELAY, O_FWD_SENDERS, O_FWD_TIMEOUT,
+       O_FWD_MAX_AGE, O_FWD_DRAIN };
 
 /* parse_rate reads a bandwidth: a size (512K, 50M) per second, "/s" and a B optional. */
 static bool parse_rate(const char *arg, uint32_t *kbps)
@@ -124,9 +143,20 @@ static bool parse_rate(const char *arg, uint32_t *kbps)
 	{"bandwidth", required_argument, NULL, O_BW},                                     \
 	{"bandwidth-per-connection", no_argument, NULL, O_BW_CONN}
 
+/* The forwarding flags, likewise. */
+#define FORWARD_LONGOPTS                                                                  \
+	{"forward", required_argument, NULL, O_FWD},                                      \
+	{"forward-queue", required_argument, NULL, O_FWD_QUEUE},                          \
+	{"forward-batch", required_argument, NULL, O_FWD_BATCH},                          \
+	{"forward-delay", required_argument, NULL, O_FWD_DELAY},                          \
+	{"forward-senders", required_argument, NULL, O_FWD_SENDERS},                      \
+	{"forward-timeout", required_argument, NULL, O_FWD_TIMEOUT},                      \
+	{"forward-max-age", required_argument, NULL, O_FWD_MAX_AGE},                      \
+	{"forward-drain", required_argument, NULL, O_FWD_DRAIN}
+
 static const char *fault_flag_name(int opt)
 {
-	static const struct option flags[] = {FAULT_LONGOPTS};
+	static const struct option flags[] = {FAULT_LONGOPTS, FORWARD_LONGOPTS};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (flags[i].val == opt)
 			return flags[i].name;
@@ -179,6 +209,62 @@ static bool fault_option(options *o, int opt, const char *arg)
 	return false;
 }
 
+/* forward_urls adds a comma list of upstream URLs (kept in argv, not copied). */
+static bool forward_urls(sat_forward_opts *f, char *arg)
+{
+	char *save = NULL, err[300];
+	for (char *u = strtok_r(arg, ",", &save); u != NULL; u = strtok_r(NULL, ",", &save)) {
+		if (f->nurls == SAT_FORWARD_MAX_URLS) {
+			fprintf(stderr, "satellite: --forward: at most %d upstreams\n",
+				SAT_FORWARD_MAX_URLS);
+			return false;
+		}
+		if (sat_forward_url_check(u, err, sizeof(err)) != TB_OK) {
+			fprintf(stderr, "satellite: %s\n", err);
+			return false;
+		}
+		f->urls[f->nurls++] = u;
+	}
+	return f->nurls > 0;
+}
+
+/* forward_option takes one of the forwarding flags; false when its value is bad. */
+static bool forward_option(sat_forward_opts *f, int opt, const char *arg)
+{
+	uint64_t ns;
+	unsigned long v;
+	size_t sz;
+	switch (opt) {
+	case O_FWD_QUEUE:
+	case O_FWD_BATCH:
+		if (!tb_parse_size(arg, &sz) || sz < 1024)
+			return false;
+		*(opt == O_FWD_QUEUE ? &f->queue_bytes : &f->batch_bytes) = sz;
+		return true;
+	case O_FWD_SENDERS:
+		if (!tb_parse_uint(arg, 64, &v) || v == 0)
+			return false;
+		f->senders = (unsigned)v;
+		return true;
+	case O_FWD_DELAY:
+	case O_FWD_TIMEOUT:
+	case O_FWD_DRAIN:
+		if (!tb_parse_duration(arg, TB_NS_PER_MS, &ns) || ns > 3600 * TB_NS_PER_S ||
+		    (ns < TB_NS_PER_MS && opt != O_FWD_DELAY))
+			return false;
+		*(opt == O_FWD_DELAY ? &f->batch_delay_ms : opt == O_FWD_TIMEOUT ? &f->timeout_ms
+			: &f->drain_ms) = (unsigned)(ns / TB_NS_PER_MS);
+		return true;
+	case O_FWD_MAX_AGE:
+		if (!tb_parse_duration(arg, TB_NS_PER_S, &ns) || ns < TB_NS_PER_S ||
+		    ns > 86400 * TB_NS_PER_S)
+			return false;
+		f->max_age_s = (unsigned)(ns / TB_NS_PER_S);
+		return true;
+	}
+	return false;
+}
+
 /* own_option takes one of the satellite's own options; false (message printed) when its
  * value is bad. */
 static bool own_option(void *ctx, int opt, const char *arg)
@@ -188,6 +274,15 @@ static bool own_option(void *ctx, int opt, const char *arg)
 	unsigned long v;
 	if (opt >= O_LATENCY && opt <= O_BW_CONN) {
 		if (fault_option(o, opt, arg))
+			return true;
+		fprintf(stderr, "satellite: --%s %s: not a valid value (see --help)\n",
+			fault_flag_name(opt), arg);
+		return false;
+	}
+	if (opt == O_FWD)
+		return forward_urls(&o->fwd, (char *)arg);
+	if (opt > O_FWD && opt <= O_FWD_DRAIN) {
+		if (forward_option(&o->fwd, opt, arg))
 			return true;
 		fprintf(stderr, "satellite: --%s %s: not a valid value (see --help)\n",
 			fault_flag_name(opt), arg);
@@ -234,12 +329,12 @@ static bool own_option(void *ctx, int opt, const char *arg)
 		fprintf(stderr, "satellite: --idle-timeout %s: expected 1 to 86400 seconds\n", arg);
 		return false;
 	case 'd':
-		if (tb_parse_uint(arg, 1ul << 31, &v) && v >= 1024 && (v & (v - 1)) == 0) {
+		if (tb_parse_uint(arg, 1ul << 31, &v) && (v == 0 || (v >= 1024 && (v & (v - 1)) == 0))) {
 			o->dup_slots = v;
 			return true;
 		}
-		fprintf(stderr, "satellite: --dup-slots %s: expected a power of two from 1024 to "
-				"2^31\n", arg);
+		fprintf(stderr, "satellite: --dup-slots %s: expected 0 or a power of two from 1024 "
+				"to 2^31\n", arg);
 		return false;
 	default:
 		usage(stderr);
@@ -262,6 +357,7 @@ static int parse_args(int argc, char **argv, options *o)
 		{"fallback-ports", no_argument, NULL, 'F'},
 		{"grpc-ports", required_argument, NULL, 'G'},
 		FAULT_LONGOPTS,
+		FORWARD_LONGOPTS,
 		TB_AGENT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -292,6 +388,7 @@ typedef struct satellite {
 	sat_service svc;
 	tb_rpc_server *srv;
 	tb_ring *ring;
+	sat_forward *forward;
 	char ring_name[128];
 } satellite;
 
@@ -301,7 +398,7 @@ static int satellite_start(satellite *s, options *o)
 	int rv;
 	if ((rv = sat_counters_alloc(&s->svc.counters)) != TB_OK ||
 	    (rv = sat_faults_alloc(&s->svc.faults, o->mode)) != TB_OK ||
-	    (rv = sat_dupset_alloc(&s->svc.dups, o->dup_slots)) != TB_OK) {
+	    (o->dup_slots > 0 && (rv = sat_dupset_alloc(&s->svc.dups, o->dup_slots)) != TB_OK)) {
 		tb_error("satellite: cannot allocate its state: %s", tb_strerror(rv));
 		return rv;
 	}
@@ -318,6 +415,11 @@ static int satellite_start(satellite *s, options *o)
 		return rv;
 	s->svc.ring_name = s->ring_name;
 	s->svc.http_host = o->bind_addr;
+	if (o->fwd.nurls > 0 &&
+	    (rv = sat_forward_alloc(&s->forward, &o->fwd, s->svc.counters, err, sizeof(err))) != TB_OK) {
+		tb_error("satellite: %s", err);
+		return rv;
+	}
 	sat_http_opts ho = {
 		.bind = o->bind_addr, .ports = o->ports, .nports = o->nports,
 		.grpc_ports = o->grpc_ports, .ngrpc_ports = o->ngrpc_ports,
@@ -325,6 +427,7 @@ static int satellite_start(satellite *s, options *o)
 		.max_body = o->max_body, .threads = (unsigned)o->threads,
 		.idle_timeout_s = (unsigned)o->idle, .counters = s->svc.counters,
 		.faults = s->svc.faults, .dups = s->svc.dups, .ring = s->ring,
+		.forward = s->forward,
 	};
 	if ((rv = sat_http_alloc(&s->svc.http, &ho, err, sizeof(err))) != TB_OK) {
 		tb_error("satellite: %s", err);
@@ -342,9 +445,10 @@ static int satellite_start(satellite *s, options *o)
 	for (size_t i = 0; i < ng; i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%u", i ? "," : " (HTTP/1.1 "
 					"and gRPC), gRPC only ", g[i]);
-	tb_info("satellite: serving %s ports %s in mode %s%s%s", o->bind_addr, list,
+	tb_info("satellite: serving %s ports %s in mode %s%s%s%s%s", o->bind_addr, list,
 		tb_sat_mode_name(o->mode), s->srv ? ", control on " : "",
-		s->srv ? tb_rpc_server_url(s->srv) : "");
+		s->srv ? tb_rpc_server_url(s->srv) : "", o->fwd.nurls ? ", forwarding to " : "",
+		o->fwd.nurls ? o->fwd.urls[0] : "");
 	return TB_OK;
 }
 
@@ -352,6 +456,7 @@ static int satellite_start(satellite *s, options *o)
 static void satellite_stop(satellite *s)
 {
 	sat_http_free(s->svc.http);
+	sat_forward_free(s->forward);
 	tb_rpc_server_free(s->srv);
 	tb_ring_free(s->ring);
 	sat_dupset_free(s->svc.dups);

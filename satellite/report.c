@@ -10,6 +10,7 @@
 #include "common/command.h"
 #include "common/error.h"
 #include "common/records.h"
+#include "satellite/forward.h"
 #include "satellite/metrics.h"
 
 static void write_record(const sat_report_env *e, const sat_report *r, unsigned status,
@@ -35,14 +36,22 @@ static void write_record(const sat_report_env *e, const sat_report *r, unsigned 
 	pthread_mutex_unlock(e->ring_mu);
 }
 
+/* A report's body as decoded: the body itself, or its inflated copy (owned). */
+typedef struct plain_body {
+	const uint8_t *body;
+	size_t len;
+	uint8_t *inflated;
+} plain_body;
+
 /* decode inflates and decodes the body into ids (or counts a metrics report's points).
  * SAT_ANSWER_OK to go on, else the rejection, counted, with *status and err. */
 static sat_answer decode(const sat_report_env *e, sat_report *r, uint8_t *body, size_t len,
-			 sat_ids *ids, size_t *plain_len, uint64_t *points, unsigned *status,
+			 sat_ids *ids, plain_body *pb, uint64_t *points, unsigned *status,
 			 char *err, size_t errlen)
 {
 	uint8_t *plain = body, *inflated = NULL;
 	int rv;
+	size_t *plain_len = &pb->len;
 	*plain_len = len;
 	if (r->enc != SAT_ENC_IDENTITY) {
 		rv = sat_inflate(r->enc, body, len, e->max_body, &inflated, plain_len, err, errlen);
@@ -62,9 +71,12 @@ static sat_answer decode(const sat_report_env *e, sat_report *r, uint8_t *body, 
 		rv = sat_metrics_decode(plain, *plain_len, points, err, errlen);
 	else
 		rv = r->dec->decode(plain, *plain_len, ids, err, errlen);
-	free(inflated);
+	pb->body = plain;
+	pb->inflated = inflated;
 	if (rv == TB_OK)
 		return SAT_ANSWER_OK;
+	free(inflated);
+	pb->inflated = NULL;
 	sat_ids_fini(ids);
 	if (rv == TB_ENOMEM)
 		return SAT_ANSWER_NOMEM;
@@ -95,7 +107,7 @@ static bool offer(const sat_report_env *e, const sat_report *r, const sat_ids *i
 /* settle counts a decoded report as its verdict says; an OK report keeps its spans
  * (refs taken) for sat_report_done. */
 static sat_answer settle(const sat_report_env *e, sat_report *r, const sat_ids *ids,
-			 const sat_verdict *v, sat_dup_ref **refs, uint64_t now)
+			 const sat_verdict *v, sat_reject refusal, sat_dup_ref **refs, uint64_t now)
 {
 	if (v->drop) {
 		sat_counters_refused(e->counters, SAT_REJ_INJECTED_DROP, r->client, ids->n);
@@ -103,7 +115,7 @@ static sat_answer settle(const sat_report_env *e, sat_report *r, const sat_ids *
 		return SAT_ANSWER_DROP;
 	}
 	if (v->status != 200) {
-		sat_counters_refused(e->counters, SAT_REJ_INJECTED_ERROR, r->client, ids->n);
+		sat_counters_refused(e->counters, refusal, r->client, ids->n);
 		sat_counters_refused_report(e->counters, ids, now);
 		return SAT_ANSWER_ERROR;
 	}
@@ -117,6 +129,23 @@ static sat_answer settle(const sat_report_env *e, sat_report *r, const sat_ids *
 	return SAT_ANSWER_OK;
 }
 
+/* forward queues an accepted report for the upstreams. A full queue turns the answer
+ * into 503 with Retry-After: 1, so the tracer keeps the spans and sends them again.
+ * SAT_REJ_QUEUE_FULL then, SAT_REJ_COUNT when queued. */
+static sat_reject forward(const sat_report_env *e, const sat_report *r, const plain_body *pb,
+			  uint64_t spans, sat_verdict *v)
+{
+	if (e->forward == NULL || v->drop || v->status != 200)
+		return SAT_REJ_INJECTED_ERROR;
+	if (sat_forward_put(e->forward, r->dec->proto, r->client, pb->body, pb->len, spans) ==
+	    TB_OK)
+		return SAT_REJ_COUNT;
+	v->status = 503;
+	v->retry_after_s = 1;
+	v->delay_ns = 0;
+	return SAT_REJ_QUEUE_FULL;
+}
+
 void sat_report_set_client(sat_report *r, const char *access_token)
 {
 	uint32_t i;
@@ -127,23 +156,26 @@ sat_answer sat_report_take(const sat_report_env *e, sat_report *r, uint8_t *body
 			   sat_verdict *v, unsigned *status, char *err, size_t errlen)
 {
 	sat_ids ids = {0};
-	size_t plain_len;
+	plain_body pb = {0};
 	uint64_t points = 0;
 	sat_dup_counts dc;
 	sat_dup_ref *refs = NULL;
 
 	*v = (sat_verdict){.status = 200};
-	sat_answer a = decode(e, r, body, len, &ids, &plain_len, &points, status, err, errlen);
+	sat_answer a = decode(e, r, body, len, &ids, &pb, &points, status, err, errlen);
 	if (a != SAT_ANSWER_OK)
 		return a;
 	if (r->metrics) {
 		/* Faults are for span reports: a tracer's metrics are simply taken. */
 		sat_counters_metrics(e->counters, points);
+		free(pb.inflated);
 		return SAT_ANSWER_OK;
 	}
 	sat_faults_decide(e->faults, ids.n, v);
+	sat_reject refusal = forward(e, r, &pb, ids.n, v);
+	free(pb.inflated);
 	uint64_t now = tb_now_ns();
-	if (!offer(e, r, &ids, plain_len, &dc, &refs)) {
+	if (!offer(e, r, &ids, pb.len, &dc, &refs)) {
 		sat_ids_fini(&ids);
 		return SAT_ANSWER_NOMEM;
 	}
@@ -151,7 +183,7 @@ sat_answer sat_report_take(const sat_report_env *e, sat_report *r, uint8_t *body
 	 * resend table's lock. */
 	if (dc.resent > 0 || e->dups == NULL)
 		sat_counters_arrived_report(e->counters, &ids, now);
-	a = settle(e, r, &ids, v, &refs, now);
+	a = settle(e, r, &ids, v, refusal, &refs, now);
 	write_record(e, r, a == SAT_ANSWER_DROP ? 0 : v->status, ids.n, dc.resent + dc.after_ack,
 		     now);
 	free(refs);

@@ -32,6 +32,7 @@ typedef struct sat_report_env {
 	pthread_mutex_t *ring_mu;	/* the ring has one producer: its writers lock */
 	size_t max_body;
 	uint8_t transport;		/* SAT_TRANSPORT_*, also in TB_REC_REPORT */
+	struct sat_forward *forward;	/* NULL: reports stop here; else queued for upstream */
 } sat_report_env;
 
 /* One report. The transport sets dec (NULL with metrics set: a runtime-metrics report),

@@ -55,7 +55,7 @@ Test(plan, shipped_plans_parse)
 		     "%s", err);
 	size_t via[TB_PROXY_KIND_COUNT] = {0};
 	for (size_t i = 0; i < p->nruns; i++)
-		via[p->runs[i].proxy]++;
+		via[p->runs[i].proxy.kind]++;
 	cr_assert(via[TB_PROXY_NGINX] >= 3 && via[TB_PROXY_NGINX] == via[TB_PROXY_HAPROXY]);
 	cr_assert_eq(p->graphs[0].kind, ORC_GRAPH_COST);
 	orc_plan_free(p);

@@ -83,6 +83,11 @@ int orc_sat_get_counters(orc_peer *s, orc_sat_counts *c, char *err, size_t errle
 	c->cpu_limit_cores = m->cpu_limit_cores;
 	c->throttled = m->throttled;
 	c->bucket_ms = m->bucket_ms;
+	if ((c->forwarding = m->forward != NULL)) {
+		c->fwd_held_spans = m->forward->held_spans;
+		c->fwd_dropped = m->forward->rejected + m->forward->expired;
+		c->fwd_queue_peak = m->forward->queue_peak_bytes;
+	}
 	for (size_t i = 0; i < m->n_by_client; i++) {
 		const Tb__ClientCount *cc = m->by_client[i];
 		if (cc->client >= TB_MAX_CLIENTS)

@@ -59,6 +59,11 @@ typedef struct orc_sat_counts {
 	uint32_t *resend_delays_ms;	/* ndelays, malloc'd: refused report to its resend */
 	size_t ndelays;
 	orc_sat_client_counts by_client[TB_MAX_CLIENTS];	/* zero: nothing from it */
+	/* A forwarding satellite's (bench.proto's ForwardCounts): */
+	bool forwarding;
+	uint64_t fwd_held_spans;	/* taken, not yet delivered upstream */
+	uint64_t fwd_dropped;		/* rejected upstream or expired */
+	uint64_t fwd_queue_peak;	/* bytes */
 } orc_sat_counts;
 
 /* orc_sat_reset zeroes the satellite's counters and starts counting for run_id. */

@@ -107,7 +107,7 @@ typedef struct orc_plan_run {
 	unsigned warmup;		/* the first rounds, performed but not judged */
 	bool alternate;			/* interleaved with the alternating runs beside it */
 	tb_sat_mode satellite_mode;	/* TB_SAT_DEFAULT: each group's own */
-	tb_proxy_kind proxy;		/* what the clients report through; NONE: straight */
+	tb_proxy_spec proxy;		/* what the clients report through; NONE: straight */
 	char protocol[16];
 	bool no_flush;
 	bool no_timeout;

@@ -113,16 +113,32 @@ static bool set_satellites(parser *ps, orc_plan_run *r)
 	return plan_take_mode(ps, &r->satellite_mode);
 }
 
+/* set_proxy reads a kind, or `command "..."`, into the words every door gives
+ * tb_proxy_spec_parse. */
 static bool set_proxy(parser *ps, orc_plan_run *r)
 {
-	if (ps->tok.kind != T_WORD ||
-	    tb_proxy_kind_parse(ps->tok.start, ps->tok.len, &r->proxy) != TB_OK) {
-		char kinds[64];
+	char text[TB_PROXY_COMMAND_MAX + 16], err[TB_PROXY_COMMAND_MAX + 200];
+	token kind = ps->tok;
+	tb_proxy_kind k;
+	if (ps->tok.kind != T_WORD || tb_proxy_kind_parse(ps->tok.start, ps->tok.len, &k) != TB_OK) {
+		char kinds[96];
 		tb_proxy_kind_choices(kinds, sizeof(kinds));
 		plan_fail_at(ps, &ps->tok, "expected a proxy: %s, or none", kinds);
 		return false;
 	}
 	plan_advance(ps);
+	size_t n = (size_t)snprintf(text, sizeof(text), "%.*s", (int)kind.len, kind.start);
+	if (k == TB_PROXY_COMMAND) {
+		kind = ps->tok;
+		if (!plan_take_string(ps, text + n + 1, sizeof(text) - n - 1,
+				      "the proxy's command line"))
+			return false;
+		text[n] = ' ';
+	}
+	if (tb_proxy_spec_parse(text, &r->proxy, err, sizeof(err)) != TB_OK) {
+		plan_fail_at(ps, &kind, "%s", err);
+		return false;
+	}
 	return true;
 }
 

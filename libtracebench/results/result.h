@@ -94,6 +94,9 @@
 	  "spans sent that never arrived: sent - received (0 when untraced)")                 \
 	X(lost_by_tracer, U64, "lost_by_tracer", ASSERT, RUN, TOTAL, SPANS, NULL,          \
 	  "of the dropped: what the tracer says it dropped or still held at exit")            \
+	X(lost_held_by_proxy, U64, "lost_held_by_proxy", ASSERT, RUN, TOTAL, SPANS, NULL,  \
+	  "of the dropped: what the proxy says it still held or dropped (proxy_held + "       \
+	  "proxy_dropped)")                                                                   \
 	X(lost_refused, U64, "lost_refused", ASSERT, RUN, TOTAL, SPANS, NULL,                \
 	  "of the dropped: refused or left unacknowledged, and never accepted later")         \
 	X(lost_in_flight, U64, "lost_in_flight", ASSERT, RUN, TOTAL, SPANS, NULL,          \
@@ -165,12 +168,21 @@
 	X(satellite_rss_bytes, U64, "satellite_rss_bytes", ASSERT, RUN, RUN, BYTES, NULL,  \
 	  "the largest satellite's resident memory at the end of the run")                   \
 	X(proxy, STR16, "proxy", INFO, RUN, RUN, NONE, NULL,                                   \
-	  "the proxy the clients reported through (nginx, haproxy), or none")                 \
+	  "the proxy the clients reported through (nginx, haproxy, satellite, command), or "  \
+	  "none")                                                                             \
 	X(proxy_cpu, F64, "proxy_cpu", ASSERT, RUN, RUN, SHARE, "proxy CPU %",              \
 	  "the proxy's own CPU (all its processes) while the clients ran, as a share of one "  \
 	  "core (0 without a proxy)")                                                         \
 	X(proxy_peak_rss, U64, "proxy_peak_rss", ASSERT, RUN, RUN, BYTES, NULL,             \
 	  "the proxy's peak resident memory, summed over its processes (0 without a proxy)")  \
+	X(proxy_held, OPTU64, "proxy_held", ASSERT, RUN, RUN, SPANS, NULL,                 \
+	  "spans the proxy had taken and not delivered when the run settled (told by a "      \
+	  "forwarding satellite; nginx, HAProxy and commands cannot tell)")                   \
+	X(proxy_dropped, U64, "proxy_dropped", ASSERT, RUN, RUN, SPANS, NULL,              \
+	  "spans the proxy dropped: refused by the satellites with a 4xx, or held past its "  \
+	  "age limit (a forwarding satellite)")                                              \
+	X(proxy_queue_peak, U64, "proxy_queue_peak", ASSERT, RUN, RUN, BYTES, NULL,        \
+	  "the most report bytes the proxy held at once (a forwarding satellite)")           \
 	X(harness_bound, BOOL, "harness_bound", ASSERT, RUN, RUN, NONE, NULL,             \
 	  "the result may measure the harness, not the tracer: a satellite used more than "   \
 	  "80% of a core (or of its cgroup's quota), the client's host was more than 90% "    \

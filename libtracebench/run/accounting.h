@@ -3,10 +3,13 @@
  * once, at its first copy whose 2xx answer was fully delivered (received); the spans
  * that never got there are lost, and each lost span is put down to one cause:
  *
- *   sent = received + tracer-dropped + refused + in flight + unexplained
+ *   sent = received + tracer-dropped + held by the proxy + refused + in flight + unexplained
  *
  * - tracer-dropped: the tracer's own count of the spans it dropped or still held at exit
  *   (its word is taken first, up to the spans actually missing);
+ * - held by the proxy: a run through a proxy that can tell (a forwarding satellite):
+ *   what it took from the tracer and still held, or dropped, when the run settled. A
+ *   proxy that cannot tell leaves those spans in unexplained, and the line says so;
  * - refused: spans the satellites saw and refused (an injected error or close), or whose
  *   2xx answer was never delivered, that no later copy got accepted;
  * - in flight: spans of answers still being delivered when the run was settled;
@@ -28,7 +31,8 @@ bool orc_account(orc_result *r, uint64_t never_acked, uint64_t in_flight, char *
 		 size_t len);
 
 /* orc_account_line writes r's reconciliation, "sent 15000 = received 14820 +
- * tracer-dropped 150 + refused 30 + in flight 0 + unexplained 0", into buf. */
+ * tracer-dropped 150 + refused 30 + in flight 0 + unexplained 0", into buf; a run
+ * through a proxy has "+ held by the proxy N" after tracer-dropped. */
 void orc_account_line(const orc_result *r, char *buf, size_t len);
 
 #endif

@@ -227,9 +227,10 @@ static int watch(orc_env *env, const orc_run_params *p, feeds *f, member *m, siz
 }
 
 /* settle waits until the satellites stop receiving: every span sent has arrived, or
- * nothing new came for SETTLE_QUIET_NS, or SETTLE_MAX_NS passed. */
-static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *load,
-		  char *err, size_t errlen)
+ * nothing new came for SETTLE_QUIET_NS while the proxy held nothing, or SETTLE_MAX_NS
+ * passed. */
+static int settle(orc_env *env, const orc_peer *here, run_proxy *px, orc_result *r,
+		  sat_load *load, char *err, size_t errlen)
 {
 	uint64_t start = tb_now_ns(), quiet_since = start, last_seen = UINT64_MAX;
 	for (;;) {
@@ -237,7 +238,7 @@ static int settle(orc_env *env, const orc_peer *here, orc_result *r, sat_load *l
 		if (rc != TB_OK)
 			return rc;
 		uint64_t now = tb_now_ns();
-		if (r->spans_received != last_seen) {
+		if (r->spans_received != last_seen || run_proxy_holds(px)) {
 			last_seen = r->spans_received;
 			quiet_since = now;
 		}
@@ -550,10 +551,11 @@ static void base_command(const orc_run_params *p, tb_command *cmd)
 
 /* count_spans reads the satellites once spans stop arriving, and gives each client of
  * several its own counts. */
-static void count_spans(orc_env *env, member *m, size_t n, orc_result *r, sat_load *load)
+static void count_spans(orc_env *env, member *m, size_t n, run_proxy *px, orc_result *r,
+			sat_load *load)
 {
 	char err[256];
-	if (settle(env, m[0].sampler, r, load, err, sizeof(err)) != TB_OK)
+	if (settle(env, m[0].sampler, px, r, load, err, sizeof(err)) != TB_OK)
 		run_fail(r, "cannot read the satellites' counters: %s", err);
 	r->attributed = true;
 	for (size_t k = 0; k < n && n > 1; k++) {
@@ -616,7 +618,7 @@ static void start_result(const orc_env *env, const orc_run_params *p, orc_result
 	snprintf(r->client, sizeof(r->client), "%s",
 		 p->clients != NULL && p->nclients > 0 ? p->clients[0].name : p->client);
 	snprintf(r->satellite_mode, sizeof(r->satellite_mode), "%s", run_mode(env, p));
-	snprintf(r->proxy, sizeof(r->proxy), "%s", tb_proxy_kind_name(p->proxy));
+	snprintf(r->proxy, sizeof(r->proxy), "%s", tb_proxy_kind_name(p->proxy.kind));
 	r->trace = p->trace;
 	r->runtime_s = p->runtime_s;
 	r->run_id = p->run_id;
@@ -643,13 +645,14 @@ static int arm(orc_env *env, const member *m, size_t n, char *err, size_t errlen
 
 /* settle_run counts what the satellites received and puts every span down to a cause. */
 static int settle_run(orc_env *env, const orc_run_params *p, member *m, size_t n,
-		      orc_result *r, uint64_t reset_ns)
+		      run_proxy *px, orc_result *r, uint64_t reset_ns)
 {
 	sat_load *load = calloc(1, sizeof(*load));
 	if (load == NULL)
 		return TB_ENOMEM;
 	r->period_s = (double)env->period_ns / 1e9;
-	count_spans(env, m, n, r, load);
+	count_spans(env, m, n, px, r, load);
+	run_proxy_figures(px, r);
 	host_figures(env, m, n, r, load, reset_ns);
 	if (m[0].t.t0_ns > reset_ns)
 		orc_recovery_measure(r, p->events, p->nevents,
@@ -692,7 +695,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	}
 	orc_channel_disarm(env->channel);
 	if (rc == TB_OK)
-		rc = settle_run(env, p, m, n, r, reset_ns);
+		rc = settle_run(env, p, m, n, &px, r, reset_ns);
 	run_proxy_finish(&px, r);
 	if (rc != TB_OK) {
 		members_free(m, n, false);

@@ -51,7 +51,7 @@ typedef struct orc_run_params {
 	double sps;
 	double runtime_s;
 	tb_sat_mode satellite_mode;	/* TB_SAT_DEFAULT: each satellite group's own */
-	tb_proxy_kind proxy;	/* the clients report through it; NONE: straight */
+	tb_proxy_spec proxy;	/* the clients report through it; kind NONE: straight */
 	const char *proxy_dir;	/* its configuration and log; NULL: a directory of its
 				 * own, removed after the run unless the proxy failed */
 	bool no_flush;

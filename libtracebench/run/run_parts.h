@@ -84,6 +84,8 @@ typedef struct run_proxy {
 	tb_command up;			/* the satellites, as this host reaches them */
 	const char *ups[TB_CMD_MAX_SATELLITES];
 	uint64_t cpu0_ns, t0_ns;	/* its CPU when the clients were launched, and when */
+	orc_peer ctl;			/* a forwarding satellite's control channel */
+	bool ctl_open;
 } run_proxy;
 
 /* run_proxy_start starts p's proxy (nothing without one) in front of the satellites.
@@ -94,8 +96,14 @@ int run_proxy_start(orc_env *env, const orc_run_params *p, run_proxy *px, char *
 void run_proxy_point(const run_proxy *px, member *m, size_t n);
 /* run_proxy_mark notes the proxy's CPU as the clients are launched. */
 void run_proxy_mark(run_proxy *px);
-/* run_proxy_finish puts the proxy's figures into r, stops it and removes a directory
- * made for it. */
+/* run_proxy_holds tells whether the proxy says it still holds spans (only a forwarding
+ * satellite can say): the run is not settled while it does. */
+bool run_proxy_holds(run_proxy *px);
+/* run_proxy_figures puts what the proxy says it held and dropped into r, before r's
+ * spans are accounted for. */
+void run_proxy_figures(run_proxy *px, orc_result *r);
+/* run_proxy_finish puts the proxy's CPU and memory into r (NULL: none), stops it and
+ * removes a directory made for it. */
 void run_proxy_finish(run_proxy *px, orc_result *r);
 
 /* run_fail marks the run failed with the first reason given. */
