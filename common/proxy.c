@@ -118,14 +118,45 @@ typedef struct placeholders {
 	const char *dir;
 } placeholders;
 
-/* expand_word writes word into out with each placeholder replaced; false if it does not
- * fit. *names_port is set when it names {listen} or {port}. */
+/* The placeholders' names, and what each becomes while the line is split: wordexp
+ * refuses braces outside quotes. The first two say where to listen. */
+static const struct { const char *name, *mark; } marks[] = {
+	{"{listen}", "@@tb-listen@@"}, {"{port}", "@@tb-port@@"},
+	{"{upstreams}", "@@tb-upstreams@@"}, {"{upstream}", "@@tb-upstream@@"},
+	{"{dir}", "@@tb-dir@@"},
+};
+#define NMARKS (sizeof(marks) / sizeof(marks[0]))
+
+/* mark_placeholders writes command into out with each placeholder turned into its mark;
+ * false if it does not fit. */
+static bool mark_placeholders(const char *command, char *out, size_t len)
+{
+	size_t off = 0;
+	for (const char *c = command; *c != '\0';) {
+		size_t i;
+		for (i = 0; i < NMARKS && strncmp(c, marks[i].name, strlen(marks[i].name)) != 0; i++)
+			;
+		const char *add = i < NMARKS ? marks[i].mark : c;
+		size_t alen = i < NMARKS ? strlen(add) : 1;
+		if (off + alen >= len)
+			return false;
+		memcpy(out + off, add, alen);
+		off += alen;
+		c += i < NMARKS ? strlen(marks[i].name) : 1;
+	}
+	out[off] = '\0';
+	return true;
+}
+
+/* expand_word writes word into out with each mark replaced by its value; false if it
+ * does not fit. *names_port is set when it names {listen} or {port}. */
 static bool expand_word(const char *word, const placeholders *ph, char *out, size_t len,
 			bool *names_port)
 {
+	const char *values[NMARKS] = {ph->listen, ph->port, ph->upstreams, ph->upstream, ph->dir};
 	const struct { const char *name, *value; } subs[] = {
-		{"{listen}", ph->listen}, {"{port}", ph->port}, {"{upstreams}", ph->upstreams},
-		{"{upstream}", ph->upstream}, {"{dir}", ph->dir},
+		{marks[0].mark, values[0]}, {marks[1].mark, values[1]}, {marks[2].mark, values[2]},
+		{marks[3].mark, values[3]}, {marks[4].mark, values[4]},
 	};
 	size_t off = 0;
 	for (const char *w = word; *w != '\0';) {
@@ -154,12 +185,19 @@ static int expand_command(const char *command, const placeholders *ph, char **wo
 	wordexp_t we;
 	bool names_port = false;
 	int rc = TB_EINVAL;
+	char marked[TB_PROXY_COMMAND_MAX * 2];
 	words[0] = NULL;
-	int w = wordexp(command, &we, WRDE_NOCMD | WRDE_SHOWERR);
+	if (!mark_placeholders(command, marked, sizeof(marked))) {
+		snprintf(err, errlen, "proxy command \"%s\": too long", command);
+		return TB_EINVAL;
+	}
+	int w = wordexp(marked, &we, WRDE_NOCMD | WRDE_SHOWERR);
 	if (w != 0) {
 		snprintf(err, errlen, "proxy command \"%s\": %s", command,
 			 w == WRDE_CMDSUB ? "command substitution is not allowed" :
-			 w == WRDE_BADCHAR ? "a character such as | & ; < > ( ) { } needs quotes" :
+			 w == WRDE_BADCHAR ? "a character such as | & ; < > ( ) { } needs quotes "
+					     "(placeholders: {listen} {port} {upstream} {upstreams} "
+					     "{dir})" :
 			 w == WRDE_SYNTAX ? "unbalanced quotes" : "does not split into words");
 		return TB_EINVAL;
 	}

@@ -269,7 +269,7 @@ Test(plan, mistakes_fail_with_position_and_expectation)
 		{"run a sps 1 runtime 1s repeat 0\n", "t.plan:1:31: expected a repeat count from 1 to 1000"},
 		{"run a sps 1 runtime 1s protocol zipkin\n", "t.plan:1:33: expected lightstep or otlp"},
 		{"run a sps 1 runtime 1s proxy envoy\n",
-		 "t.plan:1:30: expected a proxy: nginx or haproxy, or none"},
+		 "t.plan:1:30: expected a proxy: nginx, haproxy, satellite or command \"...\", or none"},
 		{"run a sps 1 runtime 1s\ngraph g pie a\n", "t.plan:2:9: expected a graph kind: "
 		 "memory, memory_panels, tracer_cpu, dropped, ramp or cost"},
 		{"run a sps 1 runtime 1s\ngraph g memory b\n",

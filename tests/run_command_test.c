@@ -252,6 +252,44 @@ Test(run_command, a_bad_proxy_is_named_before_the_run)
 			      "envoy", NULL};
 	int st = run(args);
 	cr_assert_neq(st, 0);
-	cr_assert(strstr(text_of(err_path), "proxy \"envoy\": expected nginx or haproxy, or none")
-		  != NULL, "%s", text_of(err_path));
+	cr_assert(strstr(text_of(err_path), "proxy \"envoy\": expected nginx, haproxy, satellite "
+				 "or command \"...\", or none") != NULL, "%s", text_of(err_path));
+}
+
+Test(run_command, proxy_satellite_forwards_every_span_and_tells_what_it_holds)
+{
+	check_proxy("satellite");
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_eq(number(r, "proxy_held"), 0);
+	cr_assert_eq(number(r, "proxy_dropped"), 0);
+	cr_assert_gt(number(r, "proxy_queue_peak"), 0);
+	cJSON_Delete(r);
+}
+
+/* The satellites are down for 5 s of an 8 s run behind a forwarding satellite: it keeps
+ * acknowledging the tracer, whose reports it holds (the tracer resends nothing), and
+ * delivers them all once the satellites are back; the Result times the recovery. */
+Test(run_command, a_forwarding_satellite_holds_reports_through_an_outage_and_drains_them)
+{
+	const char *args[] = {"--client", "c", "--sps", "500", "--runtime", "8", "--proxy",
+			      "satellite", "--at", "1s:down", "--at", "6s:up", "--json", NULL};
+	int st = run(args);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(number(r, "spans_sent"), 4000);
+	cr_assert_eq(number(r, "spans_received"), 4000);
+	cr_assert_eq(number(r, "unexplained"), 0);
+	cr_assert_eq(number(r, "proxy_held"), 0);
+	cr_assert_eq(number(r, "client_resent"), 0, "the tracer saw the outage");
+	cr_assert_eq(number(r, "refused_spans"), 0);
+	/* 5 s of reports at 500 spans/s were held at once: well over 100 KiB. */
+	cr_assert_gt(number(r, "proxy_queue_peak"), 100 * 1024);
+	const cJSON *first = cJSON_GetObjectItemCaseSensitive(r, "recovery_first_ack");
+	const cJSON *drained = cJSON_GetObjectItemCaseSensitive(r, "recovery_drained");
+	cr_assert_eq(cJSON_GetArraySize(first), 1);
+	cr_assert_eq(cJSON_GetArraySize(drained), 1);
+	cr_assert_gt(cJSON_GetArrayItem(first, 0)->valuedouble, 0);
+	cr_assert_geq(cJSON_GetArrayItem(drained, 0)->valuedouble, 0, "the backlog never drained");
+	cJSON_Delete(r);
 }

@@ -220,6 +220,12 @@ static size_t on_read(char *buf, size_t sz, size_t n, void *arg)
 reply http(const char *method, const char *path, const char *const *headers,
 		  const void *body, size_t len, bool chunked)
 {
+	return http_at(port[0], method, path, headers, body, len, chunked);
+}
+
+reply http_at(uint16_t to, const char *method, const char *path, const char *const *headers,
+	      const void *body, size_t len, bool chunked)
+{
 	CURL *c = curl_easy_init();
 	struct curl_slist *hl = NULL;
 	char url[256];
@@ -227,7 +233,7 @@ reply http(const char *method, const char *path, const char *const *headers,
 	upload u = {body, len};
 	uint64_t t0 = tb_now_ns();
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port[0], path);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", to, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);

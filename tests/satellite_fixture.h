@@ -60,6 +60,9 @@ uint64_t rejected(const Tb__SatCounters *c, const char *reason);
 /* http sends method to path on port 0 of the satellite with the given headers (NULL
  * terminated) and body; chunked sends the body with Transfer-Encoding: chunked. */
 reply http(const char *method, const char *path, const char *const *headers, const void *body, size_t len, bool chunked);
+/* http_at is http to another port of this host. */
+reply http_at(uint16_t to, const char *method, const char *path, const char *const *headers,
+	      const void *body, size_t len, bool chunked);
 reply post_lightstep(size_t spans, uint64_t first);
 /* post_as posts a LightStep report with access_token in the Lightstep-Access-Token
  * header (NULL: none). */

@@ -75,6 +75,8 @@ _PROTOTYPES = {
     "tb_result_print": (None, [_P, _P]),
     "tb_stop_requested": (ctypes.c_bool, []),
     "tb_result_free": (None, [_P]),
+    "tb_result_nfields": (ctypes.c_size_t, []),
+    "tb_result_field_name": (ctypes.c_char_p, [ctypes.c_size_t]),
     "tb_compare": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p,
                                   ctypes.POINTER(CompareOpts), _P,
                                   ctypes.POINTER(ctypes.c_bool)] + _ERR),

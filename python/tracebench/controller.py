@@ -73,8 +73,10 @@ class Controller:
         total_sps, spans_per_second is the run's, shared by its clients. events are timed
         satellite events, "TIME:EVENT" as `orchestrator run --at` takes them ("5s:down"),
         after the faults the satellite group was given (satellites.down(at=5), ...).
-        proxy="nginx" or "haproxy" puts that proxy, on this host, between the clients
-        and the satellites; the Result then has proxy_cpu and proxy_peak_rss."""
+        proxy="nginx", "haproxy", "satellite" (a forwarding satellite) or "command
+        CMDLINE" (with {listen} and {upstream} in it) puts that proxy, on this host,
+        between the clients and the satellites; the Result then has proxy_cpu and
+        proxy_peak_rss, and a forwarding satellite's proxy_held."""
         if not spans_per_second > 0:
             raise ValueError("Cannot target 0 spans per second.")
         timed = list(satellites.events if satellites is not None else ()) + list(events)

@@ -18,6 +18,10 @@ class Result:
     def __init__(self, handle):
         self.fields = json.loads(text(lib.tb_result_json(handle)))
         self._printout = _printout(handle)
+        # A count nobody told (client_dropped from a tracer that keeps none, proxy_held
+        # from a proxy that cannot say) is absent from the JSON: None here.
+        for i in range(lib.tb_result_nfields()):
+            setattr(self, lib.tb_result_field_name(i).decode(), None)
         for name, value in self.fields.items():
             setattr(self, name, value)
 
