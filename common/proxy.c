@@ -53,8 +53,12 @@ static int nginx_conf(FILE *f, const tb_proxy *p, const tb_proxy_opts *o)
 	fprintf(f, "    keepalive 64;\n  }\n  server {\n    listen 127.0.0.1:%u;\n"
 		   "    location / {\n      proxy_pass http://satellites;\n"
 		   "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
-		   "      proxy_buffering off;\n    }\n  }\n}\n",
+		   "      proxy_buffering off;\n    }\n  }\n",
 		(unsigned)p->port);
+	/* gRPC is HTTP/2: nginx serves cleartext HTTP/2 only on a port of its own. */
+	fprintf(f, "  server {\n    listen 127.0.0.1:%u http2;\n"
+		   "    location / {\n      grpc_pass grpc://satellites;\n    }\n  }\n}\n",
+		(unsigned)p->grpc_port);
 	return ferror(f) ? TB_ESYS : TB_OK;
 }
 
@@ -481,7 +485,8 @@ int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen
 	snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", o->dir,
 		 o->kind == TB_PROXY_COMMAND ? "proxy" : k->name);
 	p->port = o->port;
-	if (p->port == 0 && (rc = free_port(&p->port)) != TB_OK) {
+	if ((p->port == 0 && (rc = free_port(&p->port)) != TB_OK) ||
+	    (o->kind == TB_PROXY_NGINX && (rc = free_port(&p->grpc_port)) != TB_OK)) {
 		snprintf(err, errlen, "cannot find a free port for %s: %s", k->name,
 			 strerror(errno));
 		return rc;

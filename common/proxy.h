@@ -81,6 +81,8 @@ typedef struct tb_proxy {
 	tb_proxy_kind kind;
 	tb_child child;
 	uint16_t port;			/* where it listens, on 127.0.0.1 */
+	uint16_t grpc_port;		/* nginx: where it takes gRPC (cleartext HTTP/2, which
+					 * nginx serves apart); 0: on port, or not at all */
 	char conf_path[PATH_MAX];
 	char log_path[PATH_MAX];	/* its stdout, stderr and error log */
 	char control_url[128];		/* TB_PROXY_SATELLITE: its control channel (nng), where

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(ring_bench decode_bench satellite_bench sampler_bench readcost_bench tracer_bench overhead_bench tls_bench many_clients_bench)
+[ ${#names[@]} -gt 0 ] || names=(ring_bench decode_bench satellite_bench sampler_bench readcost_bench tracer_bench overhead_bench tls_bench many_clients_bench forward_bench)
 for b in "${names[@]}"; do
 	echo "== $b"
 	"build/bench/$b"

@@ -267,13 +267,11 @@ Test(proxy, a_forwarding_satellite_joins_waiting_reports_into_batches)
 	tb_proxy_stop(&p);
 }
 
-/* gRPC calls to the forwarding satellite go upstream over HTTP/1.1, every span once. */
-Test(proxy, a_forwarding_satellite_takes_grpc_and_forwards_every_span)
+/* grpc_through makes 20 OTLP/gRPC calls of 100 spans to port (every other one gzip'd)
+ * and checks that the upstream satellite counted all 2000 spans once. */
+static void grpc_through(uint16_t to)
 {
-	tb_proxy p;
-	start_proxy(&p, TB_PROXY_SATELLITE);
-	reset(8);
-	tg_conn *c = tg_open(p.port);
+	tg_conn *c = tg_open(to);
 	cr_assert_not_null(c);
 	for (uint64_t i = 0; i < 20; i++) {
 		size_t len;
@@ -287,6 +285,27 @@ Test(proxy, a_forwarding_satellite_takes_grpc_and_forwards_every_span)
 	tg_close(c);
 	uint64_t reports;
 	cr_assert_eq(upstream_spans(2000, &reports), 2000);
+}
+
+/* gRPC calls to the forwarding satellite go upstream over HTTP/1.1, every span once. */
+Test(proxy, a_forwarding_satellite_takes_grpc_and_forwards_every_span)
+{
+	tb_proxy p;
+	start_proxy(&p, TB_PROXY_SATELLITE);
+	reset(8);
+	grpc_through(p.port);
+	tb_proxy_stop(&p);
+}
+
+/* nginx takes gRPC on its own HTTP/2 port and passes the calls on as gRPC. */
+Test(proxy, nginx_passes_grpc_on_its_http2_port)
+{
+	tb_proxy p;
+	start_proxy(&p, TB_PROXY_NGINX);
+	cr_assert_neq(p.grpc_port, 0);
+	cr_assert_neq(p.grpc_port, p.port);
+	reset(9);
+	grpc_through(p.grpc_port);
 	tb_proxy_stop(&p);
 }
 

@@ -23,7 +23,7 @@
 #define ORC_PLAN_MAX_SATELLITES 8
 #define ORC_PLAN_NAME 64
 #define ORC_PLAN_MAX_GRAPHS 32
-#define ORC_GRAPH_MAX_RUNS 8
+#define ORC_GRAPH_MAX_RUNS 12
 
 /* A timed event changes one thing of the satellites it names (a group, or all) and
  * leaves the rest of their faults as they were. */
