@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* forward_bench.c - what a forwarding satellite (satellite --forward) costs beside a
- * satellite that only takes reports: the same LightStep reports of 1000 spans posted
- * one at a time on 1 and 4 kept-alive connections (bench/httpload.c) to each, the
+ * satellite that only takes reports: the same LightStep reports of 1000 and of 100 spans
+ * posted one at a time on 1 and 4 kept-alive connections (bench/httpload.c) to each, the
  * forwarder sending on to a third satellite. For each it prints spans/s taken, spans
  * per CPU-second of the satellite under test (its CPU from the first report until the
  * upstream has every span), its peak RSS, and for the forwarder the batches it sent,
@@ -25,7 +25,6 @@
 #include "common/rpc.h"
 
 #define BODIES 32	/* distinct reports, cycled: the upstream counts repeats as copies */
-#define SPANS 1000
 #define MAX_CONNS 4
 
 /* A satellite process and its control channel. */
@@ -149,13 +148,13 @@ static uint64_t copies_at(agent *up)
 /* run_case loads under (a forwarder when fwd, else a satellite alone) and measures it
  * until the upstream has everything. */
 static row run_case(agent *under, agent *up, bool fwd, uint8_t **bodies, size_t *lens,
-		    int conns, double secs, uint64_t run)
+		    size_t spans, int conns, double secs, uint64_t run)
 {
 	row r = {0};
 	reset(under, run);
 	reset(up, run);
 	uint64_t t0 = tb_now_ns();
-	r.sent = load(under->port, bodies, lens, conns, secs) * SPANS;
+	r.sent = load(under->port, bodies, lens, conns, secs) * spans;
 	uint64_t t1 = tb_now_ns(), t2 = t1;
 	r.copies = r.sent;
 	if (fwd) {
@@ -180,7 +179,7 @@ static row run_case(agent *under, agent *up, bool fwd, uint8_t **bodies, size_t 
 	return r;
 }
 
-static void print_row(const char *what, int conns, const row *r, bool fwd)
+static void print_row(const char *what, size_t spans, int conns, const row *r, bool fwd)
 {
 	char batches[64] = "-", drain[32] = "-", peak[32] = "-";
 	if (fwd) {
@@ -189,7 +188,8 @@ static void print_row(const char *what, int conns, const row *r, bool fwd)
 		snprintf(drain, sizeof(drain), "%.3f", r->drain_s);
 		snprintf(peak, sizeof(peak), "%.1f", r->peak_mib);
 	}
-	printf("%-12s %5d %12.0f %16.0f %9.1f %16s %9s %8s %6s\n", what, conns, r->spans_s,
+	printf("%-12s %5zu %5d %12.0f %16.0f %9.1f %16s %9s %8s %6s\n", what, spans, conns,
+	       r->spans_s,
 	       r->spans_per_cpu_s, r->hwm_mib, batches, peak, drain,
 	       r->copies == r->sent ? "yes" : "NO");
 }
@@ -214,10 +214,6 @@ int main(int argc, char **argv)
 			"usage: forward_bench [--seconds S] [--satellite PATH]\n");
 		return c == 'h' ? 0 : 2;
 	}
-	uint8_t *bodies[BODIES];
-	size_t lens[BODIES];
-	for (size_t i = 0; i < BODIES; i++)
-		bodies[i] = tb_report_lightstep(SPANS, 1 + i * SPANS, &lens[i]);
 	agent up, alone, fwd;
 	char upport[8];
 	if (agent_start(&up, bin, "up", NULL) != TB_OK)
@@ -226,26 +222,36 @@ int main(int argc, char **argv)
 	if (agent_start(&alone, bin, "alone", NULL) != TB_OK ||
 	    agent_start(&fwd, bin, "fwd", upport) != TB_OK)
 		return 2;
-	printf("forward_bench: LightStep reports of %d spans (%zu bytes), %.0f s per case, "
-	       "one request at a time per connection, %ld cores\n", SPANS, lens[0], secs,
-	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-12s %5s %12s %16s %9s %16s %9s %8s %6s\n", "satellite", "conns", "spans/s",
-	       "spans/CPU-s", "HWM MiB", "batches x spans", "queue MiB", "drain s", "exact");
+	printf("forward_bench: LightStep reports of ~930-byte spans, %.0f s per case, one "
+	       "request at a time per connection, %ld cores; forwarding with its defaults\n",
+	       secs, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%-12s %5s %5s %12s %16s %9s %16s %9s %8s %6s\n", "satellite", "spans", "conns",
+	       "spans/s", "spans/CPU-s", "HWM MiB", "batches x spans", "queue MiB", "drain s",
+	       "exact");
 	bool ok = true;
 	uint64_t run = 1;
+	const size_t sizes[] = {1000, 100};
 	const int conns[] = {1, MAX_CONNS};
-	for (size_t i = 0; i < 2; i++) {
-		row a = run_case(&alone, &up, false, bodies, lens, conns[i], secs, run++);
-		print_row("takes only", conns[i], &a, false);
-		row f = run_case(&fwd, &up, true, bodies, lens, conns[i], secs, run++);
-		print_row("forwards", conns[i], &f, true);
-		ok &= f.copies == f.sent;
+	for (size_t s = 0; s < 2; s++) {
+		uint8_t *bodies[BODIES];
+		size_t lens[BODIES];
+		for (size_t i = 0; i < BODIES; i++)
+			bodies[i] = tb_report_lightstep(sizes[s], 1 + i * sizes[s], &lens[i]);
+		for (size_t i = 0; i < 2; i++) {
+			row a = run_case(&alone, &up, false, bodies, lens, sizes[s], conns[i], secs,
+					 run++);
+			print_row("takes only", sizes[s], conns[i], &a, false);
+			row f = run_case(&fwd, &up, true, bodies, lens, sizes[s], conns[i], secs,
+					 run++);
+			print_row("forwards", sizes[s], conns[i], &f, true);
+			ok &= f.copies == f.sent;
+		}
+		for (size_t i = 0; i < BODIES; i++)
+			free(bodies[i]);
 	}
 	agent_stop(&fwd);
 	agent_stop(&alone);
 	agent_stop(&up);
-	for (size_t i = 0; i < BODIES; i++)
-		free(bodies[i]);
 	if (!ok)
 		fprintf(stderr, "forward_bench: the upstream did not count every span sent\n");
 	return ok ? 0 : 1;

@@ -30,6 +30,7 @@ typedef struct item {
 	int client;
 	uint8_t *body;
 	size_t len;
+	size_t held;		/* the bytes counted in held_bytes for it: its reports' */
 	uint64_t spans;
 	uint64_t taken_ns;	/* when taken; a batch's: its oldest report's */
 } item;
@@ -42,6 +43,7 @@ struct sat_forward {
 	pthread_cond_t cv;	/* a report was queued, or the forwarder is stopping */
 	item *head, *tail;
 	uint64_t held_spans, held_bytes;	/* queued and being sent */
+	uint64_t sending_bytes;			/* of held_bytes, in batches being sent */
 	unsigned next_url;
 	bool stopping;
 	uint64_t drain_end_ns;	/* once stopping: when the senders give up */
@@ -102,7 +104,7 @@ int sat_forward_put(sat_forward *f, sat_proto proto, int client, const uint8_t *
 	}
 	memcpy(it->body, body, len);
 	*it = (item){.proto = proto, .client = client, .body = it->body, .len = len,
-		     .spans = spans, .taken_ns = tb_now_ns()};
+		     .held = len, .spans = spans, .taken_ns = tb_now_ns()};
 	pthread_mutex_lock(&f->mu);
 	if (f->held_bytes + len > f->o.queue_bytes || f->stopping) {
 		pthread_mutex_unlock(&f->mu);
@@ -179,6 +181,7 @@ static void join_into(item *batch, const item *it, sat_join how)
 		break;
 	}
 	batch->spans += it->spans;
+	batch->held += it->held;
 	if (it->taken_ns < batch->taken_ns)
 		batch->taken_ns = it->taken_ns;
 }
@@ -233,7 +236,7 @@ static void drop_expired(sat_forward *f, uint64_t now)
 		item *it = f->head;
 		unlink_after(f, NULL, it);
 		f->held_spans -= it->spans;
-		f->held_bytes -= it->len;
+		f->held_bytes -= it->held;
 		sat_counters_forward(f->counters, SAT_FWD_EXPIRED, it->spans);
 		item_free(it);
 	}
@@ -292,6 +295,7 @@ static outcome post(sat_forward *f, CURL *h, const char *url, const item *b,
 /* settle counts a batch's fate and frees it; a batch to retry goes back to the front. */
 static void settle(sat_forward *f, item *b, outcome o)
 {
+	f->sending_bytes -= b->held;
 	if (o == RETRY) {
 		sat_counters_forward(f->counters, SAT_FWD_RETRIES, 1);
 		b->next = f->head;
@@ -301,7 +305,7 @@ static void settle(sat_forward *f, item *b, outcome o)
 		return;
 	}
 	f->held_spans -= b->spans;
-	f->held_bytes -= b->len;
+	f->held_bytes -= b->held;
 	if (o == SENT) {
 		sat_counters_forward(f->counters, SAT_FWD_BATCHES, 1);
 		sat_counters_forward(f->counters, SAT_FWD_SPANS, b->spans);
@@ -344,8 +348,12 @@ static item *next_batch(sat_forward *f)
 		if (f->head == NULL)
 			continue;
 		uint64_t due = f->head->taken_ns + (uint64_t)f->o.batch_delay_ms * TB_NS_PER_MS;
-		if (now >= due || f->stopping || f->held_bytes >= f->o.batch_bytes)
-			return take_batch(f);
+		if (now >= due || f->stopping ||
+		    f->held_bytes - f->sending_bytes >= f->o.batch_bytes) {
+			item *b = take_batch(f);
+			f->sending_bytes += b->held;
+			return b;
+		}
 		wait_until(f, due);
 	}
 }
