@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/host.h"
+#include "common/rpc.h"
 
 typedef int (*conf_writer)(FILE *f, const tb_proxy *p, const tb_proxy_opts *o);
 
@@ -243,6 +244,12 @@ int tb_proxy_command_check(const char *command, char *err, size_t errlen)
 	for (size_t k = 0; rc == TB_OK && words[k] != NULL; k++)
 		free(words[k]);
 	return rc;
+}
+
+void tb_proxy_spec_text(const tb_proxy_spec *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", tb_proxy_kind_name(s->kind),
+		 s->kind == TB_PROXY_COMMAND ? " " : "", s->kind == TB_PROXY_COMMAND ? s->command : "");
 }
 
 int tb_proxy_spec_parse(const char *s, tb_proxy_spec *out, char *err, size_t errlen)
@@ -585,8 +592,45 @@ int tb_proxy_usage(const tb_proxy *p, uint64_t *cpu, uint64_t *peak_rss)
 	return found > 0 ? TB_OK : TB_ENOENT;
 }
 
+/* forward_counts reads a forwarding satellite's counts over its control channel. */
+static int forward_counts(tb_proxy *p, tb_proxy_figures *f, char *err, size_t errlen)
+{
+	int rc;
+	if (p->ctl == NULL &&
+	    (rc = tb_rpc_client_alloc(&p->ctl, p->control_url, 5000, NULL, err, errlen)) != TB_OK)
+		return rc;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	Tb__SatGetCounters g = TB__SAT_GET_COUNTERS__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SAT_GET_COUNTERS;
+	req.sat_get_counters = &g;
+	if ((rc = tb_rpc_call_expect(p->ctl, &req, TB__ENVELOPE__BODY_SAT_COUNTERS, &rep, err,
+				     errlen)) != TB_OK)
+		return rc;
+	const Tb__ForwardCounts *fw = rep->sat_counters->forward;
+	if ((f->tells_held = fw != NULL)) {
+		f->held_spans = fw->held_spans;
+		f->dropped_spans = fw->rejected + fw->expired;
+		f->queue_peak = fw->queue_peak_bytes;
+	}
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+int tb_proxy_read(tb_proxy *p, tb_proxy_figures *f, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	int rc = tb_proxy_usage(p, &f->cpu_ns, &f->peak_rss);
+	if (rc != TB_OK) {
+		snprintf(err, errlen, "%s is no longer running", tb_proxy_kind_name(p->kind));
+		return rc;
+	}
+	return p->control_url[0] != '\0' ? forward_counts(p, f, err, errlen) : TB_OK;
+}
+
 void tb_proxy_stop(tb_proxy *p)
 {
+	tb_rpc_client_free(p->ctl);
+	p->ctl = NULL;
 	if (!p->running)
 		return;
 	tb_child_stop(&p->child, 2000);

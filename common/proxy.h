@@ -15,6 +15,7 @@
 #define TB_PROXY_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,9 @@ typedef struct tb_proxy_spec {
  * TB_EINVAL with err saying what was wrong. */
 int tb_proxy_spec_parse(const char *s, tb_proxy_spec *out, char *err, size_t errlen);
 
+/* tb_proxy_spec_text writes s as tb_proxy_spec_parse reads it. */
+void tb_proxy_spec_text(const tb_proxy_spec *s, char *buf, size_t len);
+
 /* tb_proxy_command_check checks a command proxy's command line: it splits, names a
  * program, and says where to listen. TB_OK or TB_EINVAL with err. */
 int tb_proxy_command_check(const char *command, char *err, size_t errlen);
@@ -87,8 +91,19 @@ typedef struct tb_proxy {
 	char log_path[PATH_MAX];	/* its stdout, stderr and error log */
 	char control_url[128];		/* TB_PROXY_SATELLITE: its control channel (nng), where
 					 * its counters say what it holds; else "" */
+	struct tb_rpc_client *ctl;	/* that channel, once read */
 	int running;
 } tb_proxy;
+
+/* What a running proxy has cost and, when it can tell, holds. */
+typedef struct tb_proxy_figures {
+	uint64_t cpu_ns;		/* all its processes' CPU time since it started */
+	uint64_t peak_rss;		/* their peak resident memory, summed (bytes) */
+	bool tells_held;		/* a forwarding satellite: the three below are set */
+	uint64_t held_spans;		/* taken and not yet delivered upstream */
+	uint64_t dropped_spans;		/* refused upstream with a 4xx, or expired */
+	uint64_t queue_peak;		/* the most bytes it held at once */
+} tb_proxy_figures;
 
 /* tb_proxy_start writes the proxy's configuration into o->dir, starts it, and returns
  * once it accepts connections on p->port. A proxy that exits or does not accept within
@@ -101,6 +116,11 @@ int tb_proxy_start(tb_proxy *p, const tb_proxy_opts *o, char *err, size_t errlen
  * process group: nginx's master and worker) and their peak resident memory (bytes, each
  * process's VmHWM). TB_OK, or TB_ENOENT when no process of it is left. */
 int tb_proxy_usage(const tb_proxy *p, uint64_t *cpu_ns, uint64_t *peak_rss);
+
+/* tb_proxy_read reads the running proxy's figures (tb_proxy_usage, and a forwarding
+ * satellite's counts over its control channel). TB_OK, TB_ENOENT (no process of it is
+ * left), or the control call's error with err. */
+int tb_proxy_read(tb_proxy *p, tb_proxy_figures *f, char *err, size_t errlen);
 
 /* tb_proxy_stop stops the proxy (SIGTERM, then SIGKILL after 2 s) and releases it. Safe
  * on a proxy that never started or was stopped already. */

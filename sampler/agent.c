@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "sampler/batch.h"
+#include "sampler/proxy.h"
 #include "sampler/session.h"
 
 /* A run of the most clients one run may have, and as many again of a run whose sessions
@@ -36,6 +37,7 @@ struct smp_agent {
 	tb_rec_sample *poll_buf;
 	finished_result finished[FINISHED];	/* a ring, newest at next_finished - 1 */
 	size_t next_finished;
+	smp_proxy proxy;	/* a proxy for the clients it launches, when asked */
 };
 
 int smp_agent_alloc(smp_agent **ap, const smp_agent_cfg *cfg)
@@ -61,6 +63,7 @@ void smp_agent_free(smp_agent *a)
 		smp_session_stop(a->sessions[i], true, a->cfg.grace_ms);
 	for (int i = 0; i < a->nsessions; i++)
 		smp_session_free(a->sessions[i], a->cfg.grace_ms);
+	smp_proxy_fini(&a->proxy);
 	free(a->poll_buf);
 	free(a);
 }
@@ -438,6 +441,8 @@ bool smp_agent_handle(smp_agent *a, tb_rpc_server *srv, const Tb__Envelope *req)
 		handle_describe(a, srv, req->smp_describe);
 		return false;
 	default:
+		if (smp_proxy_handle(&a->proxy, srv, req))
+			return false;
 		return tb_agent_handle_other("sampler", srv, req);
 	}
 }

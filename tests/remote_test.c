@@ -167,7 +167,7 @@ static void start_agents(bool tls, char *smp_url, char *sat_url, size_t len)
 	snprintf(key, sizeof(key), "%s/certs/%s.2.key", work, net);
 	snprintf(ca, sizeof(ca), "%s/certs/ca.crt", work);
 	char *smp[20] = {SAMPLER_BIN, "--control", smp_url, "--allow-remote", "--clients", reg,
-			 "--lease", "20s"};
+			 "--lease", "20s", "-v"};
 	char *sat[20] = {SATELLITE_BIN, "--bind", bind, "--ports", "18361,18362", "--control",
 			 sat_url, "--allow-remote"};
 	char *extra[] = {"--tls-cert", cert, "--tls-key", key, "--tls-ca", ca, "--tls-allow",
@@ -175,7 +175,7 @@ static void start_agents(bool tls, char *smp_url, char *sat_url, size_t len)
 	char *plain[] = {"--insecure", NULL};
 	char **add = tls ? extra : plain;
 	for (size_t i = 0; add[i] != NULL; i++) {
-		smp[8 + i] = add[i];
+		smp[9 + i] = add[i];
 		sat[8 + i] = add[i];
 	}
 	in_ns(&sampler, smp, "sampler.log");
@@ -247,6 +247,34 @@ Test(remote, clients_on_another_host_reach_the_channel_and_every_satellite_group
 	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
 	cr_assert(strstr(text, "PASS  ") != NULL && strstr(text, "FAIL") == NULL, "%s", text);
 	check_spread();
+}
+
+/* A run through a proxy whose clients are on the other host: the proxy runs there too,
+ * started by that host's sampler (a client there reaches only its own 127.0.0.1), in
+ * front of both satellite groups as that host reaches them; a forwarding satellite
+ * says it holds nothing at the end, and every span arrives once. */
+Test(remote, a_proxy_runs_on_the_clients_host_through_its_sampler)
+{
+	if (!have_ns)
+		tu_skip("needs root, ip netns and veth to stand in for another host");
+	char smp_url[64], sat_url[64], plan[1024], text[16384], errs[8192];
+	start_agents(false, smp_url, sat_url, sizeof(smp_url));
+	snprintf(plan, sizeof(plan),
+		 "client c\nsampling 50ms\nsampler \"%s\"\nsatellites remote \"%s\"\n"
+		 "satellites local\nrun via sps 300 runtime 2s proxy satellite\n"
+		 "assert via.spans_received == 600\nassert via.proxy_held == 0\n"
+		 "assert via.proxy_cpu > 0\nassert via.proxy_peak_rss > 1000000\n",
+		 smp_url, sat_url);
+	int st = run_plan(plan, text, sizeof(text), errs, sizeof(errs));
+	cr_assert_eq(st, 0, "exit %d\n%s\n%s", st, text, errs);
+	cr_assert(strstr(text, "FAIL") == NULL, "%s", text);
+	/* Both groups had their share, through the proxy on the other host. */
+	long remote = remote_spans();
+	cr_assert(remote > 0 && remote < 600, "the remote group received %ld of 600", remote);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/sampler.log", work);
+	tu_read_file(path, text, sizeof(text));
+	cr_assert(strstr(text, "satellite listens on 127.0.0.1:") != NULL, "%s", text);
 }
 
 /* Over mutual TLS: an orchestrator whose certificate comes from another CA is refused,

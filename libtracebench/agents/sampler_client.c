@@ -122,3 +122,54 @@ int orc_smp_stop(orc_peer *smp, pid_t pid, uint32_t grace_ms, char *err, size_t 
 	req.smp_stop = &s;
 	return orc_peer_call_ok(smp, &req, err, errlen);
 }
+
+int orc_smp_proxy_start(orc_peer *smp, const char *proxy, const char *const *upstreams,
+			size_t n, uint16_t *port, char *err, size_t errlen)
+{
+	Tb__SmpProxyStart m = TB__SMP_PROXY_START__INIT;
+	m.proxy = (char *)proxy;
+	m.upstreams = (char **)upstreams;
+	m.n_upstreams = n;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	req.body_case = TB__ENVELOPE__BODY_SMP_PROXY_START;
+	req.smp_proxy_start = &m;
+	int rc = orc_peer_call_expect(smp, &req, TB__ENVELOPE__BODY_SMP_PROXY_STARTED, &rep, err,
+				      errlen);
+	if (rc != TB_OK)
+		return rc;
+	uint32_t p = rep->smp_proxy_started->port;
+	tb_rpc_free(rep);
+	if (p == 0 || p > 65535) {
+		snprintf(err, errlen, "sampler %s started its proxy on port %u", smp->url, p);
+		return TB_EPROTO;
+	}
+	*port = (uint16_t)p;
+	return TB_OK;
+}
+
+int orc_smp_proxy_read(orc_peer *smp, tb_proxy_figures *f, char *err, size_t errlen)
+{
+	Tb__SmpProxyRead m = TB__SMP_PROXY_READ__INIT;
+	Tb__Envelope req = TB__ENVELOPE__INIT, *rep;
+	req.body_case = TB__ENVELOPE__BODY_SMP_PROXY_READ;
+	req.smp_proxy_read = &m;
+	int rc = orc_peer_call_expect(smp, &req, TB__ENVELOPE__BODY_SMP_PROXY_FIGURES, &rep, err,
+				      errlen);
+	if (rc != TB_OK)
+		return rc;
+	const Tb__SmpProxyFigures *m2 = rep->smp_proxy_figures;
+	*f = (tb_proxy_figures){.cpu_ns = m2->cpu_ns, .peak_rss = m2->peak_rss,
+				.tells_held = m2->tells_held, .held_spans = m2->held_spans,
+				.dropped_spans = m2->dropped_spans, .queue_peak = m2->queue_peak};
+	tb_rpc_free(rep);
+	return TB_OK;
+}
+
+int orc_smp_proxy_stop(orc_peer *smp, char *err, size_t errlen)
+{
+	Tb__SmpProxyStop m = TB__SMP_PROXY_STOP__INIT;
+	Tb__Envelope req = TB__ENVELOPE__INIT;
+	req.body_case = TB__ENVELOPE__BODY_SMP_PROXY_STOP;
+	req.smp_proxy_stop = &m;
+	return orc_peer_call_ok(smp, &req, err, errlen);
+}

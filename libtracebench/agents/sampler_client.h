@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/command.h"
+#include "common/proxy.h"
 #include "libtracebench/agents/peer.h"
 
 /* What launching one client takes. */
@@ -46,6 +47,18 @@ int orc_smp_describe(orc_peer *smp, const char *client, orc_smp_client_info *inf
  * client has ended. */
 int orc_smp_get_result(orc_peer *smp, pid_t pid, bool *ready, tb_client_result *res,
 		       char *err, size_t errlen);
+
+/* orc_smp_proxy_start has the sampler start proxy (tb_proxy_spec_text's form) on its
+ * host in front of upstreams (host:port, as that host reaches them); *port gets where
+ * it listens on that host's 127.0.0.1. */
+int orc_smp_proxy_start(orc_peer *smp, const char *proxy, const char *const *upstreams,
+			size_t n, uint16_t *port, char *err, size_t errlen);
+
+/* orc_smp_proxy_read reads the figures of the sampler's running proxy. */
+int orc_smp_proxy_read(orc_peer *smp, tb_proxy_figures *f, char *err, size_t errlen);
+
+/* orc_smp_proxy_stop stops the sampler's proxy (nothing if none runs). */
+int orc_smp_proxy_stop(orc_peer *smp, char *err, size_t errlen);
 
 /* orc_smp_stop stops sampling pid and kills it (its process group) after grace_ms. */
 int orc_smp_stop(orc_peer *smp, pid_t pid, uint32_t grace_ms, char *err, size_t errlen);

@@ -676,7 +676,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	run_proxy px;
 	if ((rc = members_alloc(env, p, &base, &m, &n, err, errlen)) != TB_OK)
 		return rc;
-	if ((rc = run_proxy_start(env, p, &px, err, errlen)) != TB_OK) {
+	if ((rc = run_proxy_start(env, p, m, n, &px, err, errlen)) != TB_OK) {
 		members_free(m, n, false);
 		return rc;
 	}
@@ -696,7 +696,7 @@ int orc_run(orc_env *env, const orc_run_params *p, orc_result *r, char *err, siz
 	orc_channel_disarm(env->channel);
 	if (rc == TB_OK)
 		rc = settle_run(env, p, m, n, &px, r, reset_ns);
-	run_proxy_finish(&px, r);
+	run_proxy_finish(&px);
 	if (rc != TB_OK) {
 		members_free(m, n, false);
 		return rc;

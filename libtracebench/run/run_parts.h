@@ -78,20 +78,21 @@ typedef struct sample_log {
 
 /* The run's proxy, when it has one (run_proxy.c). */
 typedef struct run_proxy {
-	tb_proxy proxy;			/* running: the clients report to it */
+	bool running;			/* the clients report to it, on port */
+	uint16_t port;			/* on the clients' host's 127.0.0.1 */
+	orc_peer *remote;		/* started by this sampler, on its host; NULL: by us */
+	tb_proxy proxy;			/* started by us: running */
 	char dir[PATH_MAX];
 	bool own_dir;			/* made for the run: removed with the proxy */
-	tb_command up;			/* the satellites, as this host reaches them */
+	tb_command up;			/* the satellites, as the clients' host reaches them */
 	const char *ups[TB_CMD_MAX_SATELLITES];
 	uint64_t cpu0_ns, t0_ns;	/* its CPU when the clients were launched, and when */
-	orc_peer ctl;			/* a forwarding satellite's control channel */
-	bool ctl_open;
 } run_proxy;
 
-/* run_proxy_start starts p's proxy (nothing without one) in front of the satellites.
- * A proxy that does not start is an error naming its log. */
-int run_proxy_start(orc_env *env, const orc_run_params *p, run_proxy *px, char *err,
-		    size_t errlen);
+/* run_proxy_start starts p's proxy (nothing without one) on the host of the clients m,
+ * in front of the satellites. A proxy that does not start is an error naming its log. */
+int run_proxy_start(orc_env *env, const orc_run_params *p, const member *m, size_t n,
+		    run_proxy *px, char *err, size_t errlen);
 /* run_proxy_point makes each client report to the proxy. */
 void run_proxy_point(const run_proxy *px, member *m, size_t n);
 /* run_proxy_mark notes the proxy's CPU as the clients are launched. */
@@ -99,12 +100,11 @@ void run_proxy_mark(run_proxy *px);
 /* run_proxy_holds tells whether the proxy says it still holds spans (only a forwarding
  * satellite can say): the run is not settled while it does. */
 bool run_proxy_holds(run_proxy *px);
-/* run_proxy_figures puts what the proxy says it held and dropped into r, before r's
- * spans are accounted for. */
+/* run_proxy_figures puts the proxy's CPU and memory, and what it says it held and
+ * dropped, into r, before r's spans are accounted for. */
 void run_proxy_figures(run_proxy *px, orc_result *r);
-/* run_proxy_finish puts the proxy's CPU and memory into r (NULL: none), stops it and
- * removes a directory made for it. */
-void run_proxy_finish(run_proxy *px, orc_result *r);
+/* run_proxy_finish stops the proxy and removes a directory made for it. */
+void run_proxy_finish(run_proxy *px);
 
 /* run_fail marks the run failed with the first reason given. */
 void run_fail(orc_result *r, const char *fmt, const char *what);
