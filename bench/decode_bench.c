@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* decode_bench.c - what one span costs each satellite decoder, against protobuf-c's full
- * unpack, on 1000-span reports shaped like real ones (bench/reportgen.h). Prints ns per
+ * unpack (and the Datadog walker against msgpack-c's unpack), on 1000-span reports shaped like real ones (bench/reportgen.h). Prints ns per
  * span on one core, the best and the median of many decodes: on this kind of VM the same
  * decode of the same bytes swings between two speeds almost 2x apart from one moment to
  * the next, so a mean says more about the machine than about the code. The satellite's
@@ -11,6 +11,7 @@
 #include "bench/reportgen.h"
 #include "common/clock.h"
 #include "proto/collector.pb-c.h"
+#include <msgpack.h>
 #include "satellite/decode.h"
 
 #define SPANS 1000
@@ -56,17 +57,18 @@ static timing per_span_ns(const sat_decoder *d, const uint8_t *body, size_t len,
 
 int main(void)
 {
-	size_t ls_len, op_len, oj_len, lj_len, zj_len, zp_len;
+	size_t ls_len, op_len, oj_len, lj_len, zj_len, zp_len, dd_len;
 	uint8_t *ls = tb_report_lightstep(SPANS, 1, &ls_len);
 	uint8_t *op = tb_report_otlp_proto(SPANS, 1, &op_len);
 	char *oj = tb_report_otlp_json(SPANS, 1, &oj_len);
 	char *lj = tb_report_lightstep_json(SPANS, 1, &lj_len);
 	char *zj = tb_report_zipkin_json(SPANS, 1, &zj_len);
 	uint8_t *zp = tb_report_zipkin_proto(SPANS, 1, &zp_len);
+	uint8_t *dd = tb_report_datadog(SPANS, 1, &dd_len);
 	int reps = 200;
 	double ns[20];
 
-	if (!ls || !op || !oj || !lj || !zj || !zp || sat_decode_init() != 0) {
+	if (!ls || !op || !oj || !lj || !zj || !zp || !dd || sat_decode_init() != 0) {
 		fprintf(stderr, "decode_bench: out of memory\n");
 		return 2;
 	}
@@ -83,6 +85,21 @@ int main(void)
 	qsort(ns, 20, sizeof(ns[0]), by_value);
 	printf("%-34s %8zu %10.0f %10.0f %12.2f\n", "protobuf-c unpack (reference)",
 	       ls_len / SPANS, ns[0], ns[10], 1e3 / ns[0]);
+	for (int r = 0; r < 20; r++) {
+		msgpack_unpacked u;
+		size_t off = 0;
+		uint64_t t0 = tb_now_ns();
+		msgpack_unpacked_init(&u);
+		if (msgpack_unpack_next(&u, (const char *)dd, dd_len, &off) != MSGPACK_UNPACK_SUCCESS) {
+			fprintf(stderr, "decode_bench: msgpack-c cannot unpack the Datadog report\n");
+			return 2;
+		}
+		msgpack_unpacked_destroy(&u);
+		ns[r] = (double)(tb_now_ns() - t0) / SPANS;
+	}
+	qsort(ns, 20, sizeof(ns[0]), by_value);
+	printf("%-34s %8zu %10.0f %10.0f %12.2f\n", "msgpack-c unpack (reference)",
+	       dd_len / SPANS, ns[0], ns[10], 1e3 / ns[0]);
 
 	struct {
 		sat_proto p;
@@ -96,6 +113,7 @@ int main(void)
 		{SAT_PROTO_LIGHTSTEP_JSON, lj, lj_len, reps / 10},
 		{SAT_PROTO_ZIPKIN_JSON, zj, zj_len, reps / 10},
 		{SAT_PROTO_ZIPKIN_PROTO, zp, zp_len, reps},
+		{SAT_PROTO_DATADOG_V04, dd, dd_len, reps},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const sat_decoder *d = sat_decoder_get(cases[i].p);
@@ -109,5 +127,6 @@ int main(void)
 	free(lj);
 	free(zj);
 	free(zp);
+	free(dd);
 	return 0;
 }

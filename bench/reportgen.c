@@ -13,6 +13,7 @@
 #include "proto/collector.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "proto/zipkin.pb-c.h"
+#include <msgpack.h>
 
 #define NTAGS 10
 #define NLOGS 15
@@ -351,6 +352,73 @@ char *tb_report_zipkin_json(size_t nspans, uint64_t first_id, size_t *lenp)
 	}
 	sb_printf(&b, "]");
 	return sb_finish(&b, lenp);
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+/* pack_dd_span packs one span as Datadog's tracers do: twelve keys. */
+static void pack_dd_span(msgpack_packer *pk, uint64_t id)
+{
+	msgpack_pack_map(pk, 12);
+	pack_str(pk, "trace_id");
+	msgpack_pack_uint64(pk, trace_of(id));
+	pack_str(pk, "span_id");
+	msgpack_pack_uint64(pk, id);
+	pack_str(pk, "parent_id");
+	msgpack_pack_uint64(pk, id > 1 ? id - 1 : 0);
+	pack_str(pk, "name");
+	pack_str(pk, "db.query.operation");
+	pack_str(pk, "service");
+	pack_str(pk, "tb");
+	pack_str(pk, "resource");
+	pack_str(pk, "SELECT * FROM spans");
+	pack_str(pk, "type");
+	pack_str(pk, "db");
+	pack_str(pk, "start");
+	msgpack_pack_int64(pk, (int64_t)(START_S * 1000000000ull));
+	pack_str(pk, "duration");
+	msgpack_pack_int64(pk, 1234000);
+	pack_str(pk, "error");
+	msgpack_pack_int32(pk, 0);
+	pack_str(pk, "meta");
+	msgpack_pack_map(pk, NTAGS);
+	for (int t = 0; t < NTAGS; t++) {
+		pack_str(pk, tag_keys[t]);
+		pack_str(pk, tag_values[t]);
+	}
+	pack_str(pk, "metrics");
+	msgpack_pack_map(pk, 1);
+	pack_str(pk, "_sampling_priority_v1");
+	msgpack_pack_double(pk, 1.0);
+}
+
+uint8_t *tb_report_datadog(size_t nspans, uint64_t first_id, size_t *lenp)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t ntraces = 0;
+	init_strings();
+	for (size_t i = 0; i < nspans; i++)
+		ntraces += i == 0 || trace_of(first_id + i) != trace_of(first_id + i - 1);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, ntraces);
+	for (size_t i = 0; i < nspans;) {
+		size_t n = 1;
+		while (i + n < nspans && trace_of(first_id + i + n) == trace_of(first_id + i))
+			n++;
+		msgpack_pack_array(&pk, n);
+		for (size_t k = 0; k < n; k++)
+			pack_dd_span(&pk, first_id + i + k);
+		i += n;
+	}
+	*lenp = sb.size;
+	return (uint8_t *)sb.data;	/* malloc'd by the sbuffer: the caller frees it */
 }
 
 uint8_t *tb_gzip(const void *in, size_t len, size_t *outlenp)

@@ -181,26 +181,30 @@ static bool media_type_is(const char *value, const char *want)
 /* What a POST is for: the spans of one protocol, or a runtime-metrics report. */
 enum { TARGET_METRICS = SAT_PROTO_COUNT };
 
-/* Every endpoint that takes a POST, with each Content-Type it accepts (NULL: none sent). */
+/* Every endpoint that takes a POST, with each Content-Type it accepts (NULL: none sent),
+ * and whether it takes a PUT too (Datadog's tracers PUT). */
 static const struct route {
 	const char *path, *type;
 	int target;
+	bool put;
 } routes[] = {
-	{"/api/v2/reports", NULL, SAT_PROTO_LIGHTSTEP},
-	{"/api/v2/reports", "application/octet-stream", SAT_PROTO_LIGHTSTEP},
-	{"/api/v2/reports", "application/x-protobuf", SAT_PROTO_LIGHTSTEP},
-	{"/api/v2/reports", "application/protobuf", SAT_PROTO_LIGHTSTEP},
-	{"/v1/traces", "application/x-protobuf", SAT_PROTO_OTLP_PROTO},
-	{"/v1/traces", "application/protobuf", SAT_PROTO_OTLP_PROTO},
-	{"/v1/traces", "application/json", SAT_PROTO_OTLP_JSON},
-	{"/api/v0/reports", NULL, SAT_PROTO_LIGHTSTEP_JSON},
-	{"/api/v0/reports", "application/json", SAT_PROTO_LIGHTSTEP_JSON},
-	{"/api/v2/spans", "application/json", SAT_PROTO_ZIPKIN_JSON},
-	{"/api/v2/spans", "application/x-protobuf", SAT_PROTO_ZIPKIN_PROTO},
-	{"/metrics", NULL, TARGET_METRICS},
-	{"/metrics", "application/octet-stream", TARGET_METRICS},
-	{"/metrics", "application/x-protobuf", TARGET_METRICS},
-	{"/metrics", "application/protobuf", TARGET_METRICS},
+	{"/api/v2/reports", NULL, SAT_PROTO_LIGHTSTEP, false},
+	{"/api/v2/reports", "application/octet-stream", SAT_PROTO_LIGHTSTEP, false},
+	{"/api/v2/reports", "application/x-protobuf", SAT_PROTO_LIGHTSTEP, false},
+	{"/api/v2/reports", "application/protobuf", SAT_PROTO_LIGHTSTEP, false},
+	{"/v1/traces", "application/x-protobuf", SAT_PROTO_OTLP_PROTO, false},
+	{"/v1/traces", "application/protobuf", SAT_PROTO_OTLP_PROTO, false},
+	{"/v1/traces", "application/json", SAT_PROTO_OTLP_JSON, false},
+	{"/api/v0/reports", NULL, SAT_PROTO_LIGHTSTEP_JSON, false},
+	{"/api/v0/reports", "application/json", SAT_PROTO_LIGHTSTEP_JSON, false},
+	{"/api/v2/spans", "application/json", SAT_PROTO_ZIPKIN_JSON, false},
+	{"/api/v2/spans", "application/x-protobuf", SAT_PROTO_ZIPKIN_PROTO, false},
+	{"/v0.4/traces", "application/msgpack", SAT_PROTO_DATADOG_V04, true},
+	{"/v0.3/traces", "application/msgpack", SAT_PROTO_DATADOG_V03, true},
+	{"/metrics", NULL, TARGET_METRICS, false},
+	{"/metrics", "application/octet-stream", TARGET_METRICS, false},
+	{"/metrics", "application/x-protobuf", TARGET_METRICS, false},
+	{"/metrics", "application/protobuf", TARGET_METRICS, false},
 };
 
 const char *sat_http_route(sat_proto proto, const char **content_type)
@@ -216,15 +220,17 @@ const char *sat_http_route(sat_proto proto, const char **content_type)
 }
 
 /* route_of finds what a POST to url with Content-Type type is for: a target, or -1 with
- * *known_path telling a known path (a bad type) from an unknown one. */
-static int route_of(const char *url, const char *type, bool *known_path)
+ * *known_path telling a known path (a bad type) from an unknown one; *put says whether
+ * the path takes a PUT too. */
+static int route_of(const char *url, const char *type, bool *known_path, bool *put)
 {
-	*known_path = false;
+	*known_path = *put = false;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
 		if (strcmp(url, r->path) != 0)
 			continue;
 		*known_path = true;
+		*put = r->put;
 		if (r->type == NULL ? type == NULL : media_type_is(type, r->type))
 			return r->target;
 	}
@@ -256,7 +262,7 @@ static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const c
 {
 	bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
 	const char *type, *encoding, *length;
-	bool known;
+	bool known, put;
 	int target;
 	request *rq;
 
@@ -267,12 +273,12 @@ static enum MHD_Result on_headers(sat_http *h, struct MHD_Connection *c, const c
 		return serve_get(h, c, url);
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	target = route_of(url, type, &known);
+	target = route_of(url, type, &known, &put);
 	if (!known)
 		return reject(h, c, NULL, 404, SAT_REJ_NOT_FOUND, "no endpoint %s", url);
-	if (!is_post)
-		return reject(h, c, NULL, 405, SAT_REJ_BAD_METHOD, "%s needs POST, not %s", url,
-			      method);
+	if (!is_post && !(put && strcmp(method, "PUT") == 0))
+		return reject(h, c, NULL, 405, SAT_REJ_BAD_METHOD, "%s needs %s, not %s", url,
+			      put ? "PUT or POST" : "POST", method);
 	if (target < 0)
 		return reject(h, c, NULL, 415, SAT_REJ_BAD_TYPE,
 			      "%s does not take Content-Type %s", url, type ? type : "(none)");

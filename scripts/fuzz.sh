@@ -14,12 +14,12 @@ cmake --build build-fuzz -j "$(nproc)" >/dev/null
 
 dir=build-fuzz/tests/fuzz
 corpus=build-fuzz/corpus
-targets=(lightstep otlp_proto otlp_json lightstep_json zipkin_json zipkin_proto inflate grpc
-	control bench)
+targets=(lightstep otlp_proto otlp_json lightstep_json zipkin_json zipkin_proto datadog inflate
+	grpc control bench)
 for t in "${targets[@]}"; do mkdir -p "$corpus/$t"; done
 "$dir/fuzz_seeds" "$corpus/lightstep" "$corpus/otlp_proto" "$corpus/otlp_json" \
 	"$corpus/lightstep_json" "$corpus/inflate" "$corpus/grpc" "$corpus/bench" \
-	"$corpus/zipkin_json" "$corpus/zipkin_proto"
+	"$corpus/zipkin_json" "$corpus/zipkin_proto" "$corpus/datadog"
 # Control-channel seeds: a command (selector 0) and a result (selector 1).
 printf '\x00{"Trace":true,"Sleep":2000,"SleepInterval":1000,"Work":5,"Repeat":10,"NoFlush":false,"NumTags":10,"NumLogs":15,"Satellites":["127.0.0.1:8360"],"Protocol":"otlp","RunId":3}' \
 	>"$corpus/control/command"

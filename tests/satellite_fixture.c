@@ -244,8 +244,11 @@ reply http_at(uint16_t to, const char *method, const char *path, const char *con
 		hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
 	hl = curl_slist_append(hl, "Expect:");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		/* A PUT carries its body as a POST does, under its own name. */
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		if (method[1] == 'U')
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
 		if (chunked) {
 			curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 			curl_easy_setopt(c, CURLOPT_READDATA, &u);

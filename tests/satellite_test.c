@@ -190,6 +190,41 @@ Test(satellite, zipkin_proto_is_the_same_spans_as_zipkin_json)
 	tb_rpc_free(rep);
 }
 
+/* Datadog's intake, as its tracers PUT it: msgpack traces on /v0.4/traces, answered with
+ * the agent's rate_by_service; /v0.3/traces answered OK; a span seen again is a
+ * duplicate by trace_id and span_id; a bad body is 400 with the reason; GET is 405. */
+Test(satellite, datadog_traces_are_counted_by_trace_and_span_id)
+{
+	static const char *const dd_headers[] = {"Content-Type: application/msgpack", NULL};
+	size_t len;
+	uint8_t *b = tb_report_datadog(40, 1, &len);
+	reply r = http("PUT", "/v0.4/traces", dd_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.body, "{\"rate_by_service\":{}}");
+	cr_assert_str_eq(r.type, "application/json");
+	tb_rpc_free(counters());
+	b = tb_report_datadog(40, 21, &len);	/* ids 21..40 repeat */
+	r = http("POST", "/v0.3/traces", dd_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.body, "OK\n");
+	static const uint8_t bad[] = {0x91, 0x91, 0x81, 0xa7, 's', 'p', 'a', 'n', '_', 'i', 'd', 1};
+	r = http("PUT", "/v0.4/traces", dd_headers, bad, sizeof(bad), false);
+	cr_assert_eq(r.status, 400, "status %ld", r.status);
+	cr_assert(strstr(r.body, "Datadog traces do not decode: a span has no trace_id") != NULL,
+		  "%s", r.body);
+	r = http("GET", "/v0.4/traces", NULL, NULL, 0, false);
+	cr_assert_eq(r.status, 405);
+	cr_assert(strstr(r.body, "needs PUT or POST, not GET") != NULL, "%s", r.body);
+	Tb__Envelope *rep = counters();
+	cr_assert_eq(rep->sat_counters->spans, 60);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 20);
+	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), 1);
+	cr_assert_eq(rep->sat_counters->n_by_protocol, 2);
+	tb_rpc_free(rep);
+}
+
 /* A Zipkin body that breaks the format is 400 with the reason; a 64-bit traceId and its
  * 128-bit form with zeros in front are one trace, as Zipkin reads them. */
 Test(satellite, zipkin_json_bad_spans_are_400_with_the_reason)

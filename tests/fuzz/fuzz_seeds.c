@@ -117,9 +117,9 @@ int main(int argc, char **argv)
 	size_t n, z;
 	void *b;
 
-	if (argc != 10) {
+	if (argc != 11) {
 		fprintf(stderr, "usage: fuzz_seeds LS OTLP_PROTO OTLP_JSON LS_JSON INFLATE GRPC "
-				"BENCH ZIPKIN_JSON ZIPKIN_PROTO\n");
+				"BENCH ZIPKIN_JSON ZIPKIN_PROTO DATADOG\n");
 		return 2;
 	}
 	bench_seeds(argv[7]);
@@ -153,6 +153,9 @@ int main(int argc, char **argv)
 		free(b);
 		b = tb_report_zipkin_proto(spans, 1, &n);
 		put(argv[9], name, b, n);
+		free(b);
+		b = tb_report_datadog(spans, 1, &n);
+		put(argv[10], name, b, n);
 		free(b);
 	}
 	return 0;

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* datadog_reference.c - the Datadog decoder's reference (datadog_reference.h). */
+#include "datadog_reference.h"
+
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+/* The reference: msgpack-c unpacks the body, and the same rules as the decoder's are
+ * applied to its object tree, written again here so that a mistake in the decoder shows
+ * up as a difference. */
+static bool is_key(const msgpack_object *k, const char *name)
+{
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(name) &&
+	       memcmp(k->via.str.ptr, name, k->via.str.size) == 0;
+}
+
+static bool is_int(const msgpack_object *v)
+{
+	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	       v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
+}
+
+static bool good_map(const msgpack_object *v, bool strings)
+{
+	if (v->type == MSGPACK_OBJECT_NIL)
+		return true;
+	if (v->type != MSGPACK_OBJECT_MAP)
+		return false;
+	for (uint32_t i = 0; i < v->via.map.size; i++) {
+		const msgpack_object *k = &v->via.map.ptr[i].key, *x = &v->via.map.ptr[i].val;
+		if (k->type != MSGPACK_OBJECT_STR)
+			return false;
+		if (strings ? x->type != MSGPACK_OBJECT_STR
+			    : !(is_int(x) || x->type == MSGPACK_OBJECT_FLOAT32 ||
+				x->type == MSGPACK_OBJECT_FLOAT64))
+			return false;
+	}
+	return true;
+}
+
+static bool ref_span(const msgpack_object *s, sat_span_id *id)
+{
+	bool has_t = false, has_s = false;
+	uint64_t t = 0, sp = 0;
+	if (s->type != MSGPACK_OBJECT_MAP)
+		return false;
+	for (uint32_t i = 0; i < s->via.map.size; i++) {
+		const msgpack_object *k = &s->via.map.ptr[i].key, *v = &s->via.map.ptr[i].val;
+		if (k->type != MSGPACK_OBJECT_STR)
+			return false;
+		bool ok = true;
+		if (is_key(k, "trace_id") || is_key(k, "span_id") || is_key(k, "parent_id")) {
+			ok = v->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+			if (ok && is_key(k, "trace_id"))
+				t = v->via.u64, has_t = true;
+			if (ok && is_key(k, "span_id"))
+				sp = v->via.u64, has_s = true;
+		} else if (is_key(k, "start") || is_key(k, "duration") || is_key(k, "error")) {
+			ok = is_int(v);
+		} else if (is_key(k, "name") || is_key(k, "service") || is_key(k, "resource") ||
+			   is_key(k, "type")) {
+			ok = v->type == MSGPACK_OBJECT_STR || v->type == MSGPACK_OBJECT_NIL;
+		} else if (is_key(k, "meta") || is_key(k, "metrics")) {
+			ok = good_map(v, is_key(k, "meta"));
+		}
+		if (!ok)
+			return false;
+	}
+	memset(id, 0, sizeof(*id));
+	for (int b = 7; b >= 0; b--, t >>= 8, sp >>= 8) {
+		id->trace[8 + b] = (uint8_t)t;
+		id->span[b] = (uint8_t)sp;
+	}
+	return has_t && has_s;
+}
+
+bool tb_datadog_reference(const uint8_t *body, size_t len, sat_ids *ids)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	bool ok = false;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)body, len, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    off != len || u.data.type != MSGPACK_OBJECT_ARRAY)
+		goto out;
+	for (uint32_t i = 0; i < u.data.via.array.size; i++) {
+		const msgpack_object *tr = &u.data.via.array.ptr[i];
+		if (tr->type != MSGPACK_OBJECT_ARRAY)
+			goto out;
+		for (uint32_t j = 0; j < tr->via.array.size; j++) {
+			sat_span_id id;
+			if (!ref_span(&tr->via.array.ptr[j], &id))
+				goto out;
+			if (sat_ids_push(ids, &id) != TB_OK)
+				abort();
+		}
+	}
+	ok = true;
+out:
+	msgpack_unpacked_destroy(&u);
+	return ok;
+}
+
