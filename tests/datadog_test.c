@@ -16,8 +16,9 @@
 /* msgpack-c, the reference, allocates what an array header claims (up to 96 GiB for a
  * 5-byte header): under AddressSanitizer any malloc over 64 MiB fails instead, as it would
  * on most hosts, and msgpack-c answers it with an error. No body here needs more. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
+/* Exported: the sanitizer's runtime looks it up by name. */
+__attribute__((visibility("default"), used)) const char *__asan_default_options(void);
+__attribute__((visibility("default"), used)) const char *__asan_default_options(void)
 {
 	return "allocator_may_return_null=1:max_allocation_size_mb=64";
 }

@@ -13,8 +13,9 @@
 #include "datadog_reference.h"
 #include "satellite/decode.h"
 
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
+/* Exported: the sanitizer's runtime looks it up by name. */
+__attribute__((visibility("default"), used)) const char *__asan_default_options(void);
+__attribute__((visibility("default"), used)) const char *__asan_default_options(void)
 {
 	return "allocator_may_return_null=1:max_allocation_size_mb=64";
 }
