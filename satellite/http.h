@@ -10,6 +10,9 @@
  *   POST /api/v2/reports  LightStep protobuf ReportRequest  -> ReportResponse
  *   POST /v1/traces       OTLP protobuf or JSON             -> ExportTraceServiceResponse
  *   POST /api/v0/reports  LightStep thrift-JSON (gzip)      -> {}
+ *   POST /api/v2/spans    Zipkin v2 JSON or protobuf        -> 202
+ *   PUT|POST /v0.4/traces Datadog msgpack                   -> {"rate_by_service":{}}
+ *   PUT|POST /v0.3/traces Datadog msgpack                   -> OK
  *   POST /metrics         LightStep runtime metrics         -> IngestResponse (empty)
  *   GET  /spans_received  spans counted this run, as a plain integer
  *   GET  /stats           every counter, as JSON

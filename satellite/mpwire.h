@@ -3,7 +3,8 @@
  * and skipping a whole value. The Datadog decoder walks its bodies with these instead of
  * unpacking them into msgpack-c's object tree, which allocates every array and map it
  * meets (an array header claiming four billion elements costs a 5-byte body and an
- * allocation of 96 GiB) and takes 3x as long (bench/decode_bench.c prints both).
+ * allocation of 96 GiB) and took 20x as long on 1000-span reports (bench/decode_bench.c
+ * prints both; satellite/README.md quotes a run).
  *
  * Kinds follow msgpack-c's: an integer of any encoding that is not negative is
  * MP_UINT, a negative one MP_INT; 0xc1 (never used) is an error. */

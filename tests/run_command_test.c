@@ -27,6 +27,7 @@ static void setup(void)
 	FILE *f = fopen(reg, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "[c]\ncommand = %s\n[c2]\ncommand = %s\n", CLIENT_BIN, CLIENT_BIN);
+	fprintf(f, "[js-otel-grpc]\ncommand = node %s/js-otel.js --transport grpc\n", JS_DIR);
 	fclose(f);
 }
 
@@ -263,6 +264,27 @@ Test(run_command, proxy_satellite_forwards_every_span_and_tells_what_it_holds)
 	cr_assert_eq(number(r, "proxy_held"), 0);
 	cr_assert_eq(number(r, "proxy_dropped"), 0);
 	cr_assert_gt(number(r, "proxy_queue_peak"), 0);
+	cJSON_Delete(r);
+}
+
+/* The OpenTelemetry JS SDK's OTLP/gRPC exporter through a forwarding satellite, which
+ * takes gRPC on its one port and forwards over HTTP/1.1: every span arrives once. */
+Test(run_command, a_real_grpc_exporter_reports_through_a_forwarding_satellite)
+{
+	char mods[300];
+	snprintf(mods, sizeof(mods), "%s/node_modules", JS_DIR);
+	if (access(mods, F_OK) != 0)
+		tu_skip("the JS clients' packages are not installed (npm ci in %s)", JS_DIR);
+	const char *args[] = {"--client", "js-otel-grpc", "--sps", "300", "--runtime", "2",
+			      "--proxy", "satellite", "--json", NULL};
+	int st = run(args);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	cJSON *r = cJSON_Parse(text_of(out_path));
+	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(number(r, "spans_sent"), 600);
+	cr_assert_eq(number(r, "spans_received"), 600);
+	cr_assert_eq(number(r, "duplicates"), 0);
+	cr_assert_eq(number(r, "proxy_held"), 0);
 	cJSON_Delete(r);
 }
 
