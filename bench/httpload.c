@@ -30,7 +30,8 @@ static int on_complete(http_parser *p)
 	answers *a = p->data;
 	tb_httpload *l = a->l;
 
-	if (p->status_code == 200)
+	/* Any 2xx: Zipkin's collector answers 202. */
+	if (p->status_code >= 200 && p->status_code < 300)
 		l->ok++;
 	else
 		l->failed++;

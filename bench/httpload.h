@@ -21,7 +21,7 @@ typedef struct tb_httpload {
 	int depth;			/* requests in flight: 1 = one at a time */
 	uint64_t deadline;		/* tb_now_ns() at which to stop sending */
 	/* What happened. */
-	uint64_t ok;			/* answered 200 */
+	uint64_t ok;			/* answered 2xx */
 	uint64_t failed;		/* answered otherwise */
 	uint64_t *lat;			/* per answer: ns from its batch's send, caller-owned */
 	size_t nlat, caplat;

@@ -12,7 +12,9 @@
  * what plain loopback TCP does.
  *
  *   satellite_bench [--seconds S] [--soak S] [--satellite PATH] [--only SPANS:CONNS:DEPTH]
- *                   [--grpc]
+ *                   [--grpc] [--protocols]
+ * The protocol table sets 1000-span reports of LightStep, OTLP, Zipkin JSON and Datadog
+ * msgpack side by side.
  * Targets (2-core machine): >= 2,000,000 spans per satellite CPU-second with 1000-span
  * reports, >= 50,000 reports/s with 1-span reports, OTLP/gRPC within 1.5x of OTLP/HTTP/1.1
  * in spans per satellite CPU-second, RSS flat over a 60 s soak. */
@@ -57,8 +59,26 @@ typedef struct worker {
 	const char *path, *type;	/* the endpoint posted to */
 } worker;
 
-/* What a case sends: LightStep over HTTP/1.1, or OTLP protobuf over HTTP/1.1 or gRPC. */
-typedef enum wire { W_LS_HTTP = 0, W_OTLP_HTTP, W_OTLP_GRPC } wire;
+/* What a case sends: a protocol's reports over HTTP/1.1, or OTLP protobuf over gRPC. */
+typedef enum wire { W_LS_HTTP = 0, W_OTLP_HTTP, W_OTLP_GRPC, W_ZIPKIN_HTTP, W_DD_HTTP } wire;
+
+static uint8_t *zipkin_json(size_t n, uint64_t first, size_t *len)
+{
+	return (uint8_t *)tb_report_zipkin_json(n, first, len);
+}
+
+/* Each wire's name, endpoint, Content-Type and report maker. */
+static const struct wire_kind {
+	const char *name, *path, *type;
+	uint8_t *(*make)(size_t spans, uint64_t first_id, size_t *len);
+} wires[] = {
+	[W_LS_HTTP] = {"lightstep", "/api/v2/reports", "application/octet-stream",
+		       tb_report_lightstep},
+	[W_OTLP_HTTP] = {"otlp", "/v1/traces", "application/x-protobuf", tb_report_otlp_proto},
+	[W_OTLP_GRPC] = {"otlp grpc", NULL, NULL, tb_report_otlp_proto},
+	[W_ZIPKIN_HTTP] = {"zipkin", "/api/v2/spans", "application/json", zipkin_json},
+	[W_DD_HTTP] = {"datadog", "/v0.4/traces", "application/msgpack", tb_report_datadog},
+};
 
 static size_t sink(char *p, size_t sz, size_t n, void *arg)
 {
@@ -70,8 +90,7 @@ static void *raw_loop(void *arg)
 {
 	worker *w = arg;
 	tb_httpload l = {
-		.port = w->port, .path = "/api/v2/reports",
-		.content_type = "application/octet-stream", .bodies = w->bodies,
+		.port = w->port, .path = w->path, .content_type = w->type, .bodies = w->bodies,
 		.lens = w->lens, .nbodies = BODIES, .first_body = w->first_body,
 		.depth = w->depth, .deadline = w->deadline, .lat = w->lat, .caplat = w->caplat,
 	};
@@ -247,9 +266,7 @@ static result run_case(pid_t sat, const uint16_t *ports, wire wi, size_t spans, 
 	result r = {0};
 
 	for (int i = 0; i < BODIES; i++)
-		bodies[i] = wi == W_LS_HTTP ? tb_report_lightstep(spans, 1 + (uint64_t)i * spans, &lens[i])
-					    : tb_report_otlp_proto(spans, 1 + (uint64_t)i * spans,
-								   &lens[i]);
+		bodies[i] = wires[wi].make(spans, 1 + (uint64_t)i * spans, &lens[i]);
 	reset(run);
 	memset(w, 0, sizeof(w));
 	t0 = cpu_ticks(sat);
@@ -263,8 +280,8 @@ static result run_case(pid_t sat, const uint16_t *ports, wire wi, size_t spans, 
 		w[i].lat = malloc(w[i].caplat * sizeof(uint64_t));
 		w[i].first_body = (unsigned)i * 7;
 		w[i].depth = depth;
-		w[i].path = wi == W_LS_HTTP ? "/api/v2/reports" : "/v1/traces";
-		w[i].type = wi == W_LS_HTTP ? "application/octet-stream" : "application/x-protobuf";
+		w[i].path = wires[wi].path;
+		w[i].type = wires[wi].type;
 		pthread_create(&w[i].t, NULL,
 			       wi == W_OTLP_GRPC ? grpc_loop : depth > 0 ? raw_loop : post_loop,
 			       &w[i]);
@@ -360,6 +377,21 @@ static bool run_grpc_table(pid_t sat, const uint16_t *ports, double secs, uint64
 	return ok;
 }
 
+/* run_protocol_table posts each protocol's 1000-span reports by the lean generator, one
+ * at a time on 1 and 4 connections. Returns whether counts were exact. */
+static bool run_protocol_table(pid_t sat, const uint16_t *ports, double secs, uint64_t *run)
+{
+	static const wire each[] = {W_LS_HTTP, W_OTLP_HTTP, W_ZIPKIN_HTTP, W_DD_HTTP};
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++)
+		for (int conns = 1; conns <= 4; conns += 3) {
+			result r = run_case(sat, ports, each[i], 1000, conns, 1, secs, (*run)++);
+			print_row(1000, conns, 1, wires[each[i]].name, &r);
+			ok &= r.exact;
+		}
+	return ok;
+}
+
 /* What the command line asks for. */
 typedef struct options {
 	double secs, soak;
@@ -367,6 +399,7 @@ typedef struct options {
 	size_t only_spans;	/* 0: every case */
 	int only_conns, only_depth;
 	bool only_grpc;		/* --grpc: the gRPC comparison alone */
+	bool only_protocols;	/* --protocols: the table by protocol alone */
 } options;
 
 /* parse_args fills o. Returns -1 to go on, else the exit status. */
@@ -378,6 +411,7 @@ static int parse_args(int argc, char **argv, options *o)
 		{"satellite", required_argument, NULL, 'S'},
 		{"only", required_argument, NULL, 'o'},
 		{"grpc", no_argument, NULL, 'g'},
+		{"protocols", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -401,6 +435,7 @@ static int parse_args(int argc, char **argv, options *o)
 			break;
 		case 'S': snprintf(o->sat_path, sizeof(o->sat_path), "%s", optarg); break;
 		case 'g': o->only_grpc = true; break;
+		case 'P': o->only_protocols = true; break;
 		case 'o':
 			if (sscanf(optarg, "%zu:%d:%d%n", &o->only_spans, &o->only_conns,
 				   &o->only_depth, &used) != 3 || optarg[used] != '\0' ||
@@ -413,8 +448,9 @@ static int parse_args(int argc, char **argv, options *o)
 			break;
 		case 'h':
 			printf("usage: satellite_bench [--seconds S (3)] [--soak S (60, 0 = skip)] "
-			       "[--satellite PATH] [--only SPANS:CONNS:DEPTH] [--grpc]\n"
+			       "[--satellite PATH] [--only SPANS:CONNS:DEPTH] [--grpc] [--protocols]\n"
 			       "  --grpc runs only OTLP over gRPC beside OTLP over HTTP/1.1\n"
+			       "  --protocols runs only 1000-span reports of each protocol\n"
 			       "  --only runs that one case and nothing else (DEPTH 0: libcurl; "
 			       "n: the lean generator, n requests in flight)\n");
 			return 0;
@@ -543,9 +579,12 @@ int main(int argc, char **argv)
 		ok = r.exact;
 	} else if (o.only_grpc) {
 		ok = run_grpc_table(sat.pid, ports, o.secs, &run);
+	} else if (o.only_protocols) {
+		ok = run_protocol_table(sat.pid, ports, o.secs, &run);
 	} else {
 		ok = run_table(sat.pid, ports, o.secs, &run);
 		ok &= run_grpc_table(sat.pid, ports, o.secs, &run);
+		ok &= run_protocol_table(sat.pid, ports, o.secs, &run);
 		if (o.soak > 0)
 			ok &= run_soak(sat.pid, ports, o.soak, &run);
 	}
