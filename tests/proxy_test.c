@@ -64,6 +64,24 @@ static void start_proxy(tb_proxy *p, tb_proxy_kind kind)
 	start_command(p, kind, NULL);
 }
 
+/* upstream_spans polls the upstream satellite until it has counted want spans or 10 s
+ * pass, and returns its count. */
+static uint64_t upstream_spans(uint64_t want, uint64_t *reports)
+{
+	uint64_t got = 0;
+	for (uint64_t end = tb_now_ns() + 10 * TB_NS_PER_S; tb_now_ns() < end;
+	     tb_sleep_ns(20 * TB_NS_PER_MS)) {
+		Tb__Envelope *rep = counters();
+		got = rep->sat_counters->spans;
+		*reports = rep->sat_counters->reports;
+		cr_assert_eq(rep->sat_counters->duplicates, 0);
+		tb_rpc_free(rep);
+		if (got >= want)
+			break;
+	}
+	return got;
+}
+
 /* run_through runs tb-client with a traced command of `spans` spans, reporting to the
  * proxy, and returns what the satellite counted. */
 static uint64_t run_through(const tb_proxy *p, tb_protocol proto, uint64_t spans,
@@ -99,17 +117,8 @@ static uint64_t run_through(const tb_proxy *p, tb_protocol proto, uint64_t spans
 	cr_assert_eq(r.spans_sent, spans);
 	orc_channel_free(chan);
 	/* The proxy acknowledges after the satellite does; poll until the count is in. */
-	uint64_t got = 0;
-	for (uint64_t end = tb_now_ns() + 10 * TB_NS_PER_S; tb_now_ns() < end;
-	     tb_sleep_ns(20 * TB_NS_PER_MS)) {
-		Tb__Envelope *rep = counters();
-		got = rep->sat_counters->spans;
-		cr_assert_eq(rep->sat_counters->duplicates, 0);
-		tb_rpc_free(rep);
-		if (got == spans)
-			break;
-	}
-	return got;
+	uint64_t reports;
+	return upstream_spans(spans, &reports);
 }
 
 static void check_proxy(tb_proxy_kind kind, tb_protocol proto, uint64_t run_id)
@@ -223,24 +232,6 @@ static uint64_t forward_count(const tb_proxy *p, const char *name)
 	return n;
 }
 
-/* upstream_spans polls the upstream satellite until it has counted want spans or 10 s
- * pass, and returns its count. */
-static uint64_t upstream_spans(uint64_t want, uint64_t *reports)
-{
-	uint64_t got = 0;
-	for (uint64_t end = tb_now_ns() + 10 * TB_NS_PER_S; tb_now_ns() < end;
-	     tb_sleep_ns(20 * TB_NS_PER_MS)) {
-		Tb__Envelope *rep = counters();
-		got = rep->sat_counters->spans;
-		*reports = rep->sat_counters->reports;
-		cr_assert_eq(rep->sat_counters->duplicates, 0);
-		tb_rpc_free(rep);
-		if (got >= want)
-			break;
-	}
-	return got;
-}
-
 /* Reports of one protocol and client that wait together leave as one request: the
  * upstream counts every span and fewer reports than were posted. */
 Test(proxy, a_forwarding_satellite_joins_waiting_reports_into_batches)
@@ -321,17 +312,25 @@ static int dead_port(uint16_t *out)
 	return fd;
 }
 
-/* With the upstream gone, the queue fills to its bound, and then reports are refused
- * with 503 (the tracer keeps them) and counted as queue_full. */
-Test(proxy, a_full_forwarding_queue_refuses_reports_with_503)
+/* dead_forwarder starts a forwarding satellite, flags as given, whose one upstream
+ * refuses connections; returns the socket that holds that port, to close after. */
+static int dead_forwarder(tb_proxy *p, const char *flags)
 {
 	uint16_t dead;
 	int fd = dead_port(&dead);
 	char cmd[512];
-	tb_proxy p;
 	snprintf(cmd, sizeof(cmd), "'%s' --ports {port} --dup-slots 0 --forward "
-		 "http://127.0.0.1:%u --forward-queue 64K", SATELLITE_BIN, dead);
-	start_command(&p, TB_PROXY_COMMAND, cmd);
+		 "http://127.0.0.1:%u %s", SATELLITE_BIN, dead, flags);
+	start_command(p, TB_PROXY_COMMAND, cmd);
+	return fd;
+}
+
+/* With the upstream gone, the queue fills to its bound, and then reports are refused
+ * with 503 (the tracer keeps them) and counted as queue_full. */
+Test(proxy, a_full_forwarding_queue_refuses_reports_with_503)
+{
+	tb_proxy p;
+	int fd = dead_forwarder(&p, "--forward-queue 64K");
 	long status = 0;
 	uint64_t taken = 0, i;
 	for (i = 0; i < 100 && status != 503; i++) {
@@ -354,19 +353,12 @@ Test(proxy, a_full_forwarding_queue_refuses_reports_with_503)
 /* Reports held past --forward-max-age are dropped, counted as expired. */
 Test(proxy, reports_held_past_the_age_limit_are_dropped_as_expired)
 {
-	uint16_t dead;
-	int fd = dead_port(&dead);
-	char cmd[512];
 	tb_proxy p;
-	snprintf(cmd, sizeof(cmd), "'%s' --ports {port} --dup-slots 0 --forward "
-		 "http://127.0.0.1:%u --forward-max-age 1s", SATELLITE_BIN, dead);
-	start_command(&p, TB_PROXY_COMMAND, cmd);
+	int fd = dead_forwarder(&p, "--forward-max-age 1s");
 	for (uint64_t i = 0; i < 3; i++) {
-		reply r = http_at(p.port, "POST", "/api/v2/reports", ls_headers, NULL, 0, false);
-		(void)r;
 		size_t len;
 		uint8_t *ls = tb_report_lightstep(100, 1 + i * 100, &len);
-		r = http_at(p.port, "POST", "/api/v2/reports", ls_headers, ls, len, false);
+		reply r = http_at(p.port, "POST", "/api/v2/reports", ls_headers, ls, len, false);
 		cr_assert_eq(r.status, 200);
 		free(ls);
 	}
