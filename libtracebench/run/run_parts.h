@@ -79,6 +79,7 @@ typedef struct sample_log {
 /* The run's proxy, when it has one (run_proxy.c). */
 typedef struct run_proxy {
 	bool running;			/* the clients report to it, on port */
+	bool tells_held;		/* a forwarding satellite: it says what it holds */
 	uint16_t port;			/* on the clients' host's 127.0.0.1 */
 	orc_peer *remote;		/* started by this sampler, on its host; NULL: by us */
 	tb_proxy proxy;			/* started by us: running */

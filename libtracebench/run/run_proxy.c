@@ -87,6 +87,7 @@ int run_proxy_start(orc_env *env, const orc_run_params *p, const member *m, size
 	if (rc != TB_OK)
 		return rc;
 	px->running = true;
+	px->tells_held = p->proxy.kind == TB_PROXY_SATELLITE;
 	tb_debug("orchestrator: %s listens on 127.0.0.1:%u of the clients' host for run %llu",
 		 tb_proxy_kind_name(p->proxy.kind), (unsigned)px->port,
 		 (unsigned long long)p->run_id);
@@ -127,8 +128,9 @@ bool run_proxy_holds(run_proxy *px)
 {
 	tb_proxy_figures f;
 	char err[256];
-	return read_figures(px, &f, err, sizeof(err)) == TB_OK && f.tells_held &&
-	       f.held_spans > 0;
+	/* Only a forwarding satellite can tell; the others are not asked while settling. */
+	return px->tells_held && read_figures(px, &f, err, sizeof(err)) == TB_OK &&
+	       f.tells_held && f.held_spans > 0;
 }
 
 void run_proxy_figures(run_proxy *px, orc_result *r)
