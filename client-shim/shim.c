@@ -43,6 +43,40 @@ const char *tb_shim_control_url(void)
 	return u != NULL && u[0] != '\0' ? u : TB_SHIM_DEFAULT_URL;
 }
 
+bool tb_shim_set_satellites(tb_command *cmd, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	cmd->n_satellites = 0;
+	bool ok = copy != NULL;
+	for (char *s = ok ? strtok_r(copy, ",", &save) : NULL; s != NULL;
+	     s = strtok_r(NULL, ",", &save)) {
+		if (cmd->n_satellites == TB_CMD_MAX_SATELLITES || strchr(s, ':') == NULL ||
+		    strlen(s) >= sizeof(cmd->satellites[0])) {
+			ok = false;
+			break;
+		}
+		snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]), "%s", s);
+	}
+	free(copy);
+	return ok && cmd->n_satellites > 0;
+}
+
+int tb_shim_argv_defaults(tb_command *cmd, char *err, size_t errlen)
+{
+	tb_command_init(cmd);
+	const char *sats = getenv("TB_SATELLITES"), *proto = getenv("TB_PROTOCOL");
+	if (sats == NULL || !tb_shim_set_satellites(cmd, sats))
+		tb_shim_set_satellites(cmd, "127.0.0.1:8360");
+	if (proto != NULL && tb_protocol_parse(proto, &cmd->protocol) != TB_OK) {
+		snprintf(err, errlen, "TB_PROTOCOL=%s is not lightstep or otlp", proto);
+		return TB_EINVAL;
+	}
+	const char *token = getenv(TB_ACCESS_TOKEN_ENV);
+	if (token != NULL && token[0] != '\0')
+		snprintf(cmd->access_token, sizeof(cmd->access_token), "%s", token);
+	return TB_OK;
+}
+
 /* request does one HTTP exchange; post_body NULL means GET. On TB_OK, *out holds the
  * 2xx reply body (free it). */
 static int request(const char *base_url, const char *path, const char *post_body,

@@ -6,6 +6,7 @@
 #ifndef TB_SHIM_H
 #define TB_SHIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/command.h"
@@ -15,6 +16,16 @@
 
 /* tb_shim_control_url returns $TB_CONTROL_URL, or TB_SHIM_DEFAULT_URL. */
 const char *tb_shim_control_url(void);
+
+/* tb_shim_set_satellites fills cmd's satellites from "host:port,host:port". False when
+ * the list is empty, too long, or an entry is not host:port. */
+bool tb_shim_set_satellites(tb_command *cmd, const char *list);
+
+/* tb_shim_argv_defaults starts cmd as LightStep Benchmarks' argv form leaves it: the
+ * defaults, then where to report and with which token from the environment
+ * ($TB_SATELLITES, else 127.0.0.1:8360; $TB_PROTOCOL; $TB_ACCESS_TOKEN), which the
+ * sampler sets for argv clients. TB_OK, or TB_EINVAL with err naming the bad variable. */
+int tb_shim_argv_defaults(tb_command *cmd, char *err, size_t errlen);
 
 /* tb_shim_fetch_command GETs base_url/control into *cmd. Returns TB_OK; TB_ECLOSED (no
  * connection), TB_EPEER (an HTTP error status), TB_EPROTO (not a valid command); with

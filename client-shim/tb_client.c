@@ -122,25 +122,6 @@ static void usage(FILE *out)
 		TB_SHIM_DEFAULT_URL);
 }
 
-/* set_satellites fills cmd from "h:p,h:p". */
-static bool set_satellites(tb_command *cmd, const char *list)
-{
-	char *copy = strdup(list), *save = NULL;
-	cmd->n_satellites = 0;
-	bool ok = copy != NULL;
-	for (char *s = ok ? strtok_r(copy, ",", &save) : NULL; s != NULL;
-	     s = strtok_r(NULL, ",", &save)) {
-		if (cmd->n_satellites == TB_CMD_MAX_SATELLITES || strchr(s, ':') == NULL ||
-		    strlen(s) >= sizeof(cmd->satellites[0])) {
-			ok = false;
-			break;
-		}
-		snprintf(cmd->satellites[cmd->n_satellites++], sizeof(cmd->satellites[0]), "%s", s);
-	}
-	free(copy);
-	return ok && cmd->n_satellites > 0;
-}
-
 /* What the command line asks for. */
 typedef struct args {
 	tb_command cmd;
@@ -187,7 +168,7 @@ static bool take_option(args *a, int opt, const char *arg)
 		return tb_argv_flag_set(cmd, (size_t)(opt - O_FLAG0), arg);
 	}
 	switch (opt) {
-	case O_SATS: ok = set_satellites(cmd, arg); break;
+	case O_SATS: ok = tb_shim_set_satellites(cmd, arg); break;
 	case O_PROTO: ok = tb_protocol_parse(arg, &cmd->protocol) == TB_OK; break;
 	case O_CONTROL: a->control = arg; break;
 	case O_MAXBUF: ok = tb_parse_uint(arg, 100000000, &a->max_buffered) && a->max_buffered > 0; break;
@@ -212,22 +193,13 @@ static bool take_option(args *a, int opt, const char *arg)
 /* parse_args fills a. Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, args *a)
 {
-	tb_command_init(&a->cmd);
-	a->max_buffered = 10000;
-	a->flush_ms = 200;
-	/* In argv mode LightStep Benchmarks' flags say nothing of where to report: the
-	 * environment may (the sampler sets both for argv clients), else LightStep
-	 * Benchmarks' first satellite. */
-	const char *env_sats = getenv("TB_SATELLITES"), *env_proto = getenv("TB_PROTOCOL");
-	if (env_sats == NULL || !set_satellites(&a->cmd, env_sats))
-		set_satellites(&a->cmd, "127.0.0.1:8360");
-	if (env_proto != NULL && tb_protocol_parse(env_proto, &a->cmd.protocol) != TB_OK) {
-		fprintf(stderr, "tb-client: TB_PROTOCOL=%s is not lightstep or otlp\n", env_proto);
+	char err[256];
+	if (tb_shim_argv_defaults(&a->cmd, err, sizeof(err)) != TB_OK) {
+		fprintf(stderr, "tb-client: %s\n", err);
 		return 2;
 	}
-	const char *env_token = getenv(TB_ACCESS_TOKEN_ENV);
-	if (env_token != NULL && env_token[0] != '\0')
-		snprintf(a->cmd.access_token, sizeof(a->cmd.access_token), "%s", env_token);
+	a->max_buffered = 10000;
+	a->flush_ms = 200;
 	a->control = tb_shim_control_url();
 	build_longopts();
 	int opt;

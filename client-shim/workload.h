@@ -18,9 +18,8 @@
 #include <stdint.h>
 
 #include "client-shim/tracer.h"
+#include "client-shim/work.h"
 #include "common/command.h"
-
-#define TB_WORKLOAD_MAX_KEYS 1000	/* NumTags and NumLogs */
 
 typedef enum tb_pay_policy { TB_PAY_ALL = 0, TB_PAY_ONE_PER_LOOP } tb_pay_policy;
 
@@ -39,10 +38,6 @@ typedef struct tb_workload {
 
 /* tb_workload_keys builds the tag and log key names once; spans borrow them. */
 void tb_workload_keys(void);
-
-/* tb_workload_work does units of dependent floating-point steps, steps_per_unit each,
- * that the compiler cannot drop. */
-void tb_workload_work(uint64_t units, uint64_t steps_per_unit);
 
 /* tb_workload_burn_cpu spins until the calling thread has used ns more CPU time: a cost
  * counted in CPU, so preemption on a busy host does not shorten it. */

@@ -15,6 +15,7 @@ PKGS=(
 	python3-aiozipkin python3-pytest
 	gnuplot-nox chromium fonts-dejavu-core
 	nginx haproxy
+	golang-go golang-github-openzipkin-zipkin-go-dev libdd-opentracing-dev libopentracing-dev
 )
 
 # Node.js runs the clients with real tracers (client-shim/js). A machine may already have
