@@ -81,9 +81,9 @@ static long http(const char *method, const char *url, const char *body, buf *out
 	return http_with(method, url, NULL, body, out);
 }
 
-/* sat_stat reads one number from the satellite's /stats, by a dotted path
- * ("spans", "by_protocol.otlp-json.spans"); 0 where the path names nothing, as /stats
- * leaves out a protocol that has had no report. */
+/* sat_stat reads one number from the satellite's /stats, by a path ("spans",
+ * "by_protocol.otlp-json.spans", "by_protocol/datadog-v0.4/spans"); 0 where the path
+ * names nothing, as /stats leaves out a protocol that has had no report. */
 static double sat_stat(const char *path)
 {
 	char url[96], copy[128], *save = NULL;
@@ -93,8 +93,10 @@ static double sat_stat(const char *path)
 	cJSON *root = cJSON_Parse(b.data), *o = root;
 	cr_assert_not_null(root);
 	snprintf(copy, sizeof(copy), "%s", path);
-	for (char *k = strtok_r(copy, ".", &save); k != NULL && o != NULL;
-	     k = strtok_r(NULL, ".", &save))
+	/* A protocol's name may hold a dot: such paths are split at '/'. */
+	const char *sep = strchr(path, '/') != NULL ? "/" : ".";
+	for (char *k = strtok_r(copy, sep, &save); k != NULL && o != NULL;
+	     k = strtok_r(NULL, sep, &save))
 		o = cJSON_GetObjectItemCaseSensitive(o, k);
 	double v = cJSON_IsNumber(o) ? o->valuedouble : 0;
 	cJSON_Delete(root);
@@ -479,13 +481,32 @@ Test(command, json_rules_name_the_bad_field)
 
 /* ---- clients with real tracers (Node.js from npm, Python from Debian) ---- */
 
-/* check_client runs script (a .js under node, a .py under Debian's python3) with
- * --transport transport, if any, under a channel that listens beyond loopback (so the
+/* How a client with a real tracer is started, and what its tracer can carry. */
+typedef struct real_client {
+	const char *name;		/* for messages */
+	const char *argv[4];		/* the program and its own arguments */
+	bool carries_token;		/* its reports carry the run's access token */
+} real_client;
+
+static const real_client *script_client(const char *script, const char *transport,
+					real_client *rc)
+{
+	bool py = strstr(script, ".py") != NULL;
+	static char path[512];
+	snprintf(path, sizeof(path), "%s/%s", py ? PY_DIR : JS_DIR, script);
+	*rc = (real_client){.name = script, .carries_token = true,
+			    .argv = {py ? "/usr/bin/python3" : "node", path,
+				     transport ? "--transport" : NULL, transport}};
+	return rc;
+}
+
+/* check_client runs the client under a channel that listens beyond loopback (so the
  * client must send the token it finds in its environment), 500 spans at 100 spans/s,
  * and checks that the satellite counted every span once, as endpoint. */
-static void check_client(const char *script, const char *transport, tb_protocol proto,
-			 const char *endpoint, uint64_t run_id)
+static void check_client(const real_client *rc, tb_protocol proto, const char *endpoint,
+			 uint64_t run_id)
 {
+	const char *script = rc->name;
 	sat_reset(run_id);
 	tb_command c = command(500);
 	c.protocol = proto;
@@ -504,11 +525,12 @@ static void check_client(const char *script, const char *transport, tb_protocol 
 	snprintf(env0, sizeof(env0), TB_TOKEN_ENV "=%s",
 		 orc_channel_token(wide, 0, token, sizeof(token)));
 	char *env[] = {env0, NULL};
-	char path[512];
-	bool py = strstr(script, ".py") != NULL;
-	snprintf(path, sizeof(path), "%s/%s", py ? PY_DIR : JS_DIR, script);
-	char *argv[] = {py ? "/usr/bin/python3" : "node", path, "--control", url,
-			transport ? "--transport" : NULL, (char *)transport, NULL};
+	char *argv[8] = {NULL};
+	size_t n = 0;
+	for (; n < 4 && rc->argv[n] != NULL; n++)
+		argv[n] = (char *)rc->argv[n];
+	argv[n++] = "--control";
+	argv[n++] = url;
 	tb_child ch;
 	tb_child_opts o = {.extra_env = env};
 	cr_assert_eq(tb_child_spawn(&ch, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
@@ -521,55 +543,84 @@ static void check_client(const char *script, const char *transport, tb_protocol 
 	cr_assert_eq(orc_channel_wait_result(wide, 5000, &who, &r, err, sizeof(err)), TB_OK, "%s", err);
 	cr_assert_eq(orc_channel_refused(wide), 0, "the client did not send its token");
 	orc_channel_free(wide);
-	cr_log_info("%s --transport %s: %llu spans in %.2f s, %.2f CPU s, satellite received "
-		    "%.0f", script, transport ? transport : "(its own)", (unsigned long long)r.spans_sent, r.clock_time,
+	cr_log_info("%s %s: %llu spans in %.2f s, %.2f CPU s, satellite received "
+		    "%.0f", script, rc->argv[3] ? rc->argv[3] : "", (unsigned long long)r.spans_sent, r.clock_time,
 		    r.program_time, sat_stat("spans"));
 	cr_assert_eq(r.spans_sent, 500);
 	cr_assert_gt(r.clock_time, 4.5, "100 spans/s should take about 5 s");
 	cr_assert_eq(sat_stat("spans"), 500.0, "spans received must equal spans sent");
 	cr_assert_eq(sat_stat("duplicates"), 0);
 	char by[96];
-	snprintf(by, sizeof(by), "by_protocol.%s.spans", endpoint);
+	snprintf(by, sizeof(by), "by_protocol/%s/spans", endpoint);
 	cr_assert_eq(sat_stat(by), 500.0, "the spans must come as %s", endpoint);
-	cr_assert_eq(sat_stat("by_client.2.spans"), 500.0, "the tracer's reports must carry "
-		     "the command's AccessToken");
-	bool grpc = transport != NULL && strcmp(transport, "grpc") == 0;
+	if (rc->carries_token)
+		cr_assert_eq(sat_stat("by_client.2.spans"), 500.0, "the tracer's reports must "
+			     "carry the command's AccessToken");
+	bool grpc = rc->argv[3] != NULL && strcmp(rc->argv[3], "grpc") == 0;
 	cr_assert_eq(sat_stat("grpc_reports") == sat_stat("reports"), grpc,
 		     "%.0f of %.0f reports over gRPC", sat_stat("grpc_reports"), sat_stat("reports"));
 }
 
 Test(client, js_lightstep_at_100_spans_per_second_loses_nothing, .timeout = 90)
 {
-	check_client("js-lightstep.js", "proto", TB_PROTO_LIGHTSTEP, "lightstep-proto", 10);
+	real_client rc;
+	check_client(script_client("js-lightstep.js", "proto", &rc), TB_PROTO_LIGHTSTEP, "lightstep-proto",
+		     10);
 }
 
 Test(client, js_otel_at_100_spans_per_second_loses_nothing, .timeout = 90)
 {
-	check_client("js-otel.js", "proto", TB_PROTO_OTLP, "otlp-proto", 11);
+	real_client rc;
+	check_client(script_client("js-otel.js", "proto", &rc), TB_PROTO_OTLP, "otlp-proto",
+		     11);
 }
 
 /* The tracers' other encodings: the satellite's JSON endpoints take what the real
  * libraries send (lightstep-tracer's thrift transport gzips its JSON). */
 Test(client, js_lightstep_thrift_json_loses_nothing, .timeout = 90)
 {
-	check_client("js-lightstep.js", "thrift", TB_PROTO_LIGHTSTEP, "lightstep-json", 12);
+	real_client rc;
+	check_client(script_client("js-lightstep.js", "thrift", &rc), TB_PROTO_LIGHTSTEP, "lightstep-json",
+		     12);
 }
 
 Test(client, js_otel_json_loses_nothing, .timeout = 90)
 {
-	check_client("js-otel.js", "json", TB_PROTO_OTLP, "otlp-json", 13);
+	real_client rc;
+	check_client(script_client("js-otel.js", "json", &rc), TB_PROTO_OTLP, "otlp-json",
+		     13);
 }
 
 /* OTLP/gRPC, as the OpenTelemetry SDKs export by default, on the same port as HTTP. */
 Test(client, js_otel_grpc_loses_nothing, .timeout = 90)
 {
-	check_client("js-otel.js", "grpc", TB_PROTO_OTLP, "otlp-proto", 14);
+	real_client rc;
+	check_client(script_client("js-otel.js", "grpc", &rc), TB_PROTO_OTLP, "otlp-proto",
+		     14);
 }
 
 /* Python's aiozipkin, as Debian ships it: Zipkin v2 JSON, whatever protocol is asked. */
 Test(client, py_zipkin_loses_nothing, .timeout = 90)
 {
-	check_client("py-zipkin.py", NULL, TB_PROTO_LIGHTSTEP, "zipkin-json", 15);
+	real_client rc;
+	check_client(script_client("py-zipkin.py", NULL, &rc), TB_PROTO_LIGHTSTEP, "zipkin-json",
+		     15);
+}
+
+/* Go's zipkin-go, built from Debian's Go sources: Zipkin v2 JSON, whatever is asked. */
+Test(client, go_zipkin_loses_nothing, .timeout = 90)
+{
+	static const real_client rc = {.name = "go-zipkin", .argv = {GO_ZIPKIN_BIN},
+				       .carries_token = true};
+	check_client(&rc, TB_PROTO_LIGHTSTEP, "zipkin-json", 16);
+}
+
+/* Datadog's C++ tracer from Debian: msgpack to the agent's /v0.4/traces. It sends no
+ * header of ours, so its spans count in the run's totals only. */
+Test(client, cpp_datadog_loses_nothing, .timeout = 90)
+{
+	static const real_client rc = {.name = "cpp-datadog", .argv = {CPP_DATADOG_BIN}};
+	check_client(&rc, TB_PROTO_LIGHTSTEP, "datadog-v0.4", 17);
 }
 
 /* A run of several clients: each asks with its own token and gets its own command, all
