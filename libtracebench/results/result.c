@@ -307,6 +307,31 @@ int orc_result_aggregate(orc_result *r, const orc_result *clients, size_t n)
 	return TB_OK;
 }
 
+/* print_events writes the timed events as applied and, after each up, how long until
+ * the first acknowledged report and until the backlog drained. */
+static void print_events(const orc_result *r, FILE *out)
+{
+	if (r->events.n == 0)
+		return;
+	fprintf(out, "  events:");
+	for (size_t i = 0; i < r->events.n; i++)
+		fprintf(out, "%s %s at %.1f s", i ? "," : "", r->events.v[i].what, r->events.v[i].at_s);
+	fprintf(out, "\n");
+	for (size_t i = 0; i < r->recovery_first_ack.n; i++) {
+		double ack = r->recovery_first_ack.v[i];
+		double drained = i < r->recovery_drained.n ? r->recovery_drained.v[i] : -1;
+		fprintf(out, "  after up %zu: ", i + 1);
+		if (ack < 0)
+			fprintf(out, "no report was acknowledged");
+		else
+			fprintf(out, "first acknowledged report after %.2f s", ack);
+		if (drained < 0)
+			fprintf(out, ", the backlog did not drain\n");
+		else
+			fprintf(out, ", backlog drained after %.2f s\n", drained);
+	}
+}
+
 void orc_result_print(const orc_result *r, FILE *out)
 {
 	double pct_dropped = r->spans_sent ? 100.0 * (double)r->dropped_spans / (double)r->spans_sent : 0;
@@ -340,8 +365,9 @@ void orc_result_print(const orc_result *r, FILE *out)
 	if (r->harness_bound)
 		fprintf(out, "  this result may measure the harness, not the tracer: %s\n",
 			r->harness_note);
+	print_events(r, out);
 	if (r->trace) {
-		char line[256];
+		char line[384];
 		orc_account_line(r, line, sizeof(line));
 		fprintf(out, "  %s\n", line);
 		fprintf(out, "  copies: %llu resent, %llu after acknowledgment; %llu refused, %llu "

@@ -41,16 +41,21 @@ bool orc_account(orc_result *r, uint64_t never_acked, uint64_t in_flight, char *
 
 void orc_account_line(const orc_result *r, char *buf, size_t len)
 {
-	char proxy[96] = "";
+	char proxy[96] = "", tracer[64];
+	/* A tracer that counts nothing it lets go leaves its losses in unexplained. */
+	if (r->client_dropped.has || r->client_buffered.has)
+		snprintf(tracer, sizeof(tracer), "%llu", (unsigned long long)r->lost_by_tracer);
+	else
+		snprintf(tracer, sizeof(tracer), "? (the tracer does not tell: in unexplained)");
 	if (r->proxy_held.has)
 		snprintf(proxy, sizeof(proxy), " + held by the proxy %llu",
 			 (unsigned long long)r->lost_held_by_proxy);
 	else if (r->proxy[0] != '\0' && strcmp(r->proxy, "none") != 0)
 		snprintf(proxy, sizeof(proxy), " + held by the proxy ? (%s cannot tell: in "
 			 "unexplained)", r->proxy);
-	snprintf(buf, len, "sent %llu = received %llu + tracer-dropped %llu%s + refused %llu + "
+	snprintf(buf, len, "sent %llu = received %llu + tracer-dropped %s%s + refused %llu + "
 			   "in flight %llu + unexplained %llu",
 		 (unsigned long long)r->spans_sent, (unsigned long long)r->spans_received,
-		 (unsigned long long)r->lost_by_tracer, proxy, (unsigned long long)r->lost_refused,
+		 tracer, proxy, (unsigned long long)r->lost_refused,
 		 (unsigned long long)r->lost_in_flight, (unsigned long long)r->unexplained);
 }

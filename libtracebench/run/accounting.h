@@ -6,7 +6,9 @@
  *   sent = received + tracer-dropped + held by the proxy + refused + in flight + unexplained
  *
  * - tracer-dropped: the tracer's own count of the spans it dropped or still held at exit
- *   (its word is taken first, up to the spans actually missing);
+ *   (its word is taken first, up to the spans actually missing). A tracer that counts
+ *   nothing it lets go (dd-opentracing-cpp) leaves its losses in unexplained, and the
+ *   line says so;
  * - held by the proxy: a run through a proxy that can tell (a forwarding satellite):
  *   what it took from the tracer and still held, or dropped, when the run settled. A
  *   proxy that cannot tell leaves those spans in unexplained, and the line says so;
@@ -32,7 +34,8 @@ bool orc_account(orc_result *r, uint64_t never_acked, uint64_t in_flight, char *
 
 /* orc_account_line writes r's reconciliation, "sent 15000 = received 14820 +
  * tracer-dropped 150 + refused 30 + in flight 0 + unexplained 0", into buf; a run
- * through a proxy has "+ held by the proxy N" after tracer-dropped. */
+ * through a proxy has "+ held by the proxy N" after tracer-dropped; a tracer that tells
+ * nothing reads "tracer-dropped ? (the tracer does not tell: in unexplained)". */
 void orc_account_line(const orc_result *r, char *buf, size_t len);
 
 #endif

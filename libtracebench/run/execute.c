@@ -329,7 +329,7 @@ static void print_run(const char *name, const orc_result *r)
 	       (double)r->peak_rss_bytes / 1048576.0, r->failed ? "  FAILED: " : "",
 	       r->failed ? r->failure : "");
 	if (r->trace && !r->failed) {
-		char line[256];
+		char line[384];
 		orc_account_line(r, line, sizeof(line));
 		printf("  %-16s %s\n", "", line);
 	}
@@ -504,7 +504,7 @@ static void flag_unexplained(const execution *x, FILE *sum)
 	for (size_t i = 0; i < x->plan->nruns; i++)
 		for (size_t k = 0; k < x->named[i].n; k++) {
 			const orc_result *r = &x->named[i].results[k];
-			char acc[256], line[512];
+			char acc[384], line[640];
 			if (r->unexplained == 0 && r->dup_after_ack == 0)
 				continue;
 			orc_account_line(r, acc, sizeof(acc));
@@ -523,7 +523,7 @@ static void clients_line(const char *name, size_t k, size_t n, const orc_result 
 			 FILE *sum)
 {
 	size_t apart = 0, exact = 0;
-	char line[512];
+	char line[768];
 	for (size_t c = 0; c < r->nper_client; c++) {
 		const orc_result *cr = &r->per_client[c];
 		apart += cr->attributed;
@@ -535,7 +535,7 @@ static void clients_line(const char *name, size_t k, size_t n, const orc_result 
 	say(sum, line);
 	for (size_t c = 0; c < r->nper_client; c++) {
 		const orc_result *cr = &r->per_client[c];
-		char acc[256];
+		char acc[384];
 		if (!cr->attributed || (cr->unexplained == 0 && cr->dup_after_ack == 0))
 			continue;
 		orc_account_line(cr, acc, sizeof(acc));
