@@ -117,6 +117,11 @@ typedef struct tb_controller_opts {
 TB_EXTERN int tb_controller_open(tb_controller **cp, const char *client, const tb_controller_opts *o,
 		       char *err, size_t errlen);
 
+/* tb_controller_client_mode says how c's client takes its command, as its registry entry
+ * says: "http" (the control channel) or "argv" (LightStep Benchmarks' flags). NULL when
+ * the client runs on a remote sampler's host, whose registry only that sampler reads. */
+TB_EXTERN const char *tb_controller_client_mode(const tb_controller *c);
+
 /* tb_controller_close stops what tb_controller_open started, and every client. NULL is
  * fine. */
 TB_EXTERN void tb_controller_close(tb_controller *c);

@@ -33,6 +33,7 @@ struct tb_controller {
 	tb_tls *tls;		/* for tls+tcp:// agents; NULL: none */
 	char client[64];
 	char clients_file[4096];
+	bool remote;		/* the client runs on a remote sampler's host */
 	double target_cpu;
 	bool paced;		/* cal holds what to pace by */
 	bool cal_given;		/* ... given by the caller: every client of a mix too */
@@ -120,6 +121,7 @@ int tb_controller_open(tb_controller **cp, const char *client, const tb_controll
 	c->target_cpu = o->target_cpu > 0 ? o->target_cpu : 0.70;
 	int rc = TB_OK;
 	bool remote = o->sampler_url != NULL && o->sampler_url[0] != '\0';
+	c->remote = remote;
 	if (!remote && tb_registry_require(c->clients_file, c->client, err, errlen) != TB_OK)
 		rc = TB_EINVAL;
 	tb_tls_opts to = {.cert = o->tls_cert, .key = o->tls_key, .ca = o->tls_ca};
@@ -140,6 +142,18 @@ int tb_controller_open(tb_controller **cp, const char *client, const tb_controll
 	}
 	*cp = c;
 	return TB_OK;
+}
+
+const char *tb_controller_client_mode(const tb_controller *c)
+{
+	tb_registry *reg;
+	char err[256];
+	if (c->remote || tb_registry_load(&reg, c->clients_file, err, sizeof(err)) != TB_OK)
+		return NULL;
+	const tb_client_def *d = tb_registry_find(reg, c->client);
+	const char *mode = d != NULL ? tb_client_mode_name(d->mode) : NULL;
+	tb_registry_free(reg);
+	return mode;
 }
 
 void tb_controller_close(tb_controller *c)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* commands.h - what the orchestrator program's files share: exit statuses, the usage
- * text, `run` and `calibrate` (run_command.c) and a series of benchmarks (series.c). */
+ * text, `run` and `calibrate` (run_command.c), `check-client` (check_client.c) and a series
+ * of benchmarks (series.c). */
 #ifndef ORC_COMMANDS_H
 #define ORC_COMMANDS_H
 
@@ -22,6 +23,10 @@ int orc_join_counts(int argc, char **argv);
 /* orc_cmd_run runs `orchestrator run`, or with calibrate_only `orchestrator calibrate`,
  * on the arguments after the program's name. Returns the exit status. */
 int orc_cmd_run(int argc, char **argv, bool calibrate_only);
+
+/* orc_cmd_check_client runs `orchestrator check-client NAME` (check_client.c) on the
+ * arguments after the program's name. Returns the exit status. */
+int orc_cmd_check_client(int argc, char **argv);
 
 /* A series of benchmarks: rounds of the same parameters, the first warmup of them not
  * counted; with alternate, each round a traced and an untraced run. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate`, `report`
- * and `compare`, each a few calls of include/tracebench.h, and their outcomes mapped to
- * exit statuses. */
+/* main.c - the orchestrator's command line: `--plan FILE`, `run`, `calibrate`,
+ * `check-client`, `report` and `compare`, each a few calls of include/tracebench.h, and
+ * their outcomes mapped to exit statuses. */
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,6 +24,7 @@ void orc_usage(FILE *out)
 		"                    [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
 		"       orchestrator run --client NAME --sps N --runtime S [options]\n"
 		"       orchestrator calibrate --client NAME [--target-cpu 0.7]\n"
+		"       orchestrator check-client NAME [--registry FILE] [--sps N] [--runtime S]\n"
 		"       orchestrator report DIR [--export github-benchmark]\n"
 		"       orchestrator compare BASE_DIR NEW_DIR [--metric FIELD] [--threshold F]\n"
 		"                    [--format text|md|json] [--allow-different-hosts]\n"
@@ -53,6 +54,11 @@ void orc_usage(FILE *out)
 		"change, its 95%% bootstrap interval and a verdict: improved, regressed,\n"
 		"unchanged (within --threshold, default 0.05) or inconclusive. Exit 1 on a regression, 0 otherwise,\n"
 		"2 on an error (a run missing from NEW_DIR, results from another host).\n"
+		"\n"
+		"check-client: a short traced run and a NoOp run of a registered client, and a\n"
+		"verdict on each thing a client must do (docs/clients.md), every mistake named:\n"
+		"crashes, hangs, no result, wrong spans count, never reports, ignores the rate.\n"
+		"Exit 1 when a check fails. check-client --help lists its options.\n"
 		"\n"
 		"report: draws the graphs of a results directory with gnuplot (DIR/graphs/) and\n"
 		"writes DIR/report.html (graphs, runs, assertions, environment, raw data).\n"
@@ -322,6 +328,8 @@ int main(int argc, char **argv)
 		return orc_cmd_run(argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "calibrate") == 0)
 		return orc_cmd_run(argc - 1, argv + 1, true);
+	if (argc >= 2 && strcmp(argv[1], "check-client") == 0)
+		return orc_cmd_check_client(argc - 1, argv + 1);
 	if (help) {
 		orc_usage(stdout);
 		return ORC_EXIT_OK;
