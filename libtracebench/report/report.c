@@ -21,6 +21,7 @@
 #include "libtracebench/run/noise.h"
 #include "libtracebench/plan/plan.h"
 #include "libtracebench/results/runsfile.h"
+#include "libtracebench/stats/client_table.h"
 #include "libtracebench/stats/stats.h"
 
 #define MAX_JSON_FILE (4u << 20)
@@ -524,6 +525,35 @@ static void write_spread(FILE *f, const orc_result *rows, size_t n)
 	free(text);
 }
 
+/* write_client_table writes the clients compared, traced against NoOp, when any client
+ * ran both ways at one rate. */
+static void write_client_table(FILE *f, const orc_result *rows, size_t n)
+{
+	orc_client_row t[ORC_CLIENT_TABLE_MAX];
+	size_t k = orc_client_table(rows, n, t, ORC_CLIENT_TABLE_MAX);
+	if (k == 0)
+		return;
+	fputs("<h2 id=\"clients-compared\">Clients compared</h2>\n<p>Each client traced against "
+	      "its NoOp runs at the same rate: the medians of the client's CPU share, what the "
+	      "tracer added, the largest peak RSS of the traced runs, and the spans that did not "
+	      "arrive.</p>\n<table>\n<tr><th>client</th><th>spans/s</th><th>CPU traced</th>"
+	      "<th>CPU NoOp</th><th>tracer CPU</th><th>peak RSS MiB</th><th>dropped</th>"
+	      "<th>runs</th><th>tracer</th></tr>\n", f);
+	for (size_t i = 0; i < k; i++) {
+		const orc_client_row *r = &t[i];
+		double pct = r->sent ? 100.0 * (double)r->dropped / (double)r->sent : 0;
+		fputs("<tr><td>", f);
+		html(f, r->client);
+		fprintf(f, "</td><td>%.0f</td><td>%.1f%%</td><td>%.1f%%</td><td>%+.1f%%</td>"
+			   "<td>%.1f</td><td>%.2f%%</td><td>%zu + %zu</td><td>", r->sps,
+			100 * r->cpu_traced, 100 * r->cpu_noop, 100 * (r->cpu_traced - r->cpu_noop),
+			r->peak_rss_bytes / 1048576.0, pct, r->traced, r->noop);
+		html(f, r->tracer[0] ? r->tracer : "(untold)");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 /* write_page writes report.html: the verdict first, then graphs, assertions, runs,
  * environment and raw data. */
 static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t n,
@@ -574,6 +604,7 @@ static void write_page(FILE *f, const char *dir, const orc_result *rows, size_t 
 	if (asserts != NULL)
 		fputs(asserts, f);
 	free(asserts);
+	write_client_table(f, judged, nj);
 	write_runs(f, dir, rows, n);
 	write_clients(f, rows, n);
 	write_spread(f, judged, nj);

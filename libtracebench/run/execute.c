@@ -24,6 +24,7 @@
 #include "libtracebench/run/environment.h"
 #include "libtracebench/results/export.h"
 #include "libtracebench/run/harness.h"
+#include "libtracebench/stats/client_table.h"
 #include "libtracebench/stats/judge.h"
 #include "libtracebench/report/report.h"
 #include "libtracebench/run/run.h"
@@ -573,6 +574,26 @@ static void flag_harness_bound(const execution *x, FILE *sum)
 		}
 }
 
+/* compare_clients writes the clients compared, traced against NoOp, when the plan ran
+ * any client both ways at one rate. */
+static void compare_clients(const execution *x, FILE *sum)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < x->plan->nruns; i++)
+		total += x->named[i].n;
+	orc_result *all = malloc((total ? total : 1) * sizeof(*all));
+	orc_client_row rows[ORC_CLIENT_TABLE_MAX];
+	size_t k = 0;
+	for (size_t i = 0; all != NULL && i < x->plan->nruns; i++)
+		for (size_t j = 0; j < x->named[i].n; j++)
+			all[k++] = x->named[i].results[j];	/* shallow: only read */
+	size_t n = all != NULL ? orc_client_table(all, k, rows, ORC_CLIENT_TABLE_MAX) : 0;
+	free(all);
+	orc_client_table_text(stdout, rows, n);
+	if (sum != NULL)
+		orc_client_table_text(sum, rows, n);
+}
+
 /* judge judges every assertion over what ran, into stdout, summary.txt and
  * assertions.jsonl; *passed when all held and no run failed. */
 static void judge(execution *x, bool *passed)
@@ -625,6 +646,7 @@ static void judge(execution *x, bool *passed)
 		if (sum != NULL)
 			orc_stats_write(sum, x->named[i].name, x->named[i].results, x->named[i].n);
 	}
+	compare_clients(x, sum);
 	if (x->any_failed) {
 		const char *msg = "FAIL  at least one run failed (see runs.jsonl)\n";
 		fputs(msg, stdout);
