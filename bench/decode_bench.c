@@ -57,7 +57,7 @@ static timing per_span_ns(const sat_decoder *d, const uint8_t *body, size_t len,
 
 int main(void)
 {
-	size_t ls_len, op_len, oj_len, lj_len, zj_len, zp_len, dd_len;
+	size_t ls_len, op_len, oj_len, lj_len, zj_len, zp_len, dd_len, d5_len;
 	uint8_t *ls = tb_report_lightstep(SPANS, 1, &ls_len);
 	uint8_t *op = tb_report_otlp_proto(SPANS, 1, &op_len);
 	char *oj = tb_report_otlp_json(SPANS, 1, &oj_len);
@@ -65,10 +65,11 @@ int main(void)
 	char *zj = tb_report_zipkin_json(SPANS, 1, &zj_len);
 	uint8_t *zp = tb_report_zipkin_proto(SPANS, 1, &zp_len);
 	uint8_t *dd = tb_report_datadog(SPANS, 1, &dd_len);
+	uint8_t *d5 = tb_report_datadog_v05(SPANS, 1, &d5_len);
 	int reps = 200;
 	double ns[20];
 
-	if (!ls || !op || !oj || !lj || !zj || !zp || !dd || sat_decode_init() != 0) {
+	if (!ls || !op || !oj || !lj || !zj || !zp || !dd || !d5 || sat_decode_init() != 0) {
 		fprintf(stderr, "decode_bench: out of memory\n");
 		return 2;
 	}
@@ -114,6 +115,7 @@ int main(void)
 		{SAT_PROTO_ZIPKIN_JSON, zj, zj_len, reps / 10},
 		{SAT_PROTO_ZIPKIN_PROTO, zp, zp_len, reps},
 		{SAT_PROTO_DATADOG_V04, dd, dd_len, reps},
+		{SAT_PROTO_DATADOG_V05, d5, d5_len, reps},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const sat_decoder *d = sat_decoder_get(cases[i].p);
@@ -128,5 +130,6 @@ int main(void)
 	free(zj);
 	free(zp);
 	free(dd);
+	free(d5);
 	return 0;
 }

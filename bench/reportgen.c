@@ -397,28 +397,86 @@ static void pack_dd_span(msgpack_packer *pk, uint64_t id)
 	msgpack_pack_double(pk, 1.0);
 }
 
-uint8_t *tb_report_datadog(size_t nspans, uint64_t first_id, size_t *lenp)
+/* The v0.5 dictionary: the strings every span names, by index. */
+enum { DICT_SERVICE, DICT_NAME, DICT_RESOURCE, DICT_TYPE, DICT_PRIORITY, DICT_TAGS };
+#define DICT_SIZE (DICT_TAGS + 2 * NTAGS)
+
+/* pack_dd_span_v05 packs one span as an array of 12, its strings as dictionary indices. */
+static void pack_dd_span_v05(msgpack_packer *pk, uint64_t id)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
+	msgpack_pack_array(pk, 12);
+	msgpack_pack_uint32(pk, DICT_SERVICE);
+	msgpack_pack_uint32(pk, DICT_NAME);
+	msgpack_pack_uint32(pk, DICT_RESOURCE);
+	msgpack_pack_uint64(pk, trace_of(id));
+	msgpack_pack_uint64(pk, id);
+	msgpack_pack_uint64(pk, id > 1 ? id - 1 : 0);
+	msgpack_pack_int64(pk, (int64_t)(START_S * 1000000000ull));
+	msgpack_pack_int64(pk, 1234000);
+	msgpack_pack_int32(pk, 0);
+	msgpack_pack_map(pk, NTAGS);
+	for (int t = 0; t < NTAGS; t++) {
+		msgpack_pack_uint32(pk, DICT_TAGS + (uint32_t)t);
+		msgpack_pack_uint32(pk, DICT_TAGS + NTAGS + (uint32_t)t);
+	}
+	msgpack_pack_map(pk, 1);
+	msgpack_pack_uint32(pk, DICT_PRIORITY);
+	msgpack_pack_double(pk, 1.0);
+	msgpack_pack_uint32(pk, DICT_TYPE);
+}
+
+/* pack_traces packs the spans grouped into traces by trace id, each span by pack. */
+static void pack_traces(msgpack_packer *pk, size_t nspans, uint64_t first_id,
+			void (*pack)(msgpack_packer *, uint64_t))
+{
 	size_t ntraces = 0;
-	init_strings();
 	for (size_t i = 0; i < nspans; i++)
 		ntraces += i == 0 || trace_of(first_id + i) != trace_of(first_id + i - 1);
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, ntraces);
+	msgpack_pack_array(pk, ntraces);
 	for (size_t i = 0; i < nspans;) {
 		size_t n = 1;
 		while (i + n < nspans && trace_of(first_id + i + n) == trace_of(first_id + i))
 			n++;
-		msgpack_pack_array(&pk, n);
+		msgpack_pack_array(pk, n);
 		for (size_t k = 0; k < n; k++)
-			pack_dd_span(&pk, first_id + i + k);
+			pack(pk, first_id + i + k);
 		i += n;
 	}
+}
+
+uint8_t *tb_report_datadog(size_t nspans, uint64_t first_id, size_t *lenp)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	init_strings();
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_traces(&pk, nspans, first_id, pack_dd_span);
 	*lenp = sb.size;
 	return (uint8_t *)sb.data;	/* malloc'd by the sbuffer: the caller frees it */
+}
+
+uint8_t *tb_report_datadog_v05(size_t nspans, uint64_t first_id, size_t *lenp)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	init_strings();
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_array(&pk, DICT_SIZE);
+	pack_str(&pk, "tb");
+	pack_str(&pk, "db.query.operation");
+	pack_str(&pk, "SELECT * FROM spans");
+	pack_str(&pk, "db");
+	pack_str(&pk, "_sampling_priority_v1");
+	for (int t = 0; t < NTAGS; t++)
+		pack_str(&pk, tag_keys[t]);
+	for (int t = 0; t < NTAGS; t++)
+		pack_str(&pk, tag_values[t]);
+	pack_traces(&pk, nspans, first_id, pack_dd_span_v05);
+	*lenp = sb.size;
+	return (uint8_t *)sb.data;
 }
 
 uint8_t *tb_gzip(const void *in, size_t len, size_t *outlenp)

@@ -21,6 +21,8 @@ uint8_t *tb_report_zipkin_proto(size_t nspans, uint64_t first_id, size_t *lenp);
 /* Datadog's msgpack (/v0.4/traces): spans grouped into traces by trace id, packed with
  * msgpack-c. */
 uint8_t *tb_report_datadog(size_t nspans, uint64_t first_id, size_t *lenp);
+/* Datadog's v0.5 msgpack (/v0.5/traces): the strings in a dictionary, spans as arrays. */
+uint8_t *tb_report_datadog_v05(size_t nspans, uint64_t first_id, size_t *lenp);
 
 /* tb_gzip compresses in[0..len) in the gzip format; malloc'd result or NULL. */
 uint8_t *tb_gzip(const void *in, size_t len, size_t *outlenp);

@@ -60,7 +60,9 @@ typedef struct worker {
 } worker;
 
 /* What a case sends: a protocol's reports over HTTP/1.1, or OTLP protobuf over gRPC. */
-typedef enum wire { W_LS_HTTP = 0, W_OTLP_HTTP, W_OTLP_GRPC, W_ZIPKIN_HTTP, W_DD_HTTP } wire;
+typedef enum wire {
+	W_LS_HTTP = 0, W_OTLP_HTTP, W_OTLP_GRPC, W_ZIPKIN_HTTP, W_DD_HTTP, W_DD05_HTTP
+} wire;
 
 static uint8_t *zipkin_json(size_t n, uint64_t first, size_t *len)
 {
@@ -78,6 +80,8 @@ static const struct wire_kind {
 	[W_OTLP_GRPC] = {"otlp grpc", NULL, NULL, tb_report_otlp_proto},
 	[W_ZIPKIN_HTTP] = {"zipkin", "/api/v2/spans", "application/json", zipkin_json},
 	[W_DD_HTTP] = {"datadog", "/v0.4/traces", "application/msgpack", tb_report_datadog},
+	[W_DD05_HTTP] = {"datadog v0.5", "/v0.5/traces", "application/msgpack",
+			 tb_report_datadog_v05},
 };
 
 static size_t sink(char *p, size_t sz, size_t n, void *arg)
@@ -381,7 +385,8 @@ static bool run_grpc_table(pid_t sat, const uint16_t *ports, double secs, uint64
  * at a time on 1 and 4 connections. Returns whether counts were exact. */
 static bool run_protocol_table(pid_t sat, const uint16_t *ports, double secs, uint64_t *run)
 {
-	static const wire each[] = {W_LS_HTTP, W_OTLP_HTTP, W_ZIPKIN_HTTP, W_DD_HTTP};
+	static const wire each[] = {W_LS_HTTP, W_OTLP_HTTP, W_ZIPKIN_HTTP, W_DD_HTTP,
+				    W_DD05_HTTP};
 	bool ok = true;
 	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++)
 		for (int conns = 1; conns <= 4; conns += 3) {

@@ -171,6 +171,7 @@ const sat_decoder *sat_decoder_get(sat_proto proto)
 		[SAT_PROTO_ZIPKIN_PROTO] = &sat__decoder_zipkin_proto,
 		[SAT_PROTO_DATADOG_V04] = &sat__decoder_datadog_v04,
 		[SAT_PROTO_DATADOG_V03] = &sat__decoder_datadog_v03,
+		[SAT_PROTO_DATADOG_V05] = &sat__decoder_datadog_v05,
 	};
 	return (unsigned)proto < SAT_PROTO_COUNT ? all[proto] : NULL;
 }

@@ -23,6 +23,7 @@ typedef enum sat_proto {
 	SAT_PROTO_ZIPKIN_PROTO,		/* POST /api/v2/spans, Zipkin v2 protobuf */
 	SAT_PROTO_DATADOG_V04,		/* PUT or POST /v0.4/traces, Datadog msgpack */
 	SAT_PROTO_DATADOG_V03,		/* PUT or POST /v0.3/traces, the same body */
+	SAT_PROTO_DATADOG_V05,		/* PUT or POST /v0.5/traces, strings in a dictionary */
 	SAT_PROTO_COUNT
 } sat_proto;
 
@@ -55,7 +56,8 @@ typedef enum sat_join {
 typedef struct sat_decoder {
 	sat_proto proto;
 	const char *name;	/* "lightstep-proto", "otlp-proto", "otlp-json", "lightstep-json",
-				 * "zipkin-json", "zipkin-proto", "datadog-v0.4", "datadog-v0.3" */
+				 * "zipkin-json", "zipkin-proto", "datadog-v0.4", "datadog-v0.3",
+				 * "datadog-v0.5" */
 	const char *reply_type;	/* Content-Type of the success reply */
 	unsigned ok_status;	/* the HTTP status of success, as the real collector answers;
 				 * 0: 200 */
@@ -90,6 +92,7 @@ extern const sat_decoder sat__decoder_zipkin_json;
 extern const sat_decoder sat__decoder_zipkin_proto;
 extern const sat_decoder sat__decoder_datadog_v04;
 extern const sat_decoder sat__decoder_datadog_v03;
+extern const sat_decoder sat__decoder_datadog_v05;
 
 /* A protobuf decoder's part: the value of one marked field (mark 1 and up), to be put
  * into the id of the span it lies in. */

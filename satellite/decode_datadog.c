@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* decode_datadog.c - the Datadog agent's trace intake, PUT or POST /v0.3/traces and
- * /v0.4/traces (application/msgpack), as Datadog's tracers send it: an array of traces,
+/* decode_datadog.c - the Datadog agent's trace intake (application/msgpack), PUT or POST.
+ * /v0.3/traces and /v0.4/traces, as Datadog's tracers send it: an array of traces,
  * each an array of spans, each span a map. Walked in place (mpwire.h); a span is known
  * by its trace_id and span_id (unsigned 64-bit integers; the trace id right-aligned as
  * LightStep's is). The fields the agent reads are checked for their types: name,
  * service, resource and type strings (or nil), start, duration, parent_id and error
  * integers, meta a map of strings, metrics a map of numbers. Other keys are skipped, as
- * the agent does. */
+ * the agent does. /v0.5/traces puts every string in a dictionary sent first and each
+ * span in an array of 12; its indices must fall in the dictionary. */
 #include <stdio.h>
 #include <string.h>
 
@@ -178,7 +179,153 @@ static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size
 	return TB_EPROTO;
 }
 
-/* The agent's answer on /v0.4/traces: the sampling rate for each service, none here
+/* ---- v0.5: strings in a dictionary, spans as arrays ---- */
+
+/* A v0.5 span's 12 elements, in order, and what each must hold. */
+typedef enum want5 { W5_STR, W5_ID, W5_INT, W5_META, W5_METRICS } want5;
+static const want5 v05_span[12] = {
+	W5_STR, W5_STR, W5_STR,		/* service, name, resource */
+	W5_ID, W5_ID, W5_ID,		/* trace_id, span_id, parent_id */
+	W5_INT, W5_INT, W5_INT,		/* start, duration, error */
+	W5_META, W5_METRICS, W5_STR,	/* meta, metrics, type */
+};
+
+/* index_ok: v is an index into the dictionary of ndict strings. */
+static bool index_ok(const sat_mp *v, uint64_t ndict)
+{
+	return v->kind == SAT_MP_UINT && v->u < ndict;
+}
+
+/* v05_map checks a meta (indices to indices) or metrics (indices to numbers) map. */
+static const char *v05_map(const uint8_t **p, const uint8_t *end, const sat_mp *m, want5 w,
+			   uint64_t ndict)
+{
+	if (m->kind == SAT_MP_NIL)
+		return NULL;
+	if (m->kind != SAT_MP_MAP)
+		return w == W5_META ? "meta is not a map" : "metrics is not a map";
+	if (!sat_mp_fits(m, *p, end))
+		return "a map runs past the end";
+	for (uint64_t i = 0; i < m->u; i++) {
+		sat_mp k, v;
+		if (!sat_mp_read(p, end, &k) || !sat_mp_read(p, end, &v))
+			return "a map runs past the end";
+		if (!index_ok(&k, ndict))
+			return "a map key is not an index into the dictionary";
+		if (w == W5_META && !index_ok(&v, ndict))
+			return "a meta value is not an index into the dictionary";
+		if (w == W5_METRICS && v.kind != SAT_MP_FLOAT && v.kind != SAT_MP_UINT &&
+		    v.kind != SAT_MP_INT)
+			return "a metrics value is not a number";
+	}
+	return NULL;
+}
+
+/* v05_span_read reads one span array into *id. NULL, or what is wrong with it. */
+static const char *v05_span_read(const uint8_t **p, const uint8_t *end, uint64_t ndict,
+				 sat_span_id *id)
+{
+	sat_mp a;
+	uint64_t ids[3] = {0};
+	if (!sat_mp_read(p, end, &a) || a.kind != SAT_MP_ARRAY || a.u != 12)
+		return "a span is not an array of 12";
+	for (size_t i = 0; i < 12; i++) {
+		sat_mp v;
+		const char *bad = NULL;
+		if (!sat_mp_read(p, end, &v))
+			return "a span runs past the end";
+		switch (v05_span[i]) {
+		case W5_STR:
+			bad = index_ok(&v, ndict) ? NULL : "a string is not an index into the dictionary";
+			break;
+		case W5_ID:
+			bad = v.kind == SAT_MP_UINT ? NULL : "an id is not an unsigned integer";
+			ids[i - 3] = v.u;
+			break;
+		case W5_INT:
+			bad = v.kind == SAT_MP_UINT || v.kind == SAT_MP_INT ? NULL :
+			      "start, duration and error must be integers";
+			break;
+		default:
+			bad = v05_map(p, end, &v, v05_span[i], ndict);
+		}
+		if (bad != NULL)
+			return bad;
+	}
+	memset(id, 0, sizeof(*id));
+	put_u64_be(id->trace + 8, ids[0]);
+	put_u64_be(id->span, ids[1]);
+	return NULL;
+}
+
+/* v05_dictionary reads the array of strings; NULL, or what is wrong. */
+static const char *v05_dictionary(const uint8_t **p, const uint8_t *end, uint64_t *ndict)
+{
+	sat_mp d;
+	if (!sat_mp_read(p, end, &d) || d.kind != SAT_MP_ARRAY)
+		return "the dictionary is not an array of strings";
+	if (!sat_mp_fits(&d, *p, end))
+		return "the dictionary runs past the end";
+	for (uint64_t i = 0; i < d.u; i++) {
+		sat_mp s;
+		if (!sat_mp_read(p, end, &s) || s.kind != SAT_MP_STR)
+			return "the dictionary is not an array of strings";
+	}
+	*ndict = d.u;
+	return NULL;
+}
+
+/* v05_walk reads the dictionary, then every trace and span. */
+static const char *v05_walk(const uint8_t *body, size_t len, sat_ids *ids, size_t *trace_at,
+			    size_t *span_at, int *nomem)
+{
+	const uint8_t *p = body, *end = body + len;
+	sat_mp top, traces;
+	uint64_t ndict = 0;
+	const char *bad;
+	if (!sat_mp_read(&p, end, &top) || top.kind != SAT_MP_ARRAY || top.u != 2)
+		return "the body is not an array of a dictionary and traces";
+	if ((bad = v05_dictionary(&p, end, &ndict)) != NULL)
+		return bad;
+	if (!sat_mp_read(&p, end, &traces) || traces.kind != SAT_MP_ARRAY)
+		return "the traces are not an array";
+	if (!sat_mp_fits(&traces, p, end))
+		return "the array of traces runs past the end";
+	for (*trace_at = 0; *trace_at < traces.u; (*trace_at)++) {
+		sat_mp trace;
+		if (!sat_mp_read(&p, end, &trace) || trace.kind != SAT_MP_ARRAY)
+			return "a trace is not an array of spans";
+		if (!sat_mp_fits(&trace, p, end))
+			return "a trace runs past the end";
+		for (*span_at = 0; *span_at < trace.u; (*span_at)++) {
+			sat_span_id id;
+			if ((bad = v05_span_read(&p, end, ndict, &id)) != NULL)
+				return bad;
+			if (sat_ids_push(ids, &id) != TB_OK) {
+				*nomem = 1;
+				return "out of memory";
+			}
+		}
+		*span_at = 0;
+	}
+	return p == end ? NULL : "bytes follow the traces";
+}
+
+static int decode_v05(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
+{
+	size_t t = 0, s = 0;
+	int nomem = 0;
+	const char *bad = v05_walk(body, len, ids, &t, &s, &nomem);
+	if (bad == NULL)
+		return TB_OK;
+	if (nomem)
+		return TB_ENOMEM;
+	snprintf(err, errlen, "Datadog v0.5 traces do not decode: %s (trace %zu, span %zu)", bad,
+		 t, s);
+	return TB_EPROTO;
+}
+
+/* The agent's answer on /v0.4 and /v0.5/traces: the sampling rate for each service, none here
  * (a tracer then keeps its default). */
 static size_t reply_rates(uint8_t *buf, size_t cap, uint64_t now_us)
 {
@@ -210,4 +357,12 @@ const sat_decoder sat__decoder_datadog_v03 = {
 	.reply_type = "text/plain",
 	.decode = decode,
 	.reply = reply_ok,
+};
+
+const sat_decoder sat__decoder_datadog_v05 = {
+	.proto = SAT_PROTO_DATADOG_V05,
+	.name = "datadog-v0.5",
+	.reply_type = "application/json",
+	.decode = decode_v05,
+	.reply = reply_rates,
 };

@@ -201,6 +201,7 @@ static const struct route {
 	{"/api/v2/spans", "application/x-protobuf", SAT_PROTO_ZIPKIN_PROTO, false},
 	{"/v0.4/traces", "application/msgpack", SAT_PROTO_DATADOG_V04, true},
 	{"/v0.3/traces", "application/msgpack", SAT_PROTO_DATADOG_V03, true},
+	{"/v0.5/traces", "application/msgpack", SAT_PROTO_DATADOG_V05, true},
 	{"/metrics", NULL, TARGET_METRICS, false},
 	{"/metrics", "application/octet-stream", TARGET_METRICS, false},
 	{"/metrics", "application/x-protobuf", TARGET_METRICS, false},

@@ -30,7 +30,7 @@ static void usage(FILE *out)
 		"\n"
 		"A mock trace collector: real tracers report spans to it over HTTP/1.1 (LightStep\n"
 		"protobuf and thrift-JSON, OTLP protobuf and JSON, Zipkin v2 JSON and protobuf\n"
-		"at /api/v2/spans, the Datadog agent's msgpack at /v0.3/traces and /v0.4/traces)\n"
+		"at /api/v2/spans, the Datadog agent's msgpack at /v0.3, /v0.4 and /v0.5/traces)\n"
 		"or gRPC (OTLP TraceService, LightStep CollectorService), and LightStep tracers\n"
 		"post their runtime metrics (/metrics, MetricsService); it counts, validates, finds\n"
 		"duplicates, and misbehaves on request.\n"

@@ -104,3 +104,84 @@ out:
 	return ok;
 }
 
+
+/* ---- v0.5 ---- */
+
+static bool ref_index(const msgpack_object *v, uint32_t ndict)
+{
+	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 < ndict;
+}
+
+static bool ref_map_v05(const msgpack_object *v, bool meta, uint32_t ndict)
+{
+	if (v->type == MSGPACK_OBJECT_NIL)
+		return true;
+	if (v->type != MSGPACK_OBJECT_MAP)
+		return false;
+	for (uint32_t i = 0; i < v->via.map.size; i++) {
+		const msgpack_object *k = &v->via.map.ptr[i].key, *x = &v->via.map.ptr[i].val;
+		if (!ref_index(k, ndict))
+			return false;
+		if (meta ? !ref_index(x, ndict)
+			 : !(is_int(x) || x->type == MSGPACK_OBJECT_FLOAT32 ||
+			     x->type == MSGPACK_OBJECT_FLOAT64))
+			return false;
+	}
+	return true;
+}
+
+static bool ref_span_v05(const msgpack_object *s, uint32_t ndict, sat_span_id *id)
+{
+	if (s->type != MSGPACK_OBJECT_ARRAY || s->via.array.size != 12)
+		return false;
+	const msgpack_object *e = s->via.array.ptr;
+	bool ok = ref_index(&e[0], ndict) && ref_index(&e[1], ndict) && ref_index(&e[2], ndict) &&
+		  ref_index(&e[11], ndict);
+	for (int i = 3; i <= 5; i++)
+		ok &= e[i].type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+	for (int i = 6; i <= 8; i++)
+		ok &= is_int(&e[i]);
+	ok &= ref_map_v05(&e[9], true, ndict) && ref_map_v05(&e[10], false, ndict);
+	if (!ok)
+		return false;
+	uint64_t t = e[3].via.u64, sp = e[4].via.u64;
+	memset(id, 0, sizeof(*id));
+	for (int b = 7; b >= 0; b--, t >>= 8, sp >>= 8) {
+		id->trace[8 + b] = (uint8_t)t;
+		id->span[b] = (uint8_t)sp;
+	}
+	return true;
+}
+
+bool tb_datadog_v05_reference(const uint8_t *body, size_t len, sat_ids *ids)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	bool ok = false;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)body, len, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    off != len || u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 2)
+		goto out;
+	const msgpack_object *dict = &u.data.via.array.ptr[0], *traces = &u.data.via.array.ptr[1];
+	if (dict->type != MSGPACK_OBJECT_ARRAY || traces->type != MSGPACK_OBJECT_ARRAY)
+		goto out;
+	for (uint32_t i = 0; i < dict->via.array.size; i++)
+		if (dict->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
+			goto out;
+	for (uint32_t i = 0; i < traces->via.array.size; i++) {
+		const msgpack_object *tr = &traces->via.array.ptr[i];
+		if (tr->type != MSGPACK_OBJECT_ARRAY)
+			goto out;
+		for (uint32_t j = 0; j < tr->via.array.size; j++) {
+			sat_span_id id;
+			if (!ref_span_v05(&tr->via.array.ptr[j], dict->via.array.size, &id))
+				goto out;
+			if (sat_ids_push(ids, &id) != TB_OK)
+				abort();
+		}
+	}
+	ok = true;
+out:
+	msgpack_unpacked_destroy(&u);
+	return ok;
+}

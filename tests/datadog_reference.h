@@ -18,4 +18,9 @@
  * rules accept body, else false. Aborts when out of memory. */
 bool tb_datadog_reference(const uint8_t *body, size_t len, sat_ids *ids);
 
+/* tb_datadog_v05_reference is the same for /v0.5/traces: an array of the dictionary (an
+ * array of strings) and the traces, each span an array of 12 whose string indices fall
+ * in the dictionary. */
+bool tb_datadog_v05_reference(const uint8_t *body, size_t len, sat_ids *ids);
+
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* datadog_test.c - the Datadog decoder against msgpack-c: on real-shaped reports and on
- * thousands of damaged ones, it accepts exactly the bodies msgpack-c unpacks into a
+/* datadog_test.c - the Datadog decoders (v0.3/v0.4 and v0.5) against msgpack-c: on
+ * real-shaped reports and on thousands of damaged ones, it accepts exactly the bodies msgpack-c unpacks into a
  * well-typed array of traces, with the same span ids; and a header claiming billions of
  * elements is refused at once. */
 #include <criterion/criterion.h>
@@ -23,13 +23,26 @@ __attribute__((visibility("default"), used)) const char *__asan_default_options(
 	return "allocator_may_return_null=1:max_allocation_size_mb=64";
 }
 
+/* A version of the intake: its decoder, its reference, its generator, its error prefix. */
+typedef struct version {
+	sat_proto proto;
+	bool (*reference)(const uint8_t *body, size_t len, sat_ids *ids);
+	uint8_t *(*generate)(size_t nspans, uint64_t first_id, size_t *lenp);
+	const char *prefix;
+} version;
+
+static const version v04 = {SAT_PROTO_DATADOG_V04, tb_datadog_reference, tb_report_datadog,
+			    "Datadog traces do not decode: "};
+static const version v05 = {SAT_PROTO_DATADOG_V05, tb_datadog_v05_reference,
+			    tb_report_datadog_v05, "Datadog v0.5 traces do not decode: "};
+
 /* agree checks the decoder against the reference on one body. */
-static void agree(const uint8_t *body, size_t len, const char *what)
+static void agree(const version *v, const uint8_t *body, size_t len, const char *what)
 {
 	sat_ids got = {0}, want = {0};
 	char err[300] = "";
-	int rc = sat_decoder_get(SAT_PROTO_DATADOG_V04)->decode(body, len, &got, err, sizeof(err));
-	bool ok = tb_datadog_reference(body, len, &want);
+	int rc = sat_decoder_get(v->proto)->decode(body, len, &got, err, sizeof(err));
+	bool ok = v->reference(body, len, &want);
 	cr_assert_eq(rc == TB_OK, ok, "%s: the decoder %s (%s), msgpack-c %s", what,
 		     rc == TB_OK ? "accepts" : "refuses", err, ok ? "accepts" : "refuses");
 	if (ok) {
@@ -37,7 +50,7 @@ static void agree(const uint8_t *body, size_t len, const char *what)
 		cr_assert(got.n == 0 || memcmp(got.v, want.v, got.n * sizeof(got.v[0])) == 0,
 			  "%s: the ids differ", what);
 	} else {
-		cr_assert(strncmp(err, "Datadog traces do not decode: ", 30) == 0, "%s: %s", what, err);
+		cr_assert(strncmp(err, v->prefix, strlen(v->prefix)) == 0, "%s: %s", what, err);
 		cr_assert_null(strchr(err, '\n'));
 	}
 	sat_ids_fini(&got);
@@ -51,21 +64,31 @@ static void init(void)
 
 TestSuite(datadog, .init = init);
 
-Test(datadog, real_reports_decode_with_every_span_id)
+static void real_reports_decode(const version *v)
 {
 	const size_t sizes[] = {0, 1, 6, 7, 100, 1000};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t len;
-		uint8_t *b = tb_report_datadog(sizes[i], 1 + 1000 * i, &len);
+		uint8_t *b = v->generate(sizes[i], 1 + 1000 * i, &len);
 		sat_ids ids = {0};
 		char err[300];
-		cr_assert_eq(sat_decoder_get(SAT_PROTO_DATADOG_V04)->decode(b, len, &ids, err,
-									     sizeof(err)), TB_OK, "%s", err);
+		cr_assert_eq(sat_decoder_get(v->proto)->decode(b, len, &ids, err, sizeof(err)), TB_OK,
+			     "%s", err);
 		cr_assert_eq(ids.n, sizes[i]);
-		agree(b, len, "a real report");
+		agree(v, b, len, "a real report");
 		sat_ids_fini(&ids);
 		free(b);
 	}
+}
+
+Test(datadog, real_reports_decode_with_every_span_id)
+{
+	real_reports_decode(&v04);
+}
+
+Test(datadog, real_v05_reports_decode_with_every_span_id)
+{
+	real_reports_decode(&v05);
 }
 
 /* A cheap deterministic generator, so a failure repeats. */
@@ -75,10 +98,10 @@ static uint32_t next(uint32_t *s)
 	return *s >> 8;
 }
 
-Test(datadog, damaged_reports_are_judged_as_msgpack_c_judges_them)
+static void damaged_reports_agree(const version *v)
 {
 	size_t len;
-	uint8_t *good = tb_report_datadog(13, 1, &len);
+	uint8_t *good = v->generate(13, 1, &len);
 	uint8_t *b = malloc(len + 16);
 	uint32_t seed = 12345;
 	char what[64];
@@ -100,10 +123,39 @@ Test(datadog, damaged_reports_are_judged_as_msgpack_c_judges_them)
 				break;
 		}
 		snprintf(what, sizeof(what), "damaged report %d", round);
-		agree(b, n, what);
+		agree(v, b, n, what);
 	}
 	free(b);
 	free(good);
+}
+
+Test(datadog, damaged_reports_are_judged_as_msgpack_c_judges_them)
+{
+	damaged_reports_agree(&v04);
+}
+
+Test(datadog, damaged_v05_reports_are_judged_as_msgpack_c_judges_them)
+{
+	damaged_reports_agree(&v05);
+}
+
+/* A string index past the dictionary is refused, as the agent refuses it. */
+Test(datadog, a_v05_index_past_the_dictionary_is_refused)
+{
+	/* [["a"], [[[0, 0, 1, 7, 8, 0, 0, 0, 0, {}, {}, 0]]]]: resource names string 1. */
+	static const uint8_t body[] = {0x92, 0x91, 0xa1, 'a', 0x91, 0x91, 0x9c, 0, 0, 1, 7, 8,
+				       0, 0, 0, 0, 0x80, 0x80, 0};
+	sat_ids ids = {0};
+	char err[300];
+	cr_assert_eq(sat_decoder_get(SAT_PROTO_DATADOG_V05)->decode(body, sizeof(body), &ids, err,
+								     sizeof(err)), TB_EPROTO);
+	cr_assert(strstr(err, "a string is not an index into the dictionary") != NULL, "%s", err);
+	agree(&v05, body, sizeof(body), "an index past the dictionary");
+	uint8_t fixed[sizeof(body)];
+	memcpy(fixed, body, sizeof(body));
+	fixed[9] = 0;	/* resource names string 0 */
+	agree(&v05, fixed, sizeof(fixed), "the same, mended");
+	sat_ids_fini(&ids);
 }
 
 Test(datadog, a_header_claiming_billions_of_elements_is_refused_at_once)
@@ -146,7 +198,7 @@ Test(datadog, a_bad_span_is_named_with_its_trace_and_place)
 			(const uint8_t *)cases[i].hex, len, &ids, err, sizeof(err));
 		cr_assert_eq(rc, TB_EPROTO, "case %zu", i);
 		cr_assert(strstr(err, cases[i].says) != NULL, "case %zu: %s", i, err);
-		agree((const uint8_t *)cases[i].hex, len, "a bad span");
+		agree(&v04, (const uint8_t *)cases[i].hex, len, "a bad span");
 		sat_ids_fini(&ids);
 	}
 }

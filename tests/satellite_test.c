@@ -191,8 +191,9 @@ Test(satellite, zipkin_proto_is_the_same_spans_as_zipkin_json)
 }
 
 /* Datadog's intake, as its tracers PUT it: msgpack traces on /v0.4/traces, answered with
- * the agent's rate_by_service; /v0.3/traces answered OK; a span seen again is a
- * duplicate by trace_id and span_id; a bad body is 400 with the reason; GET is 405. */
+ * the agent's rate_by_service; /v0.3/traces answered OK; /v0.5/traces in its dictionary
+ * form; a span seen again is a duplicate by trace_id and span_id, whichever version
+ * carried it; a bad body is 400 with the reason; GET is 405. */
 Test(satellite, datadog_traces_are_counted_by_trace_and_span_id)
 {
 	static const char *const dd_headers[] = {"Content-Type: application/msgpack", NULL};
@@ -217,11 +218,21 @@ Test(satellite, datadog_traces_are_counted_by_trace_and_span_id)
 	r = http("GET", "/v0.4/traces", NULL, NULL, 0, false);
 	cr_assert_eq(r.status, 405);
 	cr_assert(strstr(r.body, "needs PUT or POST, not GET") != NULL, "%s", r.body);
+	/* v0.5, the dictionary form: ids 61..80 are new, then 71..80 repeat. */
+	b = tb_report_datadog_v05(20, 61, &len);
+	r = http("PUT", "/v0.5/traces", dd_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_str_eq(r.body, "{\"rate_by_service\":{}}");
+	b = tb_report_datadog_v05(10, 71, &len);
+	r = http("PUT", "/v0.5/traces", dd_headers, b, len, false);
+	free(b);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
 	Tb__Envelope *rep = counters();
-	cr_assert_eq(rep->sat_counters->spans, 60);
-	cr_assert_eq(rep->sat_counters->dup_after_ack, 20);
+	cr_assert_eq(rep->sat_counters->spans, 80);
+	cr_assert_eq(rep->sat_counters->dup_after_ack, 30);
 	cr_assert_eq(rejected(rep->sat_counters, "bad_body"), 1);
-	cr_assert_eq(rep->sat_counters->n_by_protocol, 2);
+	cr_assert_eq(rep->sat_counters->n_by_protocol, 3);
 	tb_rpc_free(rep);
 }
 

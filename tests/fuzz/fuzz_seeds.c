@@ -157,6 +157,10 @@ int main(int argc, char **argv)
 		b = tb_report_datadog(spans, 1, &n);
 		put(argv[10], name, b, n);
 		free(b);
+		snprintf(gname, sizeof(gname), "v05-%s", name);
+		b = tb_report_datadog_v05(spans, 1, &n);
+		put(argv[10], gname, b, n);
+		free(b);
 	}
 	return 0;
 }
