@@ -14,6 +14,17 @@
 /* The control channel's base URL when $TB_CONTROL_URL is not set. */
 #define TB_SHIM_DEFAULT_URL "http://127.0.0.1:8023"
 
+/* The two modes' options, as every C and C++ client's --help states them (the control
+ * channel's default URL goes in its %s). */
+#define TB_SHIM_MODES_HELP                                                                  \
+	"HTTP mode (default): GET URL/control for the command, POST URL/result after.\n"     \
+	"  --control URL        the channel (default $TB_CONTROL_URL or %s)\n"               \
+	"\n"                                                                                \
+	"argv mode (any of these flags): the result is printed as JSON on stdout.\n"        \
+	"  --trace 0|1  --sleep NS  --sleep_interval NS  --work N  --repeat N\n"              \
+	"  --no_flush 0|1  --num_tags N  --num_logs N\n"                                      \
+	"  --satellites H:P,... (default $TB_SATELLITES or 127.0.0.1:8360)\n"
+
 /* tb_shim_control_url returns $TB_CONTROL_URL, or TB_SHIM_DEFAULT_URL. */
 const char *tb_shim_control_url(void);
 

@@ -96,9 +96,10 @@ static const char *check_value(const uint8_t **p, const uint8_t *end, const stru
 	}
 }
 
-/* span reads one span map into *id. NULL, or what is wrong with it. */
-static const char *span(const uint8_t **p, const uint8_t *end, sat_span_id *id)
+/* span reads one span map into *id. NULL, or what is wrong with it. (ndict: v0.5's.) */
+static const char *span(const uint8_t **p, const uint8_t *end, uint64_t ndict, sat_span_id *id)
 {
+	(void)ndict;
 	sat_mp m;
 	if (!sat_mp_read(p, end, &m) || m.kind != SAT_MP_MAP)
 		return "a span is not a map";
@@ -135,48 +136,64 @@ static const char *span(const uint8_t **p, const uint8_t *end, sat_span_id *id)
 	return NULL;
 }
 
-/* walk reads every trace and span; NULL, or what is wrong and where. */
-static const char *walk(const uint8_t *body, size_t len, sat_ids *ids, size_t *trace_at,
-			size_t *span_at, int *nomem)
+/* Where a walk is, for the error, and whether it ran out of memory. */
+typedef struct walk_at {
+	size_t trace, span;
+	bool nomem;
+} walk_at;
+
+typedef const char *(*span_reader)(const uint8_t **p, const uint8_t *end, uint64_t ndict,
+				   sat_span_id *id);
+
+/* traces reads the array of traces at *p to the end of the body, each span by read;
+ * NULL, or what is wrong and where (at). */
+static const char *traces(const uint8_t **p, const uint8_t *end, span_reader read,
+			  uint64_t ndict, sat_ids *ids, walk_at *at)
 {
-	const uint8_t *p = body, *end = body + len;
-	sat_mp traces;
-	if (!sat_mp_read(&p, end, &traces) || traces.kind != SAT_MP_ARRAY)
+	sat_mp all;
+	if (!sat_mp_read(p, end, &all) || all.kind != SAT_MP_ARRAY)
 		return "the body is not an array of traces";
-	if (!sat_mp_fits(&traces, p, end))
+	if (!sat_mp_fits(&all, *p, end))
 		return "the array of traces runs past the end";
-	for (*trace_at = 0; *trace_at < traces.u; (*trace_at)++) {
+	for (at->trace = 0; at->trace < all.u; at->trace++) {
 		sat_mp trace;
-		if (!sat_mp_read(&p, end, &trace) || trace.kind != SAT_MP_ARRAY)
+		if (!sat_mp_read(p, end, &trace) || trace.kind != SAT_MP_ARRAY)
 			return "a trace is not an array of spans";
-		if (!sat_mp_fits(&trace, p, end))
+		if (!sat_mp_fits(&trace, *p, end))
 			return "a trace runs past the end";
-		for (*span_at = 0; *span_at < trace.u; (*span_at)++) {
+		for (at->span = 0; at->span < trace.u; at->span++) {
 			sat_span_id id;
-			const char *bad = span(&p, end, &id);
+			const char *bad = read(p, end, ndict, &id);
 			if (bad != NULL)
 				return bad;
 			if (sat_ids_push(ids, &id) != TB_OK) {
-				*nomem = 1;
+				at->nomem = true;
 				return "out of memory";
 			}
 		}
-		*span_at = 0;
+		at->span = 0;
 	}
-	return p == end ? NULL : "bytes follow the array of traces";
+	return *p == end ? NULL : "bytes follow the array of traces";
+}
+
+/* verdict turns a walk's outcome into the decoder's return and error line. */
+static int verdict(const char *bad, const walk_at *at, const char *version, char *err,
+		   size_t errlen)
+{
+	if (bad == NULL)
+		return TB_OK;
+	if (at->nomem)
+		return TB_ENOMEM;
+	snprintf(err, errlen, "Datadog%s traces do not decode: %s (trace %zu, span %zu)", version,
+		 bad, at->trace, at->span);
+	return TB_EPROTO;
 }
 
 static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	size_t t = 0, s = 0;
-	int nomem = 0;
-	const char *bad = walk(body, len, ids, &t, &s, &nomem);
-	if (bad == NULL)
-		return TB_OK;
-	if (nomem)
-		return TB_ENOMEM;
-	snprintf(err, errlen, "Datadog traces do not decode: %s (trace %zu, span %zu)", bad, t, s);
-	return TB_EPROTO;
+	const uint8_t *p = body;
+	walk_at at = {0};
+	return verdict(traces(&p, body + len, span, 0, ids, &at), &at, "", err, errlen);
 }
 
 /* ---- v0.5: strings in a dictionary, spans as arrays ---- */
@@ -275,54 +292,18 @@ static const char *v05_dictionary(const uint8_t **p, const uint8_t *end, uint64_
 	return NULL;
 }
 
-/* v05_walk reads the dictionary, then every trace and span. */
-static const char *v05_walk(const uint8_t *body, size_t len, sat_ids *ids, size_t *trace_at,
-			    size_t *span_at, int *nomem)
-{
-	const uint8_t *p = body, *end = body + len;
-	sat_mp top, traces;
-	uint64_t ndict = 0;
-	const char *bad;
-	if (!sat_mp_read(&p, end, &top) || top.kind != SAT_MP_ARRAY || top.u != 2)
-		return "the body is not an array of a dictionary and traces";
-	if ((bad = v05_dictionary(&p, end, &ndict)) != NULL)
-		return bad;
-	if (!sat_mp_read(&p, end, &traces) || traces.kind != SAT_MP_ARRAY)
-		return "the traces are not an array";
-	if (!sat_mp_fits(&traces, p, end))
-		return "the array of traces runs past the end";
-	for (*trace_at = 0; *trace_at < traces.u; (*trace_at)++) {
-		sat_mp trace;
-		if (!sat_mp_read(&p, end, &trace) || trace.kind != SAT_MP_ARRAY)
-			return "a trace is not an array of spans";
-		if (!sat_mp_fits(&trace, p, end))
-			return "a trace runs past the end";
-		for (*span_at = 0; *span_at < trace.u; (*span_at)++) {
-			sat_span_id id;
-			if ((bad = v05_span_read(&p, end, ndict, &id)) != NULL)
-				return bad;
-			if (sat_ids_push(ids, &id) != TB_OK) {
-				*nomem = 1;
-				return "out of memory";
-			}
-		}
-		*span_at = 0;
-	}
-	return p == end ? NULL : "bytes follow the traces";
-}
-
 static int decode_v05(const uint8_t *body, size_t len, sat_ids *ids, char *err, size_t errlen)
 {
-	size_t t = 0, s = 0;
-	int nomem = 0;
-	const char *bad = v05_walk(body, len, ids, &t, &s, &nomem);
-	if (bad == NULL)
-		return TB_OK;
-	if (nomem)
-		return TB_ENOMEM;
-	snprintf(err, errlen, "Datadog v0.5 traces do not decode: %s (trace %zu, span %zu)", bad,
-		 t, s);
-	return TB_EPROTO;
+	const uint8_t *p = body, *end = body + len;
+	sat_mp top;
+	uint64_t ndict = 0;
+	walk_at at = {0};
+	const char *bad = NULL;
+	if (!sat_mp_read(&p, end, &top) || top.kind != SAT_MP_ARRAY || top.u != 2)
+		bad = "the body is not an array of a dictionary and traces";
+	else if ((bad = v05_dictionary(&p, end, &ndict)) == NULL)
+		bad = traces(&p, end, v05_span_read, ndict, ids, &at);
+	return verdict(bad, &at, " v0.5", err, errlen);
 }
 
 /* The agent's answer on /v0.4 and /v0.5/traces: the sampling rate for each service, none here

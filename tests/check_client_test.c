@@ -8,24 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "common/child.h"
-#include "common/error.h"
 #include "testutil.h"
 
-static char reg[128], out_path[128], err_path[128], logs[128];
+static tu_orc_files files;
 static const char *const modes[] = {"good", "crash", "no-result", "miscount", "silent",
 				    "no-sleep", "noisy-noop"};
 
 static void setup(void)
 {
-	snprintf(reg, sizeof(reg), "/tmp/tb-check-test-%d.conf", (int)getpid());
-	snprintf(out_path, sizeof(out_path), "/tmp/tb-check-test-%d.out", (int)getpid());
-	snprintf(err_path, sizeof(err_path), "/tmp/tb-check-test-%d.err", (int)getpid());
-	snprintf(logs, sizeof(logs), "/tmp/tb-check-test-%d-logs", (int)getpid());
-	FILE *f = fopen(reg, "w");
+	tu_orc_files_init(&files, "check");
+	FILE *f = fopen(files.reg, "w");
 	cr_assert_not_null(f);
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		fprintf(f, "[%s]\ncommand = %s %s\n", modes[i], BADCLIENT_BIN, modes[i]);
@@ -34,10 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unlink(reg);
-	unlink(out_path);
-	unlink(err_path);
-	tu_remove_tree(logs);
+	tu_orc_files_remove(&files);
 }
 
 TestSuite(check_client, .init = setup, .fini = teardown, .timeout = 90);
@@ -46,19 +35,14 @@ TestSuite(check_client, .init = setup, .fini = teardown, .timeout = 90);
  * status, its output in out. */
 static int check(const char *name, char *out, size_t len)
 {
-	char *argv[] = {ORCHESTRATOR_BIN, "check-client", (char *)name, "--registry", reg,
-			"--ports", "0,0", "--control-port", "0", "--logs", logs, "--runtime", "2",
-			NULL};
-	tb_child c;
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
-	char err[256];
-	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
-	cr_assert_eq(tb_child_wait(&c, 60000), TB_OK, "check-client did not finish");
-	int st = c.status;
-	tb_child_fini(&c);
-	tu_read_file(out_path, out, len);
+	char *argv[] = {ORCHESTRATOR_BIN, "check-client", (char *)name, "--registry", files.reg,
+			"--ports", "0,0", "--control-port", "0", "--logs", files.logs,
+			"--runtime", "2", NULL};
+	int st = tu_orc_run(argv, &files, 60000);
+	cr_assert_neq(st, -1, "check-client did not start or finish");
+	tu_read_file(files.out, out, len);
 	cr_log_info("%s", out);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return st;
 }
 
 /* expect_named checks that the check `what` failed with reason, and the exit was 1. */
@@ -123,15 +107,9 @@ Test(check_client, reporting_when_told_not_to_trace_is_named)
 Test(check_client, an_unknown_client_is_named_before_anything_starts)
 {
 	static char out[16384];
-	char *argv[] = {ORCHESTRATOR_BIN, "check-client", "nosuch", "--registry", reg, "--logs",
-			logs, NULL};
-	tb_child c;
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
-	char err[256];
-	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
-	cr_assert_eq(tb_child_wait(&c, 30000), TB_OK);
-	cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2);
-	tb_child_fini(&c);
-	tu_read_file(err_path, out, sizeof(out));
+	char *argv[] = {ORCHESTRATOR_BIN, "check-client", "nosuch", "--registry", files.reg,
+			"--logs", files.logs, NULL};
+	cr_assert_eq(tu_orc_run(argv, &files, 30000), 2);
+	tu_read_file(files.err, out, sizeof(out));
 	cr_assert_not_null(strstr(out, "nosuch"), "%s", out);
 }

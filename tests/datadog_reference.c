@@ -41,8 +41,9 @@ static bool good_map(const msgpack_object *v, bool strings)
 	return true;
 }
 
-static bool ref_span(const msgpack_object *s, sat_span_id *id)
+static bool ref_span(const msgpack_object *s, uint32_t ndict, sat_span_id *id)
 {
+	(void)ndict;
 	bool has_t = false, has_s = false;
 	uint64_t t = 0, sp = 0;
 	if (s->type != MSGPACK_OBJECT_MAP)
@@ -77,33 +78,43 @@ static bool ref_span(const msgpack_object *s, sat_span_id *id)
 	return has_t && has_s;
 }
 
-bool tb_datadog_reference(const uint8_t *body, size_t len, sat_ids *ids)
+/* ref_traces applies span to every span of the traces array; false if any is refused. */
+static bool ref_traces(const msgpack_object *traces, uint32_t ndict, sat_ids *ids,
+		       bool (*span)(const msgpack_object *, uint32_t, sat_span_id *))
 {
-	msgpack_unpacked u;
-	size_t off = 0;
-	bool ok = false;
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)body, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    off != len || u.data.type != MSGPACK_OBJECT_ARRAY)
-		goto out;
-	for (uint32_t i = 0; i < u.data.via.array.size; i++) {
-		const msgpack_object *tr = &u.data.via.array.ptr[i];
+	if (traces->type != MSGPACK_OBJECT_ARRAY)
+		return false;
+	for (uint32_t i = 0; i < traces->via.array.size; i++) {
+		const msgpack_object *tr = &traces->via.array.ptr[i];
 		if (tr->type != MSGPACK_OBJECT_ARRAY)
-			goto out;
+			return false;
 		for (uint32_t j = 0; j < tr->via.array.size; j++) {
 			sat_span_id id;
-			if (!ref_span(&tr->via.array.ptr[j], &id))
-				goto out;
+			if (!span(&tr->via.array.ptr[j], ndict, &id))
+				return false;
 			if (sat_ids_push(ids, &id) != TB_OK)
 				abort();
 		}
 	}
-	ok = true;
-out:
+	return true;
+}
+
+/* unpack_whole unpacks body into u: false unless it is one object, all of body. */
+static bool unpack_whole(msgpack_unpacked *u, const uint8_t *body, size_t len)
+{
+	size_t off = 0;
+	return msgpack_unpack_next(u, (const char *)body, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+	       off == len;
+}
+
+bool tb_datadog_reference(const uint8_t *body, size_t len, sat_ids *ids)
+{
+	msgpack_unpacked u;
+	msgpack_unpacked_init(&u);
+	bool ok = unpack_whole(&u, body, len) && ref_traces(&u.data, 0, ids, ref_span);
 	msgpack_unpacked_destroy(&u);
 	return ok;
 }
-
 
 /* ---- v0.5 ---- */
 
@@ -156,32 +167,14 @@ static bool ref_span_v05(const msgpack_object *s, uint32_t ndict, sat_span_id *i
 bool tb_datadog_v05_reference(const uint8_t *body, size_t len, sat_ids *ids)
 {
 	msgpack_unpacked u;
-	size_t off = 0;
-	bool ok = false;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)body, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    off != len || u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 2)
-		goto out;
-	const msgpack_object *dict = &u.data.via.array.ptr[0], *traces = &u.data.via.array.ptr[1];
-	if (dict->type != MSGPACK_OBJECT_ARRAY || traces->type != MSGPACK_OBJECT_ARRAY)
-		goto out;
-	for (uint32_t i = 0; i < dict->via.array.size; i++)
-		if (dict->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
-			goto out;
-	for (uint32_t i = 0; i < traces->via.array.size; i++) {
-		const msgpack_object *tr = &traces->via.array.ptr[i];
-		if (tr->type != MSGPACK_OBJECT_ARRAY)
-			goto out;
-		for (uint32_t j = 0; j < tr->via.array.size; j++) {
-			sat_span_id id;
-			if (!ref_span_v05(&tr->via.array.ptr[j], dict->via.array.size, &id))
-				goto out;
-			if (sat_ids_push(ids, &id) != TB_OK)
-				abort();
-		}
-	}
-	ok = true;
-out:
+	bool ok = unpack_whole(&u, body, len) && u.data.type == MSGPACK_OBJECT_ARRAY &&
+		  u.data.via.array.size == 2;
+	const msgpack_object *dict = ok ? &u.data.via.array.ptr[0] : NULL;
+	ok = ok && dict->type == MSGPACK_OBJECT_ARRAY;
+	for (uint32_t i = 0; ok && i < dict->via.array.size; i++)
+		ok = dict->via.array.ptr[i].type == MSGPACK_OBJECT_STR;
+	ok = ok && ref_traces(&u.data.via.array.ptr[1], dict->via.array.size, ids, ref_span_v05);
 	msgpack_unpacked_destroy(&u);
 	return ok;
 }

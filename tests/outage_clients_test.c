@@ -8,22 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "common/child.h"
-#include "common/error.h"
 #include "testutil.h"
 
-static char reg[128], out_path[128], err_path[128], logs[128];
+static tu_orc_files files;
 
 static void setup(void)
 {
-	snprintf(reg, sizeof(reg), "/tmp/tb-outage-test-%d.conf", (int)getpid());
-	snprintf(out_path, sizeof(out_path), "/tmp/tb-outage-test-%d.out", (int)getpid());
-	snprintf(err_path, sizeof(err_path), "/tmp/tb-outage-test-%d.err", (int)getpid());
-	snprintf(logs, sizeof(logs), "/tmp/tb-outage-test-%d-logs", (int)getpid());
-	FILE *f = fopen(reg, "w");
+	tu_orc_files_init(&files, "outage");
+	FILE *f = fopen(files.reg, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "[py-zipkin]\ncommand = /usr/bin/python3 %s/py-zipkin.py\n", PY_DIR);
 	fprintf(f, "[go-zipkin]\ncommand = %s\n", GO_ZIPKIN_BIN);
@@ -33,10 +25,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unlink(reg);
-	unlink(out_path);
-	unlink(err_path);
-	tu_remove_tree(logs);
+	tu_orc_files_remove(&files);
 }
 
 TestSuite(outage, .init = setup, .fini = teardown, .timeout = 120);
@@ -46,20 +35,14 @@ TestSuite(outage, .init = setup, .fini = teardown, .timeout = 120);
  * it lets go. */
 static void through_an_outage(const char *client, bool tells)
 {
-	char *argv[] = {ORCHESTRATOR_BIN, "run", "--registry", reg, "--control-port", "0",
-			"--uncalibrated", "--logs", logs, "--ports", "0,0", "--client",
+	char *argv[] = {ORCHESTRATOR_BIN, "run", "--registry", files.reg, "--control-port", "0",
+			"--uncalibrated", "--logs", files.logs, "--ports", "0,0", "--client",
 			(char *)client, "--sps", "300", "--runtime", "14", "--at", "2s:down",
 			"--at", "12s:up", NULL};
-	tb_child c;
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
-	char err[256];
 	static char out[65536];
-	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
-	cr_assert_eq(tb_child_wait(&c, 100000), TB_OK, "orchestrator run did not finish");
-	int st = c.status;
-	tb_child_fini(&c);
-	tu_read_file(out_path, out, sizeof(out));
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", st, out);
+	int st = tu_orc_run(argv, &files, 100000);
+	tu_read_file(files.out, out, sizeof(out));
+	cr_assert_eq(st, 0, "exit %d: %s", st, out);
 	cr_assert(strstr(out, "events: satellites down at 2.0 s, satellites up at 12.0 s"),
 		  "%s", out);
 	cr_assert(strstr(out, "after up 1: first acknowledged report after"),

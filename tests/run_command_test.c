@@ -16,15 +16,12 @@
 #include "common/error.h"
 #include "testutil.h"
 
-static char reg[128], out_path[128], err_path[128], logs[128];
+static tu_orc_files files;
 
 static void setup(void)
 {
-	snprintf(reg, sizeof(reg), "/tmp/tb-run-test-%d.conf", (int)getpid());
-	snprintf(out_path, sizeof(out_path), "/tmp/tb-run-test-%d.out", (int)getpid());
-	snprintf(err_path, sizeof(err_path), "/tmp/tb-run-test-%d.err", (int)getpid());
-	snprintf(logs, sizeof(logs), "/tmp/tb-run-test-%d-logs", (int)getpid());
-	FILE *f = fopen(reg, "w");
+	tu_orc_files_init(&files, "run");
+	FILE *f = fopen(files.reg, "w");
 	cr_assert_not_null(f);
 	fprintf(f, "[c]\ncommand = %s\n[c2]\ncommand = %s\n", CLIENT_BIN, CLIENT_BIN);
 	fprintf(f, "[js-otel-grpc]\ncommand = node %s/js-otel.js --transport grpc\n", JS_DIR);
@@ -33,10 +30,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unlink(reg);
-	unlink(out_path);
-	unlink(err_path);
-	tu_remove_tree(logs);
+	tu_orc_files_remove(&files);
 }
 
 TestSuite(run_command, .init = setup, .fini = teardown, .timeout = 120);
@@ -46,20 +40,15 @@ TestSuite(run_command, .init = setup, .fini = teardown, .timeout = 120);
  * calibration. Free ports, so tests running beside it keep LightStep Benchmarks' own. */
 static int run(const char *const *args)
 {
-	char *argv[48] = {ORCHESTRATOR_BIN, "run", "--registry", reg, "--control-port", "0",
-			  "--uncalibrated", "--logs", logs, "--ports", "0,0"};
+	char *argv[48] = {ORCHESTRATOR_BIN, "run", "--registry", files.reg, "--control-port",
+			  "0", "--uncalibrated", "--logs", files.logs, "--ports", "0,0"};
 	size_t n = 11;
 	for (size_t i = 0; args[i] != NULL && n < 47; i++)
 		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	tb_child c;
-	tb_child_opts o = {.stdout_path = out_path, .stderr_path = err_path};
-	char err[256];
-	cr_assert_eq(tb_child_spawn(&c, argv, &o, err, sizeof(err)), TB_OK, "%s", err);
-	cr_assert_eq(tb_child_wait(&c, 100000), TB_OK, "orchestrator run did not finish");
-	int st = c.status;
-	tb_child_fini(&c);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	int st = tu_orc_run(argv, &files, 100000);
+	cr_assert_neq(st, -1, "orchestrator run did not start or finish");
+	return st;
 }
 
 static const char *text_of(const char *path)
@@ -84,9 +73,9 @@ Test(run_command, clients_4_gives_four_clients_counted_apart)
 	const char *args[] = {"--client", "c", "--clients", "4", "--sps", "200", "--runtime",
 			      "3", "--json", NULL};
 	int st = run(args);
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
-	cJSON *r = cJSON_Parse(text_of(out_path));
-	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
+	cJSON *r = cJSON_Parse(text_of(files.out));
+	cr_assert_not_null(r, "%s", text_of(files.out));
 	cr_assert_eq(number(r, "client_count"), 4);
 	cr_assert_eq(number(r, "spans_sent"), 2400);
 	cr_assert_eq(number(r, "spans_received"), 2400);
@@ -106,9 +95,9 @@ Test(run_command, a_mix_by_name_shares_a_total_rate)
 	const char *args[] = {"--client", "c", "x3", "--client", "c2 x1", "--total-sps", "400",
 			      "--runtime", "2", "--json", NULL};
 	int st = run(args);
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
-	cJSON *r = cJSON_Parse(text_of(out_path));
-	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
+	cJSON *r = cJSON_Parse(text_of(files.out));
+	cr_assert_not_null(r, "%s", text_of(files.out));
 	cr_assert_eq(number(r, "client_count"), 4);
 	/* 400 spans/s shared by four clients for 2 s. */
 	cr_assert_eq(number(r, "spans_sent"), 800);
@@ -125,9 +114,9 @@ Test(run_command, at_events_take_the_satellites_down_and_up)
 	const char *args[] = {"--client", "c", "--sps", "300", "--runtime", "3", "--at",
 			      "1s:down", "--at", "2s:up", "--json", NULL};
 	int st = run(args);
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
-	cJSON *r = cJSON_Parse(text_of(out_path));
-	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
+	cJSON *r = cJSON_Parse(text_of(files.out));
+	cr_assert_not_null(r, "%s", text_of(files.out));
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "events");
 	cr_assert_eq(cJSON_GetArraySize(ev), 2);
 	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ev, 0), "event")
@@ -145,16 +134,16 @@ Test(run_command, a_bad_event_is_named_before_the_run)
 	const char *args[] = {"--client", "c", "--sps", "100", "--runtime", "2", "--at",
 			      "1s:dwn", NULL};
 	cr_assert_eq(run(args), 2);
-	const char *text = text_of(err_path);
+	const char *text = text_of(files.err);
 	cr_assert(strstr(text, "event \"1s:dwn\"") != NULL && strstr(text, "got 'dwn'") != NULL,
 		  "%s", text);
-	cr_assert(strstr(text_of(out_path), "Result") == NULL, "%s", text_of(out_path));
+	cr_assert(strstr(text_of(files.out), "Result") == NULL, "%s", text_of(files.out));
 
 	const char *late[] = {"--client", "c", "--sps", "100", "--runtime", "2", "--at",
 			      "2s:down", NULL};
 	cr_assert_eq(run(late), 2);
-	cr_assert(strstr(text_of(err_path), "before the run ends") != NULL, "%s",
-		  text_of(err_path));
+	cr_assert(strstr(text_of(files.err), "before the run ends") != NULL, "%s",
+		  text_of(files.err));
 }
 
 /* Alternating rounds: warm-ups performed and marked, then medians of what was counted. */
@@ -163,8 +152,8 @@ Test(run_command, a_series_alternates_and_sums_up_the_counted_rounds)
 	const char *args[] = {"--client", "c", "--sps", "100", "--runtime", "1", "--repeat",
 			      "3", "--warmup", "1", "--alternate", NULL};
 	int st = run(args);
-	const char *out = text_of(out_path);
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
+	const char *out = text_of(files.out);
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
 	size_t results = 0;
 	for (const char *p = strstr(out, "Result: "); p != NULL; p = strstr(p + 1, "Result: "))
 		results++;
@@ -190,14 +179,14 @@ Test(run_command, bad_counts_are_named)
 		const char *args[] = {"--client", "c", "--sps", "10", "--runtime", "1", cases[i][0],
 				      cases[i][1], NULL};
 		cr_assert_eq(run(args), 2, "%s %s", cases[i][0], cases[i][1]);
-		cr_expect(strstr(text_of(err_path), cases[i][2]) != NULL, "%s",
-			  text_of(err_path));
+		cr_expect(strstr(text_of(files.err), cases[i][2]) != NULL, "%s",
+			  text_of(files.err));
 	}
 	const char *warm[] = {"--client", "c", "--sps", "10", "--runtime", "1", "--repeat", "2",
 			      "--warmup", "2", NULL};
 	cr_assert_eq(run(warm), 2);
-	cr_assert(strstr(text_of(err_path), "--warmup 2 leaves no round") != NULL, "%s",
-		  text_of(err_path));
+	cr_assert(strstr(text_of(files.err), "--warmup 2 leaves no round") != NULL, "%s",
+		  text_of(files.err));
 }
 
 /* --proxy puts nginx or HAProxy between the clients and the satellites: every span still
@@ -222,11 +211,11 @@ static void check_proxy(const char *kind)
 	const char *args[] = {"--client", "c", "--clients", "2", "--sps", "500", "--runtime", "2",
 			      "--proxy", kind, "--json", NULL};
 	int st = run(args);
-	if (st != 0 && strstr(text_of(err_path), "is not installed") != NULL)
-		tu_skip("%s", text_of(err_path));
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
-	cJSON *r = cJSON_Parse(text_of(out_path));
-	cr_assert_not_null(r, "%s", text_of(out_path));
+	if (st != 0 && strstr(text_of(files.err), "is not installed") != NULL)
+		tu_skip("%s", text_of(files.err));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
+	cJSON *r = cJSON_Parse(text_of(files.out));
+	cr_assert_not_null(r, "%s", text_of(files.out));
 	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "proxy")->valuestring, kind);
 	cr_assert_eq(number(r, "spans_sent"), 2000);
 	cr_assert_eq(number(r, "spans_received"), 2000);
@@ -253,14 +242,14 @@ Test(run_command, a_bad_proxy_is_named_before_the_run)
 			      "envoy", NULL};
 	int st = run(args);
 	cr_assert_neq(st, 0);
-	cr_assert(strstr(text_of(err_path), "proxy \"envoy\": expected nginx, haproxy, satellite "
-				 "or command \"...\", or none") != NULL, "%s", text_of(err_path));
+	cr_assert(strstr(text_of(files.err), "proxy \"envoy\": expected nginx, haproxy, satellite "
+				 "or command \"...\", or none") != NULL, "%s", text_of(files.err));
 }
 
 Test(run_command, proxy_satellite_forwards_every_span_and_tells_what_it_holds)
 {
 	check_proxy("satellite");
-	cJSON *r = cJSON_Parse(text_of(out_path));
+	cJSON *r = cJSON_Parse(text_of(files.out));
 	cr_assert_eq(number(r, "proxy_held"), 0);
 	cr_assert_eq(number(r, "proxy_dropped"), 0);
 	cr_assert_gt(number(r, "proxy_queue_peak"), 0);
@@ -278,9 +267,9 @@ Test(run_command, a_real_grpc_exporter_reports_through_a_forwarding_satellite)
 	const char *args[] = {"--client", "js-otel-grpc", "--sps", "300", "--runtime", "2",
 			      "--proxy", "satellite", "--json", NULL};
 	int st = run(args);
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
-	cJSON *r = cJSON_Parse(text_of(out_path));
-	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
+	cJSON *r = cJSON_Parse(text_of(files.out));
+	cr_assert_not_null(r, "%s", text_of(files.out));
 	cr_assert_eq(number(r, "spans_sent"), 600);
 	cr_assert_eq(number(r, "spans_received"), 600);
 	cr_assert_eq(number(r, "duplicates"), 0);
@@ -296,9 +285,9 @@ Test(run_command, a_forwarding_satellite_holds_reports_through_an_outage_and_dra
 	const char *args[] = {"--client", "c", "--sps", "500", "--runtime", "8", "--proxy",
 			      "satellite", "--at", "1s:down", "--at", "6s:up", "--json", NULL};
 	int st = run(args);
-	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(err_path));
-	cJSON *r = cJSON_Parse(text_of(out_path));
-	cr_assert_not_null(r, "%s", text_of(out_path));
+	cr_assert_eq(st, 0, "exit %d: %s", st, text_of(files.err));
+	cJSON *r = cJSON_Parse(text_of(files.out));
+	cr_assert_not_null(r, "%s", text_of(files.out));
 	cr_assert_eq(number(r, "spans_sent"), 4000);
 	cr_assert_eq(number(r, "spans_received"), 4000);
 	cr_assert_eq(number(r, "unexplained"), 0);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* testutil.c - small helpers the test programs share. */
 #include "testutil.h"
+#include "common/child.h"
 #include "common/error.h"
 #include "common/rpc.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 size_t tu_read_file(const char *path, char *buf, size_t len)
@@ -56,6 +58,38 @@ bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t wo
 		return false;
 	fprintf(f, "[c]\ncommand = %s\n", client_bin);
 	return fclose(f) == 0;
+}
+
+void tu_orc_files_init(tu_orc_files *f, const char *name)
+{
+	int pid = (int)getpid();
+	snprintf(f->reg, sizeof(f->reg), "/tmp/tb-%s-test-%d.conf", name, pid);
+	snprintf(f->out, sizeof(f->out), "/tmp/tb-%s-test-%d.out", name, pid);
+	snprintf(f->err, sizeof(f->err), "/tmp/tb-%s-test-%d.err", name, pid);
+	snprintf(f->logs, sizeof(f->logs), "/tmp/tb-%s-test-%d-logs", name, pid);
+}
+
+void tu_orc_files_remove(const tu_orc_files *f)
+{
+	unlink(f->reg);
+	unlink(f->out);
+	unlink(f->err);
+	tu_remove_tree(f->logs);
+}
+
+int tu_orc_run(char *const *argv, const tu_orc_files *f, int timeout_ms)
+{
+	tb_child c;
+	tb_child_opts o = {.stdout_path = f->out, .stderr_path = f->err};
+	char err[256];
+	if (tb_child_spawn(&c, argv, &o, err, sizeof(err)) != TB_OK)
+		return -1;
+	int rc = tb_child_wait(&c, timeout_ms);
+	int st = c.status;
+	tb_child_fini(&c);
+	if (rc != TB_OK)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* A peer that answers Hello with HelloReply and anything else with Error, until Shutdown. */

@@ -33,6 +33,22 @@ void tu_remove_tree(const char *path);
 bool tu_work_dir(const char *name, const char *client_bin, char *work, size_t worklen,
 		 char *reg, size_t reglen);
 
+/* The files of an orchestrator run a test makes: its registry, where its stdout and
+ * stderr go, and its logs folder, named /tmp/tb-NAME-test-PID.{conf,out,err} and -logs. */
+typedef struct tu_orc_files {
+	char reg[128], out[128], err[128], logs[128];
+} tu_orc_files;
+
+/* tu_orc_files_init names f's files (it creates none); tu_orc_files_remove removes them. */
+void tu_orc_files_init(tu_orc_files *f, const char *name);
+void tu_orc_files_remove(const tu_orc_files *f);
+
+/* tu_orc_run runs argv (a program and its arguments, NULL-terminated) with its stdout
+ * and stderr in f's files, and waits up to timeout_ms. Returns its exit status (128 +
+ * the signal when killed), or -1 when it could not start or did not finish (then it is
+ * killed). */
+int tu_orc_run(char *const *argv, const tu_orc_files *f, int timeout_ms);
+
 /* tu_rpc_serve is a thread body serving arg (a tb_rpc_server *): Hello gets a
  * HelloReply as "satellite", Shutdown an Ok and the end of the loop, anything else an
  * Error; it also ends after 30 s without a request. */

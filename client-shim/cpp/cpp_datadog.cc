@@ -163,13 +163,7 @@ void usage(FILE *out)
 		"%s), reporting msgpack to /v0.4/traces on the first satellite given;\n"
 		"--trace 0 runs OpenTracing's no-op tracer.\n"
 		"\n"
-		"HTTP mode (default): GET URL/control for the command, POST URL/result after.\n"
-		"  --control URL        the channel (default $TB_CONTROL_URL or %s)\n"
-		"\n"
-		"argv mode (any of these flags): the result is printed as JSON on stdout.\n"
-		"  --trace 0|1  --sleep NS  --sleep_interval NS  --work N  --repeat N\n"
-		"  --no_flush 0|1  --num_tags N  --num_logs N\n"
-		"  --satellites H:P,... (default $TB_SATELLITES or 127.0.0.1:8360)\n"
+		TB_SHIM_MODES_HELP
 		"  -h, --help\n",
 		datadog::version::tracer_version.c_str(), TB_SHIM_DEFAULT_URL);
 }
