@@ -32,6 +32,7 @@ typedef struct client_counts {
 
 struct sat_counters {
 	_Atomic uint64_t run_id;
+	_Atomic uint64_t generation;	/* resets so far */
 	_Atomic uint64_t start_ns;
 	_Atomic uint64_t cpu_at_reset;	/* the process's CPU time then */
 	_Atomic uint64_t throttled_at_reset;	/* its cgroup's throttled periods then */
@@ -113,6 +114,9 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 {
 	uint32_t used = GET(c->used_buckets);
 
+	/* First: a report settling from now on sees that it belongs to the run before. */
+	atomic_fetch_add(&c->generation, 1);
+
 	SET(c->reports, 0);
 	SET(c->spans, 0);
 	SET(c->bytes_wire, 0);
@@ -157,6 +161,11 @@ void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns)
 	tb_cpu_limit_self(&lim);
 	SET(c->throttled_at_reset, lim.throttled);
 	SET(c->run_id, run_id);
+}
+
+uint64_t sat_counters_generation(const sat_counters *c)
+{
+	return GET(c->generation);
 }
 
 uint64_t sat_counters_run_id(const sat_counters *c)

@@ -51,8 +51,14 @@ void sat_counters_free(sat_counters *c);
 
 /* sat_counters_reset zeroes everything for run run_id starting at now_ns, and notes the
  * process's CPU time, so that the counters tell what the run cost the satellite. Not atomic
- * with respect to reports being counted at that instant: reset between runs. */
+ * with respect to reports being counted at that instant: reset between runs. Each reset
+ * starts a new generation (sat_counters_generation). */
 void sat_counters_reset(sat_counters *c, uint64_t run_id, uint64_t now_ns);
+
+/* sat_counters_generation tells the resets so far. A report taken in one generation and
+ * settled in another (its answer was delivered after a reset) belongs to the run before
+ * and is not counted in the new one. */
+uint64_t sat_counters_generation(const sat_counters *c);
 
 /* sat_counters_run_id returns the current run id. */
 uint64_t sat_counters_run_id(const sat_counters *c);

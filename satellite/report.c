@@ -120,6 +120,7 @@ static sat_answer settle(const sat_report_env *e, sat_report *r, const sat_ids *
 		return SAT_ANSWER_ERROR;
 	}
 	r->acking = true;
+	r->generation = sat_counters_generation(e->counters);
 	r->refs = *refs;
 	*refs = NULL;
 	r->nspans = ids->n;
@@ -202,7 +203,11 @@ void sat_report_done(const sat_report_env *e, sat_report *r, bool delivered)
 {
 	if (!r->acking)
 		return;
-	if (!delivered) {
+	bool current = r->generation == sat_counters_generation(e->counters);
+	if (!current) {
+		/* Answered after a reset: the run it belongs to is over, and its ids are gone
+		 * from the duplicate set. */
+	} else if (!delivered) {
 		sat_counters_unacked(e->counters, r->client, r->nspans);
 		sat_ids first = {.v = &r->first, .n = r->nspans > 0};
 		sat_counters_refused_report(e->counters, &first, tb_now_ns());
@@ -215,10 +220,12 @@ void sat_report_done(const sat_report_env *e, sat_report *r, bool delivered)
 		sat_counters_add_report(e->counters, r->dec->proto, r->client, first, absent,
 					tb_now_ns());
 	}
-	if (delivered && e->transport == SAT_TRANSPORT_GRPC)
-		sat_counters_grpc_report(e->counters);
-	/* Out of flight last: a reader that sees none in flight sees them counted. */
-	sat_counters_in_flight(e->counters, r->client, -(int64_t)r->nspans);
+	if (current) {
+		if (delivered && e->transport == SAT_TRANSPORT_GRPC)
+			sat_counters_grpc_report(e->counters);
+		/* Out of flight last: a reader that sees none in flight sees them counted. */
+		sat_counters_in_flight(e->counters, r->client, -(int64_t)r->nspans);
+	}
 	free(r->refs);
 	r->refs = NULL;
 	r->acking = false;

@@ -45,6 +45,7 @@ typedef struct sat_report {
 	size_t wire_len;		/* bytes received, as sent */
 	/* a 2xx report's spans, acknowledged on delivery */
 	bool acking;
+	uint64_t generation;		/* of the counters when it was taken */
 	sat_dup_ref *refs;
 	size_t nspans;
 	sat_span_id first;
