@@ -456,6 +456,7 @@ uint8_t *tb_report_datadog(size_t nspans, uint64_t first_id, size_t *lenp)
 	return (uint8_t *)sb.data;	/* malloc'd by the sbuffer: the caller frees it */
 }
 
+/* v0.5 packs the dictionary, then the traces. */
 uint8_t *tb_report_datadog_v05(size_t nspans, uint64_t first_id, size_t *lenp)
 {
 	msgpack_sbuffer sb;

@@ -44,25 +44,36 @@ static void put_u64_be(uint8_t *out, uint64_t v)
 		out[i] = (uint8_t)v;
 }
 
-/* check_map checks a meta (string values) or metrics (numbers) map; NULL or why not. */
-static const char *check_map(const uint8_t **p, const uint8_t *end, const sat_mp *m, want w)
+/* is_string: v is a string as the version writes one, inline (v0.3/v0.4: dict NULL) or
+ * as an index into the dictionary of *dict strings (v0.5). */
+static bool is_string(const sat_mp *v, const uint64_t *dict)
+{
+	return dict == NULL ? v->kind == SAT_MP_STR : v->kind == SAT_MP_UINT && v->u < *dict;
+}
+
+/* check_map checks a meta (strings to strings) or metrics (strings to numbers) map, its
+ * strings as is_string takes them; NULL or why not. */
+static const char *check_map(const uint8_t **p, const uint8_t *end, const sat_mp *m, bool meta,
+			     const uint64_t *dict)
 {
 	if (m->kind == SAT_MP_NIL)
 		return NULL;
 	if (m->kind != SAT_MP_MAP)
-		return w == W_META ? "meta is not a map" : "metrics is not a map";
+		return meta ? "meta is not a map" : "metrics is not a map";
 	if (!sat_mp_fits(m, *p, end))
 		return "a map runs past the end";
 	for (uint64_t i = 0; i < m->u; i++) {
 		sat_mp k, v;
 		if (!sat_mp_read(p, end, &k) || !sat_mp_read(p, end, &v))
 			return "a map runs past the end";
-		if (k.kind != SAT_MP_STR)
-			return w == W_META ? "a meta key is not a string" : "a metrics key is not a string";
-		if (w == W_META && v.kind != SAT_MP_STR)
-			return "a meta value is not a string";
-		if (w == W_METRICS && v.kind != SAT_MP_FLOAT && v.kind != SAT_MP_UINT &&
-		    v.kind != SAT_MP_INT)
+		if (!is_string(&k, dict))
+			return dict != NULL ? "a map key is not an index into the dictionary" :
+			       meta	    ? "a meta key is not a string" :
+					      "a metrics key is not a string";
+		if (meta && !is_string(&v, dict))
+			return dict != NULL ? "a meta value is not an index into the dictionary" :
+					      "a meta value is not a string";
+		if (!meta && v.kind != SAT_MP_FLOAT && v.kind != SAT_MP_UINT && v.kind != SAT_MP_INT)
 			return "a metrics value is not a number";
 	}
 	return NULL;
@@ -92,7 +103,7 @@ static const char *check_value(const uint8_t **p, const uint8_t *end, const stru
 		return v.kind == SAT_MP_STR || v.kind == SAT_MP_NIL ? NULL :
 		       "name, service, resource and type must be strings";
 	default:
-		return check_map(p, end, &v, k->want);
+		return check_map(p, end, &v, k->want == W_META, NULL);
 	}
 }
 
@@ -199,44 +210,12 @@ static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size
 /* ---- v0.5: strings in a dictionary, spans as arrays ---- */
 
 /* A v0.5 span's 12 elements, in order, and what each must hold. */
-typedef enum want5 { W5_STR, W5_ID, W5_INT, W5_META, W5_METRICS } want5;
-static const want5 v05_span[12] = {
-	W5_STR, W5_STR, W5_STR,		/* service, name, resource */
-	W5_ID, W5_ID, W5_ID,		/* trace_id, span_id, parent_id */
-	W5_INT, W5_INT, W5_INT,		/* start, duration, error */
-	W5_META, W5_METRICS, W5_STR,	/* meta, metrics, type */
+static const want v05_span[12] = {
+	W_STR, W_STR, W_STR,		/* service, name, resource */
+	W_ID, W_ID, W_ID,		/* trace_id, span_id, parent_id */
+	W_INT, W_INT, W_INT,		/* start, duration, error */
+	W_META, W_METRICS, W_STR,	/* meta, metrics, type */
 };
-
-/* index_ok: v is an index into the dictionary of ndict strings. */
-static bool index_ok(const sat_mp *v, uint64_t ndict)
-{
-	return v->kind == SAT_MP_UINT && v->u < ndict;
-}
-
-/* v05_map checks a meta (indices to indices) or metrics (indices to numbers) map. */
-static const char *v05_map(const uint8_t **p, const uint8_t *end, const sat_mp *m, want5 w,
-			   uint64_t ndict)
-{
-	if (m->kind == SAT_MP_NIL)
-		return NULL;
-	if (m->kind != SAT_MP_MAP)
-		return w == W5_META ? "meta is not a map" : "metrics is not a map";
-	if (!sat_mp_fits(m, *p, end))
-		return "a map runs past the end";
-	for (uint64_t i = 0; i < m->u; i++) {
-		sat_mp k, v;
-		if (!sat_mp_read(p, end, &k) || !sat_mp_read(p, end, &v))
-			return "a map runs past the end";
-		if (!index_ok(&k, ndict))
-			return "a map key is not an index into the dictionary";
-		if (w == W5_META && !index_ok(&v, ndict))
-			return "a meta value is not an index into the dictionary";
-		if (w == W5_METRICS && v.kind != SAT_MP_FLOAT && v.kind != SAT_MP_UINT &&
-		    v.kind != SAT_MP_INT)
-			return "a metrics value is not a number";
-	}
-	return NULL;
-}
 
 /* v05_span_read reads one span array into *id. NULL, or what is wrong with it. */
 static const char *v05_span_read(const uint8_t **p, const uint8_t *end, uint64_t ndict,
@@ -252,19 +231,19 @@ static const char *v05_span_read(const uint8_t **p, const uint8_t *end, uint64_t
 		if (!sat_mp_read(p, end, &v))
 			return "a span runs past the end";
 		switch (v05_span[i]) {
-		case W5_STR:
-			bad = index_ok(&v, ndict) ? NULL : "a string is not an index into the dictionary";
+		case W_STR:
+			bad = is_string(&v, &ndict) ? NULL : "a string is not an index into the dictionary";
 			break;
-		case W5_ID:
+		case W_ID:
 			bad = v.kind == SAT_MP_UINT ? NULL : "an id is not an unsigned integer";
 			ids[i - 3] = v.u;
 			break;
-		case W5_INT:
+		case W_INT:
 			bad = v.kind == SAT_MP_UINT || v.kind == SAT_MP_INT ? NULL :
 			      "start, duration and error must be integers";
 			break;
 		default:
-			bad = v05_map(p, end, &v, v05_span[i], ndict);
+			bad = check_map(p, end, &v, v05_span[i] == W_META, &ndict);
 		}
 		if (bad != NULL)
 			return bad;

@@ -23,7 +23,16 @@ static bool is_int(const msgpack_object *v)
 	       v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
 }
 
-static bool good_map(const msgpack_object *v, bool strings)
+/* ref_string: v is a string as the version writes one, inline (v0.4: dict NULL) or as an
+ * index into the dictionary of *dict strings (v0.5). */
+static bool ref_string(const msgpack_object *v, const uint32_t *dict)
+{
+	return dict == NULL ? v->type == MSGPACK_OBJECT_STR
+			    : v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 < *dict;
+}
+
+/* good_map: a meta (strings to strings) or metrics (strings to numbers) map, or nil. */
+static bool good_map(const msgpack_object *v, bool meta, const uint32_t *dict)
 {
 	if (v->type == MSGPACK_OBJECT_NIL)
 		return true;
@@ -31,11 +40,11 @@ static bool good_map(const msgpack_object *v, bool strings)
 		return false;
 	for (uint32_t i = 0; i < v->via.map.size; i++) {
 		const msgpack_object *k = &v->via.map.ptr[i].key, *x = &v->via.map.ptr[i].val;
-		if (k->type != MSGPACK_OBJECT_STR)
+		if (!ref_string(k, dict))
 			return false;
-		if (strings ? x->type != MSGPACK_OBJECT_STR
-			    : !(is_int(x) || x->type == MSGPACK_OBJECT_FLOAT32 ||
-				x->type == MSGPACK_OBJECT_FLOAT64))
+		if (meta ? !ref_string(x, dict)
+			 : !(is_int(x) || x->type == MSGPACK_OBJECT_FLOAT32 ||
+			     x->type == MSGPACK_OBJECT_FLOAT64))
 			return false;
 	}
 	return true;
@@ -65,7 +74,7 @@ static bool ref_span(const msgpack_object *s, uint32_t ndict, sat_span_id *id)
 			   is_key(k, "type")) {
 			ok = v->type == MSGPACK_OBJECT_STR || v->type == MSGPACK_OBJECT_NIL;
 		} else if (is_key(k, "meta") || is_key(k, "metrics")) {
-			ok = good_map(v, is_key(k, "meta"));
+			ok = good_map(v, is_key(k, "meta"), NULL);
 		}
 		if (!ok)
 			return false;
@@ -118,41 +127,18 @@ bool tb_datadog_reference(const uint8_t *body, size_t len, sat_ids *ids)
 
 /* ---- v0.5 ---- */
 
-static bool ref_index(const msgpack_object *v, uint32_t ndict)
-{
-	return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 < ndict;
-}
-
-static bool ref_map_v05(const msgpack_object *v, bool meta, uint32_t ndict)
-{
-	if (v->type == MSGPACK_OBJECT_NIL)
-		return true;
-	if (v->type != MSGPACK_OBJECT_MAP)
-		return false;
-	for (uint32_t i = 0; i < v->via.map.size; i++) {
-		const msgpack_object *k = &v->via.map.ptr[i].key, *x = &v->via.map.ptr[i].val;
-		if (!ref_index(k, ndict))
-			return false;
-		if (meta ? !ref_index(x, ndict)
-			 : !(is_int(x) || x->type == MSGPACK_OBJECT_FLOAT32 ||
-			     x->type == MSGPACK_OBJECT_FLOAT64))
-			return false;
-	}
-	return true;
-}
-
 static bool ref_span_v05(const msgpack_object *s, uint32_t ndict, sat_span_id *id)
 {
 	if (s->type != MSGPACK_OBJECT_ARRAY || s->via.array.size != 12)
 		return false;
 	const msgpack_object *e = s->via.array.ptr;
-	bool ok = ref_index(&e[0], ndict) && ref_index(&e[1], ndict) && ref_index(&e[2], ndict) &&
-		  ref_index(&e[11], ndict);
+	bool ok = ref_string(&e[0], &ndict) && ref_string(&e[1], &ndict) &&
+		  ref_string(&e[2], &ndict) && ref_string(&e[11], &ndict);
 	for (int i = 3; i <= 5; i++)
 		ok &= e[i].type == MSGPACK_OBJECT_POSITIVE_INTEGER;
 	for (int i = 6; i <= 8; i++)
 		ok &= is_int(&e[i]);
-	ok &= ref_map_v05(&e[9], true, ndict) && ref_map_v05(&e[10], false, ndict);
+	ok &= good_map(&e[9], true, &ndict) && good_map(&e[10], false, &ndict);
 	if (!ok)
 		return false;
 	uint64_t t = e[3].via.u64, sp = e[4].via.u64;

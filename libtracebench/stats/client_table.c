@@ -8,12 +8,18 @@
 
 #include "libtracebench/stats/stats.h"
 
+/* of_row: r ran row's client at row's rate. */
+static bool of_row(const orc_result *r, const orc_client_row *row)
+{
+	return strcmp(r->client, row->client) == 0 && fabs(r->sps_asked - row->sps) < 1e-6;
+}
+
 /* find_row gives the row of r's client and rate, added when new; NULL when full. */
 static orc_client_row *find_row(orc_client_row *rows, size_t *n, size_t max,
 				const orc_result *r)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (strcmp(rows[i].client, r->client) == 0 && fabs(rows[i].sps - r->sps_asked) < 1e-6)
+		if (of_row(r, &rows[i]))
 			return &rows[i];
 	if (*n == max)
 		return NULL;
@@ -32,8 +38,7 @@ static double median_cpu(const orc_result *results, size_t n, const orc_client_r
 	size_t k = 0;
 	for (size_t i = 0; v != NULL && i < n; i++) {
 		const orc_result *r = &results[i];
-		if (!r->warmup && !r->failed && r->trace == trace &&
-		    strcmp(r->client, row->client) == 0 && fabs(r->sps_asked - row->sps) < 1e-6)
+		if (!r->warmup && !r->failed && r->trace == trace && of_row(r, row))
 			v[k++] = r->cpu_usage;
 	}
 	orc_stats s = {.median = NAN};
