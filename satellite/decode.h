@@ -9,6 +9,7 @@
 #ifndef SAT_DECODE_H
 #define SAT_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +83,17 @@ const sat_decoder *sat_decoder_get(sat_proto proto);
  * right-aligned and zero-padded on the left, as ids are. Returns 1, or 0 if s is empty,
  * too long or not hex. */
 int sat_hex_decode(const char *s, uint8_t *out, size_t outlen);
+
+/* Zipkin v2 JSON's two readers, which give one verdict on every well-formed body: the
+ * simdjson walker, usable where sat__zipkin_json_simd_usable says the CPU runs it, and
+ * the cJSON reader, its differential reference and its stand-in elsewhere. The walker
+ * also refuses what cJSON lets by: bytes after the array, malformed UTF-8, NULs inside
+ * ids, nesting deeper than 64. */
+bool sat__zipkin_json_simd_usable(void);
+int sat__zipkin_json_simd(const uint8_t *body, size_t len, sat_ids *ids, char *err,
+			  size_t errlen);
+int sat__zipkin_json_cjson(const uint8_t *body, size_t len, sat_ids *ids, char *err,
+			   size_t errlen);
 
 /* Each protocol's decoder, defined in decode_<protocol>.c. */
 extern const sat_decoder sat__decoder_lightstep;

@@ -9,6 +9,7 @@ PKGS=(
 	libnng-dev libmbedtls-dev libprotobuf-c-dev protobuf-c-compiler openssl
 	liblz4-dev lz4 zlib1g-dev
 	libmicrohttpd-dev libnghttp2-dev libcurl4-openssl-dev libcjson-dev libmsgpack-dev
+	libsimdjson-dev
 	libcriterion-dev libinih-dev libhttp-parser-dev
 	clang libclang-rt-14-dev
 	procps iproute2 libxml2-utils python3 python3-yaml systemd
