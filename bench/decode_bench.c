@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* decode_bench.c - what one span costs each satellite decoder, against protobuf-c's full
- * unpack (the Datadog walker against msgpack-c's unpack, the Zipkin JSON walker against
- * the cJSON reader), on 1000-span reports shaped like real ones (bench/reportgen.h).
+ * unpack (the Datadog walker against msgpack-c's unpack, the Zipkin JSON reader against
+ * the cJSON one), on 1000-span reports shaped like real ones (bench/reportgen.h).
  * Prints ns per span on one core, the best and the median of many decodes: on this kind of VM the same
  * decode of the same bytes swings between two speeds almost 2x apart from one moment to
  * the next, so a mean says more about the machine than about the code. The satellite's
@@ -130,8 +130,6 @@ int main(void)
 	timing t = per_span_ns(&cjson, (const uint8_t *)zj, zj_len, reps / 10);
 	printf("%-34s %8zu %10.0f %10.0f %12.2f\n", cjson.name, zj_len / SPANS, t.best, t.median,
 	       1e3 / t.best);
-	if (!sat__zipkin_json_simd_usable())
-		printf("(this CPU lacks AVX2: zipkin-json above is the cJSON reader too)\n");
 	free(ls);
 	free(op);
 	free(oj);

@@ -52,10 +52,8 @@ static int hexval(char c)
 	return -1;
 }
 
-int sat_hex_decode(const char *s, uint8_t *out, size_t outlen)
+int sat_hex_decode(const char *s, size_t n, uint8_t *out, size_t outlen)
 {
-	size_t n = strlen(s);
-
 	if (n == 0 || n > 2 * outlen)
 		return 0;
 	memset(out, 0, outlen);

@@ -9,7 +9,6 @@
 #ifndef SAT_DECODE_H
 #define SAT_DECODE_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,19 +78,17 @@ int sat_decode_init(void);
 /* sat_decoder_get returns the decoder for proto. */
 const sat_decoder *sat_decoder_get(sat_proto proto);
 
-/* sat_hex_decode reads a hex string (either case) of 1..2*outlen digits into out,
+/* sat_hex_decode reads s[0..n), hex digits (either case), 1..2*outlen of them, into out,
  * right-aligned and zero-padded on the left, as ids are. Returns 1, or 0 if s is empty,
  * too long or not hex. */
-int sat_hex_decode(const char *s, uint8_t *out, size_t outlen);
+int sat_hex_decode(const char *s, size_t n, uint8_t *out, size_t outlen);
 
 /* Zipkin v2 JSON's two readers, which give one verdict on every well-formed body: the
- * simdjson walker, usable where sat__zipkin_json_simd_usable says the CPU runs it, and
- * the cJSON reader, its differential reference and its stand-in elsewhere. The walker
- * also refuses what cJSON lets by: bytes after the array, malformed UTF-8, NULs inside
- * ids, nesting deeper than 64. */
-bool sat__zipkin_json_simd_usable(void);
-int sat__zipkin_json_simd(const uint8_t *body, size_t len, sat_ids *ids, char *err,
-			  size_t errlen);
+ * simdjson reader the satellite runs, and the cJSON reader, its differential reference.
+ * The first also refuses what cJSON lets by: bytes after the array, malformed UTF-8, NULs
+ * inside ids, nesting deeper than 1024. */
+int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_ids *ids, char *err,
+			      size_t errlen);
 int sat__zipkin_json_cjson(const uint8_t *body, size_t len, sat_ids *ids, char *err,
 			   size_t errlen);
 

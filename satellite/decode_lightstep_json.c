@@ -38,8 +38,8 @@ static int decode(const uint8_t *body, size_t len, sat_ids *ids, char *err, size
 		sat_span_id id;
 
 		if (!cJSON_IsObject(rec) || !cJSON_IsString(sg) || !cJSON_IsString(tg) ||
-		    !sat_hex_decode(sg->valuestring, id.span, sizeof(id.span)) ||
-		    !sat_hex_decode(tg->valuestring, id.trace, sizeof(id.trace))) {
+		    !sat_hex_decode(sg->valuestring, strlen(sg->valuestring), id.span, sizeof(id.span)) ||
+		    !sat_hex_decode(tg->valuestring, strlen(tg->valuestring), id.trace, sizeof(id.trace))) {
 			snprintf(err, errlen, "LightStep JSON: span_records[%zu] needs span_guid (up "
 					      "to 16 hex digits) and trace_guid (up to 32)", i);
 			rv = TB_EPROTO;

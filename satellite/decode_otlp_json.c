@@ -54,12 +54,12 @@ static int read_span(const cJSON *span, size_t index, sat_ids *ids, char *err, s
 		return TB_EPROTO;
 	}
 	if (!cJSON_IsString(trace) || strlen(trace->valuestring) != 32 ||
-	    !sat_hex_decode(trace->valuestring, id.trace, sizeof(id.trace))) {
+	    !sat_hex_decode(trace->valuestring, strlen(trace->valuestring), id.trace, sizeof(id.trace))) {
 		snprintf(err, errlen, "OTLP JSON: span %zu: traceId must be 32 hex digits", index);
 		return TB_EPROTO;
 	}
 	if (!cJSON_IsString(sid) || strlen(sid->valuestring) != 16 ||
-	    !sat_hex_decode(sid->valuestring, id.span, sizeof(id.span))) {
+	    !sat_hex_decode(sid->valuestring, strlen(sid->valuestring), id.span, sizeof(id.span))) {
 		snprintf(err, errlen, "OTLP JSON: span %zu: spanId must be 16 hex digits", index);
 		return TB_EPROTO;
 	}
