@@ -2,9 +2,9 @@
 /* decode_bench.c - what one span costs each satellite decoder, against protobuf-c's full
  * unpack (the Datadog walker against msgpack-c's unpack, the Zipkin JSON reader against
  * the cJSON one), on 1000-span reports shaped like real ones (bench/reportgen.h).
- * Prints ns per span on one core, the best and the median of many decodes: on this kind of VM the same
- * decode of the same bytes swings between two speeds almost 2x apart from one moment to
- * the next, so a mean says more about the machine than about the code. The satellite's
+ * Prints ns per span on one core, the best and the median of many decodes: on this kind
+ * of VM the same decode of the same bytes swings between two speeds almost 2x apart from
+ * one moment to the next, so a mean says more about the machine than about the code. The satellite's
  * HTTP-level figures come from satellite_bench. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -86,7 +86,7 @@ int sat_hex_decode(const char *s, size_t n, uint8_t *out, size_t outlen);
 /* Zipkin v2 JSON's two readers, which give one verdict on every well-formed body: the
  * simdjson reader the satellite runs, and the cJSON reader, its differential reference.
  * The first also refuses what cJSON lets by: bytes after the array, malformed UTF-8, NULs
- * inside ids, nesting deeper than 1024. */
+ * inside ids, nesting deeper than 64. */
 int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_ids *ids, char *err,
 			      size_t errlen);
 int sat__zipkin_json_cjson(const uint8_t *body, size_t len, sat_ids *ids, char *err,

@@ -7,10 +7,11 @@
  * Its verdict is the cJSON reader's (decode_zipkin_json.c) on every well-formed body:
  * the same reasons in the same order of precedence, the first of a repeated member read.
  * It is stricter where cJSON is lenient (bytes after the array, malformed UTF-8, NULs
- * inside ids, nesting deeper than 1024), which the differential test and the fuzz target
- * hold it to. */
+ * inside ids, nesting deeper than MAX_DEPTH), which the differential test and the fuzz
+ * target hold it to. */
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <string_view>
@@ -23,6 +24,10 @@ extern "C" {
 namespace dom = simdjson::dom;
 
 namespace {
+
+/* Zipkin spans nest four deep. Below cJSON's limit (1000), so that whatever this reader
+ * accepts its reference accepts too. */
+constexpr size_t MAX_DEPTH = 64;
 
 /* What can be wrong with one span, in the cJSON reader's order of precedence. */
 constexpr unsigned F_TRACE_ID = 1u << 0, F_ID = 1u << 1, F_TIMESTAMP = 1u << 2,
@@ -205,8 +210,11 @@ extern "C" int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_id
 	if (r.cap < len + simdjson::SIMDJSON_PADDING) {
 		size_t cap = len + simdjson::SIMDJSON_PADDING;
 		uint8_t *buf = new (std::nothrow) uint8_t[cap];
-		if (buf == nullptr)
+		if (buf == nullptr ||
+		    r.parser.allocate(std::max<size_t>(len, 4096), MAX_DEPTH) != simdjson::SUCCESS) {
+			delete[] buf;
 			return TB_ENOMEM;
+		}
 		delete[] r.buf;
 		r.buf = buf;
 		r.cap = cap;

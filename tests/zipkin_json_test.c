@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* zipkin_json_test.c - the satellite's Zipkin JSON reader (simdjson) against its
  * reference, the cJSON reader: on every well-formed body the same verdict, the same ids in
- * the same order and the same reason; on bodies cJSON lets by (trailing bytes, malformed
- * UTF-8) and malformed values in members nobody reads a refusal; on every cut of a body a
- * refusal, never a crash. */
+ * the same order and the same reason; on what cJSON lets by (trailing bytes, malformed
+ * UTF-8, deep nesting) and on malformed values in members nobody reads a refusal; on every
+ * cut of a body a refusal, never a crash. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +130,21 @@ Test(zipkin_json, simdjson_refuses_malformed_json_anywhere, .init = init)
 		cr_assert(strchr(w.err, '\n') == NULL);
 		sat_ids_fini(&w.ids);
 	}
+	/* Nesting deeper than spans do, in a member nobody reads: cJSON takes 1000 levels. */
+	char deep[400];
+	int n = snprintf(deep, sizeof(deep), "[{" IDS ",\"x\":");
+	for (int i = 0; i < 100; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < 100; i++)
+		deep[n++] = ']';
+	memcpy(deep + n, "}]", 3);
+	verdict w, c;
+	read_with(sat__zipkin_json_simdjson, deep, strlen(deep), &w);
+	read_with(sat__zipkin_json_cjson, deep, strlen(deep), &c);
+	cr_assert_eq(w.rv, TB_EPROTO, "100 levels deep: accepted");
+	cr_assert_eq(c.rv, TB_OK, "cJSON: %s", c.err);
+	sat_ids_fini(&w.ids);
+	sat_ids_fini(&c.ids);
 }
 
 Test(zipkin_json, simdjson_refuses_every_cut_of_a_report, .init = init)
