@@ -162,12 +162,23 @@ unsigned span(dom::object o, sat_span_id *id)
 
 /* A reusable parser and a padded copy of the body per thread: simdjson reads up to
  * SIMDJSON_PADDING bytes past the end of what it parses, and copying into a buffer kept
- * for the next body costs less than the library's own copy into a new one. */
+ * for the next body costs less than the library's own copy into a new one. The parser's
+ * tape and indexes take about 14 bytes a body byte, so after a body over KEEP_BYTES
+ * both are let go rather than held by an idle thread. */
+constexpr size_t KEEP_BYTES = 4u << 20;
+
 struct reader {
 	dom::parser parser;
 	uint8_t *buf = nullptr;
 	size_t cap = 0;
 	~reader() { delete[] buf; }
+	void release()
+	{
+		delete[] buf;
+		buf = nullptr;
+		cap = 0;
+		parser = dom::parser();
+	}
 };
 
 thread_local reader tls_reader;
@@ -201,12 +212,9 @@ int read_spans(dom::element root, sat_ids *ids, char *err, size_t errlen)
 	return TB_OK;
 }
 
-} // namespace
-
-extern "C" int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_ids *ids,
-					 char *err, size_t errlen)
+/* padded_copy puts body into the thread's buffer, growing it (and the parser) first. */
+int padded_copy(reader &r, const uint8_t *body, size_t len)
 {
-	reader &r = tls_reader;
 	if (r.cap < len + simdjson::SIMDJSON_PADDING) {
 		size_t cap = len + simdjson::SIMDJSON_PADDING;
 		uint8_t *buf = new (std::nothrow) uint8_t[cap];
@@ -221,6 +229,11 @@ extern "C" int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_id
 	}
 	std::memcpy(r.buf, body, len);
 	std::memset(r.buf + len, 0, simdjson::SIMDJSON_PADDING);
+	return TB_OK;
+}
+
+int parse_and_read(reader &r, size_t len, sat_ids *ids, char *err, size_t errlen)
+{
 	dom::element root;
 	simdjson::error_code e = r.parser.parse(r.buf, len, false).get(root);
 	if (e == simdjson::MEMALLOC)
@@ -233,5 +246,19 @@ extern "C" int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_id
 	int rv = read_spans(root, ids, err, errlen);
 	if (rv != TB_OK)
 		ids->n = first;
+	return rv;
+}
+
+} // namespace
+
+extern "C" int sat__zipkin_json_simdjson(const uint8_t *body, size_t len, sat_ids *ids,
+					 char *err, size_t errlen)
+{
+	reader &r = tls_reader;
+	int rv = padded_copy(r, body, len);
+	if (rv == TB_OK)
+		rv = parse_and_read(r, len, ids, err, errlen);
+	if (len > KEEP_BYTES)
+		r.release();
 	return rv;
 }
