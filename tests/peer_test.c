@@ -52,12 +52,6 @@ static void still_serving(tb_rpc_client *rpc, const char *after)
 	tb_rpc_free(rep);
 }
 
-/* The strangers speak SP over IPC by hand rather than through an nng REQ socket: nng
- * 1.5.2 can wait forever in nng_close on a REQ socket whose pipe the peer dropped, and a
- * stranger need not be an nng peer anyway. The wire: an 8-byte greeting each way
- * ("\0SP\0", the protocol number, two zero bytes), then frames of one type byte (1), a
- * 64-bit big-endian length and the body; a REQ body starts with its 32-bit request id,
- * high bit set, which the REP side echoes. */
 /* read_full reads exactly n bytes: 0, ECONNRESET when the peer closed (EOF or reset)
  * or ETIMEDOUT. */
 static int read_full(int fd, void *buf, size_t n)
@@ -74,6 +68,12 @@ static int read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
+/* The strangers speak SP over IPC by hand rather than through an nng REQ socket: nng
+ * 1.5.2 can wait forever in nng_close on a REQ socket whose pipe the peer dropped, and a
+ * stranger need not be an nng peer anyway. The wire: an 8-byte greeting each way
+ * ("\0SP\0", the protocol number, two zero bytes), then frames of one type byte (1), a
+ * 64-bit big-endian length and the body; a REQ body starts with its 32-bit request id,
+ * high bit set, which the REP side echoes. */
 enum { SP_REQ0 = 0x30, SP_REP0 = 0x31, STRANGER_MS = 3000 };
 
 static int stranger_connect(const char *url)
